@@ -1,0 +1,90 @@
+//! The seam between the dashboard and the server (server side only).
+//!
+//! The UI knows no SQL and no HTTP client: its server functions reach the service layer through the
+//! [`Backend`] trait declared here, which the server implements and provides as context. The
+//! per-request [`RequestContext`] (the session, the caller's address) is put into the request's
+//! extensions by the server before any page or server function runs.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use leptos::prelude::*;
+
+use crate::dto::{ClientOverview, Viewer};
+use crate::error::AppError;
+
+/// The operations the dashboard needs. Every method that reads or changes client data takes the
+/// [`Viewer`] and is authorised by the implementation: the UI never decides who may see what.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Checks an email and password (rate-limited per account and address) and returns the account.
+    async fn sign_in(&self, email: &str, password: &str, address: Option<IpAddr>) -> Result<Viewer, AppError>;
+
+    /// The account behind a session, as it is now; `None` if it no longer exists.
+    async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError>;
+
+    /// The clients the viewer may see (staff: all; a client account: its own), with both environments.
+    async fn overview(&self, viewer: &Viewer) -> Result<Vec<ClientOverview>, AppError>;
+}
+
+/// The browser session of one request.
+#[async_trait]
+pub trait SessionPort: Send + Sync {
+    /// The account remembered in the session, if any.
+    async fn account_id(&self) -> Result<Option<String>, AppError>;
+    /// Remembers `account_id` under a fresh session id (so a pre-login id can never be reused).
+    async fn start(&self, account_id: &str) -> Result<(), AppError>;
+    /// Forgets the session entirely.
+    async fn end(&self) -> Result<(), AppError>;
+}
+
+/// What the server knows about the current request, placed in the request's extensions.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub session: Arc<dyn SessionPort>,
+    pub address: Option<IpAddr>,
+}
+
+/// The backend the server provided as context.
+pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
+    use_context::<Arc<dyn Backend>>().ok_or_else(|| {
+        leptos::logging::error!("no Backend in context: the server must provide one");
+        AppError::Internal
+    })
+}
+
+/// The current request's context.
+pub fn request_context() -> Result<RequestContext, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestContext>().cloned())
+        .ok_or_else(|| {
+            leptos::logging::error!("no RequestContext in the request: the server must insert one");
+            AppError::Internal
+        })
+}
+
+/// The signed-in viewer, re-checked against the store on every call, or `Unauthenticated`.
+pub async fn require_viewer() -> Result<(Arc<dyn Backend>, Viewer), AppError> {
+    let backend = backend()?;
+    let ctx = request_context()?;
+    let account_id = ctx.session.account_id().await?.ok_or(AppError::Unauthenticated)?;
+    let viewer = backend.viewer(&account_id).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((backend, viewer))
+}
+
+/// Sets the HTTP status of a failed server function's response to the one its error deserves.
+///
+/// Only when the server function was called over HTTP: during server-side rendering the same function
+/// runs inside the page's request, whose status is the page's to decide.
+pub fn respond_with(err: AppError) -> AppError {
+    let called_over_http =
+        use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with(SERVER_FN_PREFIX));
+    if called_over_http && let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    err
+}
+
+/// The path prefix of every server function (`#[server(prefix = "/fn", …)]`).
+pub const SERVER_FN_PREFIX: &str = "/fn/";

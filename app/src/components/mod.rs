@@ -1,0 +1,4 @@
+//! Small pieces the pages share.
+
+pub mod layout;
+pub mod state_badge;

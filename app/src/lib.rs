@@ -1,0 +1,87 @@
+//! rook-notify's dashboard: a Leptos app rendered on the server and hydrated in the browser, and the
+//! shared vocabulary (DESIGN.md) that the server, its API and its engine use too.
+//!
+//! This crate knows no SQL and no HTTP client. With the `ssr` feature its server functions reach the
+//! service layer through [`backend::Backend`], which the server provides; with `hydrate` it is the
+//! browser's wasm module.
+
+#![recursion_limit = "256"]
+
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod dto;
+pub mod error;
+pub mod pages;
+pub mod timestamp;
+pub mod vocab;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::auth::{Login, Logout};
+use crate::components::layout::Shell;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFound;
+use crate::pages::overview::OverviewPage;
+
+/// The name cargo-leptos gives the wasm, JS and CSS files under `/pkg`.
+pub const OUTPUT_NAME: &str = "rook_notify";
+
+/// The whole HTML document, rendered on the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The sign-in and sign-out actions, shared so that anything showing the viewer refreshes after them.
+#[derive(Clone, Copy)]
+pub struct SessionActions {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+/// The dashboard's root: routes and the layout around them.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let actions = SessionActions { login: ServerAction::<Login>::new(), logout: ServerAction::<Logout>::new() };
+    provide_context(actions);
+
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title text="rook-notify" />
+        <Router>
+            <Shell>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
+                </Routes>
+            </Shell>
+        </Router>
+    }
+}
+
+/// The browser's entry point: attaches the wasm app to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,68 @@
+//! The CLI's subcommands.
+
+use std::io::{BufRead, IsTerminal};
+
+use app::vocab::Role;
+
+use crate::config::{Cli, Command, CreateAccountArgs};
+use crate::service::{Actor, Services};
+use crate::startup::{Application, StartupError};
+use crate::store::Store;
+
+/// Runs the subcommand of `cli` (`serve` when none is given).
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            let url = format!("http://{}", app.local_addr());
+            eprintln!("rook-notify is serving the dashboard at {url}");
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let store = Store::connect(&settings.database_url).await?;
+            store.migrate().await?;
+            eprintln!("migrations applied");
+            store.close().await;
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let store = Store::connect(&settings.database_url).await?;
+            store.migrate().await?;
+            let services = Services::new(store.clone(), Default::default());
+            crate::demo::seed(&services, &settings).await?;
+            store.close().await;
+            Ok(())
+        }
+        Command::CreateAccount(args) => create_account(&settings.database_url, args).await,
+    }
+}
+
+async fn create_account(database_url: &str, args: CreateAccountArgs) -> Result<(), StartupError> {
+    let role: Role = args.role.parse().map_err(|e: app::vocab::UnknownValue| StartupError::Input(e.to_string()))?;
+    let password = read_password()?;
+    let store = Store::connect(database_url).await?;
+    store.migrate().await?;
+    let services = Services::new(store.clone(), Default::default());
+    let account =
+        services.create_account(&Actor::System, &args.email, &password, role, args.client_uuid.as_deref()).await?;
+    eprintln!("created {} account {} ({})", account.role, account.email, account.id);
+    store.close().await;
+    Ok(())
+}
+
+/// Reads the password from the first line of standard input (prompting when it is a terminal), so it
+/// never appears in the process list or shell history.
+fn read_password() -> Result<String, StartupError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is visible; pipe it in to avoid that): ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| StartupError::Input(format!("cannot read the password: {e}")))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err(StartupError::Input("no password given on standard input".to_owned()));
+    }
+    Ok(password)
+}

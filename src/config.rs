@@ -1,0 +1,159 @@
+//! Configuration and command line: every setting is a flag with an environment variable and a
+//! default, documented once here, so `rook-notify --help` is the reference (README copies it).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// ROOK's Notification Webhook service: delivery engine and dashboard in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "rook-notify", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run migrations, then serve the dashboard and the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Insert the demo clients and accounts if they are absent, print the logins and exit.
+    SeedDemo,
+    /// Create a dashboard account; the password is read from standard input, never from arguments.
+    CreateAccount(CreateAccountArgs),
+}
+
+/// Arguments of `create-account`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateAccountArgs {
+    /// The sign-in email.
+    #[arg(long)]
+    pub email: String,
+    /// `staff` sees every client; `client` sees only the client given by `--client`.
+    #[arg(long, value_parser = ["staff", "client"])]
+    pub role: String,
+    /// The client UUID a `client` account belongs to.
+    #[arg(long = "client")]
+    pub client_uuid: Option<String>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Every setting of the server. Flags may be given before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Where data lives: `sqlite://path/to/file.db` (created if absent) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/rook-notify.db", global = true)]
+    pub database_url: String,
+
+    /// Address the dashboard and API listen on (port 0 picks a free port).
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    pub site_addr: SocketAddr,
+
+    /// Directory with the built front end (`pkg/` with the wasm, JS and CSS). Default: `site/` next to
+    /// the binary's `target/<profile>/` directory, then `target/site` under the working directory.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", global = true)]
+    pub site_root: Option<PathBuf>,
+
+    /// The address people reach the dashboard at. An `https://` URL makes session cookies `Secure`;
+    /// its origin is also accepted for form posts. Default: `http://` + the listen address.
+    #[arg(long, env = "ROOK_NOTIFY_PUBLIC_URL", global = true)]
+    pub public_url: Option<url::Url>,
+
+    /// Log filter, in `tracing` syntax (`info`, `rook_notify=debug,info`, …).
+    #[arg(long, env = "ROOK_NOTIFY_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, env = "ROOK_NOTIFY_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    /// Seed the demo clients and accounts at start (only those absent; nothing is overwritten).
+    #[arg(long, env = "ROOK_NOTIFY_DEMO", default_value_t = false, global = true)]
+    pub demo: bool,
+
+    /// A dashboard session ends after this long without a request.
+    #[arg(long, env = "ROOK_NOTIFY_SESSION_IDLE_TIMEOUT", default_value = "12h", value_parser = parse_duration, global = true)]
+    pub session_idle_timeout: Duration,
+
+    /// Failed sign-ins allowed per account within the window before further attempts are refused.
+    #[arg(long, env = "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5, global = true)]
+    pub login_max_failures_per_account: u32,
+
+    /// Failed sign-ins allowed per client IP address within the window.
+    #[arg(long, env = "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20, global = true)]
+    pub login_max_failures_per_address: u32,
+
+    /// The window over which failed sign-ins are counted (and how long a lock-out lasts).
+    #[arg(long, env = "ROOK_NOTIFY_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration, global = true)]
+    pub login_failure_window: Duration,
+
+    /// How long in-flight work may take to finish after SIGTERM or Ctrl-C before the process exits.
+    #[arg(long, env = "ROOK_NOTIFY_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration, global = true)]
+    pub shutdown_grace: Duration,
+}
+
+/// Parses a human duration such as `15m`, `12h` or `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("`{s}` is not a duration like 10s, 15m or 2h: {e}"))
+}
+
+impl Settings {
+    /// The settings with every default, for tests and tools that build them in code.
+    pub fn defaults() -> Self {
+        Cli::parse_from(["rook-notify"]).settings
+    }
+
+    /// The public URL, or one made from the listen address.
+    pub fn effective_public_url(&self) -> url::Url {
+        self.public_url.clone().unwrap_or_else(|| {
+            url::Url::parse(&format!("http://{}", self.site_addr)).expect("a socket address makes a valid URL")
+        })
+    }
+
+    /// Whether session cookies must be `Secure` (the dashboard is reached over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.effective_public_url().scheme() == "https"
+    }
+
+    /// The front-end directory: the flag, else `site/` beside the binary's profile directory (where
+    /// cargo-leptos writes it), else `target/site` under the working directory.
+    pub fn resolved_site_root(&self) -> PathBuf {
+        if let Some(root) = &self.site_root {
+            return root.clone();
+        }
+        let beside_binary = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent()?.parent().map(|target| target.join("site")))
+            .filter(|dir| dir.join("pkg").is_dir());
+        beside_binary.unwrap_or_else(|| PathBuf::from("target/site"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_human_units_and_reject_garbage() {
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
+    }
+}

@@ -1,0 +1,134 @@
+//! Dashboard accounts: signing in, resolving a session's account, creating accounts.
+
+use std::net::IpAddr;
+
+use app::timestamp::Timestamp;
+use app::vocab::Role;
+use serde_json::json;
+
+use super::passwords::{MIN_PASSWORD_LEN, hash_password, verify_password};
+use super::{Actor, ServiceError, Services};
+use crate::store::{AccountRecord, NewAccount, NewAuditEntry};
+
+impl Services {
+    /// Checks an email and password. Failures are counted per account and address; past the limits
+    /// every attempt is refused for a while. The error is the same whether or not the email exists.
+    pub async fn sign_in(&self, email: &str, password: &str, address: Option<IpAddr>) -> Result<Actor, ServiceError> {
+        let email = normalise_email(email);
+        let limiter = &self.inner.login_limiter;
+        if let Err(retry_after) = limiter.check(&email, address) {
+            return Err(ServiceError::RateLimited { retry_after });
+        }
+        let account = self.store().account_by_email(&email).await?;
+        let hash = account.as_ref().map(|a| a.password_hash.clone());
+        if !verify_password(password.to_owned(), hash).await? {
+            limiter.record_failure(&email, address);
+            tracing::info!(%email, address = ?address, "sign-in refused");
+            return Err(ServiceError::InvalidCredentials);
+        }
+        let account = account.ok_or(ServiceError::InvalidCredentials)?;
+        limiter.record_success(&email);
+        tracing::info!(%email, "signed in");
+        Ok(Actor::from_account(&account))
+    }
+
+    /// The actor behind a session's account id, as the account is now (`None` if it was deleted).
+    pub async fn actor_for_account(&self, account_id: &str) -> Result<Option<Actor>, ServiceError> {
+        Ok(self.store().account(account_id).await?.map(|a| Actor::from_account(&a)))
+    }
+
+    /// Creates a dashboard account (staff only). A client account needs an existing client.
+    pub async fn create_account(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password: &str,
+        role: Role,
+        client_uuid: Option<&str>,
+    ) -> Result<AccountRecord, ServiceError> {
+        if !actor.is_staff() {
+            return Err(ServiceError::Forbidden);
+        }
+        let email = validate_email(email)?;
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(ServiceError::validation(
+                "password",
+                format!("The password must have at least {MIN_PASSWORD_LEN} characters."),
+            ));
+        }
+        let client_uuid = match (role, client_uuid) {
+            (Role::Staff, None) => None,
+            (Role::Staff, Some(_)) => {
+                return Err(ServiceError::validation("client", "A staff account does not belong to a client."));
+            }
+            (Role::Client, None) => {
+                return Err(ServiceError::validation("client", "A client account needs the client it belongs to."));
+            }
+            (Role::Client, Some(uuid)) => {
+                let uuid = uuid.trim().to_lowercase();
+                self.store().client(&uuid).await?.ok_or(ServiceError::NotFound("client"))?;
+                Some(uuid)
+            }
+        };
+        let password_hash = hash_password(password.to_owned()).await?;
+        let now = Timestamp::now();
+        let account = self
+            .store()
+            .insert_account(
+                NewAccount { email: &email, password_hash: &password_hash, role, client_uuid: client_uuid.as_deref() },
+                now,
+            )
+            .await
+            .map_err(|e| match ServiceError::from(e) {
+                ServiceError::Conflict { code, .. } => ServiceError::Conflict {
+                    code,
+                    message: format!("An account with the email {email} already exists."),
+                },
+                other => other,
+            })?;
+        self.store()
+            .append_audit(
+                NewAuditEntry {
+                    actor: &actor.audit_name(),
+                    action: "account.created",
+                    client_uuid: client_uuid.as_deref(),
+                    environment: None,
+                    detail: json!({ "email": email, "role": role.as_str() }),
+                },
+                now,
+            )
+            .await?;
+        Ok(account)
+    }
+}
+
+/// Trims and lowercases an email, the form accounts are stored and looked up by.
+fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A plausible email address, normalised; a validation error otherwise.
+fn validate_email(email: &str) -> Result<String, ServiceError> {
+    let email = normalise_email(email);
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(ServiceError::validation("email", "Enter an email address such as dev@example.com."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(validate_email("  Dev@Example.COM ").unwrap(), "dev@example.com");
+        for bad in ["", "dev", "dev@", "@example.com", "dev@example", "a b@example.com", "a@b@c.com"] {
+            assert!(validate_email(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Who an operation is performed for.
+
+use app::dto::Viewer;
+use app::vocab::Role;
+
+use crate::store::AccountRecord;
+
+/// The party an operation acts for; authorisation decisions are made on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A ROOK staff member signed in to the dashboard: sees and manages every client.
+    Staff { account_id: String, email: String },
+    /// A client's developer signed in to the dashboard: sees only their own client.
+    Client { account_id: String, email: String, client_uuid: String },
+    /// The server itself or an operator at the command line (demo seeding, `create-account`).
+    System,
+}
+
+impl Actor {
+    /// The actor for a stored account.
+    pub fn from_account(account: &AccountRecord) -> Self {
+        match (&account.role, &account.client_uuid) {
+            (Role::Client, Some(client_uuid)) => Actor::Client {
+                account_id: account.id.clone(),
+                email: account.email.clone(),
+                client_uuid: client_uuid.clone(),
+            },
+            // The schema forbids a client account without a client; treat one as staff-less and
+            // harmless rather than trusting it with everything.
+            (Role::Client, None) => Actor::Client {
+                account_id: account.id.clone(),
+                email: account.email.clone(),
+                client_uuid: String::new(),
+            },
+            (Role::Staff, _) => Actor::Staff { account_id: account.id.clone(), email: account.email.clone() },
+        }
+    }
+
+    /// Whether this actor may see (and act on) the given client.
+    pub fn can_access_client(&self, client_uuid: &str) -> bool {
+        match self {
+            Actor::Staff { .. } | Actor::System => true,
+            Actor::Client { client_uuid: own, .. } => !own.is_empty() && own == client_uuid,
+        }
+    }
+
+    /// Whether this actor has ROOK-side powers (managing subscriptions, creating clients).
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Actor::Staff { .. } | Actor::System)
+    }
+
+    /// How the audit log names this actor.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::Staff { email, .. } | Actor::Client { email, .. } => email.clone(),
+            Actor::System => "system".to_owned(),
+        }
+    }
+
+    /// The dashboard's view of a signed-in actor (`None` for `System`).
+    pub fn viewer(&self) -> Option<Viewer> {
+        match self {
+            Actor::Staff { account_id, email } => Some(Viewer {
+                account_id: account_id.clone(),
+                email: email.clone(),
+                role: Role::Staff,
+                client_uuid: None,
+            }),
+            Actor::Client { account_id, email, client_uuid } => Some(Viewer {
+                account_id: account_id.clone(),
+                email: email.clone(),
+                role: Role::Client,
+                client_uuid: Some(client_uuid.clone()),
+            }),
+            Actor::System => None,
+        }
+    }
+}

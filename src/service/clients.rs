@@ -1,0 +1,104 @@
+//! Clients: creating them and showing them to whoever may see them.
+
+use std::collections::HashMap;
+
+use app::dto::{ClientOverview, EnvironmentStatus};
+use app::timestamp::Timestamp;
+use serde_json::json;
+
+use super::{Actor, ServiceError, Services};
+use crate::store::{ClientRecord, EnvironmentRecord, NewAuditEntry};
+
+/// The longest client name accepted.
+const MAX_CLIENT_NAME_LEN: usize = 200;
+/// How many clients the overview lists at most.
+const OVERVIEW_LIMIT: u32 = 500;
+
+impl Services {
+    /// Creates a client (staff only), with both environments inactive. `client_uuid` is ROOK's
+    /// identifier of the client when it already has one; a new UUID is made otherwise.
+    pub async fn create_client(
+        &self,
+        actor: &Actor,
+        name: &str,
+        client_uuid: Option<&str>,
+    ) -> Result<ClientRecord, ServiceError> {
+        if !actor.is_staff() {
+            return Err(ServiceError::Forbidden);
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_CLIENT_NAME_LEN {
+            return Err(ServiceError::validation(
+                "name",
+                format!("The client name must have between 1 and {MAX_CLIENT_NAME_LEN} characters."),
+            ));
+        }
+        let client_uuid = match client_uuid {
+            Some(raw) => parse_client_uuid(raw)?,
+            None => uuid::Uuid::now_v7().to_string(),
+        };
+        let now = Timestamp::now();
+        let client =
+            self.store().insert_client(&client_uuid, name, now).await.map_err(|e| match ServiceError::from(e) {
+                ServiceError::Conflict { code, .. } => ServiceError::Conflict {
+                    code,
+                    message: format!("A client with the UUID {client_uuid} already exists."),
+                },
+                other => other,
+            })?;
+        self.store()
+            .append_audit(
+                NewAuditEntry {
+                    actor: &actor.audit_name(),
+                    action: "client.created",
+                    client_uuid: Some(&client_uuid),
+                    environment: None,
+                    detail: json!({ "name": name }),
+                },
+                now,
+            )
+            .await?;
+        Ok(client)
+    }
+
+    /// The clients the actor may see with both environments: every client for staff (by name), the
+    /// client's own for a client account.
+    pub async fn overview(&self, actor: &Actor) -> Result<Vec<ClientOverview>, ServiceError> {
+        let clients = match actor {
+            Actor::Client { client_uuid, .. } => self.store().client(client_uuid).await?.into_iter().collect(),
+            Actor::Staff { .. } | Actor::System => self.store().list_clients(None, OVERVIEW_LIMIT).await?,
+        };
+        let uuids: Vec<String> = clients.iter().map(|c| c.client_uuid.clone()).collect();
+        let mut environments: HashMap<String, Vec<EnvironmentStatus>> = HashMap::new();
+        for env in self.store().environments_of(&uuids).await? {
+            environments.entry(env.client_uuid.clone()).or_default().push(environment_status(env));
+        }
+        Ok(clients
+            .into_iter()
+            .map(|c| ClientOverview {
+                environments: environments.remove(&c.client_uuid).unwrap_or_default(),
+                client_uuid: c.client_uuid,
+                name: c.name,
+            })
+            .collect())
+    }
+}
+
+/// What the dashboard shows of a stored environment (never its secrets or hash key).
+pub(crate) fn environment_status(env: EnvironmentRecord) -> EnvironmentStatus {
+    EnvironmentStatus {
+        environment: env.environment,
+        state: env.state,
+        disabled_reason: env.disabled_reason,
+        since: env.state_since,
+        notification_webhook_url: env.notification_webhook_url,
+        data_webhook_url: env.data_webhook_url,
+    }
+}
+
+/// A client UUID in canonical form (lowercase, hyphenated), or a validation error.
+pub(crate) fn parse_client_uuid(raw: &str) -> Result<String, ServiceError> {
+    uuid::Uuid::parse_str(raw.trim()).map(|u| u.hyphenated().to_string()).map_err(|_| {
+        ServiceError::validation("client_uuid", "Expected a UUID such as 0196f0c8-8c2a-7c4e-9a51-6b1f0d2c3e4f.")
+    })
+}

@@ -1,0 +1,53 @@
+//! The service layer's error type.
+
+use std::time::Duration;
+
+use crate::store::StoreError;
+
+/// Why an operation was refused or failed. Each variant is something a caller can act on, except
+/// `Internal`, whose cause is logged where it is created and never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins")]
+    RateLimited { retry_after: Duration },
+    /// Absent, or not visible to the actor: the two are never distinguished.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not allowed")]
+    Forbidden,
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("internal error")]
+    Internal,
+}
+
+impl ServiceError {
+    /// A validation error for one field.
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation { field: field.into(), message: message.into() }
+    }
+
+    /// Logs an unexpected failure and returns the opaque `Internal`.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::Internal
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => Self::NotFound("record"),
+            StoreError::Conflict { what } => {
+                Self::Conflict { code: "already_exists", message: format!("A record with this {what} already exists.") }
+            }
+            other => Self::internal(other),
+        }
+    }
+}

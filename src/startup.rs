@@ -1,0 +1,147 @@
+//! Assembles the server from its settings. Production (`serve`) and the tests build it through the
+//! same [`Application::build`], so they cannot drift apart.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
+
+use crate::config::Settings;
+use crate::service::{LoginLimits, ServiceError, Services};
+use crate::store::{Store, StoreError};
+use crate::web::{self, AllowedOrigins, session};
+
+/// Why the server could not be built or run.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+    #[error("{0}")]
+    Input(String),
+}
+
+/// A built server, bound to its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    services: Services,
+    settings: Settings,
+    local_addr: SocketAddr,
+}
+
+impl Application {
+    /// Connects to and migrates the database, seeds the demo when asked, binds the listen address
+    /// and builds the router.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let store = Store::connect(&settings.database_url).await?;
+        store.migrate().await?;
+        let services = Services::new(store.clone(), login_limits(&settings));
+        if settings.demo {
+            crate::demo::seed(&services, &settings).await?;
+        }
+
+        let listener = TcpListener::bind(settings.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr: settings.site_addr, source })?;
+        let local_addr = listener.local_addr().map_err(StartupError::Serve)?;
+
+        let options = leptos_options(&settings, local_addr);
+        let session_store = session::SqlSessionStore::new(store.native());
+        let sessions = session::layer(session_store, settings.secure_cookies(), settings.session_idle_timeout);
+        let origins = AllowedOrigins(vec![settings.effective_public_url().origin().ascii_serialization()]);
+        let router = web::router(services.clone(), options, sessions, origins);
+
+        Ok(Application { listener, router, services, settings, local_addr })
+    }
+
+    /// The address the server listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The service layer, for tests and tools that act on the running server's data.
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), StartupError> {
+        let store = self.services.store().clone();
+        let session_store = session::SqlSessionStore::new(store.native());
+        let cleanup = tokio::spawn(async move {
+            if let Err(err) = session_store.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
+                tracing::warn!(error = %err, "expired-session cleanup stopped");
+            }
+        });
+        tracing::info!(address = %self.local_addr, "rook-notify listening");
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        cleanup.abort();
+        let _ = tokio::time::timeout(self.settings.shutdown_grace, store.close()).await;
+        served.map_err(StartupError::Serve)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+fn login_limits(settings: &Settings) -> LoginLimits {
+    LoginLimits {
+        max_failures_per_account: settings.login_max_failures_per_account,
+        max_failures_per_address: settings.login_max_failures_per_address,
+        window: settings.login_failure_window,
+    }
+}
+
+/// Leptos' options from our own settings, so the binary runs from any working directory.
+fn leptos_options(settings: &Settings, local_addr: SocketAddr) -> LeptosOptions {
+    let site_root: PathBuf = settings.resolved_site_root();
+    let site_root = std::fs::canonicalize(&site_root).unwrap_or(site_root);
+    if !site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %site_root.display(),
+            "no built front end here (pkg/ is missing): pages render but will not hydrate; run `cargo leptos build`"
+        );
+    }
+    LeptosOptions::builder()
+        .output_name(app::OUTPUT_NAME)
+        .site_root(site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(local_addr)
+        .build()
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

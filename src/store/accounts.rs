@@ -1,0 +1,95 @@
+//! Dashboard accounts: staff, and client accounts bound to one client.
+
+use app::timestamp::Timestamp;
+use app::vocab::Role;
+
+use super::error::parse_stored;
+use super::{Store, StoreError, new_id};
+
+/// An account as stored. `password_hash` is an argon2 PHC string, never a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub client_uuid: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// What it takes to create an account. `email` must already be normalised (trimmed, lowercase).
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub client_uuid: Option<&'a str>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: String,
+    email: String,
+    password_hash: String,
+    role: String,
+    client_uuid: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<AccountRow> for AccountRecord {
+    type Error = StoreError;
+    fn try_from(row: AccountRow) -> Result<Self, StoreError> {
+        Ok(AccountRecord {
+            role: parse_stored(&row.role, "accounts.role")?,
+            id: row.id,
+            email: row.email,
+            password_hash: row.password_hash,
+            client_uuid: row.client_uuid,
+            created_at: Timestamp::from_micros(row.created_at),
+        })
+    }
+}
+
+const ACCOUNT_COLUMNS: &str = "id, email, password_hash, role, client_uuid, created_at";
+
+impl Store {
+    /// Creates an account; `Conflict { what: "email" }` when the email is taken.
+    pub async fn insert_account(&self, new: NewAccount<'_>, now: Timestamp) -> Result<AccountRecord, StoreError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO accounts (id, email, password_hash, role, client_uuid, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(new.email)
+        .bind(new.password_hash)
+        .bind(new.role.as_str())
+        .bind(new.client_uuid)
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "email"))?;
+        Ok(AccountRecord {
+            id,
+            email: new.email.to_owned(),
+            password_hash: new.password_hash.to_owned(),
+            role: new.role,
+            client_uuid: new.client_uuid.map(str::to_owned),
+            created_at: now,
+        })
+    }
+
+    /// The account with this (normalised) email.
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1");
+        let row: Option<AccountRow> = sqlx::query_as(&sql).bind(email).fetch_optional(&self.read).await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// The account with this id.
+    pub async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
+        let row: Option<AccountRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+        row.map(TryInto::try_into).transpose()
+    }
+}

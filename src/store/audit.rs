@@ -1,0 +1,95 @@
+//! The audit log: who did what to which client, and when. Entries are only ever appended.
+
+use app::timestamp::Timestamp;
+use app::vocab::Environment;
+
+use super::{Store, StoreError, new_id};
+
+/// An entry to append. `actor` names who acted (an account's email, or `api-token:<name>`).
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub client_uuid: Option<&'a str>,
+    pub environment: Option<Environment>,
+    /// A JSON object with what changed; never a secret.
+    pub detail: serde_json::Value,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub client_uuid: Option<String>,
+    pub environment: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: String,
+    at: i64,
+    actor: String,
+    action: String,
+    client_uuid: Option<String>,
+    environment: Option<String>,
+    detail: String,
+}
+
+impl Store {
+    /// Appends an entry at `now`.
+    pub async fn append_audit(&self, entry: NewAuditEntry<'_>, now: Timestamp) -> Result<String, StoreError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor, action, client_uuid, environment, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(now.as_micros())
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.client_uuid)
+        .bind(entry.environment.map(Environment::as_str))
+        .bind(entry.detail.to_string())
+        .execute(&self.write)
+        .await?;
+        Ok(id)
+    }
+
+    /// The newest entries first, optionally for one client, older than the entry `before` (a keyset
+    /// cursor: the id of the last entry of the previous page).
+    pub async fn list_audit(
+        &self,
+        client_uuid: Option<&str>,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, at, actor, action, client_uuid, environment, detail FROM audit_log \
+             WHERE ($1 IS NULL OR client_uuid = $1) AND ($2 IS NULL OR id < $2) \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(client_uuid)
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    detail: serde_json::from_str(&row.detail)
+                        .map_err(|e| StoreError::Corrupt(format!("audit_log.detail: {e}")))?,
+                    id: row.id,
+                    at: Timestamp::from_micros(row.at),
+                    actor: row.actor,
+                    action: row.action,
+                    client_uuid: row.client_uuid,
+                    environment: row.environment,
+                })
+            })
+            .collect()
+    }
+}

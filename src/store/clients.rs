@@ -1,0 +1,249 @@
+//! Clients and their two environments (URLs, subscription state, legacy hash key).
+
+use app::timestamp::Timestamp;
+use app::vocab::{DisabledReason, Environment, SubscriptionState};
+
+use super::error::parse_stored;
+use super::{Store, StoreError};
+
+/// A client of ROOK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub client_uuid: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// One environment of a client, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentRecord {
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub notification_webhook_url: Option<String>,
+    pub data_webhook_url: Option<String>,
+    pub rook_hash_key: Option<String>,
+    pub state: SubscriptionState,
+    pub disabled_reason: Option<DisabledReason>,
+    pub state_since: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClientRow {
+    client_uuid: String,
+    name: String,
+    created_at: i64,
+}
+
+impl From<ClientRow> for ClientRecord {
+    fn from(row: ClientRow) -> Self {
+        ClientRecord {
+            client_uuid: row.client_uuid,
+            name: row.name,
+            created_at: Timestamp::from_micros(row.created_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EnvironmentRow {
+    client_uuid: String,
+    environment: String,
+    notification_webhook_url: Option<String>,
+    data_webhook_url: Option<String>,
+    rook_hash_key: Option<String>,
+    subscription_state: String,
+    disabled_reason: Option<String>,
+    state_since: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<EnvironmentRow> for EnvironmentRecord {
+    type Error = StoreError;
+    fn try_from(row: EnvironmentRow) -> Result<Self, StoreError> {
+        Ok(EnvironmentRecord {
+            environment: parse_stored(&row.environment, "environments.environment")?,
+            state: parse_stored(&row.subscription_state, "environments.subscription_state")?,
+            disabled_reason: row
+                .disabled_reason
+                .as_deref()
+                .map(|r| parse_stored(r, "environments.disabled_reason"))
+                .transpose()?,
+            client_uuid: row.client_uuid,
+            notification_webhook_url: row.notification_webhook_url,
+            data_webhook_url: row.data_webhook_url,
+            rook_hash_key: row.rook_hash_key,
+            state_since: Timestamp::from_micros(row.state_since),
+            updated_at: Timestamp::from_micros(row.updated_at),
+        })
+    }
+}
+
+const ENVIRONMENT_COLUMNS: &str = "client_uuid, environment, notification_webhook_url, data_webhook_url, \
+     rook_hash_key, subscription_state, disabled_reason, state_since, updated_at";
+
+impl Store {
+    /// Creates a client with both environments inactive and without URLs.
+    pub async fn insert_client(
+        &self,
+        client_uuid: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<ClientRecord, StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("INSERT INTO clients (client_uuid, name, created_at) VALUES ($1, $2, $3)")
+            .bind(client_uuid)
+            .bind(name)
+            .bind(now.as_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::on_unique(e, "client_uuid"))?;
+        for env in Environment::ALL {
+            sqlx::query(
+                "INSERT INTO environments (client_uuid, environment, subscription_state, state_since, updated_at) \
+                 VALUES ($1, $2, 'inactive', $3, $3)",
+            )
+            .bind(client_uuid)
+            .bind(env.as_str())
+            .bind(now.as_micros())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ClientRecord { client_uuid: client_uuid.to_owned(), name: name.to_owned(), created_at: now })
+    }
+
+    /// The client with this UUID.
+    pub async fn client(&self, client_uuid: &str) -> Result<Option<ClientRecord>, StoreError> {
+        let row: Option<ClientRow> =
+            sqlx::query_as("SELECT client_uuid, name, created_at FROM clients WHERE client_uuid = $1")
+                .bind(client_uuid)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Clients ordered by name (then UUID), optionally only those whose name contains `search`
+    /// (case-insensitively) or whose UUID starts with it, at most `limit`.
+    pub async fn list_clients(&self, search: Option<&str>, limit: u32) -> Result<Vec<ClientRecord>, StoreError> {
+        let rows: Vec<ClientRow> = match search.map(str::trim).filter(|s| !s.is_empty()) {
+            None => {
+                sqlx::query_as(
+                    "SELECT client_uuid, name, created_at FROM clients ORDER BY lower(name), client_uuid LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?
+            }
+            Some(search) => {
+                let needle = search.to_lowercase();
+                sqlx::query_as(
+                    "SELECT client_uuid, name, created_at FROM clients \
+                     WHERE lower(name) LIKE $1 ESCAPE '\\' OR client_uuid LIKE $2 ESCAPE '\\' \
+                     ORDER BY lower(name), client_uuid LIMIT $3",
+                )
+                .bind(format!("%{}%", escape_like(&needle)))
+                .bind(format!("{}%", escape_like(&needle)))
+                .bind(i64::from(limit))
+                .fetch_all(&self.read)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Both environments of each of these clients, ordered by client then environment.
+    pub async fn environments_of(&self, client_uuids: &[String]) -> Result<Vec<EnvironmentRecord>, StoreError> {
+        if client_uuids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (1..=client_uuids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {ENVIRONMENT_COLUMNS} FROM environments WHERE client_uuid IN ({placeholders}) \
+             ORDER BY client_uuid, environment DESC"
+        );
+        let mut query = sqlx::query_as::<_, EnvironmentRow>(&sql);
+        for uuid in client_uuids {
+            query = query.bind(uuid);
+        }
+        query.fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// One environment of a client.
+    pub async fn environment(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+    ) -> Result<Option<EnvironmentRecord>, StoreError> {
+        let sql = format!("SELECT {ENVIRONMENT_COLUMNS} FROM environments WHERE client_uuid = $1 AND environment = $2");
+        let row: Option<EnvironmentRow> =
+            sqlx::query_as(&sql).bind(client_uuid).bind(environment.as_str()).fetch_optional(&self.read).await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// Sets an environment's URLs and legacy hash key (all three, as given).
+    pub async fn set_environment_endpoints(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        notification_webhook_url: Option<&str>,
+        data_webhook_url: Option<&str>,
+        rook_hash_key: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE environments SET notification_webhook_url = $1, data_webhook_url = $2, rook_hash_key = $3, \
+             updated_at = $4 WHERE client_uuid = $5 AND environment = $6",
+        )
+        .bind(notification_webhook_url)
+        .bind(data_webhook_url)
+        .bind(rook_hash_key)
+        .bind(now.as_micros())
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
+    pub async fn set_subscription_state(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        state: SubscriptionState,
+        disabled_reason: Option<DisabledReason>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE environments SET subscription_state = $1, disabled_reason = $2, state_since = $3, updated_at = $3 \
+             WHERE client_uuid = $4 AND environment = $5",
+        )
+        .bind(state.as_str())
+        .bind(disabled_reason.map(DisabledReason::as_str))
+        .bind(now.as_micros())
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+/// Escapes `%`, `_` and `\` so that a search string matches itself literally in `LIKE … ESCAPE '\'`.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

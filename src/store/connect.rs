@@ -1,0 +1,122 @@
+//! Opening the database and migrating it.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Executor};
+
+use super::{Dialect, NativePool, Store, StoreError};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a SQLite connection waits for the write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Per-connection settings of every SQLite connection (the native one sets the same through options).
+/// `synchronous = NORMAL` with WAL keeps every commit durable against a process crash, and loses at
+/// most the last commits on power loss.
+const SQLITE_SESSION_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+impl Store {
+    /// Connects to `database_url` (`sqlite://…` or `postgres://…`). A SQLite file and its directory
+    /// are created when absent. Does not migrate: call [`Store::migrate`].
+    pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        if database_url.starts_with("sqlite:") {
+            Self::connect_sqlite(database_url).await
+        } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+            Self::connect_postgres(database_url).await
+        } else {
+            Err(StoreError::Config(format!(
+                "DATABASE_URL must start with sqlite:// or postgres://, got `{}`",
+                database_url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("invalid SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true)
+            .disable_statement_logging();
+        let filename = options.get_filename().to_owned();
+        if let Some(dir) = filename.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        // The native pool creates the file and switches it to WAL (which is persistent) before the
+        // `Any` pools open it.
+        let native = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let any_url = format!("sqlite://{}", path_for_url(&filename));
+        let read = any_pool(&any_url, 8, Some(SQLITE_SESSION_PRAGMAS)).await?;
+        let write = any_pool(&any_url, 1, Some(SQLITE_SESSION_PRAGMAS)).await?;
+        Ok(Store { read, write, native: NativePool::Sqlite(native), dialect: Dialect::Sqlite })
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("invalid Postgres URL: {e}")))?
+            .disable_statement_logging();
+        let native = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        let pool = any_pool(url, 16, None).await?;
+        Ok(Store { read: pool.clone(), write: pool, native: NativePool::Postgres(native), dialect: Dialect::Postgres })
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.native {
+            NativePool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            NativePool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// How many of this backend's migrations are not applied yet (0 when the schema is current).
+    pub async fn pending_migrations(&self) -> Result<usize, StoreError> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Vec<i64> = match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.read)
+            .await
+        {
+            Ok(versions) => versions,
+            // No migrations table yet: nothing is applied.
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(migrator.iter().filter(|m| !applied.contains(&m.version)).count())
+    }
+}
+
+async fn any_pool(url: &str, max: u32, pragmas: Option<&'static str>) -> Result<sqlx::AnyPool, StoreError> {
+    let mut options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30));
+    if let Some(pragmas) = pragmas {
+        options = options.after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute(pragmas).await?;
+                Ok(())
+            })
+        });
+    }
+    Ok(options.connect(url).await?)
+}
+
+fn path_for_url(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}

@@ -1,0 +1,38 @@
+//! The store's error type.
+
+/// What can go wrong in the store. Callers act on `Conflict` and `NotFound`; the rest is internal.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A row with the same unique key exists (`what` names the key, e.g. "email").
+    #[error("a row with this {what} already exists")]
+    Conflict { what: &'static str },
+    /// The row to change does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A stored value is not one the code knows (a bad manual edit, or a newer schema).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// The database URL or options are unusable.
+    #[error("database configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Turns a unique-constraint violation into `Conflict { what }`, leaving other errors as they are.
+    /// Constraint handling lives here, not in string matching scattered through callers.
+    pub(crate) fn on_unique(err: sqlx::Error, what: &'static str) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict { what },
+            _ => Self::Database(err),
+        }
+    }
+}
+
+/// Parses a stored wire string into its enum, or reports the row as corrupt.
+pub(crate) fn parse_stored<T: std::str::FromStr>(value: &str, column: &str) -> Result<T, StoreError> {
+    value.parse().map_err(|_| StoreError::Corrupt(format!("{column} = {value:?}")))
+}

@@ -1,0 +1,81 @@
+//! The durable store: one interface over SQLite (embedded, the default) and Postgres (to share one
+//! database between several server processes).
+//!
+//! Queries are written once, with `$n` placeholders, against sqlx's `Any` driver, over a storage model
+//! both backends hold the same way: UUIDv7 ids as text, times as integer microseconds, booleans as
+//! integers, JSON as text. Where the backends really differ (connection set-up, migrations, claiming
+//! work, wake-ups) the code branches on [`Dialect`] in one visible place. The conformance suite in
+//! `tests/it/store` runs every method against both backends.
+
+mod accounts;
+mod audit;
+mod clients;
+mod connect;
+mod error;
+
+pub use accounts::{AccountRecord, NewAccount};
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use clients::{ClientRecord, EnvironmentRecord};
+pub use error::StoreError;
+
+use sqlx::{AnyPool, PgPool, SqlitePool};
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The backend's own pool, for what must speak its native protocol (migrations, the session store,
+/// `LISTEN`).
+#[derive(Debug, Clone)]
+pub enum NativePool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// For reads: several connections.
+    read: AnyPool,
+    /// For writes: on SQLite a single connection (one writer, so no "database is locked"); on
+    /// Postgres the same pool as `read`.
+    write: AnyPool,
+    native: NativePool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Which backend this is.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The backend's native pool.
+    pub fn native(&self) -> &NativePool {
+        &self.native
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Closes every pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+        match &self.native {
+            NativePool::Sqlite(pool) => pool.close().await,
+            NativePool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A new UUIDv7 id as text: unique, and sorting by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

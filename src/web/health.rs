@@ -1,0 +1,41 @@
+//! Liveness and readiness, as JSON, for load balancers and orchestrators.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::service::Services;
+use crate::store::Dialect;
+
+/// The process is up and serving HTTP.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The database answers and every migration is applied; 503 with the reason otherwise.
+pub async fn readyz(State(services): State<Services>) -> (StatusCode, Json<Value>) {
+    let store = services.store();
+    let database = match store.dialect() {
+        Dialect::Sqlite => "sqlite",
+        Dialect::Postgres => "postgres",
+    };
+    let not_ready = |reason: &str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "not_ready", "database": database, "reason": reason })),
+        )
+    };
+    if let Err(err) = store.ping().await {
+        tracing::warn!(error = %err, "readiness: database does not answer");
+        return not_ready("database does not answer");
+    }
+    match store.pending_migrations().await {
+        Ok(0) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(_) => not_ready("migrations pending"),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness: cannot read migrations");
+            not_ready("cannot read migrations")
+        }
+    }
+}

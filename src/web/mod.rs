@@ -1,0 +1,52 @@
+//! The web layer: the dashboard (Leptos pages and server functions), health checks, static files, and
+//! the middleware around them (sessions, the cross-site check, the per-request context).
+
+mod backend;
+mod health;
+mod origin;
+mod request_context;
+pub mod session;
+
+use std::sync::Arc;
+
+use app::backend::Backend;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+
+use crate::service::Services;
+use backend::DashboardBackend;
+pub use origin::AllowedOrigins;
+
+/// Builds the whole HTTP application.
+pub fn router(
+    services: Services,
+    options: LeptosOptions,
+    sessions: session::SessionLayer,
+    origins: AllowedOrigins,
+) -> Router {
+    let backend: Arc<dyn Backend> = Arc::new(DashboardBackend::new(services.clone()));
+    let context = move || provide_context(backend.clone());
+    let routes = generate_route_list(App);
+
+    let dashboard = Router::new()
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .layer(axum::middleware::from_fn(request_context::insert))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(origins, origin::refuse_cross_site))
+        .with_state(options);
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(services)
+        .merge(dashboard)
+        .layer(TraceLayer::new_for_http())
+}
