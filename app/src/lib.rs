@@ -63,6 +63,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let actions = SessionActions { login: ServerAction::<Login>::new(), logout: ServerAction::<Logout>::new() };
     provide_context(actions);
+    // Effects run only in the browser, after hydration: the mark tells people and tests that the page
+    // is interactive now.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />

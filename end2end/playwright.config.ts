@@ -1,0 +1,62 @@
+import { defineConfig } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// The server under test: the real binary on a fresh SQLite database with the demo data, started and
+// awaited by Playwright itself. Build it first (scripts/test.sh does: `cargo leptos build`).
+const root = path.resolve(__dirname, "..");
+const port = Number(process.env.E2E_PORT ?? 3187);
+// Set once in the main process; workers inherit it, so every process agrees on one data directory.
+process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "rook-notify-e2e-"));
+const binary = process.env.E2E_BINARY ?? path.join(root, "target", "debug", "rook-notify");
+
+export default defineConfig({
+  testDir: "./tests",
+  // One worker: the specs share one server and its demo data.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "off",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      // Root in a container needs --no-sandbox; the rest stop Chromium from calling the internet.
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  projects: [
+    { name: "javascript", testIgnore: /\.nojs\.spec\.ts$/ },
+    { name: "no-javascript", testMatch: /\.nojs\.spec\.ts$/, use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: `"${binary}" serve`,
+    url: `http://127.0.0.1:${port}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: `sqlite://${path.join(process.env.E2E_DATA_DIR, "e2e.db")}`,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+      ROOK_NOTIFY_DEMO: "true",
+      ROOK_NOTIFY_LOG: "warn",
+      // The specs sign in many times from 127.0.0.1; wrong-password specs must not lock anyone out.
+      ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000",
+      ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS: "1000",
+    },
+  },
+});

@@ -1,0 +1,204 @@
+//! Signing in and out over real HTTP against the real router: sessions, cookies, authorisation of the
+//! overview, rate limiting and the cross-site check.
+
+use std::time::Duration;
+
+use app::vocab::Role;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, TestDatabase, app::browser_client, spawn_app, spawn_app_with};
+
+const PASSWORD: &str = "correct-horse-battery";
+
+/// Two clients, an account for each and a staff account.
+async fn two_clients(app: &TestApp) -> (String, String) {
+    let acme = app.create_client("Acme Health").await;
+    let globex = app.create_client("Globex Fitness").await;
+    app.create_account("dev@acme.example", PASSWORD, Role::Client, Some(&acme)).await;
+    app.create_account("dev@globex.example", PASSWORD, Role::Client, Some(&globex)).await;
+    app.create_account("staff@rook.example", PASSWORD, Role::Staff, None).await;
+    (acme, globex)
+}
+
+async fn overview_names(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
+    let res = app.call_fn(client, "overview", &[]).await;
+    assert_eq!(res.status(), 200);
+    let list: Vec<Value> = res.json().await.unwrap();
+    list.iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_client(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let (acme, _) = two_clients(&app).await;
+    let browser = browser_client();
+
+    let res = app.sign_in(&browser, "Dev@Acme.example ", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("rook_notify_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http in tests: {cookie}");
+
+    let viewer = app.current_viewer(&browser).await;
+    assert_eq!(viewer["email"], "dev@acme.example");
+    assert_eq!(viewer["role"], "client");
+    assert_eq!(viewer["client_uuid"], json!(acme));
+    assert_eq!(overview_names(&app, &browser).await, ["Acme Health"]);
+    app.stop().await;
+}
+
+async fn staff_see_every_client(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    assert_eq!(app.sign_in(&browser, "staff@rook.example", PASSWORD).await.status(), 200);
+    assert_eq!(overview_names(&app, &browser).await, ["Acme Health", "Globex Fitness"]);
+    app.stop().await;
+}
+
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    let wrong = app.sign_in(&browser, "dev@acme.example", "not-the-password").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong_body: Value = wrong.json().await.unwrap();
+    let unknown = app.sign_in(&browser, "nobody@acme.example", "not-the-password").await;
+    assert_eq!(unknown.status(), 401);
+    let unknown_body: Value = unknown.json().await.unwrap();
+    assert_eq!(wrong_body, json!({ "kind": "invalid_credentials" }));
+    assert_eq!(wrong_body, unknown_body);
+    assert_eq!(app.current_viewer(&browser).await, Value::Null, "still signed out");
+    app.stop().await;
+}
+
+async fn signing_out_ends_the_session_for_good(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    let res = app.sign_in(&browser, "dev@globex.example", PASSWORD).await;
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+
+    assert_eq!(app.call_fn(&browser, "logout", &[]).await.status(), 200);
+    assert_eq!(app.current_viewer(&browser).await, Value::Null);
+
+    // Replaying the old cookie from another client does not bring the session back.
+    let replay = reqwest::Client::new()
+        .post(app.url("/fn/overview"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401);
+    let body: Value = replay.json().await.unwrap();
+    assert_eq!(body, json!({ "kind": "unauthenticated" }));
+    app.stop().await;
+}
+
+async fn an_idle_session_expires(db: TestDatabase) {
+    let app = spawn_app_with(db, |s| s.session_idle_timeout = Duration::from_secs(1)).await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    assert_eq!(app.sign_in(&browser, "dev@acme.example", PASSWORD).await.status(), 200);
+    assert_eq!(app.current_viewer(&browser).await["email"], "dev@acme.example");
+    // The session store keeps an expiry date with one-second precision: wait past it.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(app.current_viewer(&browser).await, Value::Null);
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_client,
+    staff_see_every_client,
+    a_wrong_password_and_an_unknown_email_get_the_same_answer,
+    signing_out_ends_the_session_for_good,
+    an_idle_session_expires,
+);
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
+        s.login_max_failures_per_account = 3;
+        s.login_failure_window = Duration::from_secs(60);
+    })
+    .await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    for _ in 0..3 {
+        assert_eq!(app.sign_in(&browser, "dev@acme.example", "wrong-password").await.status(), 401);
+    }
+    let locked = app.sign_in(&browser, "dev@acme.example", PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+    let body: Value = locked.json().await.unwrap();
+    assert_eq!(body["kind"], "rate_limited");
+    assert!(body["retry_after_secs"].as_u64().unwrap() > 0);
+    // Another account is not affected.
+    assert_eq!(app.sign_in(&browser, "dev@globex.example", PASSWORD).await.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
+    let app = spawn_app(TestDatabase::sqlite().await).await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    let forged = browser
+        .post(app.url("/fn/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(app.current_viewer(&browser).await, Value::Null);
+
+    let same_site = browser
+        .post(app.url("/fn/login"))
+        .header("origin", app.base_url.clone())
+        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_javascript_a_failed_sign_in_returns_to_the_login_page_with_the_reason() {
+    let app = spawn_app(TestDatabase::sqlite().await).await;
+    two_clients(&app).await;
+    let browser = browser_client();
+    let res = browser
+        .post(app.url("/fn/login"))
+        .header("accept", "text/html")
+        .form(&[("email", "dev@acme.example"), ("password", "wrong-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/login?error=invalid_credentials");
+
+    let res = browser
+        .post(app.url("/fn/login"))
+        .header("accept", "text/html")
+        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_when_signed_out() {
+    let app = spawn_app(TestDatabase::sqlite().await).await;
+    let res = app.client.get(app.url("/")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/login");
+    let login = app.client.get(app.url("/login")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("Sign in"));
+    app.stop().await;
+}

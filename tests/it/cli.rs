@@ -1,0 +1,110 @@
+//! The `rook-notify` binary's subcommands, run as a user would run them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use rook_notify::service::{LoginLimits, Services};
+use rook_notify::store::Store;
+
+use crate::support::TestDatabase;
+
+fn rook_notify(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rook-notify"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("ROOK_NOTIFY_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_setting_with_its_environment_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rook-notify")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "DATABASE_URL",
+        "LEPTOS_SITE_ADDR",
+        "LEPTOS_SITE_ROOT",
+        "ROOK_NOTIFY_PUBLIC_URL",
+        "ROOK_NOTIFY_LOG",
+        "ROOK_NOTIFY_LOG_FORMAT",
+        "ROOK_NOTIFY_DEMO",
+        "ROOK_NOTIFY_SESSION_IDLE_TIMEOUT",
+        "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "ROOK_NOTIFY_LOGIN_FAILURE_WINDOW",
+        "ROOK_NOTIFY_SHUTDOWN_GRACE",
+    ] {
+        assert!(help.contains(var), "--help does not mention {var}:\n{help}");
+    }
+    for sub in ["serve", "migrate", "seed-demo", "create-account"] {
+        assert!(help.contains(sub), "--help does not list `{sub}`");
+    }
+}
+
+#[tokio::test]
+async fn migrate_brings_a_new_database_to_the_current_schema() {
+    let db = TestDatabase::sqlite().await;
+    let out = rook_notify(&db, &["migrate"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = Store::connect(&db.url).await.unwrap();
+    assert_eq!(store.pending_migrations().await.unwrap(), 0);
+    // A second run has nothing to do and still succeeds.
+    assert!(rook_notify(&db, &["migrate"], "").status.success());
+}
+
+#[tokio::test]
+async fn create_account_reads_the_password_from_stdin_and_the_account_can_sign_in() {
+    let db = TestDatabase::sqlite().await;
+    let out = rook_notify(&db, &["create-account", "--email", "Ops@Rook.Example", "--role", "staff"], "a-long-password-1\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ops@rook.example"));
+
+    let store = Store::connect(&db.url).await.unwrap();
+    let services = Services::new(store, LoginLimits::default());
+    services.sign_in("ops@rook.example", "a-long-password-1", None).await.expect("the account signs in");
+}
+
+#[tokio::test]
+async fn create_account_refuses_bad_input_with_a_message() {
+    let db = TestDatabase::sqlite().await;
+    let no_password = rook_notify(&db, &["create-account", "--email", "a@rook.example", "--role", "staff"], "");
+    assert!(!no_password.status.success());
+    assert!(stderr(&no_password).contains("no password"), "{}", stderr(&no_password));
+
+    let short = rook_notify(&db, &["create-account", "--email", "a@rook.example", "--role", "staff"], "short\n");
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("at least 12 characters"), "{}", stderr(&short));
+
+    let unknown_client = rook_notify(
+        &db,
+        &["create-account", "--email", "c@x.example", "--role", "client", "--client", "0190b7e2-4c1a-7b3e-9f00-000000000999"],
+        "a-long-password-1\n",
+    );
+    assert!(!unknown_client.status.success());
+    assert!(stderr(&unknown_client).contains("client not found"), "{}", stderr(&unknown_client));
+}
+
+#[tokio::test]
+async fn seed_demo_twice_creates_the_demo_once() {
+    let db = TestDatabase::sqlite().await;
+    for _ in 0..2 {
+        let out = rook_notify(&db, &["seed-demo"], "");
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("staff@rook.example"), "the logins are printed");
+    }
+    let store = Store::connect(&db.url).await.unwrap();
+    assert_eq!(store.list_clients(None, 100).await.unwrap().len(), 2);
+    for email in ["staff@rook.example", "dev@vitalis.example", "dev@pulse.example"] {
+        assert!(store.account_by_email(email).await.unwrap().is_some(), "{email} exists");
+    }
+}

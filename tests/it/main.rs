@@ -1,0 +1,11 @@
+//! rook-notify's integration tests: one binary (it compiles and links once), one module per feature.
+//! Each test spawns the real application on a fresh database; tests marked for both backends run
+//! once on SQLite and once on Postgres.
+
+mod auth;
+mod cli;
+mod config;
+mod health;
+mod migrations;
+mod store;
+mod support;

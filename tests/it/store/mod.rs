@@ -1,0 +1,17 @@
+//! The store conformance suite: every store operation, written once and run on SQLite and Postgres.
+//! Later features add their modules here.
+
+mod accounts;
+mod audit;
+mod clients;
+
+use rook_notify::store::Store;
+
+use crate::support::TestDatabase;
+
+/// A migrated store over `db`.
+pub async fn migrated(db: &TestDatabase) -> Store {
+    let store = Store::connect(&db.url).await.expect("connects");
+    store.migrate().await.expect("migrates");
+    store
+}

@@ -1,0 +1,125 @@
+//! The real application, spawned on a free port over a test database, with a cookie-keeping client.
+
+use app::vocab::Role;
+use rook_notify::config::Settings;
+use rook_notify::service::{Actor, Services};
+use rook_notify::startup::Application;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::TestDatabase;
+
+/// A running application and a browser-like client (it keeps cookies) pointed at it.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    /// Kept so the database lives as long as the server.
+    _db: TestDatabase,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+/// Spawns the application on `db` with default test settings.
+pub async fn spawn_app(db: TestDatabase) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Spawns the application on `db`, letting the test adjust the settings first.
+pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::defaults();
+    settings.database_url = db.url.clone();
+    settings.site_addr = "127.0.0.1:0".parse().unwrap();
+    settings.log = std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".to_owned());
+    // Tests sign in many times from 127.0.0.1; the rate-limit test lowers these itself.
+    settings.login_max_failures_per_account = 1000;
+    settings.login_max_failures_per_address = 1000;
+    adjust(&mut settings);
+    rook_notify::telemetry::init(&settings);
+
+    let app = Application::build(settings).await.expect("the application builds");
+    let address = app.local_addr();
+    let services = app.services().clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("the server runs");
+    });
+    TestApp {
+        base_url: format!("http://{address}"),
+        client: browser_client(),
+        services,
+        _db: db,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects (tests look at them).
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("a reqwest client")
+}
+
+impl TestApp {
+    /// The URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Creates a client through the service layer and returns its UUID.
+    pub async fn create_client(&self, name: &str) -> String {
+        self.services.create_client(&Actor::System, name, None).await.expect("client created").client_uuid
+    }
+
+    /// Creates a dashboard account through the service layer.
+    pub async fn create_account(&self, email: &str, password: &str, role: Role, client_uuid: Option<&str>) {
+        self.services.create_account(&Actor::System, email, password, role, client_uuid).await.expect("account created");
+    }
+
+    /// Calls a server function as the hydrated app does (form-encoded POST, JSON answer).
+    pub async fn call_fn(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(self.url(&format!("/fn/{name}"))).form(form).send().await.expect("server function request")
+    }
+
+    /// Signs `client` in through the `login` server function.
+    pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.call_fn(client, "login", &[("email", email), ("password", password)]).await
+    }
+
+    /// The viewer the server sees for `client`'s session (`Value::Null` when signed out).
+    pub async fn current_viewer(&self, client: &reqwest::Client) -> Value {
+        let res = self.call_fn(client, "current_viewer", &[]).await;
+        assert_eq!(res.status(), 200, "current_viewer answers");
+        res.json().await.expect("JSON")
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
