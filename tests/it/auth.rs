@@ -84,12 +84,7 @@ async fn signing_out_ends_the_session_for_good(db: TestDatabase) {
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
 
     // Replaying the old cookie from another client does not bring the session back.
-    let replay = reqwest::Client::new()
-        .post(app.url("/fn/overview"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let replay = reqwest::Client::new().post(app.url("/fn/overview")).header("cookie", cookie).send().await.unwrap();
     assert_eq!(replay.status(), 401);
     let body: Value = replay.json().await.unwrap();
     assert_eq!(body, json!({ "kind": "unauthenticated" }));

@@ -65,7 +65,8 @@ async fn migrate_brings_a_new_database_to_the_current_schema() {
 #[tokio::test]
 async fn create_account_reads_the_password_from_stdin_and_the_account_can_sign_in() {
     let db = TestDatabase::sqlite().await;
-    let out = rook_notify(&db, &["create-account", "--email", "Ops@Rook.Example", "--role", "staff"], "a-long-password-1\n");
+    let out =
+        rook_notify(&db, &["create-account", "--email", "Ops@Rook.Example", "--role", "staff"], "a-long-password-1\n");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("ops@rook.example"));
 
@@ -87,7 +88,15 @@ async fn create_account_refuses_bad_input_with_a_message() {
 
     let unknown_client = rook_notify(
         &db,
-        &["create-account", "--email", "c@x.example", "--role", "client", "--client", "0190b7e2-4c1a-7b3e-9f00-000000000999"],
+        &[
+            "create-account",
+            "--email",
+            "c@x.example",
+            "--role",
+            "client",
+            "--client",
+            "0190b7e2-4c1a-7b3e-9f00-000000000999",
+        ],
         "a-long-password-1\n",
     );
     assert!(!unknown_client.status.success());

@@ -49,8 +49,16 @@ fn an_https_public_url_makes_cookies_secure() {
 fn create_account_takes_no_password_argument() {
     let ok = Cli::try_parse_from(["rook-notify", "create-account", "--email", "a@b.co", "--role", "staff"]);
     assert!(ok.is_ok());
-    let with_password =
-        Cli::try_parse_from(["rook-notify", "create-account", "--email", "a@b.co", "--role", "staff", "--password", "x"]);
+    let with_password = Cli::try_parse_from([
+        "rook-notify",
+        "create-account",
+        "--email",
+        "a@b.co",
+        "--role",
+        "staff",
+        "--password",
+        "x",
+    ]);
     assert!(with_password.is_err(), "a password must never be accepted on the command line");
     let bad_role = Cli::try_parse_from(["rook-notify", "create-account", "--email", "a@b.co", "--role", "admin"]);
     assert!(bad_role.is_err());

@@ -12,7 +12,10 @@ async fn accounts_are_found_by_email_and_id(db: TestDatabase) {
     let now = Timestamp::from_micros(1_764_428_400_000_001);
     store.insert_client("0190b7e2-0000-7000-8000-000000000010", "Acme", now).await.unwrap();
     let staff = store
-        .insert_account(NewAccount { email: "s@rook.example", password_hash: "$argon2id$x", role: Role::Staff, client_uuid: None }, now)
+        .insert_account(
+            NewAccount { email: "s@rook.example", password_hash: "$argon2id$x", role: Role::Staff, client_uuid: None },
+            now,
+        )
         .await
         .unwrap();
     let client = store

@@ -18,8 +18,11 @@ async fn a_new_client_has_both_environments_inactive_without_urls(db: TestDataba
     let fetched = store.client("0190b7e2-0000-7000-8000-000000000001").await.unwrap().unwrap();
     assert_eq!(fetched, client, "ids and timestamps round-trip exactly");
 
-    let envs = store.environments_of(&[client.client_uuid.clone()]).await.unwrap();
-    assert_eq!(envs.iter().map(|e| e.environment).collect::<Vec<_>>(), vec![Environment::Sandbox, Environment::Production]);
+    let envs = store.environments_of(std::slice::from_ref(&client.client_uuid)).await.unwrap();
+    assert_eq!(
+        envs.iter().map(|e| e.environment).collect::<Vec<_>>(),
+        vec![Environment::Sandbox, Environment::Production]
+    );
     for env in &envs {
         assert_eq!(env.state, SubscriptionState::Inactive);
         assert_eq!(env.disabled_reason, None);
@@ -48,7 +51,10 @@ async fn clients_list_by_name_and_search_by_name_or_uuid_prefix(db: TestDatabase
     assert_eq!(names(store.list_clients(None, 10).await.unwrap()), ["Alpha Health", "beta 100%", "charlie_co"]);
     assert_eq!(names(store.list_clients(None, 2).await.unwrap()), ["Alpha Health", "beta 100%"]);
     assert_eq!(names(store.list_clients(Some("HEALTH"), 10).await.unwrap()), ["Alpha Health"]);
-    assert_eq!(names(store.list_clients(Some("0190b7e2-0000-7000-8000-00000000000b"), 10).await.unwrap()), ["beta 100%"]);
+    assert_eq!(
+        names(store.list_clients(Some("0190b7e2-0000-7000-8000-00000000000b"), 10).await.unwrap()),
+        ["beta 100%"]
+    );
     // LIKE wildcards in the search match themselves only.
     assert_eq!(names(store.list_clients(Some("%"), 10).await.unwrap()), ["beta 100%"]);
     assert_eq!(names(store.list_clients(Some("_"), 10).await.unwrap()), ["charlie_co"]);
@@ -72,7 +78,13 @@ async fn environment_endpoints_and_subscription_state_are_updated(db: TestDataba
         .await
         .unwrap();
     store
-        .set_subscription_state(uuid, Environment::Production, SubscriptionState::Disabled, Some(DisabledReason::Gone), later)
+        .set_subscription_state(
+            uuid,
+            Environment::Production,
+            SubscriptionState::Disabled,
+            Some(DisabledReason::Gone),
+            later,
+        )
         .await
         .unwrap();
 
@@ -87,7 +99,13 @@ async fn environment_endpoints_and_subscription_state_are_updated(db: TestDataba
     assert_eq!(sandbox.state, SubscriptionState::Inactive, "the other environment is untouched");
 
     let missing = store
-        .set_subscription_state("0190b7e2-0000-7000-8000-0000000000ff", Environment::Sandbox, SubscriptionState::Active, None, later)
+        .set_subscription_state(
+            "0190b7e2-0000-7000-8000-0000000000ff",
+            Environment::Sandbox,
+            SubscriptionState::Active,
+            None,
+            later,
+        )
         .await
         .unwrap_err();
     assert!(matches!(missing, StoreError::NotFound));

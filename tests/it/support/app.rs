@@ -82,7 +82,10 @@ impl TestApp {
 
     /// Creates a dashboard account through the service layer.
     pub async fn create_account(&self, email: &str, password: &str, role: Role, client_uuid: Option<&str>) {
-        self.services.create_account(&Actor::System, email, password, role, client_uuid).await.expect("account created");
+        self.services
+            .create_account(&Actor::System, email, password, role, client_uuid)
+            .await
+            .expect("account created");
     }
 
     /// Calls a server function as the hydrated app does (form-encoded POST, JSON answer).

@@ -47,8 +47,7 @@ impl TestDatabase {
             return None;
         };
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let name =
-            format!("{PREFIX}{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let name = format!("{PREFIX}{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         create_database(&mut admin, &name).await;
         let _ = admin.close().await;
         let url = database_url(&admin_url, &name);
