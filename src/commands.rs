@@ -4,10 +4,10 @@ use std::io::{BufRead, IsTerminal};
 
 use app::vocab::Role;
 
-use crate::config::{Cli, Command, CreateAccountArgs};
+use crate::config::{Cli, Command, CreateAccountArgs, CreateTokenArgs, Settings};
 use crate::service::{Actor, Services};
-use crate::startup::{Application, StartupError};
-use crate::store::Store;
+use crate::startup::{Application, StartupError, service_config};
+use crate::store::{Store, TokenScope};
 
 /// Runs the subcommand of `cli` (`serve` when none is given).
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
@@ -27,27 +27,41 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
         Command::SeedDemo => {
-            let store = Store::connect(&settings.database_url).await?;
-            store.migrate().await?;
-            let services = Services::new(store.clone(), Default::default());
+            let services = offline_services(&settings).await?;
             crate::demo::seed(&services, &settings).await?;
-            store.close().await;
+            services.store().close().await;
             Ok(())
         }
-        Command::CreateAccount(args) => create_account(&settings.database_url, args).await,
+        Command::CreateAccount(args) => create_account(&settings, args).await,
+        Command::CreateToken(args) => create_token(&settings, args).await,
     }
 }
 
-async fn create_account(database_url: &str, args: CreateAccountArgs) -> Result<(), StartupError> {
+/// The service layer over a migrated database, without the web server or the delivery engine.
+async fn offline_services(settings: &Settings) -> Result<Services, StartupError> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(Services::new(store, service_config(settings)))
+}
+
+async fn create_account(settings: &Settings, args: CreateAccountArgs) -> Result<(), StartupError> {
     let role: Role = args.role.parse().map_err(|e: app::vocab::UnknownValue| StartupError::Input(e.to_string()))?;
     let password = read_password()?;
-    let store = Store::connect(database_url).await?;
-    store.migrate().await?;
-    let services = Services::new(store.clone(), Default::default());
+    let services = offline_services(settings).await?;
     let account =
         services.create_account(&Actor::System, &args.email, &password, role, args.client_uuid.as_deref()).await?;
     eprintln!("created {} account {} ({})", account.role, account.email, account.id);
-    store.close().await;
+    services.store().close().await;
+    Ok(())
+}
+
+async fn create_token(settings: &Settings, args: CreateTokenArgs) -> Result<(), StartupError> {
+    let scope: TokenScope = args.scope.parse().map_err(StartupError::Input)?;
+    let services = offline_services(settings).await?;
+    let (record, token) = services.create_token(&Actor::System, &args.name, scope).await?;
+    eprintln!("created {} token `{}`; it is shown once, keep it now:", record.scope.as_str(), record.name);
+    println!("{token}");
+    services.store().close().await;
     Ok(())
 }
 

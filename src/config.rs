@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::engine::retry::RetrySchedule;
+
 /// ROOK's Notification Webhook service: delivery engine and dashboard in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "rook-notify", version, about, long_about = None)]
@@ -30,6 +32,19 @@ pub enum Command {
     SeedDemo,
     /// Create a dashboard account; the password is read from standard input, never from arguments.
     CreateAccount(CreateAccountArgs),
+    /// Create an API token and print it (once: only its digest is stored).
+    CreateToken(CreateTokenArgs),
+}
+
+/// Arguments of `create-token`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateTokenArgs {
+    /// A unique name saying who uses the token (it appears in the audit log).
+    #[arg(long)]
+    pub name: String,
+    /// `ingest` may report platform events and data deliveries; `admin` may do everything.
+    #[arg(long, value_parser = ["admin", "ingest"], default_value = "admin")]
+    pub scope: String,
 }
 
 /// Arguments of `create-account`.
@@ -107,6 +122,51 @@ pub struct Settings {
     /// How long in-flight work may take to finish after SIGTERM or Ctrl-C before the process exits.
     #[arg(long, env = "ROOK_NOTIFY_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration, global = true)]
     pub shutdown_grace: Duration,
+
+    /// An API token with admin scope, for ROOK's services (more: `create-token`). Never logged.
+    #[arg(long, env = "ROOK_NOTIFY_API_TOKEN", hide_env_values = true, global = true)]
+    pub api_token: Option<String>,
+
+    /// Waits after each failed notification attempt; after the last one a notification is `failed`.
+    #[arg(long, env = "ROOK_NOTIFY_RETRY_SCHEDULE", default_value = "10s,1m,10m,1h,2h,24h,48h", value_parser = parse_schedule, global = true)]
+    pub retry_schedule: RetrySchedule,
+
+    /// How long a receiver has to answer an attempt.
+    #[arg(long, env = "ROOK_NOTIFY_DELIVERY_TIMEOUT", default_value = "15s", value_parser = parse_duration, global = true)]
+    pub delivery_timeout: Duration,
+
+    /// Deliveries in flight from this process, all endpoints together.
+    #[arg(long, env = "ROOK_NOTIFY_MAX_IN_FLIGHT", default_value_t = 256, global = true)]
+    pub max_in_flight: usize,
+
+    /// Deliveries in flight to one endpoint from this process.
+    #[arg(long, env = "ROOK_NOTIFY_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 4, global = true)]
+    pub max_in_flight_per_endpoint: usize,
+
+    /// How long a claimed delivery stays this process's; claims of a crashed process come back after it.
+    #[arg(long, env = "ROOK_NOTIFY_CLAIM_LEASE", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub claim_lease: Duration,
+
+    /// An endpoint failing without a single success for this long is disabled (its notifications are held).
+    #[arg(long, env = "ROOK_NOTIFY_DISABLE_AFTER", default_value = "5d", value_parser = parse_duration, global = true)]
+    pub disable_after: Duration,
+
+    /// Allow deliveries to loopback, private and link-local addresses (local demos and tests only).
+    #[arg(long, env = "ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS", default_value_t = false, global = true)]
+    pub allow_private_destinations: bool,
+
+    /// Accept http:// Production webhook URLs (local development only).
+    #[arg(long, env = "ROOK_NOTIFY_ALLOW_INSECURE_URLS", default_value_t = false, global = true)]
+    pub allow_insecure_urls: bool,
+
+    /// Run the delivery engine in this process (turn off for a process that only serves the dashboard
+    /// and the API while others deliver).
+    #[arg(long, env = "ROOK_NOTIFY_DELIVER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub deliver: bool,
+}
+
+fn parse_schedule(s: &str) -> Result<RetrySchedule, String> {
+    s.parse()
 }
 
 /// Parses a human duration such as `15m`, `12h` or `500ms`.

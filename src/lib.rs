@@ -5,9 +5,11 @@
 //! [`store`] (SQLite or Postgres). [`startup`] assembles them; [`commands`] runs the CLI's
 //! subcommands. The UI crate `app` is used by this crate, never the reverse.
 
+pub mod api;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod engine;
 pub mod service;
 pub mod startup;
 pub mod store;

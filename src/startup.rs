@@ -10,7 +10,10 @@ use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 
 use crate::config::Settings;
-use crate::service::{LoginLimits, ServiceError, Services};
+use crate::engine::delivery_client::DeliveryClientConfig;
+use crate::engine::retry::RetryPolicy;
+use crate::engine::{Engine, EngineConfig, EngineError};
+use crate::service::{LoginLimits, ServiceConfig, ServiceError, Services};
 use crate::store::{Store, StoreError};
 use crate::web::{self, AllowedOrigins, session};
 
@@ -19,6 +22,8 @@ use crate::web::{self, AllowedOrigins, session};
 pub enum StartupError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error("{0}")]
     Service(#[from] ServiceError),
     #[error("cannot listen on {addr}: {source}")]
@@ -34,6 +39,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     services: Services,
+    engine: Option<Engine>,
     settings: Settings,
     local_addr: SocketAddr,
 }
@@ -44,10 +50,15 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await?;
-        let services = Services::new(store.clone(), login_limits(&settings));
+        let services = Services::new(store.clone(), service_config(&settings));
         if settings.demo {
             crate::demo::seed(&services, &settings).await?;
         }
+        let engine = if settings.deliver {
+            Some(Engine::start(store.clone(), engine_config(&settings), services.due_signal())?)
+        } else {
+            None
+        };
 
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -58,9 +69,10 @@ impl Application {
         let session_store = session::SqlSessionStore::new(store.native());
         let sessions = session::layer(session_store, settings.secure_cookies(), settings.session_idle_timeout);
         let origins = AllowedOrigins(vec![settings.effective_public_url().origin().ascii_serialization()]);
-        let router = web::router(services.clone(), options, sessions, origins);
+        let router = web::router(services.clone(), options, sessions, origins)
+            .nest("/api/v1", crate::api::router(services.clone()));
 
-        Ok(Application { listener, router, services, settings, local_addr })
+        Ok(Application { listener, router, services, engine, settings, local_addr })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -87,6 +99,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         cleanup.abort();
+        if let Some(engine) = self.engine {
+            engine.shutdown(self.settings.shutdown_grace).await;
+        }
         let _ = tokio::time::timeout(self.settings.shutdown_grace, store.close()).await;
         served.map_err(StartupError::Serve)
     }
@@ -97,11 +112,33 @@ impl Application {
     }
 }
 
-fn login_limits(settings: &Settings) -> LoginLimits {
-    LoginLimits {
-        max_failures_per_account: settings.login_max_failures_per_account,
-        max_failures_per_address: settings.login_max_failures_per_address,
-        window: settings.login_failure_window,
+/// The service layer's settings.
+pub fn service_config(settings: &Settings) -> ServiceConfig {
+    ServiceConfig {
+        login_limits: LoginLimits {
+            max_failures_per_account: settings.login_max_failures_per_account,
+            max_failures_per_address: settings.login_max_failures_per_address,
+            window: settings.login_failure_window,
+        },
+        allow_insecure_urls: settings.allow_insecure_urls,
+        api_token: settings.api_token.clone().filter(|t| !t.is_empty()),
+    }
+}
+
+/// The delivery engine's settings.
+pub fn engine_config(settings: &Settings) -> EngineConfig {
+    EngineConfig {
+        retry: RetryPolicy { schedule: settings.retry_schedule.clone(), jitter: 0.1 },
+        client: DeliveryClientConfig {
+            timeout: settings.delivery_timeout,
+            allow_private_destinations: settings.allow_private_destinations,
+            ..DeliveryClientConfig::default()
+        },
+        max_in_flight: settings.max_in_flight.max(1),
+        max_in_flight_per_endpoint: settings.max_in_flight_per_endpoint.max(1),
+        lease: settings.claim_lease.max(settings.delivery_timeout * 2),
+        claim_batch: 128,
+        disable_after: settings.disable_after,
     }
 }
 

@@ -14,6 +14,7 @@ pub mod components;
 pub mod dto;
 pub mod error;
 pub mod pages;
+pub mod payload;
 pub mod timestamp;
 pub mod vocab;
 

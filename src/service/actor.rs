@@ -3,7 +3,7 @@
 use app::dto::Viewer;
 use app::vocab::Role;
 
-use crate::store::AccountRecord;
+use crate::store::{AccountRecord, TokenScope};
 
 /// The party an operation acts for; authorisation decisions are made on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum Actor {
     Staff { account_id: String, email: String },
     /// A client's developer signed in to the dashboard: sees only their own client.
     Client { account_id: String, email: String, client_uuid: String },
+    /// One of ROOK's services calling the HTTP API with a token.
+    ApiToken { token_id: String, name: String, scope: TokenScope },
     /// The server itself or an operator at the command line (demo seeding, `create-account`).
     System,
 }
@@ -39,20 +41,26 @@ impl Actor {
     /// Whether this actor may see (and act on) the given client.
     pub fn can_access_client(&self, client_uuid: &str) -> bool {
         match self {
-            Actor::Staff { .. } | Actor::System => true,
+            Actor::Staff { .. } | Actor::System | Actor::ApiToken { .. } => true,
             Actor::Client { client_uuid: own, .. } => !own.is_empty() && own == client_uuid,
         }
     }
 
     /// Whether this actor has ROOK-side powers (managing subscriptions, creating clients).
     pub fn is_staff(&self) -> bool {
-        matches!(self, Actor::Staff { .. } | Actor::System)
+        matches!(self, Actor::Staff { .. } | Actor::System | Actor::ApiToken { scope: TokenScope::Admin, .. })
+    }
+
+    /// Whether this actor may report platform events and hand over data deliveries.
+    pub fn may_ingest(&self) -> bool {
+        matches!(self, Actor::System | Actor::ApiToken { .. })
     }
 
     /// How the audit log names this actor.
     pub fn audit_name(&self) -> String {
         match self {
             Actor::Staff { email, .. } | Actor::Client { email, .. } => email.clone(),
+            Actor::ApiToken { name, .. } => format!("api-token:{name}"),
             Actor::System => "system".to_owned(),
         }
     }
@@ -72,7 +80,7 @@ impl Actor {
                 role: Role::Client,
                 client_uuid: Some(client_uuid.clone()),
             }),
-            Actor::System => None,
+            Actor::ApiToken { .. } | Actor::System => None,
         }
     }
 }

@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 
 use app::dto::{ClientOverview, EnvironmentStatus};
+
+use super::views::environment_status;
 use app::timestamp::Timestamp;
 use serde_json::json;
 
 use super::{Actor, ServiceError, Services};
-use crate::store::{ClientRecord, EnvironmentRecord, NewAuditEntry};
+use crate::store::{ClientRecord, NewAuditEntry};
 
 /// The longest client name accepted.
 const MAX_CLIENT_NAME_LEN: usize = 200;
@@ -66,7 +68,9 @@ impl Services {
     pub async fn overview(&self, actor: &Actor) -> Result<Vec<ClientOverview>, ServiceError> {
         let clients = match actor {
             Actor::Client { client_uuid, .. } => self.store().client(client_uuid).await?.into_iter().collect(),
-            Actor::Staff { .. } | Actor::System => self.store().list_clients(None, OVERVIEW_LIMIT).await?,
+            Actor::Staff { .. } | Actor::System | Actor::ApiToken { .. } => {
+                self.store().list_clients(None, OVERVIEW_LIMIT).await?
+            }
         };
         let uuids: Vec<String> = clients.iter().map(|c| c.client_uuid.clone()).collect();
         let mut environments: HashMap<String, Vec<EnvironmentStatus>> = HashMap::new();
@@ -81,18 +85,6 @@ impl Services {
                 name: c.name,
             })
             .collect())
-    }
-}
-
-/// What the dashboard shows of a stored environment (never its secrets or hash key).
-pub(crate) fn environment_status(env: EnvironmentRecord) -> EnvironmentStatus {
-    EnvironmentStatus {
-        environment: env.environment,
-        state: env.state,
-        disabled_reason: env.disabled_reason,
-        since: env.state_since,
-        notification_webhook_url: env.notification_webhook_url,
-        data_webhook_url: env.data_webhook_url,
     }
 }
 

@@ -19,8 +19,9 @@ pub enum ServiceError {
     NotFound(&'static str),
     #[error("not allowed")]
     Forbidden,
+    /// The input breaks a rule; `code` is stable (`invalid`, `url_required`, …), `field` names the input.
     #[error("{field}: {message}")]
-    Validation { field: String, message: String },
+    Validation { code: &'static str, field: String, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("internal error")]
@@ -30,7 +31,7 @@ pub enum ServiceError {
 impl ServiceError {
     /// A validation error for one field.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), message: message.into() }
+        Self::Validation { code: "invalid", field: field.into(), message: message.into() }
     }
 
     /// Logs an unexpected failure and returns the opaque `Internal`.

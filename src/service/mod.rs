@@ -6,18 +6,41 @@
 mod accounts;
 mod actor;
 mod clients;
+mod environments;
 mod error;
+mod events;
 mod login_limit;
+mod notifications;
 mod passwords;
+mod tokens;
+mod urls;
+mod views;
 
 pub use actor::Actor;
+pub use environments::{EnvironmentPatch, Patch};
 pub use error::ServiceError;
+pub use events::PlatformEvent;
 pub use login_limit::LoginLimits;
+pub use notifications::NotificationQuery;
+pub use tokens::{IdempotencyKey, IdempotentReply};
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
+use crate::engine::ingest_queue::IngestQueue;
 use crate::store::Store;
 use login_limit::LoginLimiter;
+
+/// The service layer's settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceConfig {
+    pub login_limits: LoginLimits,
+    /// Accept `http://` Production URLs (local development only).
+    pub allow_insecure_urls: bool,
+    /// A token from the configuration that has admin scope (besides those created with `create-token`).
+    pub api_token: Option<String>,
+}
 
 /// The service layer's handle; cheap to clone.
 #[derive(Clone)]
@@ -27,17 +50,40 @@ pub struct Services {
 
 struct Inner {
     store: Store,
+    config: ServiceConfig,
     login_limiter: LoginLimiter,
+    ingest: IngestQueue,
+    /// Wakes the dispatcher when something became due.
+    due: Arc<Notify>,
 }
 
 impl Services {
-    /// Builds the service layer over a store.
-    pub fn new(store: Store, login_limits: LoginLimits) -> Self {
-        Services { inner: Arc::new(Inner { store, login_limiter: LoginLimiter::new(login_limits) }) }
+    /// Builds the service layer over a store and starts its ingest writer.
+    pub fn new(store: Store, config: ServiceConfig) -> Self {
+        let due = Arc::new(Notify::new());
+        let ingest = IngestQueue::start(store.clone(), due.clone());
+        Services {
+            inner: Arc::new(Inner {
+                login_limiter: LoginLimiter::new(config.login_limits),
+                store,
+                config,
+                ingest,
+                due,
+            }),
+        }
     }
 
     /// The store underneath (for the engine and health checks, which have no actor).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The signal that wakes the dispatcher; the engine waits on it.
+    pub fn due_signal(&self) -> Arc<Notify> {
+        self.inner.due.clone()
+    }
+
+    fn wake_dispatcher(&self) {
+        self.inner.due.notify_one();
     }
 }

@@ -11,12 +11,24 @@ mod accounts;
 mod audit;
 mod clients;
 mod connect;
+mod dispatch;
 mod error;
+mod ingest;
+mod notifications;
+mod secrets;
+mod tokens;
 
 pub use accounts::{AccountRecord, NewAccount};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use clients::{ClientRecord, EnvironmentRecord};
+pub use dispatch::{AttemptRecord, ClaimedNotification, EndpointConfig, EndpointKey, NextState, RecordSummary};
 pub use error::StoreError;
+pub use ingest::{
+    DUE_CHANNEL, DomainChange, IdempotencyClaim, IngestItem, IngestOutcome, NewNotification, UserRecord, receipt_body,
+};
+pub use notifications::{NotificationFilter, NotificationRecord, StoredAttempt};
+pub use secrets::SecretRecord;
+pub use tokens::{StoredResponse, TokenRecord, TokenScope};
 
 use sqlx::{AnyPool, PgPool, SqlitePool};
 

@@ -45,7 +45,7 @@ impl From<ServiceError> for AppError {
             }
             ServiceError::NotFound(what) => AppError::not_found(capitalise(what)),
             ServiceError::Forbidden => AppError::Forbidden,
-            ServiceError::Validation { field, message } => AppError::Validation { field, message },
+            ServiceError::Validation { field, message, .. } => AppError::Validation { field, message },
             ServiceError::Conflict { code, message } => AppError::conflict(code, message),
             ServiceError::Internal => AppError::Internal,
         }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use rook_notify::service::{LoginLimits, Services};
+use rook_notify::service::{ServiceConfig, Services};
 use rook_notify::store::Store;
 
 use crate::support::TestDatabase;
@@ -71,7 +71,7 @@ async fn create_account_reads_the_password_from_stdin_and_the_account_can_sign_i
     assert!(stderr(&out).contains("ops@rook.example"));
 
     let store = Store::connect(&db.url).await.unwrap();
-    let services = Services::new(store, LoginLimits::default());
+    let services = Services::new(store, ServiceConfig::default());
     services.sign_in("ops@rook.example", "a-long-password-1", None).await.expect("the account signs in");
 }
 

@@ -5,6 +5,7 @@
 mod auth;
 mod cli;
 mod config;
+mod engine;
 mod health;
 mod migrations;
 mod store;

@@ -1,14 +1,19 @@
 //! The real application, spawned on a free port over a test database, with a cookie-keeping client.
 
+use std::time::{Duration, Instant};
+
 use app::vocab::Role;
 use rook_notify::config::Settings;
 use rook_notify::service::{Actor, Services};
 use rook_notify::startup::Application;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::TestDatabase;
+
+/// The admin API token every test app accepts.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 /// A running application and a browser-like client (it keeps cookies) pointed at it.
 pub struct TestApp {
@@ -35,6 +40,12 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)
     // Tests sign in many times from 127.0.0.1; the rate-limit test lowers these itself.
     settings.login_max_failures_per_account = 1000;
     settings.login_max_failures_per_address = 1000;
+    settings.api_token = Some(ADMIN_TOKEN.to_owned());
+    // Receivers run on 127.0.0.1; retries come quickly so tests stay short.
+    settings.allow_private_destinations = true;
+    settings.retry_schedule = "300ms,300ms".parse().unwrap();
+    settings.delivery_timeout = Duration::from_secs(3);
+    settings.shutdown_grace = Duration::from_secs(3);
     adjust(&mut settings);
     rook_notify::telemetry::init(&settings);
 
@@ -103,6 +114,84 @@ impl TestApp {
         let res = self.call_fn(client, "current_viewer", &[]).await;
         assert_eq!(res.status(), 200, "current_viewer answers");
         res.json().await.expect("JSON")
+    }
+
+    /// An API request with the admin token.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// Creates a client through the API whose Sandbox subscription is active and points at `url`;
+    /// returns its UUID and the notification signing secret.
+    pub async fn subscribed_client(&self, url: &str) -> (String, String) {
+        let res = self
+            .api(reqwest::Method::POST, "/clients")
+            .json(&json!({ "name": "Receiver Test Co" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "client created");
+        let client_uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
+        let res = self
+            .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
+            .json(&json!({ "notification_webhook_url": url }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "URL set: {}", res.text().await.unwrap());
+        let secret = self.set_subscription(&client_uuid, "sandbox", true).await["secret"].as_str().unwrap().to_owned();
+        (client_uuid, secret)
+    }
+
+    /// Switches a subscription through the API and returns the answer.
+    pub async fn set_subscription(&self, client_uuid: &str, env: &str, active: bool) -> Value {
+        let res = self
+            .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/{env}/subscription"))
+            .json(&json!({ "active": active }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    /// Reports a platform event through the API.
+    pub async fn post_event(&self, event: &Value) -> reqwest::Response {
+        self.api(reqwest::Method::POST, "/platform-events").json(event).send().await.unwrap()
+    }
+
+    /// Reports a `user.created` for the client's Sandbox and returns the notification id.
+    pub async fn user_created(&self, client_uuid: &str, user_id: &str) -> String {
+        let res = self
+            .post_event(&json!({
+                "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": user_id
+            }))
+            .await;
+        assert_eq!(res.status(), 202);
+        res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned()
+    }
+
+    /// The notification with its attempts, through the API.
+    pub async fn notification(&self, id: &str) -> Value {
+        let res = self.api(reqwest::Method::GET, &format!("/notifications/{id}")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    /// Waits until the notification has `status` and `attempts` attempts recorded (at most `within`).
+    pub async fn wait_for_notification(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let n = self.notification(id).await;
+            if n["status"] == status && n["attempts"].as_array().map_or(0, Vec::len) == attempts {
+                return n;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "notification {id} did not reach {status} with {attempts} attempts: {n:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Stops the server and waits for it to finish.

@@ -3,9 +3,11 @@
 
 pub mod app;
 pub mod db;
+pub mod receiver;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 pub use db::TestDatabase;
+pub use receiver::{Reply, TestReceiver};
 
 /// Declares each listed `async fn name(db: TestDatabase)` as two tests, `sqlite::name` and
 /// `postgres::name`: a test written once, run on both backends.

@@ -1,0 +1,111 @@
+-- The delivery engine: users and their data-source links (the domain platform events update),
+-- notifications (the outbox), their attempts, endpoint health, API tokens, idempotency keys, and the
+-- hourly roll-up the dashboard's charts read.
+
+ALTER TABLE environments ADD COLUMN failing_since INTEGER;          -- first failure since the last success
+ALTER TABLE environments ADD COLUMN last_success_at INTEGER;
+ALTER TABLE environments ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE users (
+    client_uuid TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    deleted_at  INTEGER,
+    PRIMARY KEY (client_uuid, environment, user_id)
+);
+
+CREATE TABLE user_data_sources (
+    client_uuid TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    data_source TEXT NOT NULL,
+    linked      INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (client_uuid, environment, user_id, data_source)
+);
+
+-- `next_attempt_at` is set while a delivery is due or scheduled (pending, retrying) and NULL otherwise;
+-- a dispatcher owns a row while `lease_until` is in the future. `resume_at` keeps the scheduled retry
+-- a manual resend displaced, to restore it if the resend fails.
+CREATE TABLE notifications (
+    id                TEXT PRIMARY KEY,
+    client_uuid       TEXT NOT NULL,
+    environment       TEXT NOT NULL,
+    type              TEXT NOT NULL,
+    category          TEXT NOT NULL,
+    user_id           TEXT,
+    data_source       TEXT,
+    occurred_at       INTEGER NOT NULL,
+    created_at        INTEGER NOT NULL,
+    is_test           INTEGER NOT NULL DEFAULT 0,
+    body              BLOB,
+    status            TEXT NOT NULL,
+    attempt_count     INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   INTEGER,
+    next_trigger      TEXT,
+    next_triggered_by TEXT,
+    resume_at         INTEGER,
+    lease_until       INTEGER,
+    last_attempt_at   INTEGER,
+    delivered_at      INTEGER,
+    last_error_kind   TEXT
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX notifications_by_client ON notifications (client_uuid, id);
+CREATE INDEX notifications_by_client_type ON notifications (client_uuid, type, id);
+CREATE INDEX notifications_by_client_status ON notifications (client_uuid, status, id);
+CREATE INDEX notifications_by_client_user ON notifications (client_uuid, user_id, id);
+CREATE INDEX notifications_by_endpoint_status ON notifications (client_uuid, environment, status, created_at);
+
+CREATE TABLE attempts (
+    id                  TEXT PRIMARY KEY,
+    notification_id     TEXT NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    attempt_number      INTEGER NOT NULL,
+    attempt_trigger     TEXT NOT NULL,
+    triggered_by        TEXT,
+    started_at          INTEGER NOT NULL,
+    duration_us         INTEGER NOT NULL,
+    url                 TEXT NOT NULL,
+    request_headers     TEXT NOT NULL,
+    response_status     INTEGER,
+    response_headers    TEXT,
+    response_body       TEXT,
+    response_truncated  INTEGER NOT NULL DEFAULT 0,
+    error_kind          TEXT,
+    error_message       TEXT,
+    succeeded           INTEGER NOT NULL
+);
+CREATE INDEX attempts_by_notification ON attempts (notification_id, attempt_number);
+
+-- Per client, environment and hour: what the engine did. The dashboard's charts read only this.
+CREATE TABLE delivery_stats_hourly (
+    client_uuid         TEXT NOT NULL,
+    environment         TEXT NOT NULL,
+    hour                INTEGER NOT NULL,
+    attempts_succeeded  INTEGER NOT NULL DEFAULT 0,
+    attempts_failed     INTEGER NOT NULL DEFAULT 0,
+    latency_us_sum      INTEGER NOT NULL DEFAULT 0,
+    latency_us_max      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (client_uuid, environment, hour)
+);
+
+CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    scope        TEXT NOT NULL CHECK (scope IN ('admin', 'ingest')),
+    created_at   INTEGER NOT NULL
+);
+
+-- A repeated request with the same key (per token) gets the first answer back.
+CREATE TABLE idempotency_keys (
+    token_id        TEXT NOT NULL,
+    key             TEXT NOT NULL,
+    request_sha256  TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_body   TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (token_id, key)
+);
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);

@@ -1,0 +1,111 @@
+//! Extractors that turn a request into what handlers need, or into an [`ApiError`]: the caller behind
+//! the bearer token, and JSON bodies whose faults name the field at fault.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::service::{Actor, Services};
+use crate::store::TokenScope;
+
+/// Whoever the bearer token stands for (any scope).
+pub struct Caller(pub Actor);
+
+/// A caller whose token has admin scope; an ingest token gets 403.
+pub struct Admin(pub Actor);
+
+impl<S> FromRequestParts<S> for Caller
+where
+    Services: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthorized)?;
+        let services = Services::from_ref(state);
+        services.authenticate_token(token).await.map(Caller).map_err(|_| ApiError::unauthorized())
+    }
+}
+
+impl<S> FromRequestParts<S> for Admin
+where
+    Services: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        match actor {
+            Actor::ApiToken { scope: TokenScope::Ingest, .. } => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This token has the ingest scope; this route needs an admin token.",
+            )),
+            actor => Ok(Admin(actor)),
+        }
+    }
+}
+
+/// A JSON body: malformed JSON is 400, a body that does not fit the expected shape (wrong types,
+/// unknown values, missing or unknown fields) is 422 naming the field, an oversized body 413. The raw
+/// bytes are kept (idempotency keys compare them).
+pub struct ApiJson<T> {
+    pub value: T,
+    pub raw: Bytes,
+}
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let raw = Bytes::from_request(req, state).await.map_err(body_rejection)?;
+        let value = parse_json(&raw)?;
+        Ok(ApiJson { value, raw })
+    }
+}
+
+/// Parses JSON bytes into `T`, with the API's error for each way it can fail.
+pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "The request body must be a JSON object.",
+        ));
+    }
+    // Syntax first: a syntax error is the client's JSON, not its content.
+    let value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("The request body is not valid JSON: {e}."))
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        let inner = e.into_inner().to_string();
+        ApiError::validation(&field, format!("{field}: {inner}"))
+    })
+}
+
+fn body_rejection(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "The request body is too large.")
+    } else {
+        ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The request body could not be read.")
+    }
+}

@@ -1,0 +1,64 @@
+//! Group commit for ingestion: requests hand their event to one writer task, which records everything
+//! queued in one transaction and answers each request after the commit. One fsync then serves many
+//! events, and SQLite keeps a single writer.
+
+use std::sync::Arc;
+
+use app::timestamp::Timestamp;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::store::{IngestItem, IngestOutcome, Store};
+
+/// How many events one transaction records at most.
+const MAX_BATCH: usize = 512;
+
+/// The ingest writer failed; the cause is logged.
+#[derive(Debug, thiserror::Error)]
+#[error("the event could not be recorded")]
+pub struct IngestFailed;
+
+type Pending = (IngestItem, oneshot::Sender<Result<IngestOutcome, IngestFailed>>);
+
+/// The way into the writer; cheap to clone.
+#[derive(Clone)]
+pub struct IngestQueue {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl IngestQueue {
+    /// Starts the writer task. `due` is signalled after each commit that recorded something, so the
+    /// dispatcher starts delivering at once.
+    pub fn start(store: Store, due: Arc<Notify>) -> Self {
+        let (tx, rx) = mpsc::channel::<Pending>(MAX_BATCH * 8);
+        tokio::spawn(write_batches(store, rx, due));
+        IngestQueue { tx }
+    }
+
+    /// Records one event; returns once it is committed.
+    pub async fn submit(&self, item: IngestItem) -> Result<IngestOutcome, IngestFailed> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send((item, reply)).await.map_err(|_| IngestFailed)?;
+        answer.await.map_err(|_| IngestFailed)?
+    }
+}
+
+async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>, due: Arc<Notify>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (items, replies): (Vec<IngestItem>, Vec<_>) = batch.drain(..).unzip();
+        match store.ingest(&items, Timestamp::now()).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+                due.notify_one();
+            }
+            Err(err) => {
+                tracing::error!(error = %err, events = items.len(), "recording events failed");
+                for reply in replies {
+                    let _ = reply.send(Err(IngestFailed));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Postgres only: wakes this process's dispatcher when another process records due work
+//! (`LISTEN`/`NOTIFY`), so latency does not depend on a polling interval across machines either.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::{Notify, watch};
+
+use crate::store::DUE_CHANNEL;
+
+pub(super) async fn run(pool: PgPool, due: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let listened = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(DUE_CHANNEL).await?;
+            loop {
+                listener.recv().await?;
+                due.notify_one();
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sqlx::Error>(())
+        };
+        tokio::select! {
+            result = listened => {
+                if let Err(err) = result {
+                    tracing::warn!(error = %err, "LISTEN connection lost; reconnecting");
+                }
+                // Anything notified while disconnected is found by the dispatcher's own timer.
+                due.notify_one();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}

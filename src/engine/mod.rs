@@ -1,0 +1,92 @@
+//! The delivery engine: background tasks that deliver stored notifications as signed webhooks, with
+//! retries, per-endpoint fairness and every attempt on record.
+//!
+//! - [`ingest_queue`]: events are recorded by one writer, many per transaction (group commit);
+//! - [`dispatcher`]: claims due notifications under a lease and sends them, at most a few at a time per
+//!   endpoint, never holding a database connection across an HTTP call;
+//! - [`recorder`]: writes attempts and their consequences in batches;
+//! - [`retry`]: the schedule and the rules for what an attempt's result means;
+//! - [`delivery_client`], [`ssrf`], [`signing`]: one signed HTTP attempt to a vetted destination.
+
+pub mod delivery_client;
+pub mod dispatcher;
+pub mod ingest_queue;
+mod listener;
+mod recorder;
+pub mod retry;
+pub mod signing;
+pub mod ssrf;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::store::{NativePool, Store};
+use delivery_client::{DeliveryClient, DeliveryClientConfig};
+use retry::RetryPolicy;
+
+/// The engine's settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub retry: RetryPolicy,
+    pub client: DeliveryClientConfig,
+    /// Deliveries in flight in this process, all endpoints together.
+    pub max_in_flight: usize,
+    /// Deliveries in flight to one endpoint from this process.
+    pub max_in_flight_per_endpoint: usize,
+    /// How long a claim lasts; a claim of a crashed process comes back after it.
+    pub lease: Duration,
+    /// How many notifications one claim takes at most.
+    pub claim_batch: u32,
+    /// An endpoint failing continuously for this long is disabled.
+    pub disable_after: Duration,
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the delivery client: {0}")]
+pub struct EngineError(#[from] reqwest::Error);
+
+/// The running engine's tasks.
+pub struct Engine {
+    stop: watch::Sender<bool>,
+    dispatcher: JoinHandle<()>,
+    recorder: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Starts the dispatcher and the recorder (and, on Postgres, a listener that wakes the dispatcher
+    /// when another process records due work). `due` wakes the dispatcher.
+    pub fn start(store: Store, config: EngineConfig, due: Arc<Notify>) -> Result<Self, EngineError> {
+        let client = DeliveryClient::new(config.client.clone())?;
+        let (stop, stopped) = watch::channel(false);
+        let (finished_tx, finished_rx) = mpsc::channel(config.max_in_flight.max(16) * 4);
+        let recorder = tokio::spawn(recorder::run(store.clone(), finished_rx, config.disable_after, due.clone()));
+        let dispatcher =
+            tokio::spawn(dispatcher::run(store.clone(), client, config, due.clone(), finished_tx, stopped.clone()));
+        let listener = match store.native() {
+            NativePool::Postgres(pool) => Some(tokio::spawn(listener::run(pool.clone(), due, stopped))),
+            NativePool::Sqlite(_) => None,
+        };
+        Ok(Engine { stop, dispatcher, recorder, listener })
+    }
+
+    /// Stops claiming, lets deliveries in flight finish within `grace` (the rest are given back for
+    /// another process or the next start), and records what finished.
+    pub async fn shutdown(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(grace + Duration::from_secs(5), self.dispatcher).await.is_err() {
+            tracing::warn!("the dispatcher did not stop in time");
+        }
+        // The dispatcher dropped its sender: the recorder writes what is left and ends.
+        if tokio::time::timeout(Duration::from_secs(30), self.recorder).await.is_err() {
+            tracing::warn!("the recorder did not finish in time");
+        }
+        if let Some(listener) = self.listener {
+            listener.abort();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! How stored records are shown: the shared DTOs of the `app` crate, built in one place for the API
+//! and the dashboard alike.
+
+use app::dto::{
+    AttemptView, ClientView, EnvironmentStatus, EnvironmentView, NotificationDetail, NotificationSummary,
+    SubscriptionView,
+};
+use app::vocab::SubscriptionState;
+
+use crate::store::{ClientRecord, EnvironmentRecord, NotificationRecord, StoredAttempt};
+
+/// The overview's view of an environment (never its secrets or hash key).
+pub(crate) fn environment_status(env: EnvironmentRecord) -> EnvironmentStatus {
+    EnvironmentStatus {
+        environment: env.environment,
+        state: env.state,
+        disabled_reason: env.disabled_reason,
+        since: env.state_since,
+        notification_webhook_url: env.notification_webhook_url,
+        data_webhook_url: env.data_webhook_url,
+    }
+}
+
+pub(crate) fn subscription_view(env: &EnvironmentRecord, secret: Option<String>) -> SubscriptionView {
+    SubscriptionView {
+        active: env.state == SubscriptionState::Active,
+        state: env.state,
+        disabled_reason: env.disabled_reason,
+        since: env.state_since,
+        secret,
+    }
+}
+
+pub(crate) fn environment_view(env: &EnvironmentRecord) -> EnvironmentView {
+    EnvironmentView {
+        environment: env.environment,
+        notification_webhook_url: env.notification_webhook_url.clone(),
+        data_webhook_url: env.data_webhook_url.clone(),
+        rook_hash_key_set: env.rook_hash_key.is_some(),
+        subscription: subscription_view(env, None),
+    }
+}
+
+pub(crate) fn client_view(client: ClientRecord, environments: &[EnvironmentRecord]) -> ClientView {
+    ClientView {
+        environments: environments
+            .iter()
+            .filter(|e| e.client_uuid == client.client_uuid)
+            .map(environment_view)
+            .collect(),
+        client_uuid: client.client_uuid,
+        name: client.name,
+        created_at: client.created_at,
+    }
+}
+
+pub(crate) fn notification_summary(n: &NotificationRecord) -> NotificationSummary {
+    NotificationSummary {
+        id: n.id.clone(),
+        kind: n.kind,
+        category: n.category,
+        client_uuid: n.client_uuid.clone(),
+        environment: n.environment,
+        user_id: n.user_id.clone(),
+        data_source: n.data_source.clone(),
+        datetime: n.occurred_at,
+        created_at: n.created_at,
+        status: n.status,
+        test: n.is_test,
+        attempt_count: n.attempt_count,
+        next_attempt_at: n.next_attempt_at,
+        last_attempt_at: n.last_attempt_at,
+        delivered_at: n.delivered_at,
+        last_error_kind: n.last_error_kind,
+    }
+}
+
+pub(crate) fn notification_detail(n: &NotificationRecord, attempts: Vec<StoredAttempt>) -> NotificationDetail {
+    NotificationDetail {
+        summary: notification_summary(n),
+        payload: n.body.as_deref().and_then(|b| serde_json::from_slice(b).ok()),
+        attempts: attempts.into_iter().map(attempt_view).collect(),
+    }
+}
+
+fn attempt_view(a: StoredAttempt) -> AttemptView {
+    AttemptView {
+        id: a.id,
+        attempt_number: a.attempt_number,
+        trigger: a.trigger,
+        triggered_by: a.triggered_by,
+        started_at: a.started_at,
+        duration_ms: u64::try_from(a.duration_micros / 1000).unwrap_or(0),
+        url: a.url,
+        request_headers: a.request_headers,
+        response_status: a.response_status,
+        response_headers: a.response_headers,
+        response_body: a.response_body,
+        response_truncated: a.response_truncated,
+        error_kind: a.error_kind,
+        error_message: a.error_message,
+        succeeded: a.succeeded,
+    }
+}

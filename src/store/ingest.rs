@@ -1,0 +1,288 @@
+//! Recording platform events: the domain change (users, data-source links) and the notification are
+//! written in one transaction (the transactional outbox), many events per transaction (group commit).
+
+use std::collections::HashMap;
+
+use app::timestamp::Timestamp;
+use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
+
+use super::error::parse_stored;
+use super::{Dialect, Store, StoreError};
+
+/// The channel Postgres processes listen on to hear about new due notifications.
+pub const DUE_CHANNEL: &str = "rook_notify_due";
+
+/// A notification to record.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub id: String,
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub kind: NotificationType,
+    pub user_id: Option<String>,
+    pub data_source: Option<String>,
+    pub occurred_at: Timestamp,
+    pub is_test: bool,
+    /// The exact JSON bytes every attempt sends.
+    pub body: Vec<u8>,
+    /// What the first attempt will be recorded as (`schedule`, or `test`).
+    pub trigger: AttemptTrigger,
+    pub triggered_by: Option<String>,
+}
+
+/// How an event changes what rook-notify knows about the client's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainChange {
+    None,
+    UserCreated {
+        user_id: String,
+    },
+    UserDeleted {
+        user_id: String,
+    },
+    SourceLinked {
+        user_id: String,
+        data_source: String,
+    },
+    SourceUnlinked {
+        user_id: String,
+        data_source: String,
+    },
+    /// The event names a user: make sure rook-notify knows them (events may arrive out of order).
+    UserSeen {
+        user_id: String,
+    },
+}
+
+/// An idempotency key to claim together with the event.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim {
+    pub token_id: String,
+    pub key: String,
+    pub request_sha256: String,
+    /// Keys recorded before this are expired and may be reused.
+    pub expired_before: Timestamp,
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct IngestItem {
+    pub notification: NewNotification,
+    pub change: DomainChange,
+    pub idempotency: Option<IdempotencyClaim>,
+}
+
+/// What recording one event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Recorded, with the status the notification started in.
+    Recorded { notification_id: String, status: NotificationStatus },
+    /// The idempotency key was already used (by a concurrent request): nothing was written.
+    DuplicateKey,
+}
+
+/// The body stored for replays of an idempotent ingest (the API's 202 answer).
+pub fn receipt_body(notification_id: &str, status: NotificationStatus) -> String {
+    serde_json::json!({ "notification_id": notification_id, "status": status.as_str() }).to_string()
+}
+
+impl Store {
+    /// Records a batch of events in one transaction. A notification starts `pending` (due now) when its
+    /// environment's subscription is active with a URL, `held` when it is disabled, `not_subscribed`
+    /// otherwise. Returns one outcome per item, in order.
+    pub async fn ingest(&self, items: &[IngestItem], now: Timestamp) -> Result<Vec<IngestOutcome>, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let mut states: HashMap<(String, Environment), NotificationStatus> = HashMap::new();
+        let mut outcomes = Vec::with_capacity(items.len());
+        let mut any_due = false;
+        for item in items {
+            let n = &item.notification;
+            let key = (n.client_uuid.clone(), n.environment);
+            let status = match states.get(&key) {
+                Some(status) => *status,
+                None => {
+                    let status = initial_status(&mut tx, &n.client_uuid, n.environment).await?;
+                    states.insert(key, status);
+                    status
+                }
+            };
+            if let Some(claim) = &item.idempotency {
+                // Claims the key, or takes over one that expired; a live key held by a concurrent request
+                // leaves the row untouched and this event unrecorded.
+                let claimed = sqlx::query(
+                    "INSERT INTO idempotency_keys (token_id, key, request_sha256, response_status, response_body, created_at) \
+                     VALUES ($1, $2, $3, 202, $4, $5) \
+                     ON CONFLICT (token_id, key) DO UPDATE SET request_sha256 = excluded.request_sha256, \
+                     response_body = excluded.response_body, created_at = excluded.created_at \
+                     WHERE idempotency_keys.created_at < $6",
+                )
+                .bind(&claim.token_id)
+                .bind(&claim.key)
+                .bind(&claim.request_sha256)
+                .bind(receipt_body(&n.id, status))
+                .bind(now.as_micros())
+                .bind(claim.expired_before.as_micros())
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() == 0 {
+                    outcomes.push(IngestOutcome::DuplicateKey);
+                    continue;
+                }
+            }
+
+            apply_change(&mut tx, &n.client_uuid, n.environment, &item.change, now).await?;
+
+            let due = status == NotificationStatus::Pending;
+            any_due |= due;
+            sqlx::query(
+                "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
+                 occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(&n.id)
+            .bind(&n.client_uuid)
+            .bind(n.environment.as_str())
+            .bind(n.kind.as_str())
+            .bind(n.kind.category().as_str())
+            .bind(n.user_id.as_deref())
+            .bind(n.data_source.as_deref())
+            .bind(n.occurred_at.as_micros())
+            .bind(now.as_micros())
+            .bind(i64::from(n.is_test))
+            .bind(n.body.as_slice())
+            .bind(status.as_str())
+            .bind(due.then_some(now.as_micros()))
+            .bind(due.then_some(n.trigger.as_str()))
+            .bind(if due { n.triggered_by.as_deref() } else { None })
+            .execute(&mut *tx)
+            .await?;
+            outcomes.push(IngestOutcome::Recorded { notification_id: n.id.clone(), status });
+        }
+        if any_due && self.dialect == Dialect::Postgres {
+            // Delivered to listeners at commit: other processes wake up for the new work.
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+async fn initial_status(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    client_uuid: &str,
+    environment: Environment,
+) -> Result<NotificationStatus, StoreError> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT subscription_state, notification_webhook_url FROM environments WHERE client_uuid = $1 AND environment = $2",
+    )
+    .bind(client_uuid)
+    .bind(environment.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((state, url)) = row else { return Err(StoreError::NotFound) };
+    let state: SubscriptionState = parse_stored(&state, "environments.subscription_state")?;
+    Ok(match (state, url) {
+        (SubscriptionState::Active, Some(_)) => NotificationStatus::Pending,
+        (SubscriptionState::Disabled, _) => NotificationStatus::Held,
+        _ => NotificationStatus::NotSubscribed,
+    })
+}
+
+async fn apply_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    client_uuid: &str,
+    environment: Environment,
+    change: &DomainChange,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let env = environment.as_str();
+    let now = now.as_micros();
+    let ensure_user = "INSERT INTO users (client_uuid, environment, user_id, created_at) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (client_uuid, environment, user_id) DO NOTHING";
+    let set_link = "INSERT INTO user_data_sources (client_uuid, environment, user_id, data_source, linked, updated_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6) \
+                    ON CONFLICT (client_uuid, environment, user_id, data_source) \
+                    DO UPDATE SET linked = excluded.linked, updated_at = excluded.updated_at";
+    match change {
+        DomainChange::None => {}
+        DomainChange::UserSeen { user_id } => {
+            sqlx::query(ensure_user).bind(client_uuid).bind(env).bind(user_id).bind(now).execute(&mut **tx).await?;
+        }
+        DomainChange::UserCreated { user_id } => {
+            sqlx::query(
+                "INSERT INTO users (client_uuid, environment, user_id, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (client_uuid, environment, user_id) DO UPDATE SET deleted_at = NULL",
+            )
+            .bind(client_uuid)
+            .bind(env)
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DomainChange::UserDeleted { user_id } => {
+            sqlx::query(
+                "INSERT INTO users (client_uuid, environment, user_id, created_at, deleted_at) VALUES ($1, $2, $3, $4, $4) \
+                 ON CONFLICT (client_uuid, environment, user_id) DO UPDATE SET deleted_at = excluded.deleted_at",
+            )
+            .bind(client_uuid)
+            .bind(env)
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DomainChange::SourceLinked { user_id, data_source } | DomainChange::SourceUnlinked { user_id, data_source } => {
+            let linked = matches!(change, DomainChange::SourceLinked { .. });
+            sqlx::query(ensure_user).bind(client_uuid).bind(env).bind(user_id).bind(now).execute(&mut **tx).await?;
+            sqlx::query(set_link)
+                .bind(client_uuid)
+                .bind(env)
+                .bind(user_id)
+                .bind(data_source)
+                .bind(i64::from(linked))
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A user as the store knows them, for tests and the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub user_id: String,
+    pub deleted: bool,
+    /// Data sources currently linked, by name.
+    pub linked_sources: Vec<String>,
+}
+
+impl Store {
+    /// What the store knows of one user of a client's environment.
+    pub async fn user(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        user_id: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT deleted_at FROM users WHERE client_uuid = $1 AND environment = $2 AND user_id = $3")
+                .bind(client_uuid)
+                .bind(environment.as_str())
+                .bind(user_id)
+                .fetch_optional(&self.read)
+                .await?;
+        let Some((deleted_at,)) = row else { return Ok(None) };
+        let linked_sources: Vec<String> = sqlx::query_scalar(
+            "SELECT data_source FROM user_data_sources \
+             WHERE client_uuid = $1 AND environment = $2 AND user_id = $3 AND linked = 1 ORDER BY data_source",
+        )
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(Some(UserRecord { user_id: user_id.to_owned(), deleted: deleted_at.is_some(), linked_sources }))
+    }
+}

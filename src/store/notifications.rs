@@ -1,0 +1,365 @@
+//! Reading notifications and their attempts, and the state changes people ask for: resend, resend
+//! every failed one in a range, release what was held, stop what was waiting.
+
+use app::timestamp::Timestamp;
+use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, NotificationStatus, NotificationType};
+
+use super::dispatch::{EndpointKey, hold_waiting};
+use super::error::parse_stored;
+use super::{Dialect, Store, StoreError};
+use crate::store::ingest::DUE_CHANNEL;
+
+/// A stored notification (without its attempts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecord {
+    pub id: String,
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub kind: NotificationType,
+    pub category: Category,
+    pub user_id: Option<String>,
+    pub data_source: Option<String>,
+    pub occurred_at: Timestamp,
+    pub created_at: Timestamp,
+    pub is_test: bool,
+    /// `None` once purged by retention.
+    pub body: Option<Vec<u8>>,
+    pub status: NotificationStatus,
+    pub attempt_count: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_attempt_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub last_error_kind: Option<AttemptErrorKind>,
+}
+
+/// A stored attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttempt {
+    pub id: String,
+    pub attempt_number: u32,
+    pub trigger: AttemptTrigger,
+    pub triggered_by: Option<String>,
+    pub started_at: Timestamp,
+    pub duration_micros: i64,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub response_status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    pub response_truncated: bool,
+    pub error_kind: Option<AttemptErrorKind>,
+    pub error_message: Option<String>,
+    pub succeeded: bool,
+}
+
+/// Which notifications to list. `client_uuid` is required: listings are always per client.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationFilter {
+    pub client_uuid: String,
+    pub environment: Option<Environment>,
+    pub kind: Option<NotificationType>,
+    pub category: Option<Category>,
+    pub status: Option<NotificationStatus>,
+    pub user_id: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+const COLUMNS: &str = "id, client_uuid, environment, type, category, user_id, data_source, occurred_at, created_at, \
+                       is_test, body, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, last_error_kind";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    client_uuid: String,
+    environment: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    category: String,
+    user_id: Option<String>,
+    data_source: Option<String>,
+    occurred_at: i64,
+    created_at: i64,
+    is_test: i64,
+    body: Option<Vec<u8>>,
+    status: String,
+    attempt_count: i64,
+    next_attempt_at: Option<i64>,
+    last_attempt_at: Option<i64>,
+    delivered_at: Option<i64>,
+    last_error_kind: Option<String>,
+}
+
+impl TryFrom<Row> for NotificationRecord {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<Self, StoreError> {
+        Ok(NotificationRecord {
+            environment: parse_stored(&r.environment, "notifications.environment")?,
+            kind: parse_stored(&r.kind, "notifications.type")?,
+            category: parse_stored(&r.category, "notifications.category")?,
+            status: parse_stored(&r.status, "notifications.status")?,
+            last_error_kind: r
+                .last_error_kind
+                .as_deref()
+                .map(|k| parse_stored(k, "notifications.last_error_kind"))
+                .transpose()?,
+            id: r.id,
+            client_uuid: r.client_uuid,
+            user_id: r.user_id,
+            data_source: r.data_source,
+            occurred_at: Timestamp::from_micros(r.occurred_at),
+            created_at: Timestamp::from_micros(r.created_at),
+            is_test: r.is_test != 0,
+            body: r.body,
+            attempt_count: u32::try_from(r.attempt_count).unwrap_or(u32::MAX),
+            next_attempt_at: r.next_attempt_at.map(Timestamp::from_micros),
+            last_attempt_at: r.last_attempt_at.map(Timestamp::from_micros),
+            delivered_at: r.delivered_at.map(Timestamp::from_micros),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    id: String,
+    attempt_number: i64,
+    attempt_trigger: String,
+    triggered_by: Option<String>,
+    started_at: i64,
+    duration_us: i64,
+    url: String,
+    request_headers: String,
+    response_status: Option<i64>,
+    response_headers: Option<String>,
+    response_body: Option<String>,
+    response_truncated: i64,
+    error_kind: Option<String>,
+    error_message: Option<String>,
+    succeeded: i64,
+}
+
+impl Store {
+    /// One notification.
+    pub async fn notification(&self, id: &str) -> Result<Option<NotificationRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM notifications WHERE id = $1");
+        let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// A page of notifications, newest first, strictly older than the notification `before` (the
+    /// keyset cursor: the last id of the previous page). Ids are UUIDv7, so id order is creation order.
+    pub async fn list_notifications(
+        &self,
+        filter: &NotificationFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let mut sql = format!("SELECT {COLUMNS} FROM notifications WHERE client_uuid = $1");
+        let mut args: Vec<Option<String>> = Vec::new();
+        let mut bigints: Vec<(usize, i64)> = Vec::new();
+        let mut n = 1;
+        let mut push_text = |sql: &mut String, column: &str, value: Option<String>| {
+            if let Some(value) = value {
+                n += 1;
+                sql.push_str(&format!(" AND {column} = ${n}"));
+                args.push(Some(value));
+            }
+        };
+        push_text(&mut sql, "environment", filter.environment.map(|e| e.as_str().to_owned()));
+        push_text(&mut sql, "type", filter.kind.map(|k| k.as_str().to_owned()));
+        push_text(&mut sql, "category", filter.category.map(|c| c.as_str().to_owned()));
+        push_text(&mut sql, "status", filter.status.map(|s| s.as_str().to_owned()));
+        push_text(&mut sql, "user_id", filter.user_id.clone());
+        if let Some(before) = before {
+            n += 1;
+            sql.push_str(&format!(" AND id < ${n}"));
+            args.push(Some(before.to_owned()));
+        }
+        let mut next = n;
+        if let Some(since) = filter.since {
+            next += 1;
+            sql.push_str(&format!(" AND created_at >= ${next}"));
+            bigints.push((next, since.as_micros()));
+        }
+        if let Some(until) = filter.until {
+            next += 1;
+            sql.push_str(&format!(" AND created_at < ${next}"));
+            bigints.push((next, until.as_micros()));
+        }
+        next += 1;
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${next}"));
+
+        let mut query = sqlx::query_as::<_, Row>(&sql).bind(&filter.client_uuid);
+        for arg in &args {
+            query = query.bind(arg.clone());
+        }
+        for (_, value) in &bigints {
+            query = query.bind(*value);
+        }
+        query = query.bind(i64::from(limit));
+        query.fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Every attempt of a notification, oldest first.
+    pub async fn attempts_of(&self, notification_id: &str) -> Result<Vec<StoredAttempt>, StoreError> {
+        let rows: Vec<AttemptRow> = sqlx::query_as(
+            "SELECT id, attempt_number, attempt_trigger, triggered_by, started_at, duration_us, url, request_headers, \
+             response_status, response_headers, response_body, response_truncated, error_kind, error_message, succeeded \
+             FROM attempts WHERE notification_id = $1 ORDER BY attempt_number, started_at",
+        )
+        .bind(notification_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StoredAttempt {
+                    trigger: parse_stored(&r.attempt_trigger, "attempts.attempt_trigger")?,
+                    error_kind: r.error_kind.as_deref().map(|k| parse_stored(k, "attempts.error_kind")).transpose()?,
+                    request_headers: serde_json::from_str(&r.request_headers).unwrap_or_default(),
+                    response_headers: r
+                        .response_headers
+                        .as_deref()
+                        .map(|h| serde_json::from_str(h).unwrap_or_default())
+                        .unwrap_or_default(),
+                    id: r.id,
+                    attempt_number: u32::try_from(r.attempt_number).unwrap_or(u32::MAX),
+                    triggered_by: r.triggered_by,
+                    started_at: Timestamp::from_micros(r.started_at),
+                    duration_micros: r.duration_us,
+                    url: r.url,
+                    response_status: r.response_status.and_then(|s| u16::try_from(s).ok()),
+                    response_body: r.response_body,
+                    response_truncated: r.response_truncated != 0,
+                    error_message: r.error_message,
+                    succeeded: r.succeeded != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Makes one notification due now for a manual attempt (`resend`), keeping a scheduled retry to
+    /// restore if that attempt fails. Returns false when the notification does not exist.
+    pub async fn schedule_resend(
+        &self,
+        id: &str,
+        trigger: AttemptTrigger,
+        triggered_by: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE notifications SET \
+               resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
+               next_attempt_at = $1, next_trigger = $2, next_triggered_by = $3, \
+               status = CASE WHEN status IN ('held', 'not_subscribed') THEN 'pending' ELSE status END \
+             WHERE id = $4",
+        )
+        .bind(now.as_micros())
+        .bind(trigger.as_str())
+        .bind(triggered_by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        self.notify_due(&mut tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Makes due now (as `bulk_resend`) up to `limit` failed notifications of an endpoint created in
+    /// `[since, until)`, oldest first. Returns how many were queued and how many failed ones remain.
+    pub async fn schedule_resend_failed(
+        &self,
+        endpoint: &EndpointKey,
+        since: Timestamp,
+        until: Timestamp,
+        triggered_by: &str,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let queued = sqlx::query(
+            "UPDATE notifications SET next_attempt_at = $1, next_trigger = 'bulk_resend', next_triggered_by = $2 \
+             WHERE id IN (SELECT id FROM notifications \
+                          WHERE client_uuid = $3 AND environment = $4 AND status = 'failed' AND next_attempt_at IS NULL \
+                            AND created_at >= $5 AND created_at < $6 ORDER BY created_at LIMIT $7)",
+        )
+        .bind(now.as_micros())
+        .bind(triggered_by)
+        .bind(&endpoint.client_uuid)
+        .bind(endpoint.environment.as_str())
+        .bind(since.as_micros())
+        .bind(until.as_micros())
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let remaining: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE client_uuid = $1 AND environment = $2 AND status = 'failed' \
+             AND next_attempt_at IS NULL AND created_at >= $3 AND created_at < $4",
+        )
+        .bind(&endpoint.client_uuid)
+        .bind(endpoint.environment.as_str())
+        .bind(since.as_micros())
+        .bind(until.as_micros())
+        .fetch_one(&mut *tx)
+        .await?;
+        if queued > 0 {
+            self.notify_due(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok((queued, u64::try_from(remaining).unwrap_or(0)))
+    }
+
+    /// Makes an endpoint's held notifications due now (after it is re-enabled); returns how many.
+    pub async fn release_held(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let released = sqlx::query(
+            "UPDATE notifications SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
+             next_attempt_at = $1, next_trigger = NULL, next_triggered_by = NULL \
+             WHERE client_uuid = $2 AND environment = $3 AND status = 'held'",
+        )
+        .bind(now.as_micros())
+        .bind(&endpoint.client_uuid)
+        .bind(endpoint.environment.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if released > 0 {
+            self.notify_due(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(released)
+    }
+
+    /// Stops an endpoint's waiting notifications when its subscription is switched off: they become
+    /// `not_subscribed` and are never sent. Returns how many.
+    pub async fn stop_waiting(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE notifications SET status = 'not_subscribed', next_attempt_at = NULL, resume_at = NULL \
+             WHERE client_uuid = $1 AND environment = $2 AND status IN ('pending', 'retrying', 'held') \
+               AND (lease_until IS NULL OR lease_until <= $3)",
+        )
+        .bind(&endpoint.client_uuid)
+        .bind(endpoint.environment.as_str())
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Holds an endpoint's waiting notifications (it was disabled by hand or by the engine).
+    pub async fn hold_endpoint(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let held = hold_waiting(&mut tx, endpoint, now).await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    /// Wakes other processes' dispatchers (Postgres); on SQLite there is only this process.
+    async fn notify_due(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Signing secrets of each environment: the notification secret and the data secret. A rotation keeps
+//! the previous secret signing alongside the new one until its `retired_at`.
+
+use app::timestamp::Timestamp;
+use app::vocab::{Environment, SecretPurpose};
+
+use super::{Store, StoreError, new_id};
+
+/// A secret that signs now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRecord {
+    pub secret: String,
+    pub created_at: Timestamp,
+    /// `None` for the current secret; when the previous one stops signing, for a rotated one.
+    pub retired_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SecretRow {
+    secret: String,
+    created_at: i64,
+    retired_at: Option<i64>,
+}
+
+impl Store {
+    /// The secrets that sign at `now`, the current one first.
+    pub async fn signing_secrets(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        purpose: SecretPurpose,
+        now: Timestamp,
+    ) -> Result<Vec<SecretRecord>, StoreError> {
+        let rows: Vec<SecretRow> = sqlx::query_as(
+            "SELECT secret, created_at, retired_at FROM signing_secrets \
+             WHERE client_uuid = $1 AND environment = $2 AND purpose = $3 AND (retired_at IS NULL OR retired_at > $4) \
+             ORDER BY (retired_at IS NULL) DESC, created_at DESC",
+        )
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(purpose.as_str())
+        .bind(now.as_micros())
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SecretRecord {
+                secret: r.secret,
+                created_at: Timestamp::from_micros(r.created_at),
+                retired_at: r.retired_at.map(Timestamp::from_micros),
+            })
+            .collect())
+    }
+
+    /// The current secret, created with `generate` when there is none yet.
+    pub async fn ensure_secret(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        purpose: SecretPurpose,
+        generate: impl FnOnce() -> String,
+        now: Timestamp,
+    ) -> Result<String, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT secret FROM signing_secrets \
+             WHERE client_uuid = $1 AND environment = $2 AND purpose = $3 AND retired_at IS NULL",
+        )
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(purpose.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(secret) = current {
+            return Ok(secret);
+        }
+        let secret = generate();
+        insert_secret(&mut tx, client_uuid, environment, purpose, &secret, now).await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
+    /// Makes `new_secret` the current secret. The previous current one keeps signing until
+    /// `now + overlap`; any older one still signing stops now (at most two secrets sign at once).
+    pub async fn rotate_secret(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        purpose: SecretPurpose,
+        new_secret: &str,
+        overlap_micros: i64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE signing_secrets SET retired_at = $1 \
+             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at > $1",
+        )
+        .bind(now.as_micros())
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(purpose.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE signing_secrets SET retired_at = $1 \
+             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at IS NULL",
+        )
+        .bind(now.plus_micros(overlap_micros).as_micros())
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(purpose.as_str())
+        .execute(&mut *tx)
+        .await?;
+        insert_secret(&mut tx, client_uuid, environment, purpose, new_secret, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_secret(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    client_uuid: &str,
+    environment: Environment,
+    purpose: SecretPurpose,
+    secret: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO signing_secrets (id, client_uuid, environment, purpose, secret, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(client_uuid)
+    .bind(environment.as_str())
+    .bind(purpose.as_str())
+    .bind(secret)
+    .bind(now.as_micros())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! The delivery engine end to end: real HTTP to a receiver on 127.0.0.1, on both backends.
+
+mod delivery;
