@@ -53,6 +53,10 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       ROOK_NOTIFY_DEMO: "true",
+      ROOK_NOTIFY_API_TOKEN: "e2e-admin-token",
+      // The demo receiver is a route of the server itself, on 127.0.0.1.
+      ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS: "true",
+      ROOK_NOTIFY_RETRY_SCHEDULE: "1s,2s",
       ROOK_NOTIFY_LOG: "warn",
       // The specs sign in many times from 127.0.0.1; wrong-password specs must not lock anyone out.
       ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT: "1000",

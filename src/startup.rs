@@ -69,8 +69,12 @@ impl Application {
         let session_store = session::SqlSessionStore::new(store.native());
         let sessions = session::layer(session_store, settings.secure_cookies(), settings.session_idle_timeout);
         let origins = AllowedOrigins(vec![settings.effective_public_url().origin().ascii_serialization()]);
-        let router = web::router(services.clone(), options, sessions, origins)
+        let mut router = web::router(services.clone(), options, sessions, origins)
             .nest("/api/v1", crate::api::router(services.clone()));
+        if settings.demo {
+            router = router.nest("/demo/receiver", crate::demo::receiver::router());
+        }
+        let router = router.layer(tower_http::trace::TraceLayer::new_for_http());
 
         Ok(Application { listener, router, services, engine, settings, local_addr })
     }

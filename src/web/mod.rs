@@ -15,7 +15,6 @@ use axum::Router;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::trace::TraceLayer;
 
 use crate::service::Services;
 use backend::DashboardBackend;
@@ -48,5 +47,4 @@ pub fn router(
         .route("/readyz", get(health::readyz))
         .with_state(services)
         .merge(dashboard)
-        .layer(TraceLayer::new_for_http())
 }

@@ -215,3 +215,71 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// Helpers for the engine and API tests: reading a client and its notifications, waiting for a
+/// subscription state, and reaching the database directly for states the API cannot make.
+impl TestApp {
+    /// The client with both environments, through the API.
+    pub async fn client_view(&self, client_uuid: &str) -> Value {
+        let res = self.api(reqwest::Method::GET, &format!("/clients/{client_uuid}")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "client read");
+        res.json().await.unwrap()
+    }
+
+    /// One environment's subscription (`{active, state, disabled_reason, since}`), through the API.
+    pub async fn subscription(&self, client_uuid: &str, env: &str) -> Value {
+        let client = self.client_view(client_uuid).await;
+        let environment = client["environments"]
+            .as_array()
+            .and_then(|envs| envs.iter().find(|e| e["environment"] == env))
+            .unwrap_or_else(|| panic!("the client has no {env} environment: {client:#}"));
+        environment["subscription"].clone()
+    }
+
+    /// Waits until the environment's subscription has `state` (at most `within`) and returns it.
+    pub async fn wait_for_subscription_state(
+        &self,
+        client_uuid: &str,
+        env: &str,
+        state: &str,
+        within: Duration,
+    ) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let subscription = self.subscription(client_uuid, env).await;
+            if subscription["state"] == state {
+                return subscription;
+            }
+            assert!(Instant::now() < deadline, "the {env} subscription did not become {state}: {subscription:#}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The client's notifications (first page, newest first), through the API.
+    pub async fn notifications_of(&self, client_uuid: &str) -> Vec<Value> {
+        let res = self
+            .api(reqwest::Method::GET, "/notifications")
+            .query(&[("client_uuid", client_uuid), ("limit", "200")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "notifications listed");
+        let page: Value = res.json().await.unwrap();
+        page["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Runs one SQL statement on the application's database, with `$1` bound to `arg`, and returns the
+    /// number of rows it changed. For states the API cannot make (an old notification, say).
+    pub async fn execute_sql(&self, sql: &str, arg: &str) -> u64 {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self._db.url).await.expect("a direct database connection");
+        if self._db.backend == "sqlite" {
+            // The server's writer may hold the lock for a moment.
+            sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut conn).await.expect("busy timeout set");
+        }
+        let done = sqlx::query(sql).bind(arg).execute(&mut conn).await.expect("the statement runs");
+        let _ = conn.close().await;
+        done.rows_affected()
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod process;
 pub mod receiver;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

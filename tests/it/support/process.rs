@@ -1,0 +1,71 @@
+//! `rook-notify serve` as a separate process, for what only a real process shows: a crash (SIGKILL)
+//! and several processes sharing one database.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::app::ADMIN_TOKEN;
+
+/// A running `rook-notify serve` child process; killed when dropped.
+pub struct ServeProcess {
+    child: Child,
+    pub base_url: String,
+}
+
+impl ServeProcess {
+    /// Starts `rook-notify serve` on `database_url` with a free port and test-friendly settings, plus
+    /// `env`, and waits until it is ready.
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rook-notify"));
+        command
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("ROOK_NOTIFY_API_TOKEN", ADMIN_TOKEN)
+            .env("ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS", "true")
+            .env("ROOK_NOTIFY_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("rook-notify starts");
+        let process = ServeProcess { child, base_url: format!("http://127.0.0.1:{port}") };
+        process.wait_ready(Duration::from_secs(30)).await;
+        process
+    }
+
+    async fn wait_ready(&self, within: Duration) {
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok(res) = client.get(format!("{}/readyz", self.base_url)).send().await
+                && res.status() == 200
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "rook-notify did not become ready at {}", self.base_url);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it to die.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().unwrap().port()
+}
