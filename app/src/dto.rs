@@ -161,3 +161,135 @@ pub struct BulkResendReceipt {
     /// How many failed ones in the range are still not queued (call again to queue them).
     pub remaining: u64,
 }
+
+/// Which notifications to list: every filter is optional; `cursor` is the `next_cursor` of the
+/// previous page. Client accounts always see their own client whatever `client_uuid` says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationQuery {
+    pub client_uuid: Option<String>,
+    pub environment: Option<Environment>,
+    #[serde(rename = "type")]
+    pub kind: Option<NotificationType>,
+    pub category: Option<Category>,
+    pub status: Option<NotificationStatus>,
+    pub user_id: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// How many notifications of one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCount {
+    pub status: NotificationStatus,
+    pub count: u64,
+}
+
+/// One hour of delivery attempts, from the engine's hourly roll-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HourlyStat {
+    /// The start of the hour.
+    pub hour: Timestamp,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub avg_latency_ms: f64,
+    pub max_latency_ms: f64,
+}
+
+/// One environment on a client's overview: its settings, last day's counts and last week's chart data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentHealth {
+    pub environment: EnvironmentView,
+    /// Notifications recorded in the last 24 hours, by status (every status, zeros included).
+    pub counts_24h: Vec<StatusCount>,
+    /// The last 7 days, hour by hour (hours without attempts included, as zeros).
+    pub hourly: Vec<HourlyStat>,
+    /// First failure since the last success, while the endpoint keeps failing.
+    pub failing_since: Option<Timestamp>,
+    pub consecutive_failures: u32,
+    pub last_success_at: Option<Timestamp>,
+}
+
+/// A client's overview page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientDashboard {
+    pub client_uuid: String,
+    pub name: String,
+    pub environments: Vec<EnvironmentHealth>,
+}
+
+/// An endpoint (one environment of one client) as the staff's health page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointHealth {
+    pub client_uuid: String,
+    pub client_name: String,
+    pub environment: Environment,
+    pub notification_webhook_url: Option<String>,
+    pub state: SubscriptionState,
+    pub disabled_reason: Option<DisabledReason>,
+    pub state_since: Timestamp,
+    pub failing_since: Option<Timestamp>,
+    pub consecutive_failures: u32,
+    pub last_success_at: Option<Timestamp>,
+}
+
+/// The staff's delivery health page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryHealth {
+    /// Active endpoints whose last attempts failed.
+    pub failing: Vec<EndpointHealth>,
+    pub disabled: Vec<EndpointHealth>,
+    /// Notifications due now or scheduled for a retry.
+    pub queue_depth: u64,
+    /// How long the oldest due notification has waited, in seconds.
+    pub oldest_due_age_secs: Option<u64>,
+    /// The last 24 hours, all clients together, hour by hour.
+    pub hourly: Vec<HourlyStat>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: String,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub client_uuid: Option<String>,
+    pub environment: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub client_uuid: Option<String>,
+    /// Only entries whose action starts with this (e.g. `subscription.` or `secret.revealed`).
+    pub action: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// A change to an environment from the staff's form: `None` leaves a field as it is, an empty string
+/// clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentChange {
+    pub notification_webhook_url: Option<String>,
+    pub data_webhook_url: Option<String>,
+    pub rook_hash_key: Option<String>,
+}
+
+/// A new client account's sign-in: the password is shown once and never stored in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccountCredentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// A dashboard account as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub email: String,
+    pub role: Role,
+    pub client_uuid: Option<String>,
+    pub created_at: Timestamp,
+}

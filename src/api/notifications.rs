@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use app::dto::{NotificationDetail, NotificationSummary, Page};
+use app::dto::{NotificationDetail, NotificationQuery, NotificationSummary, Page};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -11,7 +11,7 @@ use axum::{Json, Router};
 
 use super::error::ApiError;
 use super::extract::Admin;
-use crate::service::{NotificationQuery, Services};
+use crate::service::Services;
 
 pub fn routes() -> Router<Services> {
     Router::new()

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::timestamp::Timestamp;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use crate::store::{IngestItem, IngestOutcome, Store};
 
@@ -27,10 +27,11 @@ pub struct IngestQueue {
 
 impl IngestQueue {
     /// Starts the writer task. `due` is signalled after each commit that recorded something, so the
-    /// dispatcher starts delivering at once.
-    pub fn start(store: Store, due: Arc<Notify>) -> Self {
+    /// dispatcher starts delivering at once; `recorded` hears the client UUIDs that have new
+    /// notifications (live feeds listen to it).
+    pub fn start(store: Store, due: Arc<Notify>, recorded: broadcast::Sender<String>) -> Self {
         let (tx, rx) = mpsc::channel::<Pending>(MAX_BATCH * 8);
-        tokio::spawn(write_batches(store, rx, due));
+        tokio::spawn(write_batches(store, rx, due, recorded));
         IngestQueue { tx }
     }
 
@@ -42,7 +43,12 @@ impl IngestQueue {
     }
 }
 
-async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>, due: Arc<Notify>) {
+async fn write_batches(
+    store: Store,
+    mut rx: mpsc::Receiver<Pending>,
+    due: Arc<Notify>,
+    recorded: broadcast::Sender<String>,
+) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (items, replies): (Vec<IngestItem>, Vec<_>) = batch.drain(..).unzip();
@@ -52,6 +58,13 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Pending>, due: Arc<N
                     let _ = reply.send(Ok(outcome));
                 }
                 due.notify_one();
+                let mut clients: Vec<&str> = items.iter().map(|i| i.notification.client_uuid.as_str()).collect();
+                clients.sort_unstable();
+                clients.dedup();
+                for client in clients {
+                    // No listener is fine: nobody has a live feed open.
+                    let _ = recorded.send(client.to_owned());
+                }
             }
             Err(err) => {
                 tracing::error!(error = %err, events = items.len(), "recording events failed");

@@ -6,6 +6,7 @@
 mod accounts;
 mod actor;
 mod clients;
+mod dashboard;
 mod environments;
 mod error;
 mod events;
@@ -21,12 +22,11 @@ pub use environments::{EnvironmentPatch, Patch};
 pub use error::ServiceError;
 pub use events::PlatformEvent;
 pub use login_limit::LoginLimits;
-pub use notifications::NotificationQuery;
 pub use tokens::{IdempotencyKey, IdempotentReply};
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 
 use crate::engine::ingest_queue::IngestQueue;
 use crate::store::Store;
@@ -55,13 +55,16 @@ struct Inner {
     ingest: IngestQueue,
     /// Wakes the dispatcher when something became due.
     due: Arc<Notify>,
+    /// Client UUIDs with newly recorded notifications (for live feeds).
+    recorded: broadcast::Sender<String>,
 }
 
 impl Services {
     /// Builds the service layer over a store and starts its ingest writer.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
         let due = Arc::new(Notify::new());
-        let ingest = IngestQueue::start(store.clone(), due.clone());
+        let (recorded, _) = broadcast::channel(1024);
+        let ingest = IngestQueue::start(store.clone(), due.clone(), recorded.clone());
         Services {
             inner: Arc::new(Inner {
                 login_limiter: LoginLimiter::new(config.login_limits),
@@ -69,6 +72,7 @@ impl Services {
                 config,
                 ingest,
                 due,
+                recorded,
             }),
         }
     }
@@ -81,6 +85,12 @@ impl Services {
     /// The signal that wakes the dispatcher; the engine waits on it.
     pub fn due_signal(&self) -> Arc<Notify> {
         self.inner.due.clone()
+    }
+
+    /// Hears the client UUIDs of notifications recorded by this process from now on (a live feed also
+    /// polls, for notifications recorded by other processes).
+    pub fn recorded_signal(&self) -> broadcast::Receiver<String> {
+        self.inner.recorded.subscribe()
     }
 
     fn wake_dispatcher(&self) {

@@ -1,9 +1,9 @@
 //! Reading notifications, resending them, and sending test notifications.
 
-use app::dto::{BulkResendReceipt, EventReceipt, NotificationDetail, NotificationSummary, Page};
+use app::dto::{BulkResendReceipt, EventReceipt, NotificationDetail, NotificationQuery, NotificationSummary, Page};
 use app::payload::example;
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptTrigger, Category, Environment, NotificationStatus, NotificationType, SubscriptionState};
+use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
 use super::views::{notification_detail, notification_summary};
@@ -16,21 +16,6 @@ pub const MAX_PAGE: u32 = 200;
 /// How many failed notifications one bulk resend queues at most.
 const BULK_RESEND_LIMIT: u32 = 10_000;
 
-/// What to list: filters (all optional but the client for staff and tokens), page size and cursor.
-#[derive(Debug, Clone, Default)]
-pub struct NotificationQuery {
-    pub client_uuid: Option<String>,
-    pub environment: Option<Environment>,
-    pub kind: Option<NotificationType>,
-    pub category: Option<Category>,
-    pub status: Option<NotificationStatus>,
-    pub user_id: Option<String>,
-    pub since: Option<Timestamp>,
-    pub until: Option<Timestamp>,
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 impl Services {
     /// A page of one client's notifications, newest first. A client account sees only its own client;
     /// staff and tokens must name the client.
@@ -40,8 +25,9 @@ impl Services {
         query: NotificationQuery,
     ) -> Result<Page<NotificationSummary>, ServiceError> {
         let client_uuid = match (&query.client_uuid, actor) {
+            // A client account always lists its own client.
+            (_, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
             (Some(uuid), _) => super::clients::parse_client_uuid(uuid)?,
-            (None, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
             (None, _) => {
                 return Err(ServiceError::validation("client_uuid", "Name the client whose notifications to list."));
             }
@@ -79,6 +65,36 @@ impl Services {
             None
         };
         Ok(Page { items: rows.iter().map(notification_summary).collect(), next_cursor })
+    }
+
+    /// A client's notifications recorded after the notification `after`, oldest first, matching the
+    /// query's filters: what a live feed has not shown yet. The same authorisation as listing.
+    pub async fn notifications_after(
+        &self,
+        actor: &Actor,
+        query: &NotificationQuery,
+        after: &str,
+    ) -> Result<Vec<NotificationSummary>, ServiceError> {
+        let client_uuid = match (&query.client_uuid, actor) {
+            (_, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
+            (Some(uuid), _) => super::clients::parse_client_uuid(uuid)?,
+            (None, _) => {
+                return Err(ServiceError::validation("client_uuid", "Name the client whose notifications to follow."));
+            }
+        };
+        self.visible_client(actor, &client_uuid).await?;
+        let rows = self.store().notifications_after(&client_uuid, after, MAX_PAGE).await?;
+        Ok(rows
+            .iter()
+            .filter(|n| {
+                query.environment.is_none_or(|e| e == n.environment)
+                    && query.kind.is_none_or(|k| k == n.kind)
+                    && query.category.is_none_or(|c| c == n.category)
+                    && query.status.is_none_or(|s| s == n.status)
+                    && query.user_id.as_deref().is_none_or(|u| u.is_empty() || n.user_id.as_deref() == Some(u))
+            })
+            .map(notification_summary)
+            .collect())
     }
 
     /// One notification with its payload and every attempt.

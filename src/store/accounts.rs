@@ -86,6 +86,13 @@ impl Store {
         row.map(TryInto::try_into).transpose()
     }
 
+    /// The accounts of a client, by email.
+    pub async fn accounts_of_client(&self, client_uuid: &str) -> Result<Vec<AccountRecord>, StoreError> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE client_uuid = $1 ORDER BY email");
+        let rows: Vec<AccountRow> = sqlx::query_as(&sql).bind(client_uuid).fetch_all(&self.read).await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     /// The account with this id.
     pub async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");

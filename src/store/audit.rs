@@ -59,21 +59,24 @@ impl Store {
         Ok(id)
     }
 
-    /// The newest entries first, optionally for one client, older than the entry `before` (a keyset
-    /// cursor: the id of the last entry of the previous page).
+    /// The newest entries first, optionally for one client and actions starting with `action_prefix`,
+    /// older than the entry `before` (a keyset cursor: the id of the last entry of the previous page).
     pub async fn list_audit(
         &self,
         client_uuid: Option<&str>,
+        action_prefix: Option<&str>,
         before: Option<&str>,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, actor, action, client_uuid, environment, detail FROM audit_log \
              WHERE ($1 IS NULL OR client_uuid = $1) AND ($2 IS NULL OR id < $2) \
-             ORDER BY id DESC LIMIT $3",
+               AND ($3 IS NULL OR substr(action, 1, length($3)) = $3) \
+             ORDER BY id DESC LIMIT $4",
         )
         .bind(client_uuid)
         .bind(before)
+        .bind(action_prefix)
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;

@@ -26,6 +26,10 @@ pub struct EnvironmentRecord {
     pub disabled_reason: Option<DisabledReason>,
     pub state_since: Timestamp,
     pub updated_at: Timestamp,
+    /// First failure since the last success, while failing.
+    pub failing_since: Option<Timestamp>,
+    pub last_success_at: Option<Timestamp>,
+    pub consecutive_failures: u32,
 }
 
 #[derive(sqlx::FromRow)]
@@ -46,7 +50,7 @@ impl From<ClientRow> for ClientRecord {
 }
 
 #[derive(sqlx::FromRow)]
-struct EnvironmentRow {
+pub(super) struct EnvironmentRow {
     client_uuid: String,
     environment: String,
     notification_webhook_url: Option<String>,
@@ -56,6 +60,9 @@ struct EnvironmentRow {
     disabled_reason: Option<String>,
     state_since: i64,
     updated_at: i64,
+    failing_since: Option<i64>,
+    last_success_at: Option<i64>,
+    consecutive_failures: i64,
 }
 
 impl TryFrom<EnvironmentRow> for EnvironmentRecord {
@@ -75,12 +82,16 @@ impl TryFrom<EnvironmentRow> for EnvironmentRecord {
             rook_hash_key: row.rook_hash_key,
             state_since: Timestamp::from_micros(row.state_since),
             updated_at: Timestamp::from_micros(row.updated_at),
+            failing_since: row.failing_since.map(Timestamp::from_micros),
+            last_success_at: row.last_success_at.map(Timestamp::from_micros),
+            consecutive_failures: u32::try_from(row.consecutive_failures).unwrap_or(u32::MAX),
         })
     }
 }
 
-const ENVIRONMENT_COLUMNS: &str = "client_uuid, environment, notification_webhook_url, data_webhook_url, \
-     rook_hash_key, subscription_state, disabled_reason, state_since, updated_at";
+pub(super) const ENVIRONMENT_COLUMNS: &str = "client_uuid, environment, notification_webhook_url, data_webhook_url, \
+     rook_hash_key, subscription_state, disabled_reason, state_since, updated_at, failing_since, last_success_at, \
+     consecutive_failures";
 
 impl Store {
     /// Creates a client with both environments inactive and without URLs.

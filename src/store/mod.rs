@@ -16,6 +16,7 @@ mod error;
 mod ingest;
 mod notifications;
 mod secrets;
+mod stats;
 mod tokens;
 
 pub use accounts::{AccountRecord, NewAccount};
@@ -28,6 +29,7 @@ pub use ingest::{
 };
 pub use notifications::{NotificationFilter, NotificationRecord, StoredAttempt};
 pub use secrets::SecretRecord;
+pub use stats::{EndpointRow, HourRow};
 pub use tokens::{StoredResponse, TokenRecord, TokenScope};
 
 use sqlx::{AnyPool, PgPool, SqlitePool};

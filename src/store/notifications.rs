@@ -200,6 +200,21 @@ impl Store {
         query.fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// A client's notifications recorded after the notification `after` (ids are UUIDv7: creation
+    /// order), oldest first: what a live feed has not shown yet.
+    pub async fn notifications_after(
+        &self,
+        client_uuid: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM notifications WHERE client_uuid = $1 AND id > $2 ORDER BY id LIMIT $3");
+        let rows: Vec<Row> =
+            sqlx::query_as(&sql).bind(client_uuid).bind(after).bind(i64::from(limit)).fetch_all(&self.read).await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     /// Every attempt of a notification, oldest first.
     pub async fn attempts_of(&self, notification_id: &str) -> Result<Vec<StoredAttempt>, StoreError> {
         let rows: Vec<AttemptRow> = sqlx::query_as(

@@ -4,12 +4,17 @@
 use std::net::IpAddr;
 
 use app::backend::Backend;
-use app::dto::{ClientOverview, Viewer};
+use app::dto::{
+    AccountView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientOverview, ClientView,
+    DeliveryHealth, EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail,
+    NotificationQuery, NotificationSummary, Page, SubscriptionView, Viewer,
+};
 use app::error::AppError;
-use app::vocab::Role;
+use app::timestamp::Timestamp;
+use app::vocab::{Environment, NotificationType, Role, SecretPurpose};
 use async_trait::async_trait;
 
-use crate::service::{Actor, ServiceError, Services};
+use crate::service::{Actor, EnvironmentPatch, Patch, ServiceError, Services};
 
 /// The dashboard's way into the service layer.
 pub struct DashboardBackend {
@@ -70,5 +75,150 @@ impl Backend for DashboardBackend {
 
     async fn overview(&self, viewer: &Viewer) -> Result<Vec<ClientOverview>, AppError> {
         Ok(self.services.overview(&actor(viewer)).await?)
+    }
+
+    async fn client_dashboard(&self, viewer: &Viewer, client_uuid: &str) -> Result<ClientDashboard, AppError> {
+        Ok(self.services.client_dashboard(&actor(viewer), client_uuid).await?)
+    }
+
+    async fn list_notifications(
+        &self,
+        viewer: &Viewer,
+        query: NotificationQuery,
+    ) -> Result<Page<NotificationSummary>, AppError> {
+        Ok(self.services.list_notifications(&actor(viewer), query).await?)
+    }
+
+    async fn notification_detail(&self, viewer: &Viewer, id: &str) -> Result<NotificationDetail, AppError> {
+        Ok(self.services.notification_detail(&actor(viewer), id).await?)
+    }
+
+    async fn resend(&self, viewer: &Viewer, id: &str) -> Result<NotificationSummary, AppError> {
+        Ok(self.services.resend(&actor(viewer), id).await?)
+    }
+
+    async fn resend_failed(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        since: Timestamp,
+        until: Option<Timestamp>,
+    ) -> Result<BulkResendReceipt, AppError> {
+        Ok(self.services.resend_failed(&actor(viewer), client_uuid, environment, since, until).await?)
+    }
+
+    async fn send_test(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        kind: Option<NotificationType>,
+    ) -> Result<EventReceipt, AppError> {
+        Ok(self.services.send_test(&actor(viewer), client_uuid, environment, kind).await?)
+    }
+
+    async fn reveal_secret(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        purpose: SecretPurpose,
+    ) -> Result<String, AppError> {
+        Ok(self.services.reveal_secret(&actor(viewer), client_uuid, environment, purpose).await?)
+    }
+
+    async fn rotate_secret(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        purpose: SecretPurpose,
+    ) -> Result<String, AppError> {
+        Ok(self.services.rotate_secret(&actor(viewer), client_uuid, environment, purpose).await?)
+    }
+
+    async fn reenable(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+    ) -> Result<SubscriptionView, AppError> {
+        Ok(self.services.reenable(&actor(viewer), client_uuid, environment).await?)
+    }
+
+    async fn search_clients(&self, viewer: &Viewer, search: Option<String>) -> Result<Vec<ClientView>, AppError> {
+        Ok(self.services.search_clients(&actor(viewer), search.as_deref()).await?)
+    }
+
+    async fn create_client(
+        &self,
+        viewer: &Viewer,
+        name: &str,
+        client_uuid: Option<String>,
+    ) -> Result<ClientView, AppError> {
+        let actor = actor(viewer);
+        let client_uuid = client_uuid.filter(|u| !u.trim().is_empty());
+        let client = self.services.create_client(&actor, name, client_uuid.as_deref()).await?;
+        Ok(self.services.client_view(&actor, &client.client_uuid).await?)
+    }
+
+    async fn client_view(&self, viewer: &Viewer, client_uuid: &str) -> Result<ClientView, AppError> {
+        Ok(self.services.client_view(&actor(viewer), client_uuid).await?)
+    }
+
+    async fn update_environment(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        change: EnvironmentChange,
+    ) -> Result<EnvironmentUpdate, AppError> {
+        // The form's convention: absent leaves a field, an empty string clears it.
+        let patch = |field: Option<String>| match field {
+            None => Patch::Unchanged,
+            Some(value) if value.trim().is_empty() => Patch::Clear,
+            Some(value) => Patch::Set(value),
+        };
+        let patch = EnvironmentPatch {
+            notification_webhook_url: patch(change.notification_webhook_url),
+            data_webhook_url: patch(change.data_webhook_url),
+            rook_hash_key: patch(change.rook_hash_key),
+        };
+        Ok(self.services.update_environment(&actor(viewer), client_uuid, environment, patch).await?)
+    }
+
+    async fn set_subscription(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        active: bool,
+    ) -> Result<SubscriptionView, AppError> {
+        let mut view = self.services.set_subscription(&actor(viewer), client_uuid, environment, active).await?;
+        // The dashboard reveals secrets only on request (and audits it): not as a side effect.
+        view.secret = None;
+        Ok(view)
+    }
+
+    async fn delivery_health(&self, viewer: &Viewer) -> Result<DeliveryHealth, AppError> {
+        Ok(self.services.delivery_health(&actor(viewer)).await?)
+    }
+
+    async fn audit_log(&self, viewer: &Viewer, query: AuditQuery) -> Result<Page<AuditEntryView>, AppError> {
+        Ok(self.services.audit_log(&actor(viewer), query).await?)
+    }
+
+    async fn client_accounts(&self, viewer: &Viewer, client_uuid: &str) -> Result<Vec<AccountView>, AppError> {
+        Ok(self.services.client_accounts(&actor(viewer), client_uuid).await?)
+    }
+
+    async fn create_client_account(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        email: &str,
+    ) -> Result<NewAccountCredentials, AppError> {
+        Ok(self.services.create_client_account(&actor(viewer), client_uuid, email).await?)
     }
 }

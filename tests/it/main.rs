@@ -2,6 +2,7 @@
 //! Each test spawns the real application on a fresh database; tests marked for both backends run
 //! once on SQLite and once on Postgres.
 
+mod api;
 mod auth;
 mod cli;
 mod config;

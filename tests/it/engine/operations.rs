@@ -1,1 +1,339 @@
+//! Operating the engine through the API: idempotent ingest, events while unsubscribed, resending one
+//! or many, test notifications, endpoints disabled by 410 or by failing, and switching a
+//! subscription off.
 
+use std::time::Duration;
+
+use app::timestamp::Timestamp;
+use reqwest::Method;
+use serde_json::{Value, json};
+use standardwebhooks::Webhook;
+
+use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with};
+
+const WITHIN: Duration = Duration::from_secs(10);
+
+fn attempts(notification: &Value) -> &Vec<Value> {
+    notification["attempts"].as_array().expect("attempts")
+}
+
+/// A client whose Sandbox has a notification URL but whose subscription was never activated.
+async fn unsubscribed_client(app: &TestApp, url: &str) -> String {
+    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "Not Subscribed Co" })).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let client_uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
+    let res = app
+        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
+        .json(&json!({ "notification_webhook_url": url }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    client_uuid
+}
+
+async fn error_code(res: reqwest::Response) -> String {
+    let body: Value = res.json().await.expect("a JSON error");
+    body["error"]["code"].as_str().unwrap_or_else(|| panic!("an error code: {body}")).to_owned()
+}
+
+async fn an_idempotency_key_records_an_event_once(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let body =
+        json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" })
+            .to_string();
+    let send = |body: String| {
+        app.api(Method::POST, "/platform-events")
+            .header("content-type", "application/json")
+            .header("idempotency-key", "evt-0001")
+            .body(body)
+            .send()
+    };
+
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 202);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let id = first["notification_id"].as_str().unwrap().to_owned();
+
+    let replay = send(body.clone()).await.unwrap();
+    assert_eq!(replay.status(), 202);
+    assert_eq!(replay.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["notification_id"], id.as_str(), "the same notification");
+    assert_eq!(replay, first, "the first answer, again");
+
+    let other =
+        json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-2" });
+    let reused = send(other.to_string()).await.unwrap();
+    assert_eq!(reused.status(), 422);
+    assert_eq!(error_code(reused).await, "idempotency_key_reused");
+
+    app.wait_for_notification(&id, "delivered", 1, WITHIN).await;
+    let listed = app.notifications_of(&client_uuid).await;
+    assert_eq!(listed.len(), 1, "one notification recorded: {listed:#?}");
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["user_id"], "u-1");
+    // A notification recorded after the replays is delivered; still only one delivery of the first.
+    let later = app.user_created(&client_uuid, "u-3").await;
+    app.wait_for_notification(&later, "delivered", 1, WITHIN).await;
+    let received = receiver.wait_for(2, WITHIN).await;
+    assert_eq!(received.iter().filter(|r| r.header("webhook-id") == id).count(), 1, "one delivery");
+    assert_eq!(received.len(), 2);
+    app.stop().await;
+}
+
+async fn events_while_unsubscribed_are_recorded_and_never_sent(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let client_uuid = unsubscribed_client(&app, &receiver.url("/unsubscribed")).await;
+
+    let mut ids = Vec::new();
+    for user in ["u-1", "u-2"] {
+        let res = app
+            .post_event(&json!({
+                "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": user
+            }))
+            .await;
+        assert_eq!(res.status(), 202);
+        let receipt: Value = res.json().await.unwrap();
+        assert_eq!(receipt["status"], "not_subscribed");
+        ids.push(receipt["notification_id"].as_str().unwrap().to_owned());
+    }
+    let listed = app.notifications_of(&client_uuid).await;
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|n| n["status"] == "not_subscribed" && n["next_attempt_at"].is_null()), "{listed:#?}");
+
+    let res = app.api(Method::POST, &format!("/notifications/{}/resend", ids[0])).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(error_code(res).await, "not_subscribed");
+
+    // A subscribed client's notification goes through the same dispatcher; the others never do.
+    let (other, _) = app.subscribed_client(&receiver.url("/subscribed")).await;
+    let sentinel = app.user_created(&other, "u-9").await;
+    app.wait_for_notification(&sentinel, "delivered", 1, WITHIN).await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path, "/subscribed");
+    for id in &ids {
+        let n = app.notification(id).await;
+        assert_eq!(n["status"], "not_subscribed");
+        assert!(attempts(&n).is_empty());
+    }
+    app.stop().await;
+}
+
+async fn a_resend_adds_an_attempt_and_keeps_the_first(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let id = app.user_created(&client_uuid, "u-1").await;
+    let before = app.wait_for_notification(&id, "delivered", 1, WITHIN).await;
+
+    let res = app.api(Method::POST, &format!("/notifications/{id}/resend")).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let summary: Value = res.json().await.unwrap();
+    assert_eq!(summary["id"], id.as_str());
+
+    let after = app.wait_for_notification(&id, "delivered", 2, WITHIN).await;
+    assert_eq!(attempts(&after)[0], attempts(&before)[0], "the first attempt is unchanged");
+    let resend = &attempts(&after)[1];
+    assert_eq!(resend["trigger"], "resend");
+    assert_eq!(resend["attempt_number"], 2);
+    assert_eq!(resend["succeeded"], true);
+    assert!(resend["triggered_by"].as_str().is_some_and(|by| !by.is_empty()), "who resent it: {resend:#}");
+
+    let received = receiver.wait_for(2, WITHIN).await;
+    assert_eq!(received.len(), 2);
+    for request in &received {
+        assert_eq!(request.header("webhook-id"), id);
+        Webhook::new(&secret).unwrap().verify(&request.body, &request.headers).expect("verifies");
+    }
+    assert_eq!(received[0].body, received[1].body);
+    app.stop().await;
+}
+
+async fn failed_notifications_are_resent_in_bulk(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app_with(db, |s| s.retry_schedule = "none".parse().unwrap()).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    receiver.reply_always(Reply::Status(500));
+
+    let before = Timestamp::now().plus_micros(-1000);
+    let mut ids = Vec::new();
+    for user in ["u-1", "u-2", "u-3"] {
+        ids.push(app.user_created(&client_uuid, user).await);
+    }
+    for id in &ids {
+        app.wait_for_notification(id, "failed", 1, WITHIN).await;
+    }
+    receiver.reply_always(Reply::Status(200));
+    let resend_failed = |range: Value| {
+        app.api(Method::POST, &format!("/clients/{client_uuid}/environments/sandbox/resend-failed")).json(&range).send()
+    };
+
+    // A range that ends before them queues nothing.
+    let res = resend_failed(json!({ "since": before.plus_seconds(-3600), "until": before })).await.unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 0, "remaining": 0 }));
+
+    let res = resend_failed(json!({ "since": before })).await.unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 3, "remaining": 0 }));
+    for id in &ids {
+        let n = app.wait_for_notification(id, "delivered", 2, WITHIN).await;
+        assert_eq!(attempts(&n)[0]["trigger"], "schedule");
+        assert_eq!(attempts(&n)[0]["response_status"], 500);
+        assert_eq!(attempts(&n)[1]["trigger"], "bulk_resend");
+        assert_eq!(attempts(&n)[1]["response_status"], 200);
+    }
+    assert_eq!(receiver.received().len(), 6);
+
+    // Nothing failed is left to resend.
+    let res = resend_failed(json!({ "since": before })).await.unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 0, "remaining": 0 }));
+    app.stop().await;
+}
+
+async fn test_notifications_arrive_marked_as_tests(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let test_url = format!("/clients/{client_uuid}/environments/sandbox/test");
+
+    let res = app.api(Method::POST, &test_url).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let plain = res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned();
+    let res = app.api(Method::POST, &test_url).json(&json!({ "type": "extraction.failed" })).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let failure = res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned();
+
+    let received = receiver.wait_for(2, WITHIN).await;
+    let body_of = |id: &str| {
+        let request = received.iter().find(|r| r.header("webhook-id") == id).expect("the test arrived");
+        Webhook::new(&secret).unwrap().verify(&request.body, &request.headers).expect("verifies");
+        request.json()
+    };
+    let body = body_of(&plain);
+    assert_eq!(body["type"], "subscription.test");
+    assert_eq!(body["category"], "operational");
+    assert_eq!(body["test"], true);
+    assert_eq!(body["client_uuid"], client_uuid.as_str());
+    assert_eq!(body["environment"], "sandbox");
+    let body = body_of(&failure);
+    assert_eq!(body["type"], "extraction.failed");
+    assert_eq!(body["category"], "extraction_failure");
+    assert_eq!(body["test"], true);
+    assert_eq!(body["client_uuid"], client_uuid.as_str());
+    assert!(body["details"]["reason"].is_string(), "an example with a reason: {body:#}");
+    for id in [&plain, &failure] {
+        let n = app.wait_for_notification(id, "delivered", 1, WITHIN).await;
+        assert_eq!(n["test"], true);
+        assert_eq!(attempts(&n)[0]["trigger"], "test");
+    }
+
+    // Production was never activated.
+    let res =
+        app.api(Method::POST, &format!("/clients/{client_uuid}/environments/production/test")).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(error_code(res).await, "not_subscribed");
+    app.stop().await;
+}
+
+async fn a_410_disables_the_endpoint_until_it_is_reenabled(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    receiver.reply_next([Reply::Status(410)]);
+
+    let gone = app.user_created(&client_uuid, "u-1").await;
+    let n = app.wait_for_notification(&gone, "held", 1, WITHIN).await;
+    assert_eq!(attempts(&n)[0]["response_status"], 410);
+    let subscription = app.subscription(&client_uuid, "sandbox").await;
+    assert_eq!(subscription["state"], "disabled", "{subscription:#}");
+    assert_eq!(subscription["disabled_reason"], "gone");
+    assert_eq!(subscription["active"], false);
+
+    let res = app
+        .post_event(&json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created",
+                             "user_id": "u-2" }))
+        .await;
+    assert_eq!(res.status(), 202);
+    let receipt: Value = res.json().await.unwrap();
+    assert_eq!(receipt["status"], "held");
+    let held = receipt["notification_id"].as_str().unwrap().to_owned();
+    assert!(attempts(&app.notification(&held).await).is_empty());
+    assert_eq!(receiver.received().len(), 1, "nothing is sent to a disabled endpoint");
+
+    let subscription = app.set_subscription(&client_uuid, "sandbox", true).await;
+    assert_eq!(subscription["state"], "active");
+    assert_eq!(subscription["disabled_reason"], Value::Null);
+    let n = app.wait_for_notification(&gone, "delivered", 2, WITHIN).await;
+    assert_eq!(attempts(&n)[1]["response_status"], 200);
+    app.wait_for_notification(&held, "delivered", 1, WITHIN).await;
+    let received = receiver.wait_for(3, WITHIN).await;
+    assert_eq!(received.len(), 3);
+    app.stop().await;
+}
+
+async fn an_endpoint_failing_for_too_long_is_disabled(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app_with(db, |s| {
+        s.disable_after = Duration::from_secs(1);
+        s.retry_schedule = "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms".parse().unwrap();
+    })
+    .await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    receiver.reply_always(Reply::Status(500));
+
+    let id = app.user_created(&client_uuid, "u-1").await;
+    let subscription = app.wait_for_subscription_state(&client_uuid, "sandbox", "disabled", WITHIN).await;
+    assert_eq!(subscription["disabled_reason"], "failing", "{subscription:#}");
+    let n = app.notification(&id).await;
+    assert_eq!(n["status"], "held", "its retries wait for the endpoint to be re-enabled: {n:#}");
+    assert_eq!(n["next_attempt_at"], Value::Null);
+    let tried = attempts(&n).len();
+    assert!((2..9).contains(&tried), "{tried} attempts before it was disabled");
+    assert!(attempts(&n).iter().all(|a| a["response_status"] == 500));
+    assert_eq!(receiver.received().len(), tried);
+    app.stop().await;
+}
+
+async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app_with(db, |s| s.retry_schedule = "2s".parse().unwrap()).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    receiver.reply_always(Reply::Status(500));
+
+    let id = app.user_created(&client_uuid, "u-1").await;
+    let n = app.wait_for_notification(&id, "retrying", 1, WITHIN).await;
+    let due: Timestamp = n["next_attempt_at"].as_str().expect("a retry is planned").parse().unwrap();
+
+    let subscription = app.set_subscription(&client_uuid, "sandbox", false).await;
+    assert_eq!(subscription["state"], "inactive");
+    let n = app.notification(&id).await;
+    assert_eq!(n["status"], "not_subscribed");
+    assert_eq!(n["next_attempt_at"], Value::Null);
+
+    // Wait until well past when the retry was due: it never comes.
+    let left = due.as_micros() - Timestamp::now().as_micros();
+    tokio::time::sleep(Duration::from_micros(u64::try_from(left.max(0)).unwrap()) + Duration::from_millis(700)).await;
+    assert_eq!(receiver.received().len(), 1, "nothing more is sent");
+    let n = app.notification(&id).await;
+    assert_eq!(n["status"], "not_subscribed");
+    assert_eq!(attempts(&n).len(), 1);
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    an_idempotency_key_records_an_event_once,
+    events_while_unsubscribed_are_recorded_and_never_sent,
+    a_resend_adds_an_attempt_and_keeps_the_first,
+    failed_notifications_are_resent_in_bulk,
+    test_notifications_arrive_marked_as_tests,
+    a_410_disables_the_endpoint_until_it_is_reenabled,
+    an_endpoint_failing_for_too_long_is_disabled,
+    switching_a_subscription_off_stops_waiting_retries,
+);

@@ -1,0 +1,381 @@
+//! The REST API's edges: tokens and scopes, every kind of bad input (answered with the field at fault
+//! and nothing written), the URL rules, and secret rotation.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use rook_notify::service::Actor;
+use rook_notify::store::TokenScope;
+use serde_json::{Value, json};
+use standardwebhooks::Webhook;
+
+use crate::support::{TestDatabase, TestReceiver, spawn_app};
+
+const WITHIN: Duration = Duration::from_secs(10);
+
+/// Asserts the API's error shape and returns the error object.
+async fn expect_error(res: reqwest::Response, status: u16, code: &str, what: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "{what}: status");
+    let body: Value = res.json().await.unwrap_or_else(|e| panic!("{what}: a JSON error body: {e}"));
+    let error = body["error"].clone();
+    assert_eq!(error["code"], code, "{what}: {body}");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{what}: a message: {body}");
+    error
+}
+
+async fn requests_without_a_valid_token_are_unauthorized(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let client_uuid = app.create_client("Token Test Co").await;
+    let event =
+        json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" });
+    let url = |path: &str| app.url(&format!("/api/v1{path}"));
+    let requests = [
+        ("no token", app.client.get(url(&format!("/clients/{client_uuid}")))),
+        ("no token", app.client.post(url("/platform-events")).json(&event)),
+        ("no token", app.client.get(url("/notifications")).query(&[("client_uuid", &client_uuid)])),
+        ("wrong token", app.client.get(url(&format!("/clients/{client_uuid}"))).bearer_auth("not-the-token")),
+        ("wrong token", app.client.post(url("/platform-events")).bearer_auth("rnk_guessed").json(&event)),
+        ("empty bearer", app.client.get(url(&format!("/clients/{client_uuid}"))).header("authorization", "Bearer ")),
+        ("basic auth", app.client.get(url(&format!("/clients/{client_uuid}"))).basic_auth("admin", Some("x"))),
+    ];
+    for (what, request) in requests {
+        let res = request.send().await.unwrap();
+        expect_error(res, 401, "unauthorized", what).await;
+    }
+    assert!(app.notifications_of(&client_uuid).await.is_empty(), "nothing was recorded");
+    app.stop().await;
+}
+
+async fn bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let event = |extra: Value| {
+        let mut event =
+            json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" });
+        for (k, v) in extra.as_object().unwrap() {
+            event[k] = v.clone();
+        }
+        event.to_string()
+    };
+    let cases: Vec<(&str, String, u16, &str, Option<&str>)> = vec![
+        ("malformed JSON", format!(r#"{{"client_uuid": "{client_uuid}", "#), 400, "malformed_json", None),
+        ("an empty body", String::new(), 400, "malformed_json", None),
+        ("a number for a string", event(json!({ "user_id": 5 })), 422, "invalid", Some("user_id")),
+        ("an unknown type", event(json!({ "type": "user.exploded" })), 422, "invalid", Some("type")),
+        ("an unknown environment", event(json!({ "environment": "staging" })), 422, "invalid", Some("environment")),
+        (
+            "a missing user_id",
+            json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created" }).to_string(),
+            422,
+            "invalid",
+            None,
+        ),
+        (
+            "a link without its source",
+            event(json!({ "type": "data_source.linked" })),
+            422,
+            "invalid",
+            Some("data_source"),
+        ),
+        (
+            "a failure without its reason",
+            event(json!({ "type": "extraction.failed", "data_source": "Garmin" })),
+            422,
+            "invalid",
+            Some("reason"),
+        ),
+        (
+            "an unknown reason",
+            event(json!({ "type": "extraction.failed", "data_source": "Garmin", "reason": "bad_luck" })),
+            422,
+            "invalid",
+            Some("reason"),
+        ),
+        (
+            "a rejection as a platform event",
+            event(json!({ "type": "data_webhook.rejected" })),
+            422,
+            "invalid",
+            Some("type"),
+        ),
+        ("a test as a platform event", event(json!({ "type": "subscription.test" })), 422, "invalid", Some("type")),
+        ("a bad occurred_at", event(json!({ "occurred_at": "yesterday" })), 422, "invalid", Some("occurred_at")),
+        ("a body over 64 KiB", event(json!({ "message": "x".repeat(70 * 1024) })), 413, "body_too_large", None),
+        (
+            "an unknown client",
+            event(json!({ "client_uuid": "01937c1e-7d2a-7000-8000-000000000001" })),
+            404,
+            "not_found",
+            None,
+        ),
+        ("a malformed client id", event(json!({ "client_uuid": "not-a-uuid" })), 422, "invalid", Some("client_uuid")),
+    ];
+    for (what, body, status, code, field) in cases {
+        let res = app
+            .api(Method::POST, "/platform-events")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let error = expect_error(res, status, code, what).await;
+        if let Some(field) = field {
+            assert_eq!(error["field"], field, "{what}: {error}");
+        }
+    }
+
+    // An unknown field is named, whatever the path reports.
+    let res = app
+        .api(Method::POST, "/platform-events")
+        .header("content-type", "application/json")
+        .body(event(json!({ "colour": "blue" })))
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(res, 422, "invalid", "an unknown field").await;
+    assert!(error["message"].as_str().unwrap().contains("colour"), "the message names the field: {error}");
+    assert!(error["field"].is_string(), "{error}");
+
+    // The same shape for a bad body elsewhere: a subscription switched with a string.
+    let res = app
+        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox/subscription"))
+        .json(&json!({ "active": "yes" }))
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(res, 422, "invalid", "active as a string").await;
+    assert_eq!(error["field"], "active");
+
+    assert!(app.notifications_of(&client_uuid).await.is_empty(), "nothing was recorded");
+    let users = app.services.store().user(&client_uuid, app::vocab::Environment::Sandbox, "u-1").await.unwrap();
+    assert!(users.is_none(), "no user was created by a refused event");
+    assert!(receiver.received().is_empty());
+    app.stop().await;
+}
+
+/// PUTs `change` to an environment of the client.
+async fn update_environment(
+    app: &crate::support::TestApp,
+    client_uuid: &str,
+    env: &str,
+    change: Value,
+) -> reqwest::Response {
+    app.api(Method::PUT, &format!("/clients/{client_uuid}/environments/{env}")).json(&change).send().await.unwrap()
+}
+
+async fn url_rules_are_enforced(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let client_uuid = app.create_client("URL Rules Co").await;
+
+    // A notification URL equal to this environment's data URL, once normalised.
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "sandbox",
+        json!({ "data_webhook_url": "https://Example.com:443/hooks/" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "sandbox",
+        json!({ "notification_webhook_url": "https://example.com/hooks" }),
+    )
+    .await;
+    let error = expect_error(res, 422, "invalid", "the sandbox data URL").await;
+    assert_eq!(error["field"], "notification_webhook_url");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("must differ from every Data Webhook URL") && message.contains("Sandbox"), "{message}");
+
+    // Equal to the other environment's data URL.
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "production",
+        json!({ "data_webhook_url": "https://data.example.com/prod" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "sandbox",
+        json!({ "notification_webhook_url": "HTTPS://DATA.example.COM/prod/" }),
+    )
+    .await;
+    let error = expect_error(res, 422, "invalid", "the production data URL").await;
+    assert_eq!(error["field"], "notification_webhook_url");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("must differ from every Data Webhook URL") && message.contains("Production"), "{message}");
+
+    // The reverse: a data URL equal to the other environment's notification URL.
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "sandbox",
+        json!({ "notification_webhook_url": "https://notify.example.com/rook" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["warnings"], json!([]));
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "production",
+        json!({ "data_webhook_url": "https://notify.example.com:443/rook/" }),
+    )
+    .await;
+    let error = expect_error(res, 422, "invalid", "a data URL equal to a notification URL").await;
+    assert_eq!(error["field"], "data_webhook_url");
+
+    // The same notification URL in both environments: allowed, with a warning.
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "production",
+        json!({ "notification_webhook_url": "https://notify.example.com/rook" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["warnings"].as_array().is_some_and(|w| !w.is_empty()), "a warning: {body:#}");
+    assert_eq!(body["notification_webhook_url"], "https://notify.example.com/rook");
+
+    // Production URLs must be https.
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "production",
+        json!({ "notification_webhook_url": "http://notify.example.com/prod" }),
+    )
+    .await;
+    let error = expect_error(res, 422, "invalid", "an http production URL").await;
+    assert_eq!(error["field"], "notification_webhook_url");
+    assert!(error["message"].as_str().unwrap().contains("https"), "{error}");
+    let res = update_environment(
+        &app,
+        &client_uuid,
+        "production",
+        json!({ "data_webhook_url": "http://data.example.com/x" }),
+    )
+    .await;
+    let error = expect_error(res, 422, "invalid", "an http production data URL").await;
+    assert_eq!(error["field"], "data_webhook_url");
+    let res =
+        update_environment(&app, &client_uuid, "sandbox", json!({ "notification_webhook_url": "ftp://example.com/x" }))
+            .await;
+    let error = expect_error(res, 422, "invalid", "not http(s)").await;
+    assert_eq!(error["field"], "notification_webhook_url");
+
+    // What was refused was not stored.
+    let view = app.client_view(&client_uuid).await;
+    let env = |name: &str| {
+        view["environments"].as_array().unwrap().iter().find(|e| e["environment"] == name).unwrap().clone()
+    };
+    assert_eq!(env("sandbox")["notification_webhook_url"], "https://notify.example.com/rook");
+    assert_eq!(env("sandbox")["data_webhook_url"], "https://example.com/hooks/");
+    assert_eq!(env("production")["notification_webhook_url"], "https://notify.example.com/rook");
+    assert_eq!(env("production")["data_webhook_url"], "https://data.example.com/prod");
+
+    // A subscription needs a URL before it can be activated.
+    let other = app.create_client("No URL Co").await;
+    let res = app
+        .api(Method::PUT, &format!("/clients/{other}/environments/sandbox/subscription"))
+        .json(&json!({ "active": true }))
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(res, 422, "url_required", "activating without a URL").await;
+    assert_eq!(error["field"], "notification_webhook_url");
+    assert_eq!(app.subscription(&other, "sandbox").await["state"], "inactive");
+    app.stop().await;
+}
+
+async fn an_ingest_token_may_report_events_and_nothing_else(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let client_uuid = app.create_client("Ingest Co").await;
+    let (_, token) = app.services.create_token(&Actor::System, "ingest-test", TokenScope::Ingest).await.unwrap();
+    let url = |path: &str| app.url(&format!("/api/v1{path}"));
+
+    let res = app
+        .client
+        .post(url("/platform-events"))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let receipt: Value = res.json().await.unwrap();
+    assert_eq!(receipt["status"], "not_subscribed");
+
+    let forbidden = [
+        ("read a client", app.client.get(url(&format!("/clients/{client_uuid}")))),
+        ("list notifications", app.client.get(url("/notifications")).query(&[("client_uuid", &client_uuid)])),
+        (
+            "read a notification",
+            app.client.get(url(&format!("/notifications/{}", receipt["notification_id"].as_str().unwrap()))),
+        ),
+        ("create a client", app.client.post(url("/clients")).json(&json!({ "name": "Sneaky Co" }))),
+        (
+            "reveal a secret",
+            app.client.get(url(&format!("/clients/{client_uuid}/environments/sandbox/secrets/notification"))),
+        ),
+    ];
+    for (what, request) in forbidden {
+        let res = request.bearer_auth(&token).send().await.unwrap();
+        expect_error(res, 403, "forbidden", what).await;
+    }
+    // The event it reported was recorded once; the refused client was not created.
+    assert_eq!(app.notifications_of(&client_uuid).await.len(), 1);
+    app.stop().await;
+}
+
+async fn a_rotated_secret_signs_beside_the_old_one(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, old) = app.subscribed_client(&receiver.url("/hooks")).await;
+
+    let res = app
+        .api(Method::POST, &format!("/clients/{client_uuid}/environments/sandbox/secrets/notification/rotate"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let new = res.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+    assert!(new.starts_with("whsec_"), "{new}");
+    assert_ne!(new, old);
+    let res = app
+        .api(Method::GET, &format!("/clients/{client_uuid}/environments/sandbox/secrets/notification"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["secret"], new.as_str(), "the new secret is the current one");
+
+    let id = app.user_created(&client_uuid, "u-1").await;
+    let received = receiver.wait_for(1, WITHIN).await;
+    let request = &received[0];
+    assert_eq!(request.header("webhook-id"), id);
+    let signatures: Vec<&str> = request.header("webhook-signature").split(' ').collect();
+    assert_eq!(signatures.len(), 2, "two signatures during the rotation: {signatures:?}");
+    assert!(signatures.iter().all(|s| s.starts_with("v1,")), "{signatures:?}");
+    for secret in [&old, &new] {
+        Webhook::new(secret).unwrap().verify(&request.body, &request.headers).expect("verifies with each secret");
+    }
+    let stranger = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    assert!(Webhook::new(stranger).unwrap().verify(&request.body, &request.headers).is_err());
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    requests_without_a_valid_token_are_unauthorized,
+    bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written,
+    url_rules_are_enforced,
+    an_ingest_token_may_report_events_and_nothing_else,
+    a_rotated_secret_signs_beside_the_old_one,
+);
