@@ -131,6 +131,15 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_RETRY_SCHEDULE", default_value = "10s,1m,10m,1h,2h,24h,48h", value_parser = parse_schedule, global = true)]
     pub retry_schedule: RetrySchedule,
 
+    /// Waits after each failed Data Webhook delivery attempt (ROOK's Data Webhook schedule by default).
+    #[arg(long, env = "ROOK_NOTIFY_DATA_RETRY_SCHEDULE", default_value = "2h,24h,48h", value_parser = parse_schedule, global = true)]
+    pub data_retry_schedule: RetrySchedule,
+
+    /// How long a data delivery's payload is kept; after it the body is purged (the record and its
+    /// attempts stay).
+    #[arg(long, env = "ROOK_NOTIFY_DATA_RETENTION", default_value = "30d", value_parser = parse_duration, global = true)]
+    pub data_retention: Duration,
+
     /// How long a receiver has to answer an attempt.
     #[arg(long, env = "ROOK_NOTIFY_DELIVERY_TIMEOUT", default_value = "15s", value_parser = parse_duration, global = true)]
     pub delivery_timeout: Duration,

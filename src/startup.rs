@@ -99,6 +99,12 @@ impl Application {
             }
         });
         tracing::info!(address = %self.local_addr, "rook-notify listening");
+        let services = self.services.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Live feeds would otherwise keep graceful shutdown waiting until they time out.
+            services.begin_shutdown();
+        };
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
@@ -133,6 +139,7 @@ pub fn service_config(settings: &Settings) -> ServiceConfig {
 pub fn engine_config(settings: &Settings) -> EngineConfig {
     EngineConfig {
         retry: RetryPolicy { schedule: settings.retry_schedule.clone(), jitter: 0.1 },
+        data_retry: RetryPolicy { schedule: settings.data_retry_schedule.clone(), jitter: 0.1 },
         client: DeliveryClientConfig {
             timeout: settings.delivery_timeout,
             allow_private_destinations: settings.allow_private_destinations,
@@ -143,6 +150,7 @@ pub fn engine_config(settings: &Settings) -> EngineConfig {
         lease: settings.claim_lease.max(settings.delivery_timeout * 2),
         claim_batch: 128,
         disable_after: settings.disable_after,
+        data_retention: settings.data_retention,
     }
 }
 

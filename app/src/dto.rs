@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 use crate::vocab::{
-    AttemptErrorKind, AttemptTrigger, Category, DisabledReason, Environment, NotificationStatus, NotificationType,
-    Role, SubscriptionState,
+    AttemptErrorKind, AttemptTrigger, Category, DataType, DisabledReason, Environment, NotificationStatus,
+    NotificationType, Pillar, Role, SubscriptionState,
 };
 
 /// The signed-in person, as the server resolved them from the session for this request.
@@ -117,6 +117,10 @@ pub struct NotificationDetail {
     /// The JSON body exactly as sent (`null` once purged by retention).
     pub payload: Option<serde_json::Value>,
     pub attempts: Vec<AttemptView>,
+    /// For `data_webhook.rejected`: the rejected data delivery as it is now (a later acceptance on
+    /// resend shows here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_delivery: Option<DataDeliveryDetail>,
 }
 
 /// One delivery attempt, everything recorded about it.
@@ -163,7 +167,8 @@ pub struct BulkResendReceipt {
 }
 
 /// Which notifications to list: every filter is optional; `cursor` is the `next_cursor` of the
-/// previous page. Client accounts always see their own client whatever `client_uuid` says.
+/// previous page. Without `client_uuid` a client account lists its own client; naming another one
+/// is `NotFound`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationQuery {
     pub client_uuid: Option<String>,
@@ -292,4 +297,58 @@ pub struct AccountView {
     pub role: Role,
     pub client_uuid: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// A Data Webhook delivery as listed (its payload only in [`DataDeliveryDetail`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataDeliverySummary {
+    pub id: String,
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub user_id: String,
+    pub data_type: DataType,
+    pub pillar: Pillar,
+    pub document_id: Option<String>,
+    pub created_at: Timestamp,
+    /// `pending`, `retrying`, `delivered` or `failed`.
+    pub status: NotificationStatus,
+    pub attempt_count: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_attempt_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub last_error_kind: Option<AttemptErrorKind>,
+    /// The payload was removed by retention (the record and attempts stay).
+    pub payload_purged: bool,
+    /// The `data_webhook.rejected` notification sent at its first rejection.
+    pub rejected_notification_id: Option<String>,
+}
+
+/// A data delivery with its payload and every attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataDeliveryDetail {
+    #[serde(flatten)]
+    pub summary: DataDeliverySummary,
+    /// The document exactly as handed over (`null` once purged).
+    pub payload: Option<serde_json::Value>,
+    pub attempts: Vec<AttemptView>,
+}
+
+/// Which data deliveries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataDeliveryQuery {
+    pub client_uuid: Option<String>,
+    pub environment: Option<Environment>,
+    pub status: Option<NotificationStatus>,
+    pub user_id: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// The answer to handing over a data delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataDeliveryReceipt {
+    pub id: String,
+    pub status: NotificationStatus,
 }

@@ -58,9 +58,45 @@ CREATE INDEX notifications_by_client_status ON notifications (client_uuid, statu
 CREATE INDEX notifications_by_client_user ON notifications (client_uuid, user_id, id);
 CREATE INDEX notifications_by_endpoint_status ON notifications (client_uuid, environment, status, created_at);
 
+-- Data Webhook deliveries: documents ROOK hands over, sent byte for byte to the environment's data
+-- webhook URL by the same engine. `body` is purged after the retention period; the record stays.
+CREATE TABLE data_deliveries (
+    id                       TEXT PRIMARY KEY,
+    client_uuid              TEXT NOT NULL,
+    environment              TEXT NOT NULL,
+    user_id                  TEXT NOT NULL,
+    data_type                TEXT NOT NULL,
+    pillar                   TEXT NOT NULL,
+    document_id              TEXT,
+    -- The text x-rook-hash covers: the payload's `datetime` as sent, or the time it was handed over.
+    hash_datetime            TEXT NOT NULL,
+    created_at               INTEGER NOT NULL,
+    body                     BLOB,
+    body_purged_at           INTEGER,
+    status                   TEXT NOT NULL,
+    attempt_count            INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at          INTEGER,
+    next_trigger             TEXT,
+    next_triggered_by        TEXT,
+    resume_at                INTEGER,
+    lease_until              INTEGER,
+    last_attempt_at          INTEGER,
+    delivered_at             INTEGER,
+    last_error_kind          TEXT,
+    rejection_notified       INTEGER NOT NULL DEFAULT 0,
+    rejected_notification_id TEXT
+);
+CREATE INDEX data_deliveries_due ON data_deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX data_deliveries_by_client ON data_deliveries (client_uuid, id);
+CREATE INDEX data_deliveries_by_client_status ON data_deliveries (client_uuid, status, id);
+CREATE INDEX data_deliveries_by_endpoint_status ON data_deliveries (client_uuid, environment, status, created_at);
+CREATE INDEX data_deliveries_by_age ON data_deliveries (created_at) WHERE body IS NOT NULL;
+
+-- An attempt belongs to a notification or to a data delivery.
 CREATE TABLE attempts (
     id                  TEXT PRIMARY KEY,
-    notification_id     TEXT NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    notification_id     TEXT REFERENCES notifications (id) ON DELETE CASCADE,
+    data_delivery_id    TEXT REFERENCES data_deliveries (id) ON DELETE CASCADE,
     attempt_number      INTEGER NOT NULL,
     attempt_trigger     TEXT NOT NULL,
     triggered_by        TEXT,
@@ -74,9 +110,11 @@ CREATE TABLE attempts (
     response_truncated  INTEGER NOT NULL DEFAULT 0,
     error_kind          TEXT,
     error_message       TEXT,
-    succeeded           INTEGER NOT NULL
+    succeeded           INTEGER NOT NULL,
+    CHECK ((notification_id IS NULL) <> (data_delivery_id IS NULL))
 );
 CREATE INDEX attempts_by_notification ON attempts (notification_id, attempt_number);
+CREATE INDEX attempts_by_data_delivery ON attempts (data_delivery_id, attempt_number);
 
 -- Per client, environment and hour: what the engine did. The dashboard's charts read only this.
 CREATE TABLE delivery_stats_hourly (

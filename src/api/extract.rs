@@ -81,7 +81,8 @@ where
     }
 }
 
-/// Parses JSON bytes into `T`, with the API's error for each way it can fail.
+/// Parses JSON bytes into `T` in one pass (raw values such as a data delivery's payload keep their
+/// exact text), with the API's error for each way it can fail.
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(
@@ -90,15 +91,25 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
             "The request body must be a JSON object.",
         ));
     }
-    // Syntax first: a syntax error is the client's JSON, not its content.
-    let value: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("The request body is not valid JSON: {e}."))
-    })?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        let inner = e.into_inner().to_string();
-        ApiError::validation(&field, format!("{field}: {inner}"))
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let parsed = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .and_then(|value| deserializer.end().map(|()| value).map_err(|e| (".".to_owned(), e)));
+    parsed.map_err(|(path, inner)| {
+        match inner.classify() {
+            // Syntax: the client's JSON is broken, whatever its content.
+            serde_json::error::Category::Syntax
+            | serde_json::error::Category::Eof
+            | serde_json::error::Category::Io => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("The request body is not valid JSON: {inner}."),
+            ),
+            serde_json::error::Category::Data => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                ApiError::validation(&field, format!("{field}: {inner}"))
+            }
+        }
     })
 }
 

@@ -2,6 +2,7 @@
 //! resource. Validation and authorisation live in the service layer, shared with the dashboard.
 
 mod clients;
+mod data_deliveries;
 mod error;
 mod events;
 mod extract;
@@ -22,6 +23,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn router(services: Services) -> Router {
     Router::new()
         .merge(clients::routes())
+        .merge(data_deliveries::routes())
         .merge(events::routes())
         .merge(notifications::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such API route.") })

@@ -21,7 +21,7 @@ pub fn routes() -> Router<Services> {
 }
 
 /// Reads an optional query parameter into its type; a bad value is a 422 naming the parameter.
-fn param<T: FromStr>(params: &HashMap<String, String>, name: &str) -> Result<Option<T>, ApiError>
+pub(super) fn param<T: FromStr>(params: &HashMap<String, String>, name: &str) -> Result<Option<T>, ApiError>
 where
     T::Err: std::fmt::Display,
 {

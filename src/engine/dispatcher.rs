@@ -9,16 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, NotificationStatus, SubscriptionState};
+use app::vocab::{AttemptErrorKind, NotificationStatus};
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::EngineConfig;
 use super::delivery_client::{AttemptOutcome, DeliveryClient, OutgoingRequest};
 use super::recorder::Finished;
+use super::rejection::notice_for;
 use super::retry::{AttemptResult, RetryPolicy};
 use super::signing::{rook_hash, standard_signature};
-use crate::store::{AttemptRecord, ClaimedNotification, EndpointConfig, EndpointKey, NextState, Store};
+use crate::store::{AttemptRecord, Channel, ClaimedDelivery, EndpointConfig, EndpointKey, NextState, Skipped, Store};
 
 /// The longest the dispatcher sleeps without looking for due work (a safety net: new work and
 /// finished attempts wake it at once).
@@ -26,12 +27,15 @@ const MAX_IDLE: Duration = Duration::from_secs(5);
 /// How long an endpoint whose notification could not be signed waits before the next try.
 const UNSIGNABLE_RETRY: i64 = 60;
 
-/// This process's bookkeeping of claimed notifications per endpoint.
+/// An endpoint of one channel: the unit of fairness.
+type Slot = (Channel, EndpointKey);
+
+/// This process's bookkeeping of claimed deliveries per endpoint and channel.
 struct Slots {
     per_endpoint: usize,
-    endpoints: Mutex<HashMap<EndpointKey, Endpoint>>,
+    endpoints: Mutex<HashMap<Slot, Endpoint>>,
     /// Ids claimed and not yet handed to the recorder (given back on shutdown).
-    claimed: Mutex<HashSet<String>>,
+    claimed: Mutex<HashSet<(Channel, String)>>,
 }
 
 struct Endpoint {
@@ -42,36 +46,42 @@ struct Endpoint {
 }
 
 impl Slots {
-    /// Endpoints with as many claimed notifications as they may have: left out of the next claim.
-    fn saturated(&self) -> Vec<EndpointKey> {
+    /// Endpoints of `channel` with as many claimed deliveries as they may have: left out of the next
+    /// claim.
+    fn saturated(&self, channel: Channel) -> Vec<EndpointKey> {
         let budget = self.per_endpoint * 2;
         let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        endpoints.iter().filter(|(_, e)| e.claimed >= budget).map(|(k, _)| k.clone()).collect()
+        endpoints
+            .iter()
+            .filter(|((c, _), e)| *c == channel && e.claimed >= budget)
+            .map(|((_, k), _)| k.clone())
+            .collect()
     }
 
-    fn take(&self, key: &EndpointKey, id: &str) -> Arc<Semaphore> {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_owned());
+    fn take(&self, slot: &Slot, id: &str) -> Arc<Semaphore> {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()));
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         let endpoint = endpoints
-            .entry(key.clone())
+            .entry(slot.clone())
             .or_insert_with(|| Endpoint { sending: Arc::new(Semaphore::new(self.per_endpoint)), claimed: 0 });
         endpoint.claimed += 1;
         endpoint.sending.clone()
     }
 
-    fn give_back(&self, key: &EndpointKey, id: &str) {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    fn give_back(&self, slot: &Slot, id: &str) {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(slot.0, id.to_owned()));
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(endpoint) = endpoints.get_mut(key) {
+        if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.claimed = endpoint.claimed.saturating_sub(1);
             if endpoint.claimed == 0 {
-                endpoints.remove(key);
+                endpoints.remove(slot);
             }
         }
     }
 
-    fn claimed_ids(&self) -> Vec<String> {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+    fn claimed_ids(&self, channel: Channel) -> Vec<String> {
+        let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
+        claimed.iter().filter(|(c, _)| *c == channel).map(|(_, id)| id.clone()).collect()
     }
 }
 
@@ -79,6 +89,7 @@ impl Slots {
 struct Shared {
     client: DeliveryClient,
     retry: RetryPolicy,
+    data_retry: RetryPolicy,
     finished: mpsc::Sender<Finished>,
     slots: Slots,
     capacity_freed: Notify,
@@ -95,6 +106,7 @@ pub(super) async fn run(
     let shared = Arc::new(Shared {
         client,
         retry: config.retry.clone(),
+        data_retry: config.data_retry.clone(),
         finished,
         slots: Slots {
             per_endpoint: config.max_in_flight_per_endpoint.max(1),
@@ -105,6 +117,7 @@ pub(super) async fn run(
     });
     let lease_micros = i64::try_from(config.lease.as_micros()).unwrap_or(i64::MAX);
     let mut tasks = JoinSet::new();
+    let mut cycle: u64 = 0;
 
     while !*stopped.borrow() {
         while tasks.try_join_next().is_some() {}
@@ -116,24 +129,88 @@ pub(super) async fn run(
             }
             continue;
         }
+        // Both channels share the room; which claims first alternates, so neither starves the other.
+        cycle += 1;
+        let order = if cycle % 2 == 0 {
+            [Channel::Notification, Channel::Data]
+        } else {
+            [Channel::Data, Channel::Notification]
+        };
         let now = Timestamp::now();
-        let limit = u32::try_from(room).unwrap_or(u32::MAX).min(config.claim_batch);
-        let per_claim = u32::try_from(shared.slots.per_endpoint * 2).unwrap_or(8);
-        let claimed = match store
-            .claim_due(now, now.plus_micros(lease_micros), limit, per_claim, &shared.slots.saturated())
-            .await
-        {
-            Ok(claimed) => claimed,
-            Err(err) => {
-                tracing::error!(error = %err, "claiming due notifications failed");
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stopped.changed() => {}
+        let mut claimed_any = false;
+        let mut left = room;
+        for channel in order {
+            if left == 0 {
+                break;
+            }
+            let limit = u32::try_from(left).unwrap_or(u32::MAX).min(config.claim_batch);
+            let per_claim = u32::try_from(shared.slots.per_endpoint * 2).unwrap_or(8);
+            let claimed = match store
+                .claim_due(
+                    channel,
+                    now,
+                    now.plus_micros(lease_micros),
+                    limit,
+                    per_claim,
+                    &shared.slots.saturated(channel),
+                )
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(err) => {
+                    tracing::error!(error = %err, "claiming due deliveries failed");
+                    continue;
                 }
+            };
+            if claimed.is_empty() {
                 continue;
             }
-        };
-        if claimed.is_empty() {
+            claimed_any = true;
+            left = left.saturating_sub(claimed.len());
+            let keys: Vec<EndpointKey> =
+                claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
+            let configs = match store.endpoint_configs(channel, &keys, now).await {
+                Ok(configs) => configs,
+                Err(err) => {
+                    tracing::error!(error = %err, "reading endpoint settings failed; claims return after their lease");
+                    continue;
+                }
+            };
+            let configs: HashMap<EndpointKey, Arc<EndpointConfig>> =
+                configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+            for delivery in claimed {
+                let slot: Slot = (channel, delivery.endpoint.clone());
+                let sending = shared.slots.take(&slot, &delivery.id);
+                let config = configs.get(&delivery.endpoint).cloned();
+                let shared = shared.clone();
+                tasks.spawn(async move {
+                    let id = delivery.id.clone();
+                    let finished = match config {
+                        Some(config) if config.sends(channel) => {
+                            // Wait for one of the endpoint's slots; the claim is ours meanwhile.
+                            let _slot = sending.acquire_owned().await;
+                            deliver(&shared, delivery, &config).await
+                        }
+                        // Switched off or disabled since it was due: the store turns this into
+                        // `not_subscribed` or `held`. A data delivery whose URL was removed waits.
+                        _ => Finished::Skipped(Skipped {
+                            channel,
+                            id: id.clone(),
+                            next: NextState {
+                                status: NotificationStatus::Pending,
+                                next_attempt_at: (channel == Channel::Data)
+                                    .then(|| Timestamp::now().plus_seconds(UNSIGNABLE_RETRY)),
+                                resume_at: None,
+                            },
+                        }),
+                    };
+                    let _ = shared.finished.send(finished).await;
+                    shared.slots.give_back(&slot, &id);
+                    shared.capacity_freed.notify_one();
+                });
+            }
+        }
+        if !claimed_any {
             let wait = match store.next_due_at(now).await {
                 Ok(Some(next)) => Duration::from_micros(u64::try_from(next.as_micros() - now.as_micros()).unwrap_or(0)),
                 Ok(None) => MAX_IDLE,
@@ -145,47 +222,9 @@ pub(super) async fn run(
             tokio::select! {
                 () = due.notified() => {}
                 () = shared.capacity_freed.notified() => {}
-                () = tokio::time::sleep(wait.min(MAX_IDLE)) => {}
+                () = tokio::time::sleep(wait.clamp(Duration::from_millis(5), MAX_IDLE)) => {}
                 _ = stopped.changed() => {}
             }
-            continue;
-        }
-
-        let keys: Vec<EndpointKey> =
-            claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
-        let configs = match store.endpoint_configs(&keys, now).await {
-            Ok(configs) => configs,
-            Err(err) => {
-                tracing::error!(error = %err, "reading endpoint settings failed; claims will be retried after their lease");
-                continue;
-            }
-        };
-        let configs: HashMap<EndpointKey, Arc<EndpointConfig>> =
-            configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-        for notification in claimed {
-            let sending = shared.slots.take(&notification.endpoint, &notification.id);
-            let config = configs.get(&notification.endpoint).cloned();
-            let shared = shared.clone();
-            tasks.spawn(async move {
-                let key = notification.endpoint.clone();
-                let id = notification.id.clone();
-                let finished = match config {
-                    Some(config) if config.state == SubscriptionState::Active && config.url.is_some() => {
-                        // Wait for one of the endpoint's slots; the claim is ours meanwhile.
-                        let _slot = sending.acquire_owned().await;
-                        deliver(&shared, notification, &config).await
-                    }
-                    // Switched off or disabled since it was due: the store turns this into
-                    // `not_subscribed` or `held`.
-                    _ => Finished::Skipped {
-                        id: id.clone(),
-                        next: NextState { status: NotificationStatus::Pending, next_attempt_at: None, resume_at: None },
-                    },
-                };
-                let _ = shared.finished.send(finished).await;
-                shared.slots.give_back(&key, &id);
-                shared.capacity_freed.notify_one();
-            });
         }
     }
 
@@ -194,46 +233,55 @@ pub(super) async fn run(
     let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tasks.abort_all();
-        let unfinished = shared.slots.claimed_ids();
-        tracing::warn!(count = unfinished.len(), "giving back deliveries that did not finish before shutdown");
-        if let Err(err) = store.release_claims(&unfinished).await {
-            tracing::warn!(error = %err, "giving back claims failed; they return when their lease ends");
+        for channel in [Channel::Notification, Channel::Data] {
+            let unfinished = shared.slots.claimed_ids(channel);
+            tracing::warn!(count = unfinished.len(), "giving back deliveries that did not finish before shutdown");
+            if let Err(err) = store.release_claims(channel, &unfinished).await {
+                tracing::warn!(error = %err, "giving back claims failed; they return when their lease ends");
+            }
         }
     }
 }
 
-/// Signs and sends one notification, and describes the attempt for the recorder.
-async fn deliver(shared: &Shared, notification: ClaimedNotification, config: &EndpointConfig) -> Finished {
+/// Signs and sends one delivery, and describes the attempt for the recorder.
+async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointConfig) -> Finished {
     let url = config.url.clone().unwrap_or_default();
     let sent_at = Timestamp::now();
-    let request = match signed_request(&notification, config, &url, sent_at) {
+    let request = match signed_request(&delivery, config, &url, sent_at) {
         Ok(request) => request,
         Err(reason) => {
-            tracing::error!(notification_id = %notification.id, %reason, "cannot sign; will try again later");
-            return Finished::Skipped {
-                id: notification.id,
+            tracing::error!(delivery_id = %delivery.id, %reason, "cannot sign; will try again later");
+            return Finished::Skipped(Skipped {
+                channel: delivery.channel,
                 next: NextState {
-                    status: if notification.attempt_count == 0 {
+                    status: if delivery.attempt_count == 0 {
                         NotificationStatus::Pending
                     } else {
                         NotificationStatus::Retrying
                     },
                     next_attempt_at: Some(sent_at.plus_seconds(UNSIGNABLE_RETRY)),
-                    resume_at: notification.resume_at,
+                    resume_at: delivery.resume_at,
                 },
-            };
+                id: delivery.id,
+            });
         }
     };
     let outcome = shared.client.send(&request).await;
-    let result = attempt_result(&outcome);
-    let next = shared.retry.next_state(&notification, result, Timestamp::now());
-    Finished::Attempt(Box::new(attempt_record(notification, request, outcome, result, next)))
+    let result = attempt_result(delivery.channel, &outcome);
+    let now = Timestamp::now();
+    let policy = match delivery.channel {
+        Channel::Notification => &shared.retry,
+        Channel::Data => &shared.data_retry,
+    };
+    let next = policy.next_state(&delivery, result, now);
+    let notice = notice_for(&delivery, &outcome, &next, delivery.attempt_count + 1, now);
+    Finished::Attempt(Box::new(attempt_record(delivery, request, outcome, result, next, notice)))
 }
 
 /// The request with this attempt's Standard Webhooks headers (and `x-rook-hash` when the client has a
 /// ROOK hash key). The body is the stored bytes, untouched.
 fn signed_request(
-    notification: &ClaimedNotification,
+    delivery: &ClaimedDelivery,
     config: &EndpointConfig,
     url: &str,
     sent_at: Timestamp,
@@ -243,26 +291,30 @@ fn signed_request(
     }
     let timestamp = sent_at.as_unix_seconds();
     let secrets: Vec<&str> = config.secrets.iter().map(String::as_str).collect();
-    let signature =
-        standard_signature(&secrets, &notification.id, timestamp, &notification.body).map_err(|e| e.to_string())?;
+    let signature = standard_signature(&secrets, &delivery.id, timestamp, &delivery.body).map_err(|e| e.to_string())?;
     let mut headers = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
-        ("webhook-id".to_owned(), notification.id.clone()),
+        ("webhook-id".to_owned(), delivery.id.clone()),
         ("webhook-timestamp".to_owned(), timestamp.to_string()),
         ("webhook-signature".to_owned(), signature),
     ];
     if let Some(key) = &config.rook_hash_key {
-        let datetime = notification.occurred_at.to_rfc3339();
-        let hash = rook_hash(key, &notification.endpoint.client_uuid, notification.user_id.as_deref(), &datetime);
+        // The payload's own `datetime` text: what the receiver reads and hashes again.
+        let datetime = match &delivery.data {
+            Some(data) => data.hash_datetime.clone(),
+            None => delivery.occurred_at.to_rfc3339(),
+        };
+        let hash = rook_hash(key, &delivery.endpoint.client_uuid, delivery.user_id.as_deref(), &datetime);
         headers.push(("x-rook-hash".to_owned(), hash));
     }
-    Ok(OutgoingRequest { url: url.to_owned(), headers, body: notification.body.clone() })
+    Ok(OutgoingRequest { url: url.to_owned(), headers, body: delivery.body.clone() })
 }
 
-fn attempt_result(outcome: &AttemptOutcome) -> AttemptResult {
+fn attempt_result(channel: Channel, outcome: &AttemptOutcome) -> AttemptResult {
     if outcome.succeeded() {
         AttemptResult::Succeeded
-    } else if outcome.status == Some(410) {
+    } else if outcome.status == Some(410) && channel == Channel::Notification {
+        // Only the Notification Webhook subscription can be disabled; for data it is a rejection.
         AttemptResult::Gone
     } else {
         AttemptResult::Failed { retry_after: outcome.retry_after }
@@ -270,11 +322,12 @@ fn attempt_result(outcome: &AttemptOutcome) -> AttemptResult {
 }
 
 fn attempt_record(
-    notification: ClaimedNotification,
+    delivery: ClaimedDelivery,
     request: OutgoingRequest,
     outcome: AttemptOutcome,
     result: AttemptResult,
     next: NextState,
+    notice: Option<crate::store::RejectionNotice>,
 ) -> AttemptRecord {
     let started_at = outcome
         .started_at
@@ -290,11 +343,12 @@ fn attempt_record(
         None => (None, None),
     };
     AttemptRecord {
-        attempt_number: notification.attempt_count + 1,
-        trigger: notification.trigger,
-        triggered_by: notification.triggered_by,
-        notification_id: notification.id,
-        endpoint: notification.endpoint,
+        attempt_number: delivery.attempt_count + 1,
+        trigger: delivery.trigger,
+        triggered_by: delivery.triggered_by,
+        delivery_id: delivery.id,
+        channel: delivery.channel,
+        endpoint: delivery.endpoint,
         started_at,
         duration_micros: i64::try_from(outcome.duration.as_micros()).unwrap_or(i64::MAX),
         url: request.url,
@@ -308,5 +362,6 @@ fn attempt_record(
         succeeded,
         gone: result == AttemptResult::Gone,
         next,
+        notice,
     }
 }

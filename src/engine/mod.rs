@@ -13,6 +13,8 @@ pub mod dispatcher;
 pub mod ingest_queue;
 mod listener;
 mod recorder;
+mod rejection;
+pub mod retention;
 pub mod retry;
 pub mod signing;
 pub mod ssrf;
@@ -30,7 +32,10 @@ use retry::RetryPolicy;
 /// The engine's settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
+    /// Retries of notifications.
     pub retry: RetryPolicy,
+    /// Retries of Data Webhook deliveries (ROOK's schedule: 2h, 24h, 48h).
+    pub data_retry: RetryPolicy,
     pub client: DeliveryClientConfig,
     /// Deliveries in flight in this process, all endpoints together.
     pub max_in_flight: usize,
@@ -42,6 +47,8 @@ pub struct EngineConfig {
     pub claim_batch: u32,
     /// An endpoint failing continuously for this long is disabled.
     pub disable_after: Duration,
+    /// How long data delivery payloads are kept.
+    pub data_retention: Duration,
 }
 
 /// Why the engine could not start.
@@ -55,6 +62,7 @@ pub struct Engine {
     dispatcher: JoinHandle<()>,
     recorder: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
+    retention: JoinHandle<()>,
 }
 
 impl Engine {
@@ -65,13 +73,14 @@ impl Engine {
         let (stop, stopped) = watch::channel(false);
         let (finished_tx, finished_rx) = mpsc::channel(config.max_in_flight.max(16) * 4);
         let recorder = tokio::spawn(recorder::run(store.clone(), finished_rx, config.disable_after, due.clone()));
+        let retention = tokio::spawn(retention::run(store.clone(), config.data_retention, stopped.clone()));
         let dispatcher =
             tokio::spawn(dispatcher::run(store.clone(), client, config, due.clone(), finished_tx, stopped.clone()));
         let listener = match store.native() {
             NativePool::Postgres(pool) => Some(tokio::spawn(listener::run(pool.clone(), due, stopped))),
             NativePool::Sqlite(_) => None,
         };
-        Ok(Engine { stop, dispatcher, recorder, listener })
+        Ok(Engine { stop, dispatcher, recorder, listener, retention })
     }
 
     /// Stops claiming, lets deliveries in flight finish within `grace` (the rest are given back for
@@ -88,5 +97,6 @@ impl Engine {
         if let Some(listener) = self.listener {
             listener.abort();
         }
+        self.retention.abort();
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use app::timestamp::Timestamp;
 use tokio::sync::{Notify, mpsc};
 
-use crate::store::{AttemptRecord, NextState, Store};
+use crate::store::{AttemptRecord, Skipped, Store};
 
 /// How many results one transaction records at most.
 const MAX_BATCH: usize = 512;
@@ -18,7 +18,7 @@ pub enum Finished {
     /// An attempt was made.
     Attempt(Box<AttemptRecord>),
     /// No attempt was made (the endpoint is no longer active, or cannot sign): set this state.
-    Skipped { id: String, next: NextState },
+    Skipped(Skipped),
 }
 
 pub(super) async fn run(store: Store, mut rx: mpsc::Receiver<Finished>, disable_after: Duration, due: Arc<Notify>) {
@@ -30,7 +30,7 @@ pub(super) async fn run(store: Store, mut rx: mpsc::Receiver<Finished>, disable_
         for finished in batch.drain(..) {
             match finished {
                 Finished::Attempt(record) => attempts.push(*record),
-                Finished::Skipped { id, next } => skipped.push((id, next)),
+                Finished::Skipped(skip) => skipped.push(skip),
             }
         }
         // Retry until recorded: the attempts happened and must not be lost. Meanwhile their claims

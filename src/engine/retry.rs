@@ -7,7 +7,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, NotificationStatus};
 use rand::Rng;
 
-use crate::store::{ClaimedNotification, NextState};
+use crate::store::{ClaimedDelivery, NextState};
 
 /// Delays after each failed attempt: the n-th entry is the wait after the n-th failure; after the last
 /// one the notification is `failed`.
@@ -66,7 +66,7 @@ pub enum AttemptResult {
 
 impl RetryPolicy {
     /// The state of `claimed` after an attempt that ended in `result` at `now`.
-    pub fn next_state(&self, claimed: &ClaimedNotification, result: AttemptResult, now: Timestamp) -> NextState {
+    pub fn next_state(&self, claimed: &ClaimedDelivery, result: AttemptResult, now: Timestamp) -> NextState {
         let settle = |status| NextState { status, next_attempt_at: None, resume_at: None };
         let retry_after = match result {
             AttemptResult::Succeeded => return settle(NotificationStatus::Delivered),
@@ -124,14 +124,16 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::EndpointKey;
+    use crate::store::{Channel, EndpointKey};
     use app::vocab::{Environment, NotificationType};
 
-    fn claimed(attempt_count: u32, trigger: AttemptTrigger, status: NotificationStatus) -> ClaimedNotification {
-        ClaimedNotification {
+    fn claimed(attempt_count: u32, trigger: AttemptTrigger, status: NotificationStatus) -> ClaimedDelivery {
+        ClaimedDelivery {
             id: "n".into(),
+            channel: Channel::Notification,
             endpoint: EndpointKey { client_uuid: "c".into(), environment: Environment::Sandbox },
-            kind: NotificationType::UserCreated,
+            notification_type: Some(NotificationType::UserCreated),
+            data: None,
             user_id: None,
             occurred_at: Timestamp::from_micros(0),
             created_at: Timestamp::from_micros(0),

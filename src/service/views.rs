@@ -2,12 +2,12 @@
 //! and the dashboard alike.
 
 use app::dto::{
-    AttemptView, ClientView, EnvironmentStatus, EnvironmentView, NotificationDetail, NotificationSummary,
-    SubscriptionView,
+    AttemptView, ClientView, DataDeliverySummary, EnvironmentStatus, EnvironmentView, NotificationDetail,
+    NotificationSummary, SubscriptionView,
 };
 use app::vocab::SubscriptionState;
 
-use crate::store::{ClientRecord, EnvironmentRecord, NotificationRecord, StoredAttempt};
+use crate::store::{ClientRecord, DataDeliveryRecord, EnvironmentRecord, NotificationRecord, StoredAttempt};
 
 /// The overview's view of an environment (never its secrets or hash key).
 pub(crate) fn environment_status(env: EnvironmentRecord) -> EnvironmentStatus {
@@ -80,10 +80,32 @@ pub(crate) fn notification_detail(n: &NotificationRecord, attempts: Vec<StoredAt
         summary: notification_summary(n),
         payload: n.body.as_deref().and_then(|b| serde_json::from_slice(b).ok()),
         attempts: attempts.into_iter().map(attempt_view).collect(),
+        data_delivery: None,
     }
 }
 
-fn attempt_view(a: StoredAttempt) -> AttemptView {
+pub(crate) fn data_delivery_summary(d: &DataDeliveryRecord) -> DataDeliverySummary {
+    DataDeliverySummary {
+        id: d.id.clone(),
+        client_uuid: d.client_uuid.clone(),
+        environment: d.environment,
+        user_id: d.user_id.clone(),
+        data_type: d.data_type,
+        pillar: d.pillar,
+        document_id: d.document_id.clone(),
+        created_at: d.created_at,
+        status: d.status,
+        attempt_count: d.attempt_count,
+        next_attempt_at: d.next_attempt_at,
+        last_attempt_at: d.last_attempt_at,
+        delivered_at: d.delivered_at,
+        last_error_kind: d.last_error_kind,
+        payload_purged: d.body_purged_at.is_some(),
+        rejected_notification_id: d.rejected_notification_id.clone(),
+    }
+}
+
+pub(crate) fn attempt_view(a: StoredAttempt) -> AttemptView {
     AttemptView {
         id: a.id,
         attempt_number: a.attempt_number,

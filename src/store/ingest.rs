@@ -132,30 +132,8 @@ impl Store {
 
             apply_change(&mut tx, &n.client_uuid, n.environment, &item.change, now).await?;
 
-            let due = status == NotificationStatus::Pending;
-            any_due |= due;
-            sqlx::query(
-                "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
-                 occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            )
-            .bind(&n.id)
-            .bind(&n.client_uuid)
-            .bind(n.environment.as_str())
-            .bind(n.kind.as_str())
-            .bind(n.kind.category().as_str())
-            .bind(n.user_id.as_deref())
-            .bind(n.data_source.as_deref())
-            .bind(n.occurred_at.as_micros())
-            .bind(now.as_micros())
-            .bind(i64::from(n.is_test))
-            .bind(n.body.as_slice())
-            .bind(status.as_str())
-            .bind(due.then_some(now.as_micros()))
-            .bind(due.then_some(n.trigger.as_str()))
-            .bind(if due { n.triggered_by.as_deref() } else { None })
-            .execute(&mut *tx)
-            .await?;
+            any_due |= status == NotificationStatus::Pending;
+            insert_notification(&mut tx, n, status, now).await?;
             outcomes.push(IngestOutcome::Recorded { notification_id: n.id.clone(), status });
         }
         if any_due && self.dialect == Dialect::Postgres {
@@ -167,7 +145,8 @@ impl Store {
     }
 }
 
-async fn initial_status(
+/// The status a new notification starts in, by its environment's subscription.
+pub(super) async fn initial_status(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     client_uuid: &str,
     environment: Environment,
@@ -186,6 +165,39 @@ async fn initial_status(
         (SubscriptionState::Disabled, _) => NotificationStatus::Held,
         _ => NotificationStatus::NotSubscribed,
     })
+}
+
+/// Inserts a notification in `status`; due now when `pending`.
+pub(super) async fn insert_notification(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    n: &NewNotification,
+    status: NotificationStatus,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let due = status == NotificationStatus::Pending;
+    sqlx::query(
+        "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
+         occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&n.id)
+    .bind(&n.client_uuid)
+    .bind(n.environment.as_str())
+    .bind(n.kind.as_str())
+    .bind(n.kind.category().as_str())
+    .bind(n.user_id.as_deref())
+    .bind(n.data_source.as_deref())
+    .bind(n.occurred_at.as_micros())
+    .bind(now.as_micros())
+    .bind(i64::from(n.is_test))
+    .bind(n.body.as_slice())
+    .bind(status.as_str())
+    .bind(due.then_some(now.as_micros()))
+    .bind(due.then_some(n.trigger.as_str()))
+    .bind(if due { n.triggered_by.as_deref() } else { None })
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn apply_change(

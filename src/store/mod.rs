@@ -11,6 +11,7 @@ mod accounts;
 mod audit;
 mod clients;
 mod connect;
+mod data;
 mod dispatch;
 mod error;
 mod ingest;
@@ -22,7 +23,11 @@ mod tokens;
 pub use accounts::{AccountRecord, NewAccount};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use clients::{ClientRecord, EnvironmentRecord};
-pub use dispatch::{AttemptRecord, ClaimedNotification, EndpointConfig, EndpointKey, NextState, RecordSummary};
+pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
+pub use dispatch::{
+    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointKey, NextState, RecordSummary,
+    RejectionNotice, Skipped,
+};
 pub use error::StoreError;
 pub use ingest::{
     DUE_CHANNEL, DomainChange, IdempotencyClaim, IngestItem, IngestOutcome, NewNotification, UserRecord, receipt_body,

@@ -217,14 +217,21 @@ impl Store {
 
     /// Every attempt of a notification, oldest first.
     pub async fn attempts_of(&self, notification_id: &str) -> Result<Vec<StoredAttempt>, StoreError> {
-        let rows: Vec<AttemptRow> = sqlx::query_as(
+        self.attempts_where("notification_id", notification_id).await
+    }
+
+    /// Every attempt whose `column` (`notification_id` or `data_delivery_id`) is `id`, oldest first.
+    pub(super) async fn attempts_where(
+        &self,
+        column: &'static str,
+        id: &str,
+    ) -> Result<Vec<StoredAttempt>, StoreError> {
+        let sql = format!(
             "SELECT id, attempt_number, attempt_trigger, triggered_by, started_at, duration_us, url, request_headers, \
              response_status, response_headers, response_body, response_truncated, error_kind, error_message, succeeded \
-             FROM attempts WHERE notification_id = $1 ORDER BY attempt_number, started_at",
-        )
-        .bind(notification_id)
-        .fetch_all(&self.read)
-        .await?;
+             FROM attempts WHERE {column} = $1 ORDER BY attempt_number, started_at"
+        );
+        let rows: Vec<AttemptRow> = sqlx::query_as(&sql).bind(id).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(StoredAttempt {

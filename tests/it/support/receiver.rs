@@ -62,7 +62,9 @@ impl TestReceiver {
         let inner = Arc::new(Inner::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a receiver port");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let app = Router::new().fallback(receive).with_state(inner.clone());
+        // No body limit: the tests send documents of several MiB.
+        let app =
+            Router::new().fallback(receive).layer(axum::extract::DefaultBodyLimit::disable()).with_state(inner.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

@@ -1,0 +1,272 @@
+//! Data Webhook deliveries: ROOK hands over documents (events and summaries) to deliver to the
+//! client's Data Webhook URL; rejections become `data_webhook.rejected` notifications (in the engine).
+
+use std::borrow::Cow;
+
+use app::dto::{
+    BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
+};
+use app::timestamp::Timestamp;
+use app::vocab::{DataType, Environment, NotificationStatus, Pillar};
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use super::tokens::{IDEMPOTENCY_WINDOW_MICROS, IdempotencyKey, IdempotentReply};
+use super::views::{attempt_view, data_delivery_summary};
+use super::{Actor, ServiceError, Services};
+use crate::store::{
+    DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, IdempotencyClaim, NewDataDelivery, new_id,
+};
+
+const MAX_USER_ID_LEN: usize = 256;
+const MAX_DOCUMENT_ID_LEN: usize = 256;
+/// How many rejected deliveries one bulk resend queues at most.
+const BULK_RESEND_LIMIT: u32 = 10_000;
+
+/// A document handed over for delivery (`POST /api/v1/data-deliveries`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataDeliveryRequest {
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub user_id: String,
+    pub data_type: DataType,
+    pub pillar: Pillar,
+    #[serde(default)]
+    pub document_id: Option<String>,
+    /// The document, kept as the exact text received: it is sent byte for byte.
+    pub payload: Box<RawValue>,
+}
+
+/// The `datetime` of a document, if it has one at the top level (for `x-rook-hash`).
+#[derive(Deserialize)]
+struct Peek<'a> {
+    #[serde(borrow, default)]
+    datetime: Option<Cow<'a, str>>,
+}
+
+impl Services {
+    /// Records a data delivery, due now. Sent whenever the environment has a Data Webhook URL (it is
+    /// not the optional add-on); without one, 422 `url_required`.
+    pub async fn hand_over_data(
+        &self,
+        actor: &Actor,
+        request: DataDeliveryRequest,
+        idempotency: Option<IdempotencyKey>,
+    ) -> Result<IdempotentReply<DataDeliveryReceipt>, ServiceError> {
+        if !actor.may_ingest() {
+            return Err(ServiceError::Forbidden);
+        }
+        let client_uuid = super::clients::parse_client_uuid(&request.client_uuid)?;
+        let user_id = request.user_id.trim().to_owned();
+        if user_id.is_empty() || user_id.chars().count() > MAX_USER_ID_LEN || user_id.chars().any(char::is_control) {
+            return Err(ServiceError::validation(
+                "user_id",
+                format!("A user_id has 1 to {MAX_USER_ID_LEN} printable characters."),
+            ));
+        }
+        let document_id = request.document_id.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+        if document_id.as_ref().is_some_and(|d| d.chars().count() > MAX_DOCUMENT_ID_LEN) {
+            return Err(ServiceError::validation(
+                "document_id",
+                format!("A document_id has at most {MAX_DOCUMENT_ID_LEN} characters."),
+            ));
+        }
+        let text = request.payload.get();
+        if !text.trim_start().starts_with('{') {
+            return Err(ServiceError::validation("payload", "The payload must be a JSON object."));
+        }
+        let (_, environments) = self.visible_client(actor, &client_uuid).await?;
+        let has_url = environments.iter().any(|e| e.environment == request.environment && e.data_webhook_url.is_some());
+        if !has_url {
+            return Err(ServiceError::Validation {
+                code: "url_required",
+                field: "environment".into(),
+                message: format!("The {} environment has no Data Webhook URL.", request.environment.label()),
+            });
+        }
+        if let Some(key) = &idempotency
+            && let Some(stored) = self.replay(key).await?
+        {
+            return Ok(IdempotentReply::Replay { status: stored.status, body: stored.body });
+        }
+        let now = Timestamp::now();
+        let hash_datetime = serde_json::from_str::<Peek>(text)
+            .ok()
+            .and_then(|p| p.datetime.map(Cow::into_owned))
+            .unwrap_or_else(|| now.to_rfc3339());
+        let id = new_id();
+        let receipt = DataDeliveryReceipt { id: id.clone(), status: NotificationStatus::Pending };
+        let receipt_body = serde_json::to_string(&receipt).map_err(ServiceError::internal)?;
+        let claim = idempotency.as_ref().map(|k| IdempotencyClaim {
+            token_id: k.token_id.clone(),
+            key: k.key.clone(),
+            request_sha256: k.request_sha256.clone(),
+            expired_before: now.plus_micros(-IDEMPOTENCY_WINDOW_MICROS),
+        });
+        let new = NewDataDelivery {
+            id,
+            client_uuid,
+            environment: request.environment,
+            user_id,
+            data_type: request.data_type,
+            pillar: request.pillar,
+            document_id,
+            hash_datetime,
+            body: text.as_bytes().to_vec(),
+        };
+        let outcome =
+            self.store().insert_data_delivery(&new, claim.as_ref().map(|c| (c, receipt_body.as_str())), now).await?;
+        match outcome {
+            DataIngestOutcome::Recorded => {
+                self.wake_dispatcher();
+                Ok(IdempotentReply::Fresh(receipt))
+            }
+            DataIngestOutcome::DuplicateKey => match idempotency.as_ref() {
+                Some(key) => match self.replay(key).await? {
+                    Some(stored) => Ok(IdempotentReply::Replay { status: stored.status, body: stored.body }),
+                    None => Err(ServiceError::internal("an idempotency key vanished during a duplicate request")),
+                },
+                None => Err(ServiceError::internal("duplicate idempotency key without a key")),
+            },
+        }
+    }
+
+    /// A page of a client's data deliveries, newest first.
+    pub async fn list_data_deliveries(
+        &self,
+        actor: &Actor,
+        query: DataDeliveryQuery,
+    ) -> Result<Page<DataDeliverySummary>, ServiceError> {
+        let client_uuid = match (&query.client_uuid, actor) {
+            (_, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
+            (Some(uuid), _) => super::clients::parse_client_uuid(uuid)?,
+            (None, _) => {
+                return Err(ServiceError::validation("client_uuid", "Name the client whose data deliveries to list."));
+            }
+        };
+        self.visible_client(actor, &client_uuid).await?;
+        let limit = query.limit.unwrap_or(super::notifications::DEFAULT_PAGE);
+        if limit == 0 || limit > super::notifications::MAX_PAGE {
+            return Err(ServiceError::validation(
+                "limit",
+                format!("limit is between 1 and {}.", super::notifications::MAX_PAGE),
+            ));
+        }
+        if let Some(cursor) = &query.cursor
+            && uuid::Uuid::parse_str(cursor).is_err()
+        {
+            return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
+        }
+        let filter = DataDeliveryFilter {
+            client_uuid,
+            environment: query.environment,
+            status: query.status,
+            user_id: query.user_id.filter(|u| !u.is_empty()),
+            since: query.since,
+            until: query.until,
+        };
+        let mut rows = self.store().list_data_deliveries(&filter, query.cursor.as_deref(), limit + 1).await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|d| d.id.clone())
+        } else {
+            None
+        };
+        Ok(Page { items: rows.iter().map(data_delivery_summary).collect(), next_cursor })
+    }
+
+    /// One data delivery with its payload and every attempt.
+    pub async fn data_delivery_detail(&self, actor: &Actor, id: &str) -> Result<DataDeliveryDetail, ServiceError> {
+        let delivery = self.visible_data_delivery(actor, id).await?;
+        self.data_delivery_detail_of(&delivery).await
+    }
+
+    pub(super) async fn data_delivery_detail_of(
+        &self,
+        d: &DataDeliveryRecord,
+    ) -> Result<DataDeliveryDetail, ServiceError> {
+        let attempts = self.store().data_attempts_of(&d.id).await?;
+        Ok(DataDeliveryDetail {
+            summary: data_delivery_summary(d),
+            payload: d.body.as_deref().and_then(|b| serde_json::from_slice(b).ok()),
+            attempts: attempts.into_iter().map(attempt_view).collect(),
+        })
+    }
+
+    /// Queues an immediate new attempt of a data delivery (409 once its payload was purged).
+    pub async fn resend_data(&self, actor: &Actor, id: &str) -> Result<DataDeliverySummary, ServiceError> {
+        let delivery = self.visible_data_delivery(actor, id).await?;
+        let now = Timestamp::now();
+        if !self.store().schedule_data_resend(&delivery.id, &actor.audit_name(), now).await? {
+            return Err(ServiceError::Conflict {
+                code: "payload_purged",
+                message: "This document's payload was removed by retention; it cannot be sent again.".into(),
+            });
+        }
+        self.wake_dispatcher();
+        self.audit(
+            actor,
+            "data_delivery.resent",
+            Some(&delivery.client_uuid),
+            Some(delivery.environment),
+            json!({ "data_delivery_id": delivery.id }),
+            now,
+        )
+        .await?;
+        let updated = self.store().data_delivery(&delivery.id).await?.ok_or(ServiceError::NotFound("data delivery"))?;
+        Ok(data_delivery_summary(&updated))
+    }
+
+    /// Queues an immediate attempt of every rejected data delivery of an environment created in
+    /// `[since, until)` (up to 10,000 per call).
+    pub async fn resend_rejected_data(
+        &self,
+        actor: &Actor,
+        client_uuid: &str,
+        environment: Environment,
+        since: Timestamp,
+        until: Option<Timestamp>,
+    ) -> Result<BulkResendReceipt, ServiceError> {
+        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let now = Timestamp::now();
+        let until = until.unwrap_or(now.plus_seconds(1));
+        if since >= until {
+            return Err(ServiceError::validation("until", "until must be after since."));
+        }
+        let (queued, remaining) = self
+            .store()
+            .schedule_data_resend_rejected(
+                &client.client_uuid,
+                environment,
+                since,
+                until,
+                &actor.audit_name(),
+                BULK_RESEND_LIMIT,
+                now,
+            )
+            .await?;
+        self.wake_dispatcher();
+        self.audit(
+            actor,
+            "data_delivery.bulk_resent",
+            Some(&client.client_uuid),
+            Some(environment),
+            json!({ "since": since, "until": until, "queued": queued, "remaining": remaining }),
+            now,
+        )
+        .await?;
+        Ok(BulkResendReceipt { queued, remaining })
+    }
+
+    async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(ServiceError::NotFound("data delivery"));
+        }
+        match self.store().data_delivery(id).await? {
+            Some(d) if actor.can_access_client(&d.client_uuid) => Ok(d),
+            _ => Err(ServiceError::NotFound("data delivery")),
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Data Webhook deliveries: documents ROOK hands over, stored once and sent byte for byte by the
+//! engine to the environment's Data Webhook URL; their payloads are purged after the retention period.
+
+use app::timestamp::Timestamp;
+use app::vocab::{AttemptErrorKind, DataType, Environment, NotificationStatus, Pillar};
+
+use super::error::parse_stored;
+use super::ingest::{DUE_CHANNEL, IdempotencyClaim};
+use super::notifications::StoredAttempt;
+use super::{Dialect, Store, StoreError};
+
+/// A document to deliver.
+#[derive(Debug, Clone)]
+pub struct NewDataDelivery {
+    pub id: String,
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub user_id: String,
+    pub data_type: DataType,
+    pub pillar: Pillar,
+    pub document_id: Option<String>,
+    /// The text `x-rook-hash` covers as the datetime.
+    pub hash_datetime: String,
+    /// The exact bytes to send.
+    pub body: Vec<u8>,
+}
+
+/// A stored data delivery (without attempts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDeliveryRecord {
+    pub id: String,
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub user_id: String,
+    pub data_type: DataType,
+    pub pillar: Pillar,
+    pub document_id: Option<String>,
+    pub created_at: Timestamp,
+    /// `None` once purged by retention.
+    pub body: Option<Vec<u8>>,
+    pub body_purged_at: Option<Timestamp>,
+    pub status: NotificationStatus,
+    pub attempt_count: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_attempt_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub last_error_kind: Option<AttemptErrorKind>,
+    pub rejected_notification_id: Option<String>,
+}
+
+/// Which data deliveries to list (always one client).
+#[derive(Debug, Clone, Default)]
+pub struct DataDeliveryFilter {
+    pub client_uuid: String,
+    pub environment: Option<Environment>,
+    pub status: Option<NotificationStatus>,
+    pub user_id: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+const COLUMNS: &str = "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, body, \
+                       body_purged_at, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, \
+                       last_error_kind, rejected_notification_id";
+/// The same without the body, for lists.
+const LIST_COLUMNS: &str = "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, \
+                            NULL AS body, body_purged_at, status, attempt_count, next_attempt_at, last_attempt_at, \
+                            delivered_at, last_error_kind, rejected_notification_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    client_uuid: String,
+    environment: String,
+    user_id: String,
+    data_type: String,
+    pillar: String,
+    document_id: Option<String>,
+    created_at: i64,
+    body: Option<Vec<u8>>,
+    body_purged_at: Option<i64>,
+    status: String,
+    attempt_count: i64,
+    next_attempt_at: Option<i64>,
+    last_attempt_at: Option<i64>,
+    delivered_at: Option<i64>,
+    last_error_kind: Option<String>,
+    rejected_notification_id: Option<String>,
+}
+
+impl TryFrom<Row> for DataDeliveryRecord {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<Self, StoreError> {
+        Ok(DataDeliveryRecord {
+            environment: parse_stored(&r.environment, "data_deliveries.environment")?,
+            data_type: parse_stored(&r.data_type, "data_deliveries.data_type")?,
+            pillar: parse_stored(&r.pillar, "data_deliveries.pillar")?,
+            status: parse_stored(&r.status, "data_deliveries.status")?,
+            last_error_kind: r
+                .last_error_kind
+                .as_deref()
+                .map(|k| parse_stored(k, "data_deliveries.last_error_kind"))
+                .transpose()?,
+            id: r.id,
+            client_uuid: r.client_uuid,
+            user_id: r.user_id,
+            document_id: r.document_id,
+            created_at: Timestamp::from_micros(r.created_at),
+            body: r.body,
+            body_purged_at: r.body_purged_at.map(Timestamp::from_micros),
+            attempt_count: u32::try_from(r.attempt_count).unwrap_or(u32::MAX),
+            next_attempt_at: r.next_attempt_at.map(Timestamp::from_micros),
+            last_attempt_at: r.last_attempt_at.map(Timestamp::from_micros),
+            delivered_at: r.delivered_at.map(Timestamp::from_micros),
+            rejected_notification_id: r.rejected_notification_id,
+        })
+    }
+}
+
+/// What recording a data delivery did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataIngestOutcome {
+    Recorded,
+    /// The idempotency key was already used (by a concurrent request): nothing was written.
+    DuplicateKey,
+}
+
+impl Store {
+    /// Records a data delivery, due now, claiming its idempotency key (whose stored answer is
+    /// `receipt`) in the same transaction.
+    pub async fn insert_data_delivery(
+        &self,
+        new: &NewDataDelivery,
+        idempotency: Option<(&IdempotencyClaim, &str)>,
+        now: Timestamp,
+    ) -> Result<DataIngestOutcome, StoreError> {
+        let mut tx = self.write.begin().await?;
+        if let Some((claim, receipt)) = idempotency {
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_keys (token_id, key, request_sha256, response_status, response_body, created_at) \
+                 VALUES ($1, $2, $3, 202, $4, $5) \
+                 ON CONFLICT (token_id, key) DO UPDATE SET request_sha256 = excluded.request_sha256, \
+                 response_body = excluded.response_body, created_at = excluded.created_at \
+                 WHERE idempotency_keys.created_at < $6",
+            )
+            .bind(&claim.token_id)
+            .bind(&claim.key)
+            .bind(&claim.request_sha256)
+            .bind(receipt)
+            .bind(now.as_micros())
+            .bind(claim.expired_before.as_micros())
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                return Ok(DataIngestOutcome::DuplicateKey);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO data_deliveries (id, client_uuid, environment, user_id, data_type, pillar, document_id, \
+             hash_datetime, created_at, body, status, next_attempt_at, next_trigger) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $9, 'schedule')",
+        )
+        .bind(&new.id)
+        .bind(&new.client_uuid)
+        .bind(new.environment.as_str())
+        .bind(&new.user_id)
+        .bind(new.data_type.as_str())
+        .bind(new.pillar.as_str())
+        .bind(new.document_id.as_deref())
+        .bind(&new.hash_datetime)
+        .bind(now.as_micros())
+        .bind(new.body.as_slice())
+        .execute(&mut *tx)
+        .await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(DataIngestOutcome::Recorded)
+    }
+
+    /// One data delivery, with its body.
+    pub async fn data_delivery(&self, id: &str) -> Result<Option<DataDeliveryRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM data_deliveries WHERE id = $1");
+        let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// A page of data deliveries (without bodies), newest first, older than the delivery `before`.
+    pub async fn list_data_deliveries(
+        &self,
+        filter: &DataDeliveryFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DataDeliveryRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {LIST_COLUMNS} FROM data_deliveries WHERE client_uuid = $1 \
+               AND ($2 IS NULL OR environment = $2) AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR user_id = $4) \
+               AND ($5 IS NULL OR id < $5) AND ($6 IS NULL OR created_at >= $6) AND ($7 IS NULL OR created_at < $7) \
+             ORDER BY id DESC LIMIT $8"
+        );
+        let rows: Vec<Row> = sqlx::query_as(&sql)
+            .bind(&filter.client_uuid)
+            .bind(filter.environment.map(Environment::as_str))
+            .bind(filter.status.map(NotificationStatus::as_str))
+            .bind(filter.user_id.as_deref())
+            .bind(before)
+            .bind(filter.since.map(Timestamp::as_micros))
+            .bind(filter.until.map(Timestamp::as_micros))
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Every attempt of a data delivery, oldest first.
+    pub async fn data_attempts_of(&self, data_delivery_id: &str) -> Result<Vec<StoredAttempt>, StoreError> {
+        self.attempts_where("data_delivery_id", data_delivery_id).await
+    }
+
+    /// Makes one data delivery due now for a manual attempt, keeping a scheduled retry to restore if
+    /// it fails. False when it does not exist or its payload was purged (nothing left to send).
+    pub async fn schedule_data_resend(&self, id: &str, triggered_by: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE data_deliveries SET \
+               resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
+               next_attempt_at = $1, next_trigger = 'resend', next_triggered_by = $2 \
+             WHERE id = $3 AND body IS NOT NULL",
+        )
+        .bind(now.as_micros())
+        .bind(triggered_by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 && self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Makes due now (as `bulk_resend`) up to `limit` rejected data deliveries (failed, or waiting for a
+    /// retry) of an endpoint created in `[since, until)` whose payload is still kept. Returns how many
+    /// were queued and how many rejected ones remain unqueued.
+    pub async fn schedule_data_resend_rejected(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        since: Timestamp,
+        until: Timestamp,
+        triggered_by: &str,
+        limit: u32,
+        now: Timestamp,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let rejected = "client_uuid = $1 AND environment = $2 AND created_at >= $3 AND created_at < $4 \
+                        AND body IS NOT NULL \
+                        AND ((status = 'failed' AND next_attempt_at IS NULL) OR (status = 'retrying' AND next_trigger IS NULL))";
+        let queued = sqlx::query(&format!(
+            "UPDATE data_deliveries SET \
+               resume_at = CASE WHEN status = 'retrying' THEN next_attempt_at ELSE resume_at END, \
+               next_attempt_at = $5, next_trigger = 'bulk_resend', next_triggered_by = $6 \
+             WHERE id IN (SELECT id FROM data_deliveries WHERE {rejected} ORDER BY created_at LIMIT $7)"
+        ))
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(since.as_micros())
+        .bind(until.as_micros())
+        .bind(now.as_micros())
+        .bind(triggered_by)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let remaining: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM data_deliveries WHERE {rejected}"))
+            .bind(client_uuid)
+            .bind(environment.as_str())
+            .bind(since.as_micros())
+            .bind(until.as_micros())
+            .fetch_one(&mut *tx)
+            .await?;
+        if queued > 0 && self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok((queued, u64::try_from(remaining).unwrap_or(0)))
+    }
+
+    /// Purges the payloads of data deliveries created before `before`, at most `batch` per
+    /// transaction so deliveries are never held up for long; returns how many were purged.
+    pub async fn purge_data_payloads(&self, before: Timestamp, batch: u32, now: Timestamp) -> Result<u64, StoreError> {
+        let mut purged = 0;
+        loop {
+            let done = sqlx::query(
+                "UPDATE data_deliveries SET body = NULL, body_purged_at = $1 \
+                 WHERE id IN (SELECT id FROM data_deliveries WHERE created_at < $2 AND body IS NOT NULL \
+                              AND (lease_until IS NULL OR lease_until <= $1) LIMIT $3)",
+            )
+            .bind(now.as_micros())
+            .bind(before.as_micros())
+            .bind(i64::from(batch))
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+            purged += done;
+            if done < u64::from(batch) {
+                return Ok(purged);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}

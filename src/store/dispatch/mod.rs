@@ -1,0 +1,395 @@
+//! What the dispatcher needs from the store: claiming due deliveries under a lease, the endpoints'
+//! settings, and recording attempts and their consequences in batches (group commit).
+//!
+//! Two channels share this machinery: notifications (to the Notification Webhook URL) and data
+//! deliveries (to the Data Webhook URL); their tables have the same delivery columns.
+
+mod health;
+mod record;
+
+pub(super) use health::hold_waiting;
+
+use std::collections::HashMap;
+
+use app::timestamp::Timestamp;
+use app::vocab::{
+    AttemptErrorKind, AttemptTrigger, DataType, Environment, NotificationStatus, NotificationType, Pillar,
+    SecretPurpose, SubscriptionState,
+};
+
+use super::error::parse_stored;
+use super::ingest::NewNotification;
+use super::{Dialect, Store, StoreError};
+
+/// Which webhook a delivery goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// Notifications, to the Notification Webhook URL, signed with the notification secret.
+    Notification,
+    /// Data Webhook documents, to the Data Webhook URL, signed with the data secret.
+    Data,
+}
+
+impl Channel {
+    pub(super) const fn table(self) -> &'static str {
+        match self {
+            Channel::Notification => "notifications",
+            Channel::Data => "data_deliveries",
+        }
+    }
+
+    const fn url_column(self) -> &'static str {
+        match self {
+            Channel::Notification => "notification_webhook_url",
+            Channel::Data => "data_webhook_url",
+        }
+    }
+
+    /// The secret that signs this channel's deliveries.
+    pub const fn purpose(self) -> SecretPurpose {
+        match self {
+            Channel::Notification => SecretPurpose::Notification,
+            Channel::Data => SecretPurpose::Data,
+        }
+    }
+
+    /// The columns a claim returns, named alike for both tables.
+    const fn returning(self) -> &'static str {
+        match self {
+            Channel::Notification => {
+                "id, client_uuid, environment, user_id, occurred_at, created_at, body, status, attempt_count, \
+                 next_trigger, next_triggered_by, resume_at, is_test, type AS notification_type, \
+                 NULL AS data_type, NULL AS pillar, NULL AS document_id, NULL AS hash_datetime, \
+                 0 AS rejection_notified"
+            }
+            Channel::Data => {
+                "id, client_uuid, environment, user_id, created_at AS occurred_at, created_at, body, status, \
+                 attempt_count, next_trigger, next_triggered_by, resume_at, 0 AS is_test, \
+                 NULL AS notification_type, data_type, pillar, document_id, hash_datetime, rejection_notified"
+            }
+        }
+    }
+}
+
+/// An endpoint: one environment of one client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EndpointKey {
+    pub client_uuid: String,
+    pub environment: Environment,
+}
+
+impl EndpointKey {
+    /// `client_uuid/environment`, the form SQL compares against.
+    pub fn joined(&self) -> String {
+        format!("{}/{}", self.client_uuid, self.environment.as_str())
+    }
+}
+
+/// What a claimed data delivery carries besides the common fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataMeta {
+    pub data_type: DataType,
+    pub pillar: Pillar,
+    pub document_id: Option<String>,
+    /// The text `x-rook-hash` covers as the datetime.
+    pub hash_datetime: String,
+    /// Whether its first rejection was already notified.
+    pub rejection_notified: bool,
+}
+
+/// A delivery claimed for an attempt.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: String,
+    pub channel: Channel,
+    pub endpoint: EndpointKey,
+    pub user_id: Option<String>,
+    /// When the event happened (notifications), or when the document was handed over (data).
+    pub occurred_at: Timestamp,
+    pub created_at: Timestamp,
+    pub body: Vec<u8>,
+    pub status: NotificationStatus,
+    pub attempt_count: u32,
+    pub trigger: AttemptTrigger,
+    pub triggered_by: Option<String>,
+    pub resume_at: Option<Timestamp>,
+    pub is_test: bool,
+    /// Notifications: the type.
+    pub notification_type: Option<NotificationType>,
+    /// Data deliveries: what the document is.
+    pub data: Option<DataMeta>,
+}
+
+/// An endpoint's delivery settings for one channel at claim time.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// The subscription state (data deliveries are sent whatever it is).
+    pub state: SubscriptionState,
+    pub url: Option<String>,
+    pub rook_hash_key: Option<String>,
+    /// The channel's secrets that sign now, current first.
+    pub secrets: Vec<String>,
+}
+
+impl EndpointConfig {
+    /// Whether deliveries of `channel` go out to this endpoint now.
+    pub fn sends(&self, channel: Channel) -> bool {
+        self.url.is_some() && (channel == Channel::Data || self.state == SubscriptionState::Active)
+    }
+}
+
+/// One attempt to record, with the delivery's state after it (decided by the engine's policy).
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub delivery_id: String,
+    pub channel: Channel,
+    pub endpoint: EndpointKey,
+    pub attempt_number: u32,
+    pub trigger: AttemptTrigger,
+    pub triggered_by: Option<String>,
+    pub started_at: Timestamp,
+    pub duration_micros: i64,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub response_status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    pub response_truncated: bool,
+    pub error_kind: Option<AttemptErrorKind>,
+    pub error_message: Option<String>,
+    pub succeeded: bool,
+    /// The Notification Webhook answered 410 Gone: the endpoint is disabled.
+    pub gone: bool,
+    pub next: NextState,
+    /// A `data_webhook.rejected` notification this attempt causes (data deliveries only), recorded in
+    /// the same transaction.
+    pub notice: Option<RejectionNotice>,
+}
+
+/// A rejection notice to record with a data delivery's attempt.
+#[derive(Debug, Clone)]
+pub struct RejectionNotice {
+    /// The first rejection of this data delivery (marks it so no second "first" notice is made).
+    pub first: bool,
+    pub notification: NewNotification,
+}
+
+/// A delivery's state after an attempt, or after being skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextState {
+    pub status: NotificationStatus,
+    pub next_attempt_at: Option<Timestamp>,
+    /// The scheduled retry to restore if a manual resend fails.
+    pub resume_at: Option<Timestamp>,
+}
+
+/// A claimed delivery put back into a state without an attempt.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub channel: Channel,
+    pub id: String,
+    pub next: NextState,
+}
+
+/// What a batch of records changed beyond the deliveries themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSummary {
+    /// Endpoints disabled by this batch, with the reason (`gone` or `failing`).
+    pub disabled: Vec<(EndpointKey, app::vocab::DisabledReason)>,
+    /// Rejection notices recorded, as (notification id, its initial status).
+    pub notices: Vec<(String, NotificationStatus)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    id: String,
+    client_uuid: String,
+    environment: String,
+    user_id: Option<String>,
+    occurred_at: i64,
+    created_at: i64,
+    body: Option<Vec<u8>>,
+    status: String,
+    attempt_count: i64,
+    next_trigger: Option<String>,
+    next_triggered_by: Option<String>,
+    resume_at: Option<i64>,
+    is_test: i64,
+    notification_type: Option<String>,
+    data_type: Option<String>,
+    pillar: Option<String>,
+    document_id: Option<String>,
+    hash_datetime: Option<String>,
+    rejection_notified: i64,
+}
+
+impl ClaimRow {
+    fn into_claimed(self, channel: Channel) -> Result<ClaimedDelivery, StoreError> {
+        let data = match (channel, self.data_type, self.pillar) {
+            (Channel::Data, Some(data_type), Some(pillar)) => Some(DataMeta {
+                data_type: parse_stored(&data_type, "data_deliveries.data_type")?,
+                pillar: parse_stored(&pillar, "data_deliveries.pillar")?,
+                document_id: self.document_id,
+                hash_datetime: self.hash_datetime.unwrap_or_default(),
+                rejection_notified: self.rejection_notified != 0,
+            }),
+            _ => None,
+        };
+        Ok(ClaimedDelivery {
+            channel,
+            endpoint: EndpointKey {
+                client_uuid: self.client_uuid,
+                environment: parse_stored(&self.environment, "environment")?,
+            },
+            notification_type: self
+                .notification_type
+                .as_deref()
+                .map(|t| parse_stored(t, "notifications.type"))
+                .transpose()?,
+            status: parse_stored(&self.status, "status")?,
+            trigger: match self.next_trigger {
+                Some(t) => parse_stored(&t, "next_trigger")?,
+                None => AttemptTrigger::Schedule,
+            },
+            data,
+            id: self.id,
+            user_id: self.user_id,
+            occurred_at: Timestamp::from_micros(self.occurred_at),
+            created_at: Timestamp::from_micros(self.created_at),
+            is_test: self.is_test != 0,
+            body: self.body.unwrap_or_default(),
+            attempt_count: u32::try_from(self.attempt_count).unwrap_or(u32::MAX),
+            triggered_by: self.next_triggered_by,
+            resume_at: self.resume_at.map(Timestamp::from_micros),
+        })
+    }
+}
+
+impl Store {
+    /// Claims up to `limit` due deliveries of `channel` until `lease_until`, at most `per_endpoint` of
+    /// any one endpoint and none of the endpoints in `exclude` (those this process is already busy
+    /// with), oldest due first. No lock or connection is held once this returns: the lease alone marks
+    /// the claim, and a claim whose process died comes back when the lease runs out.
+    pub async fn claim_due(
+        &self,
+        channel: Channel,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        per_endpoint: u32,
+        exclude: &[EndpointKey],
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        // Parameters: $1 now, $2 lease, $3 scan window, $4 per endpoint, $5 limit, then the exclusions.
+        let exclusion = if exclude.is_empty() {
+            String::new()
+        } else {
+            let list = (0..exclude.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ");
+            format!("AND client_uuid || '/' || environment NOT IN ({list})")
+        };
+        let lock = match self.dialect {
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let (table, returning) = (channel.table(), channel.returning());
+        let sql = format!(
+            "UPDATE {table} SET lease_until = $2 WHERE id IN ( \
+               SELECT id FROM ( \
+                 SELECT id, next_attempt_at, \
+                        ROW_NUMBER() OVER (PARTITION BY client_uuid, environment ORDER BY next_attempt_at, id) AS rn \
+                 FROM ( \
+                   SELECT id, client_uuid, environment, next_attempt_at FROM {table} \
+                   WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) {exclusion} \
+                   ORDER BY next_attempt_at LIMIT $3 {lock} \
+                 ) due \
+               ) ranked WHERE rn <= $4 ORDER BY next_attempt_at LIMIT $5 \
+             ) \
+             RETURNING {returning}"
+        );
+        let scan = i64::from(limit.saturating_mul(4).max(64));
+        let mut query = sqlx::query_as::<_, ClaimRow>(&sql)
+            .bind(now.as_micros())
+            .bind(lease_until.as_micros())
+            .bind(scan)
+            .bind(i64::from(per_endpoint))
+            .bind(i64::from(limit));
+        for key in exclude {
+            query = query.bind(key.joined());
+        }
+        let rows = query.fetch_all(&self.write).await?;
+        rows.into_iter().map(|r| r.into_claimed(channel)).collect()
+    }
+
+    /// Gives claimed deliveries back (graceful shutdown): another process may take them at once.
+    pub async fn release_claims(&self, channel: Channel, ids: &[String]) -> Result<(), StoreError> {
+        for chunk in ids.chunks(500) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("UPDATE {} SET lease_until = NULL WHERE id IN ({list})", channel.table());
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            query.execute(&self.write).await?;
+        }
+        Ok(())
+    }
+
+    /// When the next delivery of any channel falls due (`None` when nothing is scheduled), ignoring
+    /// claimed ones.
+    pub async fn next_due_at(&self, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+        let mut next: Option<i64> = None;
+        for channel in [Channel::Notification, Channel::Data] {
+            let sql = format!(
+                "SELECT MIN(next_attempt_at) FROM {} \
+                 WHERE next_attempt_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= $1)",
+                channel.table()
+            );
+            let due: Option<i64> = sqlx::query_scalar(&sql).bind(now.as_micros()).fetch_one(&self.read).await?;
+            next = match (next, due) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(next.map(Timestamp::from_micros))
+    }
+
+    /// The settings of these endpoints for `channel`, with the channel's secrets that sign at `now`.
+    pub async fn endpoint_configs(
+        &self,
+        channel: Channel,
+        keys: &[EndpointKey],
+        now: Timestamp,
+    ) -> Result<HashMap<EndpointKey, EndpointConfig>, StoreError> {
+        let mut configs = HashMap::new();
+        for chunk in keys.chunks(200) {
+            let list = (3..chunk.len() + 3).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT e.client_uuid, e.environment, e.subscription_state, e.{url}, e.rook_hash_key, s.secret \
+                 FROM environments e LEFT JOIN signing_secrets s \
+                   ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = $2 \
+                  AND (s.retired_at IS NULL OR s.retired_at > $1) \
+                 WHERE e.client_uuid || '/' || e.environment IN ({list}) \
+                 ORDER BY e.client_uuid, e.environment, (s.retired_at IS NULL) DESC, s.created_at DESC",
+                url = channel.url_column()
+            );
+            type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
+            let mut query = sqlx::query_as::<_, Row>(&sql).bind(now.as_micros()).bind(channel.purpose().as_str());
+            for key in chunk {
+                query = query.bind(key.joined());
+            }
+            for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {
+                let key = EndpointKey { client_uuid, environment: parse_stored(&env, "environments.environment")? };
+                let config = match configs.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(EndpointConfig {
+                        state: parse_stored(&state, "environments.subscription_state")?,
+                        url,
+                        rook_hash_key: hash_key,
+                        secrets: Vec::new(),
+                    }),
+                };
+                config.secrets.extend(secret);
+            }
+        }
+        Ok(configs)
+    }
+}

@@ -1,0 +1,362 @@
+//! The Data Webhook channel: documents delivered byte for byte, signed with the data secret, and every
+//! rejection turned into a `data_webhook.rejected` notification.
+
+use std::time::Duration;
+
+use http::HeaderMap;
+use reqwest::Method;
+use serde_json::{Value, json};
+use standardwebhooks::Webhook;
+
+use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app_with};
+
+/// A client whose Sandbox sends notifications to `notifications` (subscribed when `subscribe`) and data
+/// to `data`; returns its UUID, the notification secret (when subscribed) and the data secret.
+async fn data_client(
+    app: &TestApp,
+    notifications: &str,
+    data: &str,
+    subscribe: bool,
+) -> (String, Option<String>, String) {
+    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "Data Co" })).send().await.unwrap();
+    let uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
+    let res = app
+        .api(Method::PUT, &format!("/clients/{uuid}/environments/sandbox"))
+        .json(&json!({ "notification_webhook_url": notifications, "data_webhook_url": data }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let notification_secret = if subscribe {
+        Some(app.set_subscription(&uuid, "sandbox", true).await["secret"].as_str().unwrap().to_owned())
+    } else {
+        None
+    };
+    let res = app.api(Method::GET, &format!("/clients/{uuid}/environments/sandbox/secrets/data")).send().await.unwrap();
+    let data_secret = res.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+    (uuid, notification_secret, data_secret)
+}
+
+fn body_with_payload(uuid: &str, payload: &str) -> String {
+    format!(
+        r#"{{"client_uuid":"{uuid}","environment":"sandbox","user_id":"user-7","data_type":"summary","pillar":"sleep","document_id":"doc-1","payload":{payload}}}"#
+    )
+}
+
+async fn hand_over(app: &TestApp, body: String) -> reqwest::Response {
+    app.api(Method::POST, "/data-deliveries")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn delivery(app: &TestApp, id: &str) -> Value {
+    app.api(Method::GET, &format!("/data-deliveries/{id}")).send().await.unwrap().json().await.unwrap()
+}
+
+async fn wait_for_delivery(app: &TestApp, id: &str, status: &str, attempts: usize) -> Value {
+    for _ in 0..200 {
+        let d = delivery(app, id).await;
+        if d["status"] == status && d["attempts"].as_array().map_or(0, Vec::len) == attempts {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("data delivery {id} did not reach {status} with {attempts} attempts: {:#}", delivery(app, id).await);
+}
+
+fn verifies(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    Webhook::new(secret).unwrap().verify(body, headers).is_ok()
+}
+
+async fn an_accepted_document_arrives_byte_for_byte_signed_with_the_data_secret(db: TestDatabase) {
+    let notifications = TestReceiver::start().await;
+    let data = TestReceiver::start().await;
+    let app = spawn_app_with(db, |_| {}).await;
+    let (uuid, notification_secret, data_secret) =
+        data_client(&app, &notifications.url("/n"), &data.url("/d"), true).await;
+    // Odd spacing and key order on purpose: nothing may re-serialise it.
+    let payload = r#"{ "z": 1,   "a" : [1, 2.50, "é"],"datetime":"2026-11-29T15:00:00Z" }"#;
+    let res = hand_over(&app, body_with_payload(&uuid, payload)).await;
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    let got = data.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(got[0].body, payload.as_bytes(), "the payload is sent byte for byte");
+    assert_eq!(got[0].header("webhook-id"), id);
+    assert!(verifies(&data_secret, &got[0].headers, &got[0].body), "signed with the data secret");
+    assert!(
+        !verifies(notification_secret.as_deref().unwrap(), &got[0].headers, &got[0].body),
+        "not with the notification secret"
+    );
+    let stored = wait_for_delivery(&app, &id, "delivered", 1).await;
+    assert_eq!(stored["data_type"], "summary");
+    assert_eq!(stored["payload"], serde_json::from_str::<Value>(payload).unwrap());
+
+    // No notification: an accepted document is not news.
+    let list: Value =
+        app.api(Method::GET, &format!("/notifications?client_uuid={uuid}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["items"], json!([]));
+    assert!(notifications.received().is_empty());
+
+    // The reverse: a notification does not verify with the data secret.
+    app.user_created(&uuid, "u-2").await;
+    let n = notifications.wait_for(1, Duration::from_secs(10)).await;
+    assert!(verifies(notification_secret.as_deref().unwrap(), &n[0].headers, &n[0].body));
+    assert!(!verifies(&data_secret, &n[0].headers, &n[0].body));
+    app.stop().await;
+}
+
+async fn a_rejected_document_is_notified_at_the_first_rejection_and_at_the_final_failure(db: TestDatabase) {
+    let notifications = TestReceiver::start().await;
+    let data = TestReceiver::start().await;
+    data.reply_always(Reply::Status(500));
+    let app = spawn_app_with(db, |s| s.data_retry_schedule = "300ms,300ms".parse().unwrap()).await;
+    let (uuid, notification_secret, _) = data_client(&app, &notifications.url("/n"), &data.url("/d"), true).await;
+    let res = hand_over(&app, body_with_payload(&uuid, r#"{"datetime":"2026-11-29T15:00:00Z"}"#)).await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    wait_for_delivery(&app, &id, "failed", 3).await;
+    let notices = notifications.wait_for(2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(notifications.received().len(), 2, "one notice at the first rejection, one at the final failure");
+    let secret = notification_secret.unwrap();
+    let mut bodies: Vec<Value> = notices
+        .iter()
+        .map(|r| {
+            assert!(verifies(&secret, &r.headers, &r.body), "the notice is signed");
+            r.json()
+        })
+        .collect();
+    bodies.sort_by_key(|b| b["details"]["attempt_number"].as_u64());
+    let (first, last) = (&bodies[0], &bodies[1]);
+    for notice in [first, last] {
+        assert_eq!(notice["type"], "data_webhook.rejected");
+        assert_eq!(notice["category"], "rejected_information");
+        assert_eq!(notice["user_id"], "user-7");
+        assert_eq!(notice["details"]["data_type"], "summary");
+        assert_eq!(notice["details"]["pillar"], "sleep");
+        assert_eq!(notice["details"]["document_id"], "doc-1");
+        assert_eq!(notice["details"]["data_delivery_id"], id);
+        assert_eq!(notice["details"]["response_status"], 500);
+        assert_eq!(notice["details"]["response_excerpt"], "answer");
+        assert_eq!(notice["details"]["error_kind"], "http_status");
+    }
+    assert_eq!(first["details"]["attempt_number"], 1);
+    assert_eq!(first["details"]["will_retry"], true);
+    assert!(first["details"]["next_attempt_at"].is_string());
+    assert_eq!(last["details"]["attempt_number"], 3);
+    assert_eq!(last["details"]["will_retry"], false);
+    assert!(last["details"].get("next_attempt_at").is_none());
+    app.stop().await;
+}
+
+async fn every_kind_of_rejection_is_notified(db: TestDatabase) {
+    let notifications = TestReceiver::start().await;
+    let data = TestReceiver::start().await;
+    let app = spawn_app_with(db, |s| {
+        s.data_retry_schedule = "none".parse().unwrap();
+        s.delivery_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/gone", l.local_addr().unwrap())
+    };
+    let cases = [
+        (data.url("/bad-request"), Some(Reply::Status(400)), "http_status", Some(400)),
+        (data.url("/slow"), Some(Reply::Slow(Duration::from_secs(2), 200)), "timeout", None),
+        (closed, None, "connect", None),
+    ];
+    for (i, (url, reply, kind, status)) in cases.into_iter().enumerate() {
+        if let Some(reply) = reply {
+            data.reply_next([reply]);
+        }
+        let (uuid, _, _) = data_client(&app, &notifications.url(&format!("/n{i}")), &url, true).await;
+        let res = hand_over(&app, body_with_payload(&uuid, "{}")).await;
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        wait_for_delivery(&app, &id, "failed", 1).await;
+        let got = notifications.wait_for(i + 1, Duration::from_secs(10)).await;
+        let notice = got.iter().map(|r| r.json()).find(|n| n["details"]["data_delivery_id"] == id).expect("notified");
+        assert_eq!(notice["details"]["error_kind"], kind);
+        assert_eq!(notice["details"]["response_status"], json!(status));
+        assert_eq!(notice["details"]["will_retry"], false, "first rejection and final failure at once: one notice");
+    }
+    app.stop().await;
+}
+
+async fn without_the_add_on_rejections_are_recorded_but_not_sent(db: TestDatabase) {
+    let notifications = TestReceiver::start().await;
+    let data = TestReceiver::start().await;
+    data.reply_always(Reply::Status(503));
+    let app = spawn_app_with(db, |s| s.data_retry_schedule = "none".parse().unwrap()).await;
+    let (uuid, _, _) = data_client(&app, &notifications.url("/n"), &data.url("/d"), false).await;
+    let res = hand_over(&app, body_with_payload(&uuid, "{}")).await;
+    assert_eq!(res.status(), 202, "data is delivered whatever the add-on");
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    wait_for_delivery(&app, &id, "failed", 1).await;
+    let list: Value = app
+        .api(Method::GET, &format!("/notifications?client_uuid={uuid}&type=data_webhook.rejected"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["status"], "not_subscribed");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(notifications.received().is_empty(), "nothing is sent to the notification URL");
+    app.stop().await;
+}
+
+async fn a_resend_after_the_receiver_is_fixed_is_accepted_and_shown_on_the_notice(db: TestDatabase) {
+    let notifications = TestReceiver::start().await;
+    let data = TestReceiver::start().await;
+    data.reply_next([Reply::Status(500)]);
+    let app = spawn_app_with(db, |s| s.data_retry_schedule = "none".parse().unwrap()).await;
+    let (uuid, _, _) = data_client(&app, &notifications.url("/n"), &data.url("/d"), true).await;
+    let res = hand_over(&app, body_with_payload(&uuid, r#"{"n":1}"#)).await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let failed = wait_for_delivery(&app, &id, "failed", 1).await;
+    let notice_id = failed["rejected_notification_id"].as_str().expect("the rejection is linked").to_owned();
+
+    // The receiver is fixed (it answers 200 from now on); resend.
+    let res = app.api(Method::POST, &format!("/data-deliveries/{id}/resend")).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let delivered = wait_for_delivery(&app, &id, "delivered", 2).await;
+    assert_eq!(delivered["attempts"][1]["trigger"], "resend");
+    assert_eq!(data.received()[1].body, br#"{"n":1}"#);
+
+    let notice = app.notification(&notice_id).await;
+    assert_eq!(notice["type"], "data_webhook.rejected");
+    assert_eq!(notice["data_delivery"]["status"], "delivered", "the notice's detail shows the later acceptance");
+    assert!(notice["data_delivery"]["delivered_at"].is_string());
+
+    // Resending every rejected document of a range: none left once it was accepted.
+    let res = app
+        .api(Method::POST, &format!("/clients/{uuid}/environments/sandbox/resend-rejected-data"))
+        .json(&json!({ "since": "2020-01-01T00:00:00Z" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 0, "remaining": 0 }));
+    app.stop().await;
+}
+
+async fn rejected_documents_are_resent_in_bulk(db: TestDatabase) {
+    let data = TestReceiver::start().await;
+    data.reply_next([Reply::Status(500), Reply::Status(500), Reply::Status(500)]);
+    let app = spawn_app_with(db, |s| s.data_retry_schedule = "none".parse().unwrap()).await;
+    let (uuid, _, _) = data_client(&app, "https://notify.example.com/n", &data.url("/d"), false).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let res = hand_over(&app, body_with_payload(&uuid, &format!(r#"{{"i":{i}}}"#))).await;
+        ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids {
+        wait_for_delivery(&app, id, "failed", 1).await;
+    }
+    let res = app
+        .api(Method::POST, &format!("/clients/{uuid}/environments/sandbox/resend-rejected-data"))
+        .json(&json!({ "since": "2020-01-01T00:00:00Z" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 3, "remaining": 0 }));
+    for id in &ids {
+        let d = wait_for_delivery(&app, id, "delivered", 2).await;
+        assert_eq!(d["attempts"][1]["trigger"], "bulk_resend");
+    }
+    app.stop().await;
+}
+
+async fn a_5_mib_summary_is_delivered_and_an_11_mib_one_is_refused(db: TestDatabase) {
+    let data = TestReceiver::start().await;
+    let app = spawn_app_with(db, |_| {}).await;
+    let (uuid, _, _) = data_client(&app, "https://notify.example.com/n", &data.url("/d"), false).await;
+    let big = format!(r#"{{"samples":"{}"}}"#, "x".repeat(5 * 1024 * 1024));
+    let res = hand_over(&app, body_with_payload(&uuid, &big)).await;
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let got = data.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(got[0].body.len(), big.len());
+    assert!(got[0].body == big.as_bytes());
+    wait_for_delivery(&app, &id, "delivered", 1).await;
+
+    let huge = format!(r#"{{"samples":"{}"}}"#, "x".repeat(11 * 1024 * 1024));
+    let res = hand_over(&app, body_with_payload(&uuid, &huge)).await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "body_too_large");
+    app.stop().await;
+}
+
+async fn retention_purges_old_payloads_and_keeps_the_records(db: TestDatabase) {
+    let data = TestReceiver::start().await;
+    let app = spawn_app_with(db, |_| {}).await;
+    let (uuid, _, _) = data_client(&app, "https://notify.example.com/n", &data.url("/d"), false).await;
+    let res = hand_over(&app, body_with_payload(&uuid, r#"{"old":true}"#)).await;
+    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    wait_for_delivery(&app, &id, "delivered", 1).await;
+
+    let store = app.services.store();
+    let now = app::timestamp::Timestamp::now();
+    let purged = rook_notify::engine::retention::purge_once(store, Duration::from_secs(3600), now).await.unwrap();
+    assert_eq!(purged, 0, "a fresh payload is within retention");
+    let later = now.plus_seconds(2 * 3600);
+    let purged = rook_notify::engine::retention::purge_once(store, Duration::from_secs(3600), later).await.unwrap();
+    assert_eq!(purged, 1);
+
+    let d = delivery(&app, &id).await;
+    assert_eq!(d["payload"], Value::Null);
+    assert_eq!(d["payload_purged"], true);
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(d["attempts"].as_array().unwrap().len(), 1, "the attempts stay");
+    let res = app.api(Method::POST, &format!("/data-deliveries/{id}/resend")).send().await.unwrap();
+    assert_eq!(res.status(), 409, "nothing left to send");
+    app.stop().await;
+}
+
+async fn data_deliveries_need_a_data_url_that_differs_from_every_notification_url(db: TestDatabase) {
+    let app = spawn_app_with(db, |_| {}).await;
+    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "No Data Co" })).send().await.unwrap();
+    let uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
+    let res = hand_over(&app, body_with_payload(&uuid, "{}")).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "url_required");
+
+    let env = format!("/clients/{uuid}/environments");
+    let res = app
+        .api(Method::PUT, &format!("{env}/production"))
+        .json(&json!({ "notification_webhook_url": "https://hooks.example.com/rook" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .api(Method::PUT, &format!("{env}/sandbox"))
+        .json(&json!({ "data_webhook_url": "HTTPS://hooks.example.com:443/rook/" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let error = res.json::<Value>().await.unwrap()["error"].clone();
+    assert_eq!(error["field"], "data_webhook_url");
+    assert!(error["message"].as_str().unwrap().contains("Production Notification Webhook URL"), "{error}");
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    an_accepted_document_arrives_byte_for_byte_signed_with_the_data_secret,
+    a_rejected_document_is_notified_at_the_first_rejection_and_at_the_final_failure,
+    every_kind_of_rejection_is_notified,
+    without_the_add_on_rejections_are_recorded_but_not_sent,
+    a_resend_after_the_receiver_is_fixed_is_accepted_and_shown_on_the_notice,
+    rejected_documents_are_resent_in_bulk,
+    a_5_mib_summary_is_delivered_and_an_11_mib_one_is_refused,
+    retention_purges_old_payloads_and_keeps_the_records,
+    data_deliveries_need_a_data_url_that_differs_from_every_notification_url,
+);
