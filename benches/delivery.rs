@@ -85,6 +85,7 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("ROOK_NOTIFY_API_TOKEN", TOKEN)
+            .env("ROOK_NOTIFY_SECRET_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
             .env("ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS", "true")
             .env("ROOK_NOTIFY_LOG", "warn")
             // One endpoint receives everything here: let it have the whole in-flight budget.

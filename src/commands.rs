@@ -6,8 +6,8 @@ use app::vocab::Role;
 
 use crate::config::{Cli, Command, CreateAccountArgs, CreateTokenArgs, Settings};
 use crate::service::{Actor, Services};
-use crate::startup::{Application, StartupError, service_config};
-use crate::store::{Store, TokenScope};
+use crate::startup::{Application, StartupError, open_store, service_config};
+use crate::store::TokenScope;
 
 /// Runs the subcommand of `cli` (`serve` when none is given).
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
@@ -20,9 +20,15 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             app.run_until_stopped().await
         }
         Command::Migrate => {
-            let store = Store::connect(&settings.database_url).await?;
-            store.migrate().await?;
+            let store = open_store(&settings).await?;
             eprintln!("migrations applied");
+            store.close().await;
+            Ok(())
+        }
+        Command::ReencryptSecrets => {
+            let store = open_store(&settings).await?;
+            let rewritten = store.reencrypt_secrets().await?;
+            eprintln!("{rewritten} secrets rewritten with key {}", store.cipher().key_id());
             store.close().await;
             Ok(())
         }
@@ -39,9 +45,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
 
 /// The service layer over a migrated database, without the web server or the delivery engine.
 async fn offline_services(settings: &Settings) -> Result<Services, StartupError> {
-    let store = Store::connect(&settings.database_url).await?;
-    store.migrate().await?;
-    Ok(Services::new(store, service_config(settings)))
+    Ok(Services::new(open_store(settings).await?, service_config(settings)))
 }
 
 async fn create_account(settings: &Settings, args: CreateAccountArgs) -> Result<(), StartupError> {

@@ -34,6 +34,8 @@ pub enum Command {
     CreateAccount(CreateAccountArgs),
     /// Create an API token and print it (once: only its digest is stored).
     CreateToken(CreateTokenArgs),
+    /// Rewrite every stored secret with the current secret key (after a key rotation).
+    ReencryptSecrets,
 }
 
 /// Arguments of `create-token`.
@@ -167,6 +169,26 @@ pub struct Settings {
     /// Accept http:// Production webhook URLs (local development only).
     #[arg(long, env = "ROOK_NOTIFY_ALLOW_INSECURE_URLS", default_value_t = false, global = true)]
     pub allow_insecure_urls: bool,
+
+    /// The key that encrypts signing secrets and ROOK hash keys at rest (64 hex digits or base64 of 32
+    /// bytes). Without it, the key file below is used (and created on first run). Never logged.
+    #[arg(long, env = "ROOK_NOTIFY_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
+
+    /// Where the secret key is kept when `ROOK_NOTIFY_SECRET_KEY` is not set; created (mode 0600) if
+    /// absent. Back it up: without it the stored secrets cannot be read.
+    #[arg(long, env = "ROOK_NOTIFY_SECRET_KEY_FILE", default_value = "data/secret.key", global = true)]
+    pub secret_key_file: PathBuf,
+
+    /// Earlier secret keys (comma-separated), still accepted for reading during a key rotation.
+    #[arg(
+        long,
+        env = "ROOK_NOTIFY_PREVIOUS_SECRET_KEYS",
+        hide_env_values = true,
+        value_delimiter = ',',
+        global = true
+    )]
+    pub previous_secret_keys: Vec<String>,
 
     /// Run the delivery engine in this process (turn off for a process that only serves the dashboard
     /// and the API while others deliver).

@@ -14,7 +14,7 @@ use crate::engine::delivery_client::DeliveryClientConfig;
 use crate::engine::retry::RetryPolicy;
 use crate::engine::{Engine, EngineConfig, EngineError};
 use crate::service::{LoginLimits, ServiceConfig, ServiceError, Services};
-use crate::store::{Store, StoreError};
+use crate::store::{SecretCipher, Store, StoreError, generate_key, parse_key};
 use crate::web::{self, AllowedOrigins, session};
 
 /// Why the server could not be built or run.
@@ -48,8 +48,7 @@ impl Application {
     /// Connects to and migrates the database, seeds the demo when asked, binds the listen address
     /// and builds the router.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let store = Store::connect(&settings.database_url).await?;
-        store.migrate().await?;
+        let store = open_store(&settings).await?;
         let services = Services::new(store.clone(), service_config(&settings));
         if settings.demo {
             crate::demo::seed(&services, &settings).await?;
@@ -119,6 +118,55 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Connects to the configured database with the configured secret key, and migrates it.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
+    let store = Store::connect(&settings.database_url, secret_cipher(settings)?).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The cipher for secrets at rest: the configured key, or the key file (created on first run).
+pub fn secret_cipher(settings: &Settings) -> Result<SecretCipher, StartupError> {
+    let bad = |what: &str, e: String| StartupError::Input(format!("{what}: {e}"));
+    let current = match &settings.secret_key {
+        Some(key) => parse_key(key).map_err(|e| bad("ROOK_NOTIFY_SECRET_KEY", e))?,
+        None => {
+            let text = read_or_create_key_file(&settings.secret_key_file)?;
+            parse_key(&text).map_err(|e| bad(&settings.secret_key_file.display().to_string(), e))?
+        }
+    };
+    let previous = settings
+        .previous_secret_keys
+        .iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| parse_key(k).map_err(|e| bad("ROOK_NOTIFY_PREVIOUS_SECRET_KEYS", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SecretCipher::new(current, &previous))
+}
+
+fn read_or_create_key_file(path: &std::path::Path) -> Result<String, StartupError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| StartupError::Input(format!("secret key file {}: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            let key = generate_key();
+            file.write_all(format!("{key}\n").as_bytes()).map_err(io)?;
+            tracing::warn!(path = %path.display(), "created a new secret key file: back it up, the stored secrets need it");
+            Ok(key)
+        }
+        // Another process created it first, or it exists from an earlier run.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(path).map_err(io),
+        Err(e) => Err(io(e)),
     }
 }
 

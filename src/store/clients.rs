@@ -177,7 +177,14 @@ impl Store {
         for uuid in client_uuids {
             query = query.bind(uuid);
         }
-        query.fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
+        query.fetch_all(&self.read).await?.into_iter().map(|row| self.environment_record(row)).collect()
+    }
+
+    /// A stored environment row as a record, its hash key decrypted.
+    pub(super) fn environment_record(&self, row: EnvironmentRow) -> Result<EnvironmentRecord, StoreError> {
+        let mut record = EnvironmentRecord::try_from(row)?;
+        record.rook_hash_key = record.rook_hash_key.map(|k| self.cipher.decrypt(&k)).transpose()?;
+        Ok(record)
     }
 
     /// One environment of a client.
@@ -189,7 +196,7 @@ impl Store {
         let sql = format!("SELECT {ENVIRONMENT_COLUMNS} FROM environments WHERE client_uuid = $1 AND environment = $2");
         let row: Option<EnvironmentRow> =
             sqlx::query_as(&sql).bind(client_uuid).bind(environment.as_str()).fetch_optional(&self.read).await?;
-        row.map(TryInto::try_into).transpose()
+        row.map(|row| self.environment_record(row)).transpose()
     }
 
     /// Sets an environment's URLs and legacy hash key (all three, as given).
@@ -208,7 +215,7 @@ impl Store {
         )
         .bind(notification_webhook_url)
         .bind(data_webhook_url)
-        .bind(rook_hash_key)
+        .bind(rook_hash_key.map(|k| self.cipher.encrypt(k)))
         .bind(now.as_micros())
         .bind(client_uuid)
         .bind(environment.as_str())

@@ -10,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Executor};
 
-use super::{Dialect, NativePool, Store, StoreError};
+use super::{Dialect, NativePool, SecretCipher, Store, StoreError};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -24,14 +24,14 @@ const SQLITE_SESSION_PRAGMAS: &str =
     "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
 impl Store {
-    /// Connects to `database_url` (`sqlite://…` or `postgres://…`). A SQLite file and its directory
-    /// are created when absent. Does not migrate: call [`Store::migrate`].
-    pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
+    /// Connects to `database_url` (`sqlite://…` or `postgres://…`), storing secrets with `cipher`. A
+    /// SQLite file and its directory are created when absent. Does not migrate: call [`Store::migrate`].
+    pub async fn connect(database_url: &str, cipher: SecretCipher) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         if database_url.starts_with("sqlite:") {
-            Self::connect_sqlite(database_url).await
+            Self::connect_sqlite(database_url, cipher).await
         } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
-            Self::connect_postgres(database_url).await
+            Self::connect_postgres(database_url, cipher).await
         } else {
             Err(StoreError::Config(format!(
                 "DATABASE_URL must start with sqlite:// or postgres://, got `{}`",
@@ -40,7 +40,7 @@ impl Store {
         }
     }
 
-    async fn connect_sqlite(url: &str) -> Result<Self, StoreError> {
+    async fn connect_sqlite(url: &str, cipher: SecretCipher) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true)
@@ -60,10 +60,10 @@ impl Store {
         let any_url = format!("sqlite://{}", path_for_url(&filename));
         let read = any_pool(&any_url, 8, Some(SQLITE_SESSION_PRAGMAS)).await?;
         let write = any_pool(&any_url, 1, Some(SQLITE_SESSION_PRAGMAS)).await?;
-        Ok(Store { read, write, native: NativePool::Sqlite(native), dialect: Dialect::Sqlite })
+        Ok(Store { read, write, native: NativePool::Sqlite(native), dialect: Dialect::Sqlite, cipher })
     }
 
-    async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
+    async fn connect_postgres(url: &str, cipher: SecretCipher) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("invalid Postgres URL: {e}")))?
             .disable_statement_logging();
@@ -73,7 +73,13 @@ impl Store {
             .connect_with(options)
             .await?;
         let pool = any_pool(url, 16, None).await?;
-        Ok(Store { read: pool.clone(), write: pool, native: NativePool::Postgres(native), dialect: Dialect::Postgres })
+        Ok(Store {
+            read: pool.clone(),
+            write: pool,
+            native: NativePool::Postgres(native),
+            dialect: Dialect::Postgres,
+            cipher,
+        })
     }
 
     /// Applies every pending migration of this backend.

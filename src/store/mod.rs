@@ -9,6 +9,7 @@
 
 mod accounts;
 mod audit;
+mod cipher;
 mod clients;
 mod connect;
 mod data;
@@ -22,6 +23,7 @@ mod tokens;
 
 pub use accounts::{AccountRecord, NewAccount};
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use cipher::{SecretCipher, generate_key, parse_key};
 pub use clients::{ClientRecord, EnvironmentRecord};
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{
@@ -64,6 +66,8 @@ pub struct Store {
     write: AnyPool,
     native: NativePool,
     dialect: Dialect,
+    /// Encrypts secrets before they are stored, decrypts them when read.
+    cipher: SecretCipher,
 }
 
 impl Store {
@@ -75,6 +79,11 @@ impl Store {
     /// The backend's native pool.
     pub fn native(&self) -> &NativePool {
         &self.native
+    }
+
+    /// The cipher secrets are stored with.
+    pub fn cipher(&self) -> &SecretCipher {
+        &self.cipher
     }
 
     /// Checks that the database answers.

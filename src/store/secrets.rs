@@ -42,14 +42,15 @@ impl Store {
         .bind(now.as_micros())
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SecretRecord {
-                secret: r.secret,
-                created_at: Timestamp::from_micros(r.created_at),
-                retired_at: r.retired_at.map(Timestamp::from_micros),
+        rows.into_iter()
+            .map(|r| {
+                Ok(SecretRecord {
+                    secret: self.cipher.decrypt(&r.secret)?,
+                    created_at: Timestamp::from_micros(r.created_at),
+                    retired_at: r.retired_at.map(Timestamp::from_micros),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The current secret, created with `generate` when there is none yet.
@@ -72,10 +73,10 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(secret) = current {
-            return Ok(secret);
+            return self.cipher.decrypt(&secret);
         }
         let secret = generate();
-        insert_secret(&mut tx, client_uuid, environment, purpose, &secret, now).await?;
+        insert_secret(&mut tx, client_uuid, environment, purpose, &self.cipher.encrypt(&secret), now).await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -112,18 +113,19 @@ impl Store {
         .bind(purpose.as_str())
         .execute(&mut *tx)
         .await?;
-        insert_secret(&mut tx, client_uuid, environment, purpose, new_secret, now).await?;
+        insert_secret(&mut tx, client_uuid, environment, purpose, &self.cipher.encrypt(new_secret), now).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
+/// Inserts a secret already in its stored (encrypted) form.
 async fn insert_secret(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     client_uuid: &str,
     environment: Environment,
     purpose: SecretPurpose,
-    secret: &str,
+    stored_secret: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -134,9 +136,48 @@ async fn insert_secret(
     .bind(client_uuid)
     .bind(environment.as_str())
     .bind(purpose.as_str())
-    .bind(secret)
+    .bind(stored_secret)
     .bind(now.as_micros())
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+impl Store {
+    /// Rewrites every secret and hash key stored with a previous key under the current key (after a
+    /// key rotation); returns how many values were rewritten.
+    pub async fn reencrypt_secrets(&self) -> Result<u64, StoreError> {
+        let mut rewritten = 0;
+        let secrets: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, secret FROM signing_secrets").fetch_all(&self.read).await?;
+        for (id, stored) in secrets {
+            if self.cipher.is_stale(&stored) {
+                let fresh = self.cipher.encrypt(&self.cipher.decrypt(&stored)?);
+                sqlx::query("UPDATE signing_secrets SET secret = $1 WHERE id = $2")
+                    .bind(fresh)
+                    .bind(id)
+                    .execute(&self.write)
+                    .await?;
+                rewritten += 1;
+            }
+        }
+        let keys: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT client_uuid, environment, rook_hash_key FROM environments WHERE rook_hash_key IS NOT NULL",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for (client_uuid, environment, stored) in keys {
+            if self.cipher.is_stale(&stored) {
+                let fresh = self.cipher.encrypt(&self.cipher.decrypt(&stored)?);
+                sqlx::query("UPDATE environments SET rook_hash_key = $1 WHERE client_uuid = $2 AND environment = $3")
+                    .bind(fresh)
+                    .bind(client_uuid)
+                    .bind(environment)
+                    .execute(&self.write)
+                    .await?;
+                rewritten += 1;
+            }
+        }
+        Ok(rewritten)
+    }
 }

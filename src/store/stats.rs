@@ -102,7 +102,9 @@ impl Store {
              ORDER BY e.subscription_state DESC, e.failing_since, e.state_since LIMIT $1"
         );
         let rows: Vec<TroubledRow> = sqlx::query_as(&sql).bind(i64::from(limit)).fetch_all(&self.read).await?;
-        rows.into_iter().map(|r| Ok(EndpointRow { client_name: r.name, environment: r.env.try_into()? })).collect()
+        rows.into_iter()
+            .map(|r| Ok(EndpointRow { client_name: r.name, environment: self.environment_record(r.env)? }))
+            .collect()
     }
 
     /// How many notifications are due or scheduled, and when the oldest due one fell due. Reads the

@@ -13,6 +13,7 @@ fn rook_notify(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
         .args(args)
         .env("DATABASE_URL", &db.url)
         .env("ROOK_NOTIFY_LOG", "warn")
+        .env("ROOK_NOTIFY_SECRET_KEY", crate::support::TEST_SECRET_KEY)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -56,7 +57,7 @@ async fn migrate_brings_a_new_database_to_the_current_schema() {
     let db = TestDatabase::sqlite().await;
     let out = rook_notify(&db, &["migrate"], "");
     assert!(out.status.success(), "{}", stderr(&out));
-    let store = Store::connect(&db.url).await.unwrap();
+    let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
     assert_eq!(store.pending_migrations().await.unwrap(), 0);
     // A second run has nothing to do and still succeeds.
     assert!(rook_notify(&db, &["migrate"], "").status.success());
@@ -70,7 +71,7 @@ async fn create_account_reads_the_password_from_stdin_and_the_account_can_sign_i
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("ops@rook.example"));
 
-    let store = Store::connect(&db.url).await.unwrap();
+    let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
     let services = Services::new(store, ServiceConfig::default());
     services.sign_in("ops@rook.example", "a-long-password-1", None).await.expect("the account signs in");
 }
@@ -111,7 +112,7 @@ async fn seed_demo_twice_creates_the_demo_once() {
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(stderr(&out).contains("staff@rook.example"), "the logins are printed");
     }
-    let store = Store::connect(&db.url).await.unwrap();
+    let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
     assert_eq!(store.list_clients(None, 100).await.unwrap().len(), 2);
     for email in ["staff@rook.example", "dev@vitalis.example", "dev@pulse.example"] {
         assert!(store.account_by_email(email).await.unwrap().is_some(), "{email} exists");

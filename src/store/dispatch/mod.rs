@@ -377,6 +377,8 @@ impl Store {
                 query = query.bind(key.joined());
             }
             for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {
+                let secret = secret.map(|s| self.cipher.decrypt(&s)).transpose()?;
+                let hash_key = hash_key.map(|k| self.cipher.decrypt(&k)).transpose()?;
                 let key = EndpointKey { client_uuid, environment: parse_stored(&env, "environments.environment")? };
                 let config = match configs.entry(key) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),

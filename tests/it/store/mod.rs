@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod clients;
+mod secrets;
 
 use rook_notify::store::Store;
 
@@ -11,7 +12,7 @@ use crate::support::TestDatabase;
 
 /// A migrated store over `db`.
 pub async fn migrated(db: &TestDatabase) -> Store {
-    let store = Store::connect(&db.url).await.expect("connects");
+    let store = Store::connect(&db.url, crate::support::test_cipher()).await.expect("connects");
     store.migrate().await.expect("migrates");
     store
 }

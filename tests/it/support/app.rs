@@ -41,6 +41,7 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)
     settings.login_max_failures_per_account = 1000;
     settings.login_max_failures_per_address = 1000;
     settings.api_token = Some(ADMIN_TOKEN.to_owned());
+    settings.secret_key = Some(super::TEST_SECRET_KEY.to_owned());
     // Receivers run on 127.0.0.1; retries come quickly so tests stay short.
     settings.allow_private_destinations = true;
     settings.retry_schedule = "300ms,300ms".parse().unwrap();

@@ -8,6 +8,14 @@ pub mod receiver;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 pub use db::TestDatabase;
+
+/// The secret key every test server and store uses (secrets at rest are encrypted with it).
+pub const TEST_SECRET_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// The cipher of [`TEST_SECRET_KEY`].
+pub fn test_cipher() -> rook_notify::store::SecretCipher {
+    rook_notify::store::SecretCipher::new(rook_notify::store::parse_key(TEST_SECRET_KEY).unwrap(), &[])
+}
 pub use receiver::{Reply, TestReceiver};
 
 /// Declares each listed `async fn name(db: TestDatabase)` as two tests, `sqlite::name` and

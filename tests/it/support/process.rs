@@ -23,6 +23,7 @@ impl ServeProcess {
             .env("DATABASE_URL", database_url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("ROOK_NOTIFY_API_TOKEN", ADMIN_TOKEN)
+            .env("ROOK_NOTIFY_SECRET_KEY", super::TEST_SECRET_KEY)
             .env("ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS", "true")
             .env("ROOK_NOTIFY_LOG", "warn")
             .stdin(Stdio::null())

@@ -1,0 +1,114 @@
+//! Signing secrets and ROOK hash keys: encrypted at rest, readable only with the key, rotated with an
+//! overlap.
+
+use app::timestamp::Timestamp;
+use app::vocab::{Environment, SecretPurpose};
+use rook_notify::store::{SecretCipher, Store};
+
+use super::migrated;
+use crate::support::TestDatabase;
+
+const T0: i64 = 1_764_428_400_000_000;
+
+/// Every text value of the tables that hold secrets, as a database dump would show them.
+async fn dump(db: &TestDatabase) -> String {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let mut text = String::new();
+    for sql in [
+        "SELECT id || ' ' || secret FROM signing_secrets",
+        "SELECT client_uuid || ' ' || COALESCE(rook_hash_key, '') FROM environments",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+        text.push_str(&rows.join("\n"));
+    }
+    pool.close().await;
+    text
+}
+
+async fn secrets_and_hash_keys_are_stored_encrypted(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let uuid = "0190b7e2-0000-7000-8000-000000000020";
+    let now = Timestamp::from_micros(T0);
+    store.insert_client(uuid, "Acme", now).await.unwrap();
+    let secret = store
+        .ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_clearTEXTsecret".into(), now)
+        .await
+        .unwrap();
+    store
+        .set_environment_endpoints(uuid, Environment::Sandbox, None, None, Some("ROOK_Secret_Key_clear"), now)
+        .await
+        .unwrap();
+
+    let dumped = dump(&db).await;
+    assert!(!dumped.contains("clearTEXTsecret"), "a dump reveals no signing secret");
+    assert!(!dumped.contains("ROOK_Secret_Key_clear"), "a dump reveals no hash key");
+    assert!(dumped.contains("enc:v1:"));
+
+    // Through the store, with the key, they read back.
+    let signing = store.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Notification, now).await.unwrap();
+    assert_eq!(signing[0].secret, secret);
+    let env = store.environment(uuid, Environment::Sandbox).await.unwrap().unwrap();
+    assert_eq!(env.rook_hash_key.as_deref(), Some("ROOK_Secret_Key_clear"));
+
+    // With another key, they do not.
+    let stranger = Store::connect(&db.url, SecretCipher::new([42; 32], &[])).await.unwrap();
+    assert!(stranger.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Notification, now).await.is_err());
+}
+
+async fn a_key_rotation_reads_old_values_and_rewrites_them(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let uuid = "0190b7e2-0000-7000-8000-000000000021";
+    let now = Timestamp::from_micros(T0);
+    store.insert_client(uuid, "Acme", now).await.unwrap();
+    store.ensure_secret(uuid, Environment::Production, SecretPurpose::Data, || "whsec_old".into(), now).await.unwrap();
+    store.set_environment_endpoints(uuid, Environment::Production, None, None, Some("hash"), now).await.unwrap();
+    let before = dump(&db).await;
+
+    let old_key = rook_notify::store::parse_key(crate::support::TEST_SECRET_KEY).unwrap();
+    let rotated = Store::connect(&db.url, SecretCipher::new([5; 32], &[old_key])).await.unwrap();
+    assert_eq!(rotated.reencrypt_secrets().await.unwrap(), 2);
+    assert_eq!(rotated.reencrypt_secrets().await.unwrap(), 0, "nothing stale is left");
+    assert_ne!(dump(&db).await, before);
+
+    let only_new = Store::connect(&db.url, SecretCipher::new([5; 32], &[])).await.unwrap();
+    let secrets = only_new.signing_secrets(uuid, Environment::Production, SecretPurpose::Data, now).await.unwrap();
+    assert_eq!(secrets[0].secret, "whsec_old");
+    assert_eq!(
+        only_new.environment(uuid, Environment::Production).await.unwrap().unwrap().rook_hash_key.as_deref(),
+        Some("hash")
+    );
+}
+
+async fn a_rotated_secret_keeps_signing_for_the_overlap(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let uuid = "0190b7e2-0000-7000-8000-000000000022";
+    let now = Timestamp::from_micros(T0);
+    store.insert_client(uuid, "Acme", now).await.unwrap();
+    store
+        .ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_one".into(), now)
+        .await
+        .unwrap();
+    let day = 24 * 3600 * 1_000_000;
+    store
+        .rotate_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, "whsec_two", day, now.plus_seconds(1))
+        .await
+        .unwrap();
+    let signing = |at| store.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Notification, at);
+    let names = |list: Vec<rook_notify::store::SecretRecord>| list.into_iter().map(|s| s.secret).collect::<Vec<_>>();
+    assert_eq!(names(signing(now.plus_seconds(2)).await.unwrap()), ["whsec_two", "whsec_one"], "current first");
+    assert_eq!(names(signing(now.plus_seconds(2 + 24 * 3600)).await.unwrap()), ["whsec_two"], "the old one retires");
+
+    // A second rotation within the overlap retires the oldest at once: two secrets sign at most.
+    store
+        .rotate_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, "whsec_three", day, now.plus_seconds(3))
+        .await
+        .unwrap();
+    assert_eq!(names(signing(now.plus_seconds(4)).await.unwrap()), ["whsec_three", "whsec_two"]);
+}
+
+crate::on_both_backends!(
+    secrets_and_hash_keys_are_stored_encrypted,
+    a_key_rotation_reads_old_values_and_rewrites_them,
+    a_rotated_secret_keeps_signing_for_the_overlap,
+);
