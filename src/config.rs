@@ -142,6 +142,15 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_DATA_RETENTION", default_value = "30d", value_parser = parse_duration, global = true)]
     pub data_retention: Duration,
 
+    /// How long a notification's payload is kept; after it the body is purged (record and attempts stay).
+    #[arg(long, env = "ROOK_NOTIFY_NOTIFICATION_PAYLOAD_RETENTION", default_value = "90d", value_parser = parse_duration, global = true)]
+    pub notification_payload_retention: Duration,
+
+    /// How long notifications and data deliveries are kept at all; older ones are deleted with their
+    /// attempts.
+    #[arg(long, env = "ROOK_NOTIFY_RECORD_RETENTION", default_value = "365d", value_parser = parse_duration, global = true)]
+    pub record_retention: Duration,
+
     /// How long a receiver has to answer an attempt.
     #[arg(long, env = "ROOK_NOTIFY_DELIVERY_TIMEOUT", default_value = "15s", value_parser = parse_duration, global = true)]
     pub delivery_timeout: Duration,

@@ -198,7 +198,11 @@ pub fn engine_config(settings: &Settings) -> EngineConfig {
         lease: settings.claim_lease.max(settings.delivery_timeout * 2),
         claim_batch: 128,
         disable_after: settings.disable_after,
-        data_retention: settings.data_retention,
+        retention: crate::engine::retention::RetentionPolicy {
+            data_payloads: settings.data_retention,
+            notification_payloads: settings.notification_payload_retention,
+            records: settings.record_retention,
+        },
     }
 }
 

@@ -47,8 +47,8 @@ pub struct EngineConfig {
     pub claim_batch: u32,
     /// An endpoint failing continuously for this long is disabled.
     pub disable_after: Duration,
-    /// How long data delivery payloads are kept.
-    pub data_retention: Duration,
+    /// How long payloads and records are kept.
+    pub retention: retention::RetentionPolicy,
 }
 
 /// Why the engine could not start.
@@ -73,7 +73,7 @@ impl Engine {
         let (stop, stopped) = watch::channel(false);
         let (finished_tx, finished_rx) = mpsc::channel(config.max_in_flight.max(16) * 4);
         let recorder = tokio::spawn(recorder::run(store.clone(), finished_rx, config.disable_after, due.clone()));
-        let retention = tokio::spawn(retention::run(store.clone(), config.data_retention, stopped.clone()));
+        let retention = tokio::spawn(retention::run(store.clone(), config.retention, stopped.clone()));
         let dispatcher =
             tokio::spawn(dispatcher::run(store.clone(), client, config, due.clone(), finished_tx, stopped.clone()));
         let listener = match store.native() {

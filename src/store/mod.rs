@@ -17,6 +17,7 @@ mod dispatch;
 mod error;
 mod ingest;
 mod notifications;
+mod retention;
 mod secrets;
 mod stats;
 mod tokens;

@@ -304,11 +304,16 @@ async fn retention_purges_old_payloads_and_keeps_the_records(db: TestDatabase) {
 
     let store = app.services.store();
     let now = app::timestamp::Timestamp::now();
-    let purged = rook_notify::engine::retention::purge_once(store, Duration::from_secs(3600), now).await.unwrap();
-    assert_eq!(purged, 0, "a fresh payload is within retention");
-    let later = now.plus_seconds(2 * 3600);
-    let purged = rook_notify::engine::retention::purge_once(store, Duration::from_secs(3600), later).await.unwrap();
-    assert_eq!(purged, 1);
+    let policy = rook_notify::engine::retention::RetentionPolicy {
+        data_payloads: Duration::from_secs(3600),
+        notification_payloads: Duration::from_secs(90 * 86_400),
+        records: Duration::from_secs(365 * 86_400),
+    };
+    let run = rook_notify::engine::retention::run_once(store, policy, now).await.unwrap();
+    assert_eq!(run.data_payloads_purged, 0, "a fresh payload is within retention");
+    let run = rook_notify::engine::retention::run_once(store, policy, now.plus_seconds(2 * 3600)).await.unwrap();
+    assert_eq!(run.data_payloads_purged, 1);
+    assert_eq!(run.records_deleted, 0);
 
     let d = delivery(&app, &id).await;
     assert_eq!(d["payload"], Value::Null);

@@ -1,6 +1,8 @@
 //! The delivery engine end to end: real HTTP to a receiver on 127.0.0.1, on both backends.
 
 mod crash;
+mod data;
 mod delivery;
 mod failures;
 mod operations;
+mod retention;
