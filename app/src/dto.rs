@@ -25,26 +25,6 @@ impl Viewer {
     }
 }
 
-/// One environment of a client, as the overview shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnvironmentStatus {
-    pub environment: Environment,
-    pub state: SubscriptionState,
-    pub disabled_reason: Option<DisabledReason>,
-    /// Since when `state` holds.
-    pub since: Timestamp,
-    pub notification_webhook_url: Option<String>,
-    pub data_webhook_url: Option<String>,
-}
-
-/// A client with both of its environments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientOverview {
-    pub client_uuid: String,
-    pub name: String,
-    pub environments: Vec<EnvironmentStatus>,
-}
-
 /// A client with both environments' settings, as the API and the staff pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientView {
@@ -72,6 +52,10 @@ pub struct SubscriptionView {
     pub state: SubscriptionState,
     pub disabled_reason: Option<DisabledReason>,
     pub since: Timestamp,
+    /// The notification types the subscription wants; `None` wants every type. Others are recorded as
+    /// `filtered` and never sent.
+    #[serde(default)]
+    pub types: Option<Vec<NotificationType>>,
     /// The notification signing secret: only in answers to activating a subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,

@@ -154,6 +154,8 @@ wire_enum! {
         NotSubscribed => "not_subscribed",
         /// Its endpoint is disabled; sent when re-enabled.
         Held => "held",
+        /// The subscription does not want this type (its type filter); recorded, never sent.
+        Filtered => "filtered",
     }
 }
 

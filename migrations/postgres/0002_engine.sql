@@ -5,6 +5,8 @@
 ALTER TABLE environments ADD COLUMN failing_since BIGINT;          -- first failure since the last success
 ALTER TABLE environments ADD COLUMN last_success_at BIGINT;
 ALTER TABLE environments ADD COLUMN consecutive_failures BIGINT NOT NULL DEFAULT 0;
+-- The notification types the subscription wants, comma-separated; NULL wants every type.
+ALTER TABLE environments ADD COLUMN notification_types TEXT;
 
 CREATE TABLE users (
     client_uuid TEXT NOT NULL,

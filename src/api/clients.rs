@@ -90,6 +90,14 @@ async fn update_environment(
 #[serde(deny_unknown_fields)]
 struct SubscriptionChange {
     active: bool,
+    /// Absent: unchanged; `null`: every type; a list: only those types.
+    #[serde(default, deserialize_with = "present")]
+    types: Option<Option<Vec<NotificationType>>>,
+}
+
+/// Tells an absent field (`None`, via `default`) from a `null` one (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 async fn set_subscription(
@@ -99,6 +107,9 @@ async fn set_subscription(
     ApiJson { value, .. }: ApiJson<SubscriptionChange>,
 ) -> Result<Json<SubscriptionView>, ApiError> {
     let environment = path_environment(&env)?;
+    if let Some(types) = value.types {
+        services.set_notification_types(&actor, &client_uuid, environment, types).await?;
+    }
     Ok(Json(services.set_subscription(&actor, &client_uuid, environment, value.active).await?))
 }
 

@@ -2,7 +2,7 @@
 
 use app::dto::{ClientView, EnvironmentUpdate, SubscriptionView};
 use app::timestamp::Timestamp;
-use app::vocab::{Environment, SecretPurpose, SubscriptionState};
+use app::vocab::{Environment, NotificationType, SecretPurpose, SubscriptionState};
 use serde_json::json;
 
 use super::urls::{comparable, parse_webhook_url};
@@ -184,6 +184,49 @@ impl Services {
         } else {
             self.deactivate(actor, client_uuid, environment).await
         }
+    }
+
+    /// Sets the notification types a subscription wants (staff); `None` wants every type. Events of
+    /// other types are recorded as `filtered` and never sent.
+    pub async fn set_notification_types(
+        &self,
+        actor: &Actor,
+        client_uuid: &str,
+        environment: Environment,
+        types: Option<Vec<NotificationType>>,
+    ) -> Result<SubscriptionView, ServiceError> {
+        if !actor.is_staff() {
+            return Err(if actor.can_access_client(client_uuid) {
+                ServiceError::Forbidden
+            } else {
+                ServiceError::NotFound("client")
+            });
+        }
+        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let types = types.map(|mut t| {
+            t.sort();
+            t.dedup();
+            t
+        });
+        if types.as_ref().is_some_and(Vec::is_empty) {
+            return Err(ServiceError::validation(
+                "types",
+                "List at least one notification type, or send null to receive every type.",
+            ));
+        }
+        let now = Timestamp::now();
+        self.store().set_notification_types(&client.client_uuid, environment, types.as_deref(), now).await?;
+        self.audit(
+            actor,
+            "subscription.types_set",
+            Some(&client.client_uuid),
+            Some(environment),
+            json!({ "types": types }),
+            now,
+        )
+        .await?;
+        let record = self.environment_record(&client.client_uuid, environment).await?;
+        Ok(subscription_view(&record, None))
     }
 
     /// Re-enables a disabled subscription (staff, or the client for its own) and sends what was held.

@@ -2,24 +2,12 @@
 //! and the dashboard alike.
 
 use app::dto::{
-    AttemptView, ClientView, DataDeliverySummary, EnvironmentStatus, EnvironmentView, NotificationDetail,
-    NotificationSummary, SubscriptionView,
+    AttemptView, ClientView, DataDeliverySummary, EnvironmentView, NotificationDetail, NotificationSummary,
+    SubscriptionView,
 };
 use app::vocab::SubscriptionState;
 
 use crate::store::{ClientRecord, DataDeliveryRecord, EnvironmentRecord, NotificationRecord, StoredAttempt};
-
-/// The overview's view of an environment (never its secrets or hash key).
-pub(crate) fn environment_status(env: EnvironmentRecord) -> EnvironmentStatus {
-    EnvironmentStatus {
-        environment: env.environment,
-        state: env.state,
-        disabled_reason: env.disabled_reason,
-        since: env.state_since,
-        notification_webhook_url: env.notification_webhook_url,
-        data_webhook_url: env.data_webhook_url,
-    }
-}
 
 pub(crate) fn subscription_view(env: &EnvironmentRecord, secret: Option<String>) -> SubscriptionView {
     SubscriptionView {
@@ -27,6 +15,7 @@ pub(crate) fn subscription_view(env: &EnvironmentRecord, secret: Option<String>)
         state: env.state,
         disabled_reason: env.disabled_reason,
         since: env.state_since,
+        types: env.notification_types.clone(),
         secret,
     }
 }

@@ -1,7 +1,7 @@
 //! Clients and their two environments (URLs, subscription state, legacy hash key).
 
 use app::timestamp::Timestamp;
-use app::vocab::{DisabledReason, Environment, SubscriptionState};
+use app::vocab::{DisabledReason, Environment, NotificationType, SubscriptionState};
 
 use super::error::parse_stored;
 use super::{Store, StoreError};
@@ -30,6 +30,8 @@ pub struct EnvironmentRecord {
     pub failing_since: Option<Timestamp>,
     pub last_success_at: Option<Timestamp>,
     pub consecutive_failures: u32,
+    /// The types the subscription wants; `None` wants every type.
+    pub notification_types: Option<Vec<NotificationType>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -63,6 +65,7 @@ pub(super) struct EnvironmentRow {
     failing_since: Option<i64>,
     last_success_at: Option<i64>,
     consecutive_failures: i64,
+    notification_types: Option<String>,
 }
 
 impl TryFrom<EnvironmentRow> for EnvironmentRecord {
@@ -85,13 +88,14 @@ impl TryFrom<EnvironmentRow> for EnvironmentRecord {
             failing_since: row.failing_since.map(Timestamp::from_micros),
             last_success_at: row.last_success_at.map(Timestamp::from_micros),
             consecutive_failures: u32::try_from(row.consecutive_failures).unwrap_or(u32::MAX),
+            notification_types: row.notification_types.as_deref().map(parse_types).transpose()?,
         })
     }
 }
 
 pub(super) const ENVIRONMENT_COLUMNS: &str = "client_uuid, environment, notification_webhook_url, data_webhook_url, \
      rook_hash_key, subscription_state, disabled_reason, state_since, updated_at, failing_since, last_success_at, \
-     consecutive_failures";
+     consecutive_failures, notification_types";
 
 impl Store {
     /// Creates a client with both environments inactive and without URLs.
@@ -227,6 +231,30 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the types an environment's subscription wants (`None`: every type).
+    pub async fn set_notification_types(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+        types: Option<&[NotificationType]>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let stored = types.map(|t| t.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","));
+        let done = sqlx::query(
+            "UPDATE environments SET notification_types = $1, updated_at = $2 WHERE client_uuid = $3 AND environment = $4",
+        )
+        .bind(stored)
+        .bind(now.as_micros())
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
     pub async fn set_subscription_state(
         &self,
@@ -252,6 +280,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Parses a stored type filter (comma-separated wire strings).
+pub(super) fn parse_types(stored: &str) -> Result<Vec<NotificationType>, StoreError> {
+    stored.split(',').filter(|t| !t.is_empty()).map(|t| parse_stored(t, "environments.notification_types")).collect()
 }
 
 /// Escapes `%`, `_` and `\` so that a search string matches itself literally in `LIKE … ESCAPE '\'`.

@@ -92,17 +92,18 @@ impl Store {
     /// otherwise. Returns one outcome per item, in order.
     pub async fn ingest(&self, items: &[IngestItem], now: Timestamp) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut tx = self.write.begin().await?;
-        let mut states: HashMap<(String, Environment), NotificationStatus> = HashMap::new();
+        let mut admissions: HashMap<(String, Environment), Admission> = HashMap::new();
         let mut outcomes = Vec::with_capacity(items.len());
         let mut any_due = false;
         for item in items {
             let n = &item.notification;
             let key = (n.client_uuid.clone(), n.environment);
-            let status = match states.get(&key) {
-                Some(status) => *status,
+            let status = match admissions.get(&key) {
+                Some(admission) => admission.status_for(n),
                 None => {
-                    let status = initial_status(&mut tx, &n.client_uuid, n.environment).await?;
-                    states.insert(key, status);
+                    let admission = admission(&mut tx, &n.client_uuid, n.environment).await?;
+                    let status = admission.status_for(n);
+                    admissions.insert(key, admission);
                     status
                 }
             };
@@ -145,25 +146,47 @@ impl Store {
     }
 }
 
-/// The status a new notification starts in, by its environment's subscription.
-pub(super) async fn initial_status(
+/// What decides the status a new notification of an environment starts in.
+pub(super) struct Admission {
+    state: SubscriptionState,
+    has_url: bool,
+    types: Option<Vec<NotificationType>>,
+}
+
+impl Admission {
+    /// `pending` when subscribed (with a URL) and the type is wanted, `filtered` when it is not
+    /// wanted, `held` when disabled, `not_subscribed` otherwise. Tests are always wanted.
+    pub(super) fn status_for(&self, n: &NewNotification) -> NotificationStatus {
+        match (self.state, self.has_url) {
+            (SubscriptionState::Active, true) => {
+                let wanted = n.is_test || self.types.as_ref().is_none_or(|types| types.contains(&n.kind));
+                if wanted { NotificationStatus::Pending } else { NotificationStatus::Filtered }
+            }
+            (SubscriptionState::Disabled, _) => NotificationStatus::Held,
+            _ => NotificationStatus::NotSubscribed,
+        }
+    }
+}
+
+/// The admission rules of an environment, read in the recording transaction.
+pub(super) async fn admission(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     client_uuid: &str,
     environment: Environment,
-) -> Result<NotificationStatus, StoreError> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT subscription_state, notification_webhook_url FROM environments WHERE client_uuid = $1 AND environment = $2",
+) -> Result<Admission, StoreError> {
+    let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT subscription_state, notification_webhook_url, notification_types FROM environments \
+         WHERE client_uuid = $1 AND environment = $2",
     )
     .bind(client_uuid)
     .bind(environment.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((state, url)) = row else { return Err(StoreError::NotFound) };
-    let state: SubscriptionState = parse_stored(&state, "environments.subscription_state")?;
-    Ok(match (state, url) {
-        (SubscriptionState::Active, Some(_)) => NotificationStatus::Pending,
-        (SubscriptionState::Disabled, _) => NotificationStatus::Held,
-        _ => NotificationStatus::NotSubscribed,
+    let Some((state, url, types)) = row else { return Err(StoreError::NotFound) };
+    Ok(Admission {
+        state: parse_stored(&state, "environments.subscription_state")?,
+        has_url: url.is_some(),
+        types: types.as_deref().map(super::clients::parse_types).transpose()?,
     })
 }
 

@@ -7,7 +7,7 @@ use app::vocab::{AttemptErrorKind, DisabledReason, NotificationStatus};
 
 use super::health::{BatchHealth, disable, hold_waiting, update_health};
 use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordSummary, Skipped};
-use crate::store::ingest::{initial_status, insert_notification};
+use crate::store::ingest::{admission, insert_notification};
 use crate::store::{Store, StoreError, new_id};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
@@ -73,7 +73,7 @@ impl Store {
             apply_next_state(&mut tx, a.channel, &a.delivery_id, &a.next, Some(a), now).await?;
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
-                let status = initial_status(&mut tx, &n.client_uuid, n.environment).await?;
+                let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
                 insert_notification(&mut tx, n, status, now).await?;
                 if notice.first {
                     sqlx::query(

@@ -4,5 +4,6 @@ mod crash;
 mod data;
 mod delivery;
 mod failures;
+mod filter;
 mod operations;
 mod retention;
