@@ -171,6 +171,19 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_DISABLE_AFTER", default_value = "5d", value_parser = parse_duration, global = true)]
     pub disable_after: Duration,
 
+    /// An endpoint failing this many attempts in a row raises an alert (and succeeding again after it,
+    /// another).
+    #[arg(long, env = "ROOK_NOTIFY_ALERT_AFTER_FAILURES", default_value_t = 5, global = true)]
+    pub alert_after_failures: u32,
+
+    /// Where operational alerts are POSTed as signed webhooks (optional; they are always in the dashboard).
+    #[arg(long, env = "ROOK_NOTIFY_STAFF_ALERT_URL", global = true)]
+    pub staff_alert_url: Option<url::Url>,
+
+    /// The `whsec_…` secret that signs alerts to the staff alert URL (required with it). Never logged.
+    #[arg(long, env = "ROOK_NOTIFY_STAFF_ALERT_SECRET", hide_env_values = true, global = true)]
+    pub staff_alert_secret: Option<String>,
+
     /// Allow deliveries to loopback, private and link-local addresses (local demos and tests only).
     #[arg(long, env = "ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS", default_value_t = false, global = true)]
     pub allow_private_destinations: bool,

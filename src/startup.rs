@@ -54,7 +54,7 @@ impl Application {
             crate::demo::seed(&services, &settings).await?;
         }
         let engine = if settings.deliver {
-            Some(Engine::start(store.clone(), engine_config(&settings), services.due_signal())?)
+            Some(Engine::start(store.clone(), engine_config(&settings)?, services.due_signal())?)
         } else {
             None
         };
@@ -184,8 +184,20 @@ pub fn service_config(settings: &Settings) -> ServiceConfig {
 }
 
 /// The delivery engine's settings.
-pub fn engine_config(settings: &Settings) -> EngineConfig {
-    EngineConfig {
+pub fn engine_config(settings: &Settings) -> Result<EngineConfig, StartupError> {
+    let staff_alerts = match (&settings.staff_alert_url, &settings.staff_alert_secret) {
+        (None, _) => None,
+        (Some(url), Some(secret)) if secret.starts_with(crate::engine::signing::SECRET_PREFIX) => {
+            Some(crate::engine::alerts::StaffAlerts { url: url.to_string(), secret: secret.clone() })
+        }
+        (Some(_), _) => {
+            return Err(StartupError::Input(
+                "ROOK_NOTIFY_STAFF_ALERT_URL needs ROOK_NOTIFY_STAFF_ALERT_SECRET, a whsec_… secret that signs the alerts"
+                    .to_owned(),
+            ));
+        }
+    };
+    Ok(EngineConfig {
         retry: RetryPolicy { schedule: settings.retry_schedule.clone(), jitter: 0.1 },
         data_retry: RetryPolicy { schedule: settings.data_retry_schedule.clone(), jitter: 0.1 },
         client: DeliveryClientConfig {
@@ -203,7 +215,9 @@ pub fn engine_config(settings: &Settings) -> EngineConfig {
             notification_payloads: settings.notification_payload_retention,
             records: settings.record_retention,
         },
-    }
+        alert_after_failures: settings.alert_after_failures,
+        staff_alerts,
+    })
 }
 
 /// Leptos' options from our own settings, so the binary runs from any working directory.

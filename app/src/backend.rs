@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::dto::{
-    AccountView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientOverview, ClientView,
-    DeliveryHealth, EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail,
-    NotificationQuery, NotificationSummary, Page, SubscriptionView, Viewer,
+    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView, DeliveryHealth,
+    EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail, NotificationQuery,
+    NotificationSummary, Page, SubscriptionView, Viewer,
 };
 use crate::error::AppError;
 use crate::timestamp::Timestamp;
@@ -29,9 +29,6 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The account behind a session, as it is now; `None` if it no longer exists.
     async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError>;
-
-    /// The clients the viewer may see (staff: all; a client account: its own), with both environments.
-    async fn overview(&self, viewer: &Viewer) -> Result<Vec<ClientOverview>, AppError>;
 
     // ---- one client's pages (a client account: only its own client; staff: any) ----
 
@@ -146,6 +143,15 @@ pub trait Backend: Send + Sync + 'static {
         client_uuid: &str,
         email: &str,
     ) -> Result<NewAccountCredentials, AppError>;
+
+    /// A notification's body exactly as sent (`None` once purged), for "Copy as curl".
+    async fn notification_body(&self, viewer: &Viewer, id: &str) -> Result<Option<String>, AppError>;
+
+    /// The whole audit log, newest first (staff only: a client account is refused, not narrowed).
+    async fn full_audit_log(&self, viewer: &Viewer, query: AuditQuery) -> Result<Page<AuditEntryView>, AppError>;
+
+    /// Recent operational alerts, newest first (a client account: its own client's).
+    async fn alerts(&self, viewer: &Viewer, client_uuid: Option<String>) -> Result<Vec<AlertView>, AppError>;
 }
 
 /// The browser session of one request.

@@ -336,3 +336,15 @@ pub struct DataDeliveryReceipt {
     pub id: String,
     pub status: NotificationStatus,
 }
+
+/// An operational alert about an endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: String,
+    pub client_uuid: String,
+    pub environment: Environment,
+    pub kind: crate::vocab::AlertKind,
+    pub at: Timestamp,
+    /// What led to it: failure count, since when, the reason of a disabling.
+    pub detail: serde_json::Value,
+}

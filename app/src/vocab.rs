@@ -201,6 +201,18 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// What an operational alert says about an endpoint.
+    pub enum AlertKind as "alert kind" {
+        /// Several attempts in a row failed.
+        Failing => "failing",
+        /// The endpoint was disabled (410 Gone, or failing for days).
+        Disabled => "disabled",
+        /// It succeeds again after failing.
+        Recovered => "recovered",
+    }
+}
+
+wire_enum! {
     /// Which secret of an environment: the one signing notifications or the one signing Data Webhook
     /// deliveries.
     pub enum SecretPurpose as "secret purpose" { Notification => "notification", Data => "data" }

@@ -8,6 +8,7 @@
 //! - [`retry`]: the schedule and the rules for what an attempt's result means;
 //! - [`delivery_client`], [`ssrf`], [`signing`]: one signed HTTP attempt to a vetted destination.
 
+pub mod alerts;
 pub mod delivery_client;
 pub mod dispatcher;
 pub mod ingest_queue;
@@ -49,6 +50,10 @@ pub struct EngineConfig {
     pub disable_after: Duration,
     /// How long payloads and records are kept.
     pub retention: retention::RetentionPolicy,
+    /// An endpoint failing this many times in a row raises an alert.
+    pub alert_after_failures: u32,
+    /// Where alerts are POSTed, when configured.
+    pub staff_alerts: Option<alerts::StaffAlerts>,
 }
 
 /// Why the engine could not start.
@@ -63,6 +68,7 @@ pub struct Engine {
     recorder: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
     retention: JoinHandle<()>,
+    alerts: Option<JoinHandle<()>>,
 }
 
 impl Engine {
@@ -72,7 +78,30 @@ impl Engine {
         let client = DeliveryClient::new(config.client.clone())?;
         let (stop, stopped) = watch::channel(false);
         let (finished_tx, finished_rx) = mpsc::channel(config.max_in_flight.max(16) * 4);
-        let recorder = tokio::spawn(recorder::run(store.clone(), finished_rx, config.disable_after, due.clone()));
+        let alerts_due = Arc::new(Notify::new());
+        let thresholds = recorder::Thresholds {
+            disable_after: config.disable_after,
+            alert_after_failures: config.alert_after_failures,
+        };
+        let recorder =
+            tokio::spawn(recorder::run(store.clone(), finished_rx, thresholds, due.clone(), alerts_due.clone()));
+        let alerts = match &config.staff_alerts {
+            Some(target) => {
+                // The staff alert URL is ROOK's own, set by the operator: private addresses are fine.
+                let alert_client = DeliveryClient::new(DeliveryClientConfig {
+                    allow_private_destinations: true,
+                    ..config.client.clone()
+                })?;
+                Some(tokio::spawn(alerts::run(
+                    store.clone(),
+                    alert_client,
+                    target.clone(),
+                    alerts_due,
+                    stopped.clone(),
+                )))
+            }
+            None => None,
+        };
         let retention = tokio::spawn(retention::run(store.clone(), config.retention, stopped.clone()));
         let dispatcher =
             tokio::spawn(dispatcher::run(store.clone(), client, config, due.clone(), finished_tx, stopped.clone()));
@@ -80,7 +109,7 @@ impl Engine {
             NativePool::Postgres(pool) => Some(tokio::spawn(listener::run(pool.clone(), due, stopped))),
             NativePool::Sqlite(_) => None,
         };
-        Ok(Engine { stop, dispatcher, recorder, listener, retention })
+        Ok(Engine { stop, dispatcher, recorder, listener, retention, alerts })
     }
 
     /// Stops claiming, lets deliveries in flight finish within `grace` (the rest are given back for
@@ -98,5 +127,8 @@ impl Engine {
             listener.abort();
         }
         self.retention.abort();
+        if let Some(alerts) = self.alerts {
+            alerts.abort();
+        }
     }
 }

@@ -21,8 +21,21 @@ pub enum Finished {
     Skipped(Skipped),
 }
 
-pub(super) async fn run(store: Store, mut rx: mpsc::Receiver<Finished>, disable_after: Duration, due: Arc<Notify>) {
-    let disable_after = i64::try_from(disable_after.as_micros()).unwrap_or(i64::MAX);
+/// When endpoints are disabled and alerts raised.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Thresholds {
+    pub disable_after: Duration,
+    pub alert_after_failures: u32,
+}
+
+pub(super) async fn run(
+    store: Store,
+    mut rx: mpsc::Receiver<Finished>,
+    thresholds: Thresholds,
+    due: Arc<Notify>,
+    alerts_due: Arc<Notify>,
+) {
+    let disable_after = i64::try_from(thresholds.disable_after.as_micros()).unwrap_or(i64::MAX);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut attempts = Vec::new();
@@ -37,8 +50,14 @@ pub(super) async fn run(store: Store, mut rx: mpsc::Receiver<Finished>, disable_
         // stay leased, so nothing is sent twice unless this process dies.
         let mut backoff = Duration::from_millis(100);
         loop {
-            match store.record_attempts(&attempts, &skipped, disable_after, Timestamp::now()).await {
+            match store
+                .record_attempts(&attempts, &skipped, disable_after, thresholds.alert_after_failures, Timestamp::now())
+                .await
+            {
                 Ok(summary) => {
+                    if !summary.alerts.is_empty() {
+                        alerts_due.notify_one();
+                    }
                     for (endpoint, reason) in summary.disabled {
                         tracing::warn!(
                             client_uuid = %endpoint.client_uuid,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use app::dto::{
-    AccountView, AuditEntryView, AuditQuery, ClientDashboard, ClientView, DeliveryHealth, EndpointHealth,
+    AccountView, AlertView, AuditEntryView, AuditQuery, ClientDashboard, ClientView, DeliveryHealth, EndpointHealth,
     EnvironmentHealth, HourlyStat, NewAccountCredentials, Page, StatusCount,
 };
 use app::timestamp::Timestamp;
@@ -19,6 +19,8 @@ const HOUR_MICROS: i64 = 3_600_000_000;
 const AUDIT_PAGE: u32 = 50;
 /// How many clients the staff's list shows at most.
 const CLIENT_LIST_LIMIT: u32 = 200;
+/// How many alerts are shown at most.
+const ALERT_LIMIT: u32 = 50;
 /// How many endpoints the health page lists at most.
 const HEALTH_LIMIT: u32 = 500;
 
@@ -119,6 +121,15 @@ impl Services {
         Ok(Page { items, next_cursor })
     }
 
+    /// The audit log of every client, newest first (staff): the staff's audit page, which a client
+    /// account may not open even for its own entries.
+    pub async fn full_audit_log(&self, actor: &Actor, query: AuditQuery) -> Result<Page<AuditEntryView>, ServiceError> {
+        if !actor.is_staff() {
+            return Err(ServiceError::Forbidden);
+        }
+        self.audit_log(actor, query).await
+    }
+
     /// Clients by name, optionally those whose name contains `search` or whose UUID starts with it
     /// (staff).
     pub async fn search_clients(&self, actor: &Actor, search: Option<&str>) -> Result<Vec<ClientView>, ServiceError> {
@@ -157,6 +168,34 @@ impl Services {
         let password = generate_password();
         let account = self.create_account(actor, email, &password, Role::Client, Some(&client.client_uuid)).await?;
         Ok(NewAccountCredentials { email: account.email, password })
+    }
+}
+
+impl Services {
+    /// Recent operational alerts, newest first: a client account sees its own client's, staff see all
+    /// (or one client's).
+    pub async fn alerts(&self, actor: &Actor, client_uuid: Option<&str>) -> Result<Vec<AlertView>, ServiceError> {
+        let client = match actor {
+            Actor::Client { client_uuid, .. } => Some(client_uuid.clone()),
+            _ => client_uuid.filter(|c| !c.trim().is_empty()).map(|c| c.trim().to_lowercase()),
+        };
+        if let Some(client) = &client {
+            self.visible_client(actor, client).await?;
+        }
+        Ok(self
+            .store()
+            .list_alerts(client.as_deref(), ALERT_LIMIT)
+            .await?
+            .into_iter()
+            .map(|a| AlertView {
+                id: a.id,
+                client_uuid: a.client_uuid,
+                environment: a.environment,
+                kind: a.kind,
+                at: a.at,
+                detail: a.detail,
+            })
+            .collect())
     }
 }
 

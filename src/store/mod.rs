@@ -8,6 +8,7 @@
 //! `tests/it/store` runs every method against both backends.
 
 mod accounts;
+mod alerts;
 mod audit;
 mod cipher;
 mod clients;
@@ -23,6 +24,7 @@ mod stats;
 mod tokens;
 
 pub use accounts::{AccountRecord, NewAccount};
+pub use alerts::AlertRecord;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use cipher::{SecretCipher, generate_key, parse_key};
 pub use clients::{ClientRecord, EnvironmentRecord};

@@ -5,9 +5,9 @@ use std::net::IpAddr;
 
 use app::backend::Backend;
 use app::dto::{
-    AccountView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientOverview, ClientView,
-    DeliveryHealth, EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail,
-    NotificationQuery, NotificationSummary, Page, SubscriptionView, Viewer,
+    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView, DeliveryHealth,
+    EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail, NotificationQuery,
+    NotificationSummary, Page, SubscriptionView, Viewer,
 };
 use app::error::AppError;
 use app::timestamp::Timestamp;
@@ -71,10 +71,6 @@ impl Backend for DashboardBackend {
 
     async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError> {
         Ok(self.services.actor_for_account(account_id).await?.and_then(|a| a.viewer()))
-    }
-
-    async fn overview(&self, viewer: &Viewer) -> Result<Vec<ClientOverview>, AppError> {
-        Ok(self.services.overview(&actor(viewer)).await?)
     }
 
     async fn client_dashboard(&self, viewer: &Viewer, client_uuid: &str) -> Result<ClientDashboard, AppError> {
@@ -220,5 +216,17 @@ impl Backend for DashboardBackend {
         email: &str,
     ) -> Result<NewAccountCredentials, AppError> {
         Ok(self.services.create_client_account(&actor(viewer), client_uuid, email).await?)
+    }
+
+    async fn notification_body(&self, viewer: &Viewer, id: &str) -> Result<Option<String>, AppError> {
+        Ok(self.services.notification_body(&actor(viewer), id).await?)
+    }
+
+    async fn full_audit_log(&self, viewer: &Viewer, query: AuditQuery) -> Result<Page<AuditEntryView>, AppError> {
+        Ok(self.services.full_audit_log(&actor(viewer), query).await?)
+    }
+
+    async fn alerts(&self, viewer: &Viewer, client_uuid: Option<String>) -> Result<Vec<AlertView>, AppError> {
+        Ok(self.services.alerts(&actor(viewer), client_uuid.as_deref()).await?)
     }
 }

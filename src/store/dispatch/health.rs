@@ -14,12 +14,28 @@ pub(super) struct BatchHealth {
     pub(super) gone: bool,
 }
 
+/// The failure streak before and after a batch, and when it started.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Streak {
+    pub(super) before: u32,
+    pub(super) after: u32,
+    pub(super) failing_since: Option<Timestamp>,
+}
+
+/// Applies a batch's successes and failures to an endpoint's failure streak.
 pub(super) async fn update_health(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     key: &EndpointKey,
     h: &BatchHealth,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<Streak, StoreError> {
+    let before: i64 =
+        sqlx::query_scalar("SELECT consecutive_failures FROM environments WHERE client_uuid = $1 AND environment = $2")
+            .bind(&key.client_uuid)
+            .bind(key.environment.as_str())
+            .fetch_optional(&mut **tx)
+            .await?
+            .unwrap_or(0);
     let (last_success, first_failure, failures) = (h.last_success, h.first_failure, h.failures);
     // A success clears the failure streak; failures after it in the same batch start a new one.
     let failure_after_success = match (last_success, first_failure) {
@@ -27,7 +43,7 @@ pub(super) async fn update_health(
         (Some(_), _) => None,
         (None, f) => f,
     };
-    sqlx::query(
+    let after: Option<(i64, Option<i64>)> = sqlx::query_as(
         "UPDATE environments SET \
            last_success_at = CASE WHEN $1 IS NULL THEN last_success_at ELSE $1 END, \
            failing_since = CASE WHEN $1 IS NOT NULL THEN $2 \
@@ -35,7 +51,8 @@ pub(super) async fn update_health(
            consecutive_failures = CASE WHEN $1 IS NOT NULL THEN (CASE WHEN $2 IS NULL THEN 0 ELSE 1 END) \
                                        ELSE consecutive_failures + $3 END, \
            updated_at = $4 \
-         WHERE client_uuid = $5 AND environment = $6",
+         WHERE client_uuid = $5 AND environment = $6 \
+         RETURNING consecutive_failures, failing_since",
     )
     .bind(last_success.map(Timestamp::as_micros))
     .bind(failure_after_success.map(Timestamp::as_micros))
@@ -43,9 +60,14 @@ pub(super) async fn update_health(
     .bind(now.as_micros())
     .bind(&key.client_uuid)
     .bind(key.environment.as_str())
-    .execute(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(())
+    let (after, failing_since) = after.unwrap_or((0, None));
+    Ok(Streak {
+        before: u32::try_from(before).unwrap_or(0),
+        after: u32::try_from(after).unwrap_or(0),
+        failing_since: failing_since.map(Timestamp::from_micros),
+    })
 }
 
 /// Disables an active endpoint and holds its waiting notifications; false if it was not active.

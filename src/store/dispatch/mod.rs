@@ -198,6 +198,8 @@ pub struct RecordSummary {
     pub disabled: Vec<(EndpointKey, app::vocab::DisabledReason)>,
     /// Rejection notices recorded, as (notification id, its initial status).
     pub notices: Vec<(String, NotificationStatus)>,
+    /// Alerts recorded (their ids).
+    pub alerts: Vec<String>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, DisabledReason, NotificationStatus};
+use app::vocab::{AlertKind, AttemptErrorKind, DisabledReason, NotificationStatus};
+use serde_json::json;
 
 use super::health::{BatchHealth, disable, hold_waiting, update_health};
 use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordSummary, Skipped};
+use crate::store::alerts::insert_alert;
 use crate::store::ingest::{admission, insert_notification};
 use crate::store::{Store, StoreError, new_id};
 
@@ -17,11 +19,15 @@ impl Store {
     /// endpoints' health (and disabling on 410 or after `disable_after_micros` of failure), the hourly
     /// roll-up, and the rejection notices of data deliveries. `skipped` are claimed deliveries set to a
     /// new state without an attempt.
+    ///
+    /// Alerts are recorded with it: when an endpoint's failure streak reaches `alert_after_failures`,
+    /// when an endpoint is disabled, and when it succeeds again after such a streak.
     pub async fn record_attempts(
         &self,
         attempts: &[AttemptRecord],
         skipped: &[Skipped],
         disable_after_micros: i64,
+        alert_after_failures: u32,
         now: Timestamp,
     ) -> Result<RecordSummary, StoreError> {
         let mut tx = self.write.begin().await?;
@@ -42,7 +48,20 @@ impl Store {
             }
         }
         for (key, h) in &health {
-            update_health(&mut tx, key, h, now).await?;
+            let streak = update_health(&mut tx, key, h, now).await?;
+            let threshold = alert_after_failures.max(1);
+            if h.failures > 0 && streak.before < threshold && streak.after >= threshold {
+                let detail = json!({ "consecutive_failures": streak.after, "failing_since": streak.failing_since });
+                summary.alerts.push(
+                    insert_alert(&mut tx, &key.client_uuid, key.environment, AlertKind::Failing, detail, now).await?,
+                );
+            }
+            if h.last_success.is_some() && streak.before >= threshold {
+                let detail = json!({ "failures_before_recovery": streak.before });
+                summary.alerts.push(
+                    insert_alert(&mut tx, &key.client_uuid, key.environment, AlertKind::Recovered, detail, now).await?,
+                );
+            }
             if h.gone {
                 if disable(&mut tx, key, DisabledReason::Gone, now).await? {
                     summary.disabled.push(((*key).clone(), DisabledReason::Gone));
@@ -89,6 +108,11 @@ impl Store {
         }
         for s in skipped {
             apply_next_state(&mut tx, s.channel, &s.id, &s.next, None, now).await?;
+        }
+        for (key, reason) in &summary.disabled {
+            let detail = json!({ "reason": reason.as_str() });
+            let id = insert_alert(&mut tx, &key.client_uuid, key.environment, AlertKind::Disabled, detail, now).await?;
+            summary.alerts.push(id);
         }
 
         // Hourly roll-up of notification attempts, one row per endpoint and hour.
