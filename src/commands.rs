@@ -7,7 +7,7 @@ use app::vocab::Role;
 use crate::config::{Cli, Command, CreateAccountArgs, CreateTokenArgs, Settings};
 use crate::service::{Actor, Services};
 use crate::startup::{Application, StartupError, open_store, service_config};
-use crate::store::TokenScope;
+use crate::store::{Store, TokenScope};
 
 /// Runs the subcommand of `cli` (`serve` when none is given).
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
@@ -40,6 +40,76 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         }
         Command::CreateAccount(args) => create_account(&settings, args).await,
         Command::CreateToken(args) => create_token(&settings, args).await,
+        Command::CheckConfig => check_config(&settings).await,
+    }
+}
+
+/// Prints every setting with its value and where it came from (secrets masked), then checks what can
+/// be checked without changing anything: keys, the alert settings, and that the database answers.
+async fn check_config(settings: &Settings) -> Result<(), StartupError> {
+    use clap::CommandFactory;
+    let matches = Cli::command().get_matches();
+    for arg in Cli::command().get_arguments() {
+        let id = arg.get_id().as_str();
+        if matches!(id, "help" | "version") {
+            continue;
+        }
+        let env = arg.get_env().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+        let values: Vec<String> =
+            matches.get_raw(id).map(|raw| raw.map(|v| v.to_string_lossy().into_owned()).collect()).unwrap_or_default();
+        let shown = if values.is_empty() {
+            "(not set)".to_owned()
+        } else if arg.is_hide_env_values_set() {
+            "(set, hidden)".to_owned()
+        } else {
+            values.join(",")
+        };
+        let source = match matches.value_source(id) {
+            Some(clap::parser::ValueSource::CommandLine) => "flag",
+            Some(clap::parser::ValueSource::EnvVariable) => "env",
+            Some(clap::parser::ValueSource::DefaultValue) => "default",
+            _ => "",
+        };
+        println!("{id:<34} {env:<44} {shown}  [{source}]");
+    }
+
+    let mut errors = Vec::new();
+    if settings.secret_key.is_some() || settings.secret_key_file.exists() {
+        if let Err(err) = crate::startup::secret_cipher(settings) {
+            errors.push(err.to_string());
+        }
+    } else {
+        println!("note: {} does not exist yet; it is created on first start", settings.secret_key_file.display());
+    }
+    if let Err(err) = crate::startup::engine_config(settings) {
+        errors.push(err.to_string());
+    }
+    if settings.allow_private_destinations {
+        println!("warning: private destinations are allowed (for demos and tests only)");
+    }
+    if settings.allow_insecure_urls {
+        println!("warning: http:// Production URLs are accepted (for development only)");
+    }
+    if errors.is_empty() {
+        // Connecting reads no secret: any key will do, and the key file is not created by a check.
+        let cipher = crate::store::SecretCipher::new([0; 32], &[]);
+        match tokio::time::timeout(std::time::Duration::from_secs(10), Store::connect(&settings.database_url, cipher))
+            .await
+        {
+            Ok(Ok(store)) => {
+                let pending = store.pending_migrations().await?;
+                println!("database: answers ({pending} migrations pending)");
+                store.close().await;
+            }
+            Ok(Err(err)) => errors.push(format!("database: {err}")),
+            Err(_) => errors.push("database: no answer within 10 s".to_owned()),
+        }
+    }
+    if errors.is_empty() {
+        println!("configuration OK");
+        Ok(())
+    } else {
+        Err(StartupError::Input(format!("configuration errors:\n  {}", errors.join("\n  "))))
     }
 }
 

@@ -36,6 +36,8 @@ pub enum Command {
     CreateToken(CreateTokenArgs),
     /// Rewrite every stored secret with the current secret key (after a key rotation).
     ReencryptSecrets,
+    /// Print the effective configuration (secrets masked) and check it; exits non-zero on errors.
+    CheckConfig,
 }
 
 /// Arguments of `create-token`.

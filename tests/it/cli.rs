@@ -44,10 +44,31 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS",
         "ROOK_NOTIFY_LOGIN_FAILURE_WINDOW",
         "ROOK_NOTIFY_SHUTDOWN_GRACE",
+        "ROOK_NOTIFY_API_TOKEN",
+        "ROOK_NOTIFY_RETRY_SCHEDULE",
+        "ROOK_NOTIFY_DATA_RETRY_SCHEDULE",
+        "ROOK_NOTIFY_DATA_RETENTION",
+        "ROOK_NOTIFY_NOTIFICATION_PAYLOAD_RETENTION",
+        "ROOK_NOTIFY_RECORD_RETENTION",
+        "ROOK_NOTIFY_DELIVERY_TIMEOUT",
+        "ROOK_NOTIFY_MAX_IN_FLIGHT",
+        "ROOK_NOTIFY_MAX_IN_FLIGHT_PER_ENDPOINT",
+        "ROOK_NOTIFY_CLAIM_LEASE",
+        "ROOK_NOTIFY_DISABLE_AFTER",
+        "ROOK_NOTIFY_ALERT_AFTER_FAILURES",
+        "ROOK_NOTIFY_STAFF_ALERT_URL",
+        "ROOK_NOTIFY_STAFF_ALERT_SECRET",
+        "ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS",
+        "ROOK_NOTIFY_ALLOW_INSECURE_URLS",
+        "ROOK_NOTIFY_SECRET_KEY",
+        "ROOK_NOTIFY_SECRET_KEY_FILE",
+        "ROOK_NOTIFY_PREVIOUS_SECRET_KEYS",
+        "ROOK_NOTIFY_DELIVER",
     ] {
         assert!(help.contains(var), "--help does not mention {var}:\n{help}");
     }
-    for sub in ["serve", "migrate", "seed-demo", "create-account"] {
+    for sub in ["serve", "migrate", "seed-demo", "create-account", "create-token", "reencrypt-secrets", "check-config"]
+    {
         assert!(help.contains(sub), "--help does not list `{sub}`");
     }
 }
@@ -117,4 +138,36 @@ async fn seed_demo_twice_creates_the_demo_once() {
     for email in ["staff@rook.example", "dev@vitalis.example", "dev@pulse.example"] {
         assert!(store.account_by_email(email).await.unwrap().is_some(), "{email} exists");
     }
+}
+
+#[tokio::test]
+async fn check_config_masks_secrets_and_fails_on_errors() {
+    let db = TestDatabase::sqlite().await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rook-notify"));
+    let ok = command
+        .arg("check-config")
+        .env("DATABASE_URL", &db.url)
+        .env("ROOK_NOTIFY_API_TOKEN", "very-secret-token-value")
+        .env("ROOK_NOTIFY_SECRET_KEY", crate::support::TEST_SECRET_KEY)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{stdout}{}", stderr(&ok));
+    assert!(stdout.contains("ROOK_NOTIFY_API_TOKEN"), "{stdout}");
+    assert!(stdout.contains("(set, hidden)"));
+    assert!(!stdout.contains("very-secret-token-value"), "secrets are masked");
+    assert!(!stdout.contains(crate::support::TEST_SECRET_KEY), "keys are masked");
+    assert!(stdout.contains("configuration OK"));
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_rook-notify"))
+        .arg("check-config")
+        .env("DATABASE_URL", &db.url)
+        .env("ROOK_NOTIFY_SECRET_KEY", "not-a-key")
+        .env("ROOK_NOTIFY_STAFF_ALERT_URL", "https://alerts.example.com/rook")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = stderr(&bad);
+    assert!(err.contains("ROOK_NOTIFY_SECRET_KEY"), "{err}");
+    assert!(err.contains("ROOK_NOTIFY_STAFF_ALERT_SECRET"), "{err}");
 }
