@@ -81,6 +81,11 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/rook-notify.db", global = true)]
     pub database_url: String,
 
+    /// Serve `GET /metrics` (Prometheus, unauthenticated) on this separate address instead of the main
+    /// one — keep it off the public network.
+    #[arg(long, env = "ROOK_NOTIFY_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Address the dashboard and API listen on (port 0 picks a free port).
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub site_addr: SocketAddr,

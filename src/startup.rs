@@ -40,6 +40,8 @@ pub struct Application {
     router: axum::Router,
     services: Services,
     engine: Option<Engine>,
+    /// The separate listener of `/metrics`, when configured.
+    metrics_listener: Option<TcpListener>,
     settings: Settings,
     local_addr: SocketAddr,
 }
@@ -73,9 +75,17 @@ impl Application {
         if settings.demo {
             router = router.nest("/demo/receiver", crate::demo::receiver::router());
         }
+        crate::metrics::handle();
+        let metrics_listener = match settings.metrics_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?),
+            None => {
+                router = router.merge(crate::metrics::router(store.clone()));
+                None
+            }
+        };
         let router = router.layer(tower_http::trace::TraceLayer::new_for_http());
 
-        Ok(Application { listener, router, services, engine, settings, local_addr })
+        Ok(Application { listener, router, services, engine, metrics_listener, settings, local_addr })
     }
 
     /// The address the server listens on (useful with port 0).
@@ -97,6 +107,14 @@ impl Application {
                 tracing::warn!(error = %err, "expired-session cleanup stopped");
             }
         });
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = crate::metrics::router(store.clone());
+            tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::warn!(error = %err, "the metrics listener stopped");
+                }
+            })
+        });
         tracing::info!(address = %self.local_addr, "rook-notify listening");
         let services = self.services.clone();
         let shutdown = async move {
@@ -108,6 +126,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         cleanup.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         if let Some(engine) = self.engine {
             engine.shutdown(self.settings.shutdown_grace).await;
         }

@@ -269,6 +269,16 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
     let outcome = shared.client.send(&request).await;
     let result = attempt_result(delivery.channel, &outcome);
     let now = Timestamp::now();
+    let first_wait = (delivery.attempt_count == 0).then(|| {
+        Duration::from_micros(u64::try_from(sent_at.as_micros() - delivery.created_at.as_micros()).unwrap_or(0))
+    });
+    crate::metrics::attempt(
+        delivery.channel,
+        outcome.succeeded(),
+        outcome.error.as_ref().map(|e| e.kind).or((!outcome.succeeded()).then_some(AttemptErrorKind::HttpStatus)),
+        outcome.duration,
+        first_wait,
+    );
     let policy = match delivery.channel {
         Channel::Notification => &shared.retry,
         Channel::Data => &shared.data_retry,

@@ -66,7 +66,7 @@ impl Services {
             .await?
             .into_iter()
             .partition(|e| e.environment.state == app::vocab::SubscriptionState::Active);
-        let (queue_depth, oldest_due) = self.store().queue_depth(now).await?;
+        let (queue_depth, oldest_due) = self.store().queue_depth(crate::store::Channel::Notification, now).await?;
         let day_start = Timestamp::from_micros((now.as_micros().div_euclid(HOUR_MICROS) - 23) * HOUR_MICROS);
         let hours = self.store().hourly_stats(None, day_start).await?;
         Ok(DeliveryHealth {

@@ -120,6 +120,7 @@ impl Services {
             self.store().insert_data_delivery(&new, claim.as_ref().map(|c| (c, receipt_body.as_str())), now).await?;
         match outcome {
             DataIngestOutcome::Recorded => {
+                crate::metrics::data_delivery_received();
                 self.wake_dispatcher();
                 Ok(IdempotentReply::Fresh(receipt))
             }

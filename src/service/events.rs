@@ -56,6 +56,7 @@ impl Services {
         }
         let now = Timestamp::now();
         let (notification, change) = validate(event, now)?;
+        let kind = notification.kind;
         self.visible_client(actor, &notification.client_uuid).await?;
         if let Some(key) = &idempotency
             && let Some(stored) = self.replay(key).await?
@@ -76,6 +77,7 @@ impl Services {
             .map_err(ServiceError::internal)?;
         match outcome {
             IngestOutcome::Recorded { notification_id, status } => {
+                crate::metrics::event_ingested(kind);
                 Ok(IdempotentReply::Fresh(EventReceipt { notification_id, status }))
             }
             // A concurrent request with the same key won the race: answer as it was answered.

@@ -6,7 +6,7 @@ use app::vocab::{Environment, NotificationStatus};
 
 use super::clients::{ENVIRONMENT_COLUMNS, EnvironmentRecord, EnvironmentRow};
 use super::error::parse_stored;
-use super::{Store, StoreError};
+use super::{Channel, Store, StoreError};
 
 /// One hour of the roll-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,16 +107,24 @@ impl Store {
             .collect()
     }
 
-    /// How many notifications are due or scheduled, and when the oldest due one fell due. Reads the
-    /// partial index of scheduled notifications (its size is the queue, not the table).
-    pub async fn queue_depth(&self, now: Timestamp) -> Result<(u64, Option<Timestamp>), StoreError> {
-        let (depth, oldest): (i64, Option<i64>) = sqlx::query_as(
+    /// How many deliveries of `channel` are due or scheduled, and when the oldest due one fell due.
+    /// Reads the partial index of scheduled deliveries (its size is the queue, not the table).
+    pub async fn queue_depth(&self, channel: Channel, now: Timestamp) -> Result<(u64, Option<Timestamp>), StoreError> {
+        let sql = format!(
             "SELECT COUNT(*), MIN(CASE WHEN next_attempt_at <= $1 THEN next_attempt_at END) \
-             FROM notifications WHERE next_attempt_at IS NOT NULL",
-        )
-        .bind(now.as_micros())
-        .fetch_one(&self.read)
-        .await?;
+             FROM {} WHERE next_attempt_at IS NOT NULL",
+            channel.table()
+        );
+        let (depth, oldest): (i64, Option<i64>) =
+            sqlx::query_as(&sql).bind(now.as_micros()).fetch_one(&self.read).await?;
         Ok((u64::try_from(depth).unwrap_or(0), oldest.map(Timestamp::from_micros)))
+    }
+
+    /// How many endpoints are disabled now.
+    pub async fn disabled_endpoints(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM environments WHERE subscription_state = 'disabled'")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 }

@@ -1,0 +1,112 @@
+//! Prometheus metrics: what was ingested, every attempt's outcome and duration, how long events wait
+//! for their first attempt, and (read at scrape time) the queue and disabled endpoints.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use app::timestamp::Timestamp;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::store::{Channel, Store};
+
+/// Events recorded through the API, by notification type.
+pub const EVENTS_INGESTED: &str = "rook_notify_events_ingested_total";
+/// Data deliveries handed over through the API.
+pub const DATA_DELIVERIES_RECEIVED: &str = "rook_notify_data_deliveries_received_total";
+/// Delivery attempts, by channel, outcome and error kind.
+pub const ATTEMPTS: &str = "rook_notify_attempts_total";
+/// How long each attempt took, by channel.
+pub const ATTEMPT_DURATION: &str = "rook_notify_attempt_duration_seconds";
+/// From recording to the first attempt, by channel.
+pub const FIRST_ATTEMPT_LATENCY: &str = "rook_notify_first_attempt_latency_seconds";
+/// Deliveries due now or scheduled for a retry, by channel.
+pub const QUEUE_DEPTH: &str = "rook_notify_queue_depth";
+/// How long the oldest due delivery has waited, by channel.
+pub const OLDEST_DUE_AGE: &str = "rook_notify_oldest_due_age_seconds";
+/// Endpoints whose Notification Webhook subscription is disabled.
+pub const ENDPOINTS_DISABLED: &str = "rook_notify_endpoints_disabled";
+
+const LATENCY_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// The process's metrics recorder, installed on first use (one per process, shared by every server
+/// built in it).
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder was installed first (a test harness): render this one anyway.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// Counts an event recorded through the API.
+pub fn event_ingested(kind: app::vocab::NotificationType) {
+    metrics::counter!(EVENTS_INGESTED, "type" => kind.as_str()).increment(1);
+}
+
+/// Counts a data delivery handed over.
+pub fn data_delivery_received() {
+    metrics::counter!(DATA_DELIVERIES_RECEIVED).increment(1);
+}
+
+fn channel_label(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Notification => "notification",
+        Channel::Data => "data",
+    }
+}
+
+/// Records one attempt: its outcome, its duration, and for a first attempt how long it waited.
+pub fn attempt(
+    channel: Channel,
+    succeeded: bool,
+    error_kind: Option<app::vocab::AttemptErrorKind>,
+    duration: Duration,
+    first_attempt_wait: Option<Duration>,
+) {
+    let channel = channel_label(channel);
+    let outcome = if succeeded { "succeeded" } else { "failed" };
+    let kind = error_kind.map_or("none", |k| k.as_str());
+    metrics::counter!(ATTEMPTS, "channel" => channel, "outcome" => outcome, "error_kind" => kind).increment(1);
+    metrics::histogram!(ATTEMPT_DURATION, "channel" => channel).record(duration.as_secs_f64());
+    if let Some(wait) = first_attempt_wait {
+        metrics::histogram!(FIRST_ATTEMPT_LATENCY, "channel" => channel).record(wait.as_secs_f64());
+    }
+}
+
+/// `GET /metrics`: the Prometheus text format, with the queue figures read now.
+pub async fn scrape(State(store): State<Store>) -> impl IntoResponse {
+    let now = Timestamp::now();
+    for channel in [Channel::Notification, Channel::Data] {
+        match store.queue_depth(channel, now).await {
+            Ok((depth, oldest)) => {
+                let label = channel_label(channel);
+                metrics::gauge!(QUEUE_DEPTH, "channel" => label).set(depth as f64);
+                let age = oldest.map_or(0.0, |t| (now.as_micros() - t.as_micros()).max(0) as f64 / 1e6);
+                metrics::gauge!(OLDEST_DUE_AGE, "channel" => label).set(age);
+            }
+            Err(err) => tracing::warn!(error = %err, "metrics: reading the queue failed"),
+        }
+    }
+    match store.disabled_endpoints().await {
+        Ok(count) => metrics::gauge!(ENDPOINTS_DISABLED).set(count as f64),
+        Err(err) => tracing::warn!(error = %err, "metrics: counting disabled endpoints failed"),
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render())
+}
+
+/// The metrics route on its own, for a separate listen address or the main router.
+pub fn router(store: Store) -> axum::Router {
+    axum::Router::new().route("/metrics", axum::routing::get(scrape)).with_state(store)
+}
