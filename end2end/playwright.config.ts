@@ -54,6 +54,8 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       ROOK_NOTIFY_DEMO: "true",
       ROOK_NOTIFY_API_TOKEN: "e2e-admin-token",
+      // A fixed key for this throwaway database (no key file is written into the tree).
+      ROOK_NOTIFY_SECRET_KEY: "5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e5e2e",
       // The demo receiver is a route of the server itself, on 127.0.0.1.
       ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS: "true",
       ROOK_NOTIFY_RETRY_SCHEDULE: "1s,2s",

@@ -44,10 +44,14 @@ CREATE TABLE notifications (
     body              BLOB,
     status            TEXT NOT NULL,
     attempt_count     INTEGER NOT NULL DEFAULT 0,
+    -- Attempts made by the retry schedule (manual resends do not use up the schedule).
+    scheduled_attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at   INTEGER,
     next_trigger      TEXT,
     next_triggered_by TEXT,
     resume_at         INTEGER,
+    -- When a manual resend was last asked for: one asked while an attempt is in flight stays queued.
+    resend_requested_at INTEGER,
     lease_until       INTEGER,
     last_attempt_at   INTEGER,
     delivered_at      INTEGER,
@@ -55,7 +59,9 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX notifications_by_client ON notifications (client_uuid, id);
+CREATE INDEX notifications_by_client_environment ON notifications (client_uuid, environment, id);
 CREATE INDEX notifications_by_client_type ON notifications (client_uuid, type, id);
+CREATE INDEX notifications_by_client_category ON notifications (client_uuid, category, id);
 CREATE INDEX notifications_by_client_status ON notifications (client_uuid, status, id);
 CREATE INDEX notifications_by_client_user ON notifications (client_uuid, user_id, id);
 CREATE INDEX notifications_by_endpoint_status ON notifications (client_uuid, environment, status, created_at);
@@ -77,10 +83,12 @@ CREATE TABLE data_deliveries (
     body_purged_at           INTEGER,
     status                   TEXT NOT NULL,
     attempt_count            INTEGER NOT NULL DEFAULT 0,
+    scheduled_attempts       INTEGER NOT NULL DEFAULT 0,
     next_attempt_at          INTEGER,
     next_trigger             TEXT,
     next_triggered_by        TEXT,
     resume_at                INTEGER,
+    resend_requested_at      INTEGER,
     lease_until              INTEGER,
     last_attempt_at          INTEGER,
     delivered_at             INTEGER,

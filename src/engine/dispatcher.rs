@@ -131,7 +131,7 @@ pub(super) async fn run(
         }
         // Both channels share the room; which claims first alternates, so neither starves the other.
         cycle += 1;
-        let order = if cycle % 2 == 0 {
+        let order = if cycle.is_multiple_of(2) {
             [Channel::Notification, Channel::Data]
         } else {
             [Channel::Data, Channel::Notification]
@@ -196,6 +196,7 @@ pub(super) async fn run(
                         _ => Finished::Skipped(Skipped {
                             channel,
                             id: id.clone(),
+                            resend_mark: delivery.resend_mark,
                             next: NextState {
                                 status: NotificationStatus::Pending,
                                 next_attempt_at: (channel == Channel::Data)
@@ -253,6 +254,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
             tracing::error!(delivery_id = %delivery.id, %reason, "cannot sign; will try again later");
             return Finished::Skipped(Skipped {
                 channel: delivery.channel,
+                resend_mark: delivery.resend_mark,
                 next: NextState {
                     status: if delivery.attempt_count == 0 {
                         NotificationStatus::Pending
@@ -353,6 +355,7 @@ fn attempt_record(
         None => (None, None),
     };
     AttemptRecord {
+        resend_mark: delivery.resend_mark,
         attempt_number: delivery.attempt_count + 1,
         trigger: delivery.trigger,
         triggered_by: delivery.triggered_by,

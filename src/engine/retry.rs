@@ -91,7 +91,9 @@ impl RetryPolicy {
                 _ => {}
             }
         }
-        let step = claimed.attempt_count as usize; // attempts before this one = index of this failure's delay
+        // The scheduled attempts before this one = the index of this failure's delay. Manual attempts
+        // do not count: a resend never takes a step away from the schedule.
+        let step = claimed.scheduled_attempts as usize;
         match self.schedule.0.get(step) {
             Some(delay) => {
                 let delay = self.delay_with(*delay, retry_after);
@@ -141,6 +143,8 @@ mod tests {
             body: Vec::new(),
             status,
             attempt_count,
+            scheduled_attempts: attempt_count,
+            resend_mark: None,
             trigger,
             triggered_by: None,
             resume_at: None,
@@ -203,6 +207,19 @@ mod tests {
         let after_delivered =
             p.next_state(&claimed(1, AttemptTrigger::BulkResend, NotificationStatus::Delivered), failed, NOW);
         assert_eq!(after_delivered.status, NotificationStatus::Delivered);
+    }
+
+    #[test]
+    fn manual_attempts_do_not_use_up_the_schedule() {
+        let p = policy();
+        let failed = AttemptResult::Failed { retry_after: None };
+        // One scheduled attempt and one failed resend so far: the next scheduled failure is the second
+        // step of the schedule, not the end of it.
+        let mut c = claimed(2, AttemptTrigger::Schedule, NotificationStatus::Retrying);
+        c.scheduled_attempts = 1;
+        let next = p.next_state(&c, failed, NOW);
+        assert_eq!(next.status, NotificationStatus::Retrying);
+        assert_eq!(next.next_attempt_at, Some(NOW.plus_seconds(60)));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::tokens::{IDEMPOTENCY_WINDOW_MICROS, IdempotencyKey, IdempotentReply};
 use super::views::{attempt_view, data_delivery_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{
-    DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, IdempotencyClaim, NewDataDelivery, new_id,
+    DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, EndpointKey, IdempotencyClaim, NewDataDelivery, new_id,
 };
 
 const MAX_USER_ID_LEN: usize = 256;
@@ -25,7 +25,7 @@ const MAX_DOCUMENT_ID_LEN: usize = 256;
 const BULK_RESEND_LIMIT: u32 = 10_000;
 
 /// A document handed over for delivery (`POST /api/v1/data-deliveries`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataDeliveryRequest {
     pub client_uuid: String,
@@ -36,6 +36,7 @@ pub struct DataDeliveryRequest {
     #[serde(default)]
     pub document_id: Option<String>,
     /// The document, kept as the exact text received: it is sent byte for byte.
+    #[schema(value_type = Object)]
     pub payload: Box<RawValue>,
 }
 
@@ -239,10 +240,8 @@ impl Services {
         let (queued, remaining) = self
             .store()
             .schedule_data_resend_rejected(
-                &client.client_uuid,
-                environment,
-                since,
-                until,
+                &EndpointKey { client_uuid: client.client_uuid.clone(), environment },
+                (since, until),
                 &actor.audit_name(),
                 BULK_RESEND_LIMIT,
                 now,

@@ -7,7 +7,7 @@ use app::vocab::{AttemptErrorKind, DataType, Environment, NotificationStatus, Pi
 use super::error::parse_stored;
 use super::ingest::{DUE_CHANNEL, IdempotencyClaim};
 use super::notifications::StoredAttempt;
-use super::{Dialect, Store, StoreError};
+use super::{Dialect, EndpointKey, Store, StoreError};
 
 /// A document to deliver.
 #[derive(Debug, Clone)]
@@ -225,7 +225,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE data_deliveries SET \
                resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
-               next_attempt_at = $1, next_trigger = 'resend', next_triggered_by = $2 \
+               next_attempt_at = $1, next_trigger = 'resend', next_triggered_by = $2, resend_requested_at = $1 \
              WHERE id = $3 AND body IS NOT NULL",
         )
         .bind(now.as_micros())
@@ -245,14 +245,13 @@ impl Store {
     /// were queued and how many rejected ones remain unqueued.
     pub async fn schedule_data_resend_rejected(
         &self,
-        client_uuid: &str,
-        environment: Environment,
-        since: Timestamp,
-        until: Timestamp,
+        endpoint: &EndpointKey,
+        (since, until): (Timestamp, Timestamp),
         triggered_by: &str,
         limit: u32,
         now: Timestamp,
     ) -> Result<(u64, u64), StoreError> {
+        let (client_uuid, environment) = (endpoint.client_uuid.as_str(), endpoint.environment);
         let mut tx = self.write.begin().await?;
         let rejected = "client_uuid = $1 AND environment = $2 AND created_at >= $3 AND created_at < $4 \
                         AND body IS NOT NULL \
@@ -260,7 +259,7 @@ impl Store {
         let queued = sqlx::query(&format!(
             "UPDATE data_deliveries SET \
                resume_at = CASE WHEN status = 'retrying' THEN next_attempt_at ELSE resume_at END, \
-               next_attempt_at = $5, next_trigger = 'bulk_resend', next_triggered_by = $6 \
+               next_attempt_at = $5, next_trigger = 'bulk_resend', next_triggered_by = $6, resend_requested_at = $5 \
              WHERE id IN (SELECT id FROM data_deliveries WHERE {rejected} ORDER BY created_at LIMIT $7)"
         ))
         .bind(client_uuid)

@@ -154,50 +154,56 @@ impl Store {
         before: Option<&str>,
         limit: u32,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM notifications WHERE client_uuid = $1");
-        let mut args: Vec<Option<String>> = Vec::new();
-        let mut bigints: Vec<(usize, i64)> = Vec::new();
-        let mut n = 1;
-        let mut push_text = |sql: &mut String, column: &str, value: Option<String>| {
-            if let Some(value) = value {
-                n += 1;
-                sql.push_str(&format!(" AND {column} = ${n}"));
-                args.push(Some(value));
-            }
-        };
-        push_text(&mut sql, "environment", filter.environment.map(|e| e.as_str().to_owned()));
-        push_text(&mut sql, "type", filter.kind.map(|k| k.as_str().to_owned()));
-        push_text(&mut sql, "category", filter.category.map(|c| c.as_str().to_owned()));
-        push_text(&mut sql, "status", filter.status.map(|s| s.as_str().to_owned()));
-        push_text(&mut sql, "user_id", filter.user_id.clone());
-        if let Some(before) = before {
-            n += 1;
-            sql.push_str(&format!(" AND id < ${n}"));
-            args.push(Some(before.to_owned()));
+        enum Arg {
+            Text(String),
+            Int(i64),
         }
-        let mut next = n;
+        let mut conditions: Vec<(&str, Arg)> = vec![("client_uuid =", Arg::Text(filter.client_uuid.clone()))];
+        let text = |value: &str| Arg::Text(value.to_owned());
+        if let Some(e) = filter.environment {
+            conditions.push(("environment =", text(e.as_str())));
+        }
+        if let Some(k) = filter.kind {
+            conditions.push(("type =", text(k.as_str())));
+        }
+        if let Some(c) = filter.category {
+            conditions.push(("category =", text(c.as_str())));
+        }
+        if let Some(s) = filter.status {
+            conditions.push(("status =", text(s.as_str())));
+        }
+        if let Some(u) = &filter.user_id {
+            conditions.push(("user_id =", text(u)));
+        }
+        if let Some(before) = before {
+            conditions.push(("id <", text(before)));
+        }
+        // Ids are UUIDv7: bounding them by time narrows a date range to the index range it covers
+        // (with an hour of slack for the moments between an id's making and its recording); the
+        // `created_at` conditions then decide exactly.
         if let Some(since) = filter.since {
-            next += 1;
-            sql.push_str(&format!(" AND created_at >= ${next}"));
-            bigints.push((next, since.as_micros()));
+            conditions.push(("id >=", Arg::Text(uuid_v7_floor(since.plus_seconds(-3600)))));
+            conditions.push(("created_at >=", Arg::Int(since.as_micros())));
         }
         if let Some(until) = filter.until {
-            next += 1;
-            sql.push_str(&format!(" AND created_at < ${next}"));
-            bigints.push((next, until.as_micros()));
+            conditions.push(("id <", Arg::Text(uuid_v7_floor(until.plus_seconds(3600)))));
+            conditions.push(("created_at <", Arg::Int(until.as_micros())));
         }
-        next += 1;
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${next}"));
-
-        let mut query = sqlx::query_as::<_, Row>(&sql).bind(&filter.client_uuid);
-        for arg in &args {
-            query = query.bind(arg.clone());
+        let clauses: Vec<String> =
+            conditions.iter().enumerate().map(|(i, (condition, _))| format!("{condition} ${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM notifications WHERE {} ORDER BY id DESC LIMIT ${}",
+            clauses.join(" AND "),
+            conditions.len() + 1
+        );
+        let mut query = sqlx::query_as::<_, Row>(&sql);
+        for (_, arg) in conditions {
+            query = match arg {
+                Arg::Text(value) => query.bind(value),
+                Arg::Int(value) => query.bind(value),
+            };
         }
-        for (_, value) in &bigints {
-            query = query.bind(*value);
-        }
-        query = query.bind(i64::from(limit));
-        query.fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
+        query.bind(i64::from(limit)).fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
     }
 
     /// A client's notifications recorded after the notification `after` (ids are UUIDv7: creation
@@ -272,7 +278,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE notifications SET \
                resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
-               next_attempt_at = $1, next_trigger = $2, next_triggered_by = $3, \
+               next_attempt_at = $1, next_trigger = $2, next_triggered_by = $3, resend_requested_at = $1, \
                status = CASE WHEN status IN ('held', 'not_subscribed') THEN 'pending' ELSE status END \
              WHERE id = $4",
         )
@@ -300,7 +306,8 @@ impl Store {
     ) -> Result<(u64, u64), StoreError> {
         let mut tx = self.write.begin().await?;
         let queued = sqlx::query(
-            "UPDATE notifications SET next_attempt_at = $1, next_trigger = 'bulk_resend', next_triggered_by = $2 \
+            "UPDATE notifications SET next_attempt_at = $1, next_trigger = 'bulk_resend', next_triggered_by = $2, \
+               resend_requested_at = $1 \
              WHERE id IN (SELECT id FROM notifications \
                           WHERE client_uuid = $3 AND environment = $4 AND status = 'failed' AND next_attempt_at IS NULL \
                             AND created_at >= $5 AND created_at < $6 ORDER BY created_at LIMIT $7)",
@@ -383,5 +390,27 @@ impl Store {
             sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut **tx).await?;
         }
         Ok(())
+    }
+}
+
+/// The smallest UUIDv7 text of the millisecond `at` falls in: ids of that moment or later sort at or
+/// after it.
+pub(super) fn uuid_v7_floor(at: Timestamp) -> String {
+    let ms = u64::try_from(at.as_micros().div_euclid(1000)).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
+    format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xFFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uuid_floor_sorts_below_every_id_made_at_or_after_that_moment() {
+        let at = Timestamp::now();
+        let floor = uuid_v7_floor(at);
+        let id = crate::store::new_id();
+        assert!(floor.as_str() <= id.as_str(), "{floor} <= {id}");
+        assert!(uuid_v7_floor(at.plus_seconds(10)).as_str() > id.as_str());
+        assert_eq!(floor.len(), 36);
     }
 }

@@ -60,12 +60,13 @@ impl Channel {
                 "id, client_uuid, environment, user_id, occurred_at, created_at, body, status, attempt_count, \
                  next_trigger, next_triggered_by, resume_at, is_test, type AS notification_type, \
                  NULL AS data_type, NULL AS pillar, NULL AS document_id, NULL AS hash_datetime, \
-                 0 AS rejection_notified"
+                 0 AS rejection_notified, scheduled_attempts, resend_requested_at"
             }
             Channel::Data => {
                 "id, client_uuid, environment, user_id, created_at AS occurred_at, created_at, body, status, \
                  attempt_count, next_trigger, next_triggered_by, resume_at, 0 AS is_test, \
-                 NULL AS notification_type, data_type, pillar, document_id, hash_datetime, rejection_notified"
+                 NULL AS notification_type, data_type, pillar, document_id, hash_datetime, rejection_notified, \
+                 scheduled_attempts, resend_requested_at"
             }
         }
     }
@@ -110,6 +111,10 @@ pub struct ClaimedDelivery {
     pub body: Vec<u8>,
     pub status: NotificationStatus,
     pub attempt_count: u32,
+    /// How many of those attempts the retry schedule made (manual resends do not use up its steps).
+    pub scheduled_attempts: u32,
+    /// When a manual resend was last asked for, as of the claim (a later one is kept queued).
+    pub resend_mark: Option<Timestamp>,
     pub trigger: AttemptTrigger,
     pub triggered_by: Option<String>,
     pub resume_at: Option<Timestamp>,
@@ -161,6 +166,8 @@ pub struct AttemptRecord {
     /// The Notification Webhook answered 410 Gone: the endpoint is disabled.
     pub gone: bool,
     pub next: NextState,
+    /// The claim's resend mark (see [`ClaimedDelivery::resend_mark`]).
+    pub resend_mark: Option<Timestamp>,
     /// A `data_webhook.rejected` notification this attempt causes (data deliveries only), recorded in
     /// the same transaction.
     pub notice: Option<RejectionNotice>,
@@ -189,6 +196,8 @@ pub struct Skipped {
     pub channel: Channel,
     pub id: String,
     pub next: NextState,
+    /// The claim's resend mark (see [`ClaimedDelivery::resend_mark`]).
+    pub resend_mark: Option<Timestamp>,
 }
 
 /// What a batch of records changed beyond the deliveries themselves.
@@ -223,6 +232,8 @@ struct ClaimRow {
     document_id: Option<String>,
     hash_datetime: Option<String>,
     rejection_notified: i64,
+    scheduled_attempts: i64,
+    resend_requested_at: Option<i64>,
 }
 
 impl ClaimRow {
@@ -261,6 +272,8 @@ impl ClaimRow {
             is_test: self.is_test != 0,
             body: self.body.unwrap_or_default(),
             attempt_count: u32::try_from(self.attempt_count).unwrap_or(u32::MAX),
+            scheduled_attempts: u32::try_from(self.scheduled_attempts).unwrap_or(u32::MAX),
+            resend_mark: self.resend_requested_at.map(Timestamp::from_micros),
             triggered_by: self.next_triggered_by,
             resume_at: self.resume_at.map(Timestamp::from_micros),
         })

@@ -89,7 +89,7 @@ impl Store {
 
         for a in attempts {
             insert_attempt(&mut tx, a).await?;
-            apply_next_state(&mut tx, a.channel, &a.delivery_id, &a.next, Some(a), now).await?;
+            apply_next_state(&mut tx, a.channel, &a.delivery_id, &a.next, a.resend_mark, Some(a), now).await?;
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
                 let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
@@ -107,7 +107,7 @@ impl Store {
             }
         }
         for s in skipped {
-            apply_next_state(&mut tx, s.channel, &s.id, &s.next, None, now).await?;
+            apply_next_state(&mut tx, s.channel, &s.id, &s.next, s.resend_mark, None, now).await?;
         }
         for (key, reason) in &summary.disabled {
             let detail = json!({ "reason": reason.as_str() });
@@ -189,17 +189,20 @@ async fn insert_attempt(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &AttemptRe
 
 /// Sets a delivery's state after an attempt (or a skip) and releases its lease. A notification whose
 /// endpoint is no longer active does not stay due: it is `held` (disabled) or `not_subscribed`
-/// (switched off). Data deliveries do not depend on the subscription.
+/// (switched off). Data deliveries do not depend on the subscription. A manual resend asked for while
+/// the attempt was in flight (a resend mark newer than the claim's) stays queued, with the planned
+/// retry kept to restore.
 async fn apply_next_state(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     channel: Channel,
     id: &str,
     next: &NextState,
+    claimed_resend_mark: Option<Timestamp>,
     attempt: Option<&AttemptRecord>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let waiting = matches!(next.status, NotificationStatus::Pending | NotificationStatus::Retrying);
-    let (status, next_attempt) = match channel {
+    let (status, next_attempt, deliverable) = match channel {
         Channel::Notification => {
             let env_state = "(SELECT subscription_state FROM environments e \
                 WHERE e.client_uuid = notifications.client_uuid AND e.environment = notifications.environment)";
@@ -209,15 +212,22 @@ async fn apply_next_state(
                           WHEN $1 = 1 AND {env_state} = 'inactive' THEN 'not_subscribed' ELSE $2 END"
                 ),
                 format!("CASE WHEN $1 = 1 AND {env_state} <> 'active' THEN NULL ELSE $3 END"),
+                format!("{env_state} = 'active'"),
             )
         }
         // `$1 = $1` keeps every parameter in use, so both statements bind the same list.
-        Channel::Data => ("CASE WHEN $1 = $1 THEN $2 END".to_owned(), "$3".to_owned()),
+        Channel::Data => ("CASE WHEN $1 = $1 THEN $2 END".to_owned(), "$3".to_owned(), "1 = 1".to_owned()),
     };
+    let pending = "(resend_requested_at IS NOT NULL AND ($11 IS NULL OR resend_requested_at > $11))";
     let sql = format!(
-        "UPDATE {table} SET status = {status}, next_attempt_at = {next_attempt}, \
-           resume_at = $4, next_trigger = NULL, next_triggered_by = NULL, lease_until = NULL, \
+        "UPDATE {table} SET status = {status}, \
+           next_attempt_at = CASE WHEN {pending} AND {deliverable} THEN resend_requested_at ELSE {next_attempt} END, \
+           resume_at = CASE WHEN {pending} THEN $3 ELSE $4 END, \
+           next_trigger = CASE WHEN {pending} THEN next_trigger END, \
+           next_triggered_by = CASE WHEN {pending} THEN next_triggered_by END, \
+           lease_until = NULL, \
            attempt_count = attempt_count + $5, \
+           scheduled_attempts = scheduled_attempts + $10, \
            last_attempt_at = CASE WHEN $5 = 1 THEN $6 ELSE last_attempt_at END, \
            delivered_at = CASE WHEN $7 = 1 THEN $6 ELSE delivered_at END, \
            last_error_kind = CASE WHEN $5 = 1 THEN $8 ELSE last_error_kind END \
@@ -234,6 +244,8 @@ async fn apply_next_state(
         .bind(i64::from(attempt.is_some_and(|a| a.succeeded)))
         .bind(attempt.and_then(|a| a.error_kind).map(AttemptErrorKind::as_str))
         .bind(id)
+        .bind(i64::from(attempt.is_some_and(|a| a.trigger == app::vocab::AttemptTrigger::Schedule)))
+        .bind(claimed_resend_mark.map(Timestamp::as_micros))
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -327,7 +327,75 @@ async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
     app.stop().await;
 }
 
+async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    // Two scheduled retries; the first is far enough away to resend before it.
+    let app = spawn_app_with(db, |s| s.retry_schedule = "2s,300ms".parse().unwrap()).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    receiver.reply_always(Reply::Status(500));
+
+    let id = app.user_created(&client_uuid, "u-1").await;
+    let planned = app.wait_for_notification(&id, "retrying", 1, WITHIN).await["next_attempt_at"].clone();
+    assert!(planned.is_string());
+    let res = app.api(Method::POST, &format!("/notifications/{id}/resend")).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    // The detail reads the notification and its attempts one after the other, and the status is
+    // `retrying` before and after the resend: wait until the row itself counts the second attempt.
+    let deadline = std::time::Instant::now() + WITHIN;
+    let n = loop {
+        let n = app.wait_for_notification(&id, "retrying", 2, WITHIN).await;
+        if n["attempt_count"] == 2 {
+            break n;
+        }
+        assert!(std::time::Instant::now() < deadline, "the resend was never recorded: {n:#}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(attempts(&n)[1]["trigger"], "resend");
+    assert_eq!(n["next_attempt_at"], planned, "the failed resend restored the planned retry: {n:#}");
+
+    // The schedule runs to its end as if the resend had not happened: 1 + 2 scheduled attempts.
+    let n = app.wait_for_notification(&id, "failed", 4, WITHIN).await;
+    let triggers: Vec<&str> = attempts(&n).iter().map(|a| a["trigger"].as_str().unwrap()).collect();
+    assert_eq!(triggers, ["schedule", "resend", "schedule", "schedule"]);
+    app.stop().await;
+}
+
+async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app_with(db, |s| s.retry_schedule = "2s".parse().unwrap()).await;
+    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    receiver.reply_next([Reply::Status(500)]);
+
+    let id = app.user_created(&client_uuid, "u-1").await;
+    app.wait_for_notification(&id, "retrying", 1, WITHIN).await;
+    let res = app.api(Method::POST, &format!("/notifications/{id}/resend")).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let n = app.wait_for_notification(&id, "delivered", 2, WITHIN).await;
+    assert_eq!(attempts(&n)[1]["trigger"], "resend");
+    assert_eq!(n["next_attempt_at"], Value::Null, "the planned retry is cancelled");
+    assert!(n["delivered_at"].is_string());
+    app.stop().await;
+}
+
+async fn a_resend_asked_for_during_an_attempt_is_not_lost(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    // A slow failing first attempt: the resend is asked for while it is in flight.
+    receiver.reply_next([Reply::Slow(Duration::from_millis(800), 500)]);
+    let app = spawn_app_with(db, |s| s.retry_schedule = "1h".parse().unwrap()).await;
+    let (uuid, _) = app.subscribed_client(&receiver.url("/slow")).await;
+    let id = app.user_created(&uuid, "in-flight").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let res = app.api(Method::POST, &format!("/notifications/{id}/resend")).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+
+    let n = app.wait_for_notification(&id, "delivered", 2, Duration::from_secs(10)).await;
+    assert_eq!(n["attempts"][0]["trigger"], "schedule");
+    assert_eq!(n["attempts"][1]["trigger"], "resend", "the resend asked for mid-flight happened");
+    app.stop().await;
+}
+
 crate::on_both_backends!(
+    a_resend_asked_for_during_an_attempt_is_not_lost,
     an_idempotency_key_records_an_event_once,
     events_while_unsubscribed_are_recorded_and_never_sent,
     a_resend_adds_an_attempt_and_keeps_the_first,
@@ -336,4 +404,6 @@ crate::on_both_backends!(
     a_410_disables_the_endpoint_until_it_is_reenabled,
     an_endpoint_failing_for_too_long_is_disabled,
     switching_a_subscription_off_stops_waiting_retries,
+    a_failed_resend_keeps_the_planned_retries,
+    a_successful_resend_settles_a_retrying_notification,
 );

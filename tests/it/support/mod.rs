@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod external;
 pub mod process;
 pub mod receiver;
 
