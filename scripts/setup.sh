@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing rook-notify needs, skipping whatever is already there:
 # the wasm32 target, cargo-leptos 0.3.10, wasm-bindgen-cli at the version Cargo.lock pins, the
-# end-to-end tests' npm packages, and (with --browser) Chromium from Debian.
-# Only package registries are used (crates.io, npm, Debian): nothing is downloaded from GitHub or a CDN.
+# end-to-end tests' npm packages, the receiver guide's Python venv (target/pyenv), and (with --browser)
+# Chromium from Debian.
+# Only package registries are used (crates.io, npm, PyPI, Debian): nothing is downloaded from GitHub or a CDN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,5 +58,17 @@ Playwright's own browser download is not used: it needs a CDN that many networks
 MSG
       exit 1
     fi
+  fi
+fi
+
+# The receiver guide's Python snippet is tested with PyPI's standardwebhooks, in a venv of its own.
+pyenv_python=target/pyenv/bin/python
+if ! "$pyenv_python" -c 'import importlib.metadata as m; assert m.version("standardwebhooks") == "1.1.0"' 2>/dev/null; then
+  if command -v python3 >/dev/null; then
+    say "creating target/pyenv with standardwebhooks 1.1.0 from PyPI (the receiver guide's Python snippet)"
+    python3 -m venv target/pyenv
+    "$pyenv_python" -m pip install -q --disable-pip-version-check standardwebhooks==1.1.0
+  else
+    echo "python3 is missing: the receiver guide's Python snippet will not be tested (CI=true fails without it)" >&2
   fi
 fi

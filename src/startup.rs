@@ -70,8 +70,8 @@ impl Application {
         let session_store = session::SqlSessionStore::new(store.native());
         let sessions = session::layer(session_store, settings.secure_cookies(), settings.session_idle_timeout);
         let origins = AllowedOrigins(vec![settings.effective_public_url().origin().ascii_serialization()]);
-        let mut router = web::router(services.clone(), options, sessions, origins)
-            .nest("/api/v1", crate::api::router(services.clone()));
+        let mut router =
+            web::router(services.clone(), options, sessions, origins).merge(crate::api::router(services.clone()));
         if settings.demo {
             router = router.nest("/demo/receiver", crate::demo::receiver::router());
         }

@@ -55,7 +55,7 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 /// Whether this request is an HTML form posted without JavaScript (the browser then expects a page,
 /// not the server function's JSON).
 #[cfg(feature = "ssr")]
-fn is_plain_form_post() -> bool {
+pub(crate) fn is_plain_form_post() -> bool {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
         .unwrap_or(false)

@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use leptos::prelude::*;
 
 use crate::dto::{
-    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView, DeliveryHealth,
-    EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail, NotificationQuery,
-    NotificationSummary, Page, SubscriptionView, Viewer,
+    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView,
+    DataDeliveryQuery, DataDeliverySummary, DeliveryHealth, EnvironmentChange, EnvironmentUpdate, EventReceipt,
+    NewAccountCredentials, NotificationDetail, NotificationQuery, NotificationSummary, Page, SubscriptionView, Viewer,
 };
 use crate::error::AppError;
 use crate::timestamp::Timestamp;
@@ -152,6 +152,25 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Recent operational alerts, newest first (a client account: its own client's).
     async fn alerts(&self, viewer: &Viewer, client_uuid: Option<String>) -> Result<Vec<AlertView>, AppError>;
+
+    /// A page of a client's Data Webhook deliveries, newest first.
+    async fn list_data_deliveries(
+        &self,
+        viewer: &Viewer,
+        query: DataDeliveryQuery,
+    ) -> Result<Page<DataDeliverySummary>, AppError>;
+
+    /// Queues an immediate new attempt of a data delivery ("Resend rejected data").
+    async fn resend_data(&self, viewer: &Viewer, id: &str) -> Result<DataDeliverySummary, AppError>;
+
+    /// Queues an immediate attempt of every rejected data delivery of an environment since `since`.
+    async fn resend_rejected_data(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        since: Timestamp,
+    ) -> Result<BulkResendReceipt, AppError>;
 }
 
 /// The browser session of one request.

@@ -27,6 +27,7 @@ impl Viewer {
 
 /// A client with both environments' settings, as the API and the staff pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClientView {
     pub client_uuid: String,
     pub name: String,
@@ -36,6 +37,7 @@ pub struct ClientView {
 
 /// One environment's settings and subscription. Secrets are never part of this view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvironmentView {
     pub environment: Environment,
     pub notification_webhook_url: Option<String>,
@@ -47,6 +49,7 @@ pub struct EnvironmentView {
 
 /// An environment's Notification Webhook subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubscriptionView {
     pub active: bool,
     pub state: SubscriptionState,
@@ -63,6 +66,7 @@ pub struct SubscriptionView {
 
 /// The answer to changing an environment: its new settings and anything worth a second look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnvironmentUpdate {
     #[serde(flatten)]
     pub environment: EnvironmentView,
@@ -71,6 +75,7 @@ pub struct EnvironmentUpdate {
 
 /// A notification as listed (its payload only in [`NotificationDetail`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationSummary {
     pub id: String,
     #[serde(rename = "type")]
@@ -95,6 +100,7 @@ pub struct NotificationSummary {
 
 /// A notification with its payload and every attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationDetail {
     #[serde(flatten)]
     pub summary: NotificationSummary,
@@ -109,6 +115,7 @@ pub struct NotificationDetail {
 
 /// One delivery attempt, everything recorded about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AttemptView {
     pub id: String,
     pub attempt_number: u32,
@@ -129,6 +136,7 @@ pub struct AttemptView {
 
 /// One page of a keyset-paginated list, newest first. `next_cursor` fetches the following page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -136,6 +144,7 @@ pub struct Page<T> {
 
 /// The answer to recording a platform event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventReceipt {
     pub notification_id: String,
     pub status: NotificationStatus,
@@ -143,6 +152,7 @@ pub struct EventReceipt {
 
 /// The answer to a bulk resend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkResendReceipt {
     /// How many failed notifications were queued for an immediate attempt.
     pub queued: u64,
@@ -154,17 +164,24 @@ pub struct BulkResendReceipt {
 /// previous page. Without `client_uuid` a client account lists its own client; naming another one
 /// is `NotFound`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct NotificationQuery {
+    /// The client (API tokens and staff must name one).
     pub client_uuid: Option<String>,
     pub environment: Option<Environment>,
     #[serde(rename = "type")]
     pub kind: Option<NotificationType>,
     pub category: Option<Category>,
     pub status: Option<NotificationStatus>,
+    /// The client's end user.
     pub user_id: Option<String>,
+    /// Recorded at or after this time.
     pub since: Option<Timestamp>,
+    /// Recorded before this time.
     pub until: Option<Timestamp>,
+    /// How many per page: 1 to 200, 50 when absent.
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -206,6 +223,9 @@ pub struct ClientDashboard {
     pub client_uuid: String,
     pub name: String,
     pub environments: Vec<EnvironmentHealth>,
+    /// The client's recent operational alerts, newest first.
+    #[serde(default)]
+    pub alerts: Vec<AlertView>,
 }
 
 /// An endpoint (one environment of one client) as the staff's health page lists it.
@@ -235,6 +255,9 @@ pub struct DeliveryHealth {
     pub oldest_due_age_secs: Option<u64>,
     /// The last 24 hours, all clients together, hour by hour.
     pub hourly: Vec<HourlyStat>,
+    /// Recent operational alerts of every client, newest first.
+    #[serde(default)]
+    pub alerts: Vec<AlertView>,
 }
 
 /// One audit log entry.
@@ -285,6 +308,7 @@ pub struct AccountView {
 
 /// A Data Webhook delivery as listed (its payload only in [`DataDeliveryDetail`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DataDeliverySummary {
     pub id: String,
     pub client_uuid: String,
@@ -309,6 +333,7 @@ pub struct DataDeliverySummary {
 
 /// A data delivery with its payload and every attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DataDeliveryDetail {
     #[serde(flatten)]
     pub summary: DataDeliverySummary,
@@ -319,19 +344,28 @@ pub struct DataDeliveryDetail {
 
 /// Which data deliveries to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DataDeliveryQuery {
+    /// The client (API tokens and staff must name one).
     pub client_uuid: Option<String>,
     pub environment: Option<Environment>,
+    /// `pending`, `retrying`, `delivered` or `failed`.
     pub status: Option<NotificationStatus>,
+    /// The client's end user.
     pub user_id: Option<String>,
+    /// Handed over at or after this time.
     pub since: Option<Timestamp>,
+    /// Handed over before this time.
     pub until: Option<Timestamp>,
+    /// How many per page: 1 to 200, 50 when absent.
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// The answer to handing over a data delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DataDeliveryReceipt {
     pub id: String,
     pub status: NotificationStatus,

@@ -25,9 +25,18 @@ use leptos_router::{SsrMode, path};
 
 use crate::auth::{Login, Logout};
 use crate::components::layout::Shell;
+use crate::pages::attention::AttentionPage;
+use crate::pages::client::home::HomeRedirect;
+use crate::pages::client::overview::ClientOverviewPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
-use crate::pages::overview::OverviewPage;
+use crate::pages::notifications::detail::NotificationPage;
+use crate::pages::notifications::feed::FeedPage;
+use crate::pages::settings::SettingsPage;
+use crate::pages::staff::audit::AuditPage;
+use crate::pages::staff::clients::list::ClientsPage;
+use crate::pages::staff::clients::manage::ManageClientPage;
+use crate::pages::staff::health::HealthPage;
 
 /// The name cargo-leptos gives the wasm, JS and CSS files under `/pkg`.
 pub const OUTPUT_NAME: &str = "rook_notify";
@@ -79,7 +88,16 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view=HomeRedirect ssr=SsrMode::Async />
+                    <Route path=path!("/clients/:client_uuid") view=ClientOverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/clients/:client_uuid/notifications") view=FeedPage ssr=SsrMode::Async />
+                    <Route path=path!("/clients/:client_uuid/attention") view=AttentionPage ssr=SsrMode::Async />
+                    <Route path=path!("/clients/:client_uuid/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications/:id") view=NotificationPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/clients") view=ClientsPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/clients/:client_uuid") view=ManageClientPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/health") view=HealthPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff/audit") view=AuditPage ssr=SsrMode::Async />
                 </Routes>
             </Shell>
         </Router>

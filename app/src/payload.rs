@@ -11,6 +11,7 @@ use crate::vocab::{
 
 /// A notification as the receiver gets it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationPayload {
     /// The notification's id, also sent as `webhook-id`: stable across retries, for de-duplication.
     pub id: String,
@@ -33,6 +34,7 @@ pub struct NotificationPayload {
 
 /// Type-specific fields; those a type does not use are absent from the JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Details {
     /// `extraction.failed`: why the extraction failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

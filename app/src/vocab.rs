@@ -18,13 +18,14 @@ pub struct UnknownValue {
     pub expected: String,
 }
 
-/// Declares a closed set with its wire strings, and derives `as_str`, `ALL`, `FromStr`, `Display`
-/// and string (de)serialisation from that single list.
+/// Declares a closed set with its wire strings, and derives `as_str`, `ALL`, `FromStr`, `Display`,
+/// string (de)serialisation and (on the server) the OpenAPI string enum from that single list.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident as $kind:literal { $($(#[$vmeta:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        $vis enum $name { $($(#[$vmeta])* #[cfg_attr(feature = "ssr", schema(rename = $wire))] $variant),+ }
 
         impl $name {
             /// Every value, in declaration order.

@@ -7,16 +7,18 @@ export const demo = {
   pulse: { email: "dev@pulse.example", password: "client-demo-password", name: "Pulse Coaching" },
 };
 
-/** Signs in through the login form and waits for the overview. */
+/** Signs in through the login form and waits for the home page it leads to (a client's overview, or
+ * the staff's list of clients). */
 export async function signIn(page: Page, who: { email: string; password: string }) {
   await page.goto("/login");
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
+  await page.waitForURL(/\/(clients|staff)\//);
 }
 
-/** Waits until the page's wasm has hydrated (the app marks <body> when it has). */
+/** Waits until the page's wasm has hydrated (the app marks <body> when it has). The debug build's wasm
+ * is large: on a busy machine compiling it can take longer than the default 10 s. */
 export async function waitForHydration(page: Page) {
-  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 30_000 });
 }

@@ -2,38 +2,53 @@
 
 use app::dto::{BulkResendReceipt, ClientView, EnvironmentUpdate, EventReceipt, SubscriptionView};
 use app::timestamp::Timestamp;
-use app::vocab::{NotificationType, SecretPurpose};
+use app::vocab::NotificationType;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::extract::{Admin, ApiJson};
-use super::path_environment;
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
+use super::paths::{ClientPath, EnvironmentPath, SecretPath};
 use crate::service::{EnvironmentPatch, Patch, Services};
 
-pub fn routes() -> Router<Services> {
-    Router::new()
-        .route("/clients", post(create_client))
-        .route("/clients/{client_uuid}", get(get_client))
-        .route("/clients/{client_uuid}/environments/{env}", put(update_environment))
-        .route("/clients/{client_uuid}/environments/{env}/subscription", put(set_subscription))
-        .route("/clients/{client_uuid}/environments/{env}/secrets/{purpose}", get(reveal_secret))
-        .route("/clients/{client_uuid}/environments/{env}/secrets/{purpose}/rotate", post(rotate_secret))
-        .route("/clients/{client_uuid}/environments/{env}/resend-failed", post(resend_failed))
-        .route("/clients/{client_uuid}/environments/{env}/test", post(send_test))
+/// The routes of this file, each documented by its handler's annotation.
+pub fn routes() -> OpenApiRouter<Services> {
+    OpenApiRouter::new()
+        .routes(routes!(create_client))
+        .routes(routes!(get_client))
+        .routes(routes!(update_environment))
+        .routes(routes!(set_subscription))
+        .routes(routes!(reveal_secret))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(resend_failed))
+        .routes(routes!(send_test))
 }
 
-#[derive(Deserialize)]
+/// A new client.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewClient {
+    /// Its name, 1 to 200 characters.
     name: String,
+    /// Its ROOK client UUID; a new UUIDv7 when absent.
     #[serde(default)]
     client_uuid: Option<String>,
 }
 
+/// Creates a client; both environments start unsubscribed.
+#[utoipa::path(
+    post, path = "/clients", tag = "clients",
+    request_body = NewClient,
+    responses(
+        (status = CREATED, description = "The new client.", body = ClientView),
+        BadRequest, Unauthorized, Forbidden, Conflict, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn create_client(
     State(services): State<Services>,
     Admin(actor): Admin,
@@ -44,12 +59,18 @@ async fn create_client(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// A client with both environments and their subscriptions (never their secrets).
+#[utoipa::path(
+    get, path = "/clients/{client_uuid}", tag = "clients",
+    params(ClientPath),
+    responses((status = OK, description = "The client.", body = ClientView), Unauthorized, Forbidden, NotFound)
+)]
 async fn get_client(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(client_uuid): Path<String>,
+    Path(path): Path<ClientPath>,
 ) -> Result<Json<ClientView>, ApiError> {
-    Ok(Json(services.client_view(&actor, &client_uuid).await?))
+    Ok(Json(services.client_view(&actor, &path.client_uuid).await?))
 }
 
 /// A field that may be absent (unchanged), `null` (cleared) or a value (set).
@@ -60,24 +81,43 @@ fn patch<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<String>, D::Error> {
     })
 }
 
-#[derive(Deserialize)]
+/// A change to an environment: an absent field is unchanged, `null` clears it, a value sets it.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EnvironmentChange {
+    /// Where notifications are sent: https in Production, and different from every Data Webhook URL
+    /// of the client.
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
     notification_webhook_url: Patch<String>,
+    /// Where data deliveries are sent.
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
     data_webhook_url: Patch<String>,
+    /// ROOK's legacy secret hash key: when set, deliveries carry `x-rook-hash`.
     #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<String>)]
     rook_hash_key: Patch<String>,
 }
 
+/// Sets or clears an environment's URLs and ROOK hash key; the answer has `warnings` worth a look.
+#[utoipa::path(
+    put, path = "/clients/{client_uuid}/environments/{env}", tag = "clients",
+    params(EnvironmentPath),
+    request_body = EnvironmentChange,
+    responses(
+        (status = OK, description = "The environment as it is now.", body = EnvironmentUpdate),
+        BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn update_environment(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env)): Path<(String, String)>,
+    Path(path): Path<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<EnvironmentChange>,
 ) -> Result<Json<EnvironmentUpdate>, ApiError> {
-    let environment = path_environment(&env)?;
+    let environment = path.environment()?;
+    let client_uuid = path.client_uuid;
     let patch = EnvironmentPatch {
         notification_webhook_url: value.notification_webhook_url,
         data_webhook_url: value.data_webhook_url,
@@ -86,12 +126,15 @@ async fn update_environment(
     Ok(Json(services.update_environment(&actor, &client_uuid, environment, patch).await?))
 }
 
-#[derive(Deserialize)]
+/// Switches the add-on, and optionally chooses the notification types it sends.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SubscriptionChange {
+    /// On (needs a Notification Webhook URL) or off.
     active: bool,
     /// Absent: unchanged; `null`: every type; a list: only those types.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<NotificationType>>)]
     types: Option<Option<Vec<NotificationType>>>,
 }
 
@@ -100,81 +143,133 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// Switches an environment's Notification Webhook subscription.
+///
+/// Activating needs a Notification Webhook URL and answers the notification signing secret.
+#[utoipa::path(
+    put, path = "/clients/{client_uuid}/environments/{env}/subscription", tag = "clients",
+    params(EnvironmentPath),
+    request_body = SubscriptionChange,
+    responses(
+        (status = OK, description = "The subscription (with `secret` when activated).", body = SubscriptionView),
+        BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn set_subscription(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env)): Path<(String, String)>,
+    Path(path): Path<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<SubscriptionChange>,
 ) -> Result<Json<SubscriptionView>, ApiError> {
-    let environment = path_environment(&env)?;
+    let environment = path.environment()?;
+    let client_uuid = path.client_uuid;
     if let Some(types) = value.types {
         services.set_notification_types(&actor, &client_uuid, environment, types).await?;
     }
     Ok(Json(services.set_subscription(&actor, &client_uuid, environment, value.active).await?))
 }
 
-#[derive(Serialize)]
+/// A signing secret.
+#[derive(Serialize, utoipa::ToSchema)]
 struct SecretAnswer {
+    /// `whsec_` and the base64 key.
+    #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
     secret: String,
 }
 
-fn path_purpose(raw: &str) -> Result<SecretPurpose, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found("secret (use notification or data)"))
-}
-
+/// Reveals a signing secret (audited); it is created when first needed.
+#[utoipa::path(
+    get, path = "/clients/{client_uuid}/environments/{env}/secrets/{purpose}", tag = "clients",
+    params(SecretPath),
+    responses((status = OK, description = "The secret.", body = SecretAnswer), Unauthorized, Forbidden, NotFound)
+)]
 async fn reveal_secret(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env, purpose)): Path<(String, String, String)>,
+    Path(path): Path<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
-    let (environment, purpose) = (path_environment(&env)?, path_purpose(&purpose)?);
-    let secret = services.reveal_secret(&actor, &client_uuid, environment, purpose).await?;
+    let (environment, purpose) = path.parse()?;
+    let secret = services.reveal_secret(&actor, &path.client_uuid, environment, purpose).await?;
     Ok(Json(SecretAnswer { secret }))
 }
 
+/// Makes a new signing secret; the old one keeps signing beside it for 24 h.
+#[utoipa::path(
+    post, path = "/clients/{client_uuid}/environments/{env}/secrets/{purpose}/rotate", tag = "clients",
+    params(SecretPath),
+    responses((status = OK, description = "The new secret.", body = SecretAnswer), Unauthorized, Forbidden, NotFound)
+)]
 async fn rotate_secret(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env, purpose)): Path<(String, String, String)>,
+    Path(path): Path<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
-    let (environment, purpose) = (path_environment(&env)?, path_purpose(&purpose)?);
-    let secret = services.rotate_secret(&actor, &client_uuid, environment, purpose).await?;
+    let (environment, purpose) = path.parse()?;
+    let secret = services.rotate_secret(&actor, &path.client_uuid, environment, purpose).await?;
     Ok(Json(SecretAnswer { secret }))
 }
 
-#[derive(Deserialize)]
+/// A range of creation times, `[since, until)`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ResendFailed {
-    since: Timestamp,
+pub(super) struct ResendRange {
+    pub since: Timestamp,
+    /// Now when absent.
     #[serde(default)]
-    until: Option<Timestamp>,
+    pub until: Option<Timestamp>,
 }
 
+/// Resends the environment's failed notifications.
+///
+/// Queues an immediate attempt of every failed notification created in the range (up to 10,000 per
+/// call: call again while `remaining` is not 0).
+#[utoipa::path(
+    post, path = "/clients/{client_uuid}/environments/{env}/resend-failed", tag = "notifications",
+    params(EnvironmentPath),
+    request_body = ResendRange,
+    responses(
+        (status = ACCEPTED, description = "How many were queued.", body = BulkResendReceipt),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn resend_failed(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env)): Path<(String, String)>,
-    ApiJson { value, .. }: ApiJson<ResendFailed>,
+    Path(path): Path<EnvironmentPath>,
+    ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
-    let environment = path_environment(&env)?;
-    let receipt = services.resend_failed(&actor, &client_uuid, environment, value.since, value.until).await?;
+    let environment = path.environment()?;
+    let receipt = services.resend_failed(&actor, &path.client_uuid, environment, value.since, value.until).await?;
     Ok((StatusCode::ACCEPTED, Json(receipt)))
 }
 
-#[derive(Deserialize, Default)]
+/// Which test notification to send.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TestRequest {
+    /// The type whose example is sent (marked `"test": true`); `subscription.test` when absent.
     #[serde(default, rename = "type")]
     kind: Option<NotificationType>,
 }
 
+/// Sends a test notification to the environment's Notification Webhook (the body is optional).
+#[utoipa::path(
+    post, path = "/clients/{client_uuid}/environments/{env}/test", tag = "notifications",
+    params(EnvironmentPath),
+    request_body(content = Option<TestRequest>, description = "Optional: none sends a `subscription.test`."),
+    responses(
+        (status = ACCEPTED, description = "The test notification, recorded and due.", body = EventReceipt),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn send_test(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env)): Path<(String, String)>,
+    Path(path): Path<EnvironmentPath>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<EventReceipt>), ApiError> {
-    let environment = path_environment(&env)?;
+    let environment = path.environment()?;
+    let client_uuid = path.client_uuid;
     // The body is optional here: none means a `subscription.test`.
     let request: TestRequest = if body.iter().all(u8::is_ascii_whitespace) {
         TestRequest::default()

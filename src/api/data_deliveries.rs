@@ -5,32 +5,51 @@ use std::collections::HashMap;
 use app::dto::{
     BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
 };
-use app::timestamp::Timestamp;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::clients::ResendRange;
 use super::error::ApiError;
-use super::events::{idempotency_key, replayed};
+use super::events::{IDEMPOTENCY_KEY, idempotency_key, replayed};
 use super::extract::{Admin, ApiJson, Caller};
 use super::notifications::param;
-use super::path_environment;
+use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
+use super::paths::EnvironmentPath;
 use crate::service::{DataDeliveryRequest, IdempotentReply, Services};
 
 /// Documents are large (summaries with granular data): up to 10 MiB.
 pub const MAX_DATA_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-pub fn routes() -> Router<Services> {
-    Router::new()
-        .route("/data-deliveries", post(hand_over).layer(DefaultBodyLimit::max(MAX_DATA_BODY_BYTES)).get(list))
-        .route("/data-deliveries/{id}", get(detail))
-        .route("/data-deliveries/{id}/resend", post(resend))
-        .route("/clients/{client_uuid}/environments/{env}/resend-rejected-data", post(resend_rejected))
+/// The routes of this file, each documented by its handler's annotation.
+pub fn routes() -> OpenApiRouter<Services> {
+    // The larger limit covers `/data-deliveries` only (its GET reads no body).
+    let documents =
+        OpenApiRouter::new().routes(routes!(hand_over, list)).layer(DefaultBodyLimit::max(MAX_DATA_BODY_BYTES));
+    OpenApiRouter::new()
+        .merge(documents)
+        .routes(routes!(detail))
+        .routes(routes!(resend))
+        .routes(routes!(resend_rejected))
 }
 
+/// Hands over a document for the client's Data Webhook.
+///
+/// Any token scope. The `payload` is stored as received and delivered byte for byte, signed with the
+/// environment's data secret; 422 `url_required` when the environment has no Data Webhook URL.
+#[utoipa::path(
+    post, path = "/data-deliveries", tag = "data-deliveries", operation_id = "hand_over_data",
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY)),
+    request_body = DataDeliveryRequest,
+    responses(
+        (status = ACCEPTED, description = "Recorded and due.", body = DataDeliveryReceipt,
+            headers(("idempotent-replayed" = bool, description = "`true`: the first answer to this Idempotency-Key, sent again."))),
+        BadRequest, Unauthorized, NotFound, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn hand_over(
     State(services): State<Services>,
     Caller(actor): Caller,
@@ -46,6 +65,17 @@ async fn hand_over(
     }
 }
 
+/// Lists a client's data deliveries.
+///
+/// Newest first, a page at a time: pass the answer's `next_cursor` as `cursor` for the next page.
+#[utoipa::path(
+    get, path = "/data-deliveries", tag = "data-deliveries", operation_id = "list_data_deliveries",
+    params(DataDeliveryQuery),
+    responses(
+        (status = OK, description = "One page.", body = Page<DataDeliverySummary>),
+        Unauthorized, Forbidden, NotFound, Unprocessable,
+    )
+)]
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
@@ -68,6 +98,15 @@ async fn list(
     Ok(Json(services.list_data_deliveries(&actor, query).await?))
 }
 
+/// A data delivery with its payload (until purged) and every attempt.
+#[utoipa::path(
+    get, path = "/data-deliveries/{id}", tag = "data-deliveries", operation_id = "get_data_delivery",
+    params(("id" = String, Path, description = "The data delivery's id.")),
+    responses(
+        (status = OK, description = "The data delivery.", body = DataDeliveryDetail),
+        Unauthorized, Forbidden, NotFound,
+    )
+)]
 async fn detail(
     State(services): State<Services>,
     Admin(actor): Admin,
@@ -76,6 +115,15 @@ async fn detail(
     Ok(Json(services.data_delivery_detail(&actor, &id).await?))
 }
 
+/// Queues an immediate new attempt; 409 once its payload was purged.
+#[utoipa::path(
+    post, path = "/data-deliveries/{id}/resend", tag = "data-deliveries", operation_id = "resend_data_delivery",
+    params(("id" = String, Path, description = "The data delivery's id.")),
+    responses(
+        (status = ACCEPTED, description = "Queued.", body = DataDeliverySummary),
+        Unauthorized, Forbidden, NotFound, Conflict,
+    )
+)]
 async fn resend(
     State(services): State<Services>,
     Admin(actor): Admin,
@@ -84,21 +132,27 @@ async fn resend(
     Ok((StatusCode::ACCEPTED, Json(services.resend_data(&actor, &id).await?)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResendRejected {
-    since: Timestamp,
-    #[serde(default)]
-    until: Option<Timestamp>,
-}
-
+/// Resends the environment's rejected data deliveries.
+///
+/// Queues an immediate attempt of every rejected data delivery created in the range (up to 10,000 per
+/// call: call again while `remaining` is not 0).
+#[utoipa::path(
+    post, path = "/clients/{client_uuid}/environments/{env}/resend-rejected-data", tag = "data-deliveries",
+    params(EnvironmentPath),
+    request_body = ResendRange,
+    responses(
+        (status = ACCEPTED, description = "How many were queued.", body = BulkResendReceipt),
+        BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn resend_rejected(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path((client_uuid, env)): Path<(String, String)>,
-    ApiJson { value, .. }: ApiJson<ResendRejected>,
+    Path(path): Path<EnvironmentPath>,
+    ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
-    let environment = path_environment(&env)?;
-    let receipt = services.resend_rejected_data(&actor, &client_uuid, environment, value.since, value.until).await?;
+    let environment = path.environment()?;
+    let receipt =
+        services.resend_rejected_data(&actor, &path.client_uuid, environment, value.since, value.until).await?;
     Ok((StatusCode::ACCEPTED, Json(receipt)))
 }

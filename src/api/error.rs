@@ -4,9 +4,29 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::service::ServiceError;
+
+/// The body of every error answer: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `invalid`,
+    /// `malformed_json`, `body_too_large`, `not_subscribed`, `url_required`, …
+    #[schema(example = "invalid")]
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    /// The field or query parameter at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
 
 /// An error answer of the API.
 #[derive(Debug)]
@@ -44,13 +64,16 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The JSON body this error is answered with.
+    pub fn body(self) -> ErrorBody {
+        ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if let Some(field) = self.field {
-            error["field"] = json!(field);
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        (self.status, Json(self.body())).into_response()
     }
 }
 

@@ -1,20 +1,38 @@
 //! `/platform-events`: ROOK's services report what happened in a client's integration.
 
 use app::dto::EventReceipt;
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller};
+use super::openapi::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use crate::service::{Actor, IdempotencyKey, IdempotentReply, PlatformEvent, Services};
 
-pub fn routes() -> Router<Services> {
-    Router::new().route("/platform-events", post(report_event))
+/// The routes of this file, each documented by its handler's annotation.
+pub fn routes() -> OpenApiRouter<Services> {
+    OpenApiRouter::new().routes(routes!(report_event))
 }
 
+/// Records a platform event and its notification.
+///
+/// Any token scope; both are written in one transaction. The notification is `pending` when the
+/// environment's subscription is active, `not_subscribed` when it is off, `held` while the endpoint is
+/// disabled, `filtered` when the subscription does not want the type.
+#[utoipa::path(
+    post, path = "/platform-events", tag = "platform-events",
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY)),
+    request_body = PlatformEvent,
+    responses(
+        (status = ACCEPTED, description = "Recorded.", body = EventReceipt,
+            headers(("idempotent-replayed" = bool, description = "`true`: the first answer to this Idempotency-Key, sent again."))),
+        BadRequest, Unauthorized, NotFound, PayloadTooLarge, Unprocessable,
+    )
+)]
 async fn report_event(
     State(services): State<Services>,
     Caller(actor): Caller,
@@ -27,6 +45,10 @@ async fn report_event(
         IdempotentReply::Replay { status, body } => Ok(replayed(status, body)),
     }
 }
+
+/// What the `Idempotency-Key` header of the two ingest routes does, for the OpenAPI document.
+pub(super) const IDEMPOTENCY_KEY: &str = "Makes a repeat within 24 h (per token) get the first answer again, \
+    marked `idempotent-replayed: true`, without recording anything; the same key with another body is a 422.";
 
 /// The request's `Idempotency-Key`, scoped to the calling token.
 pub(super) fn idempotency_key(

@@ -4,20 +4,20 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use app::dto::{NotificationDetail, NotificationQuery, NotificationSummary, Page};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::extract::Admin;
+use super::openapi::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::service::Services;
 
-pub fn routes() -> Router<Services> {
-    Router::new()
-        .route("/notifications", get(list))
-        .route("/notifications/{id}", get(detail))
-        .route("/notifications/{id}/resend", post(resend))
+/// The routes of this file, each documented by its handler's annotation.
+pub fn routes() -> OpenApiRouter<Services> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(detail)).routes(routes!(resend))
 }
 
 /// Reads an optional query parameter into its type; a bad value is a 422 naming the parameter.
@@ -31,6 +31,17 @@ where
     }
 }
 
+/// Lists a client's notifications.
+///
+/// Newest first, a page at a time: pass the answer's `next_cursor` as `cursor` for the next page.
+#[utoipa::path(
+    get, path = "/notifications", tag = "notifications", operation_id = "list_notifications",
+    params(NotificationQuery),
+    responses(
+        (status = OK, description = "One page.", body = Page<NotificationSummary>),
+        Unauthorized, Forbidden, NotFound, Unprocessable,
+    )
+)]
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
@@ -56,6 +67,15 @@ async fn list(
     Ok(Json(services.list_notifications(&actor, query).await?))
 }
 
+/// A notification with its payload and every delivery attempt.
+#[utoipa::path(
+    get, path = "/notifications/{id}", tag = "notifications", operation_id = "get_notification",
+    params(("id" = String, Path, description = "The notification's id (its `webhook-id`).")),
+    responses(
+        (status = OK, description = "The notification.", body = NotificationDetail),
+        Unauthorized, Forbidden, NotFound,
+    )
+)]
 async fn detail(
     State(services): State<Services>,
     Admin(actor): Admin,
@@ -64,6 +84,15 @@ async fn detail(
     Ok(Json(services.notification_detail(&actor, &id).await?))
 }
 
+/// Queues an immediate new attempt (history is kept); 409 while the subscription is not active.
+#[utoipa::path(
+    post, path = "/notifications/{id}/resend", tag = "notifications", operation_id = "resend_notification",
+    params(("id" = String, Path, description = "The notification's id (its `webhook-id`).")),
+    responses(
+        (status = ACCEPTED, description = "Queued.", body = NotificationSummary),
+        Unauthorized, Forbidden, NotFound, Conflict,
+    )
+)]
 async fn resend(
     State(services): State<Services>,
     Admin(actor): Admin,

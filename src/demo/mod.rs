@@ -6,10 +6,10 @@
 
 pub mod receiver;
 
-use app::vocab::{Environment, ExtractionFailureReason, NotificationType, Role};
+use app::vocab::{DataType, Environment, ExtractionFailureReason, NotificationType, Pillar, Role};
 
 use crate::config::Settings;
-use crate::service::{Actor, EnvironmentPatch, Patch, PlatformEvent, ServiceError, Services};
+use crate::service::{Actor, DataDeliveryRequest, EnvironmentPatch, Patch, PlatformEvent, ServiceError, Services};
 use crate::startup::StartupError;
 
 /// A demo client.
@@ -106,6 +106,23 @@ async fn seed_events(services: &Services, client_uuid: &str) -> Result<(), Start
     ];
     for event in events {
         services.report_event(&Actor::System, event, None).await?;
+    }
+    // Two Data Webhook documents: one the demo receiver accepts, one it rejects (a rejection notice).
+    for (user_id, pillar) in [("ana", Pillar::Sleep), ("reject-bo", Pillar::Physical)] {
+        let payload = format!(
+            r#"{{"client_uuid":"{client_uuid}","user_id":"{user_id}","datetime":"2026-11-29T06:00:00.000Z","{pillar}_summary":{{"duration_seconds":27000}}}}"#
+        );
+        let request = DataDeliveryRequest {
+            client_uuid: client_uuid.to_owned(),
+            environment: Environment::Sandbox,
+            user_id: user_id.to_owned(),
+            data_type: DataType::Summary,
+            pillar,
+            document_id: Some(format!("demo-{user_id}-{pillar}")),
+            payload: serde_json::value::RawValue::from_string(payload)
+                .map_err(|e| StartupError::Input(e.to_string()))?,
+        };
+        services.hand_over_data(&Actor::System, request, None).await?;
     }
     Ok(())
 }

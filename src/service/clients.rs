@@ -1,10 +1,5 @@
 //! Clients: creating them and showing them to whoever may see them.
 
-use std::collections::HashMap;
-
-use app::dto::{ClientOverview, EnvironmentStatus};
-
-use super::views::environment_status;
 use app::timestamp::Timestamp;
 use serde_json::json;
 
@@ -13,8 +8,6 @@ use crate::store::{ClientRecord, NewAuditEntry};
 
 /// The longest client name accepted.
 const MAX_CLIENT_NAME_LEN: usize = 200;
-/// How many clients the overview lists at most.
-const OVERVIEW_LIMIT: u32 = 500;
 
 impl Services {
     /// Creates a client (staff only), with both environments inactive. `client_uuid` is ROOK's
@@ -61,30 +54,6 @@ impl Services {
             )
             .await?;
         Ok(client)
-    }
-
-    /// The clients the actor may see with both environments: every client for staff (by name), the
-    /// client's own for a client account.
-    pub async fn overview(&self, actor: &Actor) -> Result<Vec<ClientOverview>, ServiceError> {
-        let clients = match actor {
-            Actor::Client { client_uuid, .. } => self.store().client(client_uuid).await?.into_iter().collect(),
-            Actor::Staff { .. } | Actor::System | Actor::ApiToken { .. } => {
-                self.store().list_clients(None, OVERVIEW_LIMIT).await?
-            }
-        };
-        let uuids: Vec<String> = clients.iter().map(|c| c.client_uuid.clone()).collect();
-        let mut environments: HashMap<String, Vec<EnvironmentStatus>> = HashMap::new();
-        for env in self.store().environments_of(&uuids).await? {
-            environments.entry(env.client_uuid.clone()).or_default().push(environment_status(env));
-        }
-        Ok(clients
-            .into_iter()
-            .map(|c| ClientOverview {
-                environments: environments.remove(&c.client_uuid).unwrap_or_default(),
-                client_uuid: c.client_uuid,
-                name: c.name,
-            })
-            .collect())
     }
 }
 

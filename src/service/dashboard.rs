@@ -10,6 +10,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{NotificationStatus, Role};
 use rand::Rng;
 
+use super::paging::into_page;
 use super::views::{client_view, environment_view};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointRow, HourRow};
@@ -51,7 +52,8 @@ impl Services {
                 last_success_at: env.last_success_at,
             });
         }
-        Ok(ClientDashboard { client_uuid: client.client_uuid, name: client.name, environments: result })
+        let alerts = self.alerts(actor, Some(&client.client_uuid)).await?;
+        Ok(ClientDashboard { client_uuid: client.client_uuid, name: client.name, environments: result, alerts })
     }
 
     /// Failing and disabled endpoints, the queue and the last day's throughput (staff).
@@ -76,6 +78,7 @@ impl Services {
             oldest_due_age_secs: oldest_due
                 .map(|t| u64::try_from((now.as_micros() - t.as_micros()) / 1_000_000).unwrap_or(0)),
             hourly: every_hour(day_start, now, &hours),
+            alerts: self.alerts(actor, None).await?,
         })
     }
 
@@ -91,7 +94,7 @@ impl Services {
             return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
         }
         let action = query.action.filter(|a| !a.trim().is_empty());
-        let mut entries = self
+        let entries = self
             .store()
             .list_audit(
                 client_uuid.as_deref(),
@@ -100,25 +103,20 @@ impl Services {
                 AUDIT_PAGE + 1,
             )
             .await?;
-        let next_cursor = if entries.len() > AUDIT_PAGE as usize {
-            entries.truncate(AUDIT_PAGE as usize);
-            entries.last().map(|e| e.id.clone())
-        } else {
-            None
-        };
-        let items = entries
-            .into_iter()
-            .map(|e| AuditEntryView {
-                id: e.id,
+        Ok(into_page(
+            entries,
+            AUDIT_PAGE,
+            |e| &e.id,
+            |e| AuditEntryView {
+                id: e.id.clone(),
                 at: e.at,
-                actor: e.actor,
-                action: e.action,
-                client_uuid: e.client_uuid,
-                environment: e.environment,
-                detail: e.detail,
-            })
-            .collect();
-        Ok(Page { items, next_cursor })
+                actor: e.actor.clone(),
+                action: e.action.clone(),
+                client_uuid: e.client_uuid.clone(),
+                environment: e.environment.clone(),
+                detail: e.detail.clone(),
+            },
+        ))
     }
 
     /// The audit log of every client, newest first (staff): the staff's audit page, which a client

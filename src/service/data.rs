@@ -7,11 +7,12 @@ use app::dto::{
     BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
 };
 use app::timestamp::Timestamp;
-use app::vocab::{DataType, Environment, NotificationStatus, Pillar};
+use app::vocab::{DataType, Environment, NotificationStatus, Pillar, SecretPurpose};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
+use super::paging::{into_page, listed_client, page_request};
 use super::tokens::{IDEMPOTENCY_WINDOW_MICROS, IdempotencyKey, IdempotentReply};
 use super::views::{attempt_view, data_delivery_summary};
 use super::{Actor, ServiceError, Services};
@@ -93,6 +94,16 @@ impl Services {
             return Ok(IdempotentReply::Replay { status: stored.status, body: stored.body });
         }
         let now = Timestamp::now();
+        // The data secret is created when first needed: the first document signs with it.
+        self.store()
+            .ensure_secret(
+                &client_uuid,
+                request.environment,
+                SecretPurpose::Data,
+                crate::engine::signing::generate_secret,
+                now,
+            )
+            .await?;
         let hash_datetime = serde_json::from_str::<Peek>(text)
             .ok()
             .and_then(|p| p.datetime.map(Cow::into_owned))
@@ -141,26 +152,9 @@ impl Services {
         actor: &Actor,
         query: DataDeliveryQuery,
     ) -> Result<Page<DataDeliverySummary>, ServiceError> {
-        let client_uuid = match (&query.client_uuid, actor) {
-            (_, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
-            (Some(uuid), _) => super::clients::parse_client_uuid(uuid)?,
-            (None, _) => {
-                return Err(ServiceError::validation("client_uuid", "Name the client whose data deliveries to list."));
-            }
-        };
+        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list")?;
         self.visible_client(actor, &client_uuid).await?;
-        let limit = query.limit.unwrap_or(super::notifications::DEFAULT_PAGE);
-        if limit == 0 || limit > super::notifications::MAX_PAGE {
-            return Err(ServiceError::validation(
-                "limit",
-                format!("limit is between 1 and {}.", super::notifications::MAX_PAGE),
-            ));
-        }
-        if let Some(cursor) = &query.cursor
-            && uuid::Uuid::parse_str(cursor).is_err()
-        {
-            return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
-        }
+        let page = page_request(query.limit, query.cursor.clone(), query.since, query.until)?;
         let filter = DataDeliveryFilter {
             client_uuid,
             environment: query.environment,
@@ -169,14 +163,8 @@ impl Services {
             since: query.since,
             until: query.until,
         };
-        let mut rows = self.store().list_data_deliveries(&filter, query.cursor.as_deref(), limit + 1).await?;
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|d| d.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items: rows.iter().map(data_delivery_summary).collect(), next_cursor })
+        let rows = self.store().list_data_deliveries(&filter, page.cursor.as_deref(), page.limit + 1).await?;
+        Ok(into_page(rows, page.limit, |d| &d.id, data_delivery_summary))
     }
 
     /// One data delivery with its payload and every attempt.

@@ -18,7 +18,7 @@ const MAX_MESSAGE_LEN: usize = 2000;
 const MAX_FUTURE_MICROS: i64 = 5 * 60 * 1_000_000;
 
 /// A platform event as ROOK's services report it (`POST /api/v1/platform-events`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformEvent {
     pub client_uuid: String,

@@ -7,17 +7,20 @@ mod accounts;
 mod actor;
 mod clients;
 mod dashboard;
+mod data;
 mod environments;
 mod error;
 mod events;
 mod login_limit;
 mod notifications;
+mod paging;
 mod passwords;
 mod tokens;
 mod urls;
 mod views;
 
 pub use actor::Actor;
+pub use data::DataDeliveryRequest;
 pub use environments::{EnvironmentPatch, Patch};
 pub use error::ServiceError;
 pub use events::PlatformEvent;
@@ -26,7 +29,7 @@ pub use tokens::{IdempotencyKey, IdempotentReply};
 
 use std::sync::Arc;
 
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, watch};
 
 use crate::engine::ingest_queue::IngestQueue;
 use crate::store::Store;
@@ -57,6 +60,8 @@ struct Inner {
     due: Arc<Notify>,
     /// Client UUIDs with newly recorded notifications (for live feeds).
     recorded: broadcast::Sender<String>,
+    /// Turns `true` when the server begins to shut down.
+    closing: watch::Sender<bool>,
 }
 
 impl Services {
@@ -73,6 +78,7 @@ impl Services {
                 ingest,
                 due,
                 recorded,
+                closing: watch::Sender::new(false),
             }),
         }
     }
@@ -91,6 +97,17 @@ impl Services {
     /// polls, for notifications recorded by other processes).
     pub fn recorded_signal(&self) -> broadcast::Receiver<String> {
         self.inner.recorded.subscribe()
+    }
+
+    /// Tells long-lived responses (live feeds) that the server is shutting down: graceful shutdown
+    /// waits for every open response, so they must end rather than run their course.
+    pub fn begin_shutdown(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Becomes `true` once [`Services::begin_shutdown`] was called.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.closing.subscribe()
     }
 
     fn wake_dispatcher(&self) {

@@ -6,13 +6,11 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
+use super::paging::{MAX_PAGE, into_page, listed_client, page_request};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
 
-/// The page size when none is asked for, and the largest allowed.
-pub const DEFAULT_PAGE: u32 = 50;
-pub const MAX_PAGE: u32 = 200;
 /// How many failed notifications one bulk resend queues at most.
 const BULK_RESEND_LIMIT: u32 = 10_000;
 
@@ -24,29 +22,9 @@ impl Services {
         actor: &Actor,
         query: NotificationQuery,
     ) -> Result<Page<NotificationSummary>, ServiceError> {
-        let client_uuid = match (&query.client_uuid, actor) {
-            // A client account always lists its own client.
-            (_, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
-            (Some(uuid), _) => super::clients::parse_client_uuid(uuid)?,
-            (None, _) => {
-                return Err(ServiceError::validation("client_uuid", "Name the client whose notifications to list."));
-            }
-        };
+        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "notifications to list")?;
         self.visible_client(actor, &client_uuid).await?;
-        let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-        if limit == 0 || limit > MAX_PAGE {
-            return Err(ServiceError::validation("limit", format!("limit is between 1 and {MAX_PAGE}.")));
-        }
-        if let Some(cursor) = &query.cursor
-            && uuid::Uuid::parse_str(cursor).is_err()
-        {
-            return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
-        }
-        if let (Some(since), Some(until)) = (query.since, query.until)
-            && since >= until
-        {
-            return Err(ServiceError::validation("until", "until must be after since."));
-        }
+        let page = page_request(query.limit, query.cursor.clone(), query.since, query.until)?;
         let filter = NotificationFilter {
             client_uuid,
             environment: query.environment,
@@ -57,34 +35,36 @@ impl Services {
             since: query.since,
             until: query.until,
         };
-        let mut rows = self.store().list_notifications(&filter, query.cursor.as_deref(), limit + 1).await?;
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|n| n.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { items: rows.iter().map(notification_summary).collect(), next_cursor })
+        let rows = self.store().list_notifications(&filter, page.cursor.as_deref(), page.limit + 1).await?;
+        Ok(into_page(rows, page.limit, |n| &n.id, notification_summary))
     }
 
-    /// A client's notifications recorded after the notification `after`, oldest first, matching the
-    /// query's filters: what a live feed has not shown yet. The same authorisation as listing.
+    /// A client's notifications recorded after the notification `after` (from now when `None`),
+    /// oldest first, matching the query's filters: what a live feed has not shown yet. The same
+    /// authorisation as listing.
+    ///
+    /// At most [`MAX_PAGE`] notifications are looked at per call. `next_cursor` is always set: where
+    /// to continue (pass it as `after` next time) — the last notification looked at, matching or
+    /// not, or the starting point when there was nothing new.
     pub async fn notifications_after(
         &self,
         actor: &Actor,
         query: &NotificationQuery,
-        after: &str,
-    ) -> Result<Vec<NotificationSummary>, ServiceError> {
-        let client_uuid = match (&query.client_uuid, actor) {
-            (_, Actor::Client { client_uuid, .. }) => client_uuid.clone(),
-            (Some(uuid), _) => super::clients::parse_client_uuid(uuid)?,
-            (None, _) => {
-                return Err(ServiceError::validation("client_uuid", "Name the client whose notifications to follow."));
-            }
-        };
+        after: Option<&str>,
+    ) -> Result<Page<NotificationSummary>, ServiceError> {
+        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "notifications to follow")?;
         self.visible_client(actor, &client_uuid).await?;
-        let rows = self.store().notifications_after(&client_uuid, after, MAX_PAGE).await?;
-        Ok(rows
+        let after = match after {
+            Some(after) if uuid::Uuid::parse_str(after).is_err() => {
+                return Err(ServiceError::validation("after", "This is not the id of a notification."));
+            }
+            Some(after) => after.to_owned(),
+            // Ids are UUIDv7: one made now sorts after everything recorded so far.
+            None => new_id(),
+        };
+        let rows = self.store().notifications_after(&client_uuid, &after, MAX_PAGE).await?;
+        let next_cursor = Some(rows.last().map_or(after, |n| n.id.clone()));
+        let items = rows
             .iter()
             .filter(|n| {
                 query.environment.is_none_or(|e| e == n.environment)
@@ -92,16 +72,36 @@ impl Services {
                     && query.category.is_none_or(|c| c == n.category)
                     && query.status.is_none_or(|s| s == n.status)
                     && query.user_id.as_deref().is_none_or(|u| u.is_empty() || n.user_id.as_deref() == Some(u))
+                    && query.since.is_none_or(|since| n.created_at >= since)
+                    && query.until.is_none_or(|until| n.created_at < until)
             })
             .map(notification_summary)
-            .collect())
+            .collect();
+        Ok(Page { items, next_cursor })
     }
 
     /// One notification with its payload and every attempt.
     pub async fn notification_detail(&self, actor: &Actor, id: &str) -> Result<NotificationDetail, ServiceError> {
         let notification = self.visible_notification(actor, id).await?;
         let attempts = self.store().attempts_of(&notification.id).await?;
-        Ok(notification_detail(&notification, attempts))
+        let mut detail = notification_detail(&notification, attempts);
+        // A rejection notice shows the rejected delivery as it is now: a later acceptance shows here.
+        let rejected =
+            detail.payload.as_ref().and_then(|p| p["details"]["data_delivery_id"].as_str()).map(str::to_owned);
+        if let Some(data_delivery_id) = rejected
+            && let Some(delivery) = self.store().data_delivery(&data_delivery_id).await?
+            && delivery.client_uuid == notification.client_uuid
+        {
+            detail.data_delivery = Some(self.data_delivery_detail_of(&delivery).await?);
+        }
+        Ok(detail)
+    }
+
+    /// A notification's body exactly as stored and sent (`None` once purged by retention), for
+    /// replaying it byte for byte: a re-serialised payload would not match its signature.
+    pub async fn notification_body(&self, actor: &Actor, id: &str) -> Result<Option<String>, ServiceError> {
+        let notification = self.visible_notification(actor, id).await?;
+        Ok(notification.body.map(|body| String::from_utf8_lossy(&body).into_owned()))
     }
 
     /// Queues an immediate new attempt of one notification (history is kept: it is one more attempt).

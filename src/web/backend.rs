@@ -5,9 +5,9 @@ use std::net::IpAddr;
 
 use app::backend::Backend;
 use app::dto::{
-    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView, DeliveryHealth,
-    EnvironmentChange, EnvironmentUpdate, EventReceipt, NewAccountCredentials, NotificationDetail, NotificationQuery,
-    NotificationSummary, Page, SubscriptionView, Viewer,
+    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView,
+    DataDeliveryQuery, DataDeliverySummary, DeliveryHealth, EnvironmentChange, EnvironmentUpdate, EventReceipt,
+    NewAccountCredentials, NotificationDetail, NotificationQuery, NotificationSummary, Page, SubscriptionView, Viewer,
 };
 use app::error::AppError;
 use app::timestamp::Timestamp;
@@ -228,5 +228,27 @@ impl Backend for DashboardBackend {
 
     async fn alerts(&self, viewer: &Viewer, client_uuid: Option<String>) -> Result<Vec<AlertView>, AppError> {
         Ok(self.services.alerts(&actor(viewer), client_uuid.as_deref()).await?)
+    }
+
+    async fn list_data_deliveries(
+        &self,
+        viewer: &Viewer,
+        query: DataDeliveryQuery,
+    ) -> Result<Page<DataDeliverySummary>, AppError> {
+        Ok(self.services.list_data_deliveries(&actor(viewer), query).await?)
+    }
+
+    async fn resend_data(&self, viewer: &Viewer, id: &str) -> Result<DataDeliverySummary, AppError> {
+        Ok(self.services.resend_data(&actor(viewer), id).await?)
+    }
+
+    async fn resend_rejected_data(
+        &self,
+        viewer: &Viewer,
+        client_uuid: &str,
+        environment: Environment,
+        since: Timestamp,
+    ) -> Result<BulkResendReceipt, AppError> {
+        Ok(self.services.resend_rejected_data(&actor(viewer), client_uuid, environment, since, None).await?)
     }
 }

@@ -1,8 +1,9 @@
-//! The web layer: the dashboard (Leptos pages and server functions), health checks, static files, and
-//! the middleware around them (sessions, the cross-site check, the per-request context).
+//! The web layer: the dashboard (Leptos pages and server functions, the live feed), health checks,
+//! static files, and the middleware around them (sessions, the cross-site check, the per-request context).
 
 mod backend;
 mod health;
+mod live;
 mod origin;
 mod request_context;
 pub mod session;
@@ -32,6 +33,7 @@ pub fn router(
     let routes = generate_route_list(App);
 
     let dashboard = Router::new()
+        .route("/live/notifications", get(live::notifications).with_state(services.clone()))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

@@ -1,5 +1,5 @@
-//! Signing in and out over real HTTP against the real router: sessions, cookies, authorisation of the
-//! overview, rate limiting and the cross-site check.
+//! Signing in and out over real HTTP against the real router: sessions, cookies, which clients a
+//! session may see, rate limiting and the cross-site check.
 
 use std::time::Duration;
 
@@ -20,16 +20,23 @@ async fn two_clients(app: &TestApp) -> (String, String) {
     (acme, globex)
 }
 
-async fn overview_names(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
-    let res = app.call_fn(client, "overview", &[]).await;
-    assert_eq!(res.status(), 200);
-    let list: Vec<Value> = res.json().await.unwrap();
-    list.iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+/// The names of those of `clients` that the session may see (through the client pages' profile).
+async fn visible_names(app: &TestApp, client: &reqwest::Client, clients: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    for uuid in clients {
+        let res = app.call_fn(client, "client_profile", &[("client_uuid", uuid)]).await;
+        match res.status().as_u16() {
+            200 => names.push(res.json::<Value>().await.unwrap()["name"].as_str().unwrap().to_owned()),
+            404 => {}
+            other => panic!("client_profile answered {other}"),
+        }
+    }
+    names
 }
 
 async fn signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_client(db: TestDatabase) {
     let app = spawn_app(db).await;
-    let (acme, _) = two_clients(&app).await;
+    let (acme, globex) = two_clients(&app).await;
     let browser = browser_client();
 
     let res = app.sign_in(&browser, "Dev@Acme.example ", PASSWORD).await;
@@ -44,16 +51,16 @@ async fn signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_clien
     assert_eq!(viewer["email"], "dev@acme.example");
     assert_eq!(viewer["role"], "client");
     assert_eq!(viewer["client_uuid"], json!(acme));
-    assert_eq!(overview_names(&app, &browser).await, ["Acme Health"]);
+    assert_eq!(visible_names(&app, &browser, &[&acme, &globex]).await, ["Acme Health"]);
     app.stop().await;
 }
 
 async fn staff_see_every_client(db: TestDatabase) {
     let app = spawn_app(db).await;
-    two_clients(&app).await;
+    let (acme, globex) = two_clients(&app).await;
     let browser = browser_client();
     assert_eq!(app.sign_in(&browser, "staff@rook.example", PASSWORD).await.status(), 200);
-    assert_eq!(overview_names(&app, &browser).await, ["Acme Health", "Globex Fitness"]);
+    assert_eq!(visible_names(&app, &browser, &[&acme, &globex]).await, ["Acme Health", "Globex Fitness"]);
     app.stop().await;
 }
 
@@ -75,7 +82,7 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(db: TestDatab
 
 async fn signing_out_ends_the_session_for_good(db: TestDatabase) {
     let app = spawn_app(db).await;
-    two_clients(&app).await;
+    let (_, globex) = two_clients(&app).await;
     let browser = browser_client();
     let res = app.sign_in(&browser, "dev@globex.example", PASSWORD).await;
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
@@ -84,7 +91,13 @@ async fn signing_out_ends_the_session_for_good(db: TestDatabase) {
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
 
     // Replaying the old cookie from another client does not bring the session back.
-    let replay = reqwest::Client::new().post(app.url("/fn/overview")).header("cookie", cookie).send().await.unwrap();
+    let replay = reqwest::Client::new()
+        .post(app.url("/fn/client_profile"))
+        .header("cookie", cookie)
+        .form(&[("client_uuid", &globex)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(replay.status(), 401);
     let body: Value = replay.json().await.unwrap();
     assert_eq!(body, json!({ "kind": "unauthenticated" }));

@@ -1,4 +1,18 @@
 //! Small pieces the pages share.
 
+pub mod alert_list;
+pub mod attempt;
+pub mod browser;
+pub mod chart;
+pub mod client_nav;
+pub mod filters;
+pub mod hourly_chart;
 pub mod layout;
+pub mod load_error;
+pub mod notice;
+pub mod notification_status;
+pub mod notification_table;
+pub mod pretty_json;
 pub mod state_badge;
+pub mod switch;
+pub mod time_label;

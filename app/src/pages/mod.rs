@@ -1,5 +1,9 @@
 //! The dashboard's pages, one module (or folder) per page.
 
+pub mod attention;
+pub mod client;
 pub mod login;
 pub mod not_found;
-pub mod overview;
+pub mod notifications;
+pub mod settings;
+pub mod staff;

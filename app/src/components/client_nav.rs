@@ -1,0 +1,66 @@
+//! The heading and tabs at the top of every page about one client.
+
+use leptos::prelude::*;
+
+use super::filters::url_escape;
+
+/// The pages about one client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientTab {
+    Overview,
+    Notifications,
+    Attention,
+    Settings,
+}
+
+impl ClientTab {
+    /// Every tab, in the order shown.
+    pub const ALL: [ClientTab; 4] =
+        [ClientTab::Overview, ClientTab::Notifications, ClientTab::Attention, ClientTab::Settings];
+
+    /// The tab's name.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ClientTab::Overview => "Overview",
+            ClientTab::Notifications => "Notifications",
+            ClientTab::Attention => "Needs attention",
+            ClientTab::Settings => "Webhook settings",
+        }
+    }
+
+    /// The tab's page for a client.
+    pub fn href(self, client_uuid: &str) -> String {
+        let client_uuid = url_escape(client_uuid);
+        match self {
+            ClientTab::Overview => format!("/clients/{client_uuid}"),
+            ClientTab::Notifications => format!("/clients/{client_uuid}/notifications"),
+            ClientTab::Attention => format!("/clients/{client_uuid}/attention"),
+            ClientTab::Settings => format!("/clients/{client_uuid}/settings"),
+        }
+    }
+}
+
+/// The client's name as the page's heading, and the tabs, the current one (if the page is one of
+/// them) marked.
+#[component]
+pub fn ClientNav(client_uuid: String, name: String, #[prop(optional)] current: Option<ClientTab>) -> impl IntoView {
+    let tabs = ClientTab::ALL
+        .into_iter()
+        .map(|tab| {
+            let here = (Some(tab) == current).then_some("page");
+            view! {
+                <a href=tab.href(&client_uuid) aria-current=here>
+                    {tab.label()}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <header class="client-header">
+            <h1>{name}</h1>
+            <nav class="tabs" aria-label="Client">
+                {tabs}
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,65 @@
+//! Notifications as a table, newest first: the feed's and the needs-attention page's.
+
+use leptos::prelude::*;
+
+use super::filters::url_escape;
+use super::notification_status::StatusBadge;
+use super::time_label::TimeLabel;
+use crate::dto::NotificationSummary;
+
+/// The page of a notification.
+pub fn notification_href(id: &str) -> String {
+    format!("/notifications/{}", url_escape(id))
+}
+
+/// The notifications as a table; rows are keyed by id, so arrivals are added without redrawing the
+/// rest.
+#[component]
+pub fn NotificationTable(rows: impl Fn() -> Vec<NotificationSummary> + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <table class="feed">
+            <caption class="visually-hidden">"Notifications, newest first"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Recorded"</th>
+                    <th scope="col">"Type"</th>
+                    <th scope="col">"Environment"</th>
+                    <th scope="col">"User id"</th>
+                    <th scope="col">"Data source"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Attempts"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=rows key=|n| n.id.clone() let:n>
+                    <NotificationRow n />
+                </For>
+            </tbody>
+        </table>
+    }
+}
+
+/// One notification; its type links to its page.
+#[component]
+fn NotificationRow(n: NotificationSummary) -> impl IntoView {
+    let test = n.test.then(|| view! { <span class="badge badge-test">"test"</span> });
+    view! {
+        <tr>
+            <td>
+                <TimeLabel at=n.created_at />
+            </td>
+            <td>
+                <a href=notification_href(&n.id)>{n.kind.as_str()}</a>
+                " "
+                {test}
+            </td>
+            <td>{n.environment.label()}</td>
+            <td>{n.user_id.unwrap_or_else(|| "—".to_owned())}</td>
+            <td>{n.data_source.unwrap_or_else(|| "—".to_owned())}</td>
+            <td>
+                <StatusBadge status=n.status />
+            </td>
+            <td>{n.attempt_count}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,133 @@
+//! What needs a client's attention, per environment: failed notifications and rejected Data Webhook
+//! deliveries, and resending each all at once.
+
+mod page;
+
+pub use page::AttentionPage;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dto::{BulkResendReceipt, DataDeliverySummary, NotificationSummary, SubscriptionView};
+use crate::error::AppError;
+use crate::vocab::Environment;
+
+/// How many failed notifications each environment lists (the feed shows them all).
+pub const FAILED_SHOWN: u32 = 20;
+
+/// What the page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttentionData {
+    pub client_uuid: String,
+    pub client_name: String,
+    /// The default start of "Resend all failed since …": seven days ago (`YYYY-MM-DD`, UTC).
+    pub default_since: String,
+    pub environments: Vec<FailedInEnvironment>,
+}
+
+/// One environment's failed notifications, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedInEnvironment {
+    pub environment: Environment,
+    pub subscription: SubscriptionView,
+    pub failed: Vec<NotificationSummary>,
+    /// Whether there are more than those listed.
+    pub more: bool,
+    /// Data deliveries the client's Data Webhook rejected for good, newest first.
+    pub rejected_data: Vec<DataDeliverySummary>,
+    pub more_rejected_data: bool,
+}
+
+/// The newest failed notifications of each environment of a client.
+#[server(prefix = "/fn", endpoint = "failed_notifications")]
+pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, AppError> {
+    use crate::backend::{require_viewer, respond_with};
+    use crate::dto::{DataDeliveryQuery, NotificationQuery};
+    use crate::timestamp::Timestamp;
+    use crate::vocab::NotificationStatus;
+    let outcome: Result<AttentionData, AppError> = async {
+        let (backend, viewer) = require_viewer().await?;
+        let client = backend.client_view(&viewer, &client_uuid).await?;
+        let mut environments = Vec::new();
+        for env in client.environments {
+            let query = NotificationQuery {
+                client_uuid: Some(client.client_uuid.clone()),
+                environment: Some(env.environment),
+                status: Some(NotificationStatus::Failed),
+                limit: Some(FAILED_SHOWN),
+                ..NotificationQuery::default()
+            };
+            let page = backend.list_notifications(&viewer, query).await?;
+            let data_query = DataDeliveryQuery {
+                client_uuid: Some(client.client_uuid.clone()),
+                environment: Some(env.environment),
+                status: Some(NotificationStatus::Failed),
+                limit: Some(FAILED_SHOWN),
+                ..DataDeliveryQuery::default()
+            };
+            let rejected = backend.list_data_deliveries(&viewer, data_query).await?;
+            environments.push(FailedInEnvironment {
+                environment: env.environment,
+                subscription: env.subscription,
+                more: page.next_cursor.is_some(),
+                failed: page.items,
+                more_rejected_data: rejected.next_cursor.is_some(),
+                rejected_data: rejected.items,
+            });
+        }
+        let default_since = Timestamp::now().plus_seconds(-7 * 86_400).to_rfc3339()[..10].to_owned();
+        Ok(AttentionData { client_uuid: client.client_uuid, client_name: client.name, default_since, environments })
+    }
+    .await;
+    outcome.map_err(respond_with)
+}
+
+/// Queues an immediate attempt of every failed notification of an environment recorded since the
+/// start of the day `since` (`YYYY-MM-DD`, UTC). Without JavaScript the browser comes back to the
+/// page with the counts in the query.
+#[server(prefix = "/fn", endpoint = "resend_failed_since")]
+pub async fn resend_failed_since(
+    client_uuid: String,
+    environment: Environment,
+    since: String,
+) -> Result<BulkResendReceipt, AppError> {
+    use crate::backend::require_viewer;
+    use crate::components::client_nav::ClientTab;
+    use crate::components::filters::day_start;
+    use crate::components::notice::finish_form_post;
+    let outcome = async {
+        let (backend, viewer) = require_viewer().await?;
+        let since = day_start("since", since.trim())?
+            .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
+        backend.resend_failed(&viewer, &client_uuid, environment, since, None).await
+    }
+    .await;
+    finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
+        vec![("queued", receipt.queued.to_string()), ("remaining", receipt.remaining.to_string())]
+    })
+}
+
+/// Queues an immediate attempt of every rejected data delivery of an environment handed over since the
+/// start of the day `since` (`YYYY-MM-DD`, UTC). Without JavaScript the browser comes back to the page
+/// with the counts in the query.
+#[server(prefix = "/fn", endpoint = "resend_rejected_data_since")]
+pub async fn resend_rejected_data_since(
+    client_uuid: String,
+    environment: Environment,
+    since: String,
+) -> Result<BulkResendReceipt, AppError> {
+    use crate::backend::require_viewer;
+    use crate::components::client_nav::ClientTab;
+    use crate::components::filters::day_start;
+    use crate::components::notice::finish_form_post;
+    let outcome = async {
+        let (backend, viewer) = require_viewer().await?;
+        let since = day_start("since", since.trim())?
+            .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
+        backend.resend_rejected_data(&viewer, &client_uuid, environment, since).await
+    }
+    .await;
+    finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
+        vec![("data_queued", receipt.queued.to_string()), ("data_remaining", receipt.remaining.to_string())]
+    })
+}

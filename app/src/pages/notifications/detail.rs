@@ -1,0 +1,257 @@
+//! `/notifications/:id`: one notification — its facts, payload and every delivery attempt — with
+//! **Resend** and "Copy as curl".
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::curl::curl_command;
+use super::rejected_data::{RejectedData, ResendRejectedData};
+use super::{NotificationData, ResendNotification, notification_page};
+use crate::components::attempt::AttemptCard;
+use crate::components::browser::{CopyButton, refetch_until};
+use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::load_error::LoadError;
+use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
+use crate::components::notification_status::StatusBadge;
+use crate::components::pretty_json::pretty_json;
+use crate::components::time_label::TimeLabel;
+use crate::dto::NotificationDetail;
+use crate::vocab::{NotificationStatus, NotificationType};
+
+/// How many seconds the page keeps looking for the attempt a resend queued.
+const RESEND_WAIT_SECS: u32 = 20;
+
+/// The notification page.
+#[component]
+pub fn NotificationPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let resend = ServerAction::<ResendNotification>::new();
+    let resend_data = ServerAction::<ResendRejectedData>::new();
+    let data = Resource::new(
+        move || (id.get(), resend.version().get(), resend_data.version().get()),
+        |(id, _, _)| notification_page(id),
+    );
+    // After "Resend rejected data", look again every second until the delivery has a new attempt.
+    Effect::new(move |_| {
+        if let Some(Ok(summary)) = resend_data.value().get() {
+            let before = summary.attempt_count as usize;
+            let shown = move || {
+                data.get_untracked()
+                    .and_then(Result::ok)
+                    .and_then(|d| d.detail.data_delivery.map(|dd| dd.attempts.len()))
+                    .unwrap_or(0)
+            };
+            refetch_until(data, RESEND_WAIT_SECS, move || shown() > before);
+        }
+    });
+    let data_error = Signal::derive(move || match resend_data.value().get() {
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    });
+    let data_success = Signal::derive(move || match resend_data.value().get() {
+        Some(Ok(_)) => Some("Resend queued: the new attempt shows below once it is made.".to_owned()),
+        _ => {
+            query.read().get("data_resent").map(|_| "Resend queued. Reload the page to see the new attempt.".to_owned())
+        }
+    });
+    let attempts_shown = move || data.get_untracked().and_then(Result::ok).map_or(0, |d| d.detail.attempts.len());
+    // After a resend, look again every second until the new attempt is there.
+    let awaiting = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        if let Some(Ok(summary)) = resend.value().get() {
+            let before = summary.attempt_count as usize;
+            awaiting.set(Some(before));
+            refetch_until(data, RESEND_WAIT_SECS, move || attempts_shown() > before);
+        }
+    });
+    let error = Signal::derive(move || match resend.value().get() {
+        Some(Err(err)) => Some(err.to_string()),
+        Some(Ok(_)) => None,
+        None => query.read().get(ERROR_KEY).and_then(|code| error_message(&code)),
+    });
+    let success = Signal::derive(move || match (awaiting.get(), resend.value().get()) {
+        (Some(before), Some(Ok(_))) => {
+            let shown = data.get().and_then(Result::ok).map_or(0, |d| d.detail.attempts.len());
+            Some(if shown > before {
+                "The new attempt is shown below.".to_owned()
+            } else {
+                "Resend queued: waiting for the new attempt…".to_owned()
+            })
+        }
+        _ => query
+            .read()
+            .get("resent")
+            .map(|_| "Resend queued. Reload the page to see the new attempt once it has been made.".to_owned()),
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => {
+                        view! { <NotificationView data resend error success resend_data data_error data_success /> }
+                            .into_any()
+                    }
+                    Err(err) => view! { <LoadError err /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Everything about the notification.
+#[component]
+fn NotificationView(
+    data: NotificationData,
+    resend: ServerAction<ResendNotification>,
+    error: Signal<Option<String>>,
+    success: Signal<Option<String>>,
+    resend_data: ServerAction<ResendRejectedData>,
+    data_error: Signal<Option<String>>,
+    data_success: Signal<Option<String>>,
+) -> impl IntoView {
+    let NotificationData { client_name, detail, body } = data;
+    let NotificationDetail { summary, payload, attempts, data_delivery } = detail;
+    let rejected_data = data_delivery.map(|delivery| {
+        view! {
+            <RejectedData
+                delivery
+                notification_id=summary.id.clone()
+                resend=resend_data
+                error=data_error
+                success=data_success
+            />
+        }
+    });
+    let feed = ClientTab::Notifications.href(&summary.client_uuid);
+    let curl = match (attempts.last(), &body) {
+        (Some(last), Some(body)) => {
+            let command = curl_command(&last.url, &last.request_headers, body);
+            view! {
+                <p class="note">
+                    "The last attempt's request, to send again by hand. Its signature was made for that attempt: "
+                    "receivers reject signatures older than 5 minutes. Signing secrets are never part of it."
+                </p>
+                <pre id="curl-command">{command.clone()}</pre>
+                <CopyButton label="Copy curl command" text=command />
+            }
+            .into_any()
+        }
+        _ => view! { <p class="empty">"No attempt has been made yet: there is no request to copy."</p> }.into_any(),
+    };
+    let payload_view = match body.as_deref().map(pretty_json) {
+        Some(text) => view! { <pre class="payload">{text}</pre> }.into_any(),
+        None => view! { <p class="empty">"The payload was removed by retention."</p> }.into_any(),
+    };
+    let rejected = (summary.kind == NotificationType::DataWebhookRejected)
+        .then(|| payload.as_ref().map(|p| view! { <RejectionDetails payload=p.clone() /> }))
+        .flatten();
+    let next_due = summary
+        .next_attempt_at
+        .filter(|_| matches!(summary.status, NotificationStatus::Retrying | NotificationStatus::Pending))
+        .map(|at| {
+            view! {
+                <dt>"Next attempt due"</dt>
+                <dd>
+                    <TimeLabel at=at />
+                </dd>
+            }
+        });
+    let delivered = summary.delivered_at.map(|at| {
+        view! {
+            <dt>"Delivered"</dt>
+            <dd>
+                <TimeLabel at=at />
+            </dd>
+        }
+    });
+    let attempt_count = attempts.len();
+    let attempts_view = if attempts.is_empty() {
+        view! { <p class="empty">"No attempt yet."</p> }.into_any()
+    } else {
+        attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view().into_any()
+    };
+    let id = summary.id.clone();
+
+    view! {
+        <ClientNav client_uuid=summary.client_uuid.clone() name=client_name />
+        <p>
+            <a href=feed>"All notifications"</a>
+        </p>
+        <h2>{format!("{} notification", summary.kind.as_str())}</h2>
+        <dl class="facts">
+            <dt>"Id (webhook-id)"</dt>
+            <dd>
+                <code>{summary.id.clone()}</code>
+            </dd>
+            <dt>"Category"</dt>
+            <dd>{summary.category.as_str()}</dd>
+            <dt>"Environment"</dt>
+            <dd>{summary.environment.label()}</dd>
+            <dt>"User id"</dt>
+            <dd>{summary.user_id.unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>"Data source"</dt>
+            <dd>{summary.data_source.unwrap_or_else(|| "—".to_owned())}</dd>
+            <dt>"Happened"</dt>
+            <dd>
+                <TimeLabel at=summary.datetime />
+            </dd>
+            <dt>"Recorded"</dt>
+            <dd>
+                <TimeLabel at=summary.created_at />
+            </dd>
+            <dt>"Status"</dt>
+            <dd>
+                <StatusBadge status=summary.status />
+                {summary.test.then_some(" (test notification)")}
+            </dd>
+            {next_due}
+            {delivered}
+        </dl>
+        <ActionForm action=resend attr:class="inline">
+            <input type="hidden" name="id" value=id />
+            <button type="submit" disabled=move || resend.pending().get()>"Resend"</button>
+        </ActionForm>
+        <FormNotice error success />
+        {rejected}
+        {rejected_data}
+        <section aria-labelledby="payload-heading">
+            <h3 id="payload-heading">"Payload"</h3>
+            {payload_view}
+        </section>
+        <section aria-labelledby="curl-heading">
+            <h3 id="curl-heading">"Copy as curl"</h3>
+            {curl}
+        </section>
+        <section aria-labelledby="attempts-heading">
+            <h3 id="attempts-heading">{format!("Attempts ({attempt_count}), newest first")}</h3>
+            {attempts_view}
+        </section>
+    }
+}
+
+/// What a `data_webhook.rejected` notification says was rejected: the payload's `details`, field by
+/// field.
+#[component]
+fn RejectionDetails(payload: serde_json::Value) -> impl IntoView {
+    let fields = payload.get("details").and_then(|d| d.as_object()).map(|details| {
+        details
+            .iter()
+            .map(|(name, value)| {
+                let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                view! {
+                    <dt>{name.replace('_', " ")}</dt>
+                    <dd>{value}</dd>
+                }
+            })
+            .collect_view()
+    });
+    view! {
+        <section aria-labelledby="rejection-heading">
+            <h3 id="rejection-heading">"What your Data Webhook rejected"</h3>
+            <dl class="facts">{fields}</dl>
+        </section>
+    }
+}

@@ -1,0 +1,86 @@
+//! `/clients/:client_uuid/notifications`: a client's notifications, newest first, filtered by the
+//! page's query, a page at a time ("Older" carries the keyset cursor), and — on the first page, with
+//! JavaScript — live: new notifications appear at the top as they are recorded.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{live, notification_feed};
+use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::filters::{FeedFilters, FilterForm, with_query};
+use crate::components::load_error::LoadError;
+use crate::components::notification_table::NotificationTable;
+use crate::dto::NotificationSummary;
+
+/// The feed page.
+#[component]
+pub fn FeedPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let client_uuid = Memo::new(move |_| params.read().get("client_uuid").unwrap_or_default());
+    let filters = Memo::new(move |_| FeedFilters::from_params(&query.read()));
+    let feed = Resource::new(
+        move || (client_uuid.get(), filters.get()),
+        |(client_uuid, filters)| async move { notification_feed(filters.to_query(&client_uuid)?).await },
+    );
+    let arrived = RwSignal::new(Vec::<NotificationSummary>::new());
+    let following = live::follow(feed, filters, arrived);
+
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match feed.await {
+                    Ok(data) => {
+                        let filters = filters.get_untracked();
+                        let base = ClientTab::Notifications.href(&data.client_uuid);
+                        let older = data.page.next_cursor.map(|cursor| {
+                            let mut pairs = filters.pairs();
+                            pairs.push(("cursor", cursor));
+                            view! { <a href=with_query(&base, &pairs) rel="next">"Older"</a> }
+                        });
+                        let newest = (!filters.cursor.is_empty())
+                            .then(|| view! { <a href=with_query(&base, &filters.pairs())>"Newest"</a> });
+                        let empty_text = if filters.any() {
+                            "No notification matches these filters."
+                        } else {
+                            "No notifications yet."
+                        };
+                        let listed = data.page.items;
+                        // Arrivals first; a listed notification that also arrived is shown once.
+                        let rows = move || {
+                            let arrived = arrived.get();
+                            let listed = listed.iter().filter(|n| !arrived.iter().any(|a| a.id == n.id)).cloned();
+                            arrived.iter().cloned().chain(listed).collect::<Vec<_>>()
+                        };
+                        let is_empty = {
+                            let rows = rows.clone();
+                            move || rows().is_empty()
+                        };
+                        view! {
+                            <ClientNav
+                                client_uuid=data.client_uuid.clone()
+                                name=data.client_name
+                                current=ClientTab::Notifications
+                            />
+                            <FilterForm action=base.clone() filters=filters.clone() />
+                            <p class="live-status" role="status">
+                                {move || {
+                                    following.get().then_some("Live: new notifications appear at the top.")
+                                }}
+                            </p>
+                            <Show when=is_empty fallback=move || view! { <NotificationTable rows=rows.clone() /> }>
+                                <p class="empty">{empty_text}</p>
+                            </Show>
+                            <nav class="pager" aria-label="Pages">
+                                {newest}
+                                {older}
+                            </nav>
+                        }
+                            .into_any()
+                    }
+                    Err(err) => view! { <LoadError err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,113 @@
+//! On a `data_webhook.rejected` notification: the rejected data delivery as it is now — what it is,
+//! whether a later attempt was accepted, every attempt — and **Resend rejected data**.
+
+use leptos::prelude::*;
+
+use crate::components::attempt::AttemptCard;
+use crate::components::notice::FormNotice;
+use crate::components::time_label::TimeLabel;
+use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
+use crate::error::AppError;
+use crate::vocab::{AttemptTrigger, NotificationStatus};
+
+/// Queues an immediate new attempt of the data delivery a rejection notice is about. Without
+/// JavaScript the browser comes back to the notice's page, told that the resend was queued.
+#[server(prefix = "/fn", endpoint = "resend_rejected_data")]
+pub async fn resend_rejected_data(
+    data_delivery_id: String,
+    notification_id: String,
+) -> Result<DataDeliverySummary, AppError> {
+    use crate::backend::require_viewer;
+    use crate::components::notice::finish_form_post;
+    use crate::components::notification_table::notification_href;
+    let outcome = async {
+        let (backend, viewer) = require_viewer().await?;
+        backend.resend_data(&viewer, &data_delivery_id).await
+    }
+    .await;
+    finish_form_post(outcome, &notification_href(&notification_id), |_| vec![("data_resent", "1".to_owned())])
+}
+
+/// What became of the delivery, in words: accepted (on a resend, when that is how), or still rejected.
+fn outcome_words(delivery: &DataDeliveryDetail) -> String {
+    let s = &delivery.summary;
+    match (s.status, s.delivered_at) {
+        (NotificationStatus::Delivered, Some(at)) => {
+            let manual = delivery
+                .attempts
+                .iter()
+                .rev()
+                .find(|a| a.succeeded)
+                .is_some_and(|a| matches!(a.trigger, AttemptTrigger::Resend | AttemptTrigger::BulkResend));
+            if manual {
+                format!("Accepted on resend at {}", at.to_display())
+            } else {
+                format!("Accepted at {}", at.to_display())
+            }
+        }
+        (NotificationStatus::Retrying | NotificationStatus::Pending, _) => {
+            "Rejected so far; another attempt is scheduled".to_owned()
+        }
+        _ => "Rejected; no further attempt is scheduled".to_owned(),
+    }
+}
+
+/// The rejected delivery's section of the notice's page.
+#[component]
+pub fn RejectedData(
+    delivery: DataDeliveryDetail,
+    notification_id: String,
+    resend: ServerAction<ResendRejectedData>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into)] success: Signal<Option<String>>,
+) -> impl IntoView {
+    let outcome = outcome_words(&delivery);
+    let DataDeliveryDetail { summary, attempts, .. } = delivery;
+    let purged = summary.payload_purged;
+    let next = summary.next_attempt_at.map(|at| {
+        view! {
+            <dt>"Next attempt due"</dt>
+            <dd>
+                <TimeLabel at=at />
+            </dd>
+        }
+    });
+    let attempts_view = attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view();
+    view! {
+        <section aria-labelledby="rejected-data-heading" class="rejected-data">
+            <h3 id="rejected-data-heading">"The rejected data delivery"</h3>
+            <p class="outcome" role="status">{outcome}</p>
+            <dl class="facts">
+                <dt>"Data delivery id"</dt>
+                <dd>
+                    <code>{summary.id.clone()}</code>
+                </dd>
+                <dt>"Document"</dt>
+                <dd>{format!("{} {}", summary.pillar.as_str(), summary.data_type.as_str())}</dd>
+                <dt>"Document id"</dt>
+                <dd>{summary.document_id.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                <dt>"Handed over"</dt>
+                <dd>
+                    <TimeLabel at=summary.created_at />
+                </dd>
+                {next}
+            </dl>
+            {if purged {
+                view! { <p class="empty">"Its payload was removed by retention: it cannot be sent again."</p> }
+                    .into_any()
+            } else {
+                view! {
+                    <ActionForm action=resend attr:class="inline">
+                        <input type="hidden" name="data_delivery_id" value=summary.id.clone() />
+                        <input type="hidden" name="notification_id" value=notification_id />
+                        <button type="submit" disabled=move || resend.pending().get()>"Resend rejected data"</button>
+                    </ActionForm>
+                }
+                    .into_any()
+            }}
+            <FormNotice error success />
+            <h4>"Its attempts, newest first"</h4>
+            {attempts_view}
+        </section>
+    }
+}

@@ -1,0 +1,183 @@
+//! One environment's webhook settings: subscription, URLs, the signing secret (reveal, rotate with a
+//! confirmation) and test notifications with their result.
+//!
+//! These actions show their result on the page, so they need JavaScript: their buttons stay disabled
+//! until the page is hydrated (a plain form post would reveal or rotate a secret and show nothing).
+
+use leptos::prelude::*;
+
+use super::{RevealSigningSecret, RotateSigningSecret, SendTestNotification};
+use crate::components::attempt::outcome_words;
+use crate::components::browser::{refetch_until, use_hydrated};
+use crate::components::notification_table::notification_href;
+use crate::components::state_badge::StateBadge;
+use crate::components::time_label::TimeLabel;
+use crate::dto::EnvironmentView;
+use crate::error::AppError;
+use crate::pages::notifications::notification_page;
+use crate::vocab::{NotificationType, SubscriptionState};
+
+/// How many seconds a test's result is waited for.
+const TEST_WAIT_SECS: u32 = 20;
+
+/// The settings of one environment.
+#[component]
+pub fn EnvironmentSettings(client_uuid: String, env: EnvironmentView) -> impl IntoView {
+    let label = env.environment.label();
+    let key = env.environment.as_str();
+    let heading_id = format!("settings-{key}");
+    let labelled_by = heading_id.clone();
+    let subscription = env.subscription.clone();
+    let active = subscription.state == SubscriptionState::Active;
+    let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
+        view! {
+            <p class="note">
+                "Not subscribed. The Notification Webhook is sold by ROOK staff: contact your ROOK account manager or "
+                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
+            </p>
+        }
+    });
+    let test = if active {
+        view! { <TestNotification client_uuid=client_uuid.clone() env=env.clone() /> }.into_any()
+    } else {
+        view! { <p class="note">"Test notifications need an active subscription."</p> }.into_any()
+    };
+    view! {
+        <section class="panel" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{label}</h2>
+            <p>
+                "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
+                " since " <TimeLabel at=subscription.since />
+            </p>
+            {not_subscribed}
+            <dl class="facts">
+                <dt>"Notification Webhook URL"</dt>
+                <dd>{env.notification_webhook_url.clone().unwrap_or_else(|| "not set".to_owned())}</dd>
+                <dt>"Data Webhook URL"</dt>
+                <dd>{env.data_webhook_url.clone().unwrap_or_else(|| "not set".to_owned())}</dd>
+            </dl>
+            <SigningSecret client_uuid=client_uuid.clone() env=env.clone() />
+            {test}
+        </section>
+    }
+}
+
+/// Reveal and rotate the notification signing secret.
+#[component]
+fn SigningSecret(client_uuid: String, env: EnvironmentView) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let reveal = ServerAction::<RevealSigningSecret>::new();
+    let rotate = ServerAction::<RotateSigningSecret>::new();
+    let label = env.environment.label();
+    let key = env.environment.as_str();
+    let confirm_id = format!("rotate-confirm-{key}");
+    let rotate_client = client_uuid.clone();
+    let revealed = move || match reveal.value().get() {
+        Some(Ok(secret)) => view! {
+            <p role="status">"Signing secret: " <code class="secret">{secret}</code></p>
+        }
+        .into_any(),
+        Some(Err(err)) => error_alert(err),
+        None => ().into_any(),
+    };
+    let rotated = move || match rotate.value().get() {
+        Some(Ok(secret)) => view! {
+            <p role="status">
+                "New signing secret: " <code class="secret">{secret}</code>
+                ". The previous one keeps signing for 24 hours."
+            </p>
+        }
+        .into_any(),
+        Some(Err(err)) => error_alert(err),
+        None => ().into_any(),
+    };
+    view! {
+        <h3>"Signing secret"</h3>
+        <p>
+            "Every notification is signed with this secret (Standard Webhooks, see the receiver guide). "
+            "Revealing it is recorded in the audit log."
+        </p>
+        <ActionForm action=reveal attr:class="inline-form">
+            <input type="hidden" name="client_uuid" value=client_uuid.clone() />
+            <input type="hidden" name="environment" value=key />
+            <button type="submit" disabled=move || !hydrated.get() || reveal.pending().get()>
+                {format!("Reveal {label} signing secret")}
+            </button>
+        </ActionForm>
+        {revealed}
+        <ActionForm action=rotate attr:class="inline-form">
+            <input type="hidden" name="client_uuid" value=rotate_client />
+            <input type="hidden" name="environment" value=key />
+            <input id=confirm_id.clone() type="checkbox" name="understood" required />
+            <label for=confirm_id>"I understand the current secret keeps working for 24 hours"</label>
+            <button type="submit" disabled=move || !hydrated.get() || rotate.pending().get()>
+                {format!("Rotate {label} secret")}
+            </button>
+        </ActionForm>
+        {rotated}
+    }
+}
+
+/// Send a test notification of a chosen type and show how its delivery went.
+#[component]
+fn TestNotification(client_uuid: String, env: EnvironmentView) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let send = ServerAction::<SendTestNotification>::new();
+    let label = env.environment.label();
+    let key = env.environment.as_str();
+    let type_id = format!("test-type-{key}");
+    let sent = Signal::derive(move || send.value().get().and_then(Result::ok).map(|r| r.notification_id));
+    let result = Resource::new(
+        move || sent.get(),
+        |id| async move {
+            match id {
+                Some(id) => notification_page(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let has_attempt =
+        move || result.get_untracked().and_then(Result::ok).flatten().is_some_and(|d| !d.detail.attempts.is_empty());
+    Effect::new(move |_| {
+        if sent.get().is_some() {
+            refetch_until(result, TEST_WAIT_SECS, has_attempt);
+        }
+    });
+    let options = NotificationType::ALL
+        .iter()
+        .map(|t| {
+            let selected = *t == NotificationType::SubscriptionTest;
+            view! { <option value=t.as_str() selected=selected>{t.as_str()}</option> }
+        })
+        .collect_view();
+    let outcome = move || {
+        if let Some(Err(err)) = send.value().get() {
+            return error_alert(err);
+        }
+        let shown = result.get().and_then(Result::ok).flatten();
+        let Some(data) = shown else { return ().into_any() };
+        let link = view! { <a href=notification_href(&data.detail.summary.id)>"Open the test notification"</a> };
+        let words = match data.detail.attempts.last() {
+            Some(attempt) => format!("Test result: {}.", outcome_words(attempt)),
+            None => "Test notification sent: waiting for its first attempt…".to_owned(),
+        };
+        view! { <p role="status">{words} " " {link}</p> }.into_any()
+    };
+    view! {
+        <h3>"Send a test notification"</h3>
+        <ActionForm action=send attr:class="inline-form">
+            <input type="hidden" name="client_uuid" value=client_uuid />
+            <input type="hidden" name="environment" value=key />
+            <label for=type_id.clone()>"Type"</label>
+            <select id=type_id name="kind">{options}</select>
+            <button type="submit" disabled=move || !hydrated.get() || send.pending().get()>
+                {format!("Send test to {label}")}
+            </button>
+        </ActionForm>
+        <Transition fallback=|| ()>{outcome}</Transition>
+    }
+}
+
+fn error_alert(err: AppError) -> AnyView {
+    view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+}

@@ -1,0 +1,56 @@
+//! A client's webhook settings: per environment the signing secret (reveal, rotate) and test
+//! notifications, and the receiver guide. Reading the settings uses `client_profile`.
+
+mod environment;
+mod guide;
+mod page;
+
+pub use page::SettingsPage;
+
+use leptos::prelude::*;
+
+use crate::dto::EventReceipt;
+use crate::error::AppError;
+use crate::vocab::{Environment, NotificationType};
+
+/// Shows an environment's notification signing secret (the service writes the reveal to the audit
+/// log).
+#[server(prefix = "/fn", endpoint = "reveal_signing_secret")]
+pub async fn reveal_signing_secret(client_uuid: String, environment: Environment) -> Result<String, AppError> {
+    use crate::backend::{require_viewer, respond_with};
+    use crate::vocab::SecretPurpose;
+    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
+    backend.reveal_secret(&viewer, &client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
+}
+
+/// Replaces an environment's notification signing secret and shows the new one; the old one keeps
+/// signing for 24 hours. `understood` is the confirmation checkbox, which must be ticked.
+#[server(prefix = "/fn", endpoint = "rotate_signing_secret")]
+pub async fn rotate_signing_secret(
+    client_uuid: String,
+    environment: Environment,
+    #[server(default)] understood: Option<String>,
+) -> Result<String, AppError> {
+    use crate::backend::{require_viewer, respond_with};
+    use crate::vocab::SecretPurpose;
+    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
+    if understood.is_none() {
+        return Err(respond_with(AppError::validation(
+            "understood",
+            "Confirm that you understand the current secret keeps working for 24 hours.",
+        )));
+    }
+    backend.rotate_secret(&viewer, &client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
+}
+
+/// Sends a test notification of `kind` to an environment's endpoint.
+#[server(prefix = "/fn", endpoint = "send_test_notification")]
+pub async fn send_test_notification(
+    client_uuid: String,
+    environment: Environment,
+    kind: NotificationType,
+) -> Result<EventReceipt, AppError> {
+    use crate::backend::{require_viewer, respond_with};
+    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
+    backend.send_test(&viewer, &client_uuid, environment, Some(kind)).await.map_err(respond_with)
+}

@@ -1,0 +1,337 @@
+//! One environment of a client as staff manage it: the subscription switch, re-enabling a disabled
+//! endpoint, and the form for the URLs and the ROOK hash key.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::components::state_badge::StateBadge;
+use crate::components::switch::SubmitSwitch;
+use crate::components::time_label::TimeLabel;
+use crate::dto::{EnvironmentChange, EnvironmentUpdate, EnvironmentView, SubscriptionView};
+use crate::error::AppError;
+use crate::pages::staff::form_outcome::{
+    FormOutcome, Outcome, OutcomeNote, current_outcome, previous_for, reset_after_success,
+};
+use crate::vocab::{Environment, SubscriptionState};
+
+/// The environment settings form as posted. The URL fields are always sent and an empty one clears
+/// its URL. The ROOK hash key is write-only (never shown), so its field replaces the key only when
+/// filled in; `clear_rook_hash_key` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentForm {
+    #[serde(default, deserialize_with = "sent_even_if_empty")]
+    pub notification_webhook_url: Option<String>,
+    #[serde(default, deserialize_with = "sent_even_if_empty")]
+    pub data_webhook_url: Option<String>,
+    #[serde(default)]
+    pub new_rook_hash_key: Option<String>,
+    #[serde(default)]
+    pub clear_rook_hash_key: bool,
+}
+
+/// A field that was sent is `Some`, even when empty. (Form decoding reads an empty value of a plain
+/// `Option` as absent, which would turn "clear this URL" into "leave it".)
+fn sent_even_if_empty<'de, D: Deserializer<'de>>(value: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(value).map(Some)
+}
+
+impl From<EnvironmentForm> for EnvironmentChange {
+    fn from(form: EnvironmentForm) -> Self {
+        let rook_hash_key = if form.clear_rook_hash_key {
+            Some(String::new())
+        } else {
+            form.new_rook_hash_key.filter(|key| !key.trim().is_empty())
+        };
+        EnvironmentChange {
+            notification_webhook_url: form.notification_webhook_url,
+            data_webhook_url: form.data_webhook_url,
+            rook_hash_key,
+        }
+    }
+}
+
+/// The answer to re-enabling an endpoint: which one, and its subscription now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reenabled {
+    pub client_name: String,
+    pub environment: Environment,
+    pub subscription: SubscriptionView,
+}
+
+/// Switches an environment's Notification Webhook subscription on or off (staff).
+#[server(prefix = "/fn", endpoint = "staff_set_subscription")]
+pub async fn staff_set_subscription(
+    client_uuid: String,
+    environment: Environment,
+    active: bool,
+) -> Result<SubscriptionView, AppError> {
+    use crate::backend::require_viewer;
+    use crate::pages::staff::form_outcome::answer;
+    let result = async {
+        let (backend, viewer) = require_viewer().await?;
+        backend.set_subscription(&viewer, &client_uuid, environment, active).await
+    }
+    .await;
+    answer(&subscription_form(environment), result, |s| subscription_notice(environment, s))
+}
+
+/// Saves an environment's URLs and ROOK hash key under the URL rules (staff); the answer carries the
+/// service's warnings.
+#[server(prefix = "/fn", endpoint = "staff_update_environment")]
+pub async fn staff_update_environment(
+    client_uuid: String,
+    environment: Environment,
+    #[server(default)] change: EnvironmentForm,
+) -> Result<EnvironmentUpdate, AppError> {
+    use crate::backend::require_viewer;
+    use crate::pages::staff::form_outcome::answer;
+    let result = async {
+        let (backend, viewer) = require_viewer().await?;
+        backend.update_environment(&viewer, &client_uuid, environment, change.into()).await
+    }
+    .await;
+    answer(&settings_form(environment), result, settings_notice)
+}
+
+/// Re-enables a disabled endpoint, which sends what was held while it was disabled.
+#[server(prefix = "/fn", endpoint = "staff_reenable")]
+pub async fn staff_reenable(client_uuid: String, environment: Environment) -> Result<Reenabled, AppError> {
+    use crate::backend::require_viewer;
+    use crate::pages::staff::form_outcome::answer;
+    let result = async {
+        let (backend, viewer) = require_viewer().await?;
+        let subscription = backend.reenable(&viewer, &client_uuid, environment).await?;
+        let client = backend.client_view(&viewer, &client_uuid).await?;
+        Ok(Reenabled { client_name: client.name, environment, subscription })
+    }
+    .await;
+    answer(&reenable_form(environment), result, reenable_notice)
+}
+
+/// The form key of an environment's subscription switch.
+fn subscription_form(environment: Environment) -> String {
+    format!("subscription:{environment}")
+}
+
+/// The form key of an environment's settings form.
+fn settings_form(environment: Environment) -> String {
+    format!("settings:{environment}")
+}
+
+/// The form key of re-enabling an environment (on the client's page and the health page).
+pub fn reenable_form(environment: Environment) -> String {
+    format!("reenable:{environment}")
+}
+
+fn subscription_notice(environment: Environment, subscription: &SubscriptionView) -> Option<Outcome> {
+    let now = if subscription.state == SubscriptionState::Inactive { "off" } else { "on" };
+    Some(Outcome::Done(format!("The {} subscription is {now}.", environment.label())))
+}
+
+fn settings_notice(update: &EnvironmentUpdate) -> Option<Outcome> {
+    Some(if update.warnings.is_empty() {
+        Outcome::Done(format!("{} settings saved.", update.environment.environment.label()))
+    } else {
+        Outcome::Warnings(update.warnings.clone())
+    })
+}
+
+/// What re-enabling says once done.
+pub fn reenable_notice(done: &Reenabled) -> Option<Outcome> {
+    Some(Outcome::Done(format!(
+        "Re-enabled {} {}: notifications held while it was disabled are being sent.",
+        done.client_name,
+        done.environment.label()
+    )))
+}
+
+/// The actions of one environment's forms, kept by the page so their answers outlive a reload of
+/// the page's data.
+#[derive(Clone, Copy)]
+pub struct EnvironmentActions {
+    pub subscription: ServerAction<StaffSetSubscription>,
+    pub settings: ServerAction<StaffUpdateEnvironment>,
+    pub reenable: ServerAction<StaffReenable>,
+}
+
+impl EnvironmentActions {
+    /// Fresh actions.
+    pub fn new() -> Self {
+        Self { subscription: ServerAction::new(), settings: ServerAction::new(), reenable: ServerAction::new() }
+    }
+
+    /// Changes whenever one of the actions completes (to reload what they changed).
+    pub fn version(&self) -> usize {
+        self.subscription.version().get() + self.settings.version().get() + self.reenable.version().get()
+    }
+}
+
+impl Default for EnvironmentActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One environment: its subscription, and its settings form.
+#[component]
+pub fn EnvironmentPanel(
+    client_uuid: String,
+    env: EnvironmentView,
+    actions: EnvironmentActions,
+    previous: Option<FormOutcome>,
+) -> impl IntoView {
+    let environment = env.environment;
+    let label = environment.label();
+    let key = environment.as_str();
+    let previous = StoredValue::new(previous);
+    let subscription_note = Signal::derive(move || {
+        let run = actions.subscription.value().get();
+        let notice = |s: &SubscriptionView| subscription_notice(environment, s);
+        previous.with_value(|p| current_outcome(run, notice, previous_for(p, &subscription_form(environment))))
+    });
+    let reenable_note = Signal::derive(move || {
+        let run = actions.reenable.value().get();
+        previous.with_value(|p| current_outcome(run, reenable_notice, previous_for(p, &reenable_form(environment))))
+    });
+    let settings_note = Signal::derive(move || {
+        let run = actions.settings.value().get();
+        previous.with_value(|p| current_outcome(run, settings_notice, previous_for(p, &settings_form(environment))))
+    });
+
+    let subscription = env.subscription.clone();
+    let subscribed = subscription.state != SubscriptionState::Inactive;
+    let heading_id = format!("{key}-heading");
+    let labelled_by = heading_id.clone();
+    let hint_id = format!("{key}-subscription-hint");
+    let described_by = hint_id.clone();
+    let switch_uuid = client_uuid.clone();
+    let reenable_uuid = client_uuid.clone();
+    let disabled = (subscription.state == SubscriptionState::Disabled).then(move || {
+        view! {
+            <div class="paused">
+                <p>
+                    "Delivery is paused: new notifications are held, and sent once the endpoint is re-enabled."
+                </p>
+                <ActionForm action=actions.reenable>
+                    <input type="hidden" name="client_uuid" value=reenable_uuid />
+                    <input type="hidden" name="environment" value=key />
+                    <button type="submit" disabled=move || actions.reenable.pending().get()>
+                        "Re-enable " {label}
+                    </button>
+                </ActionForm>
+            </div>
+        }
+    });
+
+    view! {
+        <section class="panel environment-settings" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{label}</h2>
+            <h3>"Notification Webhook subscription"</h3>
+            <p>
+                <StateBadge state=subscription.state reason=subscription.disabled_reason />
+                " since "
+                <TimeLabel at=subscription.since />
+            </p>
+            <ActionForm action=actions.subscription attr:class="switch-form">
+                <input type="hidden" name="client_uuid" value=switch_uuid />
+                <input type="hidden" name="environment" value=key />
+                <input type="hidden" name="active" value=if subscribed { "false" } else { "true" } />
+                <SubmitSwitch
+                    label=format!("{label} subscribed")
+                    on=subscribed
+                    described_by=described_by
+                    busy=actions.subscription.pending()
+                />
+            </ActionForm>
+            <p class="hint" id=hint_id>
+                "On needs a Notification Webhook URL. Off stops delivery, but notifications are still "
+                "recorded (as not subscribed), so the client's history stays complete."
+            </p>
+            <OutcomeNote outcome=subscription_note />
+            {disabled}
+            <OutcomeNote outcome=reenable_note />
+            <SettingsForm client_uuid env action=actions.settings />
+            <OutcomeNote outcome=settings_note />
+        </section>
+    }
+}
+
+/// The URLs and the ROOK hash key of one environment.
+#[component]
+fn SettingsForm(
+    client_uuid: String,
+    env: EnvironmentView,
+    action: ServerAction<StaffUpdateEnvironment>,
+) -> impl IntoView {
+    let environment = env.environment;
+    let label = environment.label();
+    let key = environment.as_str();
+    let id = move |field: &str| format!("{key}-{field}");
+    let https_rule = (environment == Environment::Production).then_some("Production URLs must use https. ");
+    let form = NodeRef::new();
+    reset_after_success(action, form);
+    view! {
+        <h3>"Webhook URLs and ROOK hash key"</h3>
+        <ActionForm action node_ref=form attr:class="stack settings-form">
+            <input type="hidden" name="client_uuid" value=client_uuid />
+            <input type="hidden" name="environment" value=key />
+            <label for=id("notification-url")>
+                <span class="visually-hidden">{label} " "</span>
+                "Notification Webhook URL"
+            </label>
+            <input
+                id=id("notification-url")
+                type="url"
+                name="change[notification_webhook_url]"
+                value=env.notification_webhook_url.unwrap_or_default()
+                placeholder="https://example.com/rook/notifications"
+                aria-describedby=id("url-hint")
+            />
+            <label for=id("data-url")>
+                <span class="visually-hidden">{label} " "</span>
+                "Data Webhook URL"
+            </label>
+            <input
+                id=id("data-url")
+                type="url"
+                name="change[data_webhook_url]"
+                value=env.data_webhook_url.unwrap_or_default()
+                placeholder="https://example.com/rook/data"
+                aria-describedby=id("url-hint")
+            />
+            <p class="hint" id=id("url-hint")>
+                "An empty field removes the URL. " {https_rule}
+                "The Notification Webhook URL must differ from every Data Webhook URL of this client."
+            </p>
+            <p>
+                "ROOK hash key: "
+                <strong>{if env.rook_hash_key_set { "set" } else { "not set" }}</strong>
+            </p>
+            <label for=id("hash-key")>
+                <span class="visually-hidden">{label} " "</span>
+                "New ROOK hash key"
+            </label>
+            <input
+                id=id("hash-key")
+                type="password"
+                name="change[new_rook_hash_key]"
+                autocomplete="new-password"
+                aria-describedby=id("hash-key-hint")
+            />
+            <p class="hint" id=id("hash-key-hint")>
+                "Leave empty to keep the current key. It is never shown again once saved; it keys the legacy "
+                <code>"x-rook-hash"</code>
+                " header."
+            </p>
+            <div class="check">
+                <input id=id("clear-hash-key") type="checkbox" name="change[clear_rook_hash_key]" value="true" />
+                <label for=id("clear-hash-key")>
+                    "Clear the " <span class="visually-hidden">{label} " "</span> "ROOK hash key"
+                </label>
+            </div>
+            <button type="submit" disabled=move || action.pending().get()>
+                "Save " {label} " settings"
+            </button>
+        </ActionForm>
+    }
+}

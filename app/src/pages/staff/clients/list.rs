@@ -1,0 +1,189 @@
+//! The staff's list of clients: search by name or client UUID (a GET form, filtering as they type
+//! when JavaScript runs), both environments' states, and a form to create a client.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::NavigateOptions;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+
+use super::manage_path;
+use crate::components::load_error::LoadError;
+use crate::components::state_badge::StateBadge;
+use crate::dto::{ClientView, EnvironmentView};
+use crate::error::AppError;
+use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
+use crate::vocab::Environment;
+
+/// The form key of "New client".
+const CREATE_CLIENT_FORM: &str = "create-client";
+
+/// Clients whose name contains `q` or whose UUID starts with it (all when empty), by name (staff).
+#[server(prefix = "/fn", endpoint = "staff_clients")]
+pub async fn staff_clients(#[server(default)] q: Option<String>) -> Result<Vec<ClientView>, AppError> {
+    use crate::backend::{require_viewer, respond_with};
+    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
+    let search = q.filter(|q| !q.trim().is_empty());
+    backend.search_clients(&viewer, search).await.map_err(respond_with)
+}
+
+/// Creates a client (staff), with ROOK's client UUID when it has one, and goes to its page.
+#[server(prefix = "/fn", endpoint = "staff_create_client")]
+pub async fn staff_create_client(
+    name: String,
+    #[server(default)] client_uuid: Option<String>,
+) -> Result<ClientView, AppError> {
+    use crate::backend::require_viewer;
+    use crate::pages::staff::form_outcome::answer;
+    let result = async {
+        let (backend, viewer) = require_viewer().await?;
+        backend.create_client(&viewer, &name, client_uuid).await
+    }
+    .await;
+    let result = answer(CREATE_CLIENT_FORM, result, |_| None);
+    if let Ok(client) = &result {
+        leptos_axum::redirect(&manage_path(&client.client_uuid));
+    }
+    result
+}
+
+/// Every client (or those matching `?q=`), and a form to create one.
+#[component]
+pub fn ClientsPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let clients = Resource::new(search, |q| staff_clients(Some(q)));
+    let create = ServerAction::<StaffCreateClient>::new();
+    let previous = previous_outcome();
+
+    let navigate = use_navigate();
+    let filter_as_typed = move |ev| {
+        let text = event_target_value(&ev);
+        let query = if text.trim().is_empty() { ParamsMap::new() } else { ParamsMap::from_iter([("q", text)]) };
+        let options = NavigateOptions { replace: true, scroll: false, ..Default::default() };
+        navigate(&format!("/staff/clients{}", query.to_query_string()), options);
+    };
+
+    view! {
+        <Title text="Clients · rook-notify" />
+        <h1>"Clients"</h1>
+        <Form method="GET" action="/staff/clients" attr:class="toolbar" attr:role="search">
+            <label for="client-filter">"Filter clients"</label>
+            <input
+                id="client-filter"
+                type="search"
+                name="q"
+                placeholder="Name or client UUID"
+                autocomplete="off"
+                value=query.read_untracked().get("q").unwrap_or_default()
+                on:input=filter_as_typed
+            />
+            <button type="submit">"Search"</button>
+        </Form>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let previous = previous.await;
+                match clients.await {
+                    Ok(list) => {
+                        view! {
+                            <ClientTable list />
+                            <NewClientForm create previous />
+                        }
+                            .into_any()
+                    }
+                    Err(err) => view! { <LoadError err /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Creating a client: its name, and ROOK's UUID for it when it already has one.
+#[component]
+fn NewClientForm(create: ServerAction<StaffCreateClient>, previous: Option<FormOutcome>) -> impl IntoView {
+    let note = Signal::derive(move || {
+        current_outcome(create.value().get(), |_| None, previous_for(&previous, CREATE_CLIENT_FORM))
+    });
+    view! {
+        <section class="panel new-client" aria-labelledby="new-client-heading">
+            <h2 id="new-client-heading">"New client"</h2>
+            <ActionForm action=create attr:class="stack">
+                <label for="new-client-name">"Client name"</label>
+                <input id="new-client-name" type="text" name="name" required maxlength="200" autocomplete="off" />
+                <label for="new-client-uuid">"Client UUID (optional)"</label>
+                <input
+                    id="new-client-uuid"
+                    type="text"
+                    name="client_uuid"
+                    autocomplete="off"
+                    aria-describedby="new-client-uuid-hint"
+                />
+                <p class="hint" id="new-client-uuid-hint">
+                    "ROOK's UUID of the client, when it already has one; a new one is made otherwise."
+                </p>
+                <button type="submit" disabled=move || create.pending().get()>
+                    "Create client"
+                </button>
+            </ActionForm>
+            <OutcomeNote outcome=note />
+        </section>
+    }
+}
+
+/// The clients as a table: name, UUID, both environments' states, and where to go next.
+#[component]
+fn ClientTable(list: Vec<ClientView>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="empty">"No client matches."</p> }.into_any();
+    }
+    let rows = list.into_iter().map(|client| view! { <ClientRow client /> }).collect_view();
+    view! {
+        <table class="data clients-table">
+            <caption class="visually-hidden">"Clients"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Client UUID"</th>
+                    <th scope="col">"Sandbox"</th>
+                    <th scope="col">"Production"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Pages"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// One client's row.
+#[component]
+fn ClientRow(client: ClientView) -> impl IntoView {
+    let state = |env: Environment| {
+        let view = client.environments.iter().find(|e| e.environment == env).cloned();
+        view! { <td>{view.map(|e: EnvironmentView| view! { <StateBadge state=e.subscription.state reason=e.subscription.disabled_reason /> })}</td> }
+    };
+    let (sandbox, production) = (state(Environment::Sandbox), state(Environment::Production));
+    let name = client.name;
+    let (manage_name, pages_name) = (name.clone(), name.clone());
+    view! {
+        <tr>
+            <th scope="row">{name}</th>
+            <td>
+                <code>{client.client_uuid.clone()}</code>
+            </td>
+            {sandbox}
+            {production}
+            <td class="links">
+                <A href=manage_path(&client.client_uuid)>
+                    "Manage" <span class="visually-hidden">" " {manage_name}</span>
+                </A>
+                <A href=format!("/clients/{}", client.client_uuid)>
+                    "Client pages" <span class="visually-hidden">" of " {pages_name}</span>
+                </A>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,54 @@
+import { expect, test } from "@playwright/test";
+import { clientUuid, postEvent } from "./client-helpers";
+import { demo, signIn, waitForHydration } from "./helpers";
+
+test("a client filters the feed to extraction.failed, opens one, resends it and sees the new attempt", async ({
+  page,
+  request,
+}) => {
+  // The demo receiver always rejects `reject-bo`: this one fails, which makes a resend worth it.
+  await postEvent(request, {
+    type: "extraction.failed",
+    user_id: "reject-bo",
+    data_source: "Polar",
+    reason: "permission_denied",
+  });
+  await signIn(page, demo.vitalis);
+  await page.goto(`/clients/${clientUuid.vitalis}/notifications`);
+  await waitForHydration(page);
+
+  await page.getByLabel("Type").selectOption("extraction.failed");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/[?&]type=extraction\.failed/);
+  const rows = page.getByRole("row").filter({ has: page.getByRole("link") });
+  await expect(rows.first()).toBeVisible();
+  for (const type of await rows.getByRole("link").allTextContents()) {
+    expect(type).toBe("extraction.failed");
+  }
+
+  await rows.filter({ hasText: "Polar" }).first().getByRole("link", { name: "extraction.failed" }).click();
+  await expect(page.getByRole("heading", { name: "extraction.failed notification", level: 2 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Payload" })).toBeVisible();
+  await expect(page.getByText('"reason": "permission_denied"')).toBeVisible();
+  await expect(page.getByRole("heading", { name: /^Attempt 1 — Failed: HTTP/, level: 4 })).toBeVisible();
+  await expect(page.getByText("curl -X POST")).toBeVisible();
+
+  await waitForHydration(page);
+  const manual = page.getByRole("article").filter({ hasText: "Manual resend" });
+  await expect(manual).toHaveCount(0);
+  await page.getByRole("button", { name: "Resend" }).click();
+  await expect(manual).toHaveCount(1, { timeout: 20_000 });
+  await expect(page.getByRole("status").filter({ hasText: "The new attempt is shown below." })).toBeVisible();
+});
+
+test("the overview shows both environments with charts described in words", async ({ page }) => {
+  await signIn(page, demo.vitalis);
+  await expect(page).toHaveURL(new RegExp(`/clients/${clientUuid.vitalis}$`));
+  const sandbox = page.getByRole("region", { name: "Sandbox" });
+  await expect(sandbox.getByText("Active", { exact: true })).toBeVisible();
+  await expect(sandbox.getByRole("img", { name: /^Sandbox success rate, last 7 days: / })).toBeVisible();
+  await expect(sandbox.getByRole("img", { name: /^Sandbox average latency, last 7 days: / })).toBeVisible();
+  const production = page.getByRole("region", { name: "Production" });
+  await expect(production.getByText("Inactive", { exact: true })).toBeVisible();
+  await expect(production.getByText("support@tryrook.io")).toBeVisible();
+});

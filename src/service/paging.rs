@@ -1,0 +1,67 @@
+//! Keyset pagination, shared by every list: a checked page request in, a page with the cursor of the
+//! next one out.
+
+use app::dto::Page;
+use app::timestamp::Timestamp;
+
+use super::{Actor, ServiceError};
+
+/// The page size when none is asked for, and the largest allowed.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+/// A page size and cursor that passed the checks.
+pub(super) struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+/// Checks a list's page size, cursor and time range.
+pub(super) fn page_request(
+    limit: Option<u32>,
+    cursor: Option<String>,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Result<PageRequest, ServiceError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ServiceError::validation("limit", format!("limit is between 1 and {MAX_PAGE}.")));
+    }
+    if let Some(cursor) = &cursor
+        && uuid::Uuid::parse_str(cursor).is_err()
+    {
+        return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
+    }
+    if let (Some(since), Some(until)) = (since, until)
+        && since >= until
+    {
+        return Err(ServiceError::validation("until", "until must be after since."));
+    }
+    Ok(PageRequest { limit, cursor })
+}
+
+/// A page from the `limit + 1` rows fetched for it: the extra row only says there is a next page,
+/// whose cursor is the last row shown.
+pub(super) fn into_page<R, T>(
+    mut rows: Vec<R>,
+    limit: u32,
+    id: impl Fn(&R) -> &str,
+    view: impl Fn(&R) -> T,
+) -> Page<T> {
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| id(r).to_owned())
+    } else {
+        None
+    };
+    Page { items: rows.iter().map(view).collect(), next_cursor }
+}
+
+/// The client a list is about: the one named, or a client account's own when none is named.
+pub(super) fn listed_client(actor: &Actor, named: Option<&str>, what: &str) -> Result<String, ServiceError> {
+    match (named, actor) {
+        (Some(uuid), _) => super::clients::parse_client_uuid(uuid),
+        (None, Actor::Client { client_uuid, .. }) => Ok(client_uuid.clone()),
+        (None, _) => Err(ServiceError::validation("client_uuid", format!("Name the client whose {what}."))),
+    }
+}
