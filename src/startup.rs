@@ -72,9 +72,7 @@ impl Application {
         let origins = AllowedOrigins(vec![settings.effective_public_url().origin().ascii_serialization()]);
         let mut router =
             web::router(services.clone(), options, sessions, origins).merge(crate::api::router(services.clone()));
-        if settings.demo {
-            router = router.nest("/demo/receiver", crate::demo::receiver::router());
-        }
+
         crate::metrics::handle();
         let metrics_listener = match settings.metrics_addr {
             Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })?),
@@ -83,7 +81,11 @@ impl Application {
                 None
             }
         };
-        let router = router.layer(tower_http::trace::TraceLayer::new_for_http());
+        let mut router = router.layer(tower_http::trace::TraceLayer::new_for_http());
+        // Outside the trace layer: the demo receiver's 500s are its job, not server errors to log.
+        if settings.demo {
+            router = router.nest("/demo/receiver", crate::demo::receiver::router());
+        }
 
         Ok(Application { listener, router, services, engine, metrics_listener, settings, local_addr })
     }
