@@ -1,9 +1,13 @@
 //! The delivery benchmark: figures, not pass/fail.
 //!
-//! Starts a receiver on 127.0.0.1, then for SQLite and for Postgres starts the real `rook-notify serve`
-//! (release build) on a fresh database, ingests N events through the HTTP API and reports ingest
-//! requests/s, deliveries/s, ingest→first-attempt latency p50/p99 at a paced 1,000 events/s, and the
-//! server's peak RSS — next to a baseline of plain HTTP POSTs from the same client to the same receiver.
+//! Starts a receiver on 127.0.0.1, then for SQLite and for Postgres, with the real `rook-notify serve`
+//! (release build) on a fresh database:
+//! 1. ingest: N events through the HTTP API with delivery off → ingest requests/s;
+//! 2. delivery: the same server restarted with delivery on drains those N → deliveries/s (first to
+//!    last arrival at the receiver), every attempt recorded;
+//! 3. latency: events at a steady 1,000/s → ingest→first-attempt p50/p99;
+//! and the server's peak RSS — next to a baseline of plain HTTP POSTs from the same client to the same
+//! receiver, with no database (the loopback limit).
 //!
 //!     cargo bench --bench delivery -- [--events 100000] [--concurrency 64] [--postgres-url URL] [--skip-postgres]
 
@@ -78,7 +82,7 @@ struct Server {
 }
 
 impl Server {
-    async fn start(database_url: &str) -> Server {
+    async fn start(database_url: &str, deliver: bool) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new(env!("CARGO_BIN_EXE_rook-notify"))
             .arg("serve")
@@ -90,6 +94,7 @@ impl Server {
             .env("ROOK_NOTIFY_LOG", "warn")
             // One endpoint receives everything here: let it have the whole in-flight budget.
             .env("ROOK_NOTIFY_MAX_IN_FLIGHT_PER_ENDPOINT", "64")
+            .env("ROOK_NOTIFY_DELIVER", if deliver { "true" } else { "false" })
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -171,20 +176,26 @@ async fn baseline(client: &reqwest::Client, receiver: &str, n: usize, concurrenc
 
 async fn run_backend(name: &str, database_url: &str, o: &Options, receiver: &str, arrivals: &Arrivals) {
     let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(256).build().unwrap();
-    let server = Server::start(database_url).await;
-    let uuid = subscribed_client(&client, &server.base, receiver).await;
 
-    // Throughput: ingest as fast as the API takes it, then wait until everything was delivered.
+    // 1. Ingest only.
+    let ingesting = Server::start(database_url, false).await;
+    let uuid = subscribed_client(&client, &ingesting.base, receiver).await;
     let started = Instant::now();
     let ids: Vec<String> = futures::stream::iter(0..o.events)
         .map(|i| {
-            let (client, base, body) = (client.clone(), server.base.clone(), event(&uuid, i));
+            let (client, base, body) = (client.clone(), ingesting.base.clone(), event(&uuid, i));
             async move { post_event(&client, &base, &body).await }
         })
         .buffer_unordered(o.concurrency)
         .collect()
         .await;
-    let ingest_secs = started.elapsed().as_secs_f64();
+    let ingest_rate = o.events as f64 / started.elapsed().as_secs_f64();
+    let ingest_rss = ingesting.peak_rss_mib();
+    drop(ingesting);
+
+    // 2. Delivery of what was ingested.
+    let server = Server::start(database_url, true).await;
+    let started = Instant::now();
     loop {
         let done = {
             let arrived = arrivals.0.lock().unwrap();
@@ -196,13 +207,16 @@ async fn run_backend(name: &str, database_url: &str, o: &Options, receiver: &str
         assert!(started.elapsed() < Duration::from_secs(1800), "deliveries stalled at {done}/{}", ids.len());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let last = {
+    let (first, last) = {
         let arrived = arrivals.0.lock().unwrap();
-        ids.iter().filter_map(|id| arrived.get(id)).max().copied().unwrap()
+        let times: Vec<Instant> = ids.iter().filter_map(|id| arrived.get(id)).copied().collect();
+        (*times.iter().min().unwrap(), *times.iter().max().unwrap())
     };
-    let delivery_secs = last.duration_since(started).as_secs_f64();
+    let delivery_rate = o.events as f64 / last.duration_since(first).as_secs_f64().max(1e-6);
+    // Let the recorder write the last attempts before the next phase.
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
-    // Latency at a steady 1,000 events/s.
+    // 3. Latency at a steady 1,000 events/s.
     let mut sent: Vec<(String, Instant)> = Vec::with_capacity(o.latency_events);
     let mut ticker = tokio::time::interval(Duration::from_millis(1));
     let mut pending = futures::stream::FuturesUnordered::new();
@@ -234,12 +248,11 @@ async fn run_backend(name: &str, database_url: &str, o: &Options, receiver: &str
     latencies.sort();
 
     println!(
-        "{name:<9} ingest {:>8.0} req/s | delivered {:>8.0} /s | ingest→first attempt p50 {:>6.1} ms p99 {:>6.1} ms (at 1,000/s, n={}) | peak RSS {:>6.1} MiB",
-        o.events as f64 / ingest_secs,
-        o.events as f64 / delivery_secs,
+        "{name:<9} ingest {ingest_rate:>7.0} req/s | delivered {delivery_rate:>7.0} /s | ingest→first attempt p50 {:>5.1} ms p99 {:>5.1} ms (1,000/s, n={}) | peak RSS {:>5.1} MiB ingesting, {:>5.1} MiB delivering",
         percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.len(),
+        ingest_rss,
         server.peak_rss_mib(),
     );
 }

@@ -28,6 +28,7 @@ use crate::components::layout::Shell;
 use crate::pages::attention::AttentionPage;
 use crate::pages::client::home::HomeRedirect;
 use crate::pages::client::overview::ClientOverviewPage;
+use crate::pages::guide::GuidePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::notifications::detail::NotificationPage;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
             <Shell>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/guide") view=GuidePage ssr=SsrMode::Async />
                     <Route path=path!("/") view=HomeRedirect ssr=SsrMode::Async />
                     <Route path=path!("/clients/:client_uuid") view=ClientOverviewPage ssr=SsrMode::Async />
                     <Route path=path!("/clients/:client_uuid/notifications") view=FeedPage ssr=SsrMode::Async />

@@ -57,7 +57,7 @@ impl Services {
         let now = Timestamp::now();
         let (notification, change) = validate(event, now)?;
         let kind = notification.kind;
-        self.visible_client(actor, &notification.client_uuid).await?;
+        self.known_client(actor, &notification.client_uuid).await?;
         if let Some(key) = &idempotency
             && let Some(stored) = self.replay(key).await?
         {

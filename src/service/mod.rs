@@ -62,6 +62,9 @@ struct Inner {
     recorded: broadcast::Sender<String>,
     /// Turns `true` when the server begins to shut down.
     closing: watch::Sender<bool>,
+    /// Clients known to exist (clients are never deleted, so a hit never goes stale): ingestion checks
+    /// the client of every event without a query each time.
+    known_clients: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Services {
@@ -79,6 +82,7 @@ impl Services {
                 due,
                 recorded,
                 closing: watch::Sender::new(false),
+                known_clients: std::sync::Mutex::new(std::collections::HashSet::new()),
             }),
         }
     }
@@ -108,6 +112,21 @@ impl Services {
     /// Becomes `true` once [`Services::begin_shutdown`] was called.
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.inner.closing.subscribe()
+    }
+
+    /// `NotFound` unless the client exists and the actor may see it; answers from memory once a client
+    /// was seen (the hot path of ingestion).
+    async fn known_client(&self, actor: &Actor, client_uuid: &str) -> Result<(), ServiceError> {
+        if !actor.can_access_client(client_uuid) {
+            return Err(ServiceError::NotFound("client"));
+        }
+        let known = |known: &std::collections::HashSet<String>| known.contains(client_uuid);
+        if known(&self.inner.known_clients.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(());
+        }
+        self.store().client(client_uuid).await?.ok_or(ServiceError::NotFound("client"))?;
+        self.inner.known_clients.lock().unwrap_or_else(|e| e.into_inner()).insert(client_uuid.to_owned());
+        Ok(())
     }
 
     fn wake_dispatcher(&self) {

@@ -7,7 +7,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
 
 use super::error::parse_stored;
-use super::{Dialect, Store, StoreError};
+use super::{Dialect, Store, StoreError, rows_per_statement, value_rows};
 
 /// The channel Postgres processes listen on to hear about new due notifications.
 pub const DUE_CHANNEL: &str = "rook_notify_due";
@@ -94,7 +94,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let mut admissions: HashMap<(String, Environment), Admission> = HashMap::new();
         let mut outcomes = Vec::with_capacity(items.len());
-        let mut any_due = false;
+        let mut recorded: Vec<(&IngestItem, NotificationStatus)> = Vec::with_capacity(items.len());
         for item in items {
             let n = &item.notification;
             let key = (n.client_uuid.clone(), n.environment);
@@ -130,14 +130,15 @@ impl Store {
                     continue;
                 }
             }
-
-            apply_change(&mut tx, &n.client_uuid, n.environment, &item.change, now).await?;
-
-            any_due |= status == NotificationStatus::Pending;
-            insert_notification(&mut tx, n, status, now).await?;
             outcomes.push(IngestOutcome::Recorded { notification_id: n.id.clone(), status });
+            recorded.push((item, status));
         }
-        if any_due && self.dialect == Dialect::Postgres {
+        // Few statements per batch, many rows each: per-statement overhead, not rows, is what costs.
+        apply_changes(&mut tx, recorded.iter().map(|(item, _)| *item), now).await?;
+        let notifications: Vec<(&NewNotification, NotificationStatus)> =
+            recorded.iter().map(|(item, status)| (&item.notification, *status)).collect();
+        insert_notifications(&mut tx, &notifications, now).await?;
+        if self.dialect == Dialect::Postgres && recorded.iter().any(|(_, s)| *s == NotificationStatus::Pending) {
             // Delivered to listeners at commit: other processes wake up for the new work.
             sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
         }
@@ -197,89 +198,131 @@ pub(super) async fn insert_notification(
     status: NotificationStatus,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let due = status == NotificationStatus::Pending;
-    sqlx::query(
-        "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
-         occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(&n.id)
-    .bind(&n.client_uuid)
-    .bind(n.environment.as_str())
-    .bind(n.kind.as_str())
-    .bind(n.kind.category().as_str())
-    .bind(n.user_id.as_deref())
-    .bind(n.data_source.as_deref())
-    .bind(n.occurred_at.as_micros())
-    .bind(now.as_micros())
-    .bind(i64::from(n.is_test))
-    .bind(n.body.as_slice())
-    .bind(status.as_str())
-    .bind(due.then_some(now.as_micros()))
-    .bind(due.then_some(n.trigger.as_str()))
-    .bind(if due { n.triggered_by.as_deref() } else { None })
-    .execute(&mut **tx)
-    .await?;
+    insert_notifications(tx, &[(n, status)], now).await
+}
+
+/// Inserts notifications, many per statement; each is due now when `pending`.
+async fn insert_notifications(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    notifications: &[(&NewNotification, NotificationStatus)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 15;
+    for chunk in notifications.chunks(rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
+             occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
+             VALUES {}",
+            value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for (n, status) in chunk {
+            let due = *status == NotificationStatus::Pending;
+            query = query
+                .bind(&n.id)
+                .bind(&n.client_uuid)
+                .bind(n.environment.as_str())
+                .bind(n.kind.as_str())
+                .bind(n.kind.category().as_str())
+                .bind(n.user_id.as_deref())
+                .bind(n.data_source.as_deref())
+                .bind(n.occurred_at.as_micros())
+                .bind(now.as_micros())
+                .bind(i64::from(n.is_test))
+                .bind(n.body.as_slice())
+                .bind(status.as_str())
+                .bind(due.then_some(now.as_micros()))
+                .bind(due.then_some(n.trigger.as_str()))
+                .bind(if due { n.triggered_by.as_deref() } else { None });
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
-async fn apply_change(
+/// What a batch of events does to one user: make sure they exist, and (when the batch says so) whether
+/// they end up deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserEnd {
+    Exists,
+    Created,
+    Deleted,
+}
+
+/// Applies the domain changes of a batch of events, reduced to each user's and each link's final
+/// state (events of one batch apply in order), with a few multi-row upserts.
+async fn apply_changes<'a>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    client_uuid: &str,
-    environment: Environment,
-    change: &DomainChange,
+    items: impl Iterator<Item = &'a IngestItem>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let env = environment.as_str();
+    type UserKey<'k> = (&'k str, Environment, &'k str);
+    let mut users: Vec<(UserKey<'a>, UserEnd)> = Vec::new();
+    let mut links: Vec<((UserKey<'a>, &'a str), bool)> = Vec::new();
+    fn set<K: PartialEq, V>(list: &mut Vec<(K, V)>, key: K, value: V, keep: impl Fn(&V) -> bool) {
+        match list.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) if keep(&entry.1) => {}
+            Some(entry) => entry.1 = value,
+            None => list.push((key, value)),
+        }
+    }
+    for item in items {
+        let n = &item.notification;
+        let user = |user_id: &'a String| (n.client_uuid.as_str(), n.environment, user_id.as_str());
+        match &item.change {
+            DomainChange::None => {}
+            // Seeing a user never undoes what a created or deleted event in the same batch said.
+            DomainChange::UserSeen { user_id } => {
+                set(&mut users, user(user_id), UserEnd::Exists, |v| *v != UserEnd::Exists)
+            }
+            DomainChange::UserCreated { user_id } => set(&mut users, user(user_id), UserEnd::Created, |_| false),
+            DomainChange::UserDeleted { user_id } => set(&mut users, user(user_id), UserEnd::Deleted, |_| false),
+            DomainChange::SourceLinked { user_id, data_source }
+            | DomainChange::SourceUnlinked { user_id, data_source } => {
+                set(&mut users, user(user_id), UserEnd::Exists, |v| *v != UserEnd::Exists);
+                let linked = matches!(item.change, DomainChange::SourceLinked { .. });
+                set(&mut links, (user(user_id), data_source.as_str()), linked, |_| false);
+            }
+        }
+    }
     let now = now.as_micros();
-    let ensure_user = "INSERT INTO users (client_uuid, environment, user_id, created_at) VALUES ($1, $2, $3, $4) \
-                       ON CONFLICT (client_uuid, environment, user_id) DO NOTHING";
-    let set_link = "INSERT INTO user_data_sources (client_uuid, environment, user_id, data_source, linked, updated_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6) \
-                    ON CONFLICT (client_uuid, environment, user_id, data_source) \
-                    DO UPDATE SET linked = excluded.linked, updated_at = excluded.updated_at";
-    match change {
-        DomainChange::None => {}
-        DomainChange::UserSeen { user_id } => {
-            sqlx::query(ensure_user).bind(client_uuid).bind(env).bind(user_id).bind(now).execute(&mut **tx).await?;
+    for (end, conflict) in [
+        (UserEnd::Exists, "DO NOTHING"),
+        (UserEnd::Created, "DO UPDATE SET deleted_at = NULL"),
+        (UserEnd::Deleted, "DO UPDATE SET deleted_at = excluded.deleted_at"),
+    ] {
+        let rows: Vec<&UserKey> = users.iter().filter(|(_, e)| *e == end).map(|(k, _)| k).collect();
+        for chunk in rows.chunks(rows_per_statement(5)) {
+            let sql = format!(
+                "INSERT INTO users (client_uuid, environment, user_id, created_at, deleted_at) VALUES {} \
+                 ON CONFLICT (client_uuid, environment, user_id) {conflict}",
+                value_rows(chunk.len(), 5)
+            );
+            let mut query = sqlx::query(&sql);
+            for (client, env, user_id) in chunk {
+                query = query
+                    .bind(*client)
+                    .bind(env.as_str())
+                    .bind(*user_id)
+                    .bind(now)
+                    .bind((end == UserEnd::Deleted).then_some(now));
+            }
+            query.execute(&mut **tx).await?;
         }
-        DomainChange::UserCreated { user_id } => {
-            sqlx::query(
-                "INSERT INTO users (client_uuid, environment, user_id, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (client_uuid, environment, user_id) DO UPDATE SET deleted_at = NULL",
-            )
-            .bind(client_uuid)
-            .bind(env)
-            .bind(user_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+    }
+    for chunk in links.chunks(rows_per_statement(6)) {
+        let sql = format!(
+            "INSERT INTO user_data_sources (client_uuid, environment, user_id, data_source, linked, updated_at) \
+             VALUES {} ON CONFLICT (client_uuid, environment, user_id, data_source) \
+             DO UPDATE SET linked = excluded.linked, updated_at = excluded.updated_at",
+            value_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for (((client, env, user_id), source), linked) in chunk {
+            query =
+                query.bind(*client).bind(env.as_str()).bind(*user_id).bind(*source).bind(i64::from(*linked)).bind(now);
         }
-        DomainChange::UserDeleted { user_id } => {
-            sqlx::query(
-                "INSERT INTO users (client_uuid, environment, user_id, created_at, deleted_at) VALUES ($1, $2, $3, $4, $4) \
-                 ON CONFLICT (client_uuid, environment, user_id) DO UPDATE SET deleted_at = excluded.deleted_at",
-            )
-            .bind(client_uuid)
-            .bind(env)
-            .bind(user_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-        }
-        DomainChange::SourceLinked { user_id, data_source } | DomainChange::SourceUnlinked { user_id, data_source } => {
-            let linked = matches!(change, DomainChange::SourceLinked { .. });
-            sqlx::query(ensure_user).bind(client_uuid).bind(env).bind(user_id).bind(now).execute(&mut **tx).await?;
-            sqlx::query(set_link)
-                .bind(client_uuid)
-                .bind(env)
-                .bind(user_id)
-                .bind(data_source)
-                .bind(i64::from(linked))
-                .bind(now)
-                .execute(&mut **tx)
-                .await?;
-        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -106,6 +106,23 @@ impl Store {
     }
 }
 
+/// The placeholders of a multi-row `VALUES`: `($1, $2), ($3, $4)` for 2 rows of 2 columns.
+pub(crate) fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row = (1..=columns).map(|c| format!("${}", r * columns + c)).collect::<Vec<_>>().join(", ");
+            format!("({row})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many rows of `columns` parameters one statement may carry: well under SQLite's 32,766 and
+/// Postgres' 65,535 parameters, and small enough to keep statements quick.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (8_000 / columns.max(1)).max(1)
+}
+
 /// A new UUIDv7 id as text: unique, and sorting by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

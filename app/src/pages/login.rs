@@ -32,6 +32,9 @@ pub fn LoginPage() -> impl IntoView {
             <Show when=move || error().is_some()>
                 <p class="error" role="alert">{error}</p>
             </Show>
+            <p class="note">
+                "Building a receiver? Read the " <a href="/guide">"receiver guide"</a> " — no account needed."
+            </p>
         </section>
     }
 }

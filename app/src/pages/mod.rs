@@ -2,6 +2,7 @@
 
 pub mod attention;
 pub mod client;
+pub mod guide;
 pub mod login;
 pub mod not_found;
 pub mod notifications;

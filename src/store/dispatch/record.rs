@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 
 use app::timestamp::Timestamp;
-use app::vocab::{AlertKind, AttemptErrorKind, DisabledReason, NotificationStatus};
+use app::vocab::{AlertKind, AttemptErrorKind, AttemptTrigger, DisabledReason, NotificationStatus};
 use serde_json::json;
 
 use super::health::{BatchHealth, disable, hold_waiting, update_health};
 use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordSummary, Skipped};
 use crate::store::alerts::insert_alert;
 use crate::store::ingest::{admission, insert_notification};
-use crate::store::{Store, StoreError, new_id};
+use crate::store::{Store, StoreError, new_id, rows_per_statement, value_rows};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -87,9 +87,17 @@ impl Store {
             }
         }
 
+        insert_attempts(&mut tx, attempts).await?;
+        for channel in [Channel::Notification, Channel::Data] {
+            let rows: Vec<NextRow> = attempts
+                .iter()
+                .filter(|a| a.channel == channel)
+                .map(|a| NextRow::of_attempt(a))
+                .chain(skipped.iter().filter(|s| s.channel == channel).map(|s| NextRow::of_skip(s, now)))
+                .collect();
+            apply_next_states(&mut tx, channel, &rows).await?;
+        }
         for a in attempts {
-            insert_attempt(&mut tx, a).await?;
-            apply_next_state(&mut tx, a.channel, &a.delivery_id, &a.next, a.resend_mark, Some(a), now).await?;
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
                 let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
@@ -105,9 +113,6 @@ impl Store {
                 }
                 summary.notices.push((n.id.clone(), status));
             }
-        }
-        for s in skipped {
-            apply_next_state(&mut tx, s.channel, &s.id, &s.next, s.resend_mark, None, now).await?;
         }
         for (key, reason) in &summary.disabled {
             let detail = json!({ "reason": reason.as_str() });
@@ -154,100 +159,180 @@ impl Store {
     }
 }
 
-async fn insert_attempt(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &AttemptRecord) -> Result<(), StoreError> {
-    let (notification_id, data_delivery_id) = match a.channel {
-        Channel::Notification => (Some(a.delivery_id.as_str()), None),
-        Channel::Data => (None, Some(a.delivery_id.as_str())),
-    };
-    sqlx::query(
-        "INSERT INTO attempts (id, notification_id, data_delivery_id, attempt_number, attempt_trigger, triggered_by, \
-         started_at, duration_us, url, request_headers, response_status, response_headers, response_body, \
-         response_truncated, error_kind, error_message, succeeded) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-    )
-    .bind(new_id())
-    .bind(notification_id)
-    .bind(data_delivery_id)
-    .bind(i64::from(a.attempt_number))
-    .bind(a.trigger.as_str())
-    .bind(a.triggered_by.as_deref())
-    .bind(a.started_at.as_micros())
-    .bind(a.duration_micros)
-    .bind(&a.url)
-    .bind(headers_json(&a.request_headers))
-    .bind(a.response_status.map(i64::from))
-    .bind((!a.response_headers.is_empty() || a.response_status.is_some()).then(|| headers_json(&a.response_headers)))
-    .bind(a.response_status.is_some().then_some(a.response_body.as_str()))
-    .bind(i64::from(a.response_truncated))
-    .bind(a.error_kind.map(AttemptErrorKind::as_str))
-    .bind(a.error_message.as_deref())
-    .bind(i64::from(a.succeeded))
-    .execute(&mut **tx)
-    .await?;
+/// Inserts attempts, many per statement.
+async fn insert_attempts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    attempts: &[AttemptRecord],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 17;
+    for chunk in attempts.chunks(rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO attempts (id, notification_id, data_delivery_id, attempt_number, attempt_trigger, triggered_by, \
+             started_at, duration_us, url, request_headers, response_status, response_headers, response_body, \
+             response_truncated, error_kind, error_message, succeeded) VALUES {}",
+            value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for a in chunk {
+            let (notification_id, data_delivery_id) = match a.channel {
+                Channel::Notification => (Some(a.delivery_id.as_str()), None),
+                Channel::Data => (None, Some(a.delivery_id.as_str())),
+            };
+            query = query
+                .bind(new_id())
+                .bind(notification_id)
+                .bind(data_delivery_id)
+                .bind(i64::from(a.attempt_number))
+                .bind(a.trigger.as_str())
+                .bind(a.triggered_by.as_deref())
+                .bind(a.started_at.as_micros())
+                .bind(a.duration_micros)
+                .bind(&a.url)
+                .bind(headers_json(&a.request_headers))
+                .bind(a.response_status.map(i64::from))
+                .bind(
+                    (!a.response_headers.is_empty() || a.response_status.is_some())
+                        .then(|| headers_json(&a.response_headers)),
+                )
+                .bind(a.response_status.is_some().then_some(a.response_body.as_str()))
+                .bind(i64::from(a.response_truncated))
+                .bind(a.error_kind.map(AttemptErrorKind::as_str))
+                .bind(a.error_message.as_deref())
+                .bind(i64::from(a.succeeded));
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
-/// Sets a delivery's state after an attempt (or a skip) and releases its lease. A notification whose
-/// endpoint is no longer active does not stay due: it is `held` (disabled) or `not_subscribed`
-/// (switched off). Data deliveries do not depend on the subscription. A manual resend asked for while
-/// the attempt was in flight (a resend mark newer than the claim's) stays queued, with the planned
-/// retry kept to restore.
-async fn apply_next_state(
+/// A delivery's new state, as one row of the batched update.
+struct NextRow<'a> {
+    id: &'a str,
+    next: &'a NextState,
+    /// The claim's resend mark.
+    resend_mark: Option<Timestamp>,
+    /// When the attempt started (`None`: skipped, no attempt).
+    attempted_at: Option<Timestamp>,
+    succeeded: bool,
+    error_kind: Option<AttemptErrorKind>,
+    by_schedule: bool,
+    /// The time a skip is recorded at.
+    now: Timestamp,
+}
+
+impl<'a> NextRow<'a> {
+    fn of_attempt(a: &'a AttemptRecord) -> Self {
+        NextRow {
+            id: &a.delivery_id,
+            next: &a.next,
+            resend_mark: a.resend_mark,
+            attempted_at: Some(a.started_at),
+            succeeded: a.succeeded,
+            error_kind: a.error_kind,
+            by_schedule: a.trigger == AttemptTrigger::Schedule,
+            now: a.started_at,
+        }
+    }
+
+    fn of_skip(s: &'a Skipped, now: Timestamp) -> Self {
+        NextRow {
+            id: &s.id,
+            next: &s.next,
+            resend_mark: s.resend_mark,
+            attempted_at: None,
+            succeeded: false,
+            error_kind: None,
+            by_schedule: false,
+            now,
+        }
+    }
+}
+
+/// Sets deliveries' states after their attempts (or skips) and releases their leases, many per
+/// statement. A notification whose endpoint is no longer active does not stay due: it is `held`
+/// (disabled) or `not_subscribed` (switched off); data deliveries do not depend on the subscription. A
+/// manual resend asked for while the attempt was in flight (a resend mark newer than the claim's) stays
+/// queued, with the planned retry kept to restore.
+async fn apply_next_states(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     channel: Channel,
-    id: &str,
-    next: &NextState,
-    claimed_resend_mark: Option<Timestamp>,
-    attempt: Option<&AttemptRecord>,
-    now: Timestamp,
+    rows: &[NextRow<'_>],
 ) -> Result<(), StoreError> {
-    let waiting = matches!(next.status, NotificationStatus::Pending | NotificationStatus::Retrying);
+    const COLUMNS: usize = 11;
+    let table = channel.table();
     let (status, next_attempt, deliverable) = match channel {
         Channel::Notification => {
             let env_state = "(SELECT subscription_state FROM environments e \
                 WHERE e.client_uuid = notifications.client_uuid AND e.environment = notifications.environment)";
             (
                 format!(
-                    "CASE WHEN $1 = 1 AND {env_state} = 'disabled' THEN 'held' \
-                          WHEN $1 = 1 AND {env_state} = 'inactive' THEN 'not_subscribed' ELSE $2 END"
+                    "CASE WHEN v.waiting = 1 AND {env_state} = 'disabled' THEN 'held' \
+                          WHEN v.waiting = 1 AND {env_state} = 'inactive' THEN 'not_subscribed' ELSE v.status END"
                 ),
-                format!("CASE WHEN $1 = 1 AND {env_state} <> 'active' THEN NULL ELSE $3 END"),
+                format!("CASE WHEN v.waiting = 1 AND {env_state} <> 'active' THEN NULL ELSE v.next_at END"),
                 format!("{env_state} = 'active'"),
             )
         }
-        // `$1 = $1` keeps every parameter in use, so both statements bind the same list.
-        Channel::Data => ("CASE WHEN $1 = $1 THEN $2 END".to_owned(), "$3".to_owned(), "1 = 1".to_owned()),
+        Channel::Data => ("v.status".to_owned(), "v.next_at".to_owned(), "1 = 1".to_owned()),
     };
-    let pending = "(resend_requested_at IS NOT NULL AND ($11 IS NULL OR resend_requested_at > $11))";
-    let sql = format!(
-        "UPDATE {table} SET status = {status}, \
-           next_attempt_at = CASE WHEN {pending} AND {deliverable} THEN resend_requested_at ELSE {next_attempt} END, \
-           resume_at = CASE WHEN {pending} THEN $3 ELSE $4 END, \
-           next_trigger = CASE WHEN {pending} THEN next_trigger END, \
-           next_triggered_by = CASE WHEN {pending} THEN next_triggered_by END, \
-           lease_until = NULL, \
-           attempt_count = attempt_count + $5, \
-           scheduled_attempts = scheduled_attempts + $10, \
-           last_attempt_at = CASE WHEN $5 = 1 THEN $6 ELSE last_attempt_at END, \
-           delivered_at = CASE WHEN $7 = 1 THEN $6 ELSE delivered_at END, \
-           last_error_kind = CASE WHEN $5 = 1 THEN $8 ELSE last_error_kind END \
-         WHERE id = $9",
-        table = channel.table()
+    let pending = format!(
+        "({table}.resend_requested_at IS NOT NULL AND (v.mark IS NULL OR {table}.resend_requested_at > v.mark))"
     );
-    sqlx::query(&sql)
-        .bind(i64::from(waiting))
-        .bind(next.status.as_str())
-        .bind(next.next_attempt_at.map(Timestamp::as_micros))
-        .bind(next.resume_at.map(Timestamp::as_micros))
-        .bind(i64::from(attempt.is_some()))
-        .bind(attempt.map_or(now, |a| a.started_at).as_micros())
-        .bind(i64::from(attempt.is_some_and(|a| a.succeeded)))
-        .bind(attempt.and_then(|a| a.error_kind).map(AttemptErrorKind::as_str))
-        .bind(id)
-        .bind(i64::from(attempt.is_some_and(|a| a.trigger == app::vocab::AttemptTrigger::Schedule)))
-        .bind(claimed_resend_mark.map(Timestamp::as_micros))
-        .execute(&mut **tx)
-        .await?;
+    for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                let p = |c: usize| format!("${}", r * COLUMNS + c);
+                format!(
+                    "SELECT {} AS id, {} AS waiting, {} AS status, {} AS next_at, {} AS resume_at, {} AS attempted, \
+                     {} AS at, {} AS succeeded, {} AS error_kind, {} AS scheduled, {} AS mark",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                    p(7),
+                    p(8),
+                    p(9),
+                    p(10),
+                    p(11)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let sql = format!(
+            "UPDATE {table} SET status = {status}, \
+               next_attempt_at = CASE WHEN {pending} AND {deliverable} THEN {table}.resend_requested_at \
+                                      ELSE {next_attempt} END, \
+               resume_at = CASE WHEN {pending} THEN v.next_at ELSE v.resume_at END, \
+               next_trigger = CASE WHEN {pending} THEN {table}.next_trigger END, \
+               next_triggered_by = CASE WHEN {pending} THEN {table}.next_triggered_by END, \
+               lease_until = NULL, \
+               attempt_count = {table}.attempt_count + v.attempted, \
+               scheduled_attempts = {table}.scheduled_attempts + v.scheduled, \
+               last_attempt_at = CASE WHEN v.attempted = 1 THEN v.at ELSE {table}.last_attempt_at END, \
+               delivered_at = CASE WHEN v.succeeded = 1 THEN v.at ELSE {table}.delivered_at END, \
+               last_error_kind = CASE WHEN v.attempted = 1 THEN v.error_kind ELSE {table}.last_error_kind END \
+             FROM ({values}) AS v WHERE {table}.id = v.id"
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            let waiting = matches!(row.next.status, NotificationStatus::Pending | NotificationStatus::Retrying);
+            query = query
+                .bind(row.id)
+                .bind(i64::from(waiting))
+                .bind(row.next.status.as_str())
+                .bind(row.next.next_attempt_at.map(Timestamp::as_micros))
+                .bind(row.next.resume_at.map(Timestamp::as_micros))
+                .bind(i64::from(row.attempted_at.is_some()))
+                .bind(row.attempted_at.unwrap_or(row.now).as_micros())
+                .bind(i64::from(row.succeeded))
+                .bind(row.error_kind.map(AttemptErrorKind::as_str))
+                .bind(i64::from(row.by_schedule))
+                .bind(row.resend_mark.map(Timestamp::as_micros));
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! notifications, and the receiver guide. Reading the settings uses `client_profile`.
 
 mod environment;
-mod guide;
+pub mod guide;
 mod page;
 
 pub use page::SettingsPage;
