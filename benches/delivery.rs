@@ -5,9 +5,10 @@
 //! 1. ingest: N events through the HTTP API with delivery off → ingest requests/s;
 //! 2. delivery: the same server restarted with delivery on drains those N → deliveries/s (first to
 //!    last arrival at the receiver), every attempt recorded;
-//! 3. latency: events at a steady 1,000/s → ingest→first-attempt p50/p99;
-//! and the server's peak RSS — next to a baseline of plain HTTP POSTs from the same client to the same
-//! receiver, with no database (the loopback limit).
+//! 3. latency: events at a steady 1,000/s → ingest→first-attempt p50/p99.
+//!
+//! It also reports the server's peak RSS, next to a baseline of plain HTTP POSTs from the same client
+//! to the same receiver, with no database (the loopback limit).
 //!
 //!     cargo bench --bench delivery -- [--events 100000] [--concurrency 64] [--postgres-url URL] [--skip-postgres]
 

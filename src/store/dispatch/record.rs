@@ -92,7 +92,7 @@ impl Store {
             let rows: Vec<NextRow> = attempts
                 .iter()
                 .filter(|a| a.channel == channel)
-                .map(|a| NextRow::of_attempt(a))
+                .map(NextRow::of_attempt)
                 .chain(skipped.iter().filter(|s| s.channel == channel).map(|s| NextRow::of_skip(s, now)))
                 .collect();
             apply_next_states(&mut tx, channel, &rows).await?;
