@@ -7,7 +7,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
 
 use super::error::parse_stored;
-use super::{Dialect, Store, StoreError, rows_per_statement, value_rows};
+use super::{Dialect, Placeholders, Store, StoreError, rows_per_statement};
 
 /// The channel Postgres processes listen on to hear about new due notifications.
 pub const DUE_CHANNEL: &str = "rook_notify_due";
@@ -213,7 +213,7 @@ async fn insert_notifications(
             "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
              occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
              VALUES {}",
-            value_rows(chunk.len(), COLUMNS)
+            Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for (n, status) in chunk {
@@ -296,7 +296,7 @@ async fn apply_changes<'a>(
             let sql = format!(
                 "INSERT INTO users (client_uuid, environment, user_id, created_at, deleted_at) VALUES {} \
                  ON CONFLICT (client_uuid, environment, user_id) {conflict}",
-                value_rows(chunk.len(), 5)
+                Placeholders::for_connection(tx).value_rows(chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for (client, env, user_id) in chunk {
@@ -315,7 +315,7 @@ async fn apply_changes<'a>(
             "INSERT INTO user_data_sources (client_uuid, environment, user_id, data_source, linked, updated_at) \
              VALUES {} ON CONFLICT (client_uuid, environment, user_id, data_source) \
              DO UPDATE SET linked = excluded.linked, updated_at = excluded.updated_at",
-            value_rows(chunk.len(), 6)
+            Placeholders::for_connection(tx).value_rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for (((client, env, user_id), source), linked) in chunk {

@@ -10,7 +10,7 @@ use super::health::{BatchHealth, disable, hold_waiting, update_health};
 use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordSummary, Skipped};
 use crate::store::alerts::insert_alert;
 use crate::store::ingest::{admission, insert_notification};
-use crate::store::{Store, StoreError, new_id, rows_per_statement, value_rows};
+use crate::store::{Placeholders, Store, StoreError, new_id, rows_per_statement};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -170,7 +170,7 @@ async fn insert_attempts(
             "INSERT INTO attempts (id, notification_id, data_delivery_id, attempt_number, attempt_trigger, triggered_by, \
              started_at, duration_us, url, request_headers, response_status, response_headers, response_body, \
              response_truncated, error_kind, error_message, succeeded) VALUES {}",
-            value_rows(chunk.len(), COLUMNS)
+            Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for a in chunk {
