@@ -10,7 +10,11 @@
 //! It also reports the server's peak RSS, next to a baseline of plain HTTP POSTs from the same client
 //! to the same receiver, with no database (the loopback limit).
 //!
-//!     cargo bench --bench delivery -- [--events 100000] [--concurrency 64] [--postgres-url URL] [--skip-postgres]
+//!     cargo bench --bench delivery -- [--events 100000] [--endpoints 10] [--concurrency 64]
+//!                                     [--postgres-url URL] [--skip-postgres]
+//!
+//! The events are spread over `--endpoints` clients (each its own endpoint on the receiver), and the
+//! server runs with its defaults (4 requests in flight per endpoint).
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -26,6 +30,7 @@ const TOKEN: &str = "bench-admin-token";
 
 struct Options {
     events: usize,
+    endpoints: usize,
     concurrency: usize,
     latency_events: usize,
     postgres_url: String,
@@ -35,6 +40,7 @@ struct Options {
 fn options() -> Options {
     let mut o = Options {
         events: 100_000,
+        endpoints: 10,
         concurrency: 64,
         latency_events: 5_000,
         postgres_url: std::env::var("ROOK_NOTIFY_TEST_POSTGRES_URL")
@@ -45,6 +51,7 @@ fn options() -> Options {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--events" => o.events = args.next().and_then(|v| v.parse().ok()).expect("--events N"),
+            "--endpoints" => o.endpoints = args.next().and_then(|v| v.parse().ok()).expect("--endpoints N"),
             "--concurrency" => o.concurrency = args.next().and_then(|v| v.parse().ok()).expect("--concurrency N"),
             "--latency-events" => {
                 o.latency_events = args.next().and_then(|v| v.parse().ok()).expect("--latency-events N")
@@ -93,8 +100,6 @@ impl Server {
             .env("ROOK_NOTIFY_SECRET_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
             .env("ROOK_NOTIFY_ALLOW_PRIVATE_DESTINATIONS", "true")
             .env("ROOK_NOTIFY_LOG", "warn")
-            // One endpoint receives everything here: let it have the whole in-flight budget.
-            .env("ROOK_NOTIFY_MAX_IN_FLIGHT_PER_ENDPOINT", "64")
             .env("ROOK_NOTIFY_DELIVER", if deliver { "true" } else { "false" })
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -180,11 +185,15 @@ async fn run_backend(name: &str, database_url: &str, o: &Options, receiver: &str
 
     // 1. Ingest only.
     let ingesting = Server::start(database_url, false).await;
-    let uuid = subscribed_client(&client, &ingesting.base, receiver).await;
+    // Events go to several clients (endpoints), as on a platform: per-endpoint fairness applies.
+    let mut uuids = Vec::with_capacity(o.endpoints);
+    for e in 0..o.endpoints {
+        uuids.push(subscribed_client(&client, &ingesting.base, &format!("{receiver}/{e}")).await);
+    }
     let started = Instant::now();
     let ids: Vec<String> = futures::stream::iter(0..o.events)
         .map(|i| {
-            let (client, base, body) = (client.clone(), ingesting.base.clone(), event(&uuid, i));
+            let (client, base, body) = (client.clone(), ingesting.base.clone(), event(&uuids[i % uuids.len()], i));
             async move { post_event(&client, &base, &body).await }
         })
         .buffer_unordered(o.concurrency)
@@ -223,7 +232,7 @@ async fn run_backend(name: &str, database_url: &str, o: &Options, receiver: &str
     let mut pending = futures::stream::FuturesUnordered::new();
     for i in 0..o.latency_events {
         ticker.tick().await;
-        let (client, base, body) = (client.clone(), server.base.clone(), event(&uuid, o.events + i));
+        let (client, base, body) = (client.clone(), server.base.clone(), event(&uuids[i % uuids.len()], o.events + i));
         pending.push(async move {
             let at = Instant::now();
             (post_event(&client, &base, &body).await, at)
@@ -265,8 +274,9 @@ async fn main() {
     let receiver = start_receiver(arrivals.clone()).await;
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     println!(
-        "rook-notify delivery benchmark: {} events, {} concurrent API clients, {} cores",
+        "rook-notify delivery benchmark: {} events over {} endpoints, {} concurrent API clients, {} cores",
         o.events,
+        o.endpoints,
         o.concurrency,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );

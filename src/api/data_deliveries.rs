@@ -1,12 +1,10 @@
 //! `/data-deliveries`: documents ROOK hands over for the client's Data Webhook, and their history.
 
-use std::collections::HashMap;
-
 use app::dto::{
     BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
 };
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
@@ -15,8 +13,7 @@ use utoipa_axum::routes;
 use super::clients::ResendRange;
 use super::error::ApiError;
 use super::events::{IDEMPOTENCY_KEY, idempotency_key, replayed};
-use super::extract::{Admin, ApiJson, Caller};
-use super::notifications::param;
+use super::extract::{Admin, ApiJson, Caller, ListParams};
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use super::paths::EnvironmentPath;
 use crate::service::{DataDeliveryRequest, IdempotentReply, Services};
@@ -79,21 +76,19 @@ async fn hand_over(
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Query(params): Query<HashMap<String, String>>,
+    params: ListParams,
 ) -> Result<Json<Page<DataDeliverySummary>>, ApiError> {
-    const KNOWN: [&str; 8] = ["client_uuid", "environment", "status", "user_id", "since", "until", "limit", "cursor"];
-    if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::validation(unknown, format!("Unknown query parameter `{unknown}`.")));
-    }
+    let params =
+        params.only(&["client_uuid", "environment", "status", "user_id", "since", "until", "limit", "cursor"])?;
     let query = DataDeliveryQuery {
-        client_uuid: param(&params, "client_uuid")?,
-        environment: param(&params, "environment")?,
-        status: param(&params, "status")?,
-        user_id: param(&params, "user_id")?,
-        since: param(&params, "since")?,
-        until: param(&params, "until")?,
-        limit: param(&params, "limit")?,
-        cursor: param(&params, "cursor")?,
+        client_uuid: params.get("client_uuid")?,
+        environment: params.get("environment")?,
+        status: params.get("status")?,
+        user_id: params.get("user_id")?,
+        since: params.get("since")?,
+        until: params.get("until")?,
+        limit: params.get("limit")?,
+        cursor: params.get("cursor")?,
     };
     Ok(Json(services.list_data_deliveries(&actor, query).await?))
 }

@@ -1,9 +1,12 @@
 //! Extractors that turn a request into what handlers need, or into an [`ApiError`]: the caller behind
-//! the bearer token, and JSON bodies whose faults name the field at fault.
+//! the bearer token, JSON bodies whose faults name the field at fault, and list query strings.
+
+use std::collections::HashMap;
+use std::str::FromStr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -118,5 +121,42 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "The request body is too large.")
     } else {
         ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The request body could not be read.")
+    }
+}
+
+/// A list route's query string: each parameter read into its type on demand, so a bad value is a 422
+/// naming that parameter (axum's `Query<T>` would answer a plain-text 400 naming none).
+pub struct ListParams(HashMap<String, String>);
+
+impl ListParams {
+    /// Refuses a parameter outside `known` (a misspelt filter must not silently list everything).
+    pub fn only(self, known: &[&str]) -> Result<Self, ApiError> {
+        match self.0.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(unknown) => Err(ApiError::validation(unknown, format!("Unknown query parameter `{unknown}`."))),
+            None => Ok(self),
+        }
+    }
+
+    /// The parameter `name`, absent when missing or blank.
+    pub fn get<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(raw) => raw.parse().map(Some).map_err(|e: T::Err| ApiError::validation(name, format!("{name}: {e}"))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A map of strings only fails on a malformed query string.
+        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(map)| ListParams(map))
+            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "The query string is malformed."))
     }
 }

@@ -1,34 +1,20 @@
 //! `/notifications`: browsing a client's notifications, their attempts, and resending.
 
-use std::collections::HashMap;
-use std::str::FromStr;
-
 use app::dto::{NotificationDetail, NotificationQuery, NotificationSummary, Page};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::Admin;
+use super::extract::{Admin, ListParams};
 use super::openapi::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::service::Services;
 
 /// The routes of this file, each documented by its handler's annotation.
 pub fn routes() -> OpenApiRouter<Services> {
     OpenApiRouter::new().routes(routes!(list)).routes(routes!(detail)).routes(routes!(resend))
-}
-
-/// Reads an optional query parameter into its type; a bad value is a 422 naming the parameter.
-pub(super) fn param<T: FromStr>(params: &HashMap<String, String>, name: &str) -> Result<Option<T>, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(raw) => raw.parse().map(Some).map_err(|e: T::Err| ApiError::validation(name, format!("{name}: {e}"))),
-    }
 }
 
 /// Lists a client's notifications.
@@ -45,24 +31,31 @@ where
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Query(params): Query<HashMap<String, String>>,
+    params: ListParams,
 ) -> Result<Json<Page<NotificationSummary>>, ApiError> {
-    const KNOWN: [&str; 10] =
-        ["client_uuid", "environment", "type", "category", "status", "user_id", "since", "until", "limit", "cursor"];
-    if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::validation(unknown, format!("Unknown query parameter `{unknown}`.")));
-    }
+    let params = params.only(&[
+        "client_uuid",
+        "environment",
+        "type",
+        "category",
+        "status",
+        "user_id",
+        "since",
+        "until",
+        "limit",
+        "cursor",
+    ])?;
     let query = NotificationQuery {
-        client_uuid: param(&params, "client_uuid")?,
-        environment: param(&params, "environment")?,
-        kind: param(&params, "type")?,
-        category: param(&params, "category")?,
-        status: param(&params, "status")?,
-        user_id: param(&params, "user_id")?,
-        since: param(&params, "since")?,
-        until: param(&params, "until")?,
-        limit: param(&params, "limit")?,
-        cursor: param(&params, "cursor")?,
+        client_uuid: params.get("client_uuid")?,
+        environment: params.get("environment")?,
+        kind: params.get("type")?,
+        category: params.get("category")?,
+        status: params.get("status")?,
+        user_id: params.get("user_id")?,
+        since: params.get("since")?,
+        until: params.get("until")?,
+        limit: params.get("limit")?,
+        cursor: params.get("cursor")?,
     };
     Ok(Json(services.list_notifications(&actor, query).await?))
 }

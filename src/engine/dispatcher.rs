@@ -24,6 +24,21 @@ use crate::store::{AttemptRecord, Channel, ClaimedDelivery, EndpointConfig, Endp
 /// The longest the dispatcher sleeps without looking for due work (a safety net: new work and
 /// finished attempts wake it at once).
 const MAX_IDLE: Duration = Duration::from_secs(5);
+/// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
+/// one claim takes many freed slots at once: claiming a row at a time would spend the database on
+/// claims (each a transaction) instead of deliveries.
+const GATHER: Duration = Duration::from_millis(2);
+/// A claim that took fewer rows than this counts as a trickle.
+const GATHER_BELOW: usize = 16;
+
+/// Waits [`GATHER`] (or until stopped).
+async fn gather(stopped: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        () = tokio::time::sleep(GATHER) => {}
+        _ = stopped.changed() => {}
+    }
+}
+
 /// How long an endpoint whose notification could not be signed waits before the next try.
 const UNSIGNABLE_RETRY: i64 = 60;
 
@@ -138,6 +153,7 @@ pub(super) async fn run(
         };
         let now = Timestamp::now();
         let mut claimed_any = false;
+        let mut claimed_total = 0usize;
         let mut left = room;
         for channel in order {
             if left == 0 {
@@ -166,6 +182,7 @@ pub(super) async fn run(
                 continue;
             }
             claimed_any = true;
+            claimed_total += claimed.len();
             left = left.saturating_sub(claimed.len());
             let keys: Vec<EndpointKey> =
                 claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
@@ -220,12 +237,17 @@ pub(super) async fn run(
                     MAX_IDLE
                 }
             };
-            tokio::select! {
-                () = due.notified() => {}
-                () = shared.capacity_freed.notified() => {}
-                () = tokio::time::sleep(wait.clamp(Duration::from_millis(5), MAX_IDLE)) => {}
-                _ = stopped.changed() => {}
+            let freed = tokio::select! {
+                () = due.notified() => false,
+                () = shared.capacity_freed.notified() => true,
+                () = tokio::time::sleep(wait.clamp(Duration::from_millis(5), MAX_IDLE)) => false,
+                _ = stopped.changed() => false,
+            };
+            if freed {
+                gather(&mut stopped).await;
             }
+        } else if claimed_total < GATHER_BELOW && !tasks.is_empty() {
+            gather(&mut stopped).await;
         }
     }
 

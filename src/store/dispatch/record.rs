@@ -260,20 +260,17 @@ async fn apply_next_states(
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 11;
     let table = channel.table();
-    let (status, next_attempt, deliverable) = match channel {
-        Channel::Notification => {
-            let env_state = "(SELECT subscription_state FROM environments e \
-                WHERE e.client_uuid = notifications.client_uuid AND e.environment = notifications.environment)";
-            (
-                format!(
-                    "CASE WHEN v.waiting = 1 AND {env_state} = 'disabled' THEN 'held' \
-                          WHEN v.waiting = 1 AND {env_state} = 'inactive' THEN 'not_subscribed' ELSE v.status END"
-                ),
-                format!("CASE WHEN v.waiting = 1 AND {env_state} <> 'active' THEN NULL ELSE v.next_at END"),
-                format!("{env_state} = 'active'"),
-            )
-        }
-        Channel::Data => ("v.status".to_owned(), "v.next_at".to_owned(), "1 = 1".to_owned()),
+    // Notifications follow their endpoint's subscription: the environments row is joined once.
+    let (status, next_attempt, deliverable, environments, joined) = match channel {
+        Channel::Notification => (
+            "CASE WHEN v.waiting = 1 AND e.subscription_state = 'disabled' THEN 'held' \
+                  WHEN v.waiting = 1 AND e.subscription_state = 'inactive' THEN 'not_subscribed' ELSE v.status END",
+            "CASE WHEN v.waiting = 1 AND e.subscription_state <> 'active' THEN NULL ELSE v.next_at END",
+            "e.subscription_state = 'active'",
+            ", environments e",
+            " AND e.client_uuid = notifications.client_uuid AND e.environment = notifications.environment",
+        ),
+        Channel::Data => ("v.status", "v.next_at", "1 = 1", "", ""),
     };
     let pending = format!(
         "({table}.resend_requested_at IS NOT NULL AND (v.mark IS NULL OR {table}.resend_requested_at > v.mark))"
@@ -313,7 +310,7 @@ async fn apply_next_states(
                last_attempt_at = CASE WHEN v.attempted = 1 THEN v.at ELSE {table}.last_attempt_at END, \
                delivered_at = CASE WHEN v.succeeded = 1 THEN v.at ELSE {table}.delivered_at END, \
                last_error_kind = CASE WHEN v.attempted = 1 THEN v.error_kind ELSE {table}.last_error_kind END \
-             FROM ({values}) AS v WHERE {table}.id = v.id"
+             FROM ({values}) AS v{environments} WHERE {table}.id = v.id{joined}"
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
