@@ -4,14 +4,14 @@ use app::dto::{BulkResendReceipt, ClientView, EnvironmentUpdate, EventReceipt, S
 use app::timestamp::Timestamp;
 use app::vocab::NotificationType;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::{Admin, ApiJson};
+use super::extract::{Admin, ApiJson, ApiPath};
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use super::paths::{ClientPath, EnvironmentPath, SecretPath};
 use crate::service::{EnvironmentPatch, Patch, Services};
@@ -68,7 +68,7 @@ async fn create_client(
 async fn get_client(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<ClientPath>,
+    ApiPath(path): ApiPath<ClientPath>,
 ) -> Result<Json<ClientView>, ApiError> {
     Ok(Json(services.client_view(&actor, &path.client_uuid).await?))
 }
@@ -113,7 +113,7 @@ struct EnvironmentChange {
 async fn update_environment(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<EnvironmentPath>,
+    ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<EnvironmentChange>,
 ) -> Result<Json<EnvironmentUpdate>, ApiError> {
     let environment = path.environment()?;
@@ -158,7 +158,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 async fn set_subscription(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<EnvironmentPath>,
+    ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<SubscriptionChange>,
 ) -> Result<Json<SubscriptionView>, ApiError> {
     let environment = path.environment()?;
@@ -186,7 +186,7 @@ struct SecretAnswer {
 async fn reveal_secret(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<SecretPath>,
+    ApiPath(path): ApiPath<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
     let (environment, purpose) = path.parse()?;
     let secret = services.reveal_secret(&actor, &path.client_uuid, environment, purpose).await?;
@@ -202,7 +202,7 @@ async fn reveal_secret(
 async fn rotate_secret(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<SecretPath>,
+    ApiPath(path): ApiPath<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
     let (environment, purpose) = path.parse()?;
     let secret = services.rotate_secret(&actor, &path.client_uuid, environment, purpose).await?;
@@ -235,7 +235,7 @@ pub(super) struct ResendRange {
 async fn resend_failed(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<EnvironmentPath>,
+    ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
     let environment = path.environment()?;
@@ -265,7 +265,7 @@ struct TestRequest {
 async fn send_test(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<EnvironmentPath>,
+    ApiPath(path): ApiPath<EnvironmentPath>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<EventReceipt>), ApiError> {
     let environment = path.environment()?;

@@ -4,7 +4,7 @@ use app::dto::{
     BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
 };
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::clients::ResendRange;
 use super::error::ApiError;
 use super::events::{IDEMPOTENCY_KEY, idempotency_key, replayed};
-use super::extract::{Admin, ApiJson, Caller, ListParams};
+use super::extract::{Admin, ApiJson, ApiPath, Caller, ListParams};
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use super::paths::EnvironmentPath;
 use crate::service::{DataDeliveryRequest, IdempotentReply, Services};
@@ -105,7 +105,7 @@ async fn list(
 async fn detail(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DataDeliveryDetail>, ApiError> {
     Ok(Json(services.data_delivery_detail(&actor, &id).await?))
 }
@@ -122,7 +122,7 @@ async fn detail(
 async fn resend(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<DataDeliverySummary>), ApiError> {
     Ok((StatusCode::ACCEPTED, Json(services.resend_data(&actor, &id).await?)))
 }
@@ -143,7 +143,7 @@ async fn resend(
 async fn resend_rejected(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(path): Path<EnvironmentPath>,
+    ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
     let environment = path.environment()?;

@@ -1,12 +1,13 @@
 //! Extractors that turn a request into what handlers need, or into an [`ApiError`]: the caller behind
-//! the bearer token, JSON bodies whose faults name the field at fault, and list query strings.
+//! the bearer token, JSON bodies whose faults name the field at fault, path segments and list query
+//! strings (answered in the API's error shape, never axum's plain-text rejections).
 
 use std::collections::HashMap;
 use std::str::FromStr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -158,5 +159,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
             .await
             .map(|Query(map)| ListParams(map))
             .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "The query string is malformed."))
+    }
+}
+
+/// Path segments: a segment that is not valid percent-encoded UTF-8 is a 400 in the API's error shape.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // The path parameters are strings, so only undecodable bytes fail here.
+        Path::<T>::from_request_parts(parts, state).await.map(|Path(value)| ApiPath(value)).map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_path",
+                "A segment of the URL path is not valid percent-encoded UTF-8.",
+            )
+        })
     }
 }

@@ -2,13 +2,13 @@
 
 use app::dto::{NotificationDetail, NotificationQuery, NotificationSummary, Page};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::{Admin, ListParams};
+use super::extract::{Admin, ApiPath, ListParams};
 use super::openapi::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::service::Services;
 
@@ -72,7 +72,7 @@ async fn list(
 async fn detail(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<NotificationDetail>, ApiError> {
     Ok(Json(services.notification_detail(&actor, &id).await?))
 }
@@ -89,7 +89,7 @@ async fn detail(
 async fn resend(
     State(services): State<Services>,
     Admin(actor): Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<NotificationSummary>), ApiError> {
     Ok((StatusCode::ACCEPTED, Json(services.resend(&actor, &id).await?)))
 }
