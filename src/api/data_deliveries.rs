@@ -76,20 +76,19 @@ async fn hand_over(
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
-    params: ListParams,
+    mut params: ListParams,
 ) -> Result<Json<Page<DataDeliverySummary>>, ApiError> {
-    let params =
-        params.only(&["client_uuid", "environment", "status", "user_id", "since", "until", "limit", "cursor"])?;
     let query = DataDeliveryQuery {
-        client_uuid: params.get("client_uuid")?,
-        environment: params.get("environment")?,
-        status: params.get("status")?,
-        user_id: params.get("user_id")?,
-        since: params.get("since")?,
-        until: params.get("until")?,
-        limit: params.get("limit")?,
-        cursor: params.get("cursor")?,
+        client_uuid: params.take("client_uuid")?,
+        environment: params.take("environment")?,
+        status: params.take("status")?,
+        user_id: params.take("user_id")?,
+        since: params.take("since")?,
+        until: params.take("until")?,
+        limit: params.take("limit")?,
+        cursor: params.take("cursor")?,
     };
+    params.finish()?;
     Ok(Json(services.list_data_deliveries(&actor, query).await?))
 }
 

@@ -126,26 +126,29 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
 }
 
 /// A list route's query string: each parameter read into its type on demand, so a bad value is a 422
-/// naming that parameter (axum's `Query<T>` would answer a plain-text 400 naming none).
+/// naming that parameter (axum's `Query<T>` would answer a plain-text 400 naming none). Reading takes
+/// a parameter out; [`ListParams::finish`] then refuses whatever no field asked for.
 pub struct ListParams(HashMap<String, String>);
 
 impl ListParams {
-    /// Refuses a parameter outside `known` (a misspelt filter must not silently list everything).
-    pub fn only(self, known: &[&str]) -> Result<Self, ApiError> {
-        match self.0.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(unknown) => Err(ApiError::validation(unknown, format!("Unknown query parameter `{unknown}`."))),
-            None => Ok(self),
-        }
-    }
-
-    /// The parameter `name`, absent when missing or blank.
-    pub fn get<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError>
+    /// Takes the parameter `name`: absent when missing or blank.
+    pub fn take<T: FromStr>(&mut self, name: &str) -> Result<Option<T>, ApiError>
     where
         T::Err: std::fmt::Display,
     {
-        match self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        match self.0.remove(name).filter(|v| !v.trim().is_empty()) {
             None => Ok(None),
-            Some(raw) => raw.parse().map(Some).map_err(|e: T::Err| ApiError::validation(name, format!("{name}: {e}"))),
+            Some(raw) => {
+                raw.trim().parse().map(Some).map_err(|e: T::Err| ApiError::validation(name, format!("{name}: {e}")))
+            }
+        }
+    }
+
+    /// Refuses a parameter nothing took (a misspelt filter must not silently list everything).
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self.0.into_keys().min() {
+            Some(unknown) => Err(ApiError::validation(&unknown, format!("Unknown query parameter `{unknown}`."))),
+            None => Ok(()),
         }
     }
 }

@@ -31,32 +31,21 @@ pub fn routes() -> OpenApiRouter<Services> {
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
-    params: ListParams,
+    mut params: ListParams,
 ) -> Result<Json<Page<NotificationSummary>>, ApiError> {
-    let params = params.only(&[
-        "client_uuid",
-        "environment",
-        "type",
-        "category",
-        "status",
-        "user_id",
-        "since",
-        "until",
-        "limit",
-        "cursor",
-    ])?;
     let query = NotificationQuery {
-        client_uuid: params.get("client_uuid")?,
-        environment: params.get("environment")?,
-        kind: params.get("type")?,
-        category: params.get("category")?,
-        status: params.get("status")?,
-        user_id: params.get("user_id")?,
-        since: params.get("since")?,
-        until: params.get("until")?,
-        limit: params.get("limit")?,
-        cursor: params.get("cursor")?,
+        client_uuid: params.take("client_uuid")?,
+        environment: params.take("environment")?,
+        kind: params.take("type")?,
+        category: params.take("category")?,
+        status: params.take("status")?,
+        user_id: params.take("user_id")?,
+        since: params.take("since")?,
+        until: params.take("until")?,
+        limit: params.take("limit")?,
+        cursor: params.take("cursor")?,
     };
+    params.finish()?;
     Ok(Json(services.list_notifications(&actor, query).await?))
 }
 

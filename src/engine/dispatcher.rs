@@ -152,7 +152,6 @@ pub(super) async fn run(
             [Channel::Data, Channel::Notification]
         };
         let now = Timestamp::now();
-        let mut claimed_any = false;
         let mut claimed_total = 0usize;
         let mut left = room;
         for channel in order {
@@ -181,7 +180,6 @@ pub(super) async fn run(
             if claimed.is_empty() {
                 continue;
             }
-            claimed_any = true;
             claimed_total += claimed.len();
             left = left.saturating_sub(claimed.len());
             let keys: Vec<EndpointKey> =
@@ -228,7 +226,7 @@ pub(super) async fn run(
                 });
             }
         }
-        if !claimed_any {
+        if claimed_total == 0 {
             let wait = match store.next_due_at(now).await {
                 Ok(Some(next)) => Duration::from_micros(u64::try_from(next.as_micros() - now.as_micros()).unwrap_or(0)),
                 Ok(None) => MAX_IDLE,
