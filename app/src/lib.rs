@@ -1,5 +1,6 @@
 //! rook-notify's dashboard: a Leptos app rendered on the server and hydrated in the browser, and the
-//! shared vocabulary (DESIGN.md) that the server, its API and its engine use too.
+//! shared vocabulary (`vocab`, `payload`; see docs/architecture.md) that the server, its API and its
+//! engine use too.
 //!
 //! This crate knows no SQL and no HTTP client. With the `ssr` feature its server functions reach the
 //! service layer through [`backend::Backend`], which the server provides; with `hydrate` it is the

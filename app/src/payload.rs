@@ -1,6 +1,6 @@
-//! The JSON body of a notification (DESIGN.md "Payload"): one type for every notification type, its
-//! `details` holding the fields that type uses. The server builds bodies from these types and the
-//! receiver guide's examples come from [`example`], so documentation and wire cannot disagree.
+//! The JSON body of a notification (docs/architecture.md, "Payload"): one type for every notification
+//! type, its `details` holding the fields that type uses. The server builds bodies from these types and
+//! the receiver guide's examples come from [`example`], so documentation and wire cannot disagree.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,6 @@
-//! The shared vocabulary of rook-notify (DESIGN.md): closed sets of values whose wire strings are used
-//! unchanged by the API, the payloads, the database and the dashboard's filters.
+//! The shared vocabulary of rook-notify (docs/architecture.md, "Vocabulary"): closed sets of values
+//! whose wire strings are used unchanged by the API, the payloads, the database and the dashboard's
+//! filters.
 //!
 //! Every enum here has exactly one `as_str` / `FromStr` pair, and serde uses the same strings, so a
 //! value cannot be spelled two ways in two places.

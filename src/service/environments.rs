@@ -50,9 +50,10 @@ impl Services {
         Ok(client_view(client, &environments))
     }
 
-    /// Changes an environment's URLs and hash key (staff), enforcing the URL rules of DESIGN.md: http(s),
-    /// https in Production, a notification URL different from every data URL of the client (and the
-    /// reverse); the same notification URL in both environments is allowed with a warning.
+    /// Changes an environment's URLs and hash key (staff), enforcing the URL rules (docs/architecture.md,
+    /// "URL rules"): http(s), https in Production, a notification URL different from every data URL of
+    /// the client (and the reverse); the same notification URL in both environments is allowed with a
+    /// warning.
     pub async fn update_environment(
         &self,
         actor: &Actor,

@@ -1,4 +1,5 @@
-//! The URL rules of DESIGN.md: what a webhook URL may be, and when two URLs are the same.
+//! The URL rules (docs/architecture.md, "URL rules"): what a webhook URL may be, and when two URLs are
+//! the same.
 
 use app::vocab::Environment;
 

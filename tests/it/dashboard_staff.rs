@@ -109,7 +109,8 @@ async fn a_client_account_gets_no_staff_data_and_changes_nothing() {
     for (name, form) in staff_calls(&acme) {
         let (status, body) = call(&app, &client, name, &form).await;
         if name == "staff_reenable" {
-            // DESIGN.md: a client may re-enable its own endpoint; this one is not disabled.
+            // A client may re-enable its own endpoint (docs/architecture.md, "Subscription states");
+            // this one is not disabled.
             assert_eq!((status, body["code"].as_str()), (409, Some("not_disabled")), "{name}");
         } else {
             assert_eq!((status, &body), (403, &forbidden), "{name} on its own client");
