@@ -132,6 +132,19 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration, global = true)]
     pub shutdown_grace: Duration,
 
+    /// A client must send a request's headers within this long (an idle keep-alive connection waiting
+    /// for its next request counts too), or the connection is closed: slow clients cannot hold sockets.
+    #[arg(long, env = "ROOK_NOTIFY_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub header_read_timeout: Duration,
+
+    /// A request's body must arrive within this long, or the request fails with 408.
+    #[arg(long, env = "ROOK_NOTIFY_REQUEST_BODY_TIMEOUT", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub request_body_timeout: Duration,
+
+    /// Connections served at once; more wait in the listen queue until one closes.
+    #[arg(long, env = "ROOK_NOTIFY_MAX_CONNECTIONS", default_value_t = 4096, global = true)]
+    pub max_connections: usize,
+
     /// An API token with admin scope, for ROOK's services (more: `create-token`). Never logged.
     #[arg(long, env = "ROOK_NOTIFY_API_TOKEN", hide_env_values = true, global = true)]
     pub api_token: Option<String>,

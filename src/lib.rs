@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod metrics;
+pub mod server;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -26,6 +26,12 @@ pub const FIRST_ATTEMPT_LATENCY: &str = "rook_notify_first_attempt_latency_secon
 pub const QUEUE_DEPTH: &str = "rook_notify_queue_depth";
 /// How long the oldest due delivery has waited, by channel.
 pub const OLDEST_DUE_AGE: &str = "rook_notify_oldest_due_age_seconds";
+/// Batches of attempts the recorder could not write, by what it did next.
+pub const RECORDING_FAILURES: &str = "rook_notify_recording_failures_total";
+/// 1 while recording attempts keeps failing (the process is then not ready), else 0.
+pub const RECORDING_FAILING: &str = "rook_notify_recording_failing";
+/// Outcomes not applied because a newer claim of the same delivery superseded theirs.
+pub const STALE_OUTCOMES: &str = "rook_notify_stale_outcomes_total";
 /// Endpoints whose Notification Webhook subscription is disabled.
 pub const ENDPOINTS_DISABLED: &str = "rook_notify_endpoints_disabled";
 
@@ -53,6 +59,23 @@ pub fn handle() -> PrometheusHandle {
 /// Counts an event recorded through the API.
 pub fn event_ingested(kind: app::vocab::NotificationType) {
     metrics::counter!(EVENTS_INGESTED, "type" => kind.as_str()).increment(1);
+}
+
+/// Counts a failure to record, with what the recorder did about it (`isolated`: the batch is recorded
+/// one by one; `without_answer`: an attempt stored without the receiver's answer; `dropped_skip`: a
+/// state change given up, its claim comes back after the lease; `retrying`: the database is away).
+pub fn recording_failure(action: &'static str) {
+    metrics::counter!(RECORDING_FAILURES, "action" => action).increment(1);
+}
+
+/// Whether recording attempts is failing now.
+pub fn recording_failing(failing: bool) {
+    metrics::gauge!(RECORDING_FAILING).set(if failing { 1.0 } else { 0.0 });
+}
+
+/// Counts outcomes of superseded claims that were not applied.
+pub fn stale_outcomes(count: usize) {
+    metrics::counter!(STALE_OUTCOMES).increment(u64::try_from(count).unwrap_or(u64::MAX));
 }
 
 /// Counts a data delivery handed over.

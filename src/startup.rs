@@ -56,7 +56,12 @@ impl Application {
             crate::demo::seed(&services, &settings).await?;
         }
         let engine = if settings.deliver {
-            Some(Engine::start(store.clone(), engine_config(&settings)?, services.due_signal())?)
+            Some(Engine::start(
+                store.clone(),
+                engine_config(&settings)?,
+                services.due_signal(),
+                services.engine_health(),
+            )?)
         } else {
             None
         };
@@ -81,7 +86,10 @@ impl Application {
                 None
             }
         };
-        let mut router = router.layer(tower_http::trace::TraceLayer::new_for_http());
+        // A body that does not arrive in time fails its request (408) instead of holding the connection.
+        let mut router = router
+            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(settings.request_body_timeout))
+            .layer(tower_http::trace::TraceLayer::new_for_http());
         // Outside the trace layer: the demo receiver's 500s are its job, not server errors to log.
         if settings.demo {
             router = router.nest("/demo/receiver", crate::demo::receiver::router());
@@ -119,23 +127,34 @@ impl Application {
         });
         tracing::info!(address = %self.local_addr, "rook-notify listening");
         let services = self.services.clone();
+        let (stopping_tx, mut stopping) = tokio::sync::watch::channel(false);
         let shutdown = async move {
             shutdown.await;
-            // Live feeds would otherwise keep graceful shutdown waiting until they time out.
+            // Live feeds would otherwise keep their connections open until the grace period ends.
             services.begin_shutdown();
+            let _ = stopping_tx.send(true);
         };
-        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = crate::server::ConnectionLimits {
+            header_read_timeout: self.settings.header_read_timeout,
+            max_connections: self.settings.max_connections,
+            shutdown_grace: self.settings.shutdown_grace,
+        };
+        // The connections and the engine wind down side by side, each within the grace period.
+        let engine = self.engine;
+        let grace = self.settings.shutdown_grace;
+        let engine_stopped = async move {
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+            if let Some(engine) = engine {
+                engine.shutdown(grace).await;
+            }
+        };
+        tokio::join!(crate::server::serve(self.listener, self.router, limits, shutdown), engine_stopped);
         cleanup.abort();
         if let Some(metrics) = metrics {
             metrics.abort();
         }
-        if let Some(engine) = self.engine {
-            engine.shutdown(self.settings.shutdown_grace).await;
-        }
-        let _ = tokio::time::timeout(self.settings.shutdown_grace, store.close()).await;
-        served.map_err(StartupError::Serve)
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), store.close()).await;
+        Ok(())
     }
 
     /// Serves until SIGTERM or Ctrl-C.
@@ -240,6 +259,7 @@ pub fn engine_config(settings: &Settings) -> Result<EngineConfig, StartupError> 
         },
         alert_after_failures: settings.alert_after_failures,
         staff_alerts,
+        shutdown_grace: settings.shutdown_grace,
     })
 }
 

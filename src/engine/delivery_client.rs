@@ -98,6 +98,11 @@ pub struct DeliveryClient {
 }
 
 impl DeliveryClient {
+    /// How long a receiver has to answer one attempt.
+    pub fn timeout(&self) -> Duration {
+        self.config.timeout
+    }
+
     /// Builds the client. It never uses a proxy from the environment, never follows redirects, and connects
     /// only to addresses vetted by the [`GuardedResolver`] (which lets everything through when private
     /// destinations are allowed). Fails if the TLS roots cannot be loaded or the user agent is not a valid

@@ -39,6 +39,9 @@ async fn gather(stopped: &mut watch::Receiver<bool>) {
     }
 }
 
+/// Of the shutdown grace, the time kept for giving back unfinished claims and recording finished ones.
+const SHUTDOWN_MARGIN: Duration = Duration::from_secs(1);
+
 /// How long an endpoint whose notification could not be signed waits before the next try.
 const UNSIGNABLE_RETRY: i64 = 60;
 
@@ -49,8 +52,8 @@ type Slot = (Channel, EndpointKey);
 struct Slots {
     per_endpoint: usize,
     endpoints: Mutex<HashMap<Slot, Endpoint>>,
-    /// Ids claimed and not yet handed to the recorder (given back on shutdown).
-    claimed: Mutex<HashSet<(Channel, String)>>,
+    /// Claims (id and lease) not yet handed to the recorder (given back on shutdown).
+    claimed: Mutex<HashMap<(Channel, String), Timestamp>>,
 }
 
 struct Endpoint {
@@ -73,8 +76,8 @@ impl Slots {
             .collect()
     }
 
-    fn take(&self, slot: &Slot, id: &str) -> Arc<Semaphore> {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()));
+    fn take(&self, slot: &Slot, id: &str, lease: Timestamp) -> Arc<Semaphore> {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()), lease);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         let endpoint = endpoints
             .entry(slot.clone())
@@ -94,9 +97,9 @@ impl Slots {
         }
     }
 
-    fn claimed_ids(&self, channel: Channel) -> Vec<String> {
+    fn claims(&self, channel: Channel) -> Vec<(String, Timestamp)> {
         let claimed = self.claimed.lock().unwrap_or_else(|e| e.into_inner());
-        claimed.iter().filter(|(c, _)| *c == channel).map(|(_, id)| id.clone()).collect()
+        claimed.iter().filter(|((c, _), _)| *c == channel).map(|((_, id), lease)| (id.clone(), *lease)).collect()
     }
 }
 
@@ -126,7 +129,7 @@ pub(super) async fn run(
         slots: Slots {
             per_endpoint: config.max_in_flight_per_endpoint.max(1),
             endpoints: Mutex::new(HashMap::new()),
-            claimed: Mutex::new(HashSet::new()),
+            claimed: Mutex::new(HashMap::new()),
         },
         capacity_freed: Notify::new(),
     });
@@ -195,7 +198,7 @@ pub(super) async fn run(
                 configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
             for delivery in claimed {
                 let slot: Slot = (channel, delivery.endpoint.clone());
-                let sending = shared.slots.take(&slot, &delivery.id);
+                let sending = shared.slots.take(&slot, &delivery.id, delivery.lease);
                 let config = configs.get(&delivery.endpoint).cloned();
                 let shared = shared.clone();
                 tasks.spawn(async move {
@@ -204,7 +207,13 @@ pub(super) async fn run(
                         Some(config) if config.sends(channel) => {
                             // Wait for one of the endpoint's slots; the claim is ours meanwhile.
                             let _slot = sending.acquire_owned().await;
-                            deliver(&shared, delivery, &config).await
+                            if outlives_lease(&delivery, shared.client.timeout()) {
+                                // Sending now could finish after the lease: another claim may send it
+                                // too. Give it back untouched instead.
+                                unchanged(&delivery)
+                            } else {
+                                deliver(&shared, delivery, &config).await
+                            }
                         }
                         // Switched off or disabled since it was due: the store turns this into
                         // `not_subscribed` or `held`. A data delivery whose URL was removed waits.
@@ -212,6 +221,7 @@ pub(super) async fn run(
                             channel,
                             id: id.clone(),
                             resend_mark: delivery.resend_mark,
+                            lease: delivery.lease,
                             next: NextState {
                                 status: NotificationStatus::Pending,
                                 next_attempt_at: (channel == Channel::Data)
@@ -249,13 +259,14 @@ pub(super) async fn run(
         }
     }
 
-    // Stopping: no new claims. Let what is in flight finish within the lease, then give back the rest.
-    let grace = config.client.timeout + Duration::from_secs(2);
+    // Stopping: no new claims. Let what is in flight finish within the shutdown grace, keeping a moment
+    // to give back the rest and record what finished.
+    let grace = config.shutdown_grace.saturating_sub(SHUTDOWN_MARGIN);
     let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tasks.abort_all();
         for channel in [Channel::Notification, Channel::Data] {
-            let unfinished = shared.slots.claimed_ids(channel);
+            let unfinished = shared.slots.claims(channel);
             tracing::warn!(count = unfinished.len(), "giving back deliveries that did not finish before shutdown");
             if let Err(err) = store.release_claims(channel, &unfinished).await {
                 tracing::warn!(error = %err, "giving back claims failed; they return when their lease ends");
@@ -264,17 +275,56 @@ pub(super) async fn run(
     }
 }
 
+/// Of a claim's lease, what must be left when an attempt starts besides the delivery timeout: the
+/// attempt's outcome has to reach the recorder before another process may claim the delivery again.
+const LEASE_MARGIN_MICROS: i64 = 2_000_000;
+
+/// Whether an attempt started now could still be running when the claim's lease ends.
+fn outlives_lease(delivery: &ClaimedDelivery, timeout: Duration) -> bool {
+    let timeout = i64::try_from(timeout.as_micros()).unwrap_or(i64::MAX);
+    Timestamp::now().as_micros().saturating_add(timeout).saturating_add(LEASE_MARGIN_MICROS)
+        > delivery.lease.as_micros()
+}
+
+/// The claim given back without an attempt: due again at once, in the state it had.
+fn unchanged(delivery: &ClaimedDelivery) -> Finished {
+    Finished::Skipped(Skipped {
+        channel: delivery.channel,
+        id: delivery.id.clone(),
+        resend_mark: delivery.resend_mark,
+        lease: delivery.lease,
+        next: NextState {
+            status: delivery.status,
+            next_attempt_at: Some(Timestamp::now()),
+            resume_at: delivery.resume_at,
+        },
+    })
+}
+
 /// Signs and sends one delivery, and describes the attempt for the recorder.
 async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointConfig) -> Finished {
     let url = config.url.clone().unwrap_or_default();
     let sent_at = Timestamp::now();
-    let request = match signed_request(&delivery, config, &url, sent_at) {
+    let Some(body) = delivery.body.as_deref() else {
+        // Its payload was purged: sending an empty signed body would be a lie that "succeeds". It
+        // cannot be delivered any more.
+        tracing::error!(delivery_id = %delivery.id, "the payload of a due delivery is gone; marking it failed");
+        return Finished::Skipped(Skipped {
+            channel: delivery.channel,
+            id: delivery.id.clone(),
+            resend_mark: delivery.resend_mark,
+            lease: delivery.lease,
+            next: NextState { status: NotificationStatus::Failed, next_attempt_at: None, resume_at: None },
+        });
+    };
+    let request = match signed_request(&delivery, body, config, &url, sent_at) {
         Ok(request) => request,
         Err(reason) => {
             tracing::error!(delivery_id = %delivery.id, %reason, "cannot sign; will try again later");
             return Finished::Skipped(Skipped {
                 channel: delivery.channel,
                 resend_mark: delivery.resend_mark,
+                lease: delivery.lease,
                 next: NextState {
                     status: if delivery.attempt_count == 0 {
                         NotificationStatus::Pending
@@ -314,6 +364,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
 /// ROOK hash key). The body is the stored bytes, untouched.
 fn signed_request(
     delivery: &ClaimedDelivery,
+    body: &[u8],
     config: &EndpointConfig,
     url: &str,
     sent_at: Timestamp,
@@ -323,7 +374,7 @@ fn signed_request(
     }
     let timestamp = sent_at.as_unix_seconds();
     let secrets: Vec<&str> = config.secrets.iter().map(String::as_str).collect();
-    let signature = standard_signature(&secrets, &delivery.id, timestamp, &delivery.body).map_err(|e| e.to_string())?;
+    let signature = standard_signature(&secrets, &delivery.id, timestamp, body).map_err(|e| e.to_string())?;
     let mut headers = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
         ("webhook-id".to_owned(), delivery.id.clone()),
@@ -339,7 +390,7 @@ fn signed_request(
         let hash = rook_hash(key, &delivery.endpoint.client_uuid, delivery.user_id.as_deref(), &datetime);
         headers.push(("x-rook-hash".to_owned(), hash));
     }
-    Ok(OutgoingRequest { url: url.to_owned(), headers, body: delivery.body.clone() })
+    Ok(OutgoingRequest { url: url.to_owned(), headers, body: body.to_vec() })
 }
 
 fn attempt_result(channel: Channel, outcome: &AttemptOutcome) -> AttemptResult {
@@ -376,6 +427,7 @@ fn attempt_record(
     };
     AttemptRecord {
         resend_mark: delivery.resend_mark,
+        lease: delivery.lease,
         attempt_number: delivery.attempt_count + 1,
         trigger: delivery.trigger,
         triggered_by: delivery.triggered_by,

@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod delivery_client;
 pub mod dispatcher;
+pub mod health;
 pub mod ingest_queue;
 mod listener;
 mod recorder;
@@ -54,6 +55,8 @@ pub struct EngineConfig {
     pub alert_after_failures: u32,
     /// Where alerts are POSTed, when configured.
     pub staff_alerts: Option<alerts::StaffAlerts>,
+    /// How long shutdown lets deliveries in flight finish (the rest are given back).
+    pub shutdown_grace: Duration,
 }
 
 /// Why the engine could not start.
@@ -74,7 +77,12 @@ pub struct Engine {
 impl Engine {
     /// Starts the dispatcher and the recorder (and, on Postgres, a listener that wakes the dispatcher
     /// when another process records due work). `due` wakes the dispatcher.
-    pub fn start(store: Store, config: EngineConfig, due: Arc<Notify>) -> Result<Self, EngineError> {
+    pub fn start(
+        store: Store,
+        config: EngineConfig,
+        due: Arc<Notify>,
+        health: Arc<health::EngineHealth>,
+    ) -> Result<Self, EngineError> {
         let client = DeliveryClient::new(config.client.clone())?;
         let (stop, stopped) = watch::channel(false);
         let (finished_tx, finished_rx) = mpsc::channel(config.max_in_flight.max(16) * 4);
@@ -83,8 +91,14 @@ impl Engine {
             disable_after: config.disable_after,
             alert_after_failures: config.alert_after_failures,
         };
-        let recorder =
-            tokio::spawn(recorder::run(store.clone(), finished_rx, thresholds, due.clone(), alerts_due.clone()));
+        let recorder = tokio::spawn(recorder::run(
+            store.clone(),
+            finished_rx,
+            thresholds,
+            due.clone(),
+            alerts_due.clone(),
+            health,
+        ));
         let alerts = match &config.staff_alerts {
             Some(target) => {
                 // The staff alert URL is ROOK's own, set by the operator: private addresses are fine.
@@ -113,14 +127,16 @@ impl Engine {
     }
 
     /// Stops claiming, lets deliveries in flight finish within `grace` (the rest are given back for
-    /// another process or the next start), and records what finished.
+    /// another process or the next start), and records what finished — all within `grace`.
     pub async fn shutdown(self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
         let _ = self.stop.send(true);
-        if tokio::time::timeout(grace + Duration::from_secs(5), self.dispatcher).await.is_err() {
+        if tokio::time::timeout_at(deadline, self.dispatcher).await.is_err() {
             tracing::warn!("the dispatcher did not stop in time");
         }
-        // The dispatcher dropped its sender: the recorder writes what is left and ends.
-        if tokio::time::timeout(Duration::from_secs(30), self.recorder).await.is_err() {
+        // The dispatcher dropped its sender: the recorder writes what is left and ends. What it cannot
+        // write in time is not lost: those claims come back when their lease ends.
+        if tokio::time::timeout_at(deadline, self.recorder).await.is_err() {
             tracing::warn!("the recorder did not finish in time");
         }
         if let Some(listener) = self.listener {

@@ -140,7 +140,7 @@ mod tests {
             occurred_at: Timestamp::from_micros(0),
             created_at: Timestamp::from_micros(0),
             is_test: false,
-            body: Vec::new(),
+            body: Some(Vec::new()),
             status,
             attempt_count,
             scheduled_attempts: attempt_count,
@@ -148,6 +148,7 @@ mod tests {
             trigger,
             triggered_by: None,
             resume_at: None,
+            lease: Timestamp::from_micros(0),
         }
     }
 

@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Notify, broadcast, watch};
 
+use crate::engine::health::EngineHealth;
 use crate::engine::ingest_queue::IngestQueue;
 use crate::store::Store;
 use login_limit::LoginLimiter;
@@ -62,6 +63,8 @@ struct Inner {
     recorded: broadcast::Sender<String>,
     /// Turns `true` when the server begins to shut down.
     closing: watch::Sender<bool>,
+    /// What the delivery engine reports about itself (readiness).
+    engine_health: Arc<EngineHealth>,
     /// Clients known to exist (clients are never deleted, so a hit never goes stale): ingestion checks
     /// the client of every event without a query each time.
     known_clients: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -82,6 +85,7 @@ impl Services {
                 due,
                 recorded,
                 closing: watch::Sender::new(false),
+                engine_health: Arc::default(),
                 known_clients: std::sync::Mutex::new(std::collections::HashSet::new()),
             }),
         }
@@ -95,6 +99,11 @@ impl Services {
     /// The signal that wakes the dispatcher; the engine waits on it.
     pub fn due_signal(&self) -> Arc<Notify> {
         self.inner.due.clone()
+    }
+
+    /// What the delivery engine reports about itself; the engine writes it, readiness reads it.
+    pub fn engine_health(&self) -> Arc<EngineHealth> {
+        self.inner.engine_health.clone()
     }
 
     /// Hears the client UUIDs of notifications recorded by this process from now on (a live feed also

@@ -30,6 +30,11 @@ pub async fn readyz(State(services): State<Services>) -> (StatusCode, Json<Value
         tracing::warn!(error = %err, "readiness: database does not answer");
         return not_ready("database does not answer");
     }
+    if services.engine_health().recording_failing_since().is_some() {
+        // Attempts are made but cannot be written down: their leases will run out and everything
+        // would be sent again. Take this process out of rotation until recording works.
+        return not_ready("recording delivery attempts is failing");
+    }
     match store.pending_migrations().await {
         Ok(0) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
         Ok(_) => not_ready("migrations pending"),

@@ -15,5 +15,6 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod receiver_guide;
+mod shutdown;
 mod store;
 mod support;

@@ -60,13 +60,13 @@ impl Channel {
                 "id, client_uuid, environment, user_id, occurred_at, created_at, body, status, attempt_count, \
                  next_trigger, next_triggered_by, resume_at, is_test, type AS notification_type, \
                  NULL AS data_type, NULL AS pillar, NULL AS document_id, NULL AS hash_datetime, \
-                 0 AS rejection_notified, scheduled_attempts, resend_requested_at"
+                 0 AS rejection_notified, scheduled_attempts, resend_requested_at, lease_until"
             }
             Channel::Data => {
                 "id, client_uuid, environment, user_id, created_at AS occurred_at, created_at, body, status, \
                  attempt_count, next_trigger, next_triggered_by, resume_at, 0 AS is_test, \
                  NULL AS notification_type, data_type, pillar, document_id, hash_datetime, rejection_notified, \
-                 scheduled_attempts, resend_requested_at"
+                 scheduled_attempts, resend_requested_at, lease_until"
             }
         }
     }
@@ -108,7 +108,8 @@ pub struct ClaimedDelivery {
     /// When the event happened (notifications), or when the document was handed over (data).
     pub occurred_at: Timestamp,
     pub created_at: Timestamp,
-    pub body: Vec<u8>,
+    /// The payload; `None` when it was purged (it is never sent as an empty body).
+    pub body: Option<Vec<u8>>,
     pub status: NotificationStatus,
     pub attempt_count: u32,
     /// How many of those attempts the retry schedule made (manual resends do not use up its steps).
@@ -123,6 +124,10 @@ pub struct ClaimedDelivery {
     pub notification_type: Option<NotificationType>,
     /// Data deliveries: what the document is.
     pub data: Option<DataMeta>,
+    /// The lease this claim set: its fencing token. A lease only moves forward (a claim sets it to its
+    /// own time plus the lease length, and only once the previous one has passed), so an outcome whose
+    /// lease is no longer the row's comes from a claim that was superseded, and is not applied.
+    pub lease: Timestamp,
 }
 
 /// An endpoint's delivery settings for one channel at claim time.
@@ -168,6 +173,8 @@ pub struct AttemptRecord {
     pub next: NextState,
     /// The claim's resend mark (see [`ClaimedDelivery::resend_mark`]).
     pub resend_mark: Option<Timestamp>,
+    /// The claim's lease (see [`ClaimedDelivery::lease`]).
+    pub lease: Timestamp,
     /// A `data_webhook.rejected` notification this attempt causes (data deliveries only), recorded in
     /// the same transaction.
     pub notice: Option<RejectionNotice>,
@@ -198,6 +205,8 @@ pub struct Skipped {
     pub next: NextState,
     /// The claim's resend mark (see [`ClaimedDelivery::resend_mark`]).
     pub resend_mark: Option<Timestamp>,
+    /// The claim's lease (see [`ClaimedDelivery::lease`]).
+    pub lease: Timestamp,
 }
 
 /// What a batch of records changed beyond the deliveries themselves.
@@ -209,6 +218,8 @@ pub struct RecordSummary {
     pub notices: Vec<(String, NotificationStatus)>,
     /// Alerts recorded (their ids).
     pub alerts: Vec<String>,
+    /// Outcomes not applied because their claim had been superseded by a newer one.
+    pub stale: usize,
 }
 
 #[derive(sqlx::FromRow)]
@@ -234,6 +245,7 @@ struct ClaimRow {
     rejection_notified: i64,
     scheduled_attempts: i64,
     resend_requested_at: Option<i64>,
+    lease_until: Option<i64>,
 }
 
 impl ClaimRow {
@@ -270,7 +282,8 @@ impl ClaimRow {
             occurred_at: Timestamp::from_micros(self.occurred_at),
             created_at: Timestamp::from_micros(self.created_at),
             is_test: self.is_test != 0,
-            body: self.body.unwrap_or_default(),
+            body: self.body,
+            lease: Timestamp::from_micros(self.lease_until.unwrap_or_default()),
             attempt_count: u32::try_from(self.attempt_count).unwrap_or(u32::MAX),
             scheduled_attempts: u32::try_from(self.scheduled_attempts).unwrap_or(u32::MAX),
             resend_mark: self.resend_requested_at.map(Timestamp::from_micros),
@@ -334,14 +347,19 @@ impl Store {
         rows.into_iter().map(|r| r.into_claimed(channel)).collect()
     }
 
-    /// Gives claimed deliveries back (graceful shutdown): another process may take them at once.
-    pub async fn release_claims(&self, channel: Channel, ids: &[String]) -> Result<(), StoreError> {
-        for chunk in ids.chunks(500) {
-            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-            let sql = format!("UPDATE {} SET lease_until = NULL WHERE id IN ({list})", channel.table());
+    /// Gives claimed deliveries back (graceful shutdown): another process may take them at once. Each
+    /// is given back only if its claim (id and lease) is still the current one.
+    pub async fn release_claims(&self, channel: Channel, claims: &[(String, Timestamp)]) -> Result<(), StoreError> {
+        for chunk in claims.chunks(250) {
+            let list = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>();
+            let sql = format!(
+                "UPDATE {} SET lease_until = NULL WHERE (id, lease_until) IN (VALUES {})",
+                channel.table(),
+                list.join(", ")
+            );
             let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(id);
+            for (id, lease) in chunk {
+                query = query.bind(id).bind(lease.as_micros());
             }
             query.execute(&self.write).await?;
         }

@@ -1,6 +1,7 @@
 //! Recording attempts in batches: one transaction for everything that finished since the last one.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use app::timestamp::Timestamp;
 use app::vocab::{AlertKind, AttemptErrorKind, AttemptTrigger, DisabledReason, NotificationStatus};
@@ -30,10 +31,28 @@ impl Store {
         alert_after_failures: u32,
         now: Timestamp,
     ) -> Result<RecordSummary, StoreError> {
+        let (attempts_given, skipped_given) = (attempts.len(), skipped.len());
         let mut tx = self.write.begin().await?;
         let mut summary = RecordSummary::default();
+
+        // Fencing: only outcomes of claims that are still current count; one whose lease ran out and
+        // was claimed again must not overwrite what the newer claim does.
+        let mut current: HashSet<(Channel, &str)> = HashSet::new();
+        for channel in [Channel::Notification, Channel::Data] {
+            let claims: Vec<(&str, Timestamp)> = attempts
+                .iter()
+                .filter(|a| a.channel == channel)
+                .map(|a| (a.delivery_id.as_str(), a.lease))
+                .chain(skipped.iter().filter(|s| s.channel == channel).map(|s| (s.id.as_str(), s.lease)))
+                .collect();
+            current.extend(current_claims(&mut tx, channel, &claims).await?.into_iter().map(|id| (channel, id)));
+        }
+        let attempts: Vec<&AttemptRecord> =
+            attempts.iter().filter(|a| current.contains(&(a.channel, a.delivery_id.as_str()))).collect();
+        let skipped: Vec<&Skipped> = skipped.iter().filter(|s| current.contains(&(s.channel, s.id.as_str()))).collect();
+        summary.stale = (attempts_given + skipped_given) - (attempts.len() + skipped.len());
         let notifications: Vec<&AttemptRecord> =
-            attempts.iter().filter(|a| a.channel == Channel::Notification).collect();
+            attempts.iter().copied().filter(|a| a.channel == Channel::Notification).collect();
 
         // Health first: an endpoint disabled by this batch holds this batch's retries too.
         let mut health: HashMap<&EndpointKey, BatchHealth> = HashMap::new();
@@ -87,17 +106,17 @@ impl Store {
             }
         }
 
-        insert_attempts(&mut tx, attempts).await?;
+        insert_attempts(&mut tx, &attempts).await?;
         for channel in [Channel::Notification, Channel::Data] {
             let rows: Vec<NextRow> = attempts
                 .iter()
                 .filter(|a| a.channel == channel)
-                .map(NextRow::of_attempt)
+                .map(|a| NextRow::of_attempt(a))
                 .chain(skipped.iter().filter(|s| s.channel == channel).map(|s| NextRow::of_skip(s, now)))
                 .collect();
             apply_next_states(&mut tx, channel, &rows).await?;
         }
-        for a in attempts {
+        for a in &attempts {
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
                 let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
@@ -159,10 +178,42 @@ impl Store {
     }
 }
 
-/// Inserts attempts, many per statement.
+/// The ids among `claims` (id, lease) whose claim is still current: the row's lease is the claim's.
+/// On Postgres the rows stay locked until the batch commits, so no other process claims them again
+/// in between (claims skip locked rows).
+async fn current_claims<'a>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    channel: Channel,
+    claims: &[(&'a str, Timestamp)],
+) -> Result<Vec<&'a str>, StoreError> {
+    let mut current = Vec::with_capacity(claims.len());
+    for chunk in claims.chunks(500) {
+        let mut placeholders = Placeholders::for_connection(tx);
+        let list = (0..chunk.len()).map(|_| placeholders.next()).collect::<Vec<_>>().join(", ");
+        let lock = if tx.backend_name().eq_ignore_ascii_case("postgresql") { " FOR UPDATE" } else { "" };
+        let sql = format!("SELECT id, lease_until FROM {} WHERE id IN ({list}){lock}", channel.table());
+        let mut query = sqlx::query_as::<_, (String, Option<i64>)>(&sql);
+        for (id, _) in chunk {
+            query = query.bind(*id);
+        }
+        let leases: HashMap<String, Option<i64>> = query.fetch_all(&mut **tx).await?.into_iter().collect();
+        current.extend(
+            chunk.iter().filter(|(id, lease)| leases.get(*id) == Some(&Some(lease.as_micros()))).map(|(id, _)| *id),
+        );
+    }
+    Ok(current)
+}
+
+/// Text as the database can keep it: Postgres text cannot hold NUL, and a receiver may answer with
+/// any bytes, so NUL becomes U+FFFD (the replacement character invalid UTF-8 already became).
+fn storable(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') { Cow::Owned(text.replace('\0', "\u{FFFD}")) } else { Cow::Borrowed(text) }
+}
+
+/// Inserts attempts, many per statement. Whatever the receiver sent is stored as storable text.
 async fn insert_attempts(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    attempts: &[AttemptRecord],
+    attempts: &[&AttemptRecord],
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 17;
     for chunk in attempts.chunks(rows_per_statement(COLUMNS)) {
@@ -187,17 +238,17 @@ async fn insert_attempts(
                 .bind(a.triggered_by.as_deref())
                 .bind(a.started_at.as_micros())
                 .bind(a.duration_micros)
-                .bind(&a.url)
+                .bind(storable(&a.url).into_owned())
                 .bind(headers_json(&a.request_headers))
                 .bind(a.response_status.map(i64::from))
                 .bind(
                     (!a.response_headers.is_empty() || a.response_status.is_some())
                         .then(|| headers_json(&a.response_headers)),
                 )
-                .bind(a.response_status.is_some().then_some(a.response_body.as_str()))
+                .bind(a.response_status.is_some().then(|| storable(&a.response_body).into_owned()))
                 .bind(i64::from(a.response_truncated))
                 .bind(a.error_kind.map(AttemptErrorKind::as_str))
-                .bind(a.error_message.as_deref())
+                .bind(a.error_message.as_deref().map(|m| storable(m).into_owned()))
                 .bind(i64::from(a.succeeded));
         }
         query.execute(&mut **tx).await?;
@@ -218,6 +269,8 @@ struct NextRow<'a> {
     by_schedule: bool,
     /// The time a skip is recorded at.
     now: Timestamp,
+    /// The claim's lease: the row changes only while it is still the row's.
+    lease: Timestamp,
 }
 
 impl<'a> NextRow<'a> {
@@ -231,6 +284,7 @@ impl<'a> NextRow<'a> {
             error_kind: a.error_kind,
             by_schedule: a.trigger == AttemptTrigger::Schedule,
             now: a.started_at,
+            lease: a.lease,
         }
     }
 
@@ -244,6 +298,7 @@ impl<'a> NextRow<'a> {
             error_kind: None,
             by_schedule: false,
             now,
+            lease: s.lease,
         }
     }
 }
@@ -258,7 +313,7 @@ async fn apply_next_states(
     channel: Channel,
     rows: &[NextRow<'_>],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 11;
+    const COLUMNS: usize = 12;
     let table = channel.table();
     // Notifications follow their endpoint's subscription: the environments row is joined once.
     let (status, next_attempt, deliverable, environments, joined) = match channel {
@@ -281,7 +336,7 @@ async fn apply_next_states(
                 let p = |c: usize| format!("${}", r * COLUMNS + c);
                 format!(
                     "SELECT {} AS id, {} AS waiting, {} AS status, {} AS next_at, {} AS resume_at, {} AS attempted, \
-                     {} AS at, {} AS succeeded, {} AS error_kind, {} AS scheduled, {} AS mark",
+                     {} AS at, {} AS succeeded, {} AS error_kind, {} AS scheduled, {} AS mark, {} AS lease",
                     p(1),
                     p(2),
                     p(3),
@@ -292,7 +347,8 @@ async fn apply_next_states(
                     p(8),
                     p(9),
                     p(10),
-                    p(11)
+                    p(11),
+                    p(12)
                 )
             })
             .collect::<Vec<_>>()
@@ -310,7 +366,7 @@ async fn apply_next_states(
                last_attempt_at = CASE WHEN v.attempted = 1 THEN v.at ELSE {table}.last_attempt_at END, \
                delivered_at = CASE WHEN v.succeeded = 1 THEN v.at ELSE {table}.delivered_at END, \
                last_error_kind = CASE WHEN v.attempted = 1 THEN v.error_kind ELSE {table}.last_error_kind END \
-             FROM ({values}) AS v{environments} WHERE {table}.id = v.id{joined}"
+             FROM ({values}) AS v{environments} WHERE {table}.id = v.id AND {table}.lease_until = v.lease{joined}"
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -326,7 +382,8 @@ async fn apply_next_states(
                 .bind(i64::from(row.succeeded))
                 .bind(row.error_kind.map(AttemptErrorKind::as_str))
                 .bind(i64::from(row.by_schedule))
-                .bind(row.resend_mark.map(Timestamp::as_micros));
+                .bind(row.resend_mark.map(Timestamp::as_micros))
+                .bind(row.lease.as_micros());
         }
         query.execute(&mut **tx).await?;
     }

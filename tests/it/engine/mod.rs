@@ -5,6 +5,8 @@ mod crash;
 mod data;
 mod delivery;
 mod failures;
+mod fencing;
 mod filter;
 mod operations;
+mod poison;
 mod retention;

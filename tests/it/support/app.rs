@@ -201,7 +201,10 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = server.await;
+            // Shutdown is bounded by the grace period (3 s here): waiting far longer means it hangs, and
+            // a hung test must fail rather than stall the suite.
+            let stopped = tokio::time::timeout(Duration::from_secs(60), server).await;
+            assert!(stopped.is_ok(), "the server did not stop within 60 s of being asked to");
         }
     }
 }
@@ -267,6 +270,29 @@ impl TestApp {
         assert_eq!(res.status(), 200, "notifications listed");
         let page: Value = res.json().await.unwrap();
         page["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Runs SQL statements (no parameters) on the application's database: for what a test sets up
+    /// underneath the application, such as a trigger that makes some writes fail.
+    pub async fn execute_sql_script(&self, sql: &str) {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self._db.url).await.expect("a direct database connection");
+        if self._db.backend == "sqlite" {
+            sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut conn).await.expect("busy timeout set");
+        }
+        sqlx::raw_sql(sql).execute(&mut conn).await.expect("the statements run");
+        let _ = conn.close().await;
+    }
+
+    /// The database's backend: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self._db.backend
+    }
+
+    /// The database URL the application uses.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
     }
 
     /// Runs one SQL statement on the application's database, with `$1` bound to `arg`, and returns the

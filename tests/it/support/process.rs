@@ -52,6 +52,26 @@ impl ServeProcess {
         }
     }
 
+    /// Asks the process to stop, as an init system does (SIGTERM).
+    pub fn terminate(&self) {
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -TERM reaches rook-notify");
+    }
+
+    /// Waits up to `within` for the process to exit; `None` if it is still running then.
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Kills the process with SIGKILL (no chance to clean up) and waits for it to die.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

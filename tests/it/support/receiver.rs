@@ -40,6 +40,9 @@ pub enum Reply {
     LargeBody(u16, usize),
     /// Wait, then answer.
     Slow(Duration, u16),
+    /// A status with these exact body bytes and header bytes (anything HTTP allows, such as NUL in the
+    /// body or non-UTF-8 header values).
+    Bytes(u16, Vec<(&'static str, Vec<u8>)>, Vec<u8>),
 }
 
 #[derive(Default)]
@@ -134,5 +137,12 @@ async fn receive(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap, 
             response
         }
         Some(Reply::LargeBody(s, size)) => (status(s), "x".repeat(size)).into_response(),
+        Some(Reply::Bytes(s, headers, body)) => {
+            let mut response = (status(s), body).into_response();
+            for (name, value) in headers {
+                response.headers_mut().insert(name, axum::http::HeaderValue::from_bytes(&value).unwrap());
+            }
+            response
+        }
     }
 }
