@@ -183,6 +183,11 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 4, global = true)]
     pub max_in_flight_per_endpoint: usize,
 
+    /// Bytes of payloads claimed and in flight from this process at most (memory bound; one larger
+    /// payload still goes alone).
+    #[arg(long, env = "ROOK_NOTIFY_MAX_IN_FLIGHT_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    pub max_in_flight_bytes: usize,
+
     /// How long a claimed delivery stays this process's; claims of a crashed process come back after it.
     #[arg(long, env = "ROOK_NOTIFY_CLAIM_LEASE", default_value = "60s", value_parser = parse_duration, global = true)]
     pub claim_lease: Duration,

@@ -117,6 +117,19 @@ impl Application {
                 tracing::warn!(error = %err, "expired-session cleanup stopped");
             }
         });
+        let checkpoints = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    if let Err(err) = store.checkpoint().await {
+                        tracing::warn!(error = %err, "checkpointing the SQLite WAL failed");
+                    }
+                }
+            }
+        });
         let metrics = self.metrics_listener.map(|listener| {
             let router = crate::metrics::router(store.clone());
             tokio::spawn(async move {
@@ -150,6 +163,7 @@ impl Application {
         };
         tokio::join!(crate::server::serve(self.listener, self.router, limits, shutdown), engine_stopped);
         cleanup.abort();
+        checkpoints.abort();
         if let Some(metrics) = metrics {
             metrics.abort();
         }
@@ -250,7 +264,7 @@ pub fn engine_config(settings: &Settings) -> Result<EngineConfig, StartupError> 
         max_in_flight: settings.max_in_flight.max(1),
         max_in_flight_per_endpoint: settings.max_in_flight_per_endpoint.max(1),
         lease: settings.claim_lease.max(settings.delivery_timeout * 2),
-        claim_batch: 128,
+        max_in_flight_bytes: settings.max_in_flight_bytes,
         disable_after: settings.disable_after,
         retention: crate::engine::retention::RetentionPolicy {
             data_payloads: settings.data_retention,

@@ -5,6 +5,7 @@
 //! the others, and its retries never crowd out first attempts elsewhere.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -12,18 +13,17 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, NotificationStatus};
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::EngineConfig;
 use super::delivery_client::{AttemptOutcome, DeliveryClient, OutgoingRequest};
+use super::due::DueSignal;
 use super::recorder::Finished;
 use super::rejection::notice_for;
 use super::retry::{AttemptResult, RetryPolicy};
 use super::signing::{rook_hash, standard_signature};
 use crate::store::{AttemptRecord, Channel, ClaimedDelivery, EndpointConfig, EndpointKey, NextState, Skipped, Store};
 
-/// The longest the dispatcher sleeps without looking for due work (a safety net: new work and
-/// finished attempts wake it at once).
-const MAX_IDLE: Duration = Duration::from_secs(5);
 /// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
 /// one claim takes many freed slots at once: claiming a row at a time would spend the database on
 /// claims (each a transaction) instead of deliveries.
@@ -54,6 +54,8 @@ struct Slots {
     endpoints: Mutex<HashMap<Slot, Endpoint>>,
     /// Claims (id and lease) not yet handed to the recorder (given back on shutdown).
     claimed: Mutex<HashMap<(Channel, String), Timestamp>>,
+    /// Bytes of the bodies claimed and not yet finished.
+    bytes: AtomicUsize,
 }
 
 struct Endpoint {
@@ -64,20 +66,17 @@ struct Endpoint {
 }
 
 impl Slots {
-    /// Endpoints of `channel` with as many claimed deliveries as they may have: left out of the next
-    /// claim.
-    fn saturated(&self, channel: Channel) -> Vec<EndpointKey> {
+    /// How many more deliveries `key` of `channel` may have claimed now.
+    fn room(&self, channel: Channel, key: &EndpointKey) -> u32 {
         let budget = self.per_endpoint * 2;
         let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        endpoints
-            .iter()
-            .filter(|((c, _), e)| *c == channel && e.claimed >= budget)
-            .map(|((_, k), _)| k.clone())
-            .collect()
+        let claimed = endpoints.get(&(channel, key.clone())).map_or(0, |e| e.claimed);
+        u32::try_from(budget.saturating_sub(claimed)).unwrap_or(u32::MAX)
     }
 
-    fn take(&self, slot: &Slot, id: &str, lease: Timestamp) -> Arc<Semaphore> {
+    fn take(&self, slot: &Slot, id: &str, lease: Timestamp, bytes: usize) -> Arc<Semaphore> {
         self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()), lease);
+        self.bytes.fetch_add(bytes, Ordering::AcqRel);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         let endpoint = endpoints
             .entry(slot.clone())
@@ -86,8 +85,9 @@ impl Slots {
         endpoint.sending.clone()
     }
 
-    fn give_back(&self, slot: &Slot, id: &str) {
+    fn give_back(&self, slot: &Slot, id: &str, bytes: usize) {
         self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(slot.0, id.to_owned()));
+        self.bytes.fetch_sub(bytes, Ordering::AcqRel);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.claimed = endpoint.claimed.saturating_sub(1);
@@ -117,7 +117,7 @@ pub(super) async fn run(
     store: Store,
     client: DeliveryClient,
     config: EngineConfig,
-    due: Arc<Notify>,
+    due: Arc<DueSignal>,
     finished: mpsc::Sender<Finished>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -130,125 +130,118 @@ pub(super) async fn run(
             per_endpoint: config.max_in_flight_per_endpoint.max(1),
             endpoints: Mutex::new(HashMap::new()),
             claimed: Mutex::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
         },
         capacity_freed: Notify::new(),
     });
     let lease_micros = i64::try_from(config.lease.as_micros()).unwrap_or(i64::MAX);
+    let max_bytes = config.max_in_flight_bytes.max(1);
     let mut tasks = JoinSet::new();
     let mut cycle: u64 = 0;
+    // Endpoints believed to have due work, per channel: told by whoever made the work due, found by a
+    // look at every endpoint (at start, when asked, and at least every LOOK_EVERY), and dropped when a
+    // claim finds less than it asked for.
+    let mut known: HashMap<Channel, HashSet<EndpointKey>> = HashMap::new();
+    let mut look_at = Instant::now();
+    let mut looked_at = Instant::now() - LOOK_EVERY;
 
     while !*stopped.borrow() {
         while tasks.try_join_next().is_some() {}
+        let (told, everywhere) = due.take();
+        for (channel, key) in told {
+            known.entry(channel).or_default().insert(key);
+        }
+        let now = Instant::now();
+        if let Some(at) = due.take_earliest() {
+            let wait = u64::try_from(at.as_micros() - Timestamp::now().as_micros()).unwrap_or(0);
+            look_at = look_at.min(now + Duration::from_micros(wait));
+        }
+        if (everywhere && now >= looked_at + MIN_LOOK_GAP) || now >= look_at {
+            look_at = look_everywhere(&store, &mut known).await;
+            looked_at = now;
+        } else if everywhere {
+            // Asked again too soon: look at the next chance.
+            look_at = look_at.min(looked_at + MIN_LOOK_GAP);
+        }
+
         let room = config.max_in_flight.saturating_sub(tasks.len());
-        if room == 0 {
-            tokio::select! {
-                () = shared.capacity_freed.notified() => {}
-                _ = stopped.changed() => {}
-            }
-            continue;
-        }
-        // Both channels share the room; which claims first alternates, so neither starves the other.
-        cycle += 1;
-        let order = if cycle.is_multiple_of(2) {
-            [Channel::Notification, Channel::Data]
-        } else {
-            [Channel::Data, Channel::Notification]
-        };
-        let now = Timestamp::now();
+        let bytes_left = max_bytes.saturating_sub(shared.slots.bytes.load(Ordering::Acquire));
         let mut claimed_total = 0usize;
-        let mut left = room;
-        for channel in order {
-            if left == 0 {
-                break;
-            }
-            let limit = u32::try_from(left).unwrap_or(u32::MAX).min(config.claim_batch);
-            let per_claim = u32::try_from(shared.slots.per_endpoint * 2).unwrap_or(8);
-            let claimed = match store
-                .claim_due(
-                    channel,
-                    now,
-                    now.plus_micros(lease_micros),
-                    limit,
-                    per_claim,
-                    &shared.slots.saturated(channel),
-                )
-                .await
-            {
-                Ok(claimed) => claimed,
-                Err(err) => {
-                    tracing::error!(error = %err, "claiming due deliveries failed");
+        if room > 0 && bytes_left > 0 {
+            // Both channels share the room; which claims first alternates, so neither starves the other.
+            cycle += 1;
+            let order = if cycle.is_multiple_of(2) {
+                [Channel::Notification, Channel::Data]
+            } else {
+                [Channel::Data, Channel::Notification]
+            };
+            let mut left = room;
+            let mut bytes_left = bytes_left;
+            for channel in order {
+                let Some(endpoints) = known.get_mut(&channel) else { continue };
+                // Each endpoint with work gets what it has room for, up to what is left in this process;
+                // when that is not enough for all, where the round starts rotates.
+                let mut candidates: Vec<&EndpointKey> = endpoints.iter().collect();
+                if !candidates.is_empty() {
+                    let start = usize::try_from(cycle).unwrap_or(0) % candidates.len();
+                    candidates.rotate_left(start);
+                }
+                let mut asked: Vec<(EndpointKey, u32)> = Vec::new();
+                for key in candidates {
+                    let want = shared.slots.room(channel, key).min(u32::try_from(left).unwrap_or(u32::MAX));
+                    if want > 0 {
+                        left -= want as usize;
+                        asked.push((key.clone(), want));
+                    }
+                    if left == 0 {
+                        break;
+                    }
+                }
+                if asked.is_empty() {
                     continue;
                 }
-            };
-            if claimed.is_empty() {
-                continue;
-            }
-            claimed_total += claimed.len();
-            left = left.saturating_sub(claimed.len());
-            let keys: Vec<EndpointKey> =
-                claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
-            let configs = match store.endpoint_configs(channel, &keys, now).await {
-                Ok(configs) => configs,
-                Err(err) => {
-                    tracing::error!(error = %err, "reading endpoint settings failed; claims return after their lease");
+                let claim_time = Timestamp::now();
+                let budget = i64::try_from(bytes_left).unwrap_or(i64::MAX);
+                let claimed = match store
+                    .claim_due(channel, claim_time, claim_time.plus_micros(lease_micros), &asked, budget)
+                    .await
+                {
+                    Ok(claimed) => claimed,
+                    Err(err) => {
+                        tracing::error!(error = %err, "claiming due deliveries failed");
+                        continue;
+                    }
+                };
+                // An endpoint that gave less than asked has no more due work for now.
+                let mut got: HashMap<&EndpointKey, u32> = HashMap::new();
+                for delivery in &claimed {
+                    *got.entry(&delivery.endpoint).or_default() += 1;
+                }
+                let drained: Vec<EndpointKey> = asked
+                    .iter()
+                    .filter(|(key, want)| got.get(key).copied().unwrap_or(0) < *want)
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                for key in drained {
+                    endpoints.remove(&key);
+                }
+                // What was asked and not got goes back to the room for the other channel.
+                let asked_total: usize = asked.iter().map(|(_, want)| *want as usize).sum();
+                left += asked_total - claimed.len();
+                if claimed.is_empty() {
                     continue;
                 }
-            };
-            let configs: HashMap<EndpointKey, Arc<EndpointConfig>> =
-                configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-            for delivery in claimed {
-                let slot: Slot = (channel, delivery.endpoint.clone());
-                let sending = shared.slots.take(&slot, &delivery.id, delivery.lease);
-                let config = configs.get(&delivery.endpoint).cloned();
-                let shared = shared.clone();
-                tasks.spawn(async move {
-                    let id = delivery.id.clone();
-                    let finished = match config {
-                        Some(config) if config.sends(channel) => {
-                            // Wait for one of the endpoint's slots; the claim is ours meanwhile.
-                            let _slot = sending.acquire_owned().await;
-                            if outlives_lease(&delivery, shared.client.timeout()) {
-                                // Sending now could finish after the lease: another claim may send it
-                                // too. Give it back untouched instead.
-                                unchanged(&delivery)
-                            } else {
-                                deliver(&shared, delivery, &config).await
-                            }
-                        }
-                        // Switched off or disabled since it was due: the store turns this into
-                        // `not_subscribed` or `held`. A data delivery whose URL was removed waits.
-                        _ => Finished::Skipped(Skipped {
-                            channel,
-                            id: id.clone(),
-                            resend_mark: delivery.resend_mark,
-                            lease: delivery.lease,
-                            next: NextState {
-                                status: NotificationStatus::Pending,
-                                next_attempt_at: (channel == Channel::Data)
-                                    .then(|| Timestamp::now().plus_seconds(UNSIGNABLE_RETRY)),
-                                resume_at: None,
-                            },
-                        }),
-                    };
-                    let _ = shared.finished.send(finished).await;
-                    shared.slots.give_back(&slot, &id);
-                    shared.capacity_freed.notify_one();
-                });
+                claimed_total += claimed.len();
+                bytes_left = bytes_left.saturating_sub(claimed.iter().map(body_size).sum());
+                dispatch(&store, &shared, &mut tasks, channel, claimed, claim_time).await;
             }
         }
+
         if claimed_total == 0 {
-            let wait = match store.next_due_at(now).await {
-                Ok(Some(next)) => Duration::from_micros(u64::try_from(next.as_micros() - now.as_micros()).unwrap_or(0)),
-                Ok(None) => MAX_IDLE,
-                Err(err) => {
-                    tracing::warn!(error = %err, "reading the next due time failed");
-                    MAX_IDLE
-                }
-            };
             let freed = tokio::select! {
-                () = due.notified() => false,
+                () = due.signalled() => false,
                 () = shared.capacity_freed.notified() => true,
-                () = tokio::time::sleep(wait.clamp(Duration::from_millis(5), MAX_IDLE)) => false,
+                () = tokio::time::sleep_until(look_at) => false,
                 _ = stopped.changed() => false,
             };
             if freed {
@@ -275,15 +268,109 @@ pub(super) async fn run(
     }
 }
 
-/// Of a claim's lease, what must be left when an attempt starts besides the delivery timeout: the
-/// attempt's outcome has to reach the recorder before another process may claim the delivery again.
-const LEASE_MARGIN_MICROS: i64 = 2_000_000;
+/// The longest the dispatcher goes without looking at every endpoint for due work (a safety net:
+/// new work, finished attempts and retries coming due wake it sooner).
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// Looks at every endpoint at most this often, however often it is asked to.
+const MIN_LOOK_GAP: Duration = Duration::from_millis(20);
 
-/// Whether an attempt started now could still be running when the claim's lease ends.
+/// Adds every endpoint with due work to `known`; returns when to look again: when the next delivery
+/// falls due, or after [`LOOK_EVERY`].
+async fn look_everywhere(store: &Store, known: &mut HashMap<Channel, HashSet<EndpointKey>>) -> Instant {
+    let now = Timestamp::now();
+    for channel in [Channel::Notification, Channel::Data] {
+        match store.due_endpoints(channel, now).await {
+            Ok(keys) => known.entry(channel).or_default().extend(keys),
+            Err(err) => tracing::warn!(error = %err, "looking for endpoints with due work failed"),
+        }
+    }
+    let next = match store.next_due_at().await {
+        Ok(Some(next)) if next.as_micros() > now.as_micros() => {
+            Duration::from_micros(u64::try_from(next.as_micros() - now.as_micros()).unwrap_or(0))
+        }
+        Ok(_) => LOOK_EVERY,
+        Err(err) => {
+            tracing::warn!(error = %err, "reading the next due time failed");
+            LOOK_EVERY
+        }
+    };
+    Instant::now() + next.clamp(MIN_LOOK_GAP, LOOK_EVERY)
+}
+
+fn body_size(delivery: &ClaimedDelivery) -> usize {
+    delivery.body.as_ref().map_or(0, Vec::len)
+}
+
+/// Reads the claimed endpoints' settings and starts a task per delivery.
+async fn dispatch(
+    store: &Store,
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<()>,
+    channel: Channel,
+    claimed: Vec<ClaimedDelivery>,
+    now: Timestamp,
+) {
+    let keys: Vec<EndpointKey> =
+        claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let configs = match store.endpoint_configs(channel, &keys, now).await {
+        Ok(configs) => configs,
+        Err(err) => {
+            tracing::error!(error = %err, "reading endpoint settings failed; claims return after their lease");
+            return;
+        }
+    };
+    let configs: HashMap<EndpointKey, Arc<EndpointConfig>> =
+        configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    for delivery in claimed {
+        let slot: Slot = (channel, delivery.endpoint.clone());
+        let bytes = body_size(&delivery);
+        let sending = shared.slots.take(&slot, &delivery.id, delivery.lease, bytes);
+        let config = configs.get(&delivery.endpoint).cloned();
+        let shared = shared.clone();
+        tasks.spawn(async move {
+            let id = delivery.id.clone();
+            let finished = match config {
+                Some(config) if config.sends(channel) => {
+                    // Wait for one of the endpoint's slots; the claim is ours meanwhile.
+                    let _slot = sending.acquire_owned().await;
+                    if outlives_lease(&delivery, shared.client.timeout()) {
+                        // Sending now could finish after the lease: another claim may send it too.
+                        // Give it back untouched instead.
+                        unchanged(&delivery)
+                    } else {
+                        deliver(&shared, delivery, &config).await
+                    }
+                }
+                // Switched off or disabled since it was due: the store turns this into
+                // `not_subscribed` or `held`. A data delivery whose URL was removed waits.
+                _ => Finished::Skipped(Skipped {
+                    channel,
+                    id: id.clone(),
+                    endpoint: delivery.endpoint.clone(),
+                    resend_mark: delivery.resend_mark,
+                    lease: delivery.lease,
+                    next: NextState {
+                        status: NotificationStatus::Pending,
+                        next_attempt_at: (channel == Channel::Data)
+                            .then(|| Timestamp::now().plus_seconds(UNSIGNABLE_RETRY)),
+                        resume_at: None,
+                    },
+                }),
+            };
+            let _ = shared.finished.send(finished).await;
+            shared.slots.give_back(&slot, &id, bytes);
+            shared.capacity_freed.notify_one();
+        });
+    }
+}
+
+/// Whether an attempt started now could still be running when the claim's lease ends, with a margin
+/// for its outcome to reach the recorder (half the timeout, at most 2 s: the lease is at least twice
+/// the timeout, so a fresh claim always has room).
 fn outlives_lease(delivery: &ClaimedDelivery, timeout: Duration) -> bool {
-    let timeout = i64::try_from(timeout.as_micros()).unwrap_or(i64::MAX);
-    Timestamp::now().as_micros().saturating_add(timeout).saturating_add(LEASE_MARGIN_MICROS)
-        > delivery.lease.as_micros()
+    let margin = (timeout / 2).min(Duration::from_secs(2));
+    let needed = i64::try_from((timeout + margin).as_micros()).unwrap_or(i64::MAX);
+    Timestamp::now().as_micros().saturating_add(needed) > delivery.lease.as_micros()
 }
 
 /// The claim given back without an attempt: due again at once, in the state it had.
@@ -291,6 +378,7 @@ fn unchanged(delivery: &ClaimedDelivery) -> Finished {
     Finished::Skipped(Skipped {
         channel: delivery.channel,
         id: delivery.id.clone(),
+        endpoint: delivery.endpoint.clone(),
         resend_mark: delivery.resend_mark,
         lease: delivery.lease,
         next: NextState {
@@ -312,6 +400,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
         return Finished::Skipped(Skipped {
             channel: delivery.channel,
             id: delivery.id.clone(),
+            endpoint: delivery.endpoint.clone(),
             resend_mark: delivery.resend_mark,
             lease: delivery.lease,
             next: NextState { status: NotificationStatus::Failed, next_attempt_at: None, resume_at: None },
@@ -323,6 +412,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
             tracing::error!(delivery_id = %delivery.id, %reason, "cannot sign; will try again later");
             return Finished::Skipped(Skipped {
                 channel: delivery.channel,
+                endpoint: delivery.endpoint.clone(),
                 resend_mark: delivery.resend_mark,
                 lease: delivery.lease,
                 next: NextState {

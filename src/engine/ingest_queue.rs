@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use app::timestamp::Timestamp;
-use tokio::sync::{Notify, broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::store::{IngestItem, IngestOutcome, Store};
+use super::due::DueSignal;
+
+use crate::store::{Channel, EndpointKey, IngestItem, IngestOutcome, Store};
 
 /// How many events one transaction records at most.
 const MAX_BATCH: usize = 512;
@@ -29,7 +31,7 @@ impl IngestQueue {
     /// Starts the writer task. `due` is signalled after each commit that recorded something, so the
     /// dispatcher starts delivering at once; `recorded` hears the client UUIDs that have new
     /// notifications (live feeds listen to it).
-    pub fn start(store: Store, due: Arc<Notify>, recorded: broadcast::Sender<String>) -> Self {
+    pub fn start(store: Store, due: Arc<DueSignal>, recorded: broadcast::Sender<String>) -> Self {
         let (tx, rx) = mpsc::channel::<Pending>(MAX_BATCH * 8);
         tokio::spawn(write_batches(store, rx, due, recorded));
         IngestQueue { tx }
@@ -46,7 +48,7 @@ impl IngestQueue {
 async fn write_batches(
     store: Store,
     mut rx: mpsc::Receiver<Pending>,
-    due: Arc<Notify>,
+    due: Arc<DueSignal>,
     recorded: broadcast::Sender<String>,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
@@ -57,7 +59,14 @@ async fn write_batches(
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
-                due.notify_one();
+                // The dispatcher claims from exactly these endpoints, without scanning for them.
+                due.endpoints(items.iter().map(|i| {
+                    let n = &i.notification;
+                    (
+                        Channel::Notification,
+                        EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment },
+                    )
+                }));
                 let mut clients: Vec<&str> = items.iter().map(|i| i.notification.client_uuid.as_str()).collect();
                 clients.sort_unstable();
                 clients.dedup();

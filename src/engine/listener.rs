@@ -6,18 +6,20 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
+
+use super::due::DueSignal;
 
 use crate::store::DUE_CHANNEL;
 
-pub(super) async fn run(pool: PgPool, due: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+pub(super) async fn run(pool: PgPool, due: Arc<DueSignal>, mut stopped: watch::Receiver<bool>) {
     loop {
         let listened = async {
             let mut listener = PgListener::connect_with(&pool).await?;
             listener.listen(DUE_CHANNEL).await?;
             loop {
                 listener.recv().await?;
-                due.notify_one();
+                due.anywhere();
             }
             #[allow(unreachable_code)]
             Ok::<(), sqlx::Error>(())
@@ -28,7 +30,7 @@ pub(super) async fn run(pool: PgPool, due: Arc<Notify>, mut stopped: watch::Rece
                     tracing::warn!(error = %err, "LISTEN connection lost; reconnecting");
                 }
                 // Anything notified while disconnected is found by the dispatcher's own timer.
-                due.notify_one();
+                due.anywhere();
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             _ = stopped.changed() => return,

@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod delivery_client;
 pub mod dispatcher;
+pub mod due;
 pub mod health;
 pub mod ingest_queue;
 mod listener;
@@ -45,8 +46,8 @@ pub struct EngineConfig {
     pub max_in_flight_per_endpoint: usize,
     /// How long a claim lasts; a claim of a crashed process comes back after it.
     pub lease: Duration,
-    /// How many notifications one claim takes at most.
-    pub claim_batch: u32,
+    /// Bytes of payloads claimed and in flight in this process at most (a single larger one still goes).
+    pub max_in_flight_bytes: usize,
     /// An endpoint failing continuously for this long is disabled.
     pub disable_after: Duration,
     /// How long payloads and records are kept.
@@ -80,7 +81,7 @@ impl Engine {
     pub fn start(
         store: Store,
         config: EngineConfig,
-        due: Arc<Notify>,
+        due: Arc<due::DueSignal>,
         health: Arc<health::EngineHealth>,
     ) -> Result<Self, EngineError> {
         let client = DeliveryClient::new(config.client.clone())?;

@@ -7,8 +7,9 @@ use std::time::Duration;
 use app::timestamp::Timestamp;
 use tokio::sync::{Notify, mpsc};
 
+use super::due::DueSignal;
 use super::health::EngineHealth;
-use crate::store::{AttemptRecord, Skipped, Store, StoreError};
+use crate::store::{AttemptRecord, Channel, EndpointKey, Skipped, Store, StoreError};
 
 /// How many results one transaction records at most.
 const MAX_BATCH: usize = 512;
@@ -33,7 +34,7 @@ pub(super) async fn run(
     store: Store,
     mut rx: mpsc::Receiver<Finished>,
     thresholds: Thresholds,
-    due: Arc<Notify>,
+    due: Arc<DueSignal>,
     alerts_due: Arc<Notify>,
     health: Arc<EngineHealth>,
 ) {
@@ -48,9 +49,23 @@ pub(super) async fn run(
                 Finished::Skipped(skip) => skipped.push(skip),
             }
         }
+        // These endpoints have free slots now, and a resend asked for during an attempt is due at once.
+        let endpoints: Vec<(Channel, EndpointKey)> = attempts
+            .iter()
+            .map(|a| (a.channel, a.endpoint.clone()))
+            .chain(skipped.iter().map(|s| (s.channel, s.endpoint.clone())))
+            .collect();
+        // Retries just scheduled: the dispatcher looks for them when they fall due.
+        let next_due = attempts
+            .iter()
+            .filter_map(|a| a.next.next_attempt_at)
+            .chain(skipped.iter().filter_map(|s| s.next.next_attempt_at))
+            .min();
         recorder.record(attempts, skipped).await;
-        // Retries may now be due sooner than the dispatcher planned to look.
-        due.notify_one();
+        due.endpoints(endpoints);
+        if let Some(at) = next_due {
+            due.at(at);
+        }
     }
 }
 

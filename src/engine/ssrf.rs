@@ -161,8 +161,8 @@ impl GuardedResolver {
     }
 
     /// Resolves `host` with the system resolver; refuses it when any address it resolves to is forbidden
-    /// (DESIGN.md: a name that points anywhere private is not a public destination, whichever address
-    /// a connection would pick). Port 0: reqwest sets it.
+    /// (a name that points anywhere private is not a public destination, whichever of its addresses a
+    /// connection would pick). Port 0: reqwest sets it.
     pub async fn resolve_vetted(
         &self,
         host: &str,

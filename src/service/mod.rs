@@ -29,8 +29,9 @@ pub use tokens::{IdempotencyKey, IdempotentReply};
 
 use std::sync::Arc;
 
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::{broadcast, watch};
 
+use crate::engine::due::DueSignal;
 use crate::engine::health::EngineHealth;
 use crate::engine::ingest_queue::IngestQueue;
 use crate::store::Store;
@@ -58,7 +59,7 @@ struct Inner {
     login_limiter: LoginLimiter,
     ingest: IngestQueue,
     /// Wakes the dispatcher when something became due.
-    due: Arc<Notify>,
+    due: Arc<DueSignal>,
     /// Client UUIDs with newly recorded notifications (for live feeds).
     recorded: broadcast::Sender<String>,
     /// Turns `true` when the server begins to shut down.
@@ -73,7 +74,7 @@ struct Inner {
 impl Services {
     /// Builds the service layer over a store and starts its ingest writer.
     pub fn new(store: Store, config: ServiceConfig) -> Self {
-        let due = Arc::new(Notify::new());
+        let due = Arc::new(DueSignal::default());
         let (recorded, _) = broadcast::channel(1024);
         let ingest = IngestQueue::start(store.clone(), due.clone(), recorded.clone());
         Services {
@@ -97,7 +98,7 @@ impl Services {
     }
 
     /// The signal that wakes the dispatcher; the engine waits on it.
-    pub fn due_signal(&self) -> Arc<Notify> {
+    pub fn due_signal(&self) -> Arc<DueSignal> {
         self.inner.due.clone()
     }
 
@@ -139,6 +140,6 @@ impl Services {
     }
 
     fn wake_dispatcher(&self) {
-        self.inner.due.notify_one();
+        self.inner.due.anywhere();
     }
 }

@@ -27,8 +27,15 @@ const SQLITE_SESSION_PRAGMAS: &str =
 /// The single writer does most of the work (claims, recording): a larger page cache keeps the hot
 /// index pages in memory, and statement journals of large multi-row statements stay in memory instead
 /// of temporary files.
+/// Checkpoints do not run on the writer's commits (`wal_autocheckpoint = 0`): a commit that has to copy
+/// the WAL into the database first stalls everything queued behind the single writer. A background
+/// task checkpoints instead ([`Store::checkpoint`]).
 const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-    PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;";
+    PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY; \
+    PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
+/// A WAL larger than this is checkpointed with `RESTART` (which waits for readers), so that the next
+/// writer starts the file over; below it, `PASSIVE` checkpoints never wait for anyone.
+const WAL_RESTART_PAGES: i64 = 16_384;
 
 impl Store {
     /// Connects to `database_url` (`sqlite://…` or `postgres://…`), storing secrets with `cipher`. A
@@ -87,6 +94,19 @@ impl Store {
             dialect: Dialect::Postgres,
             cipher,
         })
+    }
+
+    /// Copies what the SQLite WAL holds into the database (nothing to do on Postgres), so the WAL stays
+    /// bounded while checkpoints are off the commit path: run it every second or so.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        let NativePool::Sqlite(pool) = &self.native else { return Ok(()) };
+        // (busy, WAL pages, pages checkpointed)
+        let (_, wal_pages, _): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+        if wal_pages > WAL_RESTART_PAGES {
+            sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(pool).await?;
+        }
+        Ok(())
     }
 
     /// Applies every pending migration of this backend.

@@ -202,6 +202,7 @@ pub struct NextState {
 pub struct Skipped {
     pub channel: Channel,
     pub id: String,
+    pub endpoint: EndpointKey,
     pub next: NextState,
     /// The claim's resend mark (see [`ClaimedDelivery::resend_mark`]).
     pub resend_mark: Option<Timestamp>,
@@ -294,70 +295,100 @@ impl ClaimRow {
 }
 
 impl Store {
-    /// Claims up to `limit` due deliveries of `channel` until `lease_until`, at most `per_endpoint` of
-    /// any one endpoint and none of the endpoints in `exclude` (those this process is already busy
-    /// with), oldest due first. No lock or connection is held once this returns: the lease alone marks
-    /// the claim, and a claim whose process died comes back when the lease runs out.
+    /// The endpoints with deliveries of `channel` due at `now` (claimed ones are not due: a claim moves
+    /// a delivery's due time to the end of its lease). One index probe per endpoint, whatever the
+    /// backlog.
+    pub async fn due_endpoints(&self, channel: Channel, now: Timestamp) -> Result<Vec<EndpointKey>, StoreError> {
+        let sql = format!(
+            "SELECT e.client_uuid, e.environment FROM environments e WHERE EXISTS ( \
+               SELECT 1 FROM {table} t WHERE t.client_uuid = e.client_uuid AND t.environment = e.environment \
+               AND t.next_attempt_at <= $1)",
+            table = channel.table()
+        );
+        let rows: Vec<(String, String)> = sqlx::query_as(&sql).bind(now.as_micros()).fetch_all(&self.read).await?;
+        rows.into_iter()
+            .map(|(client_uuid, env)| {
+                Ok(EndpointKey { client_uuid, environment: parse_stored(&env, "environments.environment")? })
+            })
+            .collect()
+    }
+
+    /// Claims due deliveries of `channel` until `lease_until`: for each endpoint asked, up to its count,
+    /// oldest due first, in one transaction. The bodies claimed add up to at most `bytes` (the first
+    /// delivery is taken whatever its size, so a large one is never stuck).
+    ///
+    /// A claim moves the delivery's due time to the end of the lease, so claimed rows leave the due
+    /// index until the lease ends; the lease is also the claim's fencing token. No lock or connection
+    /// is held once this returns: a claim whose process died comes back when the lease runs out.
     pub async fn claim_due(
         &self,
         channel: Channel,
         now: Timestamp,
         lease_until: Timestamp,
-        limit: u32,
-        per_endpoint: u32,
-        exclude: &[EndpointKey],
+        endpoints: &[(EndpointKey, u32)],
+        bytes: i64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        // Parameters: $1 now, $2 lease, $3 scan window, $4 per endpoint, $5 limit, then the exclusions.
-        let exclusion = if exclude.is_empty() {
-            String::new()
-        } else {
-            let list = (0..exclude.len()).map(|i| format!("${}", i + 6)).collect::<Vec<_>>().join(", ");
-            format!("AND client_uuid || '/' || environment NOT IN ({list})")
-        };
+        let (table, returning) = (channel.table(), channel.returning());
+        // Only the first of the rows in due order may exceed what is left of the byte budget. The rows
+        // are locked first (Postgres), then sized: window functions and row locks do not mix.
         let lock = match self.dialect {
             Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
             Dialect::Sqlite => "",
         };
-        let (table, returning) = (channel.table(), channel.returning());
         let sql = format!(
-            "UPDATE {table} SET lease_until = $2 WHERE id IN ( \
+            "UPDATE {table} SET lease_until = $1, next_attempt_at = $1 WHERE id IN ( \
                SELECT id FROM ( \
-                 SELECT id, next_attempt_at, \
-                        ROW_NUMBER() OVER (PARTITION BY client_uuid, environment ORDER BY next_attempt_at, id) AS rn \
-                 FROM ( \
-                   SELECT id, client_uuid, environment, next_attempt_at FROM {table} \
-                   WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) {exclusion} \
-                   ORDER BY next_attempt_at LIMIT $3 {lock} \
+                 SELECT id, size, SUM(size) OVER (ORDER BY next_attempt_at, id) AS upto FROM ( \
+                   SELECT id, next_attempt_at, COALESCE(length(body), 0) AS size FROM {table} \
+                   WHERE client_uuid = $2 AND environment = $3 AND next_attempt_at <= $4 \
+                     AND (lease_until IS NULL OR lease_until <= $4) \
+                   ORDER BY next_attempt_at, id LIMIT $5 {lock} \
                  ) due \
-               ) ranked WHERE rn <= $4 ORDER BY next_attempt_at LIMIT $5 \
+               ) sized WHERE upto - size < $6 \
              ) \
              RETURNING {returning}"
         );
-        let scan = i64::from(limit.saturating_mul(4).max(64));
-        let mut query = sqlx::query_as::<_, ClaimRow>(&sql)
-            .bind(now.as_micros())
-            .bind(lease_until.as_micros())
-            .bind(scan)
-            .bind(i64::from(per_endpoint))
-            .bind(i64::from(limit));
-        for key in exclude {
-            query = query.bind(key.joined());
+        let mut tx = self.begin_write().await?;
+        if self.dialect == Dialect::Postgres {
+            // A claim lost in a crash is only claimed again when its lease ends: no fsync needed.
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
         }
-        let rows = query.fetch_all(&self.write).await?;
-        rows.into_iter().map(|r| r.into_claimed(channel)).collect()
+        let mut claimed = Vec::new();
+        let mut bytes_left = bytes;
+        for (endpoint, count) in endpoints {
+            if *count == 0 || bytes_left <= 0 {
+                continue;
+            }
+            let rows: Vec<ClaimRow> = sqlx::query_as(&sql)
+                .bind(lease_until.as_micros())
+                .bind(&endpoint.client_uuid)
+                .bind(endpoint.environment.as_str())
+                .bind(now.as_micros())
+                .bind(i64::from(*count))
+                .bind(bytes_left)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in rows {
+                let delivery = row.into_claimed(channel)?;
+                bytes_left -= delivery.body.as_ref().map_or(0, |b| i64::try_from(b.len()).unwrap_or(i64::MAX));
+                claimed.push(delivery);
+            }
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
-    /// Gives claimed deliveries back (graceful shutdown): another process may take them at once. Each
-    /// is given back only if its claim (id and lease) is still the current one.
+    /// Gives claimed deliveries back (graceful shutdown), due at once: another process may take them.
+    /// Each is given back only if its claim (id and lease) is still the current one.
     pub async fn release_claims(&self, channel: Channel, claims: &[(String, Timestamp)]) -> Result<(), StoreError> {
         for chunk in claims.chunks(250) {
-            let list = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>();
+            let list = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>();
             let sql = format!(
-                "UPDATE {} SET lease_until = NULL WHERE (id, lease_until) IN (VALUES {})",
+                "UPDATE {} SET lease_until = NULL, next_attempt_at = $1 WHERE (id, lease_until) IN (VALUES {})",
                 channel.table(),
                 list.join(", ")
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query(&sql).bind(Timestamp::now().as_micros());
             for (id, lease) in chunk {
                 query = query.bind(id).bind(lease.as_micros());
             }
@@ -366,17 +397,13 @@ impl Store {
         Ok(())
     }
 
-    /// When the next delivery of any channel falls due (`None` when nothing is scheduled), ignoring
-    /// claimed ones.
-    pub async fn next_due_at(&self, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+    /// When the next delivery of any channel falls due (`None` when nothing is scheduled). Claimed
+    /// deliveries count as due when their lease ends.
+    pub async fn next_due_at(&self) -> Result<Option<Timestamp>, StoreError> {
         let mut next: Option<i64> = None;
         for channel in [Channel::Notification, Channel::Data] {
-            let sql = format!(
-                "SELECT MIN(next_attempt_at) FROM {} \
-                 WHERE next_attempt_at IS NOT NULL AND (lease_until IS NULL OR lease_until <= $1)",
-                channel.table()
-            );
-            let due: Option<i64> = sqlx::query_scalar(&sql).bind(now.as_micros()).fetch_one(&self.read).await?;
+            let sql = format!("SELECT MIN(next_attempt_at) FROM {} WHERE next_attempt_at IS NOT NULL", channel.table());
+            let due: Option<i64> = sqlx::query_scalar(&sql).fetch_one(&self.read).await?;
             next = match (next, due) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),

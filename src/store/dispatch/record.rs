@@ -32,7 +32,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<RecordSummary, StoreError> {
         let (attempts_given, skipped_given) = (attempts.len(), skipped.len());
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut summary = RecordSummary::default();
 
         // Fencing: only outcomes of claims that are still current count; one whose lease ran out and
@@ -331,24 +331,15 @@ async fn apply_next_states(
         "({table}.resend_requested_at IS NOT NULL AND (v.mark IS NULL OR {table}.resend_requested_at > v.mark))"
     );
     for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
+        // Anonymous placeholders on SQLite: binding n named ones costs n².
+        let mut placeholders = Placeholders::for_connection(tx);
         let values = (0..chunk.len())
-            .map(|r| {
-                let p = |c: usize| format!("${}", r * COLUMNS + c);
+            .map(|_| {
+                let p: Vec<String> = (0..COLUMNS).map(|_| placeholders.next()).collect();
                 format!(
                     "SELECT {} AS id, {} AS waiting, {} AS status, {} AS next_at, {} AS resume_at, {} AS attempted, \
                      {} AS at, {} AS succeeded, {} AS error_kind, {} AS scheduled, {} AS mark, {} AS lease",
-                    p(1),
-                    p(2),
-                    p(3),
-                    p(4),
-                    p(5),
-                    p(6),
-                    p(7),
-                    p(8),
-                    p(9),
-                    p(10),
-                    p(11),
-                    p(12)
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]
                 )
             })
             .collect::<Vec<_>>()

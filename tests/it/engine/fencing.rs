@@ -3,8 +3,8 @@
 //! on one database.
 
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, AttemptTrigger, NotificationStatus};
-use rook_notify::store::{AttemptRecord, Channel, ClaimedDelivery, NextState, Skipped, Store};
+use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus};
+use rook_notify::store::{AttemptRecord, Channel, ClaimedDelivery, EndpointKey, NextState, Skipped, Store};
 
 use crate::support::{TestDatabase, spawn_app_with, test_cipher};
 
@@ -46,8 +46,12 @@ fn attempt(claim: &ClaimedDelivery, succeeded: bool, at: Timestamp) -> AttemptRe
     }
 }
 
-async fn claim_at(store: &Store, now: Timestamp, lease_seconds: i64) -> Vec<ClaimedDelivery> {
-    store.claim_due(Channel::Notification, now, now.plus_micros(lease_seconds * SECOND), 10, 10, &[]).await.unwrap()
+async fn claim_at(store: &Store, now: Timestamp, lease_seconds: i64, client_uuid: &str) -> Vec<ClaimedDelivery> {
+    let endpoint = EndpointKey { client_uuid: client_uuid.to_owned(), environment: Environment::Sandbox };
+    store
+        .claim_due(Channel::Notification, now, now.plus_micros(lease_seconds * SECOND), &[(endpoint, 10)], i64::MAX)
+        .await
+        .unwrap()
 }
 
 async fn record(store: &Store, attempts: &[AttemptRecord], skipped: &[Skipped], now: Timestamp) -> usize {
@@ -65,10 +69,13 @@ async fn an_outcome_of_a_superseded_claim_never_overwrites_the_newer_one(db: Tes
     // Claim 1 takes the notification with a 1 s lease; the lease runs out and claim 2 (the other
     // process, 2 s later) takes it again.
     let t0 = Timestamp::now();
-    let first = claim_at(store, t0, 1).await;
+    let first = claim_at(store, t0, 1, &client_uuid).await;
     assert_eq!(first.len(), 1);
-    assert!(claim_at(&other, t0.plus_micros(SECOND / 2), 60).await.is_empty(), "a live claim is not taken");
-    let second = claim_at(&other, t0.plus_micros(2 * SECOND), 60).await;
+    assert!(
+        claim_at(&other, t0.plus_micros(SECOND / 2), 60, &client_uuid).await.is_empty(),
+        "a live claim is not taken"
+    );
+    let second = claim_at(&other, t0.plus_micros(2 * SECOND), 60, &client_uuid).await;
     assert_eq!(second.len(), 1, "an expired claim is taken again");
     assert!(second[0].lease > first[0].lease, "each claim's lease is later than the one it replaces");
 
@@ -82,6 +89,7 @@ async fn an_outcome_of_a_superseded_claim_never_overwrites_the_newer_one(db: Tes
     let skip = Skipped {
         channel: Channel::Notification,
         id: id.clone(),
+        endpoint: first[0].endpoint.clone(),
         next: NextState { status: NotificationStatus::Pending, next_attempt_at: Some(t0), resume_at: None },
         resend_mark: None,
         lease: first[0].lease,
@@ -106,8 +114,8 @@ async fn the_current_claim_is_applied_after_a_stale_one_reported_first(db: TestD
     let store = app.services.store();
 
     let t0 = Timestamp::now();
-    let first = claim_at(store, t0, 1).await;
-    let second = claim_at(store, t0.plus_micros(2 * SECOND), 60).await;
+    let first = claim_at(store, t0, 1, &client_uuid).await;
+    let second = claim_at(store, t0.plus_micros(2 * SECOND), 60, &client_uuid).await;
     assert_eq!((first.len(), second.len()), (1, 1));
     // The stale claim reports a success first: it must not mark the notification delivered while the
     // newer claim's attempt is still in flight.
