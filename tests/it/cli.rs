@@ -7,6 +7,7 @@ use rook_notify::service::{ServiceConfig, Services};
 use rook_notify::store::Store;
 
 use crate::support::TestDatabase;
+use crate::support::process::ServeProcess;
 
 fn rook_notify(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rook-notify"))
@@ -170,4 +171,35 @@ async fn check_config_masks_secrets_and_fails_on_errors() {
     let err = stderr(&bad);
     assert!(err.contains("ROOK_NOTIFY_SECRET_KEY"), "{err}");
     assert!(err.contains("ROOK_NOTIFY_STAFF_ALERT_SECRET"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_sign_in_does_not_log_what_was_typed() {
+    let db = TestDatabase::sqlite().await;
+    let out =
+        rook_notify(&db, &["create-account", "--email", "ops@rook.example", "--role", "staff"], "a-long-password-1\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let server = ServeProcess::start_logging_to(&db.url, &[("ROOK_NOTIFY_LOG", "info")], &log).await;
+    let browser = crate::support::app::browser_client();
+    // A password typed into the email field, and a wrong password for a real account.
+    let typed = [("typed-Secret-Passw0rd", "anything-else"), ("ops@rook.example", "wrong-Passw0rd-typed")];
+    for (email, password) in typed {
+        let res = browser
+            .post(format!("{}/fn/login", server.base_url))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    // Both refusals are logged (the log is written before the answer), without what was typed.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(logged.matches("sign-in refused").count(), 2, "{logged}");
+    for (email, password) in typed {
+        assert!(!logged.to_lowercase().contains(&email.to_lowercase()), "the typed email was logged:\n{logged}");
+        assert!(!logged.contains(password), "the typed password was logged:\n{logged}");
+    }
+    drop(server);
 }
