@@ -173,6 +173,39 @@ async fn check_config_masks_secrets_and_fails_on_errors() {
     assert!(err.contains("ROOK_NOTIFY_STAFF_ALERT_SECRET"), "{err}");
 }
 
+#[test]
+fn help_and_check_config_never_show_credentials_in_urls() {
+    let db_password = "db-pass-5f3a";
+    let alert_user = "alert-user-9c1e";
+    let alert_password = "alert-pass-77d2";
+    let database_url = format!("postgres://rook:{db_password}@127.0.0.1:1/rook");
+    let alert_url = format!("https://{alert_user}:{alert_password}@alerts.example.com/rook");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rook-notify"))
+            .args(args)
+            .env("DATABASE_URL", &database_url)
+            .env("ROOK_NOTIFY_STAFF_ALERT_URL", &alert_url)
+            .env("ROOK_NOTIFY_STAFF_ALERT_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .env("ROOK_NOTIFY_SECRET_KEY", crate::support::TEST_SECRET_KEY)
+            .output()
+            .unwrap()
+    };
+    for args in [&["--help"][..], &["check-config"][..]] {
+        let out = run(args);
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        for secret in [db_password, alert_password] {
+            assert!(!printed.contains(secret), "{args:?} printed a password:\n{printed}");
+        }
+        assert!(!printed.contains(alert_user), "{args:?} printed the alert URL's user:\n{printed}");
+    }
+    // check-config still shows where the URLs point, with the credentials masked.
+    let out = run(&["check-config"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("postgres://rook:****@127.0.0.1:1/rook"), "{stdout}");
+    assert!(stdout.contains("https://****:****@alerts.example.com/rook"), "{stdout}");
+    assert!(!out.status.success(), "nothing answers on port 1: {stdout}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sign_in_does_not_log_what_was_typed() {
     let db = TestDatabase::sqlite().await;
