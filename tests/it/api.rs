@@ -398,6 +398,60 @@ async fn malformed_paths_and_query_strings_are_answered_in_the_error_shape(db: T
     app.stop().await;
 }
 
+async fn a_refused_subscription_change_changes_nothing(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let client_uuid = app.create_client("Partial Co").await;
+    let path = format!("/clients/{client_uuid}/environments/sandbox/subscription");
+    // Activating needs a URL: the types sent with it must not be saved either.
+    let res =
+        app.api(Method::PUT, &path).json(&json!({ "active": true, "types": ["user.created"] })).send().await.unwrap();
+    expect_error(res, 422, "url_required", "activating without a URL").await;
+    let subscription = app.subscription(&client_uuid, "sandbox").await;
+    assert_eq!(subscription["types"], Value::Null, "the types were not saved: {subscription}");
+    assert_eq!(subscription["state"], "inactive");
+    let res = app.api(Method::PUT, &path).json(&json!({ "active": false, "types": [] })).send().await.unwrap();
+    let error = expect_error(res, 422, "invalid", "an empty type list").await;
+    assert_eq!(error["field"], "types");
+    let audit = app.services.store().list_audit(Some(&client_uuid), Some("subscription."), None, 100).await.unwrap();
+    assert!(audit.is_empty(), "nothing was audited: {audit:#?}");
+
+    // Both parts of an accepted change are written.
+    let res = app
+        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
+        .json(&json!({ "notification_webhook_url": "http://127.0.0.1:9/hooks" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res =
+        app.api(Method::PUT, &path).json(&json!({ "active": true, "types": ["user.created"] })).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!((answer["state"].clone(), answer["types"].clone()), (json!("active"), json!(["user.created"])));
+    app.stop().await;
+}
+
+async fn every_answer_with_the_signing_secret_is_audited(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    // Switching on what is already on changes no state, yet answers the secret again.
+    for _ in 0..2 {
+        assert_eq!(app.set_subscription(&client_uuid, "sandbox", true).await["secret"], secret.as_str());
+    }
+    let store = app.services.store();
+    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), None, 100).await.unwrap();
+    assert_eq!(reveals.len(), 3, "one reveal per answer with the secret: {reveals:#?}");
+    assert!(reveals.iter().all(|e| e.detail["purpose"] == "notification"), "{reveals:#?}");
+    let activations = store.list_audit(Some(&client_uuid), Some("subscription.activated"), None, 100).await.unwrap();
+    assert_eq!(activations.len(), 1, "the state changed once");
+    // Switching off answers no secret and reveals nothing.
+    assert!(app.set_subscription(&client_uuid, "sandbox", false).await.get("secret").is_none());
+    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), None, 100).await.unwrap();
+    assert_eq!(reveals.len(), 3);
+    app.stop().await;
+}
+
 crate::on_both_backends!(
     requests_without_a_valid_token_are_unauthorized,
     bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written,
@@ -405,4 +459,6 @@ crate::on_both_backends!(
     url_rules_are_enforced,
     an_ingest_token_may_report_events_and_nothing_else,
     a_rotated_secret_signs_beside_the_old_one,
+    a_refused_subscription_change_changes_nothing,
+    every_answer_with_the_signing_secret_is_audited,
 );
