@@ -22,10 +22,10 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_CLIENT_NAME_LEN {
+        if name.is_empty() || name.chars().count() > MAX_CLIENT_NAME_LEN || name.chars().any(char::is_control) {
             return Err(ServiceError::validation(
                 "name",
-                format!("The client name must have between 1 and {MAX_CLIENT_NAME_LEN} characters."),
+                format!("The client name must have between 1 and {MAX_CLIENT_NAME_LEN} printable characters."),
             ));
         }
         let client_uuid = match client_uuid {
