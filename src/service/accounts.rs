@@ -81,8 +81,8 @@ impl Services {
         };
         let password_hash = hash_password(password.to_owned()).await?;
         let now = Timestamp::now();
-        let account = self
-            .store()
+        let mut tx = self.store().begin().await?;
+        let account = tx
             .insert_account(
                 NewAccount { email: &email, password_hash: &password_hash, role, client_uuid: client_uuid.as_deref() },
                 now,
@@ -95,18 +95,18 @@ impl Services {
                 },
                 other => other,
             })?;
-        self.store()
-            .append_audit(
-                NewAuditEntry {
-                    actor: &actor.audit_name(),
-                    action: "account.created",
-                    client_uuid: client_uuid.as_deref(),
-                    environment: None,
-                    detail: json!({ "email": email, "role": role.as_str() }),
-                },
-                now,
-            )
-            .await?;
+        tx.append_audit(
+            NewAuditEntry {
+                actor: &actor.audit_name(),
+                action: "account.created",
+                client_uuid: client_uuid.as_deref(),
+                environment: None,
+                detail: json!({ "email": email, "role": role.as_str() }),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(account)
     }
 }

@@ -105,27 +105,10 @@ impl Store {
         name: &str,
         now: Timestamp,
     ) -> Result<ClientRecord, StoreError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query("INSERT INTO clients (client_uuid, name, created_at) VALUES ($1, $2, $3)")
-            .bind(client_uuid)
-            .bind(name)
-            .bind(now.as_micros())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::on_unique(e, "client_uuid"))?;
-        for env in Environment::ALL {
-            sqlx::query(
-                "INSERT INTO environments (client_uuid, environment, subscription_state, state_since, updated_at) \
-                 VALUES ($1, $2, 'inactive', $3, $3)",
-            )
-            .bind(client_uuid)
-            .bind(env.as_str())
-            .bind(now.as_micros())
-            .execute(&mut *tx)
-            .await?;
-        }
+        let mut tx = self.begin().await?;
+        let client = tx.insert_client(client_uuid, name, now).await?;
         tx.commit().await?;
-        Ok(ClientRecord { client_uuid: client_uuid.to_owned(), name: name.to_owned(), created_at: now })
+        Ok(client)
     }
 
     /// The client with this UUID.

@@ -7,7 +7,7 @@ use app::vocab::{DisabledReason, Environment, NotificationType, SecretPurpose, S
 
 use super::dispatch::EndpointKey;
 use super::ingest::DUE_CHANNEL;
-use super::{Dialect, NewAuditEntry, Store, StoreError, new_id};
+use super::{AccountRecord, ClientRecord, Dialect, NewAccount, NewAuditEntry, Store, StoreError, new_id};
 
 /// An open write transaction; dropped without [`StoreTx::commit`], it writes nothing.
 ///
@@ -30,6 +30,61 @@ impl StoreTx<'_> {
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// Creates a client with both environments inactive and without URLs; `Conflict` when the UUID
+    /// is taken.
+    pub async fn insert_client(
+        &mut self,
+        client_uuid: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<ClientRecord, StoreError> {
+        sqlx::query("INSERT INTO clients (client_uuid, name, created_at) VALUES ($1, $2, $3)")
+            .bind(client_uuid)
+            .bind(name)
+            .bind(now.as_micros())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| StoreError::on_unique(e, "client_uuid"))?;
+        for env in Environment::ALL {
+            sqlx::query(
+                "INSERT INTO environments (client_uuid, environment, subscription_state, state_since, updated_at) \
+                 VALUES ($1, $2, 'inactive', $3, $3)",
+            )
+            .bind(client_uuid)
+            .bind(env.as_str())
+            .bind(now.as_micros())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(ClientRecord { client_uuid: client_uuid.to_owned(), name: name.to_owned(), created_at: now })
+    }
+
+    /// Creates an account; `Conflict { what: "email" }` when the email is taken.
+    pub async fn insert_account(&mut self, new: NewAccount<'_>, now: Timestamp) -> Result<AccountRecord, StoreError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO accounts (id, email, password_hash, role, client_uuid, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(new.email)
+        .bind(new.password_hash)
+        .bind(new.role.as_str())
+        .bind(new.client_uuid)
+        .bind(now.as_micros())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "email"))?;
+        Ok(AccountRecord {
+            id,
+            email: new.email.to_owned(),
+            password_hash: new.password_hash.to_owned(),
+            role: new.role,
+            client_uuid: new.client_uuid.map(str::to_owned),
+            created_at: now,
+        })
     }
 
     /// Sets an environment's URLs and legacy hash key (all three, as given).
