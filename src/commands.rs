@@ -59,6 +59,8 @@ async fn check_config(settings: &Settings) -> Result<(), StartupError> {
             matches.get_raw(id).map(|raw| raw.map(|v| v.to_string_lossy().into_owned()).collect()).unwrap_or_default();
         let shown = if values.is_empty() {
             "(not set)".to_owned()
+        } else if URL_SETTINGS.contains(&id) {
+            values.iter().map(|v| mask_credentials(v)).collect::<Vec<_>>().join(",")
         } else if arg.is_hide_env_values_set() {
             "(set, hidden)".to_owned()
         } else {
@@ -113,6 +115,40 @@ async fn check_config(settings: &Settings) -> Result<(), StartupError> {
     }
 }
 
+/// Settings whose values are URLs that may carry credentials: shown with the credentials masked (the
+/// rest of the URL is what an operator checks).
+const URL_SETTINGS: [&str; 2] = ["database_url", "staff_alert_url"];
+
+/// `value` with any password (in the userinfo or a `password` query parameter) replaced by `****`,
+/// and the user name too except a database's. Anything that is not a URL is hidden whole.
+fn mask_credentials(value: &str) -> String {
+    const MASK: &str = "****";
+    let Ok(mut url) = url::Url::parse(value) else {
+        return "(set, hidden)".to_owned();
+    };
+    let mut masked = false;
+    if url.password().is_some() {
+        masked |= url.set_password(Some(MASK)).is_ok();
+    }
+    // A database user name is worth seeing; elsewhere a user name may be the token itself.
+    if !url.username().is_empty() && !matches!(url.scheme(), "postgres" | "postgresql") {
+        masked |= url.set_username(MASK).is_ok();
+    }
+    if url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") { MASK.to_owned() } else { v.into_owned() };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        masked = true;
+    }
+    // An unmasked value is shown as given: re-serialising could normalise what the operator wrote.
+    if masked { url.to_string() } else { value.to_owned() }
+}
+
 /// The service layer over a migrated database, without the web server or the delivery engine.
 async fn offline_services(settings: &Settings) -> Result<Services, StartupError> {
     Ok(Services::new(open_store(settings).await?, service_config(settings)))
@@ -153,4 +189,28 @@ fn read_password() -> Result<String, StartupError> {
         return Err(StartupError::Input("no password given on standard input".to_owned()));
     }
     Ok(password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_credentials;
+
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        assert_eq!(
+            mask_credentials("postgres://rook:s3cret@db.internal:5432/rook"),
+            "postgres://rook:****@db.internal:5432/rook"
+        );
+        assert_eq!(
+            mask_credentials("postgres://rook@db/rook?password=s3cret&sslmode=require"),
+            "postgres://rook@db/rook?password=****&sslmode=require"
+        );
+        assert_eq!(mask_credentials("https://tok3n@alerts.example.com/hook"), "https://****@alerts.example.com/hook");
+        assert_eq!(
+            mask_credentials("https://u:p@alerts.example.com/hook"),
+            "https://****:****@alerts.example.com/hook"
+        );
+        assert_eq!(mask_credentials("sqlite://data/rook-notify.db"), "sqlite://data/rook-notify.db");
+        assert_eq!(mask_credentials("not a url s3cret"), "(set, hidden)");
+    }
 }

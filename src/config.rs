@@ -78,7 +78,14 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Where data lives: `sqlite://path/to/file.db` (created if absent) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/rook-notify.db", global = true)]
+    /// Its password is never shown (`check-config` masks it).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/rook-notify.db",
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: String,
 
     /// Serve `GET /metrics` (Prometheus, unauthenticated) on this separate address instead of the main
@@ -202,7 +209,8 @@ pub struct Settings {
     pub alert_after_failures: u32,
 
     /// Where operational alerts are POSTed as signed webhooks (optional; they are always in the dashboard).
-    #[arg(long, env = "ROOK_NOTIFY_STAFF_ALERT_URL", global = true)]
+    /// Credentials in it are never shown (`check-config` masks them).
+    #[arg(long, env = "ROOK_NOTIFY_STAFF_ALERT_URL", hide_env_values = true, global = true)]
     pub staff_alert_url: Option<url::Url>,
 
     /// The `whsec_…` secret that signs alerts to the staff alert URL (required with it). Never logged.

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::extract::{Admin, ApiJson, ApiPath};
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use super::paths::{ClientPath, EnvironmentPath, SecretPath};
-use crate::service::{EnvironmentPatch, Patch, Services};
+use crate::service::{EnvironmentPatch, Patch, Services, SubscriptionChange as Change};
 
 /// The routes of this file, each documented by its handler's annotation.
 pub fn routes() -> OpenApiRouter<Services> {
@@ -145,13 +145,16 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 
 /// Switches an environment's Notification Webhook subscription.
 ///
-/// Activating needs a Notification Webhook URL and answers the notification signing secret.
+/// Activating needs a Notification Webhook URL and answers the notification signing secret; every
+/// answer with the secret (also when the subscription was already active) is written to the audit log
+/// as `secret.revealed`. The switch and the types are one change: when any part is refused, nothing
+/// changes.
 #[utoipa::path(
     put, path = "/clients/{client_uuid}/environments/{env}/subscription", tag = "clients",
     params(EnvironmentPath),
     request_body = SubscriptionChange,
     responses(
-        (status = OK, description = "The subscription (with `secret` when activated).", body = SubscriptionView),
+        (status = OK, description = "The subscription (with `secret`, audited, when active).", body = SubscriptionView),
         BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, Unprocessable,
     )
 )]
@@ -162,11 +165,9 @@ async fn set_subscription(
     ApiJson { value, .. }: ApiJson<SubscriptionChange>,
 ) -> Result<Json<SubscriptionView>, ApiError> {
     let environment = path.environment()?;
-    let client_uuid = path.client_uuid;
-    if let Some(types) = value.types {
-        services.set_notification_types(&actor, &client_uuid, environment, types).await?;
-    }
-    Ok(Json(services.set_subscription(&actor, &client_uuid, environment, value.active).await?))
+    let change = Change { active: value.active, types: value.types, reveal_secret: true };
+    let view = services.change_subscription(&actor, &path.client_uuid, environment, change).await?;
+    Ok(Json(view))
 }
 
 /// A signing secret.

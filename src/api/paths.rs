@@ -3,7 +3,7 @@
 //! exist (404), not a bad request.
 
 use app::vocab::{Environment, SecretPurpose};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use super::error::ApiError;
 
@@ -11,7 +11,8 @@ use super::error::ApiError;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct ClientPath {
-    /// The client's UUID.
+    /// The client's UUID (in either case).
+    #[serde(deserialize_with = "canonical_uuid")]
     pub client_uuid: String,
 }
 
@@ -19,7 +20,8 @@ pub struct ClientPath {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct EnvironmentPath {
-    /// The client's UUID.
+    /// The client's UUID (in either case).
+    #[serde(deserialize_with = "canonical_uuid")]
     pub client_uuid: String,
     /// The environment.
     #[param(value_type = Environment, inline)]
@@ -37,7 +39,8 @@ impl EnvironmentPath {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct SecretPath {
-    /// The client's UUID.
+    /// The client's UUID (in either case).
+    #[serde(deserialize_with = "canonical_uuid")]
     pub client_uuid: String,
     /// The environment.
     #[param(value_type = Environment, inline)]
@@ -53,6 +56,11 @@ impl SecretPath {
         let purpose = self.purpose.parse().map_err(|_| ApiError::not_found("secret (use notification or data)"))?;
         Ok((parse_environment(&self.env)?, purpose))
     }
+}
+
+/// UUIDs are case-insensitive and stored in lower case: a path may name a client in either case.
+fn canonical_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(String::deserialize(d)?.to_ascii_lowercase())
 }
 
 fn parse_environment(raw: &str) -> Result<Environment, ApiError> {

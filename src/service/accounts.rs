@@ -13,23 +13,32 @@ use crate::store::{AccountRecord, NewAccount, NewAuditEntry};
 impl Services {
     /// Checks an email and password. Failures are counted per account and address; past the limits
     /// every attempt is refused for a while. The error is the same whether or not the email exists.
+    /// Neither the typed email nor the password is logged: people type passwords into the email field.
     pub async fn sign_in(&self, email: &str, password: &str, address: Option<IpAddr>) -> Result<Actor, ServiceError> {
         let email = normalise_email(email);
-        let limiter = &self.inner.login_limiter;
-        if let Err(retry_after) = limiter.check(&email, address) {
-            return Err(ServiceError::RateLimited { retry_after });
-        }
-        let account = self.store().account_by_email(&email).await?;
+        let reservation = self
+            .inner
+            .login_limiter
+            .reserve(&email, address)
+            .map_err(|retry_after| ServiceError::RateLimited { retry_after })?;
+        // No account has a control character in its email (creation refuses them), and Postgres
+        // cannot even compare text holding NUL: such an email is simply not found.
+        let account =
+            if email.chars().any(char::is_control) { None } else { self.store().account_by_email(&email).await? };
         let hash = account.as_ref().map(|a| a.password_hash.clone());
-        if !verify_password(password.to_owned(), hash).await? {
-            limiter.record_failure(&email, address);
-            tracing::info!(%email, address = ?address, "sign-in refused");
-            return Err(ServiceError::InvalidCredentials);
+        let verified = verify_password(password.to_owned(), hash).await?;
+        match account {
+            Some(account) if verified => {
+                reservation.succeeded();
+                tracing::info!(account_id = %account.id, "signed in");
+                Ok(Actor::from_account(&account))
+            }
+            account => {
+                reservation.failed();
+                tracing::info!(account_id = account.as_ref().map(|a| a.id.as_str()), address = ?address, "sign-in refused");
+                Err(ServiceError::InvalidCredentials)
+            }
         }
-        let account = account.ok_or(ServiceError::InvalidCredentials)?;
-        limiter.record_success(&email);
-        tracing::info!(%email, "signed in");
-        Ok(Actor::from_account(&account))
     }
 
     /// The actor behind a session's account id, as the account is now (`None` if it was deleted).
@@ -72,8 +81,8 @@ impl Services {
         };
         let password_hash = hash_password(password.to_owned()).await?;
         let now = Timestamp::now();
-        let account = self
-            .store()
+        let mut tx = self.store().begin().await?;
+        let account = tx
             .insert_account(
                 NewAccount { email: &email, password_hash: &password_hash, role, client_uuid: client_uuid.as_deref() },
                 now,
@@ -86,18 +95,18 @@ impl Services {
                 },
                 other => other,
             })?;
-        self.store()
-            .append_audit(
-                NewAuditEntry {
-                    actor: &actor.audit_name(),
-                    action: "account.created",
-                    client_uuid: client_uuid.as_deref(),
-                    environment: None,
-                    detail: json!({ "email": email, "role": role.as_str() }),
-                },
-                now,
-            )
-            .await?;
+        tx.append_audit(
+            NewAuditEntry {
+                actor: &actor.audit_name(),
+                action: "account.created",
+                client_uuid: client_uuid.as_deref(),
+                environment: None,
+                detail: json!({ "email": email, "role": role.as_str() }),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(account)
     }
 }
@@ -111,7 +120,7 @@ fn normalise_email(email: &str) -> String {
 fn validate_email(email: &str) -> Result<String, ServiceError> {
     let email = normalise_email(email);
     let valid = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && matches!(email.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
     if valid {
         Ok(email)

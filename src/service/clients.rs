@@ -22,10 +22,10 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_CLIENT_NAME_LEN {
+        if name.is_empty() || name.chars().count() > MAX_CLIENT_NAME_LEN || name.chars().any(char::is_control) {
             return Err(ServiceError::validation(
                 "name",
-                format!("The client name must have between 1 and {MAX_CLIENT_NAME_LEN} characters."),
+                format!("The client name must have between 1 and {MAX_CLIENT_NAME_LEN} printable characters."),
             ));
         }
         let client_uuid = match client_uuid {
@@ -33,26 +33,26 @@ impl Services {
             None => uuid::Uuid::now_v7().to_string(),
         };
         let now = Timestamp::now();
-        let client =
-            self.store().insert_client(&client_uuid, name, now).await.map_err(|e| match ServiceError::from(e) {
-                ServiceError::Conflict { code, .. } => ServiceError::Conflict {
-                    code,
-                    message: format!("A client with the UUID {client_uuid} already exists."),
-                },
-                other => other,
-            })?;
-        self.store()
-            .append_audit(
-                NewAuditEntry {
-                    actor: &actor.audit_name(),
-                    action: "client.created",
-                    client_uuid: Some(&client_uuid),
-                    environment: None,
-                    detail: json!({ "name": name }),
-                },
-                now,
-            )
-            .await?;
+        let mut tx = self.store().begin().await?;
+        let client = tx.insert_client(&client_uuid, name, now).await.map_err(|e| match ServiceError::from(e) {
+            ServiceError::Conflict { code, .. } => ServiceError::Conflict {
+                code,
+                message: format!("A client with the UUID {client_uuid} already exists."),
+            },
+            other => other,
+        })?;
+        tx.append_audit(
+            NewAuditEntry {
+                actor: &actor.audit_name(),
+                action: "client.created",
+                client_uuid: Some(&client_uuid),
+                environment: None,
+                detail: json!({ "name": name }),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(client)
     }
 }

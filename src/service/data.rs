@@ -22,6 +22,8 @@ use crate::store::{
 
 const MAX_USER_ID_LEN: usize = 256;
 const MAX_DOCUMENT_ID_LEN: usize = 256;
+/// The longest top-level `datetime` of a payload accepted (an RFC 3339 time needs about 35).
+const MAX_DATETIME_LEN: usize = 64;
 /// How many rejected deliveries one bulk resend queues at most.
 const BULK_RESEND_LIMIT: u32 = 10_000;
 
@@ -69,15 +71,30 @@ impl Services {
             ));
         }
         let document_id = request.document_id.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
-        if document_id.as_ref().is_some_and(|d| d.chars().count() > MAX_DOCUMENT_ID_LEN) {
+        if document_id
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DOCUMENT_ID_LEN || d.chars().any(char::is_control))
+        {
             return Err(ServiceError::validation(
                 "document_id",
-                format!("A document_id has at most {MAX_DOCUMENT_ID_LEN} characters."),
+                format!("A document_id has at most {MAX_DOCUMENT_ID_LEN} printable characters."),
             ));
         }
         let text = request.payload.get();
         if !text.trim_start().starts_with('{') {
             return Err(ServiceError::validation("payload", "The payload must be a JSON object."));
+        }
+        // The top-level `datetime` is stored beside the payload (it goes into `x-rook-hash`): it must be
+        // text a database can hold. The payload itself is kept as the exact bytes received.
+        let hash_datetime = serde_json::from_str::<Peek>(text).ok().and_then(|p| p.datetime.map(Cow::into_owned));
+        if hash_datetime
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DATETIME_LEN || d.chars().any(char::is_control))
+        {
+            return Err(ServiceError::validation(
+                "payload.datetime",
+                format!("The payload's datetime has at most {MAX_DATETIME_LEN} printable characters."),
+            ));
         }
         let (_, environments) = self.visible_client(actor, &client_uuid).await?;
         let has_url = environments.iter().any(|e| e.environment == request.environment && e.data_webhook_url.is_some());
@@ -104,10 +121,7 @@ impl Services {
                 now,
             )
             .await?;
-        let hash_datetime = serde_json::from_str::<Peek>(text)
-            .ok()
-            .and_then(|p| p.datetime.map(Cow::into_owned))
-            .unwrap_or_else(|| now.to_rfc3339());
+        let hash_datetime = hash_datetime.unwrap_or_else(|| now.to_rfc3339());
         let id = new_id();
         let receipt = DataDeliveryReceipt { id: id.clone(), status: NotificationStatus::Pending };
         let receipt_body = serde_json::to_string(&receipt).map_err(ServiceError::internal)?;

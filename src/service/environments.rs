@@ -9,7 +9,7 @@ use super::urls::{comparable, parse_webhook_url};
 use super::views::{client_view, environment_view, subscription_view};
 use super::{Actor, ServiceError, Services};
 use crate::engine::signing::generate_secret;
-use crate::store::{EndpointKey, EnvironmentRecord, NewAuditEntry};
+use crate::store::{EndpointKey, EnvironmentRecord, NewAuditEntry, StoreTx};
 
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const ROTATION_OVERLAP_MICROS: i64 = 24 * 3600 * 1_000_000;
@@ -33,6 +33,17 @@ impl<T> Patch<T> {
             Patch::Set(value) => Some(value),
         }
     }
+}
+
+/// A change to a subscription (see [`Services::change_subscription`]).
+#[derive(Debug, Clone)]
+pub struct SubscriptionChange {
+    /// On or off.
+    pub active: bool,
+    /// `None`: the types are unchanged; `Some(None)`: every type; `Some(Some(list))`: only those.
+    pub types: Option<Option<Vec<NotificationType>>>,
+    /// Whether an active subscription's answer carries its signing secret (audited when it does).
+    pub reveal_secret: bool,
 }
 
 /// What to change in an environment's settings.
@@ -61,13 +72,7 @@ impl Services {
         environment: Environment,
         patch: EnvironmentPatch,
     ) -> Result<EnvironmentUpdate, ServiceError> {
-        if !actor.is_staff() {
-            return Err(if actor.can_access_client(client_uuid) {
-                ServiceError::Forbidden
-            } else {
-                ServiceError::NotFound("client")
-            });
-        }
+        staff_only(actor, client_uuid)?;
         let (client, environments) = self.visible_client(actor, client_uuid).await?;
         let current = find(&environments, environment)?;
         let insecure = self.inner.config.allow_insecure_urls;
@@ -135,17 +140,19 @@ impl Services {
         }
 
         let now = Timestamp::now();
-        self.store()
-            .set_environment_endpoints(
-                client_uuid,
-                environment,
-                notification_url.as_deref(),
-                data_url.as_deref(),
-                hash_key.as_deref(),
-                now,
-            )
-            .await?;
-        self.audit(
+        let client_uuid = client.client_uuid.as_str();
+        let mut tx = self.store().begin().await?;
+        tx.set_environment_endpoints(
+            client_uuid,
+            environment,
+            notification_url.as_deref(),
+            data_url.as_deref(),
+            hash_key.as_deref(),
+            now,
+        )
+        .await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "environment.updated",
             Some(client_uuid),
@@ -158,6 +165,7 @@ impl Services {
             now,
         )
         .await?;
+        tx.commit().await?;
         let updated = self.environment_record(&client.client_uuid, environment).await?;
         Ok(EnvironmentUpdate { environment: environment_view(&updated), warnings })
     }
@@ -173,18 +181,53 @@ impl Services {
         environment: Environment,
         active: bool,
     ) -> Result<SubscriptionView, ServiceError> {
-        if !actor.is_staff() {
-            return Err(if actor.can_access_client(client_uuid) {
-                ServiceError::Forbidden
-            } else {
-                ServiceError::NotFound("client")
-            });
-        }
+        let change = SubscriptionChange { active, types: None, reveal_secret: false };
+        self.change_subscription(actor, client_uuid, environment, change).await
+    }
+
+    /// Switches a subscription and, when asked, sets the types it wants — as one change: everything is
+    /// checked first, and then all of it is written or none. With `reveal_secret`, an active
+    /// subscription's answer carries its signing secret, and every such answer is audited as a reveal
+    /// (whether or not the state changed).
+    pub async fn change_subscription(
+        &self,
+        actor: &Actor,
+        client_uuid: &str,
+        environment: Environment,
+        change: SubscriptionChange,
+    ) -> Result<SubscriptionView, ServiceError> {
+        let SubscriptionChange { active, types, reveal_secret } = change;
+        staff_only(actor, client_uuid)?;
+        let (client, environments) = self.visible_client(actor, client_uuid).await?;
+        let current = find(&environments, environment)?;
+        let types = types.map(normalise_types).transpose()?;
         if active {
-            self.activate(actor, client_uuid, environment).await
-        } else {
-            self.deactivate(actor, client_uuid, environment).await
+            needs_notification_url(current, environment)?;
         }
+        let client_uuid = client.client_uuid.as_str();
+        let now = Timestamp::now();
+        let mut tx = self.store().begin().await?;
+        if let Some(types) = &types {
+            self.write_types(&mut tx, actor, client_uuid, environment, types.as_deref(), now).await?;
+        }
+        let (secret, released) = if active {
+            let (secret, released) = self.write_activation(&mut tx, actor, current, now).await?;
+            if reveal_secret {
+                let detail = json!({ "purpose": SecretPurpose::Notification.as_str(), "via": "subscription" });
+                self.audit_in(&mut tx, actor, "secret.revealed", Some(client_uuid), Some(environment), detail, now)
+                    .await?;
+            }
+            (reveal_secret.then_some(secret), released)
+        } else {
+            self.write_deactivation(&mut tx, actor, current, now).await?;
+            (None, 0)
+        };
+        tx.commit().await?;
+        if released > 0 {
+            self.wake_dispatcher();
+        }
+        let record = self.environment_record(client_uuid, environment).await?;
+        Ok(subscription_view(&record, secret))
     }
 
     /// Sets the notification types a subscription wants (staff); `None` wants every type. Events of
@@ -196,36 +239,13 @@ impl Services {
         environment: Environment,
         types: Option<Vec<NotificationType>>,
     ) -> Result<SubscriptionView, ServiceError> {
-        if !actor.is_staff() {
-            return Err(if actor.can_access_client(client_uuid) {
-                ServiceError::Forbidden
-            } else {
-                ServiceError::NotFound("client")
-            });
-        }
+        staff_only(actor, client_uuid)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
-        let types = types.map(|mut t| {
-            t.sort();
-            t.dedup();
-            t
-        });
-        if types.as_ref().is_some_and(Vec::is_empty) {
-            return Err(ServiceError::validation(
-                "types",
-                "List at least one notification type, or send null to receive every type.",
-            ));
-        }
+        let types = normalise_types(types)?;
         let now = Timestamp::now();
-        self.store().set_notification_types(&client.client_uuid, environment, types.as_deref(), now).await?;
-        self.audit(
-            actor,
-            "subscription.types_set",
-            Some(&client.client_uuid),
-            Some(environment),
-            json!({ "types": types }),
-            now,
-        )
-        .await?;
+        let mut tx = self.store().begin().await?;
+        self.write_types(&mut tx, actor, &client.client_uuid, environment, types.as_deref(), now).await?;
+        tx.commit().await?;
         let record = self.environment_record(&client.client_uuid, environment).await?;
         Ok(subscription_view(&record, None))
     }
@@ -237,88 +257,98 @@ impl Services {
         client_uuid: &str,
         environment: Environment,
     ) -> Result<SubscriptionView, ServiceError> {
-        let (_, environments) = self.visible_client(actor, client_uuid).await?;
-        if find(&environments, environment)?.state != SubscriptionState::Disabled {
+        let (client, environments) = self.visible_client(actor, client_uuid).await?;
+        let current = find(&environments, environment)?;
+        if current.state != SubscriptionState::Disabled {
             return Err(ServiceError::Conflict {
                 code: "not_disabled",
                 message: "This subscription is not disabled.".into(),
             });
         }
-        self.activate(actor, client_uuid, environment).await
+        needs_notification_url(current, environment)?;
+        let now = Timestamp::now();
+        let mut tx = self.store().begin().await?;
+        let (_, released) = self.write_activation(&mut tx, actor, current, now).await?;
+        tx.commit().await?;
+        if released > 0 {
+            self.wake_dispatcher();
+        }
+        let record = self.environment_record(&client.client_uuid, environment).await?;
+        // The signing secret is shown on request (and audited there), not as a side effect.
+        Ok(subscription_view(&record, None))
     }
 
-    async fn activate(
+    /// Writes a type filter and its audit entry.
+    async fn write_types(
         &self,
+        tx: &mut StoreTx<'_>,
         actor: &Actor,
         client_uuid: &str,
         environment: Environment,
-    ) -> Result<SubscriptionView, ServiceError> {
-        let (_, environments) = self.visible_client(actor, client_uuid).await?;
-        let current = find(&environments, environment)?;
-        if current.notification_webhook_url.is_none() {
-            return Err(ServiceError::Validation {
-                code: "url_required",
-                field: "notification_webhook_url".to_owned(),
-                message: format!(
-                    "Set the {} Notification Webhook URL before activating the subscription.",
-                    environment.label()
-                ),
-            });
-        }
-        let now = Timestamp::now();
-        let secret = self
-            .store()
-            .ensure_secret(client_uuid, environment, SecretPurpose::Notification, generate_secret, now)
-            .await?;
+        types: Option<&[NotificationType]>,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        tx.set_notification_types(client_uuid, environment, types, now).await?;
+        self.audit_in(
+            tx,
+            actor,
+            "subscription.types_set",
+            Some(client_uuid),
+            Some(environment),
+            json!({ "types": types }),
+            now,
+        )
+        .await
+    }
+
+    /// Writes an activation (from any state; the signing secret is created on the first) and returns
+    /// the secret and how many held notifications were released.
+    async fn write_activation(
+        &self,
+        tx: &mut StoreTx<'_>,
+        actor: &Actor,
+        current: &EnvironmentRecord,
+        now: Timestamp,
+    ) -> Result<(String, u64), ServiceError> {
+        let client_uuid = current.client_uuid.as_str();
+        let environment = current.environment;
+        let purpose = SecretPurpose::Notification;
+        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?;
         let was = current.state;
-        if was != SubscriptionState::Active {
-            self.store().set_subscription_state(client_uuid, environment, SubscriptionState::Active, None, now).await?;
-        }
         let released = if was == SubscriptionState::Disabled {
             let endpoint = EndpointKey { client_uuid: client_uuid.to_owned(), environment };
-            let released = self.store().release_held(&endpoint, now).await?;
-            self.wake_dispatcher();
-            released
+            tx.release_held(&endpoint, now).await?
         } else {
             0
         };
-        let action =
-            if was == SubscriptionState::Disabled { "subscription.reenabled" } else { "subscription.activated" };
         if was != SubscriptionState::Active {
-            self.audit(actor, action, Some(client_uuid), Some(environment), json!({ "released_held": released }), now)
-                .await?;
+            tx.set_subscription_state(client_uuid, environment, SubscriptionState::Active, None, now).await?;
+            let action =
+                if was == SubscriptionState::Disabled { "subscription.reenabled" } else { "subscription.activated" };
+            let detail = json!({ "released_held": released });
+            self.audit_in(tx, actor, action, Some(client_uuid), Some(environment), detail, now).await?;
         }
-        let record = self.environment_record(client_uuid, environment).await?;
-        Ok(subscription_view(&record, Some(secret)))
+        Ok((secret, released))
     }
 
-    async fn deactivate(
+    /// Writes a deactivation (nothing when already inactive).
+    async fn write_deactivation(
         &self,
+        tx: &mut StoreTx<'_>,
         actor: &Actor,
-        client_uuid: &str,
-        environment: Environment,
-    ) -> Result<SubscriptionView, ServiceError> {
-        let (_, environments) = self.visible_client(actor, client_uuid).await?;
-        let current = find(&environments, environment)?;
-        let now = Timestamp::now();
-        if current.state != SubscriptionState::Inactive {
-            self.store()
-                .set_subscription_state(client_uuid, environment, SubscriptionState::Inactive, None, now)
-                .await?;
-            let endpoint = EndpointKey { client_uuid: client_uuid.to_owned(), environment };
-            let stopped = self.store().stop_waiting(&endpoint, now).await?;
-            self.audit(
-                actor,
-                "subscription.deactivated",
-                Some(client_uuid),
-                Some(environment),
-                json!({ "stopped": stopped }),
-                now,
-            )
-            .await?;
+        current: &EnvironmentRecord,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        if current.state == SubscriptionState::Inactive {
+            return Ok(());
         }
-        let record = self.environment_record(client_uuid, environment).await?;
-        Ok(subscription_view(&record, None))
+        let client_uuid = current.client_uuid.as_str();
+        let environment = current.environment;
+        tx.set_subscription_state(client_uuid, environment, SubscriptionState::Inactive, None, now).await?;
+        let endpoint = EndpointKey { client_uuid: client_uuid.to_owned(), environment };
+        let stopped = tx.stop_waiting(&endpoint, now).await?;
+        let detail = json!({ "stopped": stopped });
+        self.audit_in(tx, actor, "subscription.deactivated", Some(client_uuid), Some(environment), detail, now).await
     }
 
     /// Replaces a signing secret (staff, or the client for its own); the old one keeps signing for 24 h.
@@ -329,19 +359,15 @@ impl Services {
         environment: Environment,
         purpose: SecretPurpose,
     ) -> Result<String, ServiceError> {
-        self.visible_client(actor, client_uuid).await?;
+        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let client_uuid = client.client_uuid.as_str();
         let now = Timestamp::now();
         let secret = generate_secret();
-        self.store().rotate_secret(client_uuid, environment, purpose, &secret, ROTATION_OVERLAP_MICROS, now).await?;
-        self.audit(
-            actor,
-            "secret.rotated",
-            Some(client_uuid),
-            Some(environment),
-            json!({ "purpose": purpose.as_str() }),
-            now,
-        )
-        .await?;
+        let mut tx = self.store().begin().await?;
+        tx.rotate_secret(client_uuid, environment, purpose, &secret, ROTATION_OVERLAP_MICROS, now).await?;
+        let detail = json!({ "purpose": purpose.as_str() });
+        self.audit_in(&mut tx, actor, "secret.rotated", Some(client_uuid), Some(environment), detail, now).await?;
+        tx.commit().await?;
         Ok(secret)
     }
 
@@ -354,18 +380,14 @@ impl Services {
         environment: Environment,
         purpose: SecretPurpose,
     ) -> Result<String, ServiceError> {
-        self.visible_client(actor, client_uuid).await?;
+        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let client_uuid = client.client_uuid.as_str();
         let now = Timestamp::now();
-        let secret = self.store().ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?;
-        self.audit(
-            actor,
-            "secret.revealed",
-            Some(client_uuid),
-            Some(environment),
-            json!({ "purpose": purpose.as_str() }),
-            now,
-        )
-        .await?;
+        let mut tx = self.store().begin().await?;
+        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?;
+        let detail = json!({ "purpose": purpose.as_str() });
+        self.audit_in(&mut tx, actor, "secret.revealed", Some(client_uuid), Some(environment), detail, now).await?;
+        tx.commit().await?;
         Ok(secret)
     }
 
@@ -376,7 +398,7 @@ impl Services {
         actor: &Actor,
         client_uuid: &str,
     ) -> Result<(crate::store::ClientRecord, Vec<EnvironmentRecord>), ServiceError> {
-        let client_uuid = client_uuid.trim().to_ascii_lowercase();
+        let client_uuid = canonical_uuid(client_uuid);
         if !actor.can_access_client(&client_uuid) {
             return Err(ServiceError::NotFound("client"));
         }
@@ -393,6 +415,23 @@ impl Services {
         self.store().environment(client_uuid, environment).await?.ok_or(ServiceError::NotFound("environment"))
     }
 
+    /// Appends an audit entry as part of the change `tx` writes.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_in(
+        &self,
+        tx: &mut StoreTx<'_>,
+        actor: &Actor,
+        action: &str,
+        client_uuid: Option<&str>,
+        environment: Option<Environment>,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        tx.append_audit(NewAuditEntry { actor: &actor.audit_name(), action, client_uuid, environment, detail }, now)
+            .await?;
+        Ok(())
+    }
+
     pub(super) async fn audit(
         &self,
         actor: &Actor,
@@ -407,6 +446,54 @@ impl Services {
             .await?;
         Ok(())
     }
+}
+
+/// A client UUID as stored: UUIDs are case-insensitive, and every stored one is lower case.
+pub(super) fn canonical_uuid(client_uuid: &str) -> String {
+    client_uuid.trim().to_ascii_lowercase()
+}
+
+/// Forbidden to a client account for its own client, and not found for another's: only staff change
+/// subscriptions (the add-on is sold, not self-served).
+fn staff_only(actor: &Actor, client_uuid: &str) -> Result<(), ServiceError> {
+    if actor.is_staff() {
+        Ok(())
+    } else if actor.can_access_client(&canonical_uuid(client_uuid)) {
+        Err(ServiceError::Forbidden)
+    } else {
+        Err(ServiceError::NotFound("client"))
+    }
+}
+
+/// A type filter sorted and without repeats; an empty list is refused (it would send nothing).
+fn normalise_types(types: Option<Vec<NotificationType>>) -> Result<Option<Vec<NotificationType>>, ServiceError> {
+    let types = types.map(|mut t| {
+        t.sort();
+        t.dedup();
+        t
+    });
+    if types.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ServiceError::validation(
+            "types",
+            "List at least one notification type, or send null to receive every type.",
+        ));
+    }
+    Ok(types)
+}
+
+/// An activation needs somewhere to send to.
+fn needs_notification_url(current: &EnvironmentRecord, environment: Environment) -> Result<(), ServiceError> {
+    if current.notification_webhook_url.is_some() {
+        return Ok(());
+    }
+    Err(ServiceError::Validation {
+        code: "url_required",
+        field: "notification_webhook_url".to_owned(),
+        message: format!(
+            "Set the {} Notification Webhook URL before activating the subscription.",
+            environment.label()
+        ),
+    })
 }
 
 fn find(environments: &[EnvironmentRecord], environment: Environment) -> Result<&EnvironmentRecord, ServiceError> {

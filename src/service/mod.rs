@@ -21,7 +21,7 @@ mod views;
 
 pub use actor::Actor;
 pub use data::DataDeliveryRequest;
-pub use environments::{EnvironmentPatch, Patch};
+pub use environments::{EnvironmentPatch, Patch, SubscriptionChange};
 pub use error::ServiceError;
 pub use events::PlatformEvent;
 pub use login_limit::LoginLimits;

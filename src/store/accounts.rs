@@ -4,7 +4,7 @@ use app::timestamp::Timestamp;
 use app::vocab::Role;
 
 use super::error::parse_stored;
-use super::{Store, StoreError, new_id};
+use super::{Store, StoreError};
 
 /// An account as stored. `password_hash` is an argon2 PHC string, never a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,28 +55,10 @@ const ACCOUNT_COLUMNS: &str = "id, email, password_hash, role, client_uuid, crea
 impl Store {
     /// Creates an account; `Conflict { what: "email" }` when the email is taken.
     pub async fn insert_account(&self, new: NewAccount<'_>, now: Timestamp) -> Result<AccountRecord, StoreError> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO accounts (id, email, password_hash, role, client_uuid, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(new.email)
-        .bind(new.password_hash)
-        .bind(new.role.as_str())
-        .bind(new.client_uuid)
-        .bind(now.as_micros())
-        .execute(&self.write)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "email"))?;
-        Ok(AccountRecord {
-            id,
-            email: new.email.to_owned(),
-            password_hash: new.password_hash.to_owned(),
-            role: new.role,
-            client_uuid: new.client_uuid.map(str::to_owned),
-            created_at: now,
-        })
+        let mut tx = self.begin().await?;
+        let account = tx.insert_account(new, now).await?;
+        tx.commit().await?;
+        Ok(account)
     }
 
     /// The account with this (normalised) email.

@@ -3,7 +3,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::Environment;
 
-use super::{Store, StoreError, new_id};
+use super::{Store, StoreError};
 
 /// An entry to append. `actor` names who acted (an account's email, or `api-token:<name>`).
 #[derive(Debug, Clone)]
@@ -42,20 +42,9 @@ struct AuditRow {
 impl Store {
     /// Appends an entry at `now`.
     pub async fn append_audit(&self, entry: NewAuditEntry<'_>, now: Timestamp) -> Result<String, StoreError> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, action, client_uuid, environment, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(now.as_micros())
-        .bind(entry.actor)
-        .bind(entry.action)
-        .bind(entry.client_uuid)
-        .bind(entry.environment.map(Environment::as_str))
-        .bind(entry.detail.to_string())
-        .execute(&self.write)
-        .await?;
+        let mut tx = self.begin().await?;
+        let id = tx.append_audit(entry, now).await?;
+        tx.commit().await?;
         Ok(id)
     }
 

@@ -105,27 +105,10 @@ impl Store {
         name: &str,
         now: Timestamp,
     ) -> Result<ClientRecord, StoreError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query("INSERT INTO clients (client_uuid, name, created_at) VALUES ($1, $2, $3)")
-            .bind(client_uuid)
-            .bind(name)
-            .bind(now.as_micros())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::on_unique(e, "client_uuid"))?;
-        for env in Environment::ALL {
-            sqlx::query(
-                "INSERT INTO environments (client_uuid, environment, subscription_state, state_since, updated_at) \
-                 VALUES ($1, $2, 'inactive', $3, $3)",
-            )
-            .bind(client_uuid)
-            .bind(env.as_str())
-            .bind(now.as_micros())
-            .execute(&mut *tx)
-            .await?;
-        }
+        let mut tx = self.begin().await?;
+        let client = tx.insert_client(client_uuid, name, now).await?;
         tx.commit().await?;
-        Ok(ClientRecord { client_uuid: client_uuid.to_owned(), name: name.to_owned(), created_at: now })
+        Ok(client)
     }
 
     /// The client with this UUID.
@@ -213,22 +196,17 @@ impl Store {
         rook_hash_key: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE environments SET notification_webhook_url = $1, data_webhook_url = $2, rook_hash_key = $3, \
-             updated_at = $4 WHERE client_uuid = $5 AND environment = $6",
+        let mut tx = self.begin().await?;
+        tx.set_environment_endpoints(
+            client_uuid,
+            environment,
+            notification_webhook_url,
+            data_webhook_url,
+            rook_hash_key,
+            now,
         )
-        .bind(notification_webhook_url)
-        .bind(data_webhook_url)
-        .bind(rook_hash_key.map(|k| self.cipher.encrypt(k)))
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .execute(&self.write)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        tx.commit().await
     }
 
     /// Sets the types an environment's subscription wants (`None`: every type).
@@ -239,20 +217,9 @@ impl Store {
         types: Option<&[NotificationType]>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let stored = types.map(|t| t.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","));
-        let done = sqlx::query(
-            "UPDATE environments SET notification_types = $1, updated_at = $2 WHERE client_uuid = $3 AND environment = $4",
-        )
-        .bind(stored)
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .execute(&self.write)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.set_notification_types(client_uuid, environment, types, now).await?;
+        tx.commit().await
     }
 
     /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
@@ -264,21 +231,9 @@ impl Store {
         disabled_reason: Option<DisabledReason>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE environments SET subscription_state = $1, disabled_reason = $2, state_since = $3, updated_at = $3 \
-             WHERE client_uuid = $4 AND environment = $5",
-        )
-        .bind(state.as_str())
-        .bind(disabled_reason.map(DisabledReason::as_str))
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .execute(&self.write)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.set_subscription_state(client_uuid, environment, state, disabled_reason, now).await?;
+        tx.commit().await
     }
 }
 

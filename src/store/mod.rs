@@ -22,6 +22,7 @@ mod retention;
 mod secrets;
 mod stats;
 mod tokens;
+mod tx;
 
 pub use accounts::{AccountRecord, NewAccount};
 pub use alerts::AlertRecord;
@@ -41,6 +42,7 @@ pub use notifications::{NotificationFilter, NotificationRecord, StoredAttempt};
 pub use secrets::SecretRecord;
 pub use stats::{EndpointRow, HourRow};
 pub use tokens::{StoredResponse, TokenRecord, TokenScope};
+pub use tx::StoreTx;
 
 use sqlx::{AnyPool, PgPool, SqlitePool};
 

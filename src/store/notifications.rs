@@ -341,21 +341,8 @@ impl Store {
 
     /// Makes an endpoint's held notifications due now (after it is re-enabled); returns how many.
     pub async fn release_held(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let released = sqlx::query(
-            "UPDATE notifications SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
-             next_attempt_at = $1, next_trigger = NULL, next_triggered_by = NULL \
-             WHERE client_uuid = $2 AND environment = $3 AND status = 'held'",
-        )
-        .bind(now.as_micros())
-        .bind(&endpoint.client_uuid)
-        .bind(endpoint.environment.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if released > 0 {
-            self.notify_due(&mut tx).await?;
-        }
+        let mut tx = self.begin().await?;
+        let released = tx.release_held(endpoint, now).await?;
         tx.commit().await?;
         Ok(released)
     }
@@ -363,17 +350,10 @@ impl Store {
     /// Stops an endpoint's waiting notifications when its subscription is switched off: they become
     /// `not_subscribed` and are never sent. Returns how many.
     pub async fn stop_waiting(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE notifications SET status = 'not_subscribed', next_attempt_at = NULL, resume_at = NULL \
-             WHERE client_uuid = $1 AND environment = $2 AND status IN ('pending', 'retrying', 'held') \
-               AND (lease_until IS NULL OR lease_until <= $3)",
-        )
-        .bind(&endpoint.client_uuid)
-        .bind(endpoint.environment.as_str())
-        .bind(now.as_micros())
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected())
+        let mut tx = self.begin().await?;
+        let stopped = tx.stop_waiting(endpoint, now).await?;
+        tx.commit().await?;
+        Ok(stopped)
     }
 
     /// Holds an endpoint's waiting notifications (it was disabled by hand or by the engine).

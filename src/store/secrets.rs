@@ -4,7 +4,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, SecretPurpose};
 
-use super::{Store, StoreError, new_id};
+use super::{Store, StoreError};
 
 /// A secret that signs now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,21 +62,8 @@ impl Store {
         generate: impl FnOnce() -> String,
         now: Timestamp,
     ) -> Result<String, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let current: Option<String> = sqlx::query_scalar(
-            "SELECT secret FROM signing_secrets \
-             WHERE client_uuid = $1 AND environment = $2 AND purpose = $3 AND retired_at IS NULL",
-        )
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .bind(purpose.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(secret) = current {
-            return self.cipher.decrypt(&secret);
-        }
-        let secret = generate();
-        insert_secret(&mut tx, client_uuid, environment, purpose, &self.cipher.encrypt(&secret), now).await?;
+        let mut tx = self.begin().await?;
+        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate, now).await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -92,55 +79,10 @@ impl Store {
         overlap_micros: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "UPDATE signing_secrets SET retired_at = $1 \
-             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at > $1",
-        )
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .bind(purpose.as_str())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE signing_secrets SET retired_at = $1 \
-             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at IS NULL",
-        )
-        .bind(now.plus_micros(overlap_micros).as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .bind(purpose.as_str())
-        .execute(&mut *tx)
-        .await?;
-        insert_secret(&mut tx, client_uuid, environment, purpose, &self.cipher.encrypt(new_secret), now).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.rotate_secret(client_uuid, environment, purpose, new_secret, overlap_micros, now).await?;
+        tx.commit().await
     }
-}
-
-/// Inserts a secret already in its stored (encrypted) form.
-async fn insert_secret(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    client_uuid: &str,
-    environment: Environment,
-    purpose: SecretPurpose,
-    stored_secret: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO signing_secrets (id, client_uuid, environment, purpose, secret, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id())
-    .bind(client_uuid)
-    .bind(environment.as_str())
-    .bind(purpose.as_str())
-    .bind(stored_secret)
-    .bind(now.as_micros())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 impl Store {

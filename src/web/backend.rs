@@ -191,10 +191,8 @@ impl Backend for DashboardBackend {
         environment: Environment,
         active: bool,
     ) -> Result<SubscriptionView, AppError> {
-        let mut view = self.services.set_subscription(&actor(viewer), client_uuid, environment, active).await?;
         // The dashboard reveals secrets only on request (and audits it): not as a side effect.
-        view.secret = None;
-        Ok(view)
+        Ok(self.services.set_subscription(&actor(viewer), client_uuid, environment, active).await?)
     }
 
     async fn delivery_health(&self, viewer: &Viewer) -> Result<DeliveryHealth, AppError> {

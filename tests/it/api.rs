@@ -398,6 +398,151 @@ async fn malformed_paths_and_query_strings_are_answered_in_the_error_shape(db: T
     app.stop().await;
 }
 
+async fn a_client_uuid_in_upper_case_names_the_same_client(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let upper = client_uuid.to_uppercase();
+    assert_ne!(upper, client_uuid);
+
+    let res = app.api(Method::GET, &format!("/clients/{upper}")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "read in upper case");
+    assert_eq!(res.json::<Value>().await.unwrap()["client_uuid"], client_uuid.as_str(), "answered in lower case");
+    let res = app
+        .api(Method::GET, &format!("/clients/{upper}/environments/sandbox/secrets/notification"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a secret revealed in upper case");
+    assert_eq!(res.json::<Value>().await.unwrap()["secret"], secret.as_str(), "the same client's secret");
+    let res =
+        app.api(Method::GET, &format!("/clients/{upper}/environments/sandbox/secrets/data")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "a secret created in upper case");
+    let res = app
+        .api(Method::PUT, &format!("/clients/{upper}/environments/production"))
+        .json(&json!({ "notification_webhook_url": "https://hooks.example.com/prod" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "an environment changed in upper case");
+    let res = app
+        .api(Method::PUT, &format!("/clients/{upper}/environments/sandbox/subscription"))
+        .json(&json!({ "active": true, "types": ["user.created"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a subscription changed in upper case");
+    assert_eq!(app.subscription(&client_uuid, "sandbox").await["types"], json!(["user.created"]));
+
+    // Everything was recorded under the one, lower-case UUID.
+    let store = app.services.store();
+    let audit = store.list_audit(None, None, None, 100).await.unwrap();
+    assert!(audit.iter().all(|e| e.client_uuid.as_deref() == Some(client_uuid.as_str())), "{audit:#?}");
+    assert_eq!(store.list_clients(None, 10).await.unwrap().len(), 1);
+    app.stop().await;
+}
+
+async fn nul_and_control_characters_are_refused_and_nothing_is_written(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let client_uuid = app.create_client("NUL Test Co").await;
+    let res = app
+        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
+        .json(&json!({ "data_webhook_url": "http://127.0.0.1:9/data" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let delivery = |document_id: &str, datetime: &str| {
+        json!({
+            "client_uuid": client_uuid, "environment": "sandbox", "user_id": "u-1", "data_type": "summary",
+            "pillar": "physical", "document_id": document_id,
+            "payload": { "datetime": datetime, "steps": 10 },
+        })
+    };
+    let cases = [
+        ("a NUL in document_id", delivery("doc\u{0}1", "2024-05-01T00:00:00Z"), "document_id"),
+        ("a NUL in the payload's datetime", delivery("doc-1", "2024-05-01\u{0}"), "payload.datetime"),
+        ("a newline in document_id", delivery("doc\n1", "2024-05-01T00:00:00Z"), "document_id"),
+    ];
+    for (what, body, field) in cases {
+        let res = app.api(Method::POST, "/data-deliveries").json(&body).send().await.unwrap();
+        let error = expect_error(res, 422, "invalid", what).await;
+        assert_eq!(error["field"], field, "{what}: {error}");
+    }
+    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "Evil\u{0} Co" })).send().await.unwrap();
+    let error = expect_error(res, 422, "invalid", "a NUL in a client name").await;
+    assert_eq!(error["field"], "name");
+    let event = json!({
+        "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u\u{0}1"
+    });
+    let error = expect_error(app.post_event(&event).await, 422, "invalid", "a NUL in user_id").await;
+    assert_eq!(error["field"], "user_id");
+    // A NUL typed into the sign-in form is a wrong email, not a server error.
+    let browser = crate::support::app::browser_client();
+    assert_eq!(app.sign_in(&browser, "staff\u{0}@rook.example", "whatever-password").await.status(), 401);
+
+    let res = app.api(Method::GET, "/data-deliveries").query(&[("client_uuid", &client_uuid)]).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["items"], json!([]), "no delivery was recorded");
+    assert!(app.notifications_of(&client_uuid).await.is_empty(), "no notification was recorded");
+    assert_eq!(app.services.store().list_clients(None, 10).await.unwrap().len(), 1, "no client was created");
+    app.stop().await;
+}
+
+async fn a_refused_subscription_change_changes_nothing(db: TestDatabase) {
+    let app = spawn_app(db).await;
+    let client_uuid = app.create_client("Partial Co").await;
+    let path = format!("/clients/{client_uuid}/environments/sandbox/subscription");
+    // Activating needs a URL: the types sent with it must not be saved either.
+    let res =
+        app.api(Method::PUT, &path).json(&json!({ "active": true, "types": ["user.created"] })).send().await.unwrap();
+    expect_error(res, 422, "url_required", "activating without a URL").await;
+    let subscription = app.subscription(&client_uuid, "sandbox").await;
+    assert_eq!(subscription["types"], Value::Null, "the types were not saved: {subscription}");
+    assert_eq!(subscription["state"], "inactive");
+    let res = app.api(Method::PUT, &path).json(&json!({ "active": false, "types": [] })).send().await.unwrap();
+    let error = expect_error(res, 422, "invalid", "an empty type list").await;
+    assert_eq!(error["field"], "types");
+    let audit = app.services.store().list_audit(Some(&client_uuid), Some("subscription."), None, 100).await.unwrap();
+    assert!(audit.is_empty(), "nothing was audited: {audit:#?}");
+
+    // Both parts of an accepted change are written.
+    let res = app
+        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
+        .json(&json!({ "notification_webhook_url": "http://127.0.0.1:9/hooks" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res =
+        app.api(Method::PUT, &path).json(&json!({ "active": true, "types": ["user.created"] })).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!((answer["state"].clone(), answer["types"].clone()), (json!("active"), json!(["user.created"])));
+    app.stop().await;
+}
+
+async fn every_answer_with_the_signing_secret_is_audited(db: TestDatabase) {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    // Switching on what is already on changes no state, yet answers the secret again.
+    for _ in 0..2 {
+        assert_eq!(app.set_subscription(&client_uuid, "sandbox", true).await["secret"], secret.as_str());
+    }
+    let store = app.services.store();
+    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), None, 100).await.unwrap();
+    assert_eq!(reveals.len(), 3, "one reveal per answer with the secret: {reveals:#?}");
+    assert!(reveals.iter().all(|e| e.detail["purpose"] == "notification"), "{reveals:#?}");
+    let activations = store.list_audit(Some(&client_uuid), Some("subscription.activated"), None, 100).await.unwrap();
+    assert_eq!(activations.len(), 1, "the state changed once");
+    // Switching off answers no secret and reveals nothing.
+    assert!(app.set_subscription(&client_uuid, "sandbox", false).await.get("secret").is_none());
+    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), None, 100).await.unwrap();
+    assert_eq!(reveals.len(), 3);
+    app.stop().await;
+}
+
 crate::on_both_backends!(
     requests_without_a_valid_token_are_unauthorized,
     bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written,
@@ -405,4 +550,8 @@ crate::on_both_backends!(
     url_rules_are_enforced,
     an_ingest_token_may_report_events_and_nothing_else,
     a_rotated_secret_signs_beside_the_old_one,
+    a_client_uuid_in_upper_case_names_the_same_client,
+    nul_and_control_characters_are_refused_and_nothing_is_written,
+    a_refused_subscription_change_changes_nothing,
+    every_answer_with_the_signing_secret_is_audited,
 );

@@ -146,6 +146,38 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
+    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
+        s.login_max_failures_per_account = 5;
+        s.login_failure_window = Duration::from_secs(60);
+    })
+    .await;
+    two_clients(&app).await;
+    let guesses = (0..40).map(|i| {
+        let app = &app;
+        async move {
+            let browser = browser_client();
+            let res = app.sign_in(&browser, "staff@rook.example", &format!("guess-number-{i}")).await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            (status, body)
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let refused = answers.iter().filter(|(status, _)| *status == 401).count();
+    let limited = answers.iter().filter(|(status, _)| *status == 429).count();
+    assert_eq!(refused, 5, "exactly the limit of guesses were checked: {answers:?}");
+    assert_eq!(limited, 35, "every other guess was refused unchecked: {answers:?}");
+    for (status, body) in &answers {
+        if *status == 429 {
+            assert_eq!(body["kind"], "rate_limited", "{body}");
+            assert!(body["retry_after_secs"].as_u64().unwrap() > 0, "{body}");
+        }
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
     let app = spawn_app(TestDatabase::sqlite().await).await;

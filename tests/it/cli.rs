@@ -7,6 +7,7 @@ use rook_notify::service::{ServiceConfig, Services};
 use rook_notify::store::Store;
 
 use crate::support::TestDatabase;
+use crate::support::process::ServeProcess;
 
 fn rook_notify(db: &TestDatabase, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rook-notify"))
@@ -170,4 +171,68 @@ async fn check_config_masks_secrets_and_fails_on_errors() {
     let err = stderr(&bad);
     assert!(err.contains("ROOK_NOTIFY_SECRET_KEY"), "{err}");
     assert!(err.contains("ROOK_NOTIFY_STAFF_ALERT_SECRET"), "{err}");
+}
+
+#[test]
+fn help_and_check_config_never_show_credentials_in_urls() {
+    let db_password = "db-pass-5f3a";
+    let alert_user = "alert-user-9c1e";
+    let alert_password = "alert-pass-77d2";
+    let database_url = format!("postgres://rook:{db_password}@127.0.0.1:1/rook");
+    let alert_url = format!("https://{alert_user}:{alert_password}@alerts.example.com/rook");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rook-notify"))
+            .args(args)
+            .env("DATABASE_URL", &database_url)
+            .env("ROOK_NOTIFY_STAFF_ALERT_URL", &alert_url)
+            .env("ROOK_NOTIFY_STAFF_ALERT_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+            .env("ROOK_NOTIFY_SECRET_KEY", crate::support::TEST_SECRET_KEY)
+            .output()
+            .unwrap()
+    };
+    for args in [&["--help"][..], &["check-config"][..]] {
+        let out = run(args);
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        for secret in [db_password, alert_password] {
+            assert!(!printed.contains(secret), "{args:?} printed a password:\n{printed}");
+        }
+        assert!(!printed.contains(alert_user), "{args:?} printed the alert URL's user:\n{printed}");
+    }
+    // check-config still shows where the URLs point, with the credentials masked.
+    let out = run(&["check-config"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("postgres://rook:****@127.0.0.1:1/rook"), "{stdout}");
+    assert!(stdout.contains("https://****:****@alerts.example.com/rook"), "{stdout}");
+    assert!(!out.status.success(), "nothing answers on port 1: {stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_sign_in_does_not_log_what_was_typed() {
+    let db = TestDatabase::sqlite().await;
+    let out =
+        rook_notify(&db, &["create-account", "--email", "ops@rook.example", "--role", "staff"], "a-long-password-1\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let server = ServeProcess::start_logging_to(&db.url, &[("ROOK_NOTIFY_LOG", "info")], &log).await;
+    let browser = crate::support::app::browser_client();
+    // A password typed into the email field, and a wrong password for a real account.
+    let typed = [("typed-Secret-Passw0rd", "anything-else"), ("ops@rook.example", "wrong-Passw0rd-typed")];
+    for (email, password) in typed {
+        let res = browser
+            .post(format!("{}/fn/login", server.base_url))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    // Both refusals are logged (the log is written before the answer), without what was typed.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(logged.matches("sign-in refused").count(), 2, "{logged}");
+    for (email, password) in typed {
+        assert!(!logged.to_lowercase().contains(&email.to_lowercase()), "the typed email was logged:\n{logged}");
+        assert!(!logged.contains(password), "the typed password was logged:\n{logged}");
+    }
+    drop(server);
 }

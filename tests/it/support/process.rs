@@ -16,6 +16,16 @@ impl ServeProcess {
     /// Starts `rook-notify serve` on `database_url` with a free port and test-friendly settings, plus
     /// `env`, and waits until it is ready.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with_stderr(database_url, env, Stdio::inherit()).await
+    }
+
+    /// As [`ServeProcess::start`], with the process's standard error (its log) written to `log`.
+    pub async fn start_logging_to(database_url: &str, env: &[(&str, &str)], log: &std::path::Path) -> Self {
+        let file = std::fs::File::create(log).expect("a log file");
+        Self::start_with_stderr(database_url, env, Stdio::from(file)).await
+    }
+
+    async fn start_with_stderr(database_url: &str, env: &[(&str, &str)], stderr: Stdio) -> Self {
         let port = free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_rook-notify"));
         command
@@ -28,7 +38,7 @@ impl ServeProcess {
             .env("ROOK_NOTIFY_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(stderr);
         for (name, value) in env {
             command.env(name, value);
         }
