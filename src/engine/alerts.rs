@@ -90,7 +90,7 @@ async fn send(store: &Store, client: &DeliveryClient, target: &StaffAlerts, aler
             ("webhook-timestamp".into(), timestamp.to_string()),
             ("webhook-signature".into(), signature),
         ],
-        body,
+        body: body.into(),
     };
     let outcome = client.send(&request).await;
     let sent = outcome.succeeded();

@@ -47,8 +47,8 @@ pub struct OutgoingRequest {
     pub url: String,
     /// Header names and values, sent in this order (a name may repeat).
     pub headers: Vec<(String, String)>,
-    /// The exact bytes to POST.
-    pub body: Vec<u8>,
+    /// The exact bytes to POST (shared, not copied, between the claim, the request and a retry).
+    pub body: bytes::Bytes,
 }
 
 /// Why an attempt did not succeed. The message is for people; it may name the host but never carries the
@@ -499,7 +499,7 @@ mod tests {
         OutgoingRequest {
             url,
             headers: vec![("webhook-id".to_owned(), "msg_1".to_owned())],
-            body: br#"{"type":"subscription.test"}"#.to_vec(),
+            body: bytes::Bytes::from_static(br#"{"type":"subscription.test"}"#),
         }
     }
 

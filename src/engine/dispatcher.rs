@@ -298,7 +298,7 @@ async fn look_everywhere(store: &Store, known: &mut HashMap<Channel, HashSet<End
 }
 
 fn body_size(delivery: &ClaimedDelivery) -> usize {
-    delivery.body.as_ref().map_or(0, Vec::len)
+    delivery.body.as_ref().map_or(0, bytes::Bytes::len)
 }
 
 /// Reads the claimed endpoints' settings and starts a task per delivery.
@@ -393,7 +393,7 @@ fn unchanged(delivery: &ClaimedDelivery) -> Finished {
 async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointConfig) -> Finished {
     let url = config.url.clone().unwrap_or_default();
     let sent_at = Timestamp::now();
-    let Some(body) = delivery.body.as_deref() else {
+    let Some(body) = delivery.body.clone() else {
         // Its payload was purged: sending an empty signed body would be a lie that "succeeds". It
         // cannot be delivered any more.
         tracing::error!(delivery_id = %delivery.id, "the payload of a due delivery is gone; marking it failed");
@@ -406,7 +406,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
             next: NextState { status: NotificationStatus::Failed, next_attempt_at: None, resume_at: None },
         });
     };
-    let request = match signed_request(&delivery, body, config, &url, sent_at) {
+    let request = match signed_request(&delivery, &body, config, &url, sent_at) {
         Ok(request) => request,
         Err(reason) => {
             tracing::error!(delivery_id = %delivery.id, %reason, "cannot sign; will try again later");
@@ -454,7 +454,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
 /// ROOK hash key). The body is the stored bytes, untouched.
 fn signed_request(
     delivery: &ClaimedDelivery,
-    body: &[u8],
+    body: &bytes::Bytes,
     config: &EndpointConfig,
     url: &str,
     sent_at: Timestamp,
@@ -480,7 +480,7 @@ fn signed_request(
         let hash = rook_hash(key, &delivery.endpoint.client_uuid, delivery.user_id.as_deref(), &datetime);
         headers.push(("x-rook-hash".to_owned(), hash));
     }
-    Ok(OutgoingRequest { url: url.to_owned(), headers, body: body.to_vec() })
+    Ok(OutgoingRequest { url: url.to_owned(), headers, body: body.clone() })
 }
 
 fn attempt_result(channel: Channel, outcome: &AttemptOutcome) -> AttemptResult {

@@ -50,9 +50,11 @@ pub(super) async fn run(
             }
         }
         // These endpoints have free slots now, and a resend asked for during an attempt is due at once.
+        // A rejection notice is a new notification of the same endpoint, due at once.
         let endpoints: Vec<(Channel, EndpointKey)> = attempts
             .iter()
             .map(|a| (a.channel, a.endpoint.clone()))
+            .chain(attempts.iter().filter(|a| a.notice.is_some()).map(|a| (Channel::Notification, a.endpoint.clone())))
             .chain(skipped.iter().map(|s| (s.channel, s.endpoint.clone())))
             .collect();
         // Retries just scheduled: the dispatcher looks for them when they fall due.

@@ -140,7 +140,7 @@ mod tests {
             occurred_at: Timestamp::from_micros(0),
             created_at: Timestamp::from_micros(0),
             is_test: false,
-            body: Some(Vec::new()),
+            body: Some(bytes::Bytes::new()),
             status,
             attempt_count,
             scheduled_attempts: attempt_count,

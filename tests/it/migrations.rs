@@ -1,6 +1,8 @@
 //! Migrations on both backends.
 
-use rook_notify::store::Store;
+use app::timestamp::Timestamp;
+use app::vocab::{Environment, NotificationStatus};
+use rook_notify::store::{Channel, EndpointKey, NativePool, Store};
 
 use crate::support::TestDatabase;
 
@@ -15,4 +17,94 @@ async fn a_new_database_has_pending_migrations_and_none_after_migrating(db: Test
     store.close().await;
 }
 
-crate::on_both_backends!(a_new_database_has_pending_migrations_and_none_after_migrating);
+crate::on_both_backends!(
+    a_new_database_has_pending_migrations_and_none_after_migrating,
+    a_populated_database_of_the_previous_release_migrates_with_nothing_lost
+);
+
+/// Applies only the migrations up to `version` (as an older release of rook-notify did).
+async fn migrate_up_to(store: &Store, backend: &str, version: i64) {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let older = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let number: i64 = name.split('_').next().unwrap().parse().unwrap();
+        if number <= version {
+            std::fs::copy(&path, older.path().join(&name)).unwrap();
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(older.path()).await.unwrap();
+    match store.native() {
+        NativePool::Sqlite(pool) => migrator.run(pool).await.unwrap(),
+        NativePool::Postgres(pool) => migrator.run(pool).await.unwrap(),
+    }
+}
+
+/// A database of the release before claims by endpoint (migration 0004), with a notification claimed by
+/// a process of that release, one due and one delivered, migrates with nothing lost, and the claimed one
+/// is not taken again before its lease ends.
+async fn a_populated_database_of_the_previous_release_migrates_with_nothing_lost(db: TestDatabase) {
+    let backend = if db.url.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
+    migrate_up_to(&store, backend, 3).await;
+    let now = Timestamp::now();
+    let (t, later) = (now.as_micros(), now.plus_seconds(60).as_micros());
+    let client = "0190b7e2-4c1a-7b3e-9f00-0000000000c1";
+    let statements = [
+        format!("INSERT INTO clients (client_uuid, name, created_at) VALUES ('{client}', 'Old Co', {t})"),
+        format!(
+            "INSERT INTO environments (client_uuid, environment, notification_webhook_url, subscription_state, \
+             state_since, updated_at) VALUES ('{client}', 'sandbox', 'https://example.com/hook', 'active', {t}, {t})"
+        ),
+        // Claimed by an old process: still due by its time, owned by its lease.
+        format!(
+            "INSERT INTO notifications (id, client_uuid, environment, type, category, occurred_at, created_at, body, \
+             status, next_attempt_at, lease_until) VALUES ('01a00000-0000-7000-8000-000000000001', '{client}', \
+             'sandbox', 'user.created', 'user_management', {t}, {t}, NULL, 'pending', {t}, {later})"
+        ),
+        format!(
+            "INSERT INTO notifications (id, client_uuid, environment, type, category, occurred_at, created_at, body, \
+             status, next_attempt_at) VALUES ('01a00000-0000-7000-8000-000000000002', '{client}', 'sandbox', \
+             'user.created', 'user_management', {t}, {t}, NULL, 'pending', {t})"
+        ),
+        format!(
+            "INSERT INTO notifications (id, client_uuid, environment, type, category, occurred_at, created_at, body, \
+             status, attempt_count, delivered_at) VALUES ('01a00000-0000-7000-8000-000000000003', '{client}', \
+             'sandbox', 'user.created', 'user_management', {t}, {t}, NULL, 'delivered', 1, {t})"
+        ),
+    ];
+    for sql in &statements {
+        let done = match store.native() {
+            NativePool::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+            NativePool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+        };
+        assert_eq!(done.unwrap(), 1, "{sql}");
+    }
+
+    store.migrate().await.unwrap();
+    assert_eq!(store.pending_migrations().await.unwrap(), 0);
+    for (id, status) in
+        [("1", NotificationStatus::Pending), ("2", NotificationStatus::Pending), ("3", NotificationStatus::Delivered)]
+    {
+        let id = format!("01a00000-0000-7000-8000-00000000000{id}");
+        let n = store.notification(&id).await.unwrap().unwrap_or_else(|| panic!("{id} kept"));
+        assert_eq!(n.status, status);
+    }
+    let endpoint = EndpointKey { client_uuid: client.to_owned(), environment: Environment::Sandbox };
+    let claimed = store
+        .claim_due(Channel::Notification, now, now.plus_seconds(120), &[(endpoint.clone(), 10)], i64::MAX)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = claimed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["01a00000-0000-7000-8000-000000000002"], "the old claim is respected until its lease ends");
+    assert!(claimed[0].body.is_none(), "a missing body is handed out as missing, never as empty");
+    let after_lease = now.plus_seconds(61);
+    let claimed = store
+        .claim_due(Channel::Notification, after_lease, after_lease.plus_seconds(30), &[(endpoint, 10)], i64::MAX)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = claimed.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["01a00000-0000-7000-8000-000000000001"], "after its lease the old claim is due again");
+    store.close().await;
+}

@@ -109,7 +109,7 @@ pub struct ClaimedDelivery {
     pub occurred_at: Timestamp,
     pub created_at: Timestamp,
     /// The payload; `None` when it was purged (it is never sent as an empty body).
-    pub body: Option<Vec<u8>>,
+    pub body: Option<bytes::Bytes>,
     pub status: NotificationStatus,
     pub attempt_count: u32,
     /// How many of those attempts the retry schedule made (manual resends do not use up its steps).
@@ -283,7 +283,7 @@ impl ClaimRow {
             occurred_at: Timestamp::from_micros(self.occurred_at),
             created_at: Timestamp::from_micros(self.created_at),
             is_test: self.is_test != 0,
-            body: self.body,
+            body: self.body.map(bytes::Bytes::from),
             lease: Timestamp::from_micros(self.lease_until.unwrap_or_default()),
             attempt_count: u32::try_from(self.attempt_count).unwrap_or(u32::MAX),
             scheduled_attempts: u32::try_from(self.scheduled_attempts).unwrap_or(u32::MAX),
