@@ -56,31 +56,65 @@ struct Slots {
     claimed: Mutex<HashMap<(Channel, String), Timestamp>>,
     /// Bytes of the bodies claimed and not yet finished.
     bytes: AtomicUsize,
+    /// Slow requests in flight, all endpoints together (they do not count against `max_in_flight`, up
+    /// to [`MAX_SLOW_FACTOR`] times it).
+    slow: AtomicUsize,
 }
+
+/// Slow requests stop counting against `max_in_flight` only up to this many times it: beyond, they
+/// count again, so the number of open requests stays bounded.
+const MAX_SLOW_FACTOR: usize = 4;
 
 struct Endpoint {
     /// Delivery slots: `per_endpoint` requests at a time.
     sending: Arc<Semaphore>,
     /// Claimed and not finished (sending or waiting for a slot).
     claimed: usize,
+    /// Requests of this endpoint running longer than [`SLOW_AFTER`].
+    slow: usize,
 }
+
+/// A request still running after this long is slow: it stops counting against the process's
+/// `max_in_flight`, and its endpoint gets no new claims until it ends. An endpoint that accepts
+/// connections and never answers then holds only what it already had, never the whole process.
+const SLOW_AFTER: Duration = Duration::from_secs(1);
+/// A claim that waited this long for its endpoint's slot is given back (its endpoint is slow).
+const SLOT_WAIT: Duration = Duration::from_secs(1);
 
 impl Slots {
     /// How many more deliveries `key` of `channel` may have claimed now.
     fn room(&self, channel: Channel, key: &EndpointKey) -> u32 {
         let budget = self.per_endpoint * 2;
         let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        let claimed = endpoints.get(&(channel, key.clone())).map_or(0, |e| e.claimed);
-        u32::try_from(budget.saturating_sub(claimed)).unwrap_or(u32::MAX)
+        match endpoints.get(&(channel, key.clone())) {
+            Some(endpoint) if endpoint.slow > 0 => 0,
+            Some(endpoint) => u32::try_from(budget.saturating_sub(endpoint.claimed)).unwrap_or(u32::MAX),
+            None => u32::try_from(budget).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Marks one of `slot`'s requests slow (`true`) or no longer slow.
+    fn set_slow(&self, slot: &Slot, slow: bool) {
+        if slow {
+            self.slow.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.slow.fetch_sub(1, Ordering::AcqRel);
+        }
+        let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(endpoint) = endpoints.get_mut(slot) {
+            endpoint.slow = if slow { endpoint.slow + 1 } else { endpoint.slow.saturating_sub(1) };
+        }
     }
 
     fn take(&self, slot: &Slot, id: &str, lease: Timestamp, bytes: usize) -> Arc<Semaphore> {
         self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()), lease);
         self.bytes.fetch_add(bytes, Ordering::AcqRel);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        let endpoint = endpoints
-            .entry(slot.clone())
-            .or_insert_with(|| Endpoint { sending: Arc::new(Semaphore::new(self.per_endpoint)), claimed: 0 });
+        let endpoint = endpoints.entry(slot.clone()).or_insert_with(|| Endpoint {
+            sending: Arc::new(Semaphore::new(self.per_endpoint)),
+            claimed: 0,
+            slow: 0,
+        });
         endpoint.claimed += 1;
         endpoint.sending.clone()
     }
@@ -131,6 +165,7 @@ pub(super) async fn run(
             endpoints: Mutex::new(HashMap::new()),
             claimed: Mutex::new(HashMap::new()),
             bytes: AtomicUsize::new(0),
+            slow: AtomicUsize::new(0),
         },
         capacity_freed: Notify::new(),
     });
@@ -164,7 +199,8 @@ pub(super) async fn run(
             look_at = look_at.min(looked_at + MIN_LOOK_GAP);
         }
 
-        let room = config.max_in_flight.saturating_sub(tasks.len());
+        let slow = shared.slots.slow.load(Ordering::Acquire).min(config.max_in_flight * MAX_SLOW_FACTOR);
+        let room = config.max_in_flight.saturating_sub(tasks.len().saturating_sub(slow));
         let bytes_left = max_bytes.saturating_sub(shared.slots.bytes.load(Ordering::Acquire));
         let mut claimed_total = 0usize;
         if room > 0 && bytes_left > 0 {
@@ -331,14 +367,27 @@ async fn dispatch(
             let id = delivery.id.clone();
             let finished = match config {
                 Some(config) if config.sends(channel) => {
-                    // Wait for one of the endpoint's slots; the claim is ours meanwhile.
-                    let _slot = sending.acquire_owned().await;
-                    if outlives_lease(&delivery, shared.client.timeout()) {
-                        // Sending now could finish after the lease: another claim may send it too.
-                        // Give it back untouched instead.
-                        unchanged(&delivery)
-                    } else {
-                        deliver(&shared, delivery, &config).await
+                    // Wait for one of the endpoint's slots; the claim is ours meanwhile. A slot that
+                    // does not come soon means the endpoint is slow: give the claim back rather than
+                    // hold room that other endpoints could use.
+                    match tokio::time::timeout(SLOT_WAIT, sending.acquire_owned()).await {
+                        Ok(_slot) if !outlives_lease(&delivery, shared.client.timeout()) => {
+                            let send = deliver(&shared, delivery, &config);
+                            tokio::pin!(send);
+                            tokio::select! {
+                                finished = &mut send => finished,
+                                () = tokio::time::sleep(SLOW_AFTER) => {
+                                    shared.slots.set_slow(&slot, true);
+                                    shared.capacity_freed.notify_one();
+                                    let finished = send.await;
+                                    shared.slots.set_slow(&slot, false);
+                                    finished
+                                }
+                            }
+                        }
+                        // Sending now could finish after the lease (another claim may send it too),
+                        // or no slot came: give it back untouched.
+                        _ => unchanged(&delivery),
                     }
                 }
                 // Switched off or disabled since it was due: the store turns this into

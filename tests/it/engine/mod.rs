@@ -5,6 +5,7 @@ mod crash;
 mod data;
 mod delivery;
 mod failures;
+mod fairness;
 mod fencing;
 mod filter;
 mod operations;
