@@ -19,6 +19,7 @@ mod recorder;
 mod rejection;
 pub mod retention;
 pub mod retry;
+pub mod rules;
 pub mod signing;
 pub mod ssrf;
 

@@ -9,6 +9,7 @@ use tokio::sync::{Notify, mpsc};
 
 use super::due::DueSignal;
 use super::health::EngineHealth;
+use super::rules::DeliveryRules;
 use crate::store::{AttemptRecord, Channel, EndpointKey, Skipped, Store, StoreError};
 
 /// How many results one transaction records at most.
@@ -160,10 +161,10 @@ impl Recorder {
 
     /// One transaction; reports to the engine's health and acts on what the batch changed.
     async fn write(&self, attempts: &[AttemptRecord], skipped: &[Skipped]) -> Result<(), StoreError> {
-        let disable_after = i64::try_from(self.thresholds.disable_after.as_micros()).unwrap_or(i64::MAX);
+        let rules = DeliveryRules { disable_after: self.thresholds.disable_after };
         let summary = match self
             .store
-            .record_attempts(attempts, skipped, disable_after, self.thresholds.alert_after_failures, Timestamp::now())
+            .record_attempts(attempts, skipped, &rules, self.thresholds.alert_after_failures, Timestamp::now())
             .await
         {
             Ok(summary) => summary,

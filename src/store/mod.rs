@@ -31,8 +31,8 @@ pub use cipher::{SecretCipher, generate_key, parse_key};
 pub use clients::{ClientRecord, EnvironmentRecord};
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{
-    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointKey, NextState, RecordSummary,
-    RejectionNotice, Skipped,
+    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, NextState,
+    RecordRules, RecordSummary, RejectionNotice, Skipped,
 };
 pub use error::StoreError;
 pub use ingest::{

@@ -2,8 +2,9 @@
 
 use app::timestamp::Timestamp;
 
-use super::EndpointKey;
+use super::{EndpointHealth, EndpointKey};
 use crate::store::StoreError;
+use crate::store::error::parse_stored;
 
 /// What one batch saw of one endpoint.
 #[derive(Debug, Default)]
@@ -14,12 +15,11 @@ pub(super) struct BatchHealth {
     pub(super) gone: bool,
 }
 
-/// The failure streak before and after a batch, and when it started.
-#[derive(Debug, Clone, Copy)]
+/// The failure streak before a batch, and the endpoint's health after it.
+#[derive(Debug, Clone)]
 pub(super) struct Streak {
     pub(super) before: u32,
-    pub(super) after: u32,
-    pub(super) failing_since: Option<Timestamp>,
+    pub(super) after: EndpointHealth,
 }
 
 /// Applies a batch's successes and failures to an endpoint's failure streak.
@@ -43,7 +43,8 @@ pub(super) async fn update_health(
         (Some(_), _) => None,
         (None, f) => f,
     };
-    let after: Option<(i64, Option<i64>)> = sqlx::query_as(
+    type After = (i64, Option<i64>, Option<i64>, String);
+    let after: Option<After> = sqlx::query_as(
         "UPDATE environments SET \
            last_success_at = CASE WHEN $1 IS NULL THEN last_success_at ELSE $1 END, \
            failing_since = CASE WHEN $1 IS NOT NULL THEN $2 \
@@ -52,7 +53,7 @@ pub(super) async fn update_health(
                                        ELSE consecutive_failures + $3 END, \
            updated_at = $4 \
          WHERE client_uuid = $5 AND environment = $6 \
-         RETURNING consecutive_failures, failing_since",
+         RETURNING consecutive_failures, failing_since, last_success_at, subscription_state",
     )
     .bind(last_success.map(Timestamp::as_micros))
     .bind(failure_after_success.map(Timestamp::as_micros))
@@ -62,11 +63,17 @@ pub(super) async fn update_health(
     .bind(key.environment.as_str())
     .fetch_optional(&mut **tx)
     .await?;
-    let (after, failing_since) = after.unwrap_or((0, None));
+    let (failures, failing_since, last_success_at, subscription) =
+        after.unwrap_or((0, None, None, "inactive".to_owned()));
     Ok(Streak {
         before: u32::try_from(before).unwrap_or(0),
-        after: u32::try_from(after).unwrap_or(0),
-        failing_since: failing_since.map(Timestamp::from_micros),
+        after: EndpointHealth {
+            subscription: parse_stored(&subscription, "environments.subscription_state")?,
+            failing_since: failing_since.map(Timestamp::from_micros),
+            last_success_at: last_success_at.map(Timestamp::from_micros),
+            consecutive_failures: u32::try_from(failures).unwrap_or(0),
+            gone: h.gone,
+        },
     })
 }
 

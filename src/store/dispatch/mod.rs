@@ -210,6 +210,31 @@ pub struct Skipped {
     pub lease: Timestamp,
 }
 
+/// A Notification Webhook endpoint's health after a batch's attempts are counted: what the engine's
+/// rules decide disabling from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointHealth {
+    pub subscription: SubscriptionState,
+    /// Since when it has failed without a success (`None`: its last attempt succeeded).
+    pub failing_since: Option<Timestamp>,
+    pub last_success_at: Option<Timestamp>,
+    pub consecutive_failures: u32,
+    /// This batch saw the receiver answer 410 Gone.
+    pub gone: bool,
+}
+
+/// The product's rules that recording applies inside its transaction. The engine decides them (where
+/// they can be read and tested); the store only carries them out.
+pub trait RecordRules: Send + Sync {
+    /// A notification's state once its endpoint's subscription is `subscription` (it may have changed
+    /// while the attempt was in flight): a delivery still waiting for an attempt does not stay due on
+    /// an endpoint that is not active.
+    fn settle(&self, next: &NextState, subscription: SubscriptionState) -> NextState;
+
+    /// Whether an endpoint in this health is disabled now, and why.
+    fn disables(&self, health: &EndpointHealth, now: Timestamp) -> Option<app::vocab::DisabledReason>;
+}
+
 /// What a batch of records changed beyond the deliveries themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordSummary {

@@ -4,12 +4,13 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use app::timestamp::Timestamp;
-use app::vocab::{AlertKind, AttemptErrorKind, AttemptTrigger, DisabledReason, NotificationStatus};
+use app::vocab::{AlertKind, AttemptErrorKind, AttemptTrigger, SubscriptionState};
 use serde_json::json;
 
-use super::health::{BatchHealth, disable, hold_waiting, update_health};
-use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordSummary, Skipped};
+use super::health::{BatchHealth, disable, update_health};
+use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordRules, RecordSummary, Skipped};
 use crate::store::alerts::insert_alert;
+use crate::store::error::parse_stored;
 use crate::store::ingest::{admission, insert_notification};
 use crate::store::{Placeholders, Store, StoreError, new_id, rows_per_statement};
 
@@ -17,7 +18,7 @@ const HOUR_MICROS: i64 = 3_600_000_000;
 
 impl Store {
     /// Records a batch in one transaction: the attempts, each delivery's new state, the notification
-    /// endpoints' health (and disabling on 410 or after `disable_after_micros` of failure), the hourly
+    /// endpoints' health (and disabling them when `rules` say so), the hourly
     /// roll-up, and the rejection notices of data deliveries. `skipped` are claimed deliveries set to a
     /// new state without an attempt.
     ///
@@ -27,7 +28,7 @@ impl Store {
         &self,
         attempts: &[AttemptRecord],
         skipped: &[Skipped],
-        disable_after_micros: i64,
+        rules: &dyn RecordRules,
         alert_after_failures: u32,
         now: Timestamp,
     ) -> Result<RecordSummary, StoreError> {
@@ -69,8 +70,9 @@ impl Store {
         for (key, h) in &health {
             let streak = update_health(&mut tx, key, h, now).await?;
             let threshold = alert_after_failures.max(1);
-            if h.failures > 0 && streak.before < threshold && streak.after >= threshold {
-                let detail = json!({ "consecutive_failures": streak.after, "failing_since": streak.failing_since });
+            let after = streak.after.consecutive_failures;
+            if h.failures > 0 && streak.before < threshold && after >= threshold {
+                let detail = json!({ "consecutive_failures": after, "failing_since": streak.after.failing_since });
                 summary.alerts.push(
                     insert_alert(&mut tx, &key.client_uuid, key.environment, AlertKind::Failing, detail, now).await?,
                 );
@@ -81,38 +83,44 @@ impl Store {
                     insert_alert(&mut tx, &key.client_uuid, key.environment, AlertKind::Recovered, detail, now).await?,
                 );
             }
-            if h.gone {
-                if disable(&mut tx, key, DisabledReason::Gone, now).await? {
-                    summary.disabled.push(((*key).clone(), DisabledReason::Gone));
-                }
-            } else if h.failures > 0 {
-                let failing = sqlx::query(
-                    "UPDATE environments SET subscription_state = 'disabled', disabled_reason = 'failing', \
-                     state_since = $1, updated_at = $1 \
-                     WHERE client_uuid = $2 AND environment = $3 AND subscription_state = 'active' \
-                       AND failing_since IS NOT NULL AND failing_since <= $4 \
-                       AND (last_success_at IS NULL OR last_success_at < failing_since)",
-                )
-                .bind(now.as_micros())
-                .bind(&key.client_uuid)
-                .bind(key.environment.as_str())
-                .bind(now.as_micros() - disable_after_micros)
-                .execute(&mut *tx)
-                .await?;
-                if failing.rows_affected() > 0 {
-                    hold_waiting(&mut tx, key, now).await?;
-                    summary.disabled.push(((*key).clone(), DisabledReason::Failing));
-                }
+            if let Some(reason) = rules.disables(&streak.after, now)
+                && disable(&mut tx, key, reason, now).await?
+            {
+                summary.disabled.push(((*key).clone(), reason));
             }
         }
+
+        // Each notification's state as its endpoint's subscription now has it (after any disabling
+        // above), decided by the engine's rules.
+        let endpoints: Vec<&EndpointKey> = notifications
+            .iter()
+            .map(|a| &a.endpoint)
+            .chain(skipped.iter().filter(|s| s.channel == Channel::Notification).map(|s| &s.endpoint))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let subscriptions = subscription_states(&mut tx, &endpoints).await?;
+        let settle = |channel: Channel, endpoint: &EndpointKey, next: &NextState| match channel {
+            // Data deliveries do not depend on the subscription.
+            Channel::Data => (next.clone(), true),
+            Channel::Notification => {
+                let state = subscriptions.get(endpoint).copied().unwrap_or(SubscriptionState::Inactive);
+                (rules.settle(next, state), state == SubscriptionState::Active)
+            }
+        };
 
         insert_attempts(&mut tx, &attempts).await?;
         for channel in [Channel::Notification, Channel::Data] {
             let rows: Vec<NextRow> = attempts
                 .iter()
                 .filter(|a| a.channel == channel)
-                .map(|a| NextRow::of_attempt(a))
-                .chain(skipped.iter().filter(|s| s.channel == channel).map(|s| NextRow::of_skip(s, now)))
+                .map(|a| NextRow::of_attempt(a, settle(channel, &a.endpoint, &a.next)))
+                .chain(
+                    skipped
+                        .iter()
+                        .filter(|s| s.channel == channel)
+                        .map(|s| NextRow::of_skip(s, now, settle(channel, &s.endpoint, &s.next))),
+                )
                 .collect();
             apply_next_states(&mut tx, channel, &rows).await?;
         }
@@ -176,6 +184,34 @@ impl Store {
         tx.commit().await?;
         Ok(summary)
     }
+}
+
+/// The subscription state of each of these endpoints, read in the recording transaction.
+async fn subscription_states(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    endpoints: &[&EndpointKey],
+) -> Result<HashMap<EndpointKey, SubscriptionState>, StoreError> {
+    let mut states = HashMap::with_capacity(endpoints.len());
+    for chunk in endpoints.chunks(250) {
+        let mut placeholders = Placeholders::for_connection(tx);
+        let pairs = (0..chunk.len())
+            .map(|_| format!("({}, {})", placeholders.next(), placeholders.next()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT client_uuid, environment, subscription_state FROM environments \
+             WHERE (client_uuid, environment) IN (VALUES {pairs})"
+        );
+        let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
+        for key in chunk {
+            query = query.bind(&key.client_uuid).bind(key.environment.as_str());
+        }
+        for (client_uuid, environment, state) in query.fetch_all(&mut **tx).await? {
+            let key = EndpointKey { client_uuid, environment: parse_stored(&environment, "environments.environment")? };
+            states.insert(key, parse_stored(&state, "environments.subscription_state")?);
+        }
+    }
+    Ok(states)
 }
 
 /// The ids among `claims` (id, lease) whose claim is still current: the row's lease is the claim's.
@@ -259,7 +295,10 @@ async fn insert_attempts(
 /// A delivery's new state, as one row of the batched update.
 struct NextRow<'a> {
     id: &'a str,
-    next: &'a NextState,
+    /// The new state, settled by the rules for the endpoint's subscription.
+    next: NextState,
+    /// Whether the endpoint takes deliveries now (a resend asked for during the attempt then goes).
+    deliverable: bool,
     /// The claim's resend mark.
     resend_mark: Option<Timestamp>,
     /// When the attempt started (`None`: skipped, no attempt).
@@ -274,10 +313,11 @@ struct NextRow<'a> {
 }
 
 impl<'a> NextRow<'a> {
-    fn of_attempt(a: &'a AttemptRecord) -> Self {
+    fn of_attempt(a: &'a AttemptRecord, (next, deliverable): (NextState, bool)) -> Self {
         NextRow {
             id: &a.delivery_id,
-            next: &a.next,
+            next,
+            deliverable,
             resend_mark: a.resend_mark,
             attempted_at: Some(a.started_at),
             succeeded: a.succeeded,
@@ -288,10 +328,11 @@ impl<'a> NextRow<'a> {
         }
     }
 
-    fn of_skip(s: &'a Skipped, now: Timestamp) -> Self {
+    fn of_skip(s: &'a Skipped, now: Timestamp, (next, deliverable): (NextState, bool)) -> Self {
         NextRow {
             id: &s.id,
-            next: &s.next,
+            next,
+            deliverable,
             resend_mark: s.resend_mark,
             attempted_at: None,
             succeeded: false,
@@ -315,18 +356,6 @@ async fn apply_next_states(
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 12;
     let table = channel.table();
-    // Notifications follow their endpoint's subscription: the environments row is joined once.
-    let (status, next_attempt, deliverable, environments, joined) = match channel {
-        Channel::Notification => (
-            "CASE WHEN v.waiting = 1 AND e.subscription_state = 'disabled' THEN 'held' \
-                  WHEN v.waiting = 1 AND e.subscription_state = 'inactive' THEN 'not_subscribed' ELSE v.status END",
-            "CASE WHEN v.waiting = 1 AND e.subscription_state <> 'active' THEN NULL ELSE v.next_at END",
-            "e.subscription_state = 'active'",
-            ", environments e",
-            " AND e.client_uuid = notifications.client_uuid AND e.environment = notifications.environment",
-        ),
-        Channel::Data => ("v.status", "v.next_at", "1 = 1", "", ""),
-    };
     let pending = format!(
         "({table}.resend_requested_at IS NOT NULL AND (v.mark IS NULL OR {table}.resend_requested_at > v.mark))"
     );
@@ -337,7 +366,7 @@ async fn apply_next_states(
             .map(|_| {
                 let p: Vec<String> = (0..COLUMNS).map(|_| placeholders.next()).collect();
                 format!(
-                    "SELECT {} AS id, {} AS waiting, {} AS status, {} AS next_at, {} AS resume_at, {} AS attempted, \
+                    "SELECT {} AS id, {} AS deliverable, {} AS status, {} AS next_at, {} AS resume_at, {} AS attempted, \
                      {} AS at, {} AS succeeded, {} AS error_kind, {} AS scheduled, {} AS mark, {} AS lease",
                     p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]
                 )
@@ -345,9 +374,9 @@ async fn apply_next_states(
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
         let sql = format!(
-            "UPDATE {table} SET status = {status}, \
-               next_attempt_at = CASE WHEN {pending} AND {deliverable} THEN {table}.resend_requested_at \
-                                      ELSE {next_attempt} END, \
+            "UPDATE {table} SET status = v.status, \
+               next_attempt_at = CASE WHEN {pending} AND v.deliverable = 1 THEN {table}.resend_requested_at \
+                                      ELSE v.next_at END, \
                resume_at = CASE WHEN {pending} THEN v.next_at ELSE v.resume_at END, \
                next_trigger = CASE WHEN {pending} THEN {table}.next_trigger END, \
                next_triggered_by = CASE WHEN {pending} THEN {table}.next_triggered_by END, \
@@ -357,14 +386,13 @@ async fn apply_next_states(
                last_attempt_at = CASE WHEN v.attempted = 1 THEN v.at ELSE {table}.last_attempt_at END, \
                delivered_at = CASE WHEN v.succeeded = 1 THEN v.at ELSE {table}.delivered_at END, \
                last_error_kind = CASE WHEN v.attempted = 1 THEN v.error_kind ELSE {table}.last_error_kind END \
-             FROM ({values}) AS v{environments} WHERE {table}.id = v.id AND {table}.lease_until = v.lease{joined}"
+             FROM ({values}) AS v WHERE {table}.id = v.id AND {table}.lease_until = v.lease"
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
-            let waiting = matches!(row.next.status, NotificationStatus::Pending | NotificationStatus::Retrying);
             query = query
                 .bind(row.id)
-                .bind(i64::from(waiting))
+                .bind(i64::from(row.deliverable))
                 .bind(row.next.status.as_str())
                 .bind(row.next.next_attempt_at.map(Timestamp::as_micros))
                 .bind(row.next.resume_at.map(Timestamp::as_micros))

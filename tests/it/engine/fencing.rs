@@ -4,6 +4,7 @@
 
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus};
+use rook_notify::engine::rules::DeliveryRules;
 use rook_notify::store::{AttemptRecord, Channel, ClaimedDelivery, EndpointKey, NextState, Skipped, Store};
 
 use crate::support::{TestDatabase, spawn_app_with, test_cipher};
@@ -55,7 +56,8 @@ async fn claim_at(store: &Store, now: Timestamp, lease_seconds: i64, client_uuid
 }
 
 async fn record(store: &Store, attempts: &[AttemptRecord], skipped: &[Skipped], now: Timestamp) -> usize {
-    store.record_attempts(attempts, skipped, i64::MAX, 5, now).await.expect("the batch is recorded").stale
+    let rules = DeliveryRules { disable_after: std::time::Duration::from_secs(86_400) };
+    store.record_attempts(attempts, skipped, &rules, 5, now).await.expect("the batch is recorded").stale
 }
 
 async fn an_outcome_of_a_superseded_claim_never_overwrites_the_newer_one(db: TestDatabase) {
