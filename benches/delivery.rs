@@ -918,7 +918,7 @@ fn fmt_rate(v: f64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1012,7 +1012,7 @@ fn print_table(reports: &[Report], o: &Options) {
         o.concurrency,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    let cells: Vec<Vec<String>> = rows.iter().map(|(_, f)| reports.iter().map(|r| f(r)).collect()).collect();
+    let cells: Vec<Vec<String>> = rows.iter().map(|(_, f)| reports.iter().map(f).collect()).collect();
     let first = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..reports.len())
         .map(|c| {

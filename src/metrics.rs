@@ -32,6 +32,8 @@ pub const RECORDING_FAILURES: &str = "rook_notify_recording_failures_total";
 pub const RECORDING_FAILING: &str = "rook_notify_recording_failing";
 /// Outcomes not applied because a newer claim of the same delivery superseded theirs.
 pub const STALE_OUTCOMES: &str = "rook_notify_stale_outcomes_total";
+/// SQLite only: pages in the WAL at the last background checkpoint.
+pub const WAL_PAGES: &str = "rook_notify_sqlite_wal_pages";
 /// Endpoints whose Notification Webhook subscription is disabled.
 pub const ENDPOINTS_DISABLED: &str = "rook_notify_endpoints_disabled";
 
@@ -76,6 +78,12 @@ pub fn recording_failing(failing: bool) {
 /// Counts outcomes of superseded claims that were not applied.
 pub fn stale_outcomes(count: usize) {
     metrics::counter!(STALE_OUTCOMES).increment(u64::try_from(count).unwrap_or(u64::MAX));
+}
+
+/// The SQLite WAL's size in pages at the last checkpoint (how far checkpoints trail the writer).
+pub fn wal_pages(pages: i64) {
+    #[allow(clippy::cast_precision_loss)] // a page count is far below 2^52
+    metrics::gauge!(WAL_PAGES).set(pages as f64);
 }
 
 /// Counts a data delivery handed over.

@@ -124,8 +124,9 @@ impl Application {
                 every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     every.tick().await;
-                    if let Err(err) = store.checkpoint().await {
-                        tracing::warn!(error = %err, "checkpointing the SQLite WAL failed");
+                    match store.checkpoint().await {
+                        Ok(pages) => crate::metrics::wal_pages(pages),
+                        Err(err) => tracing::warn!(error = %err, "checkpointing the SQLite WAL failed"),
                     }
                 }
             }

@@ -33,9 +33,6 @@ const SQLITE_SESSION_PRAGMAS: &str =
 const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
     PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY; \
     PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
-/// A WAL larger than this is checkpointed with `RESTART` (which waits for readers), so that the next
-/// writer starts the file over; below it, `PASSIVE` checkpoints never wait for anyone.
-const WAL_RESTART_PAGES: i64 = 16_384;
 
 impl Store {
     /// Connects to `database_url` (`sqlite://…` or `postgres://…`), storing secrets with `cipher`. A
@@ -97,16 +94,16 @@ impl Store {
     }
 
     /// Copies what the SQLite WAL holds into the database (nothing to do on Postgres), so the WAL stays
-    /// bounded while checkpoints are off the commit path: run it every second or so.
-    pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        let NativePool::Sqlite(pool) = &self.native else { return Ok(()) };
+    /// bounded while checkpoints are off the commit path: run it every second or so. `PASSIVE` never
+    /// waits for (or blocks) the writer or readers; once it has copied everything, the writer starts the
+    /// WAL over and `journal_size_limit` trims the file. (A blocking `RESTART` here held the write lock
+    /// while readers finished and made ingestion time out under load.) Returns the WAL's size in pages.
+    pub async fn checkpoint(&self) -> Result<i64, StoreError> {
+        let NativePool::Sqlite(pool) = &self.native else { return Ok(0) };
         // (busy, WAL pages, pages checkpointed)
         let (_, wal_pages, _): (i64, i64, i64) =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
-        if wal_pages > WAL_RESTART_PAGES {
-            sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(pool).await?;
-        }
-        Ok(())
+        Ok(wal_pages)
     }
 
     /// Applies every pending migration of this backend.
