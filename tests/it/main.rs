@@ -15,6 +15,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod receiver_guide;
+mod retention_rules;
 mod shutdown;
 mod store;
 mod support;
