@@ -16,6 +16,7 @@ mod migrations;
 mod openapi;
 mod receiver_guide;
 mod retention_rules;
+mod sessions;
 mod shutdown;
 mod store;
 mod support;
