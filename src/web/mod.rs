@@ -39,7 +39,7 @@ pub fn router(
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
-        .layer(axum::middleware::from_fn(request_context::insert))
+        .layer(axum::middleware::from_fn_with_state((services.clone(), sessions.secure), request_context::insert))
         .layer(axum::middleware::from_fn_with_state(sessions.extend_every, session::extend_on_use))
         .layer(sessions.manager)
         .layer(axum::middleware::from_fn_with_state(origins, origin::refuse_cross_site))

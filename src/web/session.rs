@@ -82,6 +82,8 @@ pub struct SessionLayer {
     pub(super) manager: SessionManagerLayer<SqlSessionStore>,
     pub(super) store: SqlSessionStore,
     pub(super) extend_every: std::time::Duration,
+    /// Whether cookies are `Secure` (the device cookie follows the session cookie).
+    pub(super) secure: bool,
 }
 
 /// Session cookies: HttpOnly, SameSite=Lax, Secure when the dashboard is served over https; a session
@@ -97,7 +99,7 @@ pub fn layer(store: SqlSessionStore, secure: bool, idle_timeout: std::time::Dura
     // Once a minute is enough for a 12-hour timeout; a short timeout (tests) is extended sooner, so
     // use within it always counts.
     let extend_every = EXTEND_EVERY.min(idle_timeout / 4);
-    SessionLayer { manager, store, extend_every }
+    SessionLayer { manager, store, extend_every, secure }
 }
 
 /// The session key holding when the session was last extended (Unix milliseconds).

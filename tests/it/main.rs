@@ -11,6 +11,7 @@ mod dashboard_data;
 mod dashboard_staff;
 mod engine;
 mod health;
+mod login_limits;
 mod metrics;
 mod migrations;
 mod openapi;
