@@ -118,8 +118,11 @@ pub(super) async fn extend_on_use(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let is_feed = request.uri().path().starts_with("/live/");
-    if !is_feed && let Some(session) = request.extensions().get::<Session>().cloned() {
+    let path = request.uri().path();
+    // Static files (the last segment has an extension) are not use either, and loading the session
+    // for each would cost a query per asset.
+    let is_use = !path.starts_with("/live/") && !path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    if is_use && let Some(session) = request.extensions().get::<Session>().cloned() {
         extend(&session, extend_every).await;
     }
     next.run(request).await

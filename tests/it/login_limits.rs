@@ -98,17 +98,29 @@ async fn a_device_cookie_passes_the_account_wide_limit_but_not_its_own_back_off(
 }
 
 async fn x_forwarded_for_is_ignored_unless_from_a_trusted_proxy(db: TestDatabase) {
-    let app = app_with_limits(db, 2).await;
+    // `db` outlives both servers: the second, started with the setting, sees the first one's counters.
+    let app = app_with_limits(db.shared(), 2).await;
     for from in ["203.0.113.9", "203.0.113.10"] {
         assert_eq!(attempt(&app, &browser_client(), "wrong-password", from).await.status(), StatusCode::UNAUTHORIZED);
     }
     // Not trusted: every attempt came from 127.0.0.1 whatever the header says.
     assert_limited(&attempt(&app, &browser_client(), PASSWORD, "198.51.100.9").await, "a forged header");
 
-    trust_loopback(&app);
+    app.stop().await;
+
+    // The setting names the proxies: from one of them the header names the client.
+    let app = spawn_app_with(db.shared(), |s| {
+        s.login_max_failures_per_account = 2;
+        s.login_failure_window = Duration::from_secs(60);
+        s.trusted_proxies = "127.0.0.0/8".parse().unwrap();
+    })
+    .await;
     let res = attempt(&app, &browser_client(), PASSWORD, "198.51.100.9").await;
     assert_eq!(res.status(), StatusCode::OK, "from a trusted proxy the header names the client");
+    let res = app.sign_in(&browser_client(), EMAIL, PASSWORD).await;
+    assert_limited(&res, "without the header the client is the proxy, which made the guesses");
     app.stop().await;
+    drop(db);
 }
 
 crate::on_both_backends!(
