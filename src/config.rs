@@ -123,13 +123,21 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_SESSION_IDLE_TIMEOUT", default_value = "12h", value_parser = parse_duration, global = true)]
     pub session_idle_timeout: Duration,
 
-    /// Failed sign-ins allowed per account within the window before further attempts are refused.
+    /// Failed sign-ins allowed per account from one client address within the window before further
+    /// attempts from there are refused; from all addresses together, four times this (a browser that
+    /// signed in to the account before is let past that account-wide limit).
     #[arg(long, env = "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5, global = true)]
     pub login_max_failures_per_account: u32,
 
     /// Failed sign-ins allowed per client IP address within the window.
     #[arg(long, env = "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20, global = true)]
     pub login_max_failures_per_address: u32,
+
+    /// Reverse proxies (comma-separated IP addresses or CIDR networks) whose X-Forwarded-For header is
+    /// believed for the client's address; from anyone else it is ignored and the connection's address
+    /// is used. Default: none.
+    #[arg(long, env = "ROOK_NOTIFY_TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted_proxies, global = true)]
+    pub trusted_proxies: crate::service::TrustedProxies,
 
     /// The window over which failed sign-ins are counted (and how long a lock-out lasts).
     #[arg(long, env = "ROOK_NOTIFY_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration, global = true)]
@@ -290,6 +298,10 @@ impl Settings {
             .filter(|dir| dir.join("pkg").is_dir());
         beside_binary.unwrap_or_else(|| PathBuf::from("target/site"))
     }
+}
+
+fn parse_trusted_proxies(s: &str) -> Result<crate::service::TrustedProxies, String> {
+    s.parse()
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     let outcome = async {
         let backend = backend()?;
         let ctx = request_context()?;
-        let viewer = backend.sign_in(email.trim(), &password, ctx.address).await?;
-        ctx.session.start(&viewer.account_id).await
+        let (viewer, device) = backend.sign_in(email.trim(), &password, ctx.address, ctx.device.as_deref()).await?;
+        ctx.session.start(&viewer.account_id).await?;
+        remember_device(&device, ctx.secure_cookies);
+        Ok(())
     }
     .await;
     match outcome {
@@ -29,6 +31,20 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
             Err(err)
         }
         Err(err) => Err(respond_with(err)),
+    }
+}
+
+/// Sets the device cookie that lets this browser past the account-wide sign-in limit next time.
+#[cfg(feature = "ssr")]
+fn remember_device(token: &str, secure: bool) {
+    use crate::backend::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE};
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie =
+        format!("{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={DEVICE_COOKIE_MAX_AGE}{secure}");
+    if let (Some(res), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie))
+    {
+        res.append_header(http::header::SET_COOKIE, value);
     }
 }
 

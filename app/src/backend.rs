@@ -24,8 +24,16 @@ use crate::vocab::{Environment, NotificationType, SecretPurpose};
 /// [`Viewer`] and is authorised by the implementation: the UI never decides who may see what.
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// Checks an email and password (rate-limited per account and address) and returns the account.
-    async fn sign_in(&self, email: &str, password: &str, address: Option<IpAddr>) -> Result<Viewer, AppError>;
+    /// Checks an email and password (rate-limited per account and address; `device`, the browser's
+    /// device cookie, gets past the account-wide limit when it signed in to this account before) and
+    /// returns the account with a new device token to remember this browser by.
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: Option<IpAddr>,
+        device: Option<&str>,
+    ) -> Result<(Viewer, String), AppError>;
 
     /// The account behind a session, as it is now; `None` if it no longer exists.
     async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError>;
@@ -188,8 +196,18 @@ pub trait SessionPort: Send + Sync {
 #[derive(Clone)]
 pub struct RequestContext {
     pub session: Arc<dyn SessionPort>,
+    /// The client's address (a trusted proxy's `X-Forwarded-For` believed).
     pub address: Option<IpAddr>,
+    /// The device cookie's value, if the browser sent one.
+    pub device: Option<String>,
+    /// Whether cookies must be `Secure` (the dashboard is served over https).
+    pub secure_cookies: bool,
 }
+
+/// The cookie that remembers a browser which signed in (see [`Backend::sign_in`]).
+pub const DEVICE_COOKIE: &str = "rook_notify_device";
+/// How long the device cookie lasts, in seconds (90 days).
+pub const DEVICE_COOKIE_MAX_AGE: u64 = 90 * 24 * 3600;
 
 /// The backend the server provided as context.
 pub fn backend() -> Result<Arc<dyn Backend>, AppError> {
@@ -227,6 +245,12 @@ pub fn respond_with(err: AppError) -> AppError {
         use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with(SERVER_FN_PREFIX));
     if called_over_http && let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::from_u16(err.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        // A refusal for a while says how long, as HTTP clients expect of a 429.
+        if let AppError::RateLimited { retry_after_secs } = &err
+            && let Ok(value) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            res.insert_header(http::header::RETRY_AFTER, value);
+        }
     }
     err
 }

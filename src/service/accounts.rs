@@ -10,16 +10,31 @@ use super::passwords::{MIN_PASSWORD_LEN, hash_password, verify_password};
 use super::{Actor, ServiceError, Services};
 use crate::store::{AccountRecord, NewAccount, NewAuditEntry};
 
+/// A successful sign-in: who, and the token of the device cookie that remembers this browser.
+pub struct SignedIn {
+    pub actor: Actor,
+    pub device_token: String,
+}
+
 impl Services {
-    /// Checks an email and password. Failures are counted per account and address; past the limits
-    /// every attempt is refused for a while. The error is the same whether or not the email exists.
-    /// Neither the typed email nor the password is logged: people type passwords into the email field.
-    pub async fn sign_in(&self, email: &str, password: &str, address: Option<IpAddr>) -> Result<Actor, ServiceError> {
+    /// Checks an email and password. Failures are counted per account and address, per account and
+    /// per address (`login_limit.rs`); past a limit every attempt is refused for a while. `device` is
+    /// the browser's device cookie: one from an earlier sign-in to this account gets past the
+    /// account-wide limit. The error is the same whether or not the email exists. Neither the typed
+    /// email nor the password is logged: people type passwords into the email field.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: Option<IpAddr>,
+        device: Option<&str>,
+    ) -> Result<SignedIn, ServiceError> {
         let email = normalise_email(email);
         let reservation = self
             .inner
             .login_limiter
-            .reserve(&email, address)
+            .reserve(&email, address, device)
+            .await?
             .map_err(|retry_after| ServiceError::RateLimited { retry_after })?;
         // No account has a control character in its email (creation refuses them), and Postgres
         // cannot even compare text holding NUL: such an email is simply not found.
@@ -29,9 +44,10 @@ impl Services {
         let verified = verify_password(password.to_owned(), hash).await?;
         match account {
             Some(account) if verified => {
-                reservation.succeeded();
+                reservation.succeeded().await?;
+                let device_token = self.inner.login_limiter.remember_device(&email).await?;
                 tracing::info!(account_id = %account.id, "signed in");
-                Ok(Actor::from_account(&account))
+                Ok(SignedIn { actor: Actor::from_account(&account), device_token })
             }
             account => {
                 reservation.failed();

@@ -317,6 +317,20 @@ impl Services {
         let was = current.state;
         let released = if was == SubscriptionState::Disabled {
             let endpoint = EndpointKey { client_uuid: client_uuid.to_owned(), environment };
+            // Held notifications are kept whole by retention, but ones purged before that rule would
+            // be released with nothing to send: refuse, and change nothing (the caller's transaction
+            // is dropped). Switching the subscription off makes them `not_subscribed`, which clears it.
+            let purged = tx.held_without_payload(&endpoint).await?;
+            if purged > 0 {
+                return Err(ServiceError::Conflict {
+                    code: "payload_purged",
+                    message: format!(
+                        "{purged} held notification(s) of this endpoint lost their payload to retention and \
+                         cannot be sent; switch the subscription off (they become not subscribed) before \
+                         switching it on again."
+                    ),
+                });
+            }
             tx.release_held(&endpoint, now).await?
         } else {
             0

@@ -16,9 +16,11 @@ mod notifications;
 mod paging;
 mod passwords;
 mod tokens;
+mod trusted_proxies;
 mod urls;
 mod views;
 
+pub use accounts::SignedIn;
 pub use actor::Actor;
 pub use data::DataDeliveryRequest;
 pub use environments::{EnvironmentPatch, Patch, SubscriptionChange};
@@ -26,6 +28,7 @@ pub use error::ServiceError;
 pub use events::PlatformEvent;
 pub use login_limit::LoginLimits;
 pub use tokens::{IdempotencyKey, IdempotentReply};
+pub use trusted_proxies::TrustedProxies;
 
 use std::sync::Arc;
 
@@ -69,6 +72,8 @@ struct Inner {
     /// Clients known to exist (clients are never deleted, so a hit never goes stale): ingestion checks
     /// the client of every event without a query each time.
     known_clients: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Proxies whose `X-Forwarded-For` is believed for the client's address (sign-in limits).
+    trusted_proxies: std::sync::RwLock<TrustedProxies>,
 }
 
 impl Services {
@@ -79,7 +84,8 @@ impl Services {
         let ingest = IngestQueue::start(store.clone(), due.clone(), recorded.clone());
         Services {
             inner: Arc::new(Inner {
-                login_limiter: LoginLimiter::new(config.login_limits),
+                login_limiter: LoginLimiter::new(config.login_limits, store.clone()),
+                trusted_proxies: std::sync::RwLock::new(TrustedProxies::default()),
                 store,
                 config,
                 ingest,
@@ -90,6 +96,21 @@ impl Services {
                 known_clients: std::sync::Mutex::new(std::collections::HashSet::new()),
             }),
         }
+    }
+
+    /// Names the proxies whose `X-Forwarded-For` is believed (`ROOK_NOTIFY_TRUSTED_PROXIES`).
+    pub fn set_trusted_proxies(&self, proxies: TrustedProxies) {
+        *self.inner.trusted_proxies.write().unwrap_or_else(|e| e.into_inner()) = proxies;
+    }
+
+    /// The client's address of a request from `peer` carrying `forwarded_for` (its `X-Forwarded-For`
+    /// values): the header is believed only from a trusted proxy.
+    pub fn client_address<'a>(
+        &self,
+        peer: std::net::IpAddr,
+        forwarded_for: impl Iterator<Item = &'a str>,
+    ) -> std::net::IpAddr {
+        self.inner.trusted_proxies.read().unwrap_or_else(|e| e.into_inner()).client_address(peer, forwarded_for)
     }
 
     /// The store underneath (for the engine and health checks, which have no actor).

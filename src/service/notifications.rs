@@ -105,12 +105,19 @@ impl Services {
     }
 
     /// Queues an immediate new attempt of one notification (history is kept: it is one more attempt).
-    /// A success settles it as delivered and cancels its pending retries.
+    /// A success settles it as delivered and cancels its pending retries. 409 `payload_purged` once
+    /// retention removed its payload: there is nothing left to send.
     pub async fn resend(&self, actor: &Actor, id: &str) -> Result<NotificationSummary, ServiceError> {
         let notification = self.visible_notification(actor, id).await?;
+        if notification.body.is_none() {
+            return Err(payload_purged());
+        }
         self.require_subscribed(&notification.client_uuid, notification.environment).await?;
         let now = Timestamp::now();
-        self.store().schedule_resend(&notification.id, AttemptTrigger::Resend, &actor.audit_name(), now).await?;
+        // The store checks the payload again: retention may have purged it since it was read.
+        if !self.store().schedule_resend(&notification.id, AttemptTrigger::Resend, &actor.audit_name(), now).await? {
+            return Err(payload_purged());
+        }
         self.wake_dispatcher();
         self.audit(
             actor,
@@ -217,5 +224,13 @@ impl Services {
                 message: format!("The {} Notification Webhook subscription is not active.", environment.label()),
             }),
         }
+    }
+}
+
+/// The refusal of a resend whose payload retention removed.
+fn payload_purged() -> ServiceError {
+    ServiceError::Conflict {
+        code: "payload_purged",
+        message: "This notification's payload was removed by retention; it cannot be sent again.".into(),
     }
 }

@@ -7,6 +7,7 @@ use app::vocab::{AttemptErrorKind, DataType, Environment, NotificationStatus, Pi
 use super::error::parse_stored;
 use super::ingest::{DUE_CHANNEL, IdempotencyClaim};
 use super::notifications::StoredAttempt;
+use super::retention::FINISHED;
 use super::{Dialect, EndpointKey, Store, StoreError};
 
 /// A document to deliver.
@@ -286,16 +287,18 @@ impl Store {
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))
     }
 
-    /// Purges the payloads of data deliveries created before `before`, at most `batch` per
-    /// transaction so deliveries are never held up for long; returns how many were purged.
+    /// Purges the payloads of finished data deliveries (`delivered` or `failed` with nothing queued, see
+    /// `store/retention.rs`) created before `before`, at most `batch` per transaction so deliveries are
+    /// never held up for long; returns how many were purged. One still waiting for a retry or for a
+    /// Data Webhook URL keeps its payload, however old.
     pub async fn purge_data_payloads(&self, before: Timestamp, batch: u32, now: Timestamp) -> Result<u64, StoreError> {
         let mut purged = 0;
         loop {
-            let done = sqlx::query(
+            let done = sqlx::query(&format!(
                 "UPDATE data_deliveries SET body = NULL, body_purged_at = $1 \
                  WHERE id IN (SELECT id FROM data_deliveries WHERE created_at < $2 AND body IS NOT NULL \
-                              AND (lease_until IS NULL OR lease_until <= $1) LIMIT $3)",
-            )
+                              AND {FINISHED} AND (lease_until IS NULL OR lease_until <= $1) LIMIT $3)"
+            ))
             .bind(now.as_micros())
             .bind(before.as_micros())
             .bind(i64::from(batch))

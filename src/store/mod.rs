@@ -17,6 +17,7 @@ mod data;
 mod dispatch;
 mod error;
 mod ingest;
+mod login;
 mod notifications;
 mod retention;
 mod secrets;
@@ -38,6 +39,7 @@ pub use error::StoreError;
 pub use ingest::{
     DUE_CHANNEL, DomainChange, IdempotencyClaim, IngestItem, IngestOutcome, NewNotification, UserRecord, receipt_body,
 };
+pub use login::FailureSlot;
 pub use notifications::{NotificationFilter, NotificationRecord, StoredAttempt};
 pub use secrets::SecretRecord;
 pub use stats::{EndpointRow, HourRow};

@@ -266,7 +266,8 @@ impl Store {
     }
 
     /// Makes one notification due now for a manual attempt (`resend`), keeping a scheduled retry to
-    /// restore if that attempt fails. Returns false when the notification does not exist.
+    /// restore if that attempt fails. Returns false when the notification does not exist or its payload
+    /// was purged (there is nothing to send).
     pub async fn schedule_resend(
         &self,
         id: &str,
@@ -280,7 +281,7 @@ impl Store {
                resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
                next_attempt_at = $1, next_trigger = $2, next_triggered_by = $3, resend_requested_at = $1, \
                status = CASE WHEN status IN ('held', 'not_subscribed') THEN 'pending' ELSE status END \
-             WHERE id = $4",
+             WHERE id = $4 AND body IS NOT NULL",
         )
         .bind(now.as_micros())
         .bind(trigger.as_str())
@@ -294,7 +295,8 @@ impl Store {
     }
 
     /// Makes due now (as `bulk_resend`) up to `limit` failed notifications of an endpoint created in
-    /// `[since, until)`, oldest first. Returns how many were queued and how many failed ones remain.
+    /// `[since, until)` whose payload is still kept, oldest first. Returns how many were queued and how
+    /// many such failed ones remain.
     pub async fn schedule_resend_failed(
         &self,
         endpoint: &EndpointKey,
@@ -310,7 +312,7 @@ impl Store {
                resend_requested_at = $1 \
              WHERE id IN (SELECT id FROM notifications \
                           WHERE client_uuid = $3 AND environment = $4 AND status = 'failed' AND next_attempt_at IS NULL \
-                            AND created_at >= $5 AND created_at < $6 ORDER BY created_at LIMIT $7)",
+                            AND body IS NOT NULL AND created_at >= $5 AND created_at < $6 ORDER BY created_at LIMIT $7)",
         )
         .bind(now.as_micros())
         .bind(triggered_by)
@@ -324,7 +326,7 @@ impl Store {
         .rows_affected();
         let remaining: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM notifications WHERE client_uuid = $1 AND environment = $2 AND status = 'failed' \
-             AND next_attempt_at IS NULL AND created_at >= $3 AND created_at < $4",
+             AND next_attempt_at IS NULL AND body IS NOT NULL AND created_at >= $3 AND created_at < $4",
         )
         .bind(&endpoint.client_uuid)
         .bind(endpoint.environment.as_str())

@@ -1,47 +1,61 @@
 //! Retention: payloads and old records are removed in small batches, so deliveries are never held up
-//! behind a long transaction. Nothing still waiting for an attempt is touched.
+//! behind a long transaction.
+//!
+//! The rule, by status (the same for payload purges and record deletion):
+//! - `delivered`, `failed`, `not_subscribed`, `filtered`: finished, so their payload may be purged and
+//!   the record deleted once old enough, unless an attempt is queued or in flight (a resend sets
+//!   `next_attempt_at`, and a claim moves it to the lease's end);
+//! - `pending`, `retrying`, `held`: still to be sent, so never touched, however old. A `held`
+//!   notification waits (with no due time) for its endpoint to be re-enabled, and a data delivery whose
+//!   Data Webhook URL was removed stays `pending`/`retrying` while it waits for one.
+//!
+//! A status, not the due time alone, decides: `held` rows have no due time, and a payload purged from
+//! one would leave nothing to send when it is released.
 
 use app::timestamp::Timestamp;
 
 use super::{Store, StoreError};
 
+/// Statuses whose records are finished: the only ones retention touches.
+pub(super) const FINISHED: &str =
+    "status IN ('delivered', 'failed', 'not_subscribed', 'filtered') AND next_attempt_at IS NULL";
+
 impl Store {
-    /// Removes the bodies of notifications recorded before `before` that are no longer waiting for an
-    /// attempt, `batch` rows per transaction; returns how many.
+    /// Removes the bodies of finished notifications (see the module's rule) recorded before `before`,
+    /// `batch` rows per transaction; returns how many.
     pub async fn purge_notification_payloads(&self, before: Timestamp, batch: u32) -> Result<u64, StoreError> {
         self.in_batches(
-            "UPDATE notifications SET body = NULL WHERE id IN (SELECT id FROM notifications \
-             WHERE created_at < $1 AND body IS NOT NULL AND next_attempt_at IS NULL LIMIT $2)",
+            &format!(
+                "UPDATE notifications SET body = NULL WHERE id IN (SELECT id FROM notifications \
+                 WHERE created_at < $1 AND body IS NOT NULL AND {FINISHED} LIMIT $2)"
+            ),
             before,
             batch,
         )
         .await
     }
 
-    /// Deletes notifications and data deliveries recorded before `before` (with their attempts) that
-    /// are no longer waiting for an attempt, and idempotency keys past their window; returns how many
-    /// notifications and data deliveries were deleted.
+    /// Deletes finished notifications and data deliveries (see the module's rule) recorded before
+    /// `before`, with their attempts; returns how many were deleted.
     pub async fn delete_old_records(&self, before: Timestamp, batch: u32) -> Result<u64, StoreError> {
         let mut deleted = 0;
+        let notifications = format!("SELECT id FROM notifications WHERE created_at < $1 AND {FINISHED} LIMIT $2");
+        let deliveries = format!("SELECT id FROM data_deliveries WHERE created_at < $1 AND {FINISHED} LIMIT $2");
         for (attempts, records) in [
             (
-                "DELETE FROM attempts WHERE notification_id IN (SELECT id FROM notifications \
-                 WHERE created_at < $1 AND next_attempt_at IS NULL LIMIT $2)",
-                "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications \
-                 WHERE created_at < $1 AND next_attempt_at IS NULL LIMIT $2)",
+                format!("DELETE FROM attempts WHERE notification_id IN ({notifications})"),
+                format!("DELETE FROM notifications WHERE id IN ({notifications})"),
             ),
             (
-                "DELETE FROM attempts WHERE data_delivery_id IN (SELECT id FROM data_deliveries \
-                 WHERE created_at < $1 AND next_attempt_at IS NULL LIMIT $2)",
-                "DELETE FROM data_deliveries WHERE id IN (SELECT id FROM data_deliveries \
-                 WHERE created_at < $1 AND next_attempt_at IS NULL LIMIT $2)",
+                format!("DELETE FROM attempts WHERE data_delivery_id IN ({deliveries})"),
+                format!("DELETE FROM data_deliveries WHERE id IN ({deliveries})"),
             ),
         ] {
             loop {
                 // Attempts first, in the same transaction: both backends, foreign keys on or off.
                 let mut tx = self.write.begin().await?;
-                sqlx::query(attempts).bind(before.as_micros()).bind(i64::from(batch)).execute(&mut *tx).await?;
-                let done = sqlx::query(records)
+                sqlx::query(&attempts).bind(before.as_micros()).bind(i64::from(batch)).execute(&mut *tx).await?;
+                let done = sqlx::query(&records)
                     .bind(before.as_micros())
                     .bind(i64::from(batch))
                     .execute(&mut *tx)

@@ -242,6 +242,20 @@ impl StoreTx<'_> {
         Ok(())
     }
 
+    /// How many of an endpoint's held notifications have lost their payload (purged by retention before
+    /// held ones were kept): releasing them would have nothing to send.
+    pub async fn held_without_payload(&mut self, endpoint: &EndpointKey) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications \
+             WHERE client_uuid = $1 AND environment = $2 AND status = 'held' AND body IS NULL",
+        )
+        .bind(&endpoint.client_uuid)
+        .bind(endpoint.environment.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Sends an endpoint's held notifications again, due now. Returns how many.
     pub async fn release_held(&mut self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
         let released = sqlx::query(

@@ -64,9 +64,15 @@ fn capitalise(s: &str) -> String {
 
 #[async_trait]
 impl Backend for DashboardBackend {
-    async fn sign_in(&self, email: &str, password: &str, address: Option<IpAddr>) -> Result<Viewer, AppError> {
-        let actor = self.services.sign_in(email, password, address).await?;
-        actor.viewer().ok_or(AppError::Internal)
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: Option<IpAddr>,
+        device: Option<&str>,
+    ) -> Result<(Viewer, String), AppError> {
+        let signed_in = self.services.sign_in(email, password, address, device).await?;
+        Ok((signed_in.actor.viewer().ok_or(AppError::Internal)?, signed_in.device_token))
     }
 
     async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError> {

@@ -8,8 +8,10 @@
 //! 401 `{"kind":"unauthenticated"}` when signed out, 404 for a client the account may not see.
 //!
 //! A feed wakes when this process records a notification for its client, and every two seconds for
-//! those recorded by other processes. A connection ends after ten minutes (the browser reconnects) and
-//! when the server shuts down.
+//! those recorded by other processes. On every wake-up it checks the session again in the session
+//! store, so a feed ends within seconds of sign-out (the session is deleted) or expiry, rather than
+//! streaming on for a browser that is no longer signed in. A connection ends after ten minutes (the
+//! browser reconnects) and when the server shuts down.
 
 use std::collections::VecDeque;
 use std::str::FromStr;
@@ -29,7 +31,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tower_sessions::Session;
 
-use super::session::BrowserSession;
+use super::session::{BrowserSession, SqlSessionStore, still_signed_in};
 use crate::service::{Actor, Services};
 use app::backend::SessionPort;
 
@@ -60,12 +62,12 @@ pub struct FeedParams {
 
 /// `GET /live/notifications`: the event stream, or the error a server function would answer.
 pub async fn notifications(
-    State(services): State<Services>,
+    State((services, sessions)): State<(Services, SqlSessionStore)>,
     session: Session,
     headers: HeaderMap,
     Query(params): Query<FeedParams>,
 ) -> Response {
-    match open(services, session, &headers, params).await {
+    match open(services, sessions, session, &headers, params).await {
         Ok(feed) => Sse::new(feed).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response(),
         Err(err) => {
             let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -77,11 +79,13 @@ pub async fn notifications(
 /// Checks the session and the client, then starts the feed.
 async fn open(
     services: Services,
+    sessions: SqlSessionStore,
     session: Session,
     headers: &HeaderMap,
     params: FeedParams,
 ) -> Result<impl Stream<Item = Result<Event, axum::Error>> + use<>, AppError> {
-    let account_id = BrowserSession::new(session).account_id().await?.ok_or(AppError::Unauthenticated)?;
+    let account_id = BrowserSession::new(session.clone()).account_id().await?.ok_or(AppError::Unauthenticated)?;
+    let session_id = session.id();
     let actor = services.actor_for_account(&account_id).await?.ok_or(AppError::Unauthenticated)?;
     // A reconnecting browser says which notification it saw last.
     let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
@@ -103,6 +107,9 @@ async fn open(
         pending: first.items.into(),
         greeted: false,
         services,
+        sessions,
+        session_id,
+        account_id,
         actor,
         query,
         watched,
@@ -145,6 +152,10 @@ where
 /// One open feed.
 struct Feed {
     services: Services,
+    /// Where the session is checked again on every wake-up.
+    sessions: SqlSessionStore,
+    session_id: Option<tower_sessions::session::Id>,
+    account_id: String,
     actor: Actor,
     query: NotificationQuery,
     /// The client whose recordings wake this feed (`None`: any).
@@ -175,6 +186,10 @@ impl Feed {
                 return Some((event, self));
             }
             if !self.wait().await {
+                return None;
+            }
+            if !still_signed_in(&self.sessions, self.session_id, &self.account_id).await {
+                tracing::debug!("live feed ended: the session is over");
                 return None;
             }
             match self.services.notifications_after(&self.actor, &self.query, Some(&self.cursor)).await {

@@ -33,14 +33,15 @@ pub fn router(
     let routes = generate_route_list(App);
 
     let dashboard = Router::new()
-        .route("/live/notifications", get(live::notifications).with_state(services.clone()))
+        .route("/live/notifications", get(live::notifications).with_state((services.clone(), sessions.store.clone())))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
-        .layer(axum::middleware::from_fn(request_context::insert))
-        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state((services.clone(), sessions.secure), request_context::insert))
+        .layer(axum::middleware::from_fn_with_state(sessions.extend_every, session::extend_on_use))
+        .layer(sessions.manager)
         .layer(axum::middleware::from_fn_with_state(origins, origin::refuse_cross_site))
         .with_state(options);
 

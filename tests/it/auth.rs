@@ -41,11 +41,15 @@ async fn signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_clien
 
     let res = app.sign_in(&browser, "Dev@Acme.example ", PASSWORD).await;
     assert_eq!(res.status(), 200);
-    let cookie = res.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("rook_notify_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly"), "{cookie}");
-    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http in tests: {cookie}");
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect();
+    // The session, and the device cookie that remembers this browser for the sign-in limits.
+    for name in ["rook_notify_session=", "rook_notify_device="] {
+        let cookie = cookies.iter().find(|c| c.starts_with(name)).unwrap_or_else(|| panic!("{name} in {cookies:?}"));
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "plain http in tests: {cookie}");
+    }
 
     let viewer = app.current_viewer(&browser).await;
     assert_eq!(viewer["email"], "dev@acme.example");

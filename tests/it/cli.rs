@@ -44,6 +44,7 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT",
         "ROOK_NOTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS",
         "ROOK_NOTIFY_LOGIN_FAILURE_WINDOW",
+        "ROOK_NOTIFY_TRUSTED_PROXIES",
         "ROOK_NOTIFY_SHUTDOWN_GRACE",
         "ROOK_NOTIFY_API_TOKEN",
         "ROOK_NOTIFY_RETRY_SCHEDULE",
@@ -95,7 +96,7 @@ async fn create_account_reads_the_password_from_stdin_and_the_account_can_sign_i
 
     let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
     let services = Services::new(store, ServiceConfig::default());
-    services.sign_in("ops@rook.example", "a-long-password-1", None).await.expect("the account signs in");
+    services.sign_in("ops@rook.example", "a-long-password-1", None, None).await.expect("the account signs in");
 }
 
 #[tokio::test]

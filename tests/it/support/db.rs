@@ -25,6 +25,12 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// Another handle on the same database that leaves it in place when dropped: for a second server
+    /// process on one database (this handle must outlive it).
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase { url: self.url.clone(), backend: self.backend, _dir: None, postgres_name: None }
+    }
+
     /// A new SQLite database file in its own temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
