@@ -14,10 +14,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let trusted_proxies = settings.trusted_proxies.clone();
             let app = Application::build(settings).await?;
-            // Applied here rather than in `Application::build`, which does not carry this setting yet.
-            app.services().set_trusted_proxies(trusted_proxies);
             let url = format!("http://{}", app.local_addr());
             eprintln!("rook-notify is serving the dashboard at {url}");
             app.run_until_stopped().await

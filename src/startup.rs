@@ -237,6 +237,7 @@ pub fn service_config(settings: &Settings) -> ServiceConfig {
         },
         allow_insecure_urls: settings.allow_insecure_urls,
         api_token: settings.api_token.clone().filter(|t| !t.is_empty()),
+        trusted_proxies: settings.trusted_proxies.clone(),
     }
 }
 

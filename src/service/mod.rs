@@ -48,6 +48,8 @@ pub struct ServiceConfig {
     pub allow_insecure_urls: bool,
     /// A token from the configuration that has admin scope (besides those created with `create-token`).
     pub api_token: Option<String>,
+    /// The proxies whose `X-Forwarded-For` is believed (`ROOK_NOTIFY_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The service layer's handle; cheap to clone.
@@ -72,8 +74,6 @@ struct Inner {
     /// Clients known to exist (clients are never deleted, so a hit never goes stale): ingestion checks
     /// the client of every event without a query each time.
     known_clients: std::sync::Mutex<std::collections::HashSet<String>>,
-    /// Proxies whose `X-Forwarded-For` is believed for the client's address (sign-in limits).
-    trusted_proxies: std::sync::RwLock<TrustedProxies>,
 }
 
 impl Services {
@@ -85,7 +85,6 @@ impl Services {
         Services {
             inner: Arc::new(Inner {
                 login_limiter: LoginLimiter::new(config.login_limits, store.clone()),
-                trusted_proxies: std::sync::RwLock::new(TrustedProxies::default()),
                 store,
                 config,
                 ingest,
@@ -98,11 +97,6 @@ impl Services {
         }
     }
 
-    /// Names the proxies whose `X-Forwarded-For` is believed (`ROOK_NOTIFY_TRUSTED_PROXIES`).
-    pub fn set_trusted_proxies(&self, proxies: TrustedProxies) {
-        *self.inner.trusted_proxies.write().unwrap_or_else(|e| e.into_inner()) = proxies;
-    }
-
     /// The client's address of a request from `peer` carrying `forwarded_for` (its `X-Forwarded-For`
     /// values): the header is believed only from a trusted proxy.
     pub fn client_address<'a>(
@@ -110,7 +104,7 @@ impl Services {
         peer: std::net::IpAddr,
         forwarded_for: impl Iterator<Item = &'a str>,
     ) -> std::net::IpAddr {
-        self.inner.trusted_proxies.read().unwrap_or_else(|e| e.into_inner()).client_address(peer, forwarded_for)
+        self.inner.config.trusted_proxies.client_address(peer, forwarded_for)
     }
 
     /// The store underneath (for the engine and health checks, which have no actor).

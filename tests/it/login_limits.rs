@@ -13,19 +13,26 @@ const EMAIL: &str = "staff@rook.example";
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn app_with_limits(db: TestDatabase, per_account: u32) -> TestApp {
+    limited_app(db, per_account, false).await
+}
+
+/// The test's requests all come from 127.0.0.1: trusting it as a proxy lets each claim an address.
+async fn app_trusting_loopback(db: TestDatabase, per_account: u32) -> TestApp {
+    limited_app(db, per_account, true).await
+}
+
+async fn limited_app(db: TestDatabase, per_account: u32, trust_loopback: bool) -> TestApp {
     let app = spawn_app_with(db, |s| {
         s.login_max_failures_per_account = per_account;
         s.login_max_failures_per_address = 1000;
         s.login_failure_window = Duration::from_secs(60);
+        if trust_loopback {
+            s.trusted_proxies = "127.0.0.1/32, ::1".parse().unwrap();
+        }
     })
     .await;
     app.create_account(EMAIL, PASSWORD, Role::Staff, None).await;
     app
-}
-
-/// The test's requests all come from 127.0.0.1: trusting it as a proxy lets each claim an address.
-fn trust_loopback(app: &TestApp) {
-    app.services.set_trusted_proxies("127.0.0.1/32, ::1".parse().unwrap());
 }
 
 /// One sign-in attempt said to come from `from` (believed only from a trusted proxy).
@@ -47,8 +54,7 @@ fn assert_limited(res: &reqwest::Response, what: &str) {
 }
 
 async fn an_attackers_failures_from_one_address_do_not_stop_the_owner_elsewhere(db: TestDatabase) {
-    let app = app_with_limits(db, 5).await;
-    trust_loopback(&app);
+    let app = app_trusting_loopback(db, 5).await;
     let guesses = (0..40).map(|i| {
         let app = &app;
         async move { attempt(app, &browser_client(), &format!("guess-number-{i}"), "203.0.113.66").await }
@@ -71,8 +77,7 @@ async fn an_attackers_failures_from_one_address_do_not_stop_the_owner_elsewhere(
 
 async fn a_device_cookie_passes_the_account_wide_limit_but_not_its_own_back_off(db: TestDatabase) {
     // Two per account and address, so eight account-wide.
-    let app = app_with_limits(db, 2).await;
-    trust_loopback(&app);
+    let app = app_trusting_loopback(db, 2).await;
     let owner = browser_client();
     assert_eq!(attempt(&app, &owner, PASSWORD, "198.51.100.1").await.status(), StatusCode::OK);
 

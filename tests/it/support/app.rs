@@ -50,10 +50,7 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)
     adjust(&mut settings);
     rook_notify::telemetry::init(&settings);
 
-    let trusted_proxies = settings.trusted_proxies.clone();
     let app = Application::build(settings).await.expect("the application builds");
-    // As `serve` does (`commands.rs`).
-    app.services().set_trusted_proxies(trusted_proxies);
     let address = app.local_addr();
     let services = app.services().clone();
     let (tx, rx) = oneshot::channel::<()>();
