@@ -8,7 +8,7 @@ use reqwest::Method;
 use rook_notify::engine::retention::{RetentionPolicy, run_once};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app};
+use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app, wait};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -71,11 +71,10 @@ async fn retention_keeps_held_and_retrying_records_whole_however_old(db: TestDat
         .unwrap();
     assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
     let delivery = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while data_delivery(&app, &delivery).await["status"] != "retrying" {
-        assert!(tokio::time::Instant::now() < deadline, "the data delivery was not retried");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait::until("the data delivery is retrying", WAIT, || async {
+        data_delivery(&app, &delivery).await["status"] == "retrying"
+    })
+    .await;
 
     age_everything(&app).await;
     let run = run_once(app.services.store(), default_policy(), Timestamp::now()).await.unwrap();

@@ -6,6 +6,7 @@ pub mod db;
 pub mod external;
 pub mod process;
 pub mod receiver;
+pub mod wait;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 pub use db::TestDatabase;

@@ -70,16 +70,13 @@ impl ServeProcess {
 
     /// Waits up to `within` for the process to exit; `None` if it is still running then.
     pub async fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let mut exited = None;
+        super::wait::within(within, || {
+            exited = self.child.try_wait().ok().flatten();
+            std::future::ready(exited.is_some())
+        })
+        .await;
+        exited
     }
 
     /// Kills the process with SIGKILL (no chance to clean up) and waits for it to die.
