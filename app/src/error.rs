@@ -33,6 +33,9 @@ pub enum AppError {
     /// The action does not fit the current state (`code` is stable, `message` is for people).
     #[error("{message}")]
     Conflict { code: String, message: String },
+    /// The server cannot reach its database just now; nothing was changed.
+    #[error("The service is briefly unavailable; nothing was changed. Please try again in {retry_after_secs} seconds.")]
+    Unavailable { retry_after_secs: u64 },
     /// Something failed on the server; the cause is in the server's log, not here.
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
@@ -66,6 +69,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Validation { .. } => 422,
             Self::Conflict { .. } => 409,
+            Self::Unavailable { .. } => 503,
             Self::Internal => 500,
             Self::Transport(_) => 502,
         }

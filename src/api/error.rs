@@ -35,11 +35,18 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Sent as `Retry-After` (whole seconds): when the caller may try again.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError { status, code, message: message.into(), field: None, retry_after: None }
+    }
+
+    pub fn with_retry_after(mut self, retry_after: std::time::Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -73,7 +80,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let retry_after = self.retry_after.map(|d| d.as_secs().max(1).to_string());
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = retry_after.and_then(|s| s.parse().ok()) {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds);
+        }
+        response
     }
 }
 
@@ -85,7 +97,17 @@ impl From<ServiceError> for ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 format!("Too many attempts; try again in {} s.", retry_after.as_secs().max(1)),
-            ),
+            )
+            .with_retry_after(retry_after),
+            ServiceError::Unavailable { retry_after } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!(
+                    "The service cannot reach its database just now; nothing was recorded. Try again in {} s.",
+                    retry_after.as_secs().max(1)
+                ),
+            )
+            .with_retry_after(retry_after),
             ServiceError::NotFound(what) => ApiError::not_found(what),
             ServiceError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This token may not do that."),
             ServiceError::Validation { code, field, message } => {

@@ -14,10 +14,15 @@ use crate::store::{Channel, EndpointKey, IngestItem, IngestOutcome, Store};
 /// How many events one transaction records at most.
 const MAX_BATCH: usize = 512;
 
-/// The ingest writer failed; the cause is logged.
-#[derive(Debug, thiserror::Error)]
-#[error("the event could not be recorded")]
-pub struct IngestFailed;
+/// The ingest writer could not record an event; the cause is logged.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+pub enum IngestFailed {
+    /// The database could not be reached: nothing was written, and a retry may succeed.
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("the event could not be recorded")]
+    Failed,
+}
 
 type Pending = (IngestItem, oneshot::Sender<Result<IngestOutcome, IngestFailed>>);
 
@@ -40,8 +45,8 @@ impl IngestQueue {
     /// Records one event; returns once it is committed.
     pub async fn submit(&self, item: IngestItem) -> Result<IngestOutcome, IngestFailed> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send((item, reply)).await.map_err(|_| IngestFailed)?;
-        answer.await.map_err(|_| IngestFailed)?
+        self.tx.send((item, reply)).await.map_err(|_| IngestFailed::Failed)?;
+        answer.await.map_err(|_| IngestFailed::Failed)?
     }
 }
 
@@ -77,8 +82,9 @@ async fn write_batches(
             }
             Err(err) => {
                 tracing::error!(error = %err, events = items.len(), "recording events failed");
+                let failed = if err.is_unavailable() { IngestFailed::Unavailable } else { IngestFailed::Failed };
                 for reply in replies {
-                    let _ = reply.send(Err(IngestFailed));
+                    let _ = reply.send(Err(failed));
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::engine::ingest_queue::IngestFailed;
 use crate::store::StoreError;
 
 /// Why an operation was refused or failed. Each variant is something a caller can act on, except
@@ -24,9 +25,15 @@ pub enum ServiceError {
     Validation { code: &'static str, field: String, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The database cannot be reached just now; nothing was changed and the caller may try again.
+    #[error("temporarily unavailable")]
+    Unavailable { retry_after: Duration },
     #[error("internal error")]
     Internal,
 }
+
+/// How long a caller is asked to wait when the database cannot be reached.
+pub const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 impl ServiceError {
     /// A validation error for one field.
@@ -41,12 +48,25 @@ impl ServiceError {
     }
 }
 
+impl From<IngestFailed> for ServiceError {
+    fn from(err: IngestFailed) -> Self {
+        match err {
+            IngestFailed::Unavailable => Self::Unavailable { retry_after: UNAVAILABLE_RETRY_AFTER },
+            IngestFailed::Failed => Self::internal(err),
+        }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => Self::NotFound("record"),
             StoreError::Conflict { what } => {
                 Self::Conflict { code: "already_exists", message: format!("A record with this {what} already exists.") }
+            }
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is unavailable");
+                Self::Unavailable { retry_after: UNAVAILABLE_RETRY_AFTER }
             }
             other => Self::internal(other),
         }

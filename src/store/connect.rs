@@ -69,8 +69,8 @@ impl Store {
         // `Any` pools open it.
         let native = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         let any_url = format!("sqlite://{}", path_for_url(&filename));
-        let read = any_pool(&any_url, 8, Some(SQLITE_SESSION_PRAGMAS)).await?;
-        let write = any_pool(&any_url, 1, Some(SQLITE_WRITER_PRAGMAS)).await?;
+        let read = any_pool(&any_url, 8, SQLITE_ACQUIRE_TIMEOUT, Some(SQLITE_SESSION_PRAGMAS)).await?;
+        let write = any_pool(&any_url, 1, SQLITE_ACQUIRE_TIMEOUT, Some(SQLITE_WRITER_PRAGMAS)).await?;
         Ok(Store { read, write, native: NativePool::Sqlite(native), dialect: Dialect::Sqlite, cipher })
     }
 
@@ -80,10 +80,10 @@ impl Store {
             .disable_statement_logging();
         let native = PgPoolOptions::new()
             .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;
-        let pool = any_pool(url, 16, None).await?;
+        let pool = any_pool(url, 16, POSTGRES_ACQUIRE_TIMEOUT, None).await?;
         Ok(Store {
             read: pool.clone(),
             write: pool,
@@ -134,8 +134,18 @@ impl Store {
     }
 }
 
-async fn any_pool(url: &str, max: u32, pragmas: Option<&'static str>) -> Result<sqlx::AnyPool, StoreError> {
-    let mut options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30));
+/// How long a query waits for a connection. SQLite's single writer can be busy that long under load;
+/// a Postgres server that is down should be reported (503) well before a client gives up.
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn any_pool(
+    url: &str,
+    max: u32,
+    acquire_timeout: Duration,
+    pragmas: Option<&'static str>,
+) -> Result<sqlx::AnyPool, StoreError> {
+    let mut options = AnyPoolOptions::new().max_connections(max).acquire_timeout(acquire_timeout);
     if let Some(pragmas) = pragmas {
         options = options.after_connect(move |conn, _meta| {
             Box::pin(async move {

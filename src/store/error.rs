@@ -22,6 +22,23 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database could not be reached (down, restarting, or every connection busy past the pool's
+    /// wait): nothing was written, and the same request may succeed in a moment.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_),
+            ) => true,
+            // Postgres' classes 08 (connection exception) and 57P (the server is shutting down, or
+            // starting: "terminating connection due to administrator command"), and too many
+            // connections.
+            Self::Database(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P") || code == "53300")
+            }
+            _ => false,
+        }
+    }
+
     /// Turns a unique-constraint violation into `Conflict { what }`, leaving other errors as they are.
     /// Constraint handling lives here, not in string matching scattered through callers.
     pub(crate) fn on_unique(err: sqlx::Error, what: &'static str) -> Self {

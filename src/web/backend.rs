@@ -52,6 +52,9 @@ impl From<ServiceError> for AppError {
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Validation { field, message, .. } => AppError::Validation { field, message },
             ServiceError::Conflict { code, message } => AppError::conflict(code, message),
+            ServiceError::Unavailable { retry_after } => {
+                AppError::Unavailable { retry_after_secs: retry_after.as_secs().max(1) }
+            }
             ServiceError::Internal => AppError::Internal,
         }
     }

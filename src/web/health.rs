@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 use crate::service::Services;
 use crate::store::Dialect;
 
+/// How long `/readyz` waits for the database before it says 503.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The process is up and serving HTTP.
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
@@ -26,9 +29,18 @@ pub async fn readyz(State(services): State<Services>) -> (StatusCode, Json<Value
             Json(json!({ "status": "not_ready", "database": database, "reason": reason })),
         )
     };
-    if let Err(err) = store.ping().await {
-        tracing::warn!(error = %err, "readiness: database does not answer");
-        return not_ready("database does not answer");
+    // A database that is down can keep a connection attempt waiting for the pool's whole timeout;
+    // a load balancer's probe needs its answer sooner than that.
+    match tokio::time::timeout(PING_TIMEOUT, store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "readiness: database does not answer");
+            return not_ready("database does not answer");
+        }
+        Err(_) => {
+            tracing::warn!("readiness: database did not answer within {PING_TIMEOUT:?}");
+            return not_ready("database does not answer");
+        }
     }
     if services.engine_health().recording_failing_since().is_some() {
         // Attempts are made but cannot be written down: their leases will run out and everything

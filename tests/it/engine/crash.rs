@@ -2,41 +2,14 @@
 //! every acknowledged notification (duplicates only for the ones in flight, with the same webhook-id);
 //! and two processes sharing one Postgres database deliver everything between them.
 
-use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::support::app::{ADMIN_TOKEN, browser_client};
 use crate::support::process::ServeProcess;
+use crate::support::remote::{subscribed_client, wait_all_received};
 use crate::support::{Reply, TestDatabase, TestReceiver};
-
-/// Through `base_url`'s API: a client whose Sandbox subscription is active and points at `url`.
-async fn subscribed_client(client: &reqwest::Client, base_url: &str, url: &str) -> String {
-    let api = |method, path: &str| client.request(method, format!("{base_url}/api/v1{path}")).bearer_auth(ADMIN_TOKEN);
-    let created: Value = api(reqwest::Method::POST, "/clients")
-        .json(&json!({ "name": "Crash Co" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let uuid = created["client_uuid"].as_str().unwrap().to_owned();
-    let res = api(reqwest::Method::PUT, &format!("/clients/{uuid}/environments/sandbox"))
-        .json(&json!({ "notification_webhook_url": url }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let res = api(reqwest::Method::PUT, &format!("/clients/{uuid}/environments/sandbox/subscription"))
-        .json(&json!({ "active": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    uuid
-}
 
 /// Posts `n` events through `base_url`, returning the acknowledged notification ids.
 async fn post_events(client: &reqwest::Client, base_url: &str, client_uuid: &str, n: usize) -> Vec<String> {
@@ -54,24 +27,6 @@ async fn post_events(client: &reqwest::Client, base_url: &str, client_uuid: &str
         ids.push(res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned());
     }
     ids
-}
-
-/// Waits until every id was received at least once; returns how many times each arrived.
-async fn wait_all_received(receiver: &TestReceiver, ids: &[String], within: Duration) -> HashMap<String, usize> {
-    let wanted: HashSet<&String> = ids.iter().collect();
-    let deadline = Instant::now() + within;
-    loop {
-        let mut counts: HashMap<String, usize> = HashMap::new();
-        for r in receiver.received() {
-            *counts.entry(r.header("webhook-id").to_owned()).or_default() += 1;
-        }
-        if wanted.iter().all(|id| counts.contains_key(*id)) {
-            return counts;
-        }
-        let missing = wanted.iter().filter(|id| !counts.contains_key(**id)).count();
-        assert!(Instant::now() < deadline, "{missing} acknowledged notifications were never delivered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 const FAST_RECOVERY: [(&str, &str); 4] = [

@@ -288,12 +288,7 @@ impl TestApp {
     /// The single number a query on the application's database answers (a count, say), read without
     /// going through the application.
     pub async fn query_number(&self, sql: &str) -> i64 {
-        use sqlx::Connection as _;
-        sqlx::any::install_default_drivers();
-        let mut conn = sqlx::AnyConnection::connect(&self._db.url).await.expect("a direct database connection");
-        let number: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.expect("the query answers a number");
-        let _ = conn.close().await;
-        number
+        self._db.query_number(sql).await
     }
 
     /// The database's backend: `sqlite` or `postgres`.

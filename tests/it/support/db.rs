@@ -31,6 +31,23 @@ impl TestDatabase {
         TestDatabase { url: self.url.clone(), backend: self.backend, _dir: None, postgres_name: None }
     }
 
+    /// A handle on a database the test made some other way (left in place when dropped).
+    pub fn existing(url: &str) -> TestDatabase {
+        let backend = if url.starts_with("sqlite:") { "sqlite" } else { "postgres" };
+        TestDatabase { url: url.to_owned(), backend, _dir: None, postgres_name: None }
+    }
+
+    /// The single number a query on this database answers (a count, say), read directly, not through
+    /// the application.
+    pub async fn query_number(&self, sql: &str) -> i64 {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.url).await.expect("a direct database connection");
+        let number: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.expect("the query answers a number");
+        let _ = conn.close().await;
+        number
+    }
+
     /// A new SQLite database file in its own temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");

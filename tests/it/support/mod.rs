@@ -4,8 +4,10 @@
 pub mod app;
 pub mod db;
 pub mod external;
+pub mod own_postgres;
 pub mod process;
 pub mod receiver;
+pub mod remote;
 pub mod wait;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -16,17 +16,22 @@ impl ServeProcess {
     /// Starts `rook-notify serve` on `database_url` with a free port and test-friendly settings, plus
     /// `env`, and waits until it is ready.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
-        Self::start_with_stderr(database_url, env, Stdio::inherit()).await
+        Self::start_with_stderr(database_url, env, Stdio::inherit(), free_port()).await
+    }
+
+    /// As [`ServeProcess::start`], on a given port: a restarted process takes its predecessor's address,
+    /// as it would behind a load balancer.
+    pub async fn start_on(port: u16, database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with_stderr(database_url, env, Stdio::inherit(), port).await
     }
 
     /// As [`ServeProcess::start`], with the process's standard error (its log) written to `log`.
     pub async fn start_logging_to(database_url: &str, env: &[(&str, &str)], log: &std::path::Path) -> Self {
         let file = std::fs::File::create(log).expect("a log file");
-        Self::start_with_stderr(database_url, env, Stdio::from(file)).await
+        Self::start_with_stderr(database_url, env, Stdio::from(file), free_port()).await
     }
 
-    async fn start_with_stderr(database_url: &str, env: &[(&str, &str)], stderr: Stdio) -> Self {
-        let port = free_port();
+    async fn start_with_stderr(database_url: &str, env: &[(&str, &str)], stderr: Stdio, port: u16) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rook-notify"));
         command
             .arg("serve")
@@ -62,6 +67,16 @@ impl ServeProcess {
         }
     }
 
+    /// The process's peak resident memory so far (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc is readable");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status")
+    }
+
     /// Asks the process to stop, as an init system does (SIGTERM).
     pub fn terminate(&self) {
         let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
@@ -93,7 +108,7 @@ impl Drop for ServeProcess {
 }
 
 /// A port that was free a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().unwrap().port()
 }

@@ -94,6 +94,13 @@ impl TestReceiver {
         self.inner.received.lock().unwrap().clone()
     }
 
+    /// The value of header `name` in every request so far, in arrival order (cheaper than
+    /// [`TestReceiver::received`] when thousands arrived).
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        let received = self.inner.received.lock().unwrap();
+        received.iter().map(|r| r.header(name).to_owned()).collect()
+    }
+
     /// Waits until at least `n` requests arrived (at most `within`), and returns them all.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
         let deadline = Instant::now() + within;
