@@ -73,8 +73,7 @@ impl Services {
             .inner
             .ingest
             .submit(IngestItem { notification, change, idempotency: claim })
-            .await
-            .map_err(ServiceError::internal)?;
+            .await?;
         match outcome {
             IngestOutcome::Recorded { notification_id, status } => {
                 crate::metrics::event_ingested(kind);
@@ -116,8 +115,7 @@ impl Services {
             .inner
             .ingest
             .submit(IngestItem { notification, change: DomainChange::None, idempotency: None })
-            .await
-            .map_err(ServiceError::internal)?;
+            .await?;
         match outcome {
             IngestOutcome::Recorded { notification_id, status } => Ok(EventReceipt { notification_id, status }),
             IngestOutcome::DuplicateKey => Err(ServiceError::internal("duplicate key without idempotency")),
