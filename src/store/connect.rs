@@ -78,7 +78,11 @@ impl Store {
         }
         // The native pool creates the file and switches it to WAL (which is persistent) before the
         // `Any` pools open it.
-        let native = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone()).await?;
+        let native = SqlitePoolOptions::new()
+            .max_connections(4)
+            .after_release(|conn, _meta| Box::pin(reusable_after_release(conn)))
+            .connect_with(options.clone())
+            .await?;
         // The size limit is a setting of each connection, not of the file: every connection that
         // writes sets it (new ones too, when the pools replace theirs).
         let limit = match max_bytes {
@@ -96,6 +100,7 @@ impl Store {
             let limit = limit.clone();
             SqlitePoolOptions::new()
                 .max_connections(4)
+                .after_release(|conn, _meta| Box::pin(reusable_after_release(conn)))
                 .after_connect(move |conn, _meta| {
                     let limit = limit.clone();
                     Box::pin(async move {
@@ -172,17 +177,33 @@ impl Store {
     }
 }
 
+/// Whether a SQLite connection given back to its pool may be used again. After `SQLITE_FULL` (or
+/// another error on which SQLite rolls the whole transaction back by itself) the `ROLLBACK` of the
+/// dropped transaction fails, and sqlx then still counts the connection as inside a transaction:
+/// every later `BEGIN` on it would fail, and with a single writer the service would never write again.
+/// Such a connection is closed (the pool opens a fresh one).
+async fn reusable_after_release<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // The rollback of a dropped transaction may still be queued: a ping runs after it.
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
+}
+
 async fn any_pool(url: &str, max: u32, pragmas: Option<String>) -> Result<sqlx::AnyPool, StoreError> {
     let mut options = AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30));
     if let Some(pragmas) = pragmas {
         let pragmas: std::sync::Arc<str> = pragmas.into();
-        options = options.after_connect(move |conn, _meta| {
-            let pragmas = pragmas.clone();
-            Box::pin(async move {
-                conn.execute(&*pragmas).await?;
-                Ok(())
+        options = options
+            .after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
+                Box::pin(async move {
+                    conn.execute(&*pragmas).await?;
+                    Ok(())
+                })
             })
-        });
+            .after_release(|conn, _meta| Box::pin(reusable_after_release(conn)));
     }
     Ok(options.connect(url).await?)
 }
