@@ -69,11 +69,7 @@ impl Services {
             request_sha256: k.request_sha256.clone(),
             expired_before: now.plus_micros(-IDEMPOTENCY_WINDOW_MICROS),
         });
-        let outcome = self
-            .inner
-            .ingest
-            .submit(IngestItem { notification, change, idempotency: claim })
-            .await?;
+        let outcome = self.inner.ingest.submit(IngestItem { notification, change, idempotency: claim }).await?;
         match outcome {
             IngestOutcome::Recorded { notification_id, status } => {
                 crate::metrics::event_ingested(kind);

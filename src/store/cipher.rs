@@ -96,8 +96,10 @@ fn seal(key: &Key, plain: &str, owner: &SecretOwner<'_>) -> String {
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let aad = owner.associated_data();
     // Encrypting a byte string with a fresh nonce cannot fail.
-    let sealed =
-        key.cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad }).unwrap_or_default();
+    let sealed = key
+        .cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad })
+        .unwrap_or_default();
     let mut blob = nonce.to_vec();
     blob.extend(sealed);
     format!("{PREFIX}{}:{}", key.id, base64::engine::general_purpose::STANDARD.encode(blob))
@@ -203,7 +205,11 @@ mod tests {
         let nonce = [5u8; 24];
         let mut blob = nonce.to_vec();
         blob.extend(cipher.encrypt(XNonce::from_slice(&nonce), plain.as_bytes()).unwrap());
-        format!("enc:v1:{}:{}", hex::encode(&Sha256::digest(key)[..4]), base64::engine::general_purpose::STANDARD.encode(blob))
+        format!(
+            "enc:v1:{}:{}",
+            hex::encode(&Sha256::digest(key)[..4]),
+            base64::engine::general_purpose::STANDARD.encode(blob)
+        )
     }
 
     #[test]

@@ -170,8 +170,11 @@ impl Store {
     /// A stored environment row as a record, its hash key decrypted.
     pub(super) fn environment_record(&self, row: EnvironmentRow) -> Result<EnvironmentRecord, StoreError> {
         let mut record = EnvironmentRecord::try_from(row)?;
-        let owner =
-            SecretOwner { client_uuid: &record.client_uuid, environment: record.environment, kind: SecretKind::HashKey };
+        let owner = SecretOwner {
+            client_uuid: &record.client_uuid,
+            environment: record.environment,
+            kind: SecretKind::HashKey,
+        };
         let hash_key = record.rook_hash_key.as_deref().map(|k| self.cipher.decrypt(k, &owner)).transpose()?;
         record.rook_hash_key = hash_key;
         Ok(record)

@@ -154,16 +154,18 @@ impl Store {
                     .execute(&self.write)
                     .await?
             }
-            StoredRow::HashKey => sqlx::query(
-                "UPDATE environments SET rook_hash_key = $1 \
+            StoredRow::HashKey => {
+                sqlx::query(
+                    "UPDATE environments SET rook_hash_key = $1 \
                  WHERE client_uuid = $2 AND environment = $3 AND rook_hash_key = $4",
-            )
-            .bind(fresh)
-            .bind(&secret.client_uuid)
-            .bind(secret.environment.as_str())
-            .bind(&secret.stored)
-            .execute(&self.write)
-            .await?,
+                )
+                .bind(fresh)
+                .bind(&secret.client_uuid)
+                .bind(secret.environment.as_str())
+                .bind(&secret.stored)
+                .execute(&self.write)
+                .await?
+            }
         };
         Ok(done.rows_affected() == 1)
     }

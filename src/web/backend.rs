@@ -54,9 +54,10 @@ impl From<ServiceError> for AppError {
             ServiceError::Conflict { code, message } => AppError::conflict(code, message),
             // The dashboard has no retry loop: the message tells the person to try again later.
             ServiceError::Unavailable { code, message, .. } => AppError::conflict(code, message),
-            ServiceError::Unstorable => {
-                AppError::validation("input", "The form holds a value that cannot be stored (such as an invalid character).")
-            }
+            ServiceError::Unstorable => AppError::validation(
+                "input",
+                "The form holds a value that cannot be stored (such as an invalid character).",
+            ),
             ServiceError::Internal => AppError::Internal,
         }
     }

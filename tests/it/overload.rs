@@ -88,7 +88,11 @@ async fn ingestion_beyond_the_bound_is_refused_with_503_and_retry_after() {
     let users: Vec<String> =
         app.notifications_of(&client_uuid).await.iter().map(|n| n["user_id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(users, ["third", "first"], "the refused event was not recorded");
-    assert_eq!(app.query_number("SELECT COUNT(*) FROM data_deliveries").await, 2, "the refused document was not recorded");
+    assert_eq!(
+        app.query_number("SELECT COUNT(*) FROM data_deliveries").await,
+        2,
+        "the refused document was not recorded"
+    );
     app.stop().await;
 }
 
