@@ -88,6 +88,13 @@ pub struct Settings {
     )]
     pub database_url: String,
 
+    /// SQLite only: the most bytes the database file may grow to. Writes beyond it are refused as on a
+    /// full disk (ingestion answers 503 `storage_full`; nothing acknowledged is lost) until retention
+    /// or an operator frees space. Keeps a room of the disk free for the WAL and the rest of the
+    /// machine. Default: no limit but the disk's.
+    #[arg(long, env = "ROOK_NOTIFY_SQLITE_MAX_SIZE", global = true)]
+    pub sqlite_max_size: Option<u64>,
+
     /// Serve `GET /metrics` (Prometheus, unauthenticated) on this separate address instead of the main
     /// one — keep it off the public network.
     #[arg(long, env = "ROOK_NOTIFY_METRICS_ADDR", global = true)]
@@ -147,14 +154,24 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration, global = true)]
     pub shutdown_grace: Duration,
 
-    /// A client must send a request's headers within this long (an idle keep-alive connection waiting
-    /// for its next request counts too), or the connection is closed: slow clients cannot hold sockets.
+    /// A client must send a request's headers within this long of their first byte (on a new
+    /// connection, of connecting), or the connection is closed: slow clients cannot hold sockets.
     #[arg(long, env = "ROOK_NOTIFY_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub header_read_timeout: Duration,
+
+    /// A keep-alive connection that has sent no new request for this long after its last answer is
+    /// closed.
+    #[arg(long, env = "ROOK_NOTIFY_KEEP_ALIVE_TIMEOUT", default_value = "75s", value_parser = parse_duration, global = true)]
+    pub keep_alive_timeout: Duration,
 
     /// A request's body must arrive within this long, or the request fails with 408.
     #[arg(long, env = "ROOK_NOTIFY_REQUEST_BODY_TIMEOUT", default_value = "60s", value_parser = parse_duration, global = true)]
     pub request_body_timeout: Duration,
+
+    /// Ingest requests (platform events and data deliveries) waiting to be recorded at most; beyond it
+    /// they are refused at once with 503 and `Retry-After` instead of queueing without bound.
+    #[arg(long, env = "ROOK_NOTIFY_MAX_PENDING_INGEST", default_value_t = crate::engine::ingest_queue::DEFAULT_MAX_PENDING, global = true)]
+    pub max_pending_ingest: usize,
 
     /// Connections served at once; more wait in the listen queue until one closes.
     #[arg(long, env = "ROOK_NOTIFY_MAX_CONNECTIONS", default_value_t = 4096, global = true)]

@@ -150,6 +150,7 @@ impl Application {
         };
         let limits = crate::server::ConnectionLimits {
             header_read_timeout: self.settings.header_read_timeout,
+            keep_alive_timeout: self.settings.keep_alive_timeout,
             max_connections: self.settings.max_connections,
             shutdown_grace: self.settings.shutdown_grace,
         };
@@ -178,11 +179,39 @@ impl Application {
     }
 }
 
-/// Connects to the configured database with the configured secret key, and migrates it.
+/// Connects to the configured database with the configured secret key, and migrates it. Refuses a
+/// key that cannot read the secrets the database holds, and binds secrets stored before they were
+/// bound to their owner.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
-    let store = Store::connect(&settings.database_url, secret_cipher(settings)?).await?;
+    let max_bytes = settings.sqlite_max_size.filter(|&bytes| bytes > 0);
+    let store = Store::connect_with_limit(&settings.database_url, secret_cipher(settings)?, max_bytes).await?;
     store.migrate().await?;
+    let unreadable = store.unreadable_secret_keys().await?;
+    if !unreadable.is_empty() {
+        store.close().await;
+        return Err(StartupError::Input(wrong_key_message(settings, store.cipher().key_id(), &unreadable)));
+    }
+    let bound = store.bind_secrets_to_owners().await?;
+    if bound > 0 {
+        tracing::info!(secrets = bound, "bound stored secrets to their client, environment and purpose");
+    }
     Ok(store)
+}
+
+/// Why the configured key is refused: a server started with the wrong key (say, from another working
+/// directory, where a new key file was created) would fail every signature instead.
+fn wrong_key_message(settings: &Settings, key_id: &str, unreadable: &[(String, usize)]) -> String {
+    let source = match &settings.secret_key {
+        Some(_) => "ROOK_NOTIFY_SECRET_KEY".to_owned(),
+        None => format!("the key file {} (ROOK_NOTIFY_SECRET_KEY_FILE)", settings.secret_key_file.display()),
+    };
+    let held = unreadable.iter().map(|(id, n)| format!("{n} with key {id}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "the database holds encrypted secrets that the configured secret key cannot read ({held}); the key \
+         in use is {key_id}, from {source}. Start with the key that wrote them (set ROOK_NOTIFY_SECRET_KEY, \
+         or ROOK_NOTIFY_SECRET_KEY_FILE to the file that holds it); after a key rotation, list the old key \
+         in ROOK_NOTIFY_PREVIOUS_SECRET_KEYS and run `rook-notify reencrypt-secrets`"
+    )
 }
 
 /// The cipher for secrets at rest: the configured key, or the key file (created on first run).
@@ -238,6 +267,7 @@ pub fn service_config(settings: &Settings) -> ServiceConfig {
         allow_insecure_urls: settings.allow_insecure_urls,
         api_token: settings.api_token.clone().filter(|t| !t.is_empty()),
         trusted_proxies: settings.trusted_proxies.clone(),
+        max_pending_ingest: settings.max_pending_ingest,
     }
 }
 

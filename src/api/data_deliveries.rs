@@ -14,7 +14,9 @@ use super::clients::ResendRange;
 use super::error::ApiError;
 use super::events::{IDEMPOTENCY_KEY, idempotency_key, replayed};
 use super::extract::{Admin, ApiJson, ApiPath, Caller, ListParams};
-use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
+};
 use super::paths::EnvironmentPath;
 use crate::service::{DataDeliveryRequest, IdempotentReply, Services};
 
@@ -44,7 +46,7 @@ pub fn routes() -> OpenApiRouter<Services> {
     responses(
         (status = ACCEPTED, description = "Recorded and due.", body = DataDeliveryReceipt,
             headers(("idempotent-replayed" = bool, description = "`true`: the first answer to this Idempotency-Key, sent again."))),
-        BadRequest, Unauthorized, NotFound, PayloadTooLarge, Unprocessable,
+        BadRequest, Unauthorized, NotFound, PayloadTooLarge, Unprocessable, ServiceUnavailable,
     )
 )]
 async fn hand_over(

@@ -35,7 +35,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    /// Sent as `Retry-After` (whole seconds): when the caller may try again.
+    /// Sent as `Retry-After` (whole seconds) with a 429 or 503.
     pub retry_after: Option<std::time::Duration>,
 }
 
@@ -44,13 +44,13 @@ impl ApiError {
         ApiError { status, code, message: message.into(), field: None, retry_after: None }
     }
 
-    pub fn with_retry_after(mut self, retry_after: std::time::Duration) -> Self {
-        self.retry_after = Some(retry_after);
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
         self
     }
 
-    pub fn with_field(mut self, field: impl Into<String>) -> Self {
-        self.field = Some(field.into());
+    pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
+        self.retry_after = Some(after);
         self
     }
 
@@ -80,10 +80,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let retry_after = self.retry_after.map(|d| d.as_secs().max(1).to_string());
+        let retry_after = self.retry_after.map(|after| after.as_secs().max(1).to_string());
         let mut response = (self.status, Json(self.body())).into_response();
-        if let Some(seconds) = retry_after.and_then(|s| s.parse().ok()) {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds);
+        if let Some(Ok(value)) = retry_after.map(|secs| axum::http::HeaderValue::from_str(&secs)) {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
         }
         response
     }
@@ -99,15 +99,14 @@ impl From<ServiceError> for ApiError {
                 format!("Too many attempts; try again in {} s.", retry_after.as_secs().max(1)),
             )
             .with_retry_after(retry_after),
-            ServiceError::Unavailable { retry_after } => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                format!(
-                    "The service cannot reach its database just now; nothing was recorded. Try again in {} s.",
-                    retry_after.as_secs().max(1)
-                ),
-            )
-            .with_retry_after(retry_after),
+            ServiceError::Unavailable { code, message, retry_after } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message).with_retry_after(retry_after)
+            }
+            ServiceError::Unstorable => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "The request holds a value that cannot be stored (such as an invalid character).",
+            ),
             ServiceError::NotFound(what) => ApiError::not_found(what),
             ServiceError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This token may not do that."),
             ServiceError::Validation { code, field, message } => {

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller};
-use super::openapi::{BadRequest, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
+use super::openapi::{BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable};
 use crate::service::{Actor, IdempotencyKey, IdempotentReply, PlatformEvent, Services};
 
 /// The routes of this file, each documented by its handler's annotation.
@@ -30,7 +30,7 @@ pub fn routes() -> OpenApiRouter<Services> {
     responses(
         (status = ACCEPTED, description = "Recorded.", body = EventReceipt,
             headers(("idempotent-replayed" = bool, description = "`true`: the first answer to this Idempotency-Key, sent again."))),
-        BadRequest, Unauthorized, NotFound, PayloadTooLarge, Unprocessable,
+        BadRequest, Unauthorized, NotFound, PayloadTooLarge, Unprocessable, ServiceUnavailable,
     )
 )]
 async fn report_event(

@@ -32,7 +32,9 @@ use super::error::{ApiError, ErrorBody};
     security(("bearer" = [])),
     components(
         schemas(ErrorBody, NotificationPayload),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable)
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, ServiceUnavailable
+        )
     ),
     tags(
         (name = "clients", description = "Clients, their environments, subscriptions and signing secrets."),
@@ -181,6 +183,10 @@ error_responses! {
     /// such as `url_required`).
     Unprocessable => UNPROCESSABLE_ENTITY,
         ApiError::validation("user_id", "user_id: invalid type: integer `5`, expected a string");
+    /// Nothing was recorded; send the same request again after the `Retry-After` seconds: too many
+    /// requests are waiting to be recorded (`overloaded`), or the database has no room (`storage_full`).
+    ServiceUnavailable => SERVICE_UNAVAILABLE,
+        ApiError::from(crate::service::ServiceError::from(crate::engine::ingest_queue::IngestError::Overloaded));
 }
 
 /// An error answer's component: its description, the error body and an example.

@@ -5,48 +5,83 @@
 use std::sync::Arc;
 
 use app::timestamp::Timestamp;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 
 use super::due::DueSignal;
 
-use crate::store::{Channel, EndpointKey, IngestItem, IngestOutcome, Store};
+use crate::store::{Channel, EndpointKey, IngestItem, IngestOutcome, Store, StoreError};
 
 /// How many events one transaction records at most.
 const MAX_BATCH: usize = 512;
 
-/// The ingest writer could not record an event; the cause is logged.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-pub enum IngestFailed {
-    /// The database could not be reached: nothing was written, and a retry may succeed.
+/// Ingest requests waiting to be recorded at most, by default.
+pub const DEFAULT_MAX_PENDING: usize = 4096;
+
+/// Why an event was not recorded. Nothing of it was written in any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    /// As many requests as allowed are waiting already: the caller is to come back later.
+    #[error("too many events are waiting to be recorded")]
+    Overloaded,
+    /// The database has no room.
+    #[error("the database is full")]
+    StorageFull,
+    /// The database could not be reached: a retry may succeed.
     #[error("the database is unavailable")]
     Unavailable,
+    /// The database refused a value of the event as data it cannot hold.
+    #[error("the event holds a value that cannot be stored")]
+    Unstorable,
+    /// The writer failed; the cause is logged.
     #[error("the event could not be recorded")]
     Failed,
 }
 
-type Pending = (IngestItem, oneshot::Sender<Result<IngestOutcome, IngestFailed>>);
+type Pending = (IngestItem, oneshot::Sender<Result<IngestOutcome, IngestError>>);
 
 /// The way into the writer; cheap to clone.
 #[derive(Clone)]
 pub struct IngestQueue {
     tx: mpsc::Sender<Pending>,
+    /// One permit per request waiting to be recorded: beyond the bound, requests are refused at once
+    /// instead of queueing without limit (each one a task, a connection and its body held in memory).
+    admission: Arc<Semaphore>,
+    max_pending: usize,
 }
 
 impl IngestQueue {
     /// Starts the writer task. `due` is signalled after each commit that recorded something, so the
     /// dispatcher starts delivering at once; `recorded` hears the client UUIDs that have new
-    /// notifications (live feeds listen to it).
-    pub fn start(store: Store, due: Arc<DueSignal>, recorded: broadcast::Sender<String>) -> Self {
-        let (tx, rx) = mpsc::channel::<Pending>(MAX_BATCH * 8);
+    /// notifications (live feeds listen to it). At most `max_pending` requests wait at once.
+    pub fn start(store: Store, due: Arc<DueSignal>, recorded: broadcast::Sender<String>, max_pending: usize) -> Self {
+        let max_pending = max_pending.max(1);
+        // Room for every admitted request, so an admitted one never waits for the channel.
+        let (tx, rx) = mpsc::channel::<Pending>(max_pending);
         tokio::spawn(write_batches(store, rx, due, recorded));
-        IngestQueue { tx }
+        IngestQueue { tx, admission: Arc::new(Semaphore::new(max_pending)), max_pending }
+    }
+
+    /// A place among the requests waiting to be recorded, held until the request is answered; also
+    /// for writes that do not go through this writer (data deliveries), so one bound covers all
+    /// ingestion.
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, IngestError> {
+        self.admission.clone().try_acquire_owned().map_err(|_| IngestError::Overloaded)
+    }
+
+    /// How many ingest requests are admitted and not answered yet.
+    pub fn waiting(&self) -> usize {
+        self.max_pending - self.admission.available_permits()
     }
 
     /// Records one event; returns once it is committed.
-    pub async fn submit(&self, item: IngestItem) -> Result<IngestOutcome, IngestFailed> {
+    pub async fn submit(&self, item: IngestItem) -> Result<IngestOutcome, IngestError> {
+        let _admitted = self.admit()?;
         let (reply, answer) = oneshot::channel();
-        self.tx.send((item, reply)).await.map_err(|_| IngestFailed::Failed)?;
-        answer.await.map_err(|_| IngestFailed::Failed)?
+        self.tx.try_send((item, reply)).map_err(|err| match err {
+            mpsc::error::TrySendError::Full(_) => IngestError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => IngestError::Failed,
+        })?;
+        answer.await.map_err(|_| IngestError::Failed)?
     }
 }
 
@@ -64,29 +99,68 @@ async fn write_batches(
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
-                // The dispatcher claims from exactly these endpoints, without scanning for them.
-                due.endpoints(items.iter().map(|i| {
-                    let n = &i.notification;
-                    (
-                        Channel::Notification,
-                        EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment },
-                    )
-                }));
-                let mut clients: Vec<&str> = items.iter().map(|i| i.notification.client_uuid.as_str()).collect();
-                clients.sort_unstable();
-                clients.dedup();
-                for client in clients {
-                    // No listener is fine: nobody has a live feed open.
-                    let _ = recorded.send(client.to_owned());
+                announce(&items, &due, &recorded);
+            }
+            // One event the database refuses must not fail the others it was batched with: each is
+            // recorded (or refused) on its own.
+            Err(StoreError::UnstorableValue(_)) if items.len() > 1 => {
+                for (item, reply) in items.iter().zip(replies) {
+                    let one = std::slice::from_ref(item);
+                    match store.ingest(one, Timestamp::now()).await {
+                        Ok(mut outcomes) => {
+                            let _ = reply.send(outcomes.pop().ok_or(IngestError::Failed));
+                            announce(one, &due, &recorded);
+                        }
+                        Err(err) => {
+                            let _ = reply.send(Err(refused(&err, 1)));
+                        }
+                    }
                 }
             }
             Err(err) => {
-                tracing::error!(error = %err, events = items.len(), "recording events failed");
-                let failed = if err.is_unavailable() { IngestFailed::Unavailable } else { IngestFailed::Failed };
+                let answer = refused(&err, items.len());
                 for reply in replies {
-                    let _ = reply.send(Err(failed));
+                    let _ = reply.send(Err(answer));
                 }
             }
         }
+    }
+}
+
+/// The answer to requests whose events were not recorded because of `err` (logged here).
+fn refused(err: &StoreError, events: usize) -> IngestError {
+    match err {
+        StoreError::StorageFull(_) => {
+            tracing::error!(error = %err, events, "the database is full: events are refused until space is freed");
+            IngestError::StorageFull
+        }
+        StoreError::UnstorableValue(_) => {
+            tracing::warn!(error = %err, "the database refused a value of an event");
+            IngestError::Unstorable
+        }
+        _ if err.is_unavailable() => {
+            tracing::warn!(error = %err, events, "the database is unavailable: events are refused until it is back");
+            IngestError::Unavailable
+        }
+        _ => {
+            tracing::error!(error = %err, events, "recording events failed");
+            IngestError::Failed
+        }
+    }
+}
+
+/// Tells the dispatcher and the live feeds about recorded events.
+fn announce(items: &[IngestItem], due: &DueSignal, recorded: &broadcast::Sender<String>) {
+    // The dispatcher claims from exactly these endpoints, without scanning for them.
+    due.endpoints(items.iter().map(|i| {
+        let n = &i.notification;
+        (Channel::Notification, EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment })
+    }));
+    let mut clients: Vec<&str> = items.iter().map(|i| i.notification.client_uuid.as_str()).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    for client in clients {
+        // No listener is fine: nobody has a live feed open.
+        let _ = recorded.send(client.to_owned());
     }
 }

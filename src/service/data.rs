@@ -110,6 +110,8 @@ impl Services {
         {
             return Ok(IdempotentReply::Replay { status: stored.status, body: stored.body });
         }
+        // Data deliveries count against the same bound as events waiting to be recorded.
+        let _admitted = self.inner.ingest.admit()?;
         let now = Timestamp::now();
         // The data secret is created when first needed: the first document signs with it.
         self.store()

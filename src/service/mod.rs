@@ -41,7 +41,7 @@ use crate::store::Store;
 use login_limit::LoginLimiter;
 
 /// The service layer's settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServiceConfig {
     pub login_limits: LoginLimits,
     /// Accept `http://` Production URLs (local development only).
@@ -50,6 +50,21 @@ pub struct ServiceConfig {
     pub api_token: Option<String>,
     /// The proxies whose `X-Forwarded-For` is believed (`ROOK_NOTIFY_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// Ingest requests (events and data deliveries) waiting to be recorded at most; more are refused
+    /// with 503 and `Retry-After`.
+    pub max_pending_ingest: usize,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            login_limits: LoginLimits::default(),
+            allow_insecure_urls: false,
+            api_token: None,
+            trusted_proxies: TrustedProxies::default(),
+            max_pending_ingest: crate::engine::ingest_queue::DEFAULT_MAX_PENDING,
+        }
+    }
 }
 
 /// The service layer's handle; cheap to clone.
@@ -81,7 +96,7 @@ impl Services {
     pub fn new(store: Store, config: ServiceConfig) -> Self {
         let due = Arc::new(DueSignal::default());
         let (recorded, _) = broadcast::channel(1024);
-        let ingest = IngestQueue::start(store.clone(), due.clone(), recorded.clone());
+        let ingest = IngestQueue::start(store.clone(), due.clone(), recorded.clone(), config.max_pending_ingest);
         Services {
             inner: Arc::new(Inner {
                 login_limiter: LoginLimiter::new(config.login_limits, store.clone()),
@@ -110,6 +125,11 @@ impl Services {
     /// The store underneath (for the engine and health checks, which have no actor).
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Ingest requests (events and data deliveries) admitted and not answered yet.
+    pub fn ingest_waiting(&self) -> usize {
+        self.inner.ingest.waiting()
     }
 
     /// The signal that wakes the dispatcher; the engine waits on it.

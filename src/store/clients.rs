@@ -4,7 +4,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationType, SubscriptionState};
 
 use super::error::parse_stored;
-use super::{Store, StoreError};
+use super::{SecretKind, SecretOwner, Store, StoreError};
 
 /// A client of ROOK.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +170,13 @@ impl Store {
     /// A stored environment row as a record, its hash key decrypted.
     pub(super) fn environment_record(&self, row: EnvironmentRow) -> Result<EnvironmentRecord, StoreError> {
         let mut record = EnvironmentRecord::try_from(row)?;
-        record.rook_hash_key = record.rook_hash_key.map(|k| self.cipher.decrypt(&k)).transpose()?;
+        let owner = SecretOwner {
+            client_uuid: &record.client_uuid,
+            environment: record.environment,
+            kind: SecretKind::HashKey,
+        };
+        let hash_key = record.rook_hash_key.as_deref().map(|k| self.cipher.decrypt(k, &owner)).transpose()?;
+        record.rook_hash_key = hash_key;
         Ok(record)
     }
 

@@ -38,9 +38,20 @@ impl Store {
     /// Connects to `database_url` (`sqlite://…` or `postgres://…`), storing secrets with `cipher`. A
     /// SQLite file and its directory are created when absent. Does not migrate: call [`Store::migrate`].
     pub async fn connect(database_url: &str, cipher: SecretCipher) -> Result<Self, StoreError> {
+        Self::connect_with_limit(database_url, cipher, None).await
+    }
+
+    /// As [`Store::connect`]; on SQLite, the database file grows to at most `sqlite_max_bytes` (rounded
+    /// down to whole pages, and never below its current size): a write that needs more fails as on a
+    /// full disk ([`StoreError::StorageFull`]) and succeeds again once rows are deleted.
+    pub async fn connect_with_limit(
+        database_url: &str,
+        cipher: SecretCipher,
+        sqlite_max_bytes: Option<u64>,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         if database_url.starts_with("sqlite:") {
-            Self::connect_sqlite(database_url, cipher).await
+            Self::connect_sqlite(database_url, cipher, sqlite_max_bytes).await
         } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
             Self::connect_postgres(database_url, cipher).await
         } else {
@@ -51,7 +62,7 @@ impl Store {
         }
     }
 
-    async fn connect_sqlite(url: &str, cipher: SecretCipher) -> Result<Self, StoreError> {
+    async fn connect_sqlite(url: &str, cipher: SecretCipher, max_bytes: Option<u64>) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true)
@@ -67,10 +78,44 @@ impl Store {
         }
         // The native pool creates the file and switches it to WAL (which is persistent) before the
         // `Any` pools open it.
-        let native = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let native = SqlitePoolOptions::new()
+            .max_connections(4)
+            .after_release(|conn, _meta| Box::pin(reusable_after_release(conn)))
+            .connect_with(options.clone())
+            .await?;
+        // The size limit is a setting of each connection, not of the file: every connection that
+        // writes sets it (new ones too, when the pools replace theirs).
+        let limit = match max_bytes {
+            Some(bytes) => {
+                let page_size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&native).await?;
+                let pages = bytes / u64::try_from(page_size.max(512)).unwrap_or(4096);
+                format!(" PRAGMA max_page_count = {};", pages.max(1))
+            }
+            None => String::new(),
+        };
+        let native = if limit.is_empty() {
+            native
+        } else {
+            native.close().await;
+            let limit = limit.clone();
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .after_release(|conn, _meta| Box::pin(reusable_after_release(conn)))
+                .after_connect(move |conn, _meta| {
+                    let limit = limit.clone();
+                    Box::pin(async move {
+                        conn.execute(limit.as_str()).await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await?
+        };
         let any_url = format!("sqlite://{}", path_for_url(&filename));
-        let read = any_pool(&any_url, 8, SQLITE_ACQUIRE_TIMEOUT, Some(SQLITE_SESSION_PRAGMAS)).await?;
-        let write = any_pool(&any_url, 1, SQLITE_ACQUIRE_TIMEOUT, Some(SQLITE_WRITER_PRAGMAS)).await?;
+        let read =
+            any_pool(&any_url, 8, SQLITE_ACQUIRE_TIMEOUT, Some(format!("{SQLITE_SESSION_PRAGMAS}{limit}"))).await?;
+        let write =
+            any_pool(&any_url, 1, SQLITE_ACQUIRE_TIMEOUT, Some(format!("{SQLITE_WRITER_PRAGMAS}{limit}"))).await?;
         Ok(Store { read, write, native: NativePool::Sqlite(native), dialect: Dialect::Sqlite, cipher })
     }
 
@@ -134,6 +179,20 @@ impl Store {
     }
 }
 
+/// Whether a SQLite connection given back to its pool may be used again. After `SQLITE_FULL` (or
+/// another error on which SQLite rolls the whole transaction back by itself) the `ROLLBACK` of the
+/// dropped transaction fails, and sqlx then still counts the connection as inside a transaction:
+/// every later `BEGIN` on it would fail, and with a single writer the service would never write again.
+/// Such a connection is closed (the pool opens a fresh one).
+async fn reusable_after_release<C: sqlx::Connection>(conn: &mut C) -> Result<bool, sqlx::Error> {
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // The rollback of a dropped transaction may still be queued: a ping runs after it.
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
+}
+
 /// How long a query waits for a connection. SQLite's single writer can be busy that long under load;
 /// a Postgres server that is down should be reported (503) well before a client gives up.
 const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -143,16 +202,20 @@ async fn any_pool(
     url: &str,
     max: u32,
     acquire_timeout: Duration,
-    pragmas: Option<&'static str>,
+    pragmas: Option<String>,
 ) -> Result<sqlx::AnyPool, StoreError> {
     let mut options = AnyPoolOptions::new().max_connections(max).acquire_timeout(acquire_timeout);
     if let Some(pragmas) = pragmas {
-        options = options.after_connect(move |conn, _meta| {
-            Box::pin(async move {
-                conn.execute(pragmas).await?;
-                Ok(())
+        let pragmas: std::sync::Arc<str> = pragmas.into();
+        options = options
+            .after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
+                Box::pin(async move {
+                    conn.execute(&*pragmas).await?;
+                    Ok(())
+                })
             })
-        });
+            .after_release(|conn, _meta| Box::pin(reusable_after_release(conn)));
     }
     Ok(options.connect(url).await?)
 }

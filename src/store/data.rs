@@ -135,7 +135,9 @@ impl Store {
         idempotency: Option<(&IdempotencyClaim, &str)>,
         now: Timestamp,
     ) -> Result<DataIngestOutcome, StoreError> {
-        let mut tx = self.write.begin().await?;
+        // The write lock first: a transaction that reads first fails at once (SQLite calls no busy
+        // handler for a read transaction that wants to write) while another process writes.
+        let mut tx = self.begin_write().await?;
         if let Some((claim, receipt)) = idempotency {
             let claimed = sqlx::query(
                 "INSERT INTO idempotency_keys (token_id, key, request_sha256, response_status, response_body, created_at) \

@@ -1,5 +1,7 @@
 //! The store's error type.
 
+use sqlx::error::DatabaseError as _;
+
 /// What can go wrong in the store. Callers act on `Conflict` and `NotFound`; the rest is internal.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -15,10 +17,50 @@ pub enum StoreError {
     /// The database URL or options are unusable.
     #[error("database configuration: {0}")]
     Config(String),
+    /// The database has no room for the write (SQLite: `SQLITE_FULL`; Postgres: `disk_full`, 53100).
+    /// Nothing was written; the same write succeeds once space is freed.
+    #[error("the database is full: {0}")]
+    StorageFull(sqlx::Error),
+    /// The database refused a value as data it cannot hold (Postgres class 22, "data exception": an
+    /// invalid byte sequence, a character it cannot translate, a number out of range …). Inputs are
+    /// checked before they get here; this keeps one that slipped through a client's mistake, not ours.
+    #[error("the database refused a value: {0}")]
+    UnstorableValue(sqlx::Error),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match classify(&err) {
+            Some(Refusal::Full) => Self::StorageFull(err),
+            Some(Refusal::Unstorable) => Self::UnstorableValue(err),
+            None => Self::Database(err),
+        }
+    }
+}
+
+enum Refusal {
+    Full,
+    Unstorable,
+}
+
+/// What a database's refusal means, by each backend's own codes.
+fn classify(err: &sqlx::Error) -> Option<Refusal> {
+    let sqlx::Error::Database(db) = err else { return None };
+    if let Some(sqlite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+        // sqlx gives the extended result code; its low byte is the primary one (13: `SQLITE_FULL`).
+        let code = sqlite.code().and_then(|c| c.parse::<i32>().ok())?;
+        return (code & 0xff == 13).then_some(Refusal::Full);
+    }
+    let pg = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
+    match pg.code() {
+        "53100" => Some(Refusal::Full),
+        class_22 if class_22.starts_with("22") => Some(Refusal::Unstorable),
+        _ => None,
+    }
 }
 
 impl StoreError {
@@ -44,7 +86,7 @@ impl StoreError {
     pub(crate) fn on_unique(err: sqlx::Error, what: &'static str) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict { what },
-            _ => Self::Database(err),
+            _ => Self::from(err),
         }
     }
 }

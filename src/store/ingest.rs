@@ -91,7 +91,9 @@ impl Store {
     /// environment's subscription is active with a URL, `held` when it is disabled, `not_subscribed`
     /// otherwise. Returns one outcome per item, in order.
     pub async fn ingest(&self, items: &[IngestItem], now: Timestamp) -> Result<Vec<IngestOutcome>, StoreError> {
-        let mut tx = self.write.begin().await?;
+        // The write lock first: a transaction that reads first fails at once (SQLite calls no busy
+        // handler for a read transaction that wants to write) while another process writes.
+        let mut tx = self.begin_write().await?;
         let mut admissions: HashMap<(String, Environment), Admission> = HashMap::new();
         let mut outcomes = Vec::with_capacity(items.len());
         let mut recorded: Vec<(&IngestItem, NotificationStatus)> = Vec::with_capacity(items.len());

@@ -28,7 +28,7 @@ mod tx;
 pub use accounts::{AccountRecord, NewAccount};
 pub use alerts::AlertRecord;
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use cipher::{SecretCipher, generate_key, parse_key};
+pub use cipher::{SecretCipher, SecretKind, SecretOwner, generate_key, parse_key};
 pub use clients::{ClientRecord, EnvironmentRecord};
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{

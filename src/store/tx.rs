@@ -7,7 +7,9 @@ use app::vocab::{DisabledReason, Environment, NotificationType, SecretPurpose, S
 
 use super::dispatch::EndpointKey;
 use super::ingest::DUE_CHANNEL;
-use super::{AccountRecord, ClientRecord, Dialect, NewAccount, NewAuditEntry, Store, StoreError, new_id};
+use super::{
+    AccountRecord, ClientRecord, Dialect, NewAccount, NewAuditEntry, SecretKind, SecretOwner, Store, StoreError, new_id,
+};
 
 /// An open write transaction; dropped without [`StoreTx::commit`], it writes nothing.
 ///
@@ -103,7 +105,9 @@ impl StoreTx<'_> {
         )
         .bind(notification_webhook_url)
         .bind(data_webhook_url)
-        .bind(rook_hash_key.map(|k| self.store.cipher.encrypt(k)))
+        .bind(rook_hash_key.map(|k| {
+            self.store.cipher.encrypt(k, &SecretOwner { client_uuid, environment, kind: SecretKind::HashKey })
+        }))
         .bind(now.as_micros())
         .bind(client_uuid)
         .bind(environment.as_str())
@@ -174,11 +178,12 @@ impl StoreTx<'_> {
         .bind(purpose.as_str())
         .fetch_optional(&mut *self.tx)
         .await?;
+        let owner = SecretOwner { client_uuid, environment, kind: SecretKind::Signing(purpose) };
         if let Some(secret) = current {
-            return self.store.cipher.decrypt(&secret);
+            return self.store.cipher.decrypt(&secret, &owner);
         }
         let secret = generate();
-        let stored = self.store.cipher.encrypt(&secret);
+        let stored = self.store.cipher.encrypt(&secret, &owner);
         self.insert_secret(client_uuid, environment, purpose, &stored, now).await?;
         Ok(secret)
     }
@@ -214,7 +219,8 @@ impl StoreTx<'_> {
         .bind(purpose.as_str())
         .execute(&mut *self.tx)
         .await?;
-        let stored = self.store.cipher.encrypt(new_secret);
+        let owner = SecretOwner { client_uuid, environment, kind: SecretKind::Signing(purpose) };
+        let stored = self.store.cipher.encrypt(new_secret, &owner);
         self.insert_secret(client_uuid, environment, purpose, &stored, now).await
     }
 

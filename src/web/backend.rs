@@ -52,9 +52,14 @@ impl From<ServiceError> for AppError {
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Validation { field, message, .. } => AppError::Validation { field, message },
             ServiceError::Conflict { code, message } => AppError::conflict(code, message),
-            ServiceError::Unavailable { retry_after } => {
+            // The dashboard has no retry loop: the message tells the person to try again later.
+            ServiceError::Unavailable { retry_after, .. } => {
                 AppError::Unavailable { retry_after_secs: retry_after.as_secs().max(1) }
             }
+            ServiceError::Unstorable => AppError::validation(
+                "input",
+                "The form holds a value that cannot be stored (such as an invalid character).",
+            ),
             ServiceError::Internal => AppError::Internal,
         }
     }

@@ -85,3 +85,79 @@ async fn sigterm_stops_the_process_within_the_grace_period_despite_a_half_sent_r
     assert!(exited.is_some(), "rook-notify still runs 30 s after SIGTERM with a 2 s grace period");
     assert!(exited.unwrap().success(), "a graceful stop exits 0");
 }
+
+/// Reads one whole `Content-Length` answer from `stream` (at most 10 s) and returns its head.
+async fn read_answer(stream: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let n = stream.read(&mut buffer).await.expect("the answer is read");
+            assert!(n > 0, "the server closed the connection before answering");
+            received.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&received).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .expect("a Content-Length");
+                if body.len() >= length {
+                    return head.to_owned();
+                }
+            }
+        }
+    })
+    .await
+    .expect("an answer within 10 s")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_keep_alive_connections_outlive_the_header_timeout_and_close_at_the_keep_alive_timeout() {
+    let header_timeout = Duration::from_millis(500);
+    let keep_alive = Duration::from_secs(4);
+    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
+        s.header_read_timeout = header_timeout;
+        s.keep_alive_timeout = keep_alive;
+    })
+    .await;
+    let address = app.base_url.trim_start_matches("http://").to_owned();
+
+    // A keep-alive connection answers a request, then waits idle: the header timeout is not for it.
+    let mut idle = TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(read_answer(&mut idle).await.starts_with("HTTP/1.1 200"));
+    let answered = std::time::Instant::now();
+    assert!(closed_by_server(&mut idle, Duration::from_secs(30)).await, "an idle connection is closed in the end");
+    let idle_for = answered.elapsed();
+    // Timers never fire early: a close before the keep-alive timeout is the header timeout's doing.
+    assert!(
+        idle_for >= keep_alive - Duration::from_millis(100),
+        "the idle connection was closed after {idle_for:?}, before the {keep_alive:?} keep-alive timeout \
+         (the header timeout is {header_timeout:?})"
+    );
+
+    // Between requests, a connection may idle well past the header timeout and still be served.
+    let mut reused = TcpStream::connect(&address).await.unwrap();
+    reused.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(read_answer(&mut reused).await.starts_with("HTTP/1.1 200"));
+    assert!(
+        !closed_by_server(&mut reused, header_timeout * 4).await,
+        "an idle keep-alive connection was closed at the header timeout"
+    );
+    reused.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    assert!(read_answer(&mut reused).await.starts_with("HTTP/1.1 200"), "the kept-alive connection serves again");
+
+    // A request head that stops half-way is still closed at the header timeout, on a new connection
+    // and on one that served a request before.
+    let mut half = TcpStream::connect(&address).await.unwrap();
+    half.write_all(HALF_SENT).await.unwrap();
+    let started = std::time::Instant::now();
+    assert!(closed_by_server(&mut half, Duration::from_secs(30)).await, "a half-sent head is closed");
+    assert!(started.elapsed() < keep_alive, "a half-sent head was kept for {:?}", started.elapsed());
+    reused.write_all(HALF_SENT).await.unwrap();
+    let started = std::time::Instant::now();
+    assert!(closed_by_server(&mut reused, Duration::from_secs(30)).await, "a half-sent second head is closed");
+    assert!(started.elapsed() < keep_alive, "a half-sent second head was kept for {:?}", started.elapsed());
+    app.stop().await;
+}

@@ -19,7 +19,7 @@ use app::vocab::{
 
 use super::error::parse_stored;
 use super::ingest::NewNotification;
-use super::{Dialect, Store, StoreError};
+use super::{Dialect, SecretKind, SecretOwner, Store, StoreError};
 
 /// Which webhook a delivery goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -462,9 +462,12 @@ impl Store {
                 query = query.bind(key.joined());
             }
             for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {
-                let secret = secret.map(|s| self.cipher.decrypt(&s)).transpose()?;
-                let hash_key = hash_key.map(|k| self.cipher.decrypt(&k)).transpose()?;
-                let key = EndpointKey { client_uuid, environment: parse_stored(&env, "environments.environment")? };
+                let environment = parse_stored(&env, "environments.environment")?;
+                let owner = |kind| SecretOwner { client_uuid: &client_uuid, environment, kind };
+                let purpose = SecretKind::Signing(channel.purpose());
+                let secret = secret.map(|s| self.cipher.decrypt(&s, &owner(purpose))).transpose()?;
+                let hash_key = hash_key.map(|k| self.cipher.decrypt(&k, &owner(SecretKind::HashKey))).transpose()?;
+                let key = EndpointKey { client_uuid, environment };
                 let config = match configs.entry(key) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => e.insert(EndpointConfig {

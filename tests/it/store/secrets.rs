@@ -43,7 +43,7 @@ async fn secrets_and_hash_keys_are_stored_encrypted(db: TestDatabase) {
     let dumped = dump(&db).await;
     assert!(!dumped.contains("clearTEXTsecret"), "a dump reveals no signing secret");
     assert!(!dumped.contains("ROOK_Secret_Key_clear"), "a dump reveals no hash key");
-    assert!(dumped.contains("enc:v1:"));
+    assert!(dumped.contains("enc:v2:"));
 
     // Through the store, with the key, they read back.
     let signing = store.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Notification, now).await.unwrap();
