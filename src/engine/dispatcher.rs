@@ -508,6 +508,9 @@ fn signed_request(
     url: &str,
     sent_at: Timestamp,
 ) -> Result<OutgoingRequest, String> {
+    if let Some(reason) = config.unreadable {
+        return Err(reason.to_owned());
+    }
     if config.secrets.is_empty() {
         return Err("the endpoint has no signing secret".to_owned());
     }

@@ -139,6 +139,9 @@ pub struct EndpointConfig {
     pub rook_hash_key: Option<String>,
     /// The channel's secrets that sign now, current first.
     pub secrets: Vec<String>,
+    /// Why the endpoint's stored secrets cannot be used (one failed to decrypt: tampered with, or
+    /// written with a key this process lacks). Its deliveries wait; other endpoints are not held up.
+    pub unreadable: Option<&'static str>,
 }
 
 impl EndpointConfig {
@@ -465,19 +468,28 @@ impl Store {
                 let environment = parse_stored(&env, "environments.environment")?;
                 let owner = |kind| SecretOwner { client_uuid: &client_uuid, environment, kind };
                 let purpose = SecretKind::Signing(channel.purpose());
-                let secret = secret.map(|s| self.cipher.decrypt(&s, &owner(purpose))).transpose()?;
-                let hash_key = hash_key.map(|k| self.cipher.decrypt(&k, &owner(SecretKind::HashKey))).transpose()?;
+                // One endpoint's unreadable secret must not stop every other endpoint's deliveries.
+                let secret = secret.map(|s| self.cipher.decrypt(&s, &owner(purpose)));
+                let hash_key = hash_key.map(|k| self.cipher.decrypt(&k, &owner(SecretKind::HashKey)));
+                let failed = [&secret, &hash_key].into_iter().flatten().find_map(|r| r.as_ref().err());
+                if let Some(err) = failed {
+                    tracing::error!(%client_uuid, environment = environment.as_str(), error = %err,
+                        "a stored secret of this endpoint cannot be decrypted; its deliveries wait");
+                }
+                let unreadable = failed.map(|_| "a stored secret of this endpoint cannot be decrypted");
                 let key = EndpointKey { client_uuid, environment };
                 let config = match configs.entry(key) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => e.insert(EndpointConfig {
                         state: parse_stored(&state, "environments.subscription_state")?,
                         url,
-                        rook_hash_key: hash_key,
+                        rook_hash_key: hash_key.and_then(Result::ok),
                         secrets: Vec::new(),
+                        unreadable: None,
                     }),
                 };
-                config.secrets.extend(secret);
+                config.unreadable = config.unreadable.or(unreadable);
+                config.secrets.extend(secret.and_then(Result::ok));
             }
         }
         Ok(configs)

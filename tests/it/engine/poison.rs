@@ -104,7 +104,39 @@ async fn a_record_the_database_refuses_is_isolated_and_stored_without_the_answer
     app.stop().await;
 }
 
+async fn an_endpoint_whose_secret_cannot_be_decrypted_holds_up_no_other(db: TestDatabase) {
+    let tampered = TestReceiver::start().await;
+    let polite = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (tampered_client, _) = app.subscribed_client(&tampered.url("/hooks")).await;
+    let (polite_client, _) = app.subscribed_client(&polite.url("/hooks")).await;
+    // A database writer copies the polite client's encrypted secret into the other's row: bound to
+    // its owner, it does not decrypt there.
+    let swapped = app
+        .execute_sql(
+            "UPDATE signing_secrets SET secret = (SELECT s.secret FROM signing_secrets s \
+               WHERE s.client_uuid = $1 AND s.environment = 'sandbox' AND s.purpose = 'notification') \
+             WHERE client_uuid <> $1",
+            &polite_client,
+        )
+        .await;
+    assert!(swapped >= 1, "the tampered client's secret was replaced");
+
+    let stuck = app.user_created(&tampered_client, "u-tampered").await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(app.user_created(&polite_client, &format!("u-{i}")).await);
+    }
+    wait_all_delivered_once(&app, &ids).await;
+    let n = app.notification(&stuck).await;
+    assert_eq!(n["status"], "pending", "it waits to be signed: {n:#}");
+    assert_eq!(n["attempts"].as_array().map_or(0, Vec::len), 0, "nothing unsigned or wrongly signed was sent");
+    assert!(tampered.received().is_empty(), "the tampered endpoint got nothing");
+    app.stop().await;
+}
+
 crate::on_both_backends!(
     a_receiver_answering_nul_bytes_and_invalid_utf8_stops_no_recording,
     a_record_the_database_refuses_is_isolated_and_stored_without_the_answer,
+    an_endpoint_whose_secret_cannot_be_decrypted_holds_up_no_other,
 );
