@@ -164,6 +164,12 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_KEEP_ALIVE_TIMEOUT", default_value = "75s", value_parser = parse_duration, global = true)]
     pub keep_alive_timeout: Duration,
 
+    /// A client that reads none of an answer for this long while the server has more to send (its
+    /// socket is full) is disconnected: a client that stops reading cannot hold a connection (and a
+    /// live feed) for ever.
+    #[arg(long, env = "ROOK_NOTIFY_SEND_TIMEOUT", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub send_timeout: Duration,
+
     /// A request's body must arrive within this long, or the request fails with 408.
     #[arg(long, env = "ROOK_NOTIFY_REQUEST_BODY_TIMEOUT", default_value = "60s", value_parser = parse_duration, global = true)]
     pub request_body_timeout: Duration,

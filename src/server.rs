@@ -8,7 +8,9 @@
 //!
 //! The header and keep-alive timeouts are ours too: hyper's `header_read_timeout` starts as soon as a
 //! connection waits for its next request, so it also closes idle keep-alive connections at the header
-//! timeout. A watchdog per connection tells the two apart (see [`Phase`]).
+//! timeout. A watchdog per connection tells the two apart (see [`Phase`]), and also closes a
+//! connection whose client stopped reading its answer (a write that makes no progress for
+//! `send_timeout`): otherwise such a client holds its connection, and a live feed's task, for ever.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -36,6 +38,9 @@ pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     /// A keep-alive connection waiting for its next request is closed after this long.
     pub keep_alive_timeout: Duration,
+    /// A connection whose client has read nothing for this long while an answer waits to be written
+    /// is closed.
+    pub send_timeout: Duration,
     /// Connections served at once; further ones wait in the listen queue.
     pub max_connections: usize,
     /// How long shutdown lets open connections finish before closing them.
@@ -118,8 +123,8 @@ pub async fn serve(
                     () = activity.changed.notified() => continue,
                     () = sleep_until(deadline) => {
                         if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
-                            // A slow head, or a keep-alive connection idle too long: close it. No
-                            // request is in progress on it, so nothing is cut short.
+                            // A slow head, a keep-alive connection idle too long, or a client that
+                            // stopped reading its answer: close it.
                             return;
                         }
                     }
@@ -170,13 +175,19 @@ enum Phase {
 /// What a connection is doing, shared by its stream, its requests and its watchdog.
 struct Activity {
     phase: Mutex<Phase>,
+    /// Since when a write has been waiting for the client to read (its socket buffer is full).
+    write_stalled_since: Mutex<Option<Instant>>,
     /// Woken when the phase changes, so the watchdog recomputes its deadline.
     changed: Notify,
 }
 
 impl Activity {
     fn new() -> Self {
-        Activity { phase: Mutex::new(Phase::Head { since: Instant::now() }), changed: Notify::new() }
+        Activity {
+            phase: Mutex::new(Phase::Head { since: Instant::now() }),
+            write_stalled_since: Mutex::new(None),
+            changed: Notify::new(),
+        }
     }
 
     fn phase(&self) -> std::sync::MutexGuard<'_, Phase> {
@@ -184,12 +195,39 @@ impl Activity {
         self.phase.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// When the connection is to be closed unless its phase changes; `None` while it is busy.
+    /// When the connection is to be closed unless something changes; `None` while it is busy and its
+    /// answers flow.
     fn deadline(&self, limits: &ConnectionLimits) -> Option<Instant> {
-        match *self.phase() {
+        let phase = match *self.phase() {
             Phase::Head { since } => Some(since + limits.header_read_timeout),
             Phase::Busy { .. } => None,
             Phase::Idle { since } => Some(since + limits.keep_alive_timeout),
+        };
+        let stalled = self.write_stalled_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stall = stalled.map(|since| since + limits.send_timeout);
+        match (phase, stall) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A write could not proceed (`stalled`) or did: the send timeout runs only while it cannot.
+    fn write_progress(&self, stalled: bool) {
+        let mut since = self.write_stalled_since.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let changed = match (*since, stalled) {
+            (None, true) => {
+                *since = Some(Instant::now());
+                true
+            }
+            (Some(_), false) => {
+                *since = None;
+                true
+            }
+            _ => false,
+        };
+        drop(since);
+        if changed {
+            self.changed.notify_one();
         }
     }
 
@@ -286,7 +324,9 @@ impl AsyncRead for WatchedStream {
 
 impl AsyncWrite for WatchedStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, data)
+        let polled = Pin::new(&mut self.stream).poll_write(cx, data);
+        self.activity.write_progress(polled.is_pending());
+        polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -302,7 +342,9 @@ impl AsyncWrite for WatchedStream {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.activity.write_progress(polled.is_pending());
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -151,6 +151,7 @@ impl Application {
         let limits = crate::server::ConnectionLimits {
             header_read_timeout: self.settings.header_read_timeout,
             keep_alive_timeout: self.settings.keep_alive_timeout,
+            send_timeout: self.settings.send_timeout,
             max_connections: self.settings.max_connections,
             shutdown_grace: self.settings.shutdown_grace,
         };

@@ -161,3 +161,45 @@ async fn idle_keep_alive_connections_outlive_the_header_timeout_and_close_at_the
     assert!(started.elapsed() < keep_alive, "a half-sent second head was kept for {:?}", started.elapsed());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_its_answers_is_disconnected_after_the_send_timeout() {
+    let send_timeout = Duration::from_millis(500);
+    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
+        s.send_timeout = send_timeout;
+        // Only the send timeout may end the connection in this test.
+        s.keep_alive_timeout = Duration::from_secs(300);
+    })
+    .await;
+    let document = app.client.get(app.url("/api/openapi.json")).send().await.unwrap().bytes().await.unwrap().len();
+    // Far more answer than the sockets' buffers hold, asked for at once (HTTP/1.1 pipelining).
+    let requests = (64 * 1024 * 1024 / document).max(50);
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let address = app.base_url.trim_start_matches("http://").parse().unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
+    let pipeline = "GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests);
+    stream.write_all(pipeline.as_bytes()).await.unwrap();
+
+    // The client reads nothing for several send timeouts: that is the misbehaviour under test.
+    tokio::time::sleep(send_timeout * 6).await;
+    let mut received = 0usize;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received += n,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection was neither closed nor finished within 60 s");
+    assert!(
+        received < requests * document,
+        "all {requests} answers were sent ({received} bytes): the stalled connection was kept"
+    );
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "the server serves everyone else");
+    app.stop().await;
+}
