@@ -224,7 +224,7 @@ impl Store {
     /// Makes one data delivery due now for a manual attempt, keeping a scheduled retry to restore if
     /// it fails. False when it does not exist or its payload was purged (nothing left to send).
     pub async fn schedule_data_resend(&self, id: &str, triggered_by: &str, now: Timestamp) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE data_deliveries SET \
                resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
@@ -255,7 +255,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(u64, u64), StoreError> {
         let (client_uuid, environment) = (endpoint.client_uuid.as_str(), endpoint.environment);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let rejected = "client_uuid = $1 AND environment = $2 AND created_at >= $3 AND created_at < $4 \
                         AND body IS NOT NULL \
                         AND ((status = 'failed' AND next_attempt_at IS NULL) OR (status = 'retrying' AND next_trigger IS NULL))";

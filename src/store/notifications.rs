@@ -275,7 +275,7 @@ impl Store {
         triggered_by: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE notifications SET \
                resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
@@ -306,7 +306,7 @@ impl Store {
         limit: u32,
         now: Timestamp,
     ) -> Result<(u64, u64), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let queued = sqlx::query(
             "UPDATE notifications SET next_attempt_at = $1, next_trigger = 'bulk_resend', next_triggered_by = $2, \
                resend_requested_at = $1 \
@@ -360,7 +360,7 @@ impl Store {
 
     /// Holds an endpoint's waiting notifications (it was disabled by hand or by the engine).
     pub async fn hold_endpoint(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let held = hold_waiting(&mut tx, endpoint, now).await?;
         tx.commit().await?;
         Ok(held)

@@ -53,7 +53,7 @@ impl Store {
         ] {
             loop {
                 // Attempts first, in the same transaction: both backends, foreign keys on or off.
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(&attempts).bind(before.as_micros()).bind(i64::from(batch)).execute(&mut *tx).await?;
                 let done = sqlx::query(&records)
                     .bind(before.as_micros())

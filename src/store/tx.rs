@@ -21,9 +21,10 @@ pub struct StoreTx<'s> {
 }
 
 impl Store {
-    /// Starts a write transaction.
+    /// Starts a write transaction (on SQLite holding the write lock from the start: see
+    /// [`Store::begin_write`]).
     pub async fn begin(&self) -> Result<StoreTx<'_>, StoreError> {
-        Ok(StoreTx { store: self, tx: self.write.begin().await? })
+        Ok(StoreTx { store: self, tx: self.begin_write().await? })
     }
 }
 
