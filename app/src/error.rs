@@ -78,8 +78,13 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Bad arguments from a hand-made request are the caller's mistake, not ours.
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                Self::validation("request", format!("The request could not be read: {msg}"))
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                let err = Self::validation("request", format!("The request could not be read: {msg}"));
+                // On the server these come from reading the request, before the function's body runs
+                // (which is where every other error gets its status): without this the answer is a 500.
+                #[cfg(feature = "ssr")]
+                let err = crate::backend::respond_with(err);
+                err
             }
             ServerFnErrorErr::ServerError(_) => Self::Internal,
             other => Self::Transport(other.to_string()),

@@ -10,6 +10,7 @@ mod dashboard_client;
 mod dashboard_data;
 mod dashboard_staff;
 mod engine;
+mod faults;
 mod health;
 mod login_limits;
 mod metrics;
