@@ -12,6 +12,7 @@
 //! change notifications between two requests by itself.
 
 mod dump;
+mod found;
 mod hostile;
 mod targets;
 mod wire;
