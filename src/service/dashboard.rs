@@ -10,7 +10,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{NotificationStatus, Role};
 use rand::Rng;
 
-use super::clients::parse_client_uuid;
+use super::clients::{MAX_CLIENT_NAME_LEN, parse_client_uuid};
 use super::paging::{into_page, text_filter};
 use super::views::{client_view, environment_view};
 use super::{Actor, ServiceError, Services};
@@ -136,6 +136,13 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let search = text_filter("q", search)?;
+        // No name is longer, and SQLite refuses a LIKE pattern of 50,000 characters or more.
+        if search.as_ref().is_some_and(|s| s.chars().count() > MAX_CLIENT_NAME_LEN) {
+            return Err(ServiceError::validation(
+                "q",
+                format!("A search has at most {MAX_CLIENT_NAME_LEN} characters."),
+            ));
+        }
         let clients = self.store().list_clients(search.as_deref(), CLIENT_LIST_LIMIT).await?;
         let uuids: Vec<String> = clients.iter().map(|c| c.client_uuid.clone()).collect();
         let environments = self.store().environments_of(&uuids).await?;

@@ -14,10 +14,10 @@
 mod dump;
 mod found;
 mod hostile;
+mod report;
 mod targets;
 mod wire;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
@@ -33,12 +33,13 @@ use serde_json::{Value, json};
 
 use crate::support::{TestApp, TestDatabase, spawn_app_with};
 use dump::{Dumper, EXCLUDED};
-use hostile::{Mutation, Pool};
+use hostile::Pool;
+use report::{Tally, describe};
 use targets::{Audience, Target};
 use wire::{Answer, Sender};
 
 /// The seed of every request's shape.
-const SEED: u64 = 0x5EED_0F_11;
+const SEED: u64 = 0x5EED_0F11;
 /// How many hostile requests each backend gets.
 const REQUESTS: usize = 10_000;
 /// The run fails rather than going on past this (it takes far less; see the report it prints).
@@ -124,6 +125,11 @@ fn count_panics() {
     });
 }
 
+/// The message of the panic that shows the hook works (it is not counted against the server).
+const SELF_CHECK: &str =
+    "a panic on purpose: the hostile-requests test checks that its panic hook sees the server's runtime";
+
+/// The panics of `backend`'s runtime (the one on purpose included).
 fn panics_of(backend: &str) -> Vec<String> {
     let prefix = format!("{PANIC_PREFIX}{backend}");
     PANICS.lock().unwrap_or_else(|e| e.into_inner()).iter().filter(|p| p.starts_with(&prefix)).cloned().collect()
@@ -155,9 +161,9 @@ impl Identity {
     fn pick(audience: Audience, rng: &mut StdRng) -> Identity {
         use Identity::*;
         let weights: &[(Identity, u32)] = match audience {
-            Audience::Api => &[(Admin, 55), (Ingest, 15), (Anonymous, 10), (Forged, 10), (Staff, 7), (ClientAccount, 3)],
-            Audience::Dashboard => &[(Staff, 55), (ClientAccount, 20), (Anonymous, 12), (Admin, 8), (Forged, 5)],
-            Audience::Public => &[(Anonymous, 50), (Admin, 25), (Staff, 25)],
+            Audience::Api => &[(Admin, 60), (Ingest, 12), (Anonymous, 9), (Forged, 9), (Staff, 7), (ClientAccount, 3)],
+            Audience::Dashboard => &[(Staff, 60), (ClientAccount, 18), (Anonymous, 10), (Admin, 7), (Forged, 5)],
+            Audience::Public => &[(Anonymous, 40), (Admin, 30), (Staff, 30)],
         };
         weights.choose_weighted(rng, |(_, w)| *w).map(|(i, _)| *i).unwrap()
     }
@@ -198,35 +204,6 @@ impl Browser {
     }
 }
 
-/// Answers per class: 2xx, 3xx, 4xx, 5xx, closed without a status (bytes that are not HTTP), failed.
-#[derive(Debug, Default, Clone, Copy)]
-struct Classes([u32; 6]);
-
-impl Classes {
-    fn add(&mut self, answer: &Answer) {
-        let i = match answer {
-            Answer::Status(s, _) if (200..300).contains(s) => 0,
-            Answer::Status(s, _) if (300..400).contains(s) => 1,
-            Answer::Status(s, _) if (400..500).contains(s) => 2,
-            Answer::Status(_, _) => 3,
-            Answer::Closed => 4,
-            Answer::Failed(_) => 5,
-        };
-        self.0[i] += 1;
-    }
-
-    fn total(&self) -> u32 {
-        self.0.iter().sum()
-    }
-
-    fn row(&self) -> String {
-        let [a, b, c, d, e, f] = self.0;
-        format!("{a:>5} {b:>5} {c:>5} {d:>5} {e:>6} {f:>6}")
-    }
-}
-
-const HEADER: &str = "  2xx   3xx   4xx   5xx closed failed";
-
 async fn fuzz(db: TestDatabase, backend: &'static str) {
     let started = Instant::now();
     let app = spawn_app_with(db, |s| s.deliver = false).await;
@@ -250,32 +227,33 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
     let registered = targets::registered_server_functions();
     assert_eq!(targets::listed_server_functions(), registered, "every registered server function is a target");
 
+    // The panic hook sees this runtime's panics: one on purpose shows it does.
+    let _ = tokio::spawn(async { panic!("{SELF_CHECK}") }).await;
+    assert_eq!(panics_of(backend).len(), 1, "the panic hook counts this runtime's panics");
+
     let mut dumper = Dumper::connect(app.database_url(), app.backend()).await;
     let mut baseline = dumper.fingerprint().await;
     let first_digest = baseline.digest();
     let seeded_at = started.elapsed();
 
     let mut rng = StdRng::seed_from_u64(SEED);
-    let mut per_route: BTreeMap<String, Classes> = BTreeMap::new();
-    let mut time_per_route: BTreeMap<String, Duration> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut dumping = Duration::ZERO;
-    // Failures by kind (route, status, start of the answer), for a readable summary.
-    let mut failure_kinds: BTreeMap<String, u32> = BTreeMap::new();
-    let mut per_mutation: BTreeMap<Mutation, Classes> = BTreeMap::new();
-    let mut per_identity: BTreeMap<Identity, Classes> = BTreeMap::new();
-    let mut failures: Vec<String> = Vec::new();
     let (mut authenticated, mut admin_or_staff, mut refused_checked, mut rebaselined, mut sign_ins_again) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
     let mut order: Vec<usize> = Vec::new();
 
     for n in 0..REQUESTS {
         assert!(started.elapsed() < BUDGET, "the fuzz did not finish within {BUDGET:?} ({n} requests sent)");
-        // Every target in turn, in a shuffled order each round, so each gets its share: an API operation
-        // or server function three times a round, a page (rendered on the server, it runs server
-        // functions that are fuzzed directly anyway, and costs the most) once.
+        // Every target in turn, in a shuffled order each round, so each gets its share: three turns a
+        // round, but one for what costs the most: a page (rendered on the server, it runs server
+        // functions that are fuzzed directly anyway), and signing in and out (a password hash each,
+        // and a session to sign in again).
         if order.is_empty() {
             for (i, target) in targets.iter().enumerate() {
-                let turns = if target.label.starts_with("page ") { 1 } else { 3 };
+                let costly =
+                    target.label.starts_with("page ") || ["fn login", "fn logout"].contains(&target.label.as_str());
+                let turns = if costly { 1 } else { 3 };
                 order.extend(std::iter::repeat_n(i, turns));
             }
             order.shuffle(&mut rng);
@@ -299,7 +277,9 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
             headers.push(("origin".to_owned(), origin));
         }
         let cookie = jar.and_then(|jar| jar.cookies(&reqwest::Url::parse(&app.base_url).unwrap()));
-        let credentials_replaced = h.headers.iter().any(|(name, _)| name == "authorization" || name == "cookie");
+        // Credentials replaced by a hostile header, or a session sent from another site, do not count.
+        let credentials_replaced = h.headers.iter().any(|(name, _)| name == "authorization" || name == "cookie")
+            || (jar.is_some() && h.foreign_origin);
         if identity.authenticated_for(target.audience) && !credentials_replaced {
             authenticated += 1;
             if matches!(identity, Identity::Admin | Identity::Staff) {
@@ -310,39 +290,31 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
         let sender = Sender { client, address, headers, cookie };
         let sent_at = Instant::now();
         let answer = sender.send(&h, target.streams).await;
-        *time_per_route.entry(target.label.clone()).or_default() += sent_at.elapsed();
-        per_route.entry(target.label.clone()).or_default().add(&answer);
-        per_mutation.entry(h.mutation).or_default().add(&answer);
-        per_identity.entry(identity).or_default().add(&answer);
+        tally.answered(&target.label, h.mutation, identity, &answer, sent_at.elapsed());
 
-        let describe = || {
-            let body = String::from_utf8_lossy(&h.body[..h.body.len().min(160)]).into_owned();
-            format!(
-                "#{n} {} as {identity:?} ({:?}{}): {} {}, body {} bytes {body:?}, headers {:?}",
-                target.label,
-                h.mutation,
-                h.wire.as_ref().map(|w| format!(" {w:?}")).unwrap_or_default(),
-                h.method,
-                &h.path_and_query[..h.path_and_query.len().min(200)],
-                h.body.len(),
-                h.headers.iter().map(|(k, v)| (k.clone(), String::from_utf8_lossy(&v[..v.len().min(60)]).into_owned())).collect::<Vec<_>>(),
-            )
-        };
         let refused = match &answer {
             Answer::Status(status, body) if *status >= 500 => {
-                failures.push(format!("{status} for {}: {body}", describe()));
                 let start: String = body.rsplit("  ").next().unwrap_or(body).chars().take(90).collect();
-                *failure_kinds.entry(format!("{status} {} {start}", target.label)).or_default() += 1;
+                tally.fail(
+                    format!("{status} {} {start}", target.label),
+                    format!("{status} for {}: {body}", describe(n, &target.label, identity, &h)),
+                );
                 false
             }
             Answer::Status(status, _) => (400..500).contains(status),
             Answer::Closed if h.wire.is_some() || h.body.len() > wire::OVERSIZED => true,
             Answer::Closed => {
-                failures.push(format!("closed without an answer: {}", describe()));
+                tally.fail(
+                    format!("closed {}", target.label),
+                    format!("closed without an answer: {}", describe(n, &target.label, identity, &h)),
+                );
                 true
             }
             Answer::Failed(err) => {
-                failures.push(format!("no answer ({err}): {}", describe()));
+                tally.fail(
+                    format!("no answer {}", target.label),
+                    format!("no answer ({err}): {}", describe(n, &target.label, identity, &h)),
+                );
                 true
             }
         };
@@ -352,14 +324,14 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
         if refused {
             refused_checked += 1;
             if now != baseline {
-                *failure_kinds
-                    .entry(format!("changed {:?} {} {:?}", baseline.changed_tables(&now), target.label, h.mutation))
-                    .or_default() += 1;
-                failures.push(format!(
-                    "a refused request changed the database (tables {:?}): {}",
-                    baseline.changed_tables(&now),
-                    describe()
-                ));
+                let tables = baseline.changed_tables(&now);
+                tally.fail(
+                    format!("changed {tables:?} {} {:?}", target.label, h.mutation),
+                    format!(
+                        "a refused request changed the database (tables {tables:?}): {}",
+                        describe(n, &target.label, identity, &h)
+                    ),
+                );
             }
         } else {
             rebaselined += 1;
@@ -368,12 +340,18 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
 
         // A request may end a session (sign-out, or a sign-in on a signed-in browser): sign in again.
         let touches_sessions = target.label == "fn logout" || target.label == "fn login";
-        if (touches_sessions && jar.is_some()) || n % 500 == 499 {
-            for browser in [&staff, &account] {
-                if browser.keep_signed_in(&app).await {
-                    sign_ins_again += 1;
-                }
+        let browsers: &[&Browser] = match identity {
+            _ if n % 500 == 499 => &[&staff, &account],
+            Identity::Staff if touches_sessions => &[&staff],
+            Identity::ClientAccount if touches_sessions => &[&account],
+            _ => &[],
+        };
+        for browser in browsers {
+            if browser.keep_signed_in(&app).await {
+                sign_ins_again += 1;
             }
+        }
+        if !browsers.is_empty() {
             baseline = dumper.fingerprint().await;
         }
     }
@@ -394,7 +372,7 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
     let last_digest = dumper.fingerprint().await.digest();
     let (tables, dumps) = (dumper.tables.len(), dumper.dumps);
     dumper.close().await;
-    let panics = panics_of(backend);
+    let panics: Vec<String> = panics_of(backend).into_iter().filter(|p| !p.ends_with(SELF_CHECK)).collect();
 
     // The report: the closing note quotes it.
     let mut report = format!(
@@ -402,50 +380,30 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
          setup; {authenticated} with valid credentials for their route ({admin_or_staff} admin token or staff \
          session), {refused_checked} refused or unanswered each followed by a database comparison, \
          {rebaselined} accepted (new baseline), {sign_ins_again} sessions signed in again; {} targets; \
-         database digest {first_digest} → {last_digest} over {tables} tables, read {dumps} times (when written to) in \
-         {:.1} s in all; not compared: {:?}\n",
+         database digest {first_digest} → {last_digest} over {tables} tables, {dumps} table reads (of tables written to) \
+         taking {:.1} s in all; not compared: {:?}\n",
         fuzzed_in.as_secs_f64(),
         seeded_at.as_secs_f64(),
         targets.len(),
         dumping.as_secs_f64(),
         EXCLUDED.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
     );
-    report += &format!("{:<70} {HEADER}  seconds\n", "route");
-    let mut total = Classes::default();
-    for (label, classes) in &per_route {
-        let seconds = time_per_route.get(label).copied().unwrap_or_default().as_secs_f64();
-        report += &format!("{label:<70} {} {seconds:>8.2}\n", classes.row());
-        for i in 0..6 {
-            total.0[i] += classes.0[i];
-        }
-    }
-    report += &format!("{:<70} {}\n", "TOTAL", total.row());
-    report += &format!("{:<70} {HEADER}\n", "mutation");
-    for (mutation, classes) in &per_mutation {
-        report += &format!("{:<70} {}\n", format!("{mutation:?}"), classes.row());
-    }
-    report += &format!("{:<70} {HEADER}\n", "identity");
-    for (identity, classes) in &per_identity {
-        report += &format!("{:<70} {}\n", format!("{identity:?}"), classes.row());
-    }
+    report += &tally.tables();
     report += &format!("panics: {}\n", panics.len());
-    for (kind, count) in &failure_kinds {
-        report += &format!("failure x{count}: {kind}\n");
-    }
     eprintln!("{report}");
 
-    assert_eq!(total.total() as usize, REQUESTS);
+    assert_eq!(tally.total().total() as usize, REQUESTS);
     assert!(
-        failures.is_empty() && panics.is_empty(),
+        tally.failures.is_empty() && panics.is_empty(),
         "{} failures and {} panics on {backend}; the first:\n{}\npanics:\n{}",
-        failures.len(),
+        tally.failures.len(),
         panics.len(),
-        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"),
+        tally.failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"),
         panics.join("\n")
     );
     assert!(authenticated as usize * 2 >= REQUESTS, "at least half the requests carry valid credentials");
     assert!(admin_or_staff as usize * 2 >= REQUESTS, "at least half carry the admin token or a staff session");
-    let unfuzzed: Vec<&String> = targets.iter().map(|t| &t.label).filter(|l| !per_route.contains_key(*l)).collect();
+    let unfuzzed: Vec<&String> = targets.iter().map(|t| &t.label).filter(|l| !tally.fuzzed(l)).collect();
     assert!(unfuzzed.is_empty(), "targets that got no request: {unfuzzed:?}");
     assert_eq!((healthz, readyz), (200, 200), "the server is healthy after the fuzz");
     assert_eq!(client, 200, "a valid API request still works");

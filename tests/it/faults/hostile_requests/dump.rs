@@ -3,9 +3,9 @@
 //! exactly when no row was added, removed or changed, apart from the tables in [`EXCLUDED`].
 //!
 //! Reading every row after each of 10,000 requests would take most of the test's time, so triggers
-//! count the statements that write to the compared tables (a sequence on Postgres: it counts even
-//! writes that were rolled back, and takes no lock): while the count stands still, nothing was
-//! written and the last fingerprint still holds; when it moves, the rows are read again.
+//! count the statements that write to each table, and to any (in sequences on Postgres: they count
+//! even writes that were rolled back, and take no lock). While the count of any write stands still,
+//! the last fingerprint still holds; when it moves, the tables whose own count moved are read again.
 
 use std::collections::BTreeMap;
 
@@ -54,20 +54,25 @@ enum Link {
 /// Reads fingerprints of one database.
 pub struct Dumper {
     link: Link,
-    /// One statement that answers (table, its rows as text or their digest) for every table.
-    query: String,
+    /// Per table: the statement that answers (its name, its rows as text or their digest).
+    dumps_of: BTreeMap<String, String>,
+    /// The statement that answers (table, write count) for every table.
+    counts: String,
+    /// The statement that answers the count of writes to any table.
+    any: String,
     pub tables: Vec<String>,
-    /// The write count when `last` was read, and the fingerprint then.
-    last: Option<(i64, Fingerprint)>,
-    /// How many times the rows were read.
+    /// The write counts (of any table, of each) when `last` was read, and the fingerprint then.
+    last: Option<(i64, BTreeMap<String, i64>, Fingerprint)>,
+    /// How many times a table's rows were read.
     pub dumps: u32,
 }
 
-/// The table (SQLite) or sequence (Postgres) the triggers count writes in; not part of the fingerprint.
+/// What the write counters are named after; they are not part of the fingerprint.
 const WRITES: &str = "fuzz_writes";
 
 impl Dumper {
-    /// Connects to the application's database and prepares the statement over its current tables.
+    /// Connects to the application's database, installs the write counters and prepares the
+    /// statements over its current tables.
     pub async fn connect(url: &str, backend: &str) -> Dumper {
         if backend == "postgres" {
             let mut conn = PgConnection::connect(url).await.expect("a direct Postgres connection");
@@ -78,29 +83,33 @@ impl Dumper {
                     .expect("the tables");
             let tables = included(tables);
             let mut script = format!(
-                "CREATE SEQUENCE {WRITES}; CREATE FUNCTION {WRITES}_count() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN PERFORM nextval('{WRITES}'); RETURN NULL; END $$;"
+                "CREATE SEQUENCE {WRITES}_any; CREATE FUNCTION {WRITES}() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN PERFORM nextval(TG_ARGV[0]); PERFORM nextval('{WRITES}_any'); RETURN NULL; END $$;"
             );
-            for t in &tables {
+            let mut counts = Vec::new();
+            let mut dumps_of = BTreeMap::new();
+            for (i, t) in tables.iter().enumerate() {
                 script += &format!(
-                    "CREATE TRIGGER {WRITES}_count AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \"{t}\" \
-                     FOR EACH STATEMENT EXECUTE FUNCTION {WRITES}_count();"
+                    "CREATE SEQUENCE {WRITES}_{i}; CREATE TRIGGER {WRITES} AFTER INSERT OR UPDATE OR DELETE OR \
+                     TRUNCATE ON \"{t}\" FOR EACH STATEMENT EXECUTE FUNCTION {WRITES}('{WRITES}_{i}');"
                 );
-            }
-            sqlx::raw_sql(&script).execute(&mut conn).await.expect("the write-counting triggers");
-            // The row's text form covers every column; the digest is made in the database, so a
-            // fingerprint costs one round trip however large the tables grow.
-            let query = tables
-                .iter()
-                .map(|t| {
+                counts.push(format!(
+                    "SELECT '{t}' AS name, last_value + CASE WHEN is_called THEN 1 ELSE 0 END AS n FROM {WRITES}_{i}"
+                ));
+                // The row's text form covers every column; the digest is made in the database, so a
+                // table costs one round trip however large it grows.
+                dumps_of.insert(
+                    t.clone(),
                     format!(
                         "SELECT '{t}' AS name, md5(coalesce(string_agg(r.x, E'\\n' ORDER BY r.x), '')) AS rows \
                          FROM (SELECT t::text AS x FROM \"{t}\" t) r"
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ");
-            Dumper { link: Link::Postgres(conn), query, tables, last: None, dumps: 0 }
+                    ),
+                );
+            }
+            sqlx::raw_sql(&script).execute(&mut conn).await.expect("the write counters");
+            let counts = counts.join(" UNION ALL ");
+            let any = format!("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM {WRITES}_any");
+            Dumper { link: Link::Postgres(conn), dumps_of, counts, any, tables, last: None, dumps: 0 }
         } else {
             let mut conn = SqliteConnection::connect(url).await.expect("a direct SQLite connection");
             sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut conn).await.expect("busy timeout set");
@@ -111,58 +120,74 @@ impl Dumper {
             .await
             .expect("the tables");
             let tables = included(tables);
-            let mut script = format!("CREATE TABLE {WRITES} (n INTEGER NOT NULL); INSERT INTO {WRITES} VALUES (0);");
+            let mut script = format!("CREATE TABLE {WRITES} (name TEXT PRIMARY KEY, n INTEGER NOT NULL);");
+            let mut dumps_of = BTreeMap::new();
             for t in &tables {
+                script += &format!("INSERT INTO {WRITES} VALUES ('{t}', 0);");
                 for op in ["INSERT", "UPDATE", "DELETE"] {
                     script += &format!(
                         "CREATE TRIGGER {WRITES}_{t}_{op} AFTER {op} ON \"{t}\" \
-                         BEGIN UPDATE {WRITES} SET n = n + 1; END;"
+                         BEGIN UPDATE {WRITES} SET n = n + 1 WHERE name = '{t}'; END;"
                     );
                 }
-            }
-            sqlx::raw_sql(&script).execute(&mut conn).await.expect("the write-counting triggers");
-            let mut selects = Vec::new();
-            for t in &tables {
                 let columns: Vec<String> = sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{t}')"))
                     .fetch_all(&mut conn)
                     .await
                     .expect("the columns");
                 let row = columns.iter().map(|c| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
-                selects.push(format!(
-                    "SELECT '{t}' AS name, coalesce((SELECT group_concat(x, char(10)) FROM \
-                     (SELECT {row} AS x FROM \"{t}\" ORDER BY 1)), '') AS rows"
-                ));
+                dumps_of.insert(
+                    t.clone(),
+                    format!(
+                        "SELECT '{t}' AS name, coalesce((SELECT group_concat(x, char(10)) FROM \
+                         (SELECT {row} AS x FROM \"{t}\" ORDER BY 1)), '') AS rows"
+                    ),
+                );
             }
-            Dumper { link: Link::Sqlite(conn), query: selects.join(" UNION ALL "), tables, last: None, dumps: 0 }
+            sqlx::raw_sql(&script).execute(&mut conn).await.expect("the write counters");
+            let counts = format!("SELECT name, n FROM {WRITES}");
+            let any = format!("SELECT sum(n) FROM {WRITES}");
+            Dumper { link: Link::Sqlite(conn), dumps_of, counts, any, tables, last: None, dumps: 0 }
         }
     }
 
-    /// The database's fingerprint now (read again only if something was written since the last).
+    /// The database's fingerprint now: the tables written to since the last one are read again.
     pub async fn fingerprint(&mut self) -> Fingerprint {
-        let writes: i64 = match &mut self.link {
-            Link::Sqlite(conn) => sqlx::query_scalar(&format!("SELECT n FROM {WRITES}")).fetch_one(conn).await,
-            Link::Postgres(conn) => {
-                sqlx::query_scalar(&format!("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM {WRITES}"))
-                    .fetch_one(conn)
-                    .await
-            }
+        let any: i64 = match &mut self.link {
+            Link::Sqlite(conn) => sqlx::query_scalar(&self.any).fetch_one(conn).await,
+            Link::Postgres(conn) => sqlx::query_scalar(&self.any).fetch_one(conn).await,
         }
         .unwrap_or_else(|err| panic!("the write count could not be read: {err}"));
-        if let Some((seen, fingerprint)) = &self.last
-            && *seen == writes
+        if let Some((seen, _, fingerprint)) = &self.last
+            && *seen == any
         {
             return fingerprint.clone();
         }
-        let rows: Vec<(String, String)> = match &mut self.link {
-            Link::Sqlite(conn) => sqlx::query_as(&self.query).fetch_all(conn).await,
-            Link::Postgres(conn) => sqlx::query_as(&self.query).fetch_all(conn).await,
+        let counts: Vec<(String, i64)> = match &mut self.link {
+            Link::Sqlite(conn) => sqlx::query_as(&self.counts).fetch_all(conn).await,
+            Link::Postgres(conn) => sqlx::query_as(&self.counts).fetch_all(conn).await,
         }
-        .unwrap_or_else(|err| panic!("the database dump failed: {err}"));
-        self.dumps += 1;
-        let fingerprint = Fingerprint(
-            rows.into_iter().map(|(name, text)| (name, hex::encode(&Sha256::digest(text.as_bytes())[..8]))).collect(),
-        );
-        self.last = Some((writes, fingerprint.clone()));
+        .unwrap_or_else(|err| panic!("the write counts could not be read: {err}"));
+        let counts: BTreeMap<String, i64> = counts.into_iter().collect();
+        let (mut digests, stale): (BTreeMap<String, String>, Vec<&String>) = match &self.last {
+            Some((_, seen, fingerprint)) => {
+                (fingerprint.0.clone(), self.tables.iter().filter(|t| seen.get(*t) != counts.get(*t)).collect())
+            }
+            None => (BTreeMap::new(), self.tables.iter().collect()),
+        };
+        if !stale.is_empty() {
+            let query = stale.iter().map(|t| self.dumps_of[*t].as_str()).collect::<Vec<_>>().join(" UNION ALL ");
+            let rows: Vec<(String, String)> = match &mut self.link {
+                Link::Sqlite(conn) => sqlx::query_as(&query).fetch_all(conn).await,
+                Link::Postgres(conn) => sqlx::query_as(&query).fetch_all(conn).await,
+            }
+            .unwrap_or_else(|err| panic!("the database dump failed: {err}"));
+            self.dumps += stale.len() as u32;
+            for (name, text) in rows {
+                digests.insert(name, hex::encode(&Sha256::digest(text.as_bytes())[..8]));
+            }
+        }
+        let fingerprint = Fingerprint(digests);
+        self.last = Some((any, counts, fingerprint.clone()));
         fingerprint
     }
 
@@ -181,7 +206,8 @@ impl Dumper {
 
 /// The tables the fingerprint covers.
 fn included(tables: Vec<String>) -> Vec<String> {
-    let tables: Vec<String> = tables.into_iter().filter(|t| !EXCLUDED.iter().any(|(excluded, _)| excluded == t)).collect();
+    let tables: Vec<String> =
+        tables.into_iter().filter(|t| !EXCLUDED.iter().any(|(excluded, _)| excluded == t)).collect();
     assert!(tables.len() > 5, "the database has its tables: {tables:?}");
     tables
 }

@@ -195,7 +195,12 @@ fn realistic(field: Field, pool: &Pool, rng: &mut StdRng) -> String {
         Field::NotificationId => pick(&pool.notification_ids, rng),
         Field::DataDeliveryId => pick(&pool.data_delivery_ids, rng),
         Field::UserId => pick(&pool.user_ids, rng),
-        Field::Time => format!("2026-{:02}-{:02}T{:02}:00:00.000Z", rng.gen_range(1..=12), rng.gen_range(1..=28), rng.gen_range(0..24)),
+        Field::Time => format!(
+            "2026-{:02}-{:02}T{:02}:00:00.000Z",
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28),
+            rng.gen_range(0..24)
+        ),
         Field::Day => format!("2026-{:02}-{:02}", rng.gen_range(1..=12), rng.gen_range(1..=28)),
         Field::Limit => rng.gen_range(1..=200).to_string(),
         Field::Cursor => pick(&pool.cursors, rng),
@@ -409,9 +414,8 @@ fn random_json(rng: &mut StdRng, depth: u32) -> String {
         format!("[{}]", items.join(","))
     } else {
         let keys = ["client_uuid", "environment", "type", "user_id", "active", "name", "payload", "since", "x", ""];
-        let items: Vec<String> = (0..n)
-            .map(|_| format!("\"{}\":{}", keys.choose(rng).unwrap(), random_json(rng, depth + 1)))
-            .collect();
+        let items: Vec<String> =
+            (0..n).map(|_| format!("\"{}\":{}", keys.choose(rng).unwrap(), random_json(rng, depth + 1))).collect();
         format!("{{{}}}", items.join(","))
     }
 }
@@ -439,8 +443,7 @@ fn hostile_value(target: &Target, openapi: &Value, pool: &Pool, rng: &mut StdRng
             let mut path = target.path.clone();
             let hostile = rng.gen_range(0..target.path_params.len());
             for (i, (name, field)) in target.path_params.iter().enumerate() {
-                let value =
-                    if i == hostile { hostile_url_value(rng) } else { encode(&realistic(*field, pool, rng)) };
+                let value = if i == hostile { hostile_url_value(rng) } else { encode(&realistic(*field, pool, rng)) };
                 path = path.replace(&format!("{{{name}}}"), &value);
             }
             let query = h.path_and_query.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
@@ -553,7 +556,9 @@ fn hostile_body(rng: &mut StdRng) -> Vec<u8> {
         }
         11 => (0..rng.gen_range(1..2_000)).map(|_| rng.r#gen::<u8>()).collect(),
         // Over the API's 64 KiB and server functions' 2 MiB limits, under the data deliveries' 10 MiB.
-        12 if rng.gen_bool(0.5) => format!("{{\"payload\":\"{}\"}}", "z".repeat(rng.gen_range(1 << 20..3 << 20))).into_bytes(),
+        12 if rng.gen_bool(0.5) => {
+            format!("{{\"payload\":\"{}\"}}", "z".repeat(rng.gen_range(1 << 20..3 << 20))).into_bytes()
+        }
         // Over every limit (rare: each is 10 MiB on the loopback).
         13 if rng.gen_bool(0.15) => {
             let mut body = b"{\"payload\":\"".to_vec();
@@ -589,7 +594,7 @@ fn other_method(documented: &Method, rng: &mut StdRng) -> Method {
     let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "FOO", "get"];
     loop {
         let method = Method::from_bytes(methods.choose(rng).unwrap().as_bytes()).unwrap();
-        if &method != documented {
+        if method != *documented {
             return method;
         }
     }
@@ -669,8 +674,14 @@ fn hostile_header(rng: &mut StdRng, h: &mut Hostile) {
 /// A byte-level change for the raw socket.
 fn wire_tweak(rng: &mut StdRng) -> WireTweak {
     match rng.gen_range(0..10) {
-        0 => WireTweak::PathBytes(pick(&[b"\xff\xfe".to_vec(), b"\0".to_vec(), b"a b".to_vec(), b"\x7f\x01".to_vec(), b"\xc3\x28".to_vec()], rng)),
-        1 => WireTweak::QueryBytes(pick(&[b"cursor=\xff\xfe".to_vec(), b"limit=\0".to_vec(), b"user_id=\xc3\x28".to_vec(), b"a=\x01\x02".to_vec()], rng)),
+        0 => WireTweak::PathBytes(pick(
+            &[b"\xff\xfe".to_vec(), b"\0".to_vec(), b"a b".to_vec(), b"\x7f\x01".to_vec(), b"\xc3\x28".to_vec()],
+            rng,
+        )),
+        1 => WireTweak::QueryBytes(pick(
+            &[b"cursor=\xff\xfe".to_vec(), b"limit=\0".to_vec(), b"user_id=\xc3\x28".to_vec(), b"a=\x01\x02".to_vec()],
+            rng,
+        )),
         2 => WireTweak::HeaderBytes(pick(&[b"\0".to_vec(), b"\xff\xfe".to_vec(), b"a\rb".to_vec()], rng)),
         3 => WireTweak::Http10NoHost,
         4 => WireTweak::BadContentLength(pick(&["99999999999999999999", "-1", "abc", "1, 2", "0x10"], rng)),

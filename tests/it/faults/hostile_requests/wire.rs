@@ -77,7 +77,8 @@ impl Sender<'_> {
     }
 
     async fn send_raw(&self, h: &Hostile) -> std::io::Result<Answer> {
-        let (path, query) = h.path_and_query.split_once('?').map_or((h.path_and_query.as_str(), None), |(p, q)| (p, Some(q)));
+        let (path, query) =
+            h.path_and_query.split_once('?').map_or((h.path_and_query.as_str(), None), |(p, q)| (p, Some(q)));
         let mut head = Vec::new();
         head.extend(h.method.as_str().as_bytes());
         head.push(b' ');
