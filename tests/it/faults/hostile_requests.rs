@@ -296,7 +296,9 @@ async fn fuzz(db: TestDatabase, backend: &'static str) {
         let sender = Sender { client, address, headers, cookie };
         let sent_at = Instant::now();
         let answer = sender.send(&h, target.streams).await;
-        tally.answered(&target.label, h.mutation, identity, &answer, sent_at.elapsed());
+        let took = sent_at.elapsed();
+        tally.answered(&target.label, h.mutation, identity, &answer, took);
+        tally.timed(took, || describe(n, &target.label, identity, &h));
 
         let refused = match &answer {
             Answer::Status(status, body) if *status >= 500 => {

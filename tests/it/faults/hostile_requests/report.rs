@@ -48,7 +48,12 @@ pub struct Tally {
     pub failures: Vec<String>,
     /// Failures by kind (what, route, start of the answer), for a readable summary.
     failure_kinds: BTreeMap<String, u32>,
+    /// The slowest answers, slowest first: what a stall looks like when it happens.
+    slowest: Vec<(Duration, String)>,
 }
+
+/// How many of the slowest answers the report lists.
+const SLOWEST: usize = 5;
 
 impl Tally {
     /// Counts an answer of `route` that took `took`.
@@ -58,6 +63,15 @@ impl Tally {
         *time += took;
         self.per_mutation.entry(format!("{mutation:?}")).or_default().add(answer);
         self.per_identity.entry(format!("{identity:?}")).or_default().add(answer);
+    }
+
+    /// Keeps the request if it is among the slowest so far (`describe` is called only then).
+    pub fn timed(&mut self, took: Duration, describe: impl FnOnce() -> String) {
+        if self.slowest.len() < SLOWEST || self.slowest.last().is_some_and(|(t, _)| *t < took) {
+            self.slowest.push((took, describe()));
+            self.slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            self.slowest.truncate(SLOWEST);
+        }
     }
 
     /// Records a failure: `kind` groups it in the summary, `detail` says everything about it.
@@ -94,6 +108,9 @@ impl Tally {
             for (name, classes) in rows {
                 out += &format!("{name:<70} {}\n", classes.row());
             }
+        }
+        for (took, request) in &self.slowest {
+            out += &format!("slow {:.2} s: {request}\n", took.as_secs_f64());
         }
         for (kind, count) in &self.failure_kinds {
             out += &format!("failure x{count}: {kind}\n");

@@ -15,8 +15,10 @@ use super::hostile::{Hostile, WireTweak};
 /// answering.
 pub const OVERSIZED: usize = 64 * 1024;
 
-/// How long one request may take before it counts as unanswered.
-pub const ANSWER_WITHIN: Duration = Duration::from_secs(30);
+/// How long one request may take before it counts as unanswered. Answers take well under a second
+/// (the report lists the slowest), but once, with the whole suite running at a load of 11 on two
+/// cores, one waited over 30 s: a hang fails the test, a starved machine should not.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(60);
 
 /// How the server answered one request.
 #[derive(Debug)]
