@@ -69,7 +69,7 @@ impl Tally {
     pub fn timed(&mut self, took: Duration, describe: impl FnOnce() -> String) {
         if self.slowest.len() < SLOWEST || self.slowest.last().is_some_and(|(t, _)| *t < took) {
             self.slowest.push((took, describe()));
-            self.slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            self.slowest.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
             self.slowest.truncate(SLOWEST);
         }
     }
