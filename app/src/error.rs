@@ -82,11 +82,27 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // Bad arguments from a hand-made request are the caller's mistake, not ours.
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                Self::validation("request", format!("The request could not be read: {msg}"))
+            ServerFnErrorErr::Args(msg)
+            | ServerFnErrorErr::Deserialization(msg)
+            | ServerFnErrorErr::MissingArg(msg) => {
+                with_its_status(Self::validation("request", format!("The request could not be read: {msg}")))
             }
             ServerFnErrorErr::ServerError(_) => Self::Internal,
             other => Self::Transport(other.to_string()),
         }
     }
+}
+
+/// On the server, sets the status of the server function's answer to the error's. An error from
+/// reading the request comes before the function's body, where every other error gets its status:
+/// without this it would be answered as a 500.
+#[cfg(feature = "ssr")]
+fn with_its_status(err: AppError) -> AppError {
+    crate::backend::respond_with(err)
+}
+
+/// In the browser there is no answer to set a status on.
+#[cfg(not(feature = "ssr"))]
+fn with_its_status(err: AppError) -> AppError {
+    err
 }

@@ -7,7 +7,7 @@ use super::{Actor, ServiceError, Services};
 use crate::store::{ClientRecord, NewAuditEntry};
 
 /// The longest client name accepted.
-const MAX_CLIENT_NAME_LEN: usize = 200;
+pub(super) const MAX_CLIENT_NAME_LEN: usize = 200;
 
 impl Services {
     /// Creates a client (staff only), with both environments inactive. `client_uuid` is ROOK's

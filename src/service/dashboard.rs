@@ -10,7 +10,8 @@ use app::timestamp::Timestamp;
 use app::vocab::{NotificationStatus, Role};
 use rand::Rng;
 
-use super::paging::into_page;
+use super::clients::{MAX_CLIENT_NAME_LEN, parse_client_uuid};
+use super::paging::{into_page, text_filter};
 use super::views::{client_view, environment_view};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointRow, HourRow};
@@ -86,14 +87,14 @@ impl Services {
     pub async fn audit_log(&self, actor: &Actor, query: AuditQuery) -> Result<Page<AuditEntryView>, ServiceError> {
         let client_uuid = match actor {
             Actor::Client { client_uuid, .. } => Some(client_uuid.clone()),
-            _ => query.client_uuid.filter(|c| !c.trim().is_empty()).map(|c| c.trim().to_lowercase()),
+            _ => query.client_uuid.filter(|c| !c.trim().is_empty()).map(|c| parse_client_uuid(&c)).transpose()?,
         };
         if let Some(cursor) = &query.cursor
             && uuid::Uuid::parse_str(cursor).is_err()
         {
             return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
         }
-        let action = query.action.filter(|a| !a.trim().is_empty());
+        let action = text_filter("action", query.action.as_deref())?;
         let entries = self
             .store()
             .list_audit(
@@ -134,7 +135,15 @@ impl Services {
         if !actor.is_staff() {
             return Err(ServiceError::Forbidden);
         }
-        let clients = self.store().list_clients(search, CLIENT_LIST_LIMIT).await?;
+        let search = text_filter("q", search)?;
+        // No name is longer, and SQLite refuses a LIKE pattern of 50,000 characters or more.
+        if search.as_ref().is_some_and(|s| s.chars().count() > MAX_CLIENT_NAME_LEN) {
+            return Err(ServiceError::validation(
+                "q",
+                format!("A search has at most {MAX_CLIENT_NAME_LEN} characters."),
+            ));
+        }
+        let clients = self.store().list_clients(search.as_deref(), CLIENT_LIST_LIMIT).await?;
         let uuids: Vec<String> = clients.iter().map(|c| c.client_uuid.clone()).collect();
         let environments = self.store().environments_of(&uuids).await?;
         Ok(clients.into_iter().map(|c| client_view(c, &environments)).collect())

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::paging::{into_page, listed_client, page_request};
+use super::paging::{into_page, listed_client, page_request, text_filter};
 use super::tokens::{IDEMPOTENCY_WINDOW_MICROS, IdempotencyKey, IdempotentReply};
 use super::views::{attempt_view, data_delivery_summary};
 use super::{Actor, ServiceError, Services};
@@ -175,7 +175,7 @@ impl Services {
             client_uuid,
             environment: query.environment,
             status: query.status,
-            user_id: query.user_id.filter(|u| !u.is_empty()),
+            user_id: text_filter("user_id", query.user_id.as_deref())?,
             since: query.since,
             until: query.until,
         };

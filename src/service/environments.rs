@@ -412,10 +412,9 @@ impl Services {
         actor: &Actor,
         client_uuid: &str,
     ) -> Result<(crate::store::ClientRecord, Vec<EnvironmentRecord>), ServiceError> {
-        let client_uuid = canonical_uuid(client_uuid);
-        if !actor.can_access_client(&client_uuid) {
+        let Some(client_uuid) = canonical_uuid(client_uuid).filter(|c| actor.can_access_client(c)) else {
             return Err(ServiceError::NotFound("client"));
-        }
+        };
         let client = self.store().client(&client_uuid).await?.ok_or(ServiceError::NotFound("client"))?;
         let environments = self.store().environments_of(std::slice::from_ref(&client.client_uuid)).await?;
         Ok((client, environments))
@@ -462,9 +461,11 @@ impl Services {
     }
 }
 
-/// A client UUID as stored: UUIDs are case-insensitive, and every stored one is lower case.
-pub(super) fn canonical_uuid(client_uuid: &str) -> String {
-    client_uuid.trim().to_ascii_lowercase()
+/// A client UUID as stored (UUIDs are case-insensitive, and every stored one is lower case and
+/// hyphenated), or `None` for text that is no UUID and so names no client. Such text never reaches
+/// the database, where it could not always even be compared (Postgres refuses text holding NUL).
+pub(super) fn canonical_uuid(client_uuid: &str) -> Option<String> {
+    uuid::Uuid::parse_str(client_uuid.trim()).ok().map(|u| u.hyphenated().to_string())
 }
 
 /// Forbidden to a client account for its own client, and not found for another's: only staff change
@@ -472,7 +473,7 @@ pub(super) fn canonical_uuid(client_uuid: &str) -> String {
 fn staff_only(actor: &Actor, client_uuid: &str) -> Result<(), ServiceError> {
     if actor.is_staff() {
         Ok(())
-    } else if actor.can_access_client(&canonical_uuid(client_uuid)) {
+    } else if canonical_uuid(client_uuid).is_some_and(|c| actor.can_access_client(&c)) {
         Err(ServiceError::Forbidden)
     } else {
         Err(ServiceError::NotFound("client"))

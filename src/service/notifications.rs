@@ -6,7 +6,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
-use super::paging::{MAX_PAGE, into_page, listed_client, page_request};
+use super::paging::{MAX_PAGE, into_page, listed_client, page_request, text_filter};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
@@ -31,7 +31,7 @@ impl Services {
             kind: query.kind,
             category: query.category,
             status: query.status,
-            user_id: query.user_id.filter(|u| !u.is_empty()),
+            user_id: text_filter("user_id", query.user_id.as_deref())?,
             since: query.since,
             until: query.until,
         };

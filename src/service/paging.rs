@@ -57,6 +57,18 @@ pub(super) fn into_page<R, T>(
     Page { items: rows.iter().map(view).collect(), next_cursor }
 }
 
+/// A free-text filter (a user id, an audit action, a search): absent when blank, refused when it holds
+/// a control character. No stored value has one (every input refuses them), and Postgres cannot even
+/// compare text holding NUL, so such a filter would otherwise fail the query instead of matching nothing.
+pub(super) fn text_filter(field: &str, value: Option<&str>) -> Result<Option<String>, ServiceError> {
+    match value.filter(|v| !v.trim().is_empty()) {
+        Some(v) if v.chars().any(char::is_control) => {
+            Err(ServiceError::validation(field, format!("{field} may not hold control characters.")))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
 /// The client a list is about: the one named, or a client account's own when none is named.
 pub(super) fn listed_client(actor: &Actor, named: Option<&str>, what: &str) -> Result<String, ServiceError> {
     match (named, actor) {
