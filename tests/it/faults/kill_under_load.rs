@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::load::{Load, Plan};
 use crate::support::app::browser_client;
-use crate::support::process::{ServeProcess, free_port};
+use crate::support::process::{ServeProcess, restartable_port};
 use crate::support::remote::{arrivals, subscribed_client, wait_all_received};
 use crate::support::{Reply, TestDatabase, TestReceiver};
 
@@ -28,7 +28,7 @@ async fn twenty_kills_during_a_load_lose_nothing_acknowledged(db: TestDatabase) 
     let receiver = TestReceiver::start().await;
     // Answers take a little while, so every kill finds deliveries in flight.
     receiver.reply_always(Reply::Slow(Duration::from_millis(5), 200));
-    let port = free_port();
+    let port = restartable_port();
     let mut server = ServeProcess::start_on(port, &db.url, &SETTINGS).await;
     let http = browser_client();
     let mut clients = Vec::new();

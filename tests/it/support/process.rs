@@ -107,6 +107,20 @@ impl Drop for ServeProcess {
     }
 }
 
+/// A port for a server that will be restarted on it: free now, and outside the kernel's ephemeral
+/// range (32768 and up), from which other tests' ports and every outgoing connection are drawn — so
+/// nobody else takes it while the server is down between a kill and its restart.
+pub fn restartable_port() -> u16 {
+    use rand::Rng as _;
+    let mut rng = rand::thread_rng();
+    loop {
+        let port = rng.gen_range(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
