@@ -5,10 +5,10 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, DataType, Environment, NotificationStatus, Pillar};
 
 use super::error::parse_stored;
-use super::ingest::{DUE_CHANNEL, IdempotencyClaim};
+use super::ingest::IdempotencyClaim;
 use super::notifications::StoredAttempt;
 use super::retention::FINISHED;
-use super::{Dialect, EndpointKey, Store, StoreError};
+use super::{EndpointKey, Store, StoreError};
 
 /// A document to deliver.
 #[derive(Debug, Clone)]
@@ -175,9 +175,7 @@ impl Store {
         .bind(new.body.as_slice())
         .execute(&mut *tx)
         .await?;
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
-        }
+        self.dialect.notify_due(&mut tx).await?;
         tx.commit().await?;
         Ok(DataIngestOutcome::Recorded)
     }
@@ -236,8 +234,8 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() > 0 && self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        if done.rows_affected() > 0 {
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
@@ -282,8 +280,8 @@ impl Store {
             .bind(until.as_micros())
             .fetch_one(&mut *tx)
             .await?;
-        if queued > 0 && self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        if queued > 0 {
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))

@@ -55,6 +55,18 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// Wakes other processes' dispatchers when `conn`'s transaction commits (a Postgres `NOTIFY` is
+    /// delivered at commit, and not at all on rollback); on SQLite there is only this process, which
+    /// wakes its dispatcher in memory.
+    pub(crate) async fn notify_due(self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        if self == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(conn).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The backend's own pool, for what must speak its native protocol (migrations, the session store,
 /// `LISTEN`).
 #[derive(Debug, Clone)]

@@ -6,8 +6,7 @@ use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, Notifi
 
 use super::dispatch::{EndpointKey, hold_waiting};
 use super::error::parse_stored;
-use super::{Dialect, Store, StoreError};
-use crate::store::ingest::DUE_CHANNEL;
+use super::{Store, StoreError};
 
 /// A stored notification (without its attempts).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,7 +288,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        self.notify_due(&mut tx).await?;
+        self.dialect.notify_due(&mut tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -335,7 +334,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         if queued > 0 {
-            self.notify_due(&mut tx).await?;
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))
@@ -364,14 +363,6 @@ impl Store {
         let held = hold_waiting(&mut tx, endpoint, now).await?;
         tx.commit().await?;
         Ok(held)
-    }
-
-    /// Wakes other processes' dispatchers (Postgres); on SQLite there is only this process.
-    async fn notify_due(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut **tx).await?;
-        }
-        Ok(())
     }
 }
 

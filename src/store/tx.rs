@@ -6,9 +6,8 @@ use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationType, SecretPurpose, SubscriptionState};
 
 use super::dispatch::EndpointKey;
-use super::ingest::DUE_CHANNEL;
 use super::{
-    AccountRecord, ClientRecord, Dialect, NewAccount, NewAuditEntry, SecretKind, SecretOwner, Store, StoreError, new_id,
+    AccountRecord, ClientRecord, NewAccount, NewAuditEntry, SecretKind, SecretOwner, Store, StoreError, new_id,
 };
 
 /// An open write transaction; dropped without [`StoreTx::commit`], it writes nothing.
@@ -276,10 +275,8 @@ impl StoreTx<'_> {
         .execute(&mut *self.tx)
         .await?
         .rows_affected();
-        if released > 0 && self.store.dialect == Dialect::Postgres {
-            // Wakes other processes' dispatchers when the transaction commits; on SQLite there is
-            // only this process.
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *self.tx).await?;
+        if released > 0 {
+            self.store.dialect.notify_due(&mut self.tx).await?;
         }
         Ok(released)
     }
