@@ -24,6 +24,7 @@ mod secrets;
 mod stats;
 mod tokens;
 mod tx;
+mod vocab_sql;
 
 pub use accounts::{AccountRecord, NewAccount};
 pub use alerts::AlertRecord;
