@@ -69,6 +69,11 @@ fn is_application_table(name: &str) -> bool {
     !name.starts_with("sqlite_") && !name.starts_with("_sqlx")
 }
 
+/// The rows a SQLite pragma function answers about one table or index.
+async fn pragma(pool: &sqlx::SqlitePool, sql: &str, about: &str) -> Vec<sqlx::sqlite::SqliteRow> {
+    sqlx::query(sql).bind(about).fetch_all(pool).await.unwrap()
+}
+
 async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
     let names: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'").fetch_all(pool).await.unwrap();
@@ -76,12 +81,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
     for name in names.into_iter().filter(|n| is_application_table(n)) {
         let mut table = Table::default();
         let mut key = Vec::new();
-        for row in sqlx::query("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
-            .bind(&name)
-            .fetch_all(pool)
-            .await
-            .unwrap()
-        {
+        for row in pragma(pool, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)", &name).await {
             let column: String = row.get("name");
             let pk: i64 = row.get("pk");
             // SQLite lets a primary key that is not an INTEGER PRIMARY KEY hold NULL unless it says NOT
@@ -95,12 +95,7 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
         }
         key.sort();
         table.primary_key = key.into_iter().map(|(_, c)| c).collect();
-        for row in sqlx::query("SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)")
-            .bind(&name)
-            .fetch_all(pool)
-            .await
-            .unwrap()
-        {
+        for row in pragma(pool, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)", &name).await {
             let index: String = row.get("name");
             let columns: Vec<String> =
                 sqlx::query_scalar::<_, Option<String>>("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
