@@ -7,7 +7,7 @@ use app::dto::{
     BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
 };
 use app::timestamp::Timestamp;
-use app::vocab::{DataType, Environment, NotificationStatus, Pillar, SecretPurpose};
+use app::vocab::{DataDeliveryStatus, DataType, Environment, Pillar, SecretPurpose};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -114,7 +114,7 @@ impl Services {
             .await?;
         let hash_datetime = hash_datetime.unwrap_or_else(|| now.to_rfc3339());
         let id = new_id();
-        let receipt = DataDeliveryReceipt { id: id.clone(), status: NotificationStatus::Pending };
+        let receipt = DataDeliveryReceipt { id: id.clone(), status: DataDeliveryStatus::Pending };
         let receipt_body = serde_json::to_string(&receipt).map_err(ServiceError::internal)?;
         let claim = idempotency.as_ref().map(|k| k.claim(now));
         let new = NewDataDelivery {

@@ -2,7 +2,7 @@
 //! engine to the environment's Data Webhook URL; their payloads are purged after the retention period.
 
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, AttemptTrigger, DataType, Environment, NotificationStatus, Pillar};
+use app::vocab::{AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pillar};
 
 use super::error::parse_stored;
 use super::ingest::IdempotencyClaim;
@@ -41,7 +41,7 @@ pub struct DataDeliveryRecord {
     /// `None` once purged by retention.
     pub body: Option<Vec<u8>>,
     pub body_purged_at: Option<Timestamp>,
-    pub status: NotificationStatus,
+    pub status: DataDeliveryStatus,
     pub attempt_count: u32,
     pub next_attempt_at: Option<Timestamp>,
     pub last_attempt_at: Option<Timestamp>,
@@ -55,7 +55,7 @@ pub struct DataDeliveryRecord {
 pub struct DataDeliveryFilter {
     pub client_uuid: String,
     pub environment: Option<Environment>,
-    pub status: Option<NotificationStatus>,
+    pub status: Option<DataDeliveryStatus>,
     pub user_id: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
@@ -163,7 +163,7 @@ impl Store {
             "INSERT INTO data_deliveries (id, client_uuid, environment, user_id, data_type, pillar, document_id, \
              hash_datetime, created_at, body, status, next_attempt_at, next_trigger) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {pending}, $9, {schedule})",
-            pending = NotificationStatus::Pending.sql(),
+            pending = DataDeliveryStatus::Pending.sql(),
             schedule = AttemptTrigger::Schedule.sql(),
         ))
         .bind(&new.id)
@@ -206,7 +206,7 @@ impl Store {
         let rows: Vec<Row> = sqlx::query_as(&sql)
             .bind(&filter.client_uuid)
             .bind(filter.environment.map(Environment::as_str))
-            .bind(filter.status.map(NotificationStatus::as_str))
+            .bind(filter.status.map(DataDeliveryStatus::as_str))
             .bind(filter.user_id.as_deref())
             .bind(before)
             .bind(filter.since.map(Timestamp::as_micros))
@@ -231,7 +231,7 @@ impl Store {
                resume_at = CASE WHEN status = {retrying} AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
                next_attempt_at = $1, next_trigger = {resend}, next_triggered_by = $2, resend_requested_at = $1 \
              WHERE id = $3 AND body IS NOT NULL",
-            retrying = NotificationStatus::Retrying.sql(),
+            retrying = DataDeliveryStatus::Retrying.sql(),
             resend = AttemptTrigger::Resend.sql(),
         ))
         .bind(now.as_micros())
@@ -259,7 +259,7 @@ impl Store {
     ) -> Result<(u64, u64), StoreError> {
         let (client_uuid, environment) = (endpoint.client_uuid.as_str(), endpoint.environment);
         let mut tx = self.begin_write().await?;
-        let (failed, retrying) = (NotificationStatus::Failed.sql(), NotificationStatus::Retrying.sql());
+        let (failed, retrying) = (DataDeliveryStatus::Failed.sql(), DataDeliveryStatus::Retrying.sql());
         let rejected = format!(
             "client_uuid = $1 AND environment = $2 AND created_at >= $3 AND created_at < $4 AND body IS NOT NULL \
              AND ((status = {failed} AND next_attempt_at IS NULL) OR (status = {retrying} AND next_trigger IS NULL))"

@@ -2,7 +2,7 @@
 //! trigger writes the value from the vocabulary (`app::vocab`) rather than a literal of its own, so a
 //! renamed wire string cannot leave a query silently matching nothing.
 
-use app::vocab::{AttemptTrigger, NotificationStatus, SubscriptionState};
+use app::vocab::{AttemptTrigger, DataDeliveryStatus, NotificationStatus, SubscriptionState};
 
 /// A vocabulary value that SQL text may hold as a string literal.
 pub(crate) trait SqlLiteral: Copy {
@@ -31,7 +31,7 @@ macro_rules! sql_literal {
     };
 }
 
-sql_literal!(NotificationStatus, SubscriptionState, AttemptTrigger);
+sql_literal!(NotificationStatus, DataDeliveryStatus, SubscriptionState, AttemptTrigger);
 
 #[cfg(test)]
 mod tests {
@@ -46,6 +46,7 @@ mod tests {
         let wires = NotificationStatus::ALL
             .iter()
             .map(|v| v.wire())
+            .chain(DataDeliveryStatus::ALL.iter().map(|v| v.wire()))
             .chain(SubscriptionState::ALL.iter().map(|v| v.wire()))
             .chain(AttemptTrigger::ALL.iter().map(|v| v.wire()));
         for wire in wires {
