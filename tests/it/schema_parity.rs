@@ -124,20 +124,18 @@ async fn sqlite_schema(pool: &sqlx::SqlitePool) -> Schema {
     schema
 }
 
+/// The catalogue rows (with a `table_name`) about the application's tables.
+fn application_rows(rows: Vec<sqlx::postgres::PgRow>) -> impl Iterator<Item = sqlx::postgres::PgRow> {
+    rows.into_iter().filter(|row| is_application_table(&row.get::<String, _>("table_name")))
+}
+
 async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
     let mut schema = Schema::new();
-    for row in sqlx::query(
-        "SELECT table_name::text AS table_name, column_name::text AS column_name, is_nullable::text AS is_nullable, \
-         data_type::text AS data_type FROM information_schema.columns WHERE table_schema = current_schema()",
-    )
-    .fetch_all(pool)
-    .await
-    .unwrap()
-    {
+    let columns = "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                   is_nullable::text AS is_nullable, data_type::text AS data_type \
+                   FROM information_schema.columns WHERE table_schema = current_schema()";
+    for row in application_rows(sqlx::query(columns).fetch_all(pool).await.unwrap()) {
         let table: String = row.get("table_name");
-        if !is_application_table(&table) {
-            continue;
-        }
         let nullable = row.get::<String, _>("is_nullable") == "YES";
         schema
             .entry(table)
@@ -145,7 +143,7 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
             .columns
             .insert(row.get("column_name"), (postgres_family(&row.get::<String, _>("data_type")), nullable));
     }
-    for row in sqlx::query(
+    let indexes = sqlx::query(
         "SELECT t.relname::text AS table_name, ic.relname::text AS index_name, i.indisprimary AS is_primary, \
          i.indisunique AS is_unique, i.indpred IS NOT NULL AS partial, \
          EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype = 'u') AS constraint_, \
@@ -154,16 +152,9 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema()",
     )
-    .bind(EXPRESSION)
-    .fetch_all(pool)
-    .await
-    .unwrap()
-    {
-        let name: String = row.get("table_name");
-        if !is_application_table(&name) {
-            continue;
-        }
-        let table = schema.entry(name).or_default();
+    .bind(EXPRESSION);
+    for row in application_rows(indexes.fetch_all(pool).await.unwrap()) {
+        let table = schema.entry(row.get("table_name")).or_default();
         let columns: Vec<String> =
             row.get::<Vec<String>, _>("columns").into_iter().map(|c| c.trim_matches('"').to_owned()).collect();
         if row.get("is_primary") {
