@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::timestamp::Timestamp;
 use crate::vocab::{
-    AttemptErrorKind, AttemptTrigger, Category, DataType, DisabledReason, Environment, NotificationStatus,
-    NotificationType, Pillar, Role, SubscriptionState,
+    AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment,
+    NotificationStatus, NotificationType, Pillar, Role, SubscriptionState,
 };
 
 /// The signed-in person, as the server resolved them from the session for this request.
@@ -318,8 +318,7 @@ pub struct DataDeliverySummary {
     pub pillar: Pillar,
     pub document_id: Option<String>,
     pub created_at: Timestamp,
-    /// `pending`, `retrying`, `delivered` or `failed`.
-    pub status: NotificationStatus,
+    pub status: DataDeliveryStatus,
     pub attempt_count: u32,
     pub next_attempt_at: Option<Timestamp>,
     pub last_attempt_at: Option<Timestamp>,
@@ -349,8 +348,7 @@ pub struct DataDeliveryQuery {
     /// The client (API tokens and staff must name one).
     pub client_uuid: Option<String>,
     pub environment: Option<Environment>,
-    /// `pending`, `retrying`, `delivered` or `failed`.
-    pub status: Option<NotificationStatus>,
+    pub status: Option<DataDeliveryStatus>,
     /// The client's end user.
     pub user_id: Option<String>,
     /// Handed over at or after this time.
@@ -368,7 +366,7 @@ pub struct DataDeliveryQuery {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DataDeliveryReceipt {
     pub id: String,
-    pub status: NotificationStatus,
+    pub status: DataDeliveryStatus,
 }
 
 /// An operational alert about an endpoint.

@@ -162,6 +162,33 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// Where a data delivery stands: the part of a notification's life a document goes through. A
+    /// document is sent whenever its environment has a Data Webhook URL (it is not the add-on), so it
+    /// is never `held`, `not_subscribed` or `filtered`; the wire strings are the notification ones.
+    pub enum DataDeliveryStatus as "data delivery status" {
+        /// Due, not tried yet (or waiting for a Data Webhook URL).
+        Pending => "pending",
+        /// Rejected, next attempt scheduled.
+        Retrying => "retrying",
+        Delivered => "delivered",
+        /// Retries exhausted.
+        Failed => "failed",
+    }
+}
+
+impl From<DataDeliveryStatus> for NotificationStatus {
+    /// The same point of the shared delivery life (the engine runs both channels alike).
+    fn from(status: DataDeliveryStatus) -> Self {
+        match status {
+            DataDeliveryStatus::Pending => NotificationStatus::Pending,
+            DataDeliveryStatus::Retrying => NotificationStatus::Retrying,
+            DataDeliveryStatus::Delivered => NotificationStatus::Delivered,
+            DataDeliveryStatus::Failed => NotificationStatus::Failed,
+        }
+    }
+}
+
+wire_enum! {
     /// The state of an environment's Notification Webhook subscription.
     pub enum SubscriptionState as "subscription state" {
         Active => "active",
@@ -237,6 +264,14 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", t.as_str()));
             assert_eq!(serde_json::from_str::<NotificationType>(&json).unwrap(), *t);
         }
+    }
+
+    #[test]
+    fn a_data_delivery_status_is_the_notification_status_of_the_same_wire_string() {
+        for status in DataDeliveryStatus::ALL {
+            assert_eq!(NotificationStatus::from(*status).as_str(), status.as_str());
+        }
+        assert!("held".parse::<DataDeliveryStatus>().is_err(), "a document is never held");
     }
 
     #[test]

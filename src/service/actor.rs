@@ -46,6 +46,15 @@ impl Actor {
         }
     }
 
+    /// The client a client account belongs to: what it lists when it names no client, and all it may
+    /// see. `None` for everyone else.
+    pub fn own_client(&self) -> Option<&str> {
+        match self {
+            Actor::Client { client_uuid, .. } => Some(client_uuid),
+            Actor::Staff { .. } | Actor::ApiToken { .. } | Actor::System => None,
+        }
+    }
+
     /// Whether this actor has ROOK-side powers (managing subscriptions, creating clients).
     pub fn is_staff(&self) -> bool {
         matches!(self, Actor::Staff { .. } | Actor::System | Actor::ApiToken { scope: TokenScope::Admin, .. })

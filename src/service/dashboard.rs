@@ -10,8 +10,8 @@ use app::timestamp::Timestamp;
 use app::vocab::{NotificationStatus, Role};
 use rand::Rng;
 
-use super::clients::{MAX_CLIENT_NAME_LEN, parse_client_uuid};
-use super::paging::{into_page, text_filter};
+use super::clients::MAX_CLIENT_NAME_LEN;
+use super::paging::{into_page, narrowed_client, text_filter};
 use super::views::{client_view, environment_view};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointRow, HourRow};
@@ -85,10 +85,7 @@ impl Services {
 
     /// The audit log, newest first (staff: everything; a client account: its own client's entries).
     pub async fn audit_log(&self, actor: &Actor, query: AuditQuery) -> Result<Page<AuditEntryView>, ServiceError> {
-        let client_uuid = match actor {
-            Actor::Client { client_uuid, .. } => Some(client_uuid.clone()),
-            _ => query.client_uuid.filter(|c| !c.trim().is_empty()).map(|c| parse_client_uuid(&c)).transpose()?,
-        };
+        let client_uuid = narrowed_client(actor, query.client_uuid.as_deref())?;
         if let Some(cursor) = &query.cursor
             && uuid::Uuid::parse_str(cursor).is_err()
         {
@@ -182,10 +179,7 @@ impl Services {
     /// Recent operational alerts, newest first: a client account sees its own client's, staff see all
     /// (or one client's).
     pub async fn alerts(&self, actor: &Actor, client_uuid: Option<&str>) -> Result<Vec<AlertView>, ServiceError> {
-        let client = match actor {
-            Actor::Client { client_uuid, .. } => Some(client_uuid.clone()),
-            _ => client_uuid.filter(|c| !c.trim().is_empty()).map(|c| c.trim().to_lowercase()),
-        };
+        let client = narrowed_client(actor, client_uuid)?;
         if let Some(client) = &client {
             self.visible_client(actor, client).await?;
         }

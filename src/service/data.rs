@@ -7,25 +7,22 @@ use app::dto::{
     BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
 };
 use app::timestamp::Timestamp;
-use app::vocab::{DataType, Environment, NotificationStatus, Pillar, SecretPurpose};
+use app::vocab::{DataDeliveryStatus, DataType, Environment, Pillar, SecretPurpose};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
+use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
 use super::paging::{into_page, listed_client, page_request, text_filter};
-use super::tokens::{IDEMPOTENCY_WINDOW_MICROS, IdempotencyKey, IdempotentReply};
+use super::tokens::{IdempotencyKey, IdempotentReply};
+use super::user_id::checked_user_id;
 use super::views::{attempt_view, data_delivery_summary};
 use super::{Actor, ServiceError, Services};
-use crate::store::{
-    DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, EndpointKey, IdempotencyClaim, NewDataDelivery, new_id,
-};
+use crate::store::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, EndpointKey, NewDataDelivery, new_id};
 
-const MAX_USER_ID_LEN: usize = 256;
 const MAX_DOCUMENT_ID_LEN: usize = 256;
 /// The longest top-level `datetime` of a payload accepted (an RFC 3339 time needs about 35).
 const MAX_DATETIME_LEN: usize = 64;
-/// How many rejected deliveries one bulk resend queues at most.
-const BULK_RESEND_LIMIT: u32 = 10_000;
 
 /// A document handed over for delivery (`POST /api/v1/data-deliveries`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -63,13 +60,7 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let client_uuid = super::clients::parse_client_uuid(&request.client_uuid)?;
-        let user_id = request.user_id.trim().to_owned();
-        if user_id.is_empty() || user_id.chars().count() > MAX_USER_ID_LEN || user_id.chars().any(char::is_control) {
-            return Err(ServiceError::validation(
-                "user_id",
-                format!("A user_id has 1 to {MAX_USER_ID_LEN} printable characters."),
-            ));
-        }
+        let user_id = checked_user_id(&request.user_id)?;
         let document_id = request.document_id.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
         if document_id
             .as_ref()
@@ -105,10 +96,8 @@ impl Services {
                 message: format!("The {} environment has no Data Webhook URL.", request.environment.label()),
             });
         }
-        if let Some(key) = &idempotency
-            && let Some(stored) = self.replay(key).await?
-        {
-            return Ok(IdempotentReply::Replay { status: stored.status, body: stored.body });
+        if let Some(reply) = self.earlier_reply(idempotency.as_ref()).await? {
+            return Ok(reply);
         }
         // Data deliveries count against the same bound as events waiting to be recorded.
         let _admitted = self.inner.ingest.admit()?;
@@ -125,14 +114,9 @@ impl Services {
             .await?;
         let hash_datetime = hash_datetime.unwrap_or_else(|| now.to_rfc3339());
         let id = new_id();
-        let receipt = DataDeliveryReceipt { id: id.clone(), status: NotificationStatus::Pending };
+        let receipt = DataDeliveryReceipt { id: id.clone(), status: DataDeliveryStatus::Pending };
         let receipt_body = serde_json::to_string(&receipt).map_err(ServiceError::internal)?;
-        let claim = idempotency.as_ref().map(|k| IdempotencyClaim {
-            token_id: k.token_id.clone(),
-            key: k.key.clone(),
-            request_sha256: k.request_sha256.clone(),
-            expired_before: now.plus_micros(-IDEMPOTENCY_WINDOW_MICROS),
-        });
+        let claim = idempotency.as_ref().map(|k| k.claim(now));
         let new = NewDataDelivery {
             id,
             client_uuid,
@@ -152,13 +136,7 @@ impl Services {
                 self.wake_dispatcher();
                 Ok(IdempotentReply::Fresh(receipt))
             }
-            DataIngestOutcome::DuplicateKey => match idempotency.as_ref() {
-                Some(key) => match self.replay(key).await? {
-                    Some(stored) => Ok(IdempotentReply::Replay { status: stored.status, body: stored.body }),
-                    None => Err(ServiceError::internal("an idempotency key vanished during a duplicate request")),
-                },
-                None => Err(ServiceError::internal("duplicate idempotency key without a key")),
-            },
+            DataIngestOutcome::DuplicateKey => self.reply_of_winner(idempotency.as_ref()).await,
         }
     }
 
@@ -237,10 +215,7 @@ impl Services {
     ) -> Result<BulkResendReceipt, ServiceError> {
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
-        let until = until.unwrap_or(now.plus_seconds(1));
-        if since >= until {
-            return Err(ServiceError::validation("until", "until must be after since."));
-        }
+        let (since, until) = resend_range(since, until, now)?;
         let (queued, remaining) = self
             .store()
             .schedule_data_resend_rejected(

@@ -72,8 +72,7 @@ impl Services {
         environment: Environment,
         patch: EnvironmentPatch,
     ) -> Result<EnvironmentUpdate, ServiceError> {
-        staff_only(actor, client_uuid)?;
-        let (client, environments) = self.visible_client(actor, client_uuid).await?;
+        let (client, environments) = self.staff_client(actor, client_uuid).await?;
         let current = find(&environments, environment)?;
         let insecure = self.inner.config.allow_insecure_urls;
         let parse = |patch: Patch<String>, field: &str| -> Result<Patch<String>, ServiceError> {
@@ -197,8 +196,7 @@ impl Services {
         change: SubscriptionChange,
     ) -> Result<SubscriptionView, ServiceError> {
         let SubscriptionChange { active, types, reveal_secret } = change;
-        staff_only(actor, client_uuid)?;
-        let (client, environments) = self.visible_client(actor, client_uuid).await?;
+        let (client, environments) = self.staff_client(actor, client_uuid).await?;
         let current = find(&environments, environment)?;
         let types = types.map(normalise_types).transpose()?;
         if active {
@@ -239,8 +237,7 @@ impl Services {
         environment: Environment,
         types: Option<Vec<NotificationType>>,
     ) -> Result<SubscriptionView, ServiceError> {
-        staff_only(actor, client_uuid)?;
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let (client, _) = self.staff_client(actor, client_uuid).await?;
         let types = normalise_types(types)?;
         let now = Timestamp::now();
         let mut tx = self.store().begin().await?;
@@ -420,6 +417,23 @@ impl Services {
         Ok((client, environments))
     }
 
+    /// The client and its environments, for a change only staff make (the add-on is sold, not
+    /// self-served): forbidden to a client account for its own client, not found for another's.
+    async fn staff_client(
+        &self,
+        actor: &Actor,
+        client_uuid: &str,
+    ) -> Result<(crate::store::ClientRecord, Vec<EnvironmentRecord>), ServiceError> {
+        if !actor.is_staff() {
+            return Err(if canonical_uuid(client_uuid).is_some_and(|c| actor.can_access_client(&c)) {
+                ServiceError::Forbidden
+            } else {
+                ServiceError::NotFound("client")
+            });
+        }
+        self.visible_client(actor, client_uuid).await
+    }
+
     async fn environment_record(
         &self,
         client_uuid: &str,
@@ -466,18 +480,6 @@ impl Services {
 /// the database, where it could not always even be compared (Postgres refuses text holding NUL).
 pub(super) fn canonical_uuid(client_uuid: &str) -> Option<String> {
     uuid::Uuid::parse_str(client_uuid.trim()).ok().map(|u| u.hyphenated().to_string())
-}
-
-/// Forbidden to a client account for its own client, and not found for another's: only staff change
-/// subscriptions (the add-on is sold, not self-served).
-fn staff_only(actor: &Actor, client_uuid: &str) -> Result<(), ServiceError> {
-    if actor.is_staff() {
-        Ok(())
-    } else if canonical_uuid(client_uuid).is_some_and(|c| actor.can_access_client(&c)) {
-        Err(ServiceError::Forbidden)
-    } else {
-        Err(ServiceError::NotFound("client"))
-    }
 }
 
 /// A type filter sorted and without repeats; an empty list is refused (it would send nothing).

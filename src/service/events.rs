@@ -7,11 +7,11 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Category, DataType, Environment, ExtractionFailureReason, NotificationType, Pillar};
 use serde::Deserialize;
 
-use super::tokens::{IDEMPOTENCY_WINDOW_MICROS, IdempotencyKey, IdempotentReply};
+use super::tokens::{IdempotencyKey, IdempotentReply};
+use super::user_id::checked_user_id;
 use super::{Actor, ServiceError, Services};
-use crate::store::{DomainChange, IdempotencyClaim, IngestItem, IngestOutcome, NewNotification, new_id};
+use crate::store::{DomainChange, IngestItem, IngestOutcome, NewNotification, new_id};
 
-const MAX_USER_ID_LEN: usize = 256;
 const MAX_DATA_SOURCE_LEN: usize = 64;
 const MAX_MESSAGE_LEN: usize = 2000;
 /// How far in the future `occurred_at` may be (clock skew between ROOK's machines).
@@ -58,31 +58,17 @@ impl Services {
         let (notification, change) = validate(event, now)?;
         let kind = notification.kind;
         self.known_client(actor, &notification.client_uuid).await?;
-        if let Some(key) = &idempotency
-            && let Some(stored) = self.replay(key).await?
-        {
-            return Ok(IdempotentReply::Replay { status: stored.status, body: stored.body });
+        if let Some(reply) = self.earlier_reply(idempotency.as_ref()).await? {
+            return Ok(reply);
         }
-        let claim = idempotency.as_ref().map(|k| IdempotencyClaim {
-            token_id: k.token_id.clone(),
-            key: k.key.clone(),
-            request_sha256: k.request_sha256.clone(),
-            expired_before: now.plus_micros(-IDEMPOTENCY_WINDOW_MICROS),
-        });
+        let claim = idempotency.as_ref().map(|k| k.claim(now));
         let outcome = self.inner.ingest.submit(IngestItem { notification, change, idempotency: claim }).await?;
         match outcome {
             IngestOutcome::Recorded { notification_id, status } => {
                 crate::metrics::event_ingested(kind);
                 Ok(IdempotentReply::Fresh(EventReceipt { notification_id, status }))
             }
-            // A concurrent request with the same key won the race: answer as it was answered.
-            IngestOutcome::DuplicateKey => match idempotency.as_ref() {
-                Some(key) => match self.replay(key).await? {
-                    Some(stored) => Ok(IdempotentReply::Replay { status: stored.status, body: stored.body }),
-                    None => Err(ServiceError::internal("an idempotency key vanished during a duplicate request")),
-                },
-                None => Err(ServiceError::internal("duplicate idempotency key without a key")),
-            },
+            IngestOutcome::DuplicateKey => self.reply_of_winner(idempotency.as_ref()).await,
         }
     }
 
@@ -129,13 +115,7 @@ fn validate(event: PlatformEvent, now: Timestamp) -> Result<(NewNotification, Do
              data_source.unlinked) or extraction.failed.",
         ));
     }
-    let user_id = event.user_id.trim().to_owned();
-    if user_id.is_empty() || user_id.chars().count() > MAX_USER_ID_LEN || user_id.chars().any(char::is_control) {
-        return Err(ServiceError::validation(
-            "user_id",
-            format!("A user_id has 1 to {MAX_USER_ID_LEN} printable characters."),
-        ));
-    }
+    let user_id = checked_user_id(&event.user_id)?;
     let data_source = match event.data_source.map(|s| s.trim().to_owned()) {
         Some(s) if s.is_empty() || s.chars().count() > MAX_DATA_SOURCE_LEN || s.chars().any(char::is_control) => {
             return Err(ServiceError::validation(

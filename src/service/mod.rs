@@ -5,6 +5,7 @@
 
 mod accounts;
 mod actor;
+mod bulk_resend;
 mod clients;
 mod dashboard;
 mod data;
@@ -18,6 +19,7 @@ mod passwords;
 mod tokens;
 mod trusted_proxies;
 mod urls;
+mod user_id;
 mod views;
 
 pub use accounts::SignedIn;

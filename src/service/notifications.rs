@@ -6,13 +6,11 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
+use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
 use super::paging::{MAX_PAGE, into_page, listed_client, page_request, text_filter};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
-
-/// How many failed notifications one bulk resend queues at most.
-const BULK_RESEND_LIMIT: u32 = 10_000;
 
 impl Services {
     /// A page of one client's notifications, newest first. A client account sees only its own client;
@@ -145,10 +143,7 @@ impl Services {
     ) -> Result<BulkResendReceipt, ServiceError> {
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
-        let until = until.unwrap_or(now.plus_seconds(1));
-        if since >= until {
-            return Err(ServiceError::validation("until", "until must be after since."));
-        }
+        let (since, until) = resend_range(since, until, now)?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
         let (queued, remaining) = self

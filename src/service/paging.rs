@@ -32,12 +32,19 @@ pub(super) fn page_request(
     {
         return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
     }
+    check_time_range(since, until)?;
+    Ok(PageRequest { limit, cursor })
+}
+
+/// A range of times `[since, until)` is empty unless `until` comes after `since` (either end may be
+/// open).
+pub(super) fn check_time_range(since: Option<Timestamp>, until: Option<Timestamp>) -> Result<(), ServiceError> {
     if let (Some(since), Some(until)) = (since, until)
         && since >= until
     {
         return Err(ServiceError::validation("until", "until must be after since."));
     }
-    Ok(PageRequest { limit, cursor })
+    Ok(())
 }
 
 /// A page from the `limit + 1` rows fetched for it: the extra row only says there is a next page,
@@ -71,9 +78,20 @@ pub(super) fn text_filter(field: &str, value: Option<&str>) -> Result<Option<Str
 
 /// The client a list is about: the one named, or a client account's own when none is named.
 pub(super) fn listed_client(actor: &Actor, named: Option<&str>, what: &str) -> Result<String, ServiceError> {
-    match (named, actor) {
-        (Some(uuid), _) => super::clients::parse_client_uuid(uuid),
-        (None, Actor::Client { client_uuid, .. }) => Ok(client_uuid.clone()),
-        (None, _) => Err(ServiceError::validation("client_uuid", format!("Name the client whose {what}."))),
+    match named {
+        Some(uuid) => super::clients::parse_client_uuid(uuid),
+        None => actor
+            .own_client()
+            .map(str::to_owned)
+            .ok_or_else(|| ServiceError::validation("client_uuid", format!("Name the client whose {what}."))),
+    }
+}
+
+/// The client a list of every client's entries (audit, alerts) is narrowed to: a client account's
+/// own, whatever it names; for staff the one named (422 when it is no UUID), or `None` for every client.
+pub(super) fn narrowed_client(actor: &Actor, named: Option<&str>) -> Result<Option<String>, ServiceError> {
+    match actor.own_client() {
+        Some(own) => Ok(Some(own.to_owned())),
+        None => named.filter(|c| !c.trim().is_empty()).map(super::clients::parse_client_uuid).transpose(),
     }
 }

@@ -6,7 +6,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::{Actor, ServiceError, Services};
-use crate::store::{StoredResponse, TokenRecord, TokenScope};
+use crate::store::{IdempotencyClaim, StoredResponse, TokenRecord, TokenScope};
 
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_WINDOW_MICROS: i64 = 24 * 3600 * 1_000_000;
@@ -35,6 +35,17 @@ impl IdempotencyKey {
             key: key.to_owned(),
             request_sha256: sha256_hex(request_body),
         })
+    }
+
+    /// The claim on this key that a recording writes in its own transaction: a key older than the
+    /// window is free again.
+    pub(super) fn claim(&self, now: Timestamp) -> IdempotencyClaim {
+        IdempotencyClaim {
+            token_id: self.token_id.clone(),
+            key: self.key.clone(),
+            request_sha256: self.request_sha256.clone(),
+            expired_before: now.plus_micros(-IDEMPOTENCY_WINDOW_MICROS),
+        }
     }
 }
 
@@ -98,9 +109,34 @@ impl Services {
         Ok((record, token))
     }
 
+    /// The first answer given to `key`, to send again, when the request carries a key used in the last
+    /// 24 hours (`None`: record the request). 422 when the key was used for a different request.
+    pub(super) async fn earlier_reply<T>(
+        &self,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Option<IdempotentReply<T>>, ServiceError> {
+        let Some(key) = key else { return Ok(None) };
+        Ok(self.replay(key).await?.map(|stored| IdempotentReply::Replay { status: stored.status, body: stored.body }))
+    }
+
+    /// The answer to a request whose recording found its key claimed: a concurrent request with the
+    /// same key won the race, so answer as it was answered.
+    pub(super) async fn reply_of_winner<T>(
+        &self,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<IdempotentReply<T>, ServiceError> {
+        let Some(key) = key else {
+            return Err(ServiceError::internal("duplicate idempotency key without a key"));
+        };
+        match self.replay(key).await? {
+            Some(stored) => Ok(IdempotentReply::Replay { status: stored.status, body: stored.body }),
+            None => Err(ServiceError::internal("an idempotency key vanished during a duplicate request")),
+        }
+    }
+
     /// The first answer to `key`, if it was used in the last 24 hours: `Ok(Some)` to replay it, or a
     /// 422 when the key was used for a different request.
-    pub(super) async fn replay(&self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, ServiceError> {
+    async fn replay(&self, key: &IdempotencyKey) -> Result<Option<StoredResponse>, ServiceError> {
         let not_before = Timestamp::now().plus_micros(-IDEMPOTENCY_WINDOW_MICROS);
         match self.store().idempotent_response(&key.token_id, &key.key, not_before).await? {
             Some(stored) if stored.request_sha256 != key.request_sha256 => Err(ServiceError::Validation {

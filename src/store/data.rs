@@ -2,13 +2,14 @@
 //! engine to the environment's Data Webhook URL; their payloads are purged after the retention period.
 
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, DataType, Environment, NotificationStatus, Pillar};
+use app::vocab::{AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pillar};
 
 use super::error::parse_stored;
-use super::ingest::{DUE_CHANNEL, IdempotencyClaim};
+use super::ingest::IdempotencyClaim;
 use super::notifications::StoredAttempt;
-use super::retention::FINISHED;
-use super::{Dialect, EndpointKey, Store, StoreError};
+use super::retention::finished;
+use super::vocab_sql::SqlLiteral;
+use super::{EndpointKey, Store, StoreError};
 
 /// A document to deliver.
 #[derive(Debug, Clone)]
@@ -40,7 +41,7 @@ pub struct DataDeliveryRecord {
     /// `None` once purged by retention.
     pub body: Option<Vec<u8>>,
     pub body_purged_at: Option<Timestamp>,
-    pub status: NotificationStatus,
+    pub status: DataDeliveryStatus,
     pub attempt_count: u32,
     pub next_attempt_at: Option<Timestamp>,
     pub last_attempt_at: Option<Timestamp>,
@@ -54,7 +55,7 @@ pub struct DataDeliveryRecord {
 pub struct DataDeliveryFilter {
     pub client_uuid: String,
     pub environment: Option<Environment>,
-    pub status: Option<NotificationStatus>,
+    pub status: Option<DataDeliveryStatus>,
     pub user_id: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
@@ -158,11 +159,13 @@ impl Store {
                 return Ok(DataIngestOutcome::DuplicateKey);
             }
         }
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO data_deliveries (id, client_uuid, environment, user_id, data_type, pillar, document_id, \
              hash_datetime, created_at, body, status, next_attempt_at, next_trigger) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $9, 'schedule')",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {pending}, $9, {schedule})",
+            pending = DataDeliveryStatus::Pending.sql(),
+            schedule = AttemptTrigger::Schedule.sql(),
+        ))
         .bind(&new.id)
         .bind(&new.client_uuid)
         .bind(new.environment.as_str())
@@ -175,9 +178,7 @@ impl Store {
         .bind(new.body.as_slice())
         .execute(&mut *tx)
         .await?;
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
-        }
+        self.dialect.notify_due(&mut tx).await?;
         tx.commit().await?;
         Ok(DataIngestOutcome::Recorded)
     }
@@ -205,7 +206,7 @@ impl Store {
         let rows: Vec<Row> = sqlx::query_as(&sql)
             .bind(&filter.client_uuid)
             .bind(filter.environment.map(Environment::as_str))
-            .bind(filter.status.map(NotificationStatus::as_str))
+            .bind(filter.status.map(DataDeliveryStatus::as_str))
             .bind(filter.user_id.as_deref())
             .bind(before)
             .bind(filter.since.map(Timestamp::as_micros))
@@ -225,19 +226,21 @@ impl Store {
     /// it fails. False when it does not exist or its payload was purged (nothing left to send).
     pub async fn schedule_data_resend(&self, id: &str, triggered_by: &str, now: Timestamp) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        let done = sqlx::query(&format!(
             "UPDATE data_deliveries SET \
-               resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
-               next_attempt_at = $1, next_trigger = 'resend', next_triggered_by = $2, resend_requested_at = $1 \
+               resume_at = CASE WHEN status = {retrying} AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
+               next_attempt_at = $1, next_trigger = {resend}, next_triggered_by = $2, resend_requested_at = $1 \
              WHERE id = $3 AND body IS NOT NULL",
-        )
+            retrying = DataDeliveryStatus::Retrying.sql(),
+            resend = AttemptTrigger::Resend.sql(),
+        ))
         .bind(now.as_micros())
         .bind(triggered_by)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() > 0 && self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        if done.rows_affected() > 0 {
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
@@ -256,14 +259,17 @@ impl Store {
     ) -> Result<(u64, u64), StoreError> {
         let (client_uuid, environment) = (endpoint.client_uuid.as_str(), endpoint.environment);
         let mut tx = self.begin_write().await?;
-        let rejected = "client_uuid = $1 AND environment = $2 AND created_at >= $3 AND created_at < $4 \
-                        AND body IS NOT NULL \
-                        AND ((status = 'failed' AND next_attempt_at IS NULL) OR (status = 'retrying' AND next_trigger IS NULL))";
+        let (failed, retrying) = (DataDeliveryStatus::Failed.sql(), DataDeliveryStatus::Retrying.sql());
+        let rejected = format!(
+            "client_uuid = $1 AND environment = $2 AND created_at >= $3 AND created_at < $4 AND body IS NOT NULL \
+             AND ((status = {failed} AND next_attempt_at IS NULL) OR (status = {retrying} AND next_trigger IS NULL))"
+        );
         let queued = sqlx::query(&format!(
             "UPDATE data_deliveries SET \
-               resume_at = CASE WHEN status = 'retrying' THEN next_attempt_at ELSE resume_at END, \
-               next_attempt_at = $5, next_trigger = 'bulk_resend', next_triggered_by = $6, resend_requested_at = $5 \
-             WHERE id IN (SELECT id FROM data_deliveries WHERE {rejected} ORDER BY created_at LIMIT $7)"
+               resume_at = CASE WHEN status = {retrying} THEN next_attempt_at ELSE resume_at END, \
+               next_attempt_at = $5, next_trigger = {bulk_resend}, next_triggered_by = $6, resend_requested_at = $5 \
+             WHERE id IN (SELECT id FROM data_deliveries WHERE {rejected} ORDER BY created_at LIMIT $7)",
+            bulk_resend = AttemptTrigger::BulkResend.sql(),
         ))
         .bind(client_uuid)
         .bind(environment.as_str())
@@ -282,8 +288,8 @@ impl Store {
             .bind(until.as_micros())
             .fetch_one(&mut *tx)
             .await?;
-        if queued > 0 && self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        if queued > 0 {
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))
@@ -295,11 +301,12 @@ impl Store {
     /// Data Webhook URL keeps its payload, however old.
     pub async fn purge_data_payloads(&self, before: Timestamp, batch: u32, now: Timestamp) -> Result<u64, StoreError> {
         let mut purged = 0;
+        let finished = finished();
         loop {
             let done = sqlx::query(&format!(
                 "UPDATE data_deliveries SET body = NULL, body_purged_at = $1 \
                  WHERE id IN (SELECT id FROM data_deliveries WHERE created_at < $2 AND body IS NOT NULL \
-                              AND {FINISHED} AND (lease_until IS NULL OR lease_until <= $1) LIMIT $3)"
+                              AND {finished} AND (lease_until IS NULL OR lease_until <= $1) LIMIT $3)"
             ))
             .bind(now.as_micros())
             .bind(before.as_micros())

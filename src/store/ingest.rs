@@ -7,7 +7,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
 
 use super::error::parse_stored;
-use super::{Dialect, Placeholders, Store, StoreError, rows_per_statement};
+use super::{Placeholders, Store, StoreError, rows_per_statement};
 
 /// The channel Postgres processes listen on to hear about new due notifications.
 pub const DUE_CHANNEL: &str = "rook_notify_due";
@@ -140,9 +140,8 @@ impl Store {
         let notifications: Vec<(&NewNotification, NotificationStatus)> =
             recorded.iter().map(|(item, status)| (&item.notification, *status)).collect();
         insert_notifications(&mut tx, &notifications, now).await?;
-        if self.dialect == Dialect::Postgres && recorded.iter().any(|(_, s)| *s == NotificationStatus::Pending) {
-            // Delivered to listeners at commit: other processes wake up for the new work.
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *tx).await?;
+        if recorded.iter().any(|(_, s)| *s == NotificationStatus::Pending) {
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(outcomes)

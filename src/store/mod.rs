@@ -24,6 +24,7 @@ mod secrets;
 mod stats;
 mod tokens;
 mod tx;
+mod vocab_sql;
 
 pub use accounts::{AccountRecord, NewAccount};
 pub use alerts::AlertRecord;
@@ -53,6 +54,18 @@ use sqlx::{AnyPool, PgPool, SqlitePool};
 pub enum Dialect {
     Sqlite,
     Postgres,
+}
+
+impl Dialect {
+    /// Wakes other processes' dispatchers when `conn`'s transaction commits (a Postgres `NOTIFY` is
+    /// delivered at commit, and not at all on rollback); on SQLite there is only this process, which
+    /// wakes its dispatcher in memory.
+    pub(crate) async fn notify_due(self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        if self == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(conn).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The backend's own pool, for what must speak its native protocol (migrations, the session store,

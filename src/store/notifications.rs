@@ -6,8 +6,8 @@ use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, Notifi
 
 use super::dispatch::{EndpointKey, hold_waiting};
 use super::error::parse_stored;
-use super::{Dialect, Store, StoreError};
-use crate::store::ingest::DUE_CHANNEL;
+use super::vocab_sql::{SqlLiteral, sql_list};
+use super::{Store, StoreError};
 
 /// A stored notification (without its attempts).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,20 +276,23 @@ impl Store {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        let done = sqlx::query(&format!(
             "UPDATE notifications SET \
-               resume_at = CASE WHEN status = 'retrying' AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
+               resume_at = CASE WHEN status = {retrying} AND next_trigger IS NULL THEN next_attempt_at ELSE resume_at END, \
                next_attempt_at = $1, next_trigger = $2, next_triggered_by = $3, resend_requested_at = $1, \
-               status = CASE WHEN status IN ('held', 'not_subscribed') THEN 'pending' ELSE status END \
+               status = CASE WHEN status IN {not_waiting} THEN {pending} ELSE status END \
              WHERE id = $4 AND body IS NOT NULL",
-        )
+            retrying = NotificationStatus::Retrying.sql(),
+            not_waiting = sql_list(&[NotificationStatus::Held, NotificationStatus::NotSubscribed]),
+            pending = NotificationStatus::Pending.sql(),
+        ))
         .bind(now.as_micros())
         .bind(trigger.as_str())
         .bind(triggered_by)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        self.notify_due(&mut tx).await?;
+        self.dialect.notify_due(&mut tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -307,13 +310,15 @@ impl Store {
         now: Timestamp,
     ) -> Result<(u64, u64), StoreError> {
         let mut tx = self.begin_write().await?;
-        let queued = sqlx::query(
-            "UPDATE notifications SET next_attempt_at = $1, next_trigger = 'bulk_resend', next_triggered_by = $2, \
+        let failed = NotificationStatus::Failed.sql();
+        let queued = sqlx::query(&format!(
+            "UPDATE notifications SET next_attempt_at = $1, next_trigger = {bulk_resend}, next_triggered_by = $2, \
                resend_requested_at = $1 \
              WHERE id IN (SELECT id FROM notifications \
-                          WHERE client_uuid = $3 AND environment = $4 AND status = 'failed' AND next_attempt_at IS NULL \
+                          WHERE client_uuid = $3 AND environment = $4 AND status = {failed} AND next_attempt_at IS NULL \
                             AND body IS NOT NULL AND created_at >= $5 AND created_at < $6 ORDER BY created_at LIMIT $7)",
-        )
+            bulk_resend = AttemptTrigger::BulkResend.sql(),
+        ))
         .bind(now.as_micros())
         .bind(triggered_by)
         .bind(&endpoint.client_uuid)
@@ -324,10 +329,10 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let remaining: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE client_uuid = $1 AND environment = $2 AND status = 'failed' \
-             AND next_attempt_at IS NULL AND body IS NOT NULL AND created_at >= $3 AND created_at < $4",
-        )
+        let remaining: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE client_uuid = $1 AND environment = $2 AND status = {failed} \
+             AND next_attempt_at IS NULL AND body IS NOT NULL AND created_at >= $3 AND created_at < $4"
+        ))
         .bind(&endpoint.client_uuid)
         .bind(endpoint.environment.as_str())
         .bind(since.as_micros())
@@ -335,7 +340,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         if queued > 0 {
-            self.notify_due(&mut tx).await?;
+            self.dialect.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))
@@ -364,14 +369,6 @@ impl Store {
         let held = hold_waiting(&mut tx, endpoint, now).await?;
         tx.commit().await?;
         Ok(held)
-    }
-
-    /// Wakes other processes' dispatchers (Postgres); on SQLite there is only this process.
-    async fn notify_due(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut **tx).await?;
-        }
-        Ok(())
     }
 }
 

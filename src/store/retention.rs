@@ -13,12 +13,16 @@
 //! one would leave nothing to send when it is released.
 
 use app::timestamp::Timestamp;
+use app::vocab::NotificationStatus;
 
+use super::vocab_sql::sql_list;
 use super::{Store, StoreError};
 
-/// Statuses whose records are finished: the only ones retention touches.
-pub(super) const FINISHED: &str =
-    "status IN ('delivered', 'failed', 'not_subscribed', 'filtered') AND next_attempt_at IS NULL";
+/// The condition of finished records (statuses with nothing queued): the only ones retention touches.
+pub(super) fn finished() -> String {
+    use NotificationStatus::{Delivered, Failed, Filtered, NotSubscribed};
+    format!("status IN {} AND next_attempt_at IS NULL", sql_list(&[Delivered, Failed, NotSubscribed, Filtered]))
+}
 
 impl Store {
     /// Removes the bodies of finished notifications (see the module's rule) recorded before `before`,
@@ -27,7 +31,8 @@ impl Store {
         self.in_batches(
             &format!(
                 "UPDATE notifications SET body = NULL WHERE id IN (SELECT id FROM notifications \
-                 WHERE created_at < $1 AND body IS NOT NULL AND {FINISHED} LIMIT $2)"
+                 WHERE created_at < $1 AND body IS NOT NULL AND {finished} LIMIT $2)",
+                finished = finished()
             ),
             before,
             batch,
@@ -39,8 +44,9 @@ impl Store {
     /// `before`, with their attempts; returns how many were deleted.
     pub async fn delete_old_records(&self, before: Timestamp, batch: u32) -> Result<u64, StoreError> {
         let mut deleted = 0;
-        let notifications = format!("SELECT id FROM notifications WHERE created_at < $1 AND {FINISHED} LIMIT $2");
-        let deliveries = format!("SELECT id FROM data_deliveries WHERE created_at < $1 AND {FINISHED} LIMIT $2");
+        let finished = finished();
+        let notifications = format!("SELECT id FROM notifications WHERE created_at < $1 AND {finished} LIMIT $2");
+        let deliveries = format!("SELECT id FROM data_deliveries WHERE created_at < $1 AND {finished} LIMIT $2");
         for (attempts, records) in [
             (
                 format!("DELETE FROM attempts WHERE notification_id IN ({notifications})"),

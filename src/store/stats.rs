@@ -2,9 +2,10 @@
 //! notification.
 
 use app::timestamp::Timestamp;
-use app::vocab::{Environment, NotificationStatus};
+use app::vocab::{Environment, NotificationStatus, SubscriptionState};
 
 use super::clients::{ENVIRONMENT_COLUMNS, EnvironmentRecord, EnvironmentRow};
+use super::vocab_sql::SqlLiteral;
 use super::{Channel, Store, StoreError};
 
 /// One hour of the roll-up.
@@ -99,11 +100,13 @@ impl Store {
     /// with their clients' names, disabled first, then the longest failing.
     pub async fn troubled_endpoints(&self, limit: u32) -> Result<Vec<EndpointRow>, StoreError> {
         let columns = ENVIRONMENT_COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect::<Vec<_>>().join(", ");
+        let (disabled, active) = (SubscriptionState::Disabled.sql(), SubscriptionState::Active.sql());
         let sql = format!(
             "SELECT c.name, {columns} FROM environments e JOIN clients c ON c.client_uuid = e.client_uuid \
-             WHERE e.subscription_state = 'disabled' \
-                OR (e.subscription_state = 'active' AND e.consecutive_failures > 0) \
-             ORDER BY e.subscription_state DESC, e.failing_since, e.state_since LIMIT $1"
+             WHERE e.subscription_state = {disabled} \
+                OR (e.subscription_state = {active} AND e.consecutive_failures > 0) \
+             ORDER BY CASE WHEN e.subscription_state = {disabled} THEN 0 ELSE 1 END, e.failing_since, \
+               e.state_since LIMIT $1"
         );
         let rows: Vec<TroubledRow> = sqlx::query_as(&sql).bind(i64::from(limit)).fetch_all(&self.read).await?;
         rows.into_iter()
@@ -126,9 +129,11 @@ impl Store {
 
     /// How many endpoints are disabled now.
     pub async fn disabled_endpoints(&self) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM environments WHERE subscription_state = 'disabled'")
-            .fetch_one(&self.read)
-            .await?;
+        let sql = format!(
+            "SELECT COUNT(*) FROM environments WHERE subscription_state = {}",
+            SubscriptionState::Disabled.sql()
+        );
+        let count: i64 = sqlx::query_scalar(&sql).fetch_one(&self.read).await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }

@@ -3,12 +3,12 @@
 //! each one such transaction.
 
 use app::timestamp::Timestamp;
-use app::vocab::{DisabledReason, Environment, NotificationType, SecretPurpose, SubscriptionState};
+use app::vocab::{DisabledReason, Environment, NotificationStatus, NotificationType, SecretPurpose, SubscriptionState};
 
 use super::dispatch::EndpointKey;
-use super::ingest::DUE_CHANNEL;
+use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{
-    AccountRecord, ClientRecord, Dialect, NewAccount, NewAuditEntry, SecretKind, SecretOwner, Store, StoreError, new_id,
+    AccountRecord, ClientRecord, NewAccount, NewAuditEntry, SecretKind, SecretOwner, Store, StoreError, new_id,
 };
 
 /// An open write transaction; dropped without [`StoreTx::commit`], it writes nothing.
@@ -51,10 +51,11 @@ impl StoreTx<'_> {
             .await
             .map_err(|e| StoreError::on_unique(e, "client_uuid"))?;
         for env in Environment::ALL {
-            sqlx::query(
+            sqlx::query(&format!(
                 "INSERT INTO environments (client_uuid, environment, subscription_state, state_since, updated_at) \
-                 VALUES ($1, $2, 'inactive', $3, $3)",
-            )
+                 VALUES ($1, $2, {inactive}, $3, $3)",
+                inactive = SubscriptionState::Inactive.sql(),
+            ))
             .bind(client_uuid)
             .bind(env.as_str())
             .bind(now.as_micros())
@@ -252,10 +253,11 @@ impl StoreTx<'_> {
     /// How many of an endpoint's held notifications have lost their payload (purged by retention before
     /// held ones were kept): releasing them would have nothing to send.
     pub async fn held_without_payload(&mut self, endpoint: &EndpointKey) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query_scalar(
+        let count: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM notifications \
-             WHERE client_uuid = $1 AND environment = $2 AND status = 'held' AND body IS NULL",
-        )
+             WHERE client_uuid = $1 AND environment = $2 AND status = {held} AND body IS NULL",
+            held = NotificationStatus::Held.sql(),
+        ))
         .bind(&endpoint.client_uuid)
         .bind(endpoint.environment.as_str())
         .fetch_one(&mut *self.tx)
@@ -265,21 +267,22 @@ impl StoreTx<'_> {
 
     /// Sends an endpoint's held notifications again, due now. Returns how many.
     pub async fn release_held(&mut self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let released = sqlx::query(
-            "UPDATE notifications SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
+        let released = sqlx::query(&format!(
+            "UPDATE notifications SET status = CASE WHEN attempt_count = 0 THEN {pending} ELSE {retrying} END, \
              next_attempt_at = $1, next_trigger = NULL, next_triggered_by = NULL \
-             WHERE client_uuid = $2 AND environment = $3 AND status = 'held'",
-        )
+             WHERE client_uuid = $2 AND environment = $3 AND status = {held}",
+            pending = NotificationStatus::Pending.sql(),
+            retrying = NotificationStatus::Retrying.sql(),
+            held = NotificationStatus::Held.sql(),
+        ))
         .bind(now.as_micros())
         .bind(&endpoint.client_uuid)
         .bind(endpoint.environment.as_str())
         .execute(&mut *self.tx)
         .await?
         .rows_affected();
-        if released > 0 && self.store.dialect == Dialect::Postgres {
-            // Wakes other processes' dispatchers when the transaction commits; on SQLite there is
-            // only this process.
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(&mut *self.tx).await?;
+        if released > 0 {
+            self.store.dialect.notify_due(&mut self.tx).await?;
         }
         Ok(released)
     }
@@ -287,11 +290,14 @@ impl StoreTx<'_> {
     /// Stops an endpoint's waiting notifications when its subscription is switched off: they become
     /// `not_subscribed` and are never sent. Returns how many.
     pub async fn stop_waiting(&mut self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE notifications SET status = 'not_subscribed', next_attempt_at = NULL, resume_at = NULL \
-             WHERE client_uuid = $1 AND environment = $2 AND status IN ('pending', 'retrying', 'held') \
+        use NotificationStatus::{Held, NotSubscribed, Pending, Retrying};
+        let done = sqlx::query(&format!(
+            "UPDATE notifications SET status = {not_subscribed}, next_attempt_at = NULL, resume_at = NULL \
+             WHERE client_uuid = $1 AND environment = $2 AND status IN {waiting} \
                AND (lease_until IS NULL OR lease_until <= $3)",
-        )
+            not_subscribed = NotSubscribed.sql(),
+            waiting = sql_list(&[Pending, Retrying, Held]),
+        ))
         .bind(&endpoint.client_uuid)
         .bind(endpoint.environment.as_str())
         .bind(now.as_micros())

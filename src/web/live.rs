@@ -91,10 +91,9 @@ async fn open(
     let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
     let after = last_seen.map(str::to_owned).or(params.after.clone().filter(|a| !a.is_empty()));
     let query = params.into_query()?;
-    let watched = match (&query.client_uuid, &actor) {
-        (Some(uuid), _) => Some(uuid.trim().to_ascii_lowercase()),
-        (None, Actor::Client { client_uuid, .. }) => Some(client_uuid.clone()),
-        (None, _) => None,
+    let watched = match &query.client_uuid {
+        Some(uuid) => Some(uuid.trim().to_ascii_lowercase()),
+        None => actor.own_client().map(str::to_owned),
     };
     // Listen before the first look, so nothing recorded in between goes unheard.
     let recorded = services.recorded_signal();

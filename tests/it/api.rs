@@ -390,6 +390,8 @@ async fn malformed_paths_and_query_strings_are_answered_in_the_error_shape(db: T
         ("/notifications", "colour=blue", "colour"),
         ("/data-deliveries", "since=yesterday", "since"),
         ("/data-deliveries", "type=user.created", "type"),
+        // A document is never held: a notification's status that no data delivery has is refused.
+        ("/data-deliveries", "status=held", "status"),
     ] {
         let res = app.api(Method::GET, &format!("{route}?client_uuid={client_uuid}&{query}")).send().await.unwrap();
         let error = expect_error(res, 422, "invalid", &format!("{route}?{query}")).await;

@@ -19,6 +19,7 @@ mod openapi;
 mod overload;
 mod receiver_guide;
 mod retention_rules;
+mod schema_parity;
 mod secrets_at_rest;
 mod sessions;
 mod shutdown;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use app::vocab::{Environment, NotificationStatus, NotificationType};
+use app::vocab::{DataDeliveryStatus, Environment, NotificationStatus, NotificationType};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -129,6 +129,11 @@ async fn every_operation_is_described_from_the_real_types() {
     assert_eq!(
         schemas["NotificationStatus"]["enum"],
         wire(NotificationStatus::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    assert_eq!(
+        schemas["DataDeliveryStatus"]["enum"],
+        wire(DataDeliveryStatus::ALL.iter().map(|s| s.as_str()).collect()),
+        "a data delivery's status lists only what a document can have"
     );
     assert_eq!(schemas["Timestamp"]["type"], "string");
     assert_eq!(schemas["Timestamp"]["format"], "date-time");

@@ -1,10 +1,12 @@
 //! Endpoint health: the failure streak of each Notification Webhook endpoint, and disabling it.
 
 use app::timestamp::Timestamp;
+use app::vocab::{NotificationStatus, SubscriptionState};
 
 use super::{EndpointHealth, EndpointKey};
 use crate::store::StoreError;
 use crate::store::error::parse_stored;
+use crate::store::vocab_sql::{SqlLiteral, sql_list};
 
 /// What one batch saw of one endpoint.
 #[derive(Debug, Default)]
@@ -64,7 +66,7 @@ pub(super) async fn update_health(
     .fetch_optional(&mut **tx)
     .await?;
     let (failures, failing_since, last_success_at, subscription) =
-        after.unwrap_or((0, None, None, "inactive".to_owned()));
+        after.unwrap_or((0, None, None, SubscriptionState::Inactive.as_str().to_owned()));
     Ok(Streak {
         before: u32::try_from(before).unwrap_or(0),
         after: EndpointHealth {
@@ -84,10 +86,12 @@ pub(in crate::store) async fn disable(
     reason: app::vocab::DisabledReason,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE environments SET subscription_state = 'disabled', disabled_reason = $1, state_since = $2, updated_at = $2 \
-         WHERE client_uuid = $3 AND environment = $4 AND subscription_state = 'active'",
-    )
+    let done = sqlx::query(&format!(
+        "UPDATE environments SET subscription_state = {disabled}, disabled_reason = $1, state_since = $2, updated_at = $2 \
+         WHERE client_uuid = $3 AND environment = $4 AND subscription_state = {active}",
+        disabled = SubscriptionState::Disabled.sql(),
+        active = SubscriptionState::Active.sql(),
+    ))
     .bind(reason.as_str())
     .bind(now.as_micros())
     .bind(&key.client_uuid)
@@ -107,11 +111,13 @@ pub(in crate::store) async fn hold_waiting(
     key: &EndpointKey,
     now: Timestamp,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE notifications SET status = 'held', next_attempt_at = NULL, resume_at = NULL \
-         WHERE client_uuid = $1 AND environment = $2 AND status IN ('pending', 'retrying') \
+    let done = sqlx::query(&format!(
+        "UPDATE notifications SET status = {held}, next_attempt_at = NULL, resume_at = NULL \
+         WHERE client_uuid = $1 AND environment = $2 AND status IN {waiting} \
            AND (lease_until IS NULL OR lease_until <= $3)",
-    )
+        held = NotificationStatus::Held.sql(),
+        waiting = sql_list(&[NotificationStatus::Pending, NotificationStatus::Retrying]),
+    ))
     .bind(&key.client_uuid)
     .bind(key.environment.as_str())
     .bind(now.as_micros())

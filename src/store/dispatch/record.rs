@@ -148,19 +148,19 @@ impl Store {
         }
 
         // Hourly roll-up of notification attempts, one row per endpoint and hour.
-        let mut rollup: HashMap<(&EndpointKey, i64), (i64, i64, i64, i64)> = HashMap::new();
+        let mut rollup: HashMap<(&EndpointKey, i64), HourTally> = HashMap::new();
         for a in &notifications {
             let hour = a.started_at.as_micros().div_euclid(HOUR_MICROS) * HOUR_MICROS;
-            let r = rollup.entry((&a.endpoint, hour)).or_insert((0, 0, 0, 0));
+            let tally = rollup.entry((&a.endpoint, hour)).or_default();
             if a.succeeded {
-                r.0 += 1;
+                tally.succeeded += 1;
             } else {
-                r.1 += 1;
+                tally.failed += 1;
             }
-            r.2 += a.duration_micros;
-            r.3 = r.3.max(a.duration_micros);
+            tally.latency_us_sum += a.duration_micros;
+            tally.latency_us_max = tally.latency_us_max.max(a.duration_micros);
         }
-        for ((key, hour), (ok, failed, sum, max)) in rollup {
+        for ((key, hour), tally) in rollup {
             sqlx::query(
                 "INSERT INTO delivery_stats_hourly (client_uuid, environment, hour, attempts_succeeded, attempts_failed, \
                  latency_us_sum, latency_us_max) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -174,16 +174,25 @@ impl Store {
             .bind(&key.client_uuid)
             .bind(key.environment.as_str())
             .bind(hour)
-            .bind(ok)
-            .bind(failed)
-            .bind(sum)
-            .bind(max)
+            .bind(tally.succeeded)
+            .bind(tally.failed)
+            .bind(tally.latency_us_sum)
+            .bind(tally.latency_us_max)
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
         Ok(summary)
     }
+}
+
+/// One endpoint's notification attempts in one hour, as added to its row of `delivery_stats_hourly`.
+#[derive(Default)]
+struct HourTally {
+    succeeded: i64,
+    failed: i64,
+    latency_us_sum: i64,
+    latency_us_max: i64,
 }
 
 /// The subscription state of each of these endpoints, read in the recording transaction.

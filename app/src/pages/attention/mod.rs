@@ -44,7 +44,7 @@ pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, 
     use crate::backend::{require_viewer, respond_with};
     use crate::dto::{DataDeliveryQuery, NotificationQuery};
     use crate::timestamp::Timestamp;
-    use crate::vocab::NotificationStatus;
+    use crate::vocab::{DataDeliveryStatus, NotificationStatus};
     let outcome: Result<AttentionData, AppError> = async {
         let (backend, viewer) = require_viewer().await?;
         let client = backend.client_view(&viewer, &client_uuid).await?;
@@ -61,7 +61,7 @@ pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, 
             let data_query = DataDeliveryQuery {
                 client_uuid: Some(client.client_uuid.clone()),
                 environment: Some(env.environment),
-                status: Some(NotificationStatus::Failed),
+                status: Some(DataDeliveryStatus::Failed),
                 limit: Some(FAILED_SHOWN),
                 ..DataDeliveryQuery::default()
             };

@@ -50,7 +50,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
                             .environments
                             .into_iter()
                             .map(|health| {
-                                view! { <EnvironmentPanel client_uuid=client_uuid.clone() health reenable /> }
+                                view! { <EnvironmentHealthPanel client_uuid=client_uuid.clone() health reenable /> }
                             })
                             .collect_view();
                         view! {
@@ -77,7 +77,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
 
 /// One environment: state, URLs, the last day's counts and last week's charts.
 #[component]
-fn EnvironmentPanel(
+fn EnvironmentHealthPanel(
     client_uuid: String,
     health: EnvironmentHealth,
     reenable: ServerAction<ReenableEndpoint>,

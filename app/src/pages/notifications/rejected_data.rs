@@ -8,7 +8,7 @@ use crate::components::notice::FormNotice;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
 use crate::error::AppError;
-use crate::vocab::{AttemptTrigger, NotificationStatus};
+use crate::vocab::{AttemptTrigger, DataDeliveryStatus};
 
 /// Queues an immediate new attempt of the data delivery a rejection notice is about. Without
 /// JavaScript the browser comes back to the notice's page, told that the resend was queued.
@@ -32,7 +32,7 @@ pub async fn resend_rejected_data(
 fn outcome_words(delivery: &DataDeliveryDetail) -> String {
     let s = &delivery.summary;
     match (s.status, s.delivered_at) {
-        (NotificationStatus::Delivered, Some(at)) => {
+        (DataDeliveryStatus::Delivered, Some(at)) => {
             let manual = delivery
                 .attempts
                 .iter()
@@ -45,7 +45,7 @@ fn outcome_words(delivery: &DataDeliveryDetail) -> String {
                 format!("Accepted at {}", at.to_display())
             }
         }
-        (NotificationStatus::Retrying | NotificationStatus::Pending, _) => {
+        (DataDeliveryStatus::Retrying | DataDeliveryStatus::Pending, _) => {
             "Rejected so far; another attempt is scheduled".to_owned()
         }
         _ => "Rejected; no further attempt is scheduled".to_owned(),

@@ -174,7 +174,7 @@ impl Default for EnvironmentActions {
 
 /// One environment: its subscription, and its settings form.
 #[component]
-pub fn EnvironmentPanel(
+pub fn EnvironmentSettingsPanel(
     client_uuid: String,
     env: EnvironmentView,
     actions: EnvironmentActions,

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{AccountsPanel, StaffCreateClientAccount};
-use super::environment::{EnvironmentActions, EnvironmentPanel};
+use super::environment::{EnvironmentActions, EnvironmentSettingsPanel};
 use crate::components::load_error::LoadError;
 use crate::dto::{AccountView, ClientView};
 use crate::error::AppError;
@@ -80,7 +80,7 @@ fn ManagedClientView(
         .into_iter()
         .map(|env| {
             let actions = actions_of(env.environment);
-            view! { <EnvironmentPanel client_uuid=uuid.clone() env actions previous=previous.clone() /> }
+            view! { <EnvironmentSettingsPanel client_uuid=uuid.clone() env actions previous=previous.clone() /> }
         })
         .collect_view();
     view! {
