@@ -17,7 +17,6 @@ pub struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
-    pub at: Instant,
 }
 
 impl Received {
@@ -129,7 +128,6 @@ async fn receive(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap, 
         path: uri.path().to_owned(),
         headers,
         body: body.to_vec(),
-        at: Instant::now(),
     });
     inner.arrived.notify_waiters();
     let status = |s: u16| StatusCode::from_u16(s).unwrap();
