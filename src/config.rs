@@ -97,8 +97,10 @@ pub struct Settings {
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub site_addr: SocketAddr,
 
-    /// Directory with the built front end (`pkg/` with the wasm, JS and CSS). Default: `site/` next to
-    /// the binary's `target/<profile>/` directory, then `target/site` under the working directory.
+    /// Directory with the built front end (`pkg/` with the wasm, JS and CSS). Default: `site/` beside
+    /// the binary's directory (`target/site` for `target/debug/rook-notify`, where `cargo site` writes
+    /// it; `<dir>/site` for the release layout `<dir>/bin/rook-notify`), then `target/site` under the
+    /// working directory.
     #[arg(long, env = "LEPTOS_SITE_ROOT", global = true)]
     pub site_root: Option<PathBuf>,
 
@@ -294,8 +296,9 @@ impl Settings {
         }
     }
 
-    /// The front-end directory: the flag, else `site/` beside the binary's profile directory (where
-    /// cargo-leptos writes it), else `target/site` under the working directory.
+    /// The front-end directory: the flag, else `site/` beside the binary's directory (where `cargo site`
+    /// and cargo-leptos write it, and where scripts/release.sh puts it), else `target/site` under the
+    /// working directory.
     pub fn resolved_site_root(&self) -> PathBuf {
         if let Some(root) = &self.site_root {
             return root.clone();
@@ -338,11 +341,10 @@ impl DataLocation {
     /// wrong directory. An absolute path is taken as meant, and an existing file as this installation's.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        let items = [("database", "--database-url sqlite:///abs/path.db", &self.database_file), (
-            "secret key file",
-            "--secret-key-file /abs/path",
-            &self.key_file,
-        )];
+        let items = [
+            ("database", "--database-url sqlite:///abs/path.db", &self.database_file),
+            ("secret key file", "--secret-key-file /abs/path", &self.key_file),
+        ];
         for (what, flag, located) in items {
             let Some(located) = located else { continue };
             if located.relative && !located.absolute.exists() {

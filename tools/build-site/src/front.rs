@@ -48,10 +48,8 @@ pub fn build(project: &Project, release: bool) -> Result<PathBuf> {
         }
         bail!("compiling the front end failed");
     }
-    let wasm = target_dir
-        .join(WASM_TARGET)
-        .join(profile_dir)
-        .join(format!("{}.wasm", project.lib_package.replace('-', "_")));
+    let wasm =
+        target_dir.join(WASM_TARGET).join(profile_dir).join(format!("{}.wasm", project.lib_package.replace('-', "_")));
     if !wasm.is_file() {
         bail!("cargo built the front end but {} is not there", wasm.display());
     }

@@ -106,7 +106,6 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
     None
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
