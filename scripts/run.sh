@@ -10,9 +10,16 @@ repo=$(pwd)
 target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 
 scripts/setup.sh
-# The front end (wasm, JS glue, CSS, public files) into $target_dir/site, as `cargo leptos build` would.
+# The server, and meanwhile `cargo site`: the front end (wasm, JS glue, CSS, public files) into
+# $target_dir/site, as `cargo leptos build` would. The two overlap while the build tool compiles (it
+# has a target directory of its own); the wasm build then waits for the server's build to release
+# the shared target directory, whose host-side artifacts (proc macros, build scripts) it reuses.
+cargo build -p rook-notify --bin rook-notify &
+server_build=$!
+trap 'kill "$server_build" 2>/dev/null || true' EXIT
 cargo site
-cargo build -p rook-notify --bin rook-notify
+wait "$server_build"
+trap - EXIT
 
 # Explicit, absolute paths: the database and its secret key stay this checkout's whatever the working
 # directory of later commands (a relative default would silently start a new database elsewhere).
