@@ -4,7 +4,7 @@
 #   $target/dist/rook-notify/bin/rook-notify   the server
 #   $target/dist/rook-notify/site/             the front end (the server finds it at ../site from its binary)
 # Copy that directory to the host (e.g. /opt/rook-notify); see docs/deploy.md.
-# Needs npm (for Binaryen only: Debian's binaryen 108 cannot read rustc 1.95's wasm); not Python.
+# Needs npm (for Binaryen only: Debian's binaryen 108 may not read rustc 1.95's wasm); not Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
