@@ -4,12 +4,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 // The server under test: the real binary on a fresh SQLite database with the demo data, started and
-// awaited by Playwright itself. Build it first (scripts/test.sh does: `cargo leptos build`).
+// awaited by Playwright itself. Build it first, as scripts/test.sh does: `cargo site` for the front end
+// (or `cargo leptos build`), then the server (`cargo build`, or `cargo test` which builds it too).
 const root = path.resolve(__dirname, "..");
+// The same target directory cargo uses (CARGO_TARGET_DIR, relative to the repository like cargo's).
+const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
 const port = Number(process.env.E2E_PORT ?? 3187);
 // Set once in the main process; workers inherit it, so every process agrees on one data directory.
 process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "rook-notify-e2e-"));
-const binary = process.env.E2E_BINARY ?? path.join(root, "target", "debug", "rook-notify");
+const binary = process.env.E2E_BINARY ?? path.join(targetDir, "debug", "rook-notify");
 
 export default defineConfig({
   testDir: "./tests",
@@ -51,7 +54,7 @@ export default defineConfig({
     env: {
       DATABASE_URL: `sqlite://${path.join(process.env.E2E_DATA_DIR, "e2e.db")}`,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+      LEPTOS_SITE_ROOT: process.env.E2E_SITE_ROOT ?? path.join(targetDir, "site"),
       ROOK_NOTIFY_DEMO: "true",
       ROOK_NOTIFY_API_TOKEN: "e2e-admin-token",
       // A fixed key for this throwaway database (no key file is written into the tree).

@@ -1,14 +1,32 @@
 #!/usr/bin/env bash
-# Runs rook-notify locally: installs what is missing, builds, and serves the dashboard on an embedded
-# SQLite database under data/ with the demo data (seeded once; later runs keep what is there).
-# Settings can be changed with the environment variables or flags listed by `rook-notify --help`.
+# Runs rook-notify locally: installs what is missing (the wasm32 target only), builds the front end and
+# the server with plain cargo, and serves the dashboard on an embedded SQLite database under ./data with
+# the demo data (seeded once; later runs keep what is there).
+# Needs neither cargo-leptos, wasm-bindgen-cli, npm nor Python. Settings can be changed with the
+# environment variables or flags listed by `rook-notify --help`; arguments are passed to `serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$(pwd)
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 
 scripts/setup.sh
-cargo leptos build
+# The server, and meanwhile `cargo site`: the front end (wasm, JS glue, CSS, public files) into
+# $target_dir/site, as `cargo leptos build` would. The two overlap while the build tool compiles (it
+# has a target directory of its own); the wasm build then waits for the server's build to release
+# the shared target directory, whose host-side artifacts (proc macros, build scripts) it reuses.
+cargo build -p rook-notify --bin rook-notify &
+server_build=$!
+trap 'kill "$server_build" 2>/dev/null || true' EXIT
+cargo site
+wait "$server_build"
+trap - EXIT
 
-export DATABASE_URL="${DATABASE_URL:-sqlite://data/rook-notify.db}"
+# Explicit, absolute paths: the database and its secret key stay this checkout's whatever the working
+# directory of later commands (a relative default would silently start a new database elsewhere).
+mkdir -p "$repo/data"
+export DATABASE_URL="${DATABASE_URL:-sqlite://$repo/data/rook-notify.db}"
+export ROOK_NOTIFY_SECRET_KEY_FILE="${ROOK_NOTIFY_SECRET_KEY_FILE:-$repo/data/secret.key}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$target_dir/site}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 export ROOK_NOTIFY_DEMO="${ROOK_NOTIFY_DEMO:-true}"
 # The demo receiver is a route of this same server on 127.0.0.1: allow private destinations (never do
@@ -24,4 +42,4 @@ API token for the demo: ${ROOK_NOTIFY_API_TOKEN}, e.g.
     -d '{"client_uuid":"0190b7e2-4c1a-7b3e-9f00-00000000a001","environment":"sandbox","type":"user.created","user_id":"flaky-dee"}' \\
     http://${LEPTOS_SITE_ADDR}/api/v1/platform-events
 MSG
-exec target/debug/rook-notify serve "$@"
+exec "$target_dir/debug/rook-notify" serve "$@"

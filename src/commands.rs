@@ -12,7 +12,11 @@ use crate::store::{Store, TokenScope};
 /// Runs the subcommand of `cli` (`serve` when none is given).
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let settings = cli.settings;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::CheckConfig) {
+        report_data_location(&settings);
+    }
+    match command {
         Command::Serve => {
             let app = Application::build(settings).await?;
             let url = format!("http://{}", app.local_addr());
@@ -41,6 +45,22 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::CreateAccount(args) => create_account(&settings, args).await,
         Command::CreateToken(args) => create_token(&settings, args).await,
         Command::CheckConfig => check_config(&settings).await,
+    }
+}
+
+/// Logs where the database and the secret key are, and warns loudly when either would be created
+/// through a path relative to the working directory (see [`crate::config::DataLocation`]).
+fn report_data_location(settings: &Settings) {
+    let Ok(cwd) = std::env::current_dir() else { return };
+    let location = settings.data_location(&cwd);
+    if let Some(db) = &location.database_file {
+        tracing::info!(path = %db.absolute.display(), "SQLite database");
+    }
+    if let Some(key) = &location.key_file {
+        tracing::info!(path = %key.absolute.display(), "secret key file");
+    }
+    for warning in location.warnings() {
+        tracing::warn!("{warning}");
     }
 }
 
@@ -76,6 +96,17 @@ async fn check_config(settings: &Settings) -> Result<(), StartupError> {
     }
 
     let mut errors = Vec::new();
+    if let Ok(cwd) = std::env::current_dir() {
+        let location = settings.data_location(&cwd);
+        for (what, located) in [("database file", &location.database_file), ("secret key file", &location.key_file)] {
+            if let Some(located) = located {
+                println!("{what}: {}", located.absolute.display());
+            }
+        }
+        for warning in location.warnings() {
+            println!("warning: {warning}");
+        }
+    }
     if settings.secret_key.is_some() || settings.secret_key_file.exists() {
         if let Err(err) = crate::startup::secret_cipher(settings) {
             errors.push(err.to_string());

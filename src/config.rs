@@ -104,8 +104,10 @@ pub struct Settings {
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub site_addr: SocketAddr,
 
-    /// Directory with the built front end (`pkg/` with the wasm, JS and CSS). Default: `site/` next to
-    /// the binary's `target/<profile>/` directory, then `target/site` under the working directory.
+    /// Directory with the built front end (`pkg/` with the wasm, JS and CSS). Default: `site/` beside
+    /// the binary's directory (`target/site` for `target/debug/rook-notify`, where `cargo site` writes
+    /// it; `<dir>/site` for the release layout `<dir>/bin/rook-notify`), then `target/site` under the
+    /// working directory.
     #[arg(long, env = "LEPTOS_SITE_ROOT", global = true)]
     pub site_root: Option<PathBuf>,
 
@@ -309,8 +311,17 @@ impl Settings {
         self.effective_public_url().scheme() == "https"
     }
 
-    /// The front-end directory: the flag, else `site/` beside the binary's profile directory (where
-    /// cargo-leptos writes it), else `target/site` under the working directory.
+    /// The database file and key file this process would use, resolved against `cwd`.
+    pub fn data_location(&self, cwd: &std::path::Path) -> DataLocation {
+        DataLocation {
+            database_file: sqlite_file(&self.database_url).map(|file| LocatedPath::new(&file, cwd)),
+            key_file: self.secret_key.is_none().then(|| LocatedPath::new(&self.secret_key_file, cwd)),
+        }
+    }
+
+    /// The front-end directory: the flag, else `site/` beside the binary's directory (where `cargo site`
+    /// and cargo-leptos write it, and where scripts/release.sh puts it), else `target/site` under the
+    /// working directory.
     pub fn resolved_site_root(&self) -> PathBuf {
         if let Some(root) = &self.site_root {
             return root.clone();
@@ -323,6 +334,63 @@ impl Settings {
     }
 }
 
+/// Where this installation's identity lives: the SQLite database file and the secret key file, made
+/// absolute. Both defaults are relative to the working directory, so a start from another directory
+/// would silently begin a new database with a new key; [`DataLocation::warnings`] says so loudly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataLocation {
+    /// The SQLite database file (none for Postgres or an in-memory SQLite).
+    pub database_file: Option<LocatedPath>,
+    /// The secret key file (none when the key is given by `ROOK_NOTIFY_SECRET_KEY`).
+    pub key_file: Option<LocatedPath>,
+}
+
+/// A path as configured and as it resolves against the working directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedPath {
+    pub absolute: PathBuf,
+    /// The configured path was relative (to the working directory).
+    pub relative: bool,
+}
+
+impl LocatedPath {
+    fn new(path: &std::path::Path, cwd: &std::path::Path) -> Self {
+        LocatedPath { absolute: cwd.join(path), relative: path.is_relative() }
+    }
+}
+
+impl DataLocation {
+    /// One warning per file that a relative path would create anew: the usual sign of a start from the
+    /// wrong directory. An absolute path is taken as meant, and an existing file as this installation's.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let items = [
+            ("database", "--database-url sqlite:///abs/path.db", &self.database_file),
+            ("secret key file", "--secret-key-file /abs/path", &self.key_file),
+        ];
+        for (what, flag, located) in items {
+            let Some(located) = located else { continue };
+            if located.relative && !located.absolute.exists() {
+                warnings.push(format!(
+                    "NEW {what} at {}: its configured path is relative to the working directory and nothing is \
+                     there yet. If this installation has data elsewhere, stop now and start from that directory \
+                     or give an absolute path ({flag}).",
+                    located.absolute.display()
+                ));
+            }
+        }
+        warnings
+    }
+}
+
+/// The file of a `sqlite:` database URL (`sqlite://data/x.db`, `sqlite:///abs/x.db`, `sqlite:x.db?mode=rwc`);
+/// none for other databases and in-memory SQLite.
+fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
 fn parse_trusted_proxies(s: &str) -> Result<crate::service::TrustedProxies, String> {
     s.parse()
 }
@@ -330,6 +398,40 @@ fn parse_trusted_proxies(s: &str) -> Result<crate::service::TrustedProxies, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file_and_others_none() {
+        assert_eq!(sqlite_file("sqlite://data/rook-notify.db"), Some(PathBuf::from("data/rook-notify.db")));
+        assert_eq!(sqlite_file("sqlite:///var/lib/rook/r.db?mode=rwc"), Some(PathBuf::from("/var/lib/rook/r.db")));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://rook@db/rook"), None);
+    }
+
+    #[test]
+    fn relative_paths_to_missing_files_warn_and_absolute_or_existing_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::defaults();
+        // The defaults, from a directory with no data/: both would be created anew.
+        let warnings = settings.data_location(dir.path()).warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains(&dir.path().join("data/rook-notify.db").display().to_string()));
+        assert!(warnings[1].contains("secret key file"));
+
+        // Once they exist (a later start from the same directory), nothing to say.
+        std::fs::create_dir(dir.path().join("data")).unwrap();
+        std::fs::write(dir.path().join("data/rook-notify.db"), b"").unwrap();
+        std::fs::write(dir.path().join("data/secret.key"), b"").unwrap();
+        assert!(settings.data_location(dir.path()).warnings().is_empty());
+
+        // Absolute paths are taken as meant, even before the files exist; a key given inline has no file.
+        let elsewhere = tempfile::tempdir().unwrap();
+        settings.database_url = format!("sqlite://{}", elsewhere.path().join("new.db").display());
+        settings.secret_key = Some("00".repeat(32));
+        let location = settings.data_location(elsewhere.path());
+        assert!(location.warnings().is_empty());
+        assert_eq!(location.key_file, None);
+        assert!(!location.database_file.unwrap().relative);
+    }
 
     #[test]
     fn durations_accept_human_units_and_reject_garbage() {

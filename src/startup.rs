@@ -317,7 +317,7 @@ fn leptos_options(settings: &Settings, local_addr: SocketAddr) -> LeptosOptions 
     if !site_root.join("pkg").is_dir() {
         tracing::warn!(
             site_root = %site_root.display(),
-            "no built front end here (pkg/ is missing): pages render but will not hydrate; run `cargo leptos build`"
+            "no built front end here (pkg/ is missing): pages render but will not hydrate; build it with `cargo site`"
         );
     }
     LeptosOptions::builder()

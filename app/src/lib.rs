@@ -40,7 +40,8 @@ use crate::pages::staff::clients::list::ClientsPage;
 use crate::pages::staff::clients::manage::ManageClientPage;
 use crate::pages::staff::health::HealthPage;
 
-/// The name cargo-leptos gives the wasm, JS and CSS files under `/pkg`.
+/// The name of the wasm, JS and CSS files under `/pkg` (`output-name` in the leptos metadata, which
+/// `cargo site` and cargo-leptos read).
 pub const OUTPUT_NAME: &str = "rook_notify";
 
 /// The whole HTML document, rendered on the server around [`App`].

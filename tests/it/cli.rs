@@ -237,3 +237,46 @@ async fn a_failed_sign_in_does_not_log_what_was_typed() {
     }
     drop(server);
 }
+
+/// Started with the relative defaults from a directory that has no data yet, a command says loudly
+/// that it is creating a new database and key there (the usual sign of a start from the wrong
+/// directory); from the same directory again, or with absolute paths, it says nothing of the kind.
+#[test]
+fn creating_data_through_a_relative_default_path_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = |cwd: &std::path::Path, envs: &[(&str, String)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rook-notify"));
+        command
+            .arg("migrate")
+            .current_dir(cwd)
+            .env_remove("DATABASE_URL")
+            .env_remove("ROOK_NOTIFY_SECRET_KEY")
+            .env_remove("ROOK_NOTIFY_SECRET_KEY_FILE")
+            .env("ROOK_NOTIFY_LOG", "warn");
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+    };
+
+    let first = migrate(dir.path(), &[]);
+    let db = dir.path().join("data/rook-notify.db");
+    assert!(db.is_file(), "the default database is created under the working directory");
+    assert!(first.contains(&format!("NEW database at {}", db.display())), "{first}");
+    assert!(first.contains("NEW secret key file at"), "{first}");
+
+    let again = migrate(dir.path(), &[]);
+    assert!(!again.contains("NEW "), "an existing installation is not warned about: {again}");
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let absolute = migrate(
+        elsewhere.path(),
+        &[
+            ("DATABASE_URL", format!("sqlite://{}", elsewhere.path().join("other.db").display())),
+            ("ROOK_NOTIFY_SECRET_KEY_FILE", elsewhere.path().join("other.key").display().to_string()),
+        ],
+    );
+    assert!(!absolute.contains("NEW "), "absolute paths are taken as meant: {absolute}");
+}
