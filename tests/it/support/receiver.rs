@@ -124,11 +124,7 @@ async fn receive(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap, 
     if let Some(Reply::Slow(wait, _)) = &reply {
         tokio::time::sleep(*wait).await;
     }
-    inner.received.lock().unwrap().push(Received {
-        path: uri.path().to_owned(),
-        headers,
-        body: body.to_vec(),
-    });
+    inner.received.lock().unwrap().push(Received { path: uri.path().to_owned(), headers, body: body.to_vec() });
     inner.arrived.notify_waiters();
     let status = |s: u16| StatusCode::from_u16(s).unwrap();
     match reply {
