@@ -95,7 +95,7 @@ async fn signing_out_ends_the_session_for_good(db: TestDatabase) {
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
 
     // Replaying the old cookie from another client does not bring the session back.
-    let replay = reqwest::Client::new()
+    let replay = crate::support::app::browser_client()
         .post(app.url("/fn/client_profile"))
         .header("cookie", cookie)
         .form(&[("client_uuid", &globex)])

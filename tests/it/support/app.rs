@@ -71,12 +71,17 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)
     }
 }
 
+/// The longest any test request may take: a server that never answers fails its test instead of
+/// hanging the suite.
+pub const REQUEST_LIMIT: Duration = Duration::from_secs(60);
+
 /// A client that keeps cookies and does not follow redirects (tests look at them).
 pub fn browser_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
+        .timeout(REQUEST_LIMIT)
         .build()
         .expect("a reqwest client")
 }

@@ -54,7 +54,7 @@ impl ServeProcess {
     }
 
     async fn wait_ready(&self, within: Duration) {
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().unwrap();
         let deadline = Instant::now() + within;
         loop {
             if let Ok(res) = client.get(format!("{}/readyz", self.base_url)).send().await
