@@ -15,11 +15,23 @@ use app::{App, shell};
 use axum::Router;
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 
 use crate::service::Services;
 use backend::DashboardBackend;
 pub use origin::AllowedOrigins;
+
+/// The dashboard's pages, generated once per process.
+///
+/// Generating them runs the app with resource loading suppressed through a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`): a resource first polled by any render in the process
+/// meanwhile waits for ever, and so does that page's answer. A process that builds its router more than
+/// once while serving — the test suite builds one per test — must therefore generate the list only
+/// once, before anything renders.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// Builds the whole HTTP application.
 pub fn router(
@@ -30,7 +42,7 @@ pub fn router(
 ) -> Router {
     let backend: Arc<dyn Backend> = Arc::new(DashboardBackend::new(services.clone()));
     let context = move || provide_context(backend.clone());
-    let routes = generate_route_list(App);
+    let routes = route_list();
 
     let dashboard = Router::new()
         .route("/live/notifications", get(live::notifications).with_state((services.clone(), sessions.store.clone())))
