@@ -2,9 +2,15 @@
 //! Later features add their modules here.
 
 mod accounts;
+mod alerts;
 mod audit;
 mod clients;
+mod dispatch;
+mod fixtures;
+mod ingest;
+mod notifications;
 mod secrets;
+mod tokens;
 
 use rook_notify::store::Store;
 

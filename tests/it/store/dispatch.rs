@@ -1,0 +1,179 @@
+//! What the dispatcher needs: due endpoints, claims under a lease, giving claims back, endpoint
+//! settings, and recording attempts in batches.
+
+use app::timestamp::Timestamp;
+use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus, NotificationType, SecretPurpose};
+use rook_notify::store::{Channel, NextState, RecordSummary, SecretCipher, Skipped, Store};
+
+use super::fixtures::{DATA_URL, NOTIFY_URL, attempt, claim, delivered, endpoint, record, retry_at, rules, subscribed};
+use super::migrated;
+use crate::support::TestDatabase;
+
+const A: &str = "0190b7e2-0000-7000-8000-0000000000a1";
+const B: &str = "0190b7e2-0000-7000-8000-0000000000b1";
+
+async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let a = subscribed(&store, A, "Acme", t0).await;
+    let b = subscribed(&store, B, "Beta", t0).await;
+    assert_eq!(store.next_due_at().await.unwrap(), None, "nothing is scheduled yet");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(record(&store, &a, &format!("u{i}"), t0.plus_seconds(i)).await.0);
+    }
+    let (b1, _) = record(&store, &b, "u-b1", t0.plus_seconds(1)).await;
+    let (b2, _) = record(&store, &b, "u-b2", t0.plus_seconds(2)).await;
+
+    assert_eq!(store.due_endpoints(Channel::Notification, t0).await.unwrap(), [a.clone()], "B is due from t0+1");
+    let mut due = store.due_endpoints(Channel::Notification, t0.plus_seconds(5)).await.unwrap();
+    due.sort();
+    assert_eq!(due, [a.clone(), b.clone()]);
+    assert!(store.due_endpoints(Channel::Data, t0.plus_seconds(5)).await.unwrap().is_empty());
+    assert_eq!(store.next_due_at().await.unwrap(), Some(t0));
+
+    let now = t0.plus_seconds(5);
+    let lease = now.plus_seconds(60);
+    let asked = [(a.clone(), 2), (b.clone(), 0)];
+    let first = store.claim_due(Channel::Notification, now, lease, &asked, i64::MAX).await.unwrap();
+    assert_eq!(first.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[0].as_str(), ids[1].as_str()]);
+    let c = &first[0];
+    assert_eq!((c.channel, &c.endpoint, c.lease), (Channel::Notification, &a, lease));
+    assert_eq!((c.status, c.attempt_count, c.trigger), (NotificationStatus::Pending, 0, AttemptTrigger::Schedule));
+    assert_eq!(c.notification_type, Some(NotificationType::UserCreated));
+    assert_eq!(c.user_id.as_deref(), Some("u0"));
+    assert_eq!(c.created_at, t0);
+    assert!(c.body.as_ref().is_some_and(|b| b.starts_with(b"{\"type\":\"user.created\"")));
+    assert!(c.data.is_none() && !c.is_test && c.resend_mark.is_none());
+
+    // Claimed rows are not due until the lease ends.
+    let second = claim(&store, Channel::Notification, &a, now).await;
+    assert_eq!(second.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[2].as_str()]);
+    assert!(claim(&store, Channel::Notification, &a, now).await.is_empty());
+    assert_eq!(store.due_endpoints(Channel::Notification, now).await.unwrap(), [b.clone()]);
+    assert_eq!(store.next_due_at().await.unwrap(), Some(t0.plus_seconds(1)), "B's first is due next");
+
+    // The first delivery is taken whatever the byte budget; the next one waits for another claim.
+    let budget = store.claim_due(Channel::Notification, now, lease, &[(b.clone(), 10)], 1).await.unwrap();
+    assert_eq!(budget.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [b1.as_str()]);
+    let rest = store.claim_due(Channel::Notification, now, lease, &[(b.clone(), 10)], i64::MAX).await.unwrap();
+    assert_eq!(rest.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [b2.as_str()]);
+    assert_eq!(store.next_due_at().await.unwrap(), Some(lease), "claimed rows fall due when the lease ends");
+
+    // Given back with the wrong lease, nothing happens; with its own, it is due again at once.
+    store.release_claims(Channel::Notification, &[(ids[0].clone(), lease.plus_seconds(1))]).await.unwrap();
+    assert!(store.due_endpoints(Channel::Notification, Timestamp::now().plus_seconds(30)).await.unwrap().is_empty());
+    store.release_claims(Channel::Notification, &[(ids[0].clone(), lease)]).await.unwrap();
+    let again = claim(&store, Channel::Notification, &a, Timestamp::now().plus_seconds(30)).await;
+    assert_eq!(again.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[0].as_str()]);
+}
+
+async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let production = endpoint(A, Environment::Production);
+    store
+        .set_environment_endpoints(A, Environment::Sandbox, Some(NOTIFY_URL), Some(DATA_URL), Some("hash-key"), t0)
+        .await
+        .unwrap();
+    store
+        .set_environment_endpoints(A, Environment::Production, None, Some(DATA_URL), None, t0)
+        .await
+        .unwrap();
+    let purpose = SecretPurpose::Notification;
+    store.ensure_secret(A, Environment::Sandbox, purpose, || "whsec_n1".into(), t0).await.unwrap();
+    store.rotate_secret(A, Environment::Sandbox, purpose, "whsec_n2", 3_600_000_000, t0).await.unwrap();
+    store.ensure_secret(A, Environment::Sandbox, SecretPurpose::Data, || "whsec_d1".into(), t0).await.unwrap();
+
+    let keys = [sandbox.clone(), production.clone()];
+    let configs = store.endpoint_configs(Channel::Notification, &keys, t0.plus_seconds(1)).await.unwrap();
+    let s = &configs[&sandbox];
+    assert_eq!((s.state, s.url.as_deref()), (app::vocab::SubscriptionState::Active, Some(NOTIFY_URL)));
+    assert_eq!(s.rook_hash_key.as_deref(), Some("hash-key"));
+    assert_eq!(s.secrets, ["whsec_n2", "whsec_n1"], "the current secret first, the rotated one while it overlaps");
+    assert!(s.unreadable.is_none() && s.sends(Channel::Notification));
+    let p = &configs[&production];
+    assert_eq!((p.state, p.url.as_deref()), (app::vocab::SubscriptionState::Inactive, None));
+    assert!(p.secrets.is_empty() && !p.sends(Channel::Notification));
+
+    let later = store.endpoint_configs(Channel::Notification, &keys, t0.plus_seconds(7200)).await.unwrap();
+    assert_eq!(later[&sandbox].secrets, ["whsec_n2"], "the old secret retired after the overlap");
+
+    let data = store.endpoint_configs(Channel::Data, &keys, t0).await.unwrap();
+    assert_eq!((data[&sandbox].url.as_deref(), data[&sandbox].secrets.as_slice()), (Some(DATA_URL), &["whsec_d1".to_owned()][..]));
+    assert!(data[&production].sends(Channel::Data), "documents go out whatever the subscription");
+
+    // A process with another key cannot read the secrets: that endpoint waits, with the reason.
+    let stranger = Store::connect(&db.url, SecretCipher::new([7; 32], &[])).await.unwrap();
+    let unreadable = stranger.endpoint_configs(Channel::Notification, &keys, t0).await.unwrap();
+    assert!(unreadable[&sandbox].unreadable.is_some());
+    assert!(unreadable[&sandbox].secrets.is_empty() && unreadable[&sandbox].rook_hash_key.is_none());
+    assert!(unreadable[&production].unreadable.is_none(), "the other endpoint is not held up");
+    stranger.close().await;
+}
+
+async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let a = subscribed(&store, A, "Acme", t0).await;
+    let (ok, _) = record(&store, &a, "u-ok", t0).await;
+    let (bad, _) = record(&store, &a, "u-bad", t0).await;
+    let (skip, _) = record(&store, &a, "u-skip", t0).await;
+    let claims = claim(&store, Channel::Notification, &a, t0).await;
+    let by_id = |id: &str| claims.iter().find(|c| c.id == id).unwrap();
+
+    let attempts = [
+        attempt(by_id(&ok), 200, t0.plus_seconds(1), delivered()),
+        attempt(by_id(&bad), 500, t0.plus_seconds(2), retry_at(t0.plus_seconds(60))),
+    ];
+    let skipped = Skipped {
+        channel: Channel::Notification,
+        id: skip.clone(),
+        endpoint: a.clone(),
+        next: NextState { status: NotificationStatus::Pending, next_attempt_at: Some(t0.plus_seconds(30)), resume_at: None },
+        resend_mark: None,
+        lease: by_id(&skip).lease,
+    };
+    let summary = store.record_attempts(&attempts, &[skipped], &rules(), 5, t0.plus_seconds(3)).await.unwrap();
+    assert_eq!(summary, RecordSummary::default(), "nothing disabled, noticed, alerted or stale");
+
+    let n = store.notification(&ok).await.unwrap().unwrap();
+    assert_eq!((n.status, n.attempt_count, n.next_attempt_at), (NotificationStatus::Delivered, 1, None));
+    assert_eq!((n.delivered_at, n.last_attempt_at), (Some(t0.plus_seconds(1)), Some(t0.plus_seconds(1))));
+    let n = store.notification(&bad).await.unwrap().unwrap();
+    assert_eq!((n.status, n.attempt_count), (NotificationStatus::Retrying, 1));
+    assert_eq!((n.next_attempt_at, n.delivered_at), (Some(t0.plus_seconds(60)), None));
+    assert_eq!(n.last_error_kind, Some(AttemptErrorKind::HttpStatus));
+    let n = store.notification(&skip).await.unwrap().unwrap();
+    assert_eq!((n.status, n.attempt_count, n.next_attempt_at), (NotificationStatus::Pending, 0, Some(t0.plus_seconds(30))));
+    assert!(store.attempts_of(&skip).await.unwrap().is_empty(), "a skip is not an attempt");
+
+    let stored = store.attempts_of(&bad).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let s = &stored[0];
+    assert_eq!((s.attempt_number, s.trigger, s.started_at), (1, AttemptTrigger::Schedule, t0.plus_seconds(2)));
+    assert_eq!((s.response_status, s.succeeded, s.duration_micros), (Some(500), false, 1_500));
+    assert_eq!(s.response_body.as_deref(), Some("no\u{FFFD}pe"), "NUL is stored as the replacement character");
+    assert_eq!(s.request_headers, [("webhook-id".to_owned(), bad.clone())]);
+    assert_eq!(s.response_headers, [("content-type".to_owned(), "text/plain".to_owned())]);
+    assert_eq!((s.error_kind, s.error_message.as_deref()), (Some(AttemptErrorKind::HttpStatus), Some("HTTP 500")));
+    assert_eq!(s.url, NOTIFY_URL);
+    assert!(store.attempts_of(&ok).await.unwrap()[0].succeeded);
+
+    // The endpoint's failure streak starts at the failure after the success.
+    let env = store.environment(A, Environment::Sandbox).await.unwrap().unwrap();
+    assert_eq!((env.consecutive_failures, env.failing_since), (1, Some(t0.plus_seconds(2))));
+    assert_eq!(env.last_success_at, Some(t0.plus_seconds(1)));
+
+    // The same outcome again is stale: the claim's lease was released with the first record.
+    let again = store.record_attempts(&attempts[..1], &[], &rules(), 5, t0.plus_seconds(4)).await.unwrap();
+    assert_eq!(again.stale, 1);
+    assert_eq!(store.attempts_of(&ok).await.unwrap().len(), 1);
+}
+
+crate::on_both_backends!(
+    claims_take_the_oldest_due_first_under_a_lease,
+    endpoint_configs_carry_the_url_state_and_signing_secrets,
+    a_recorded_batch_applies_each_outcome_and_counts_it,
+);

@@ -1,0 +1,127 @@
+//! Recording platform events: the status a notification starts in, and the users and data-source
+//! links the events change, in one transaction per batch.
+
+use app::timestamp::Timestamp;
+use app::vocab::{
+    AttemptTrigger, Category, DisabledReason, Environment, NotificationStatus, NotificationType, SubscriptionState,
+};
+use rook_notify::store::{DomainChange, IngestItem, IngestOutcome, StoreError, UserRecord};
+
+use super::fixtures::{endpoint, item, notification, record_kind, subscribed};
+use super::migrated;
+use crate::support::TestDatabase;
+
+const A: &str = "0190b7e2-0000-7000-8000-0000000000a3";
+
+async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestDatabase) {
+    use NotificationStatus::{Filtered, Held, NotSubscribed, Pending};
+    use NotificationType::{DataSourceLinked, SubscriptionTest, UserCreated};
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let production = endpoint(A, Environment::Production);
+
+    let (id, status) = record_kind(&store, &sandbox, UserCreated, "u1", t0).await;
+    assert_eq!(status, Pending, "active with a URL");
+    let n = store.notification(&id).await.unwrap().unwrap();
+    assert_eq!((n.client_uuid.as_str(), n.environment, n.kind), (A, Environment::Sandbox, UserCreated));
+    assert_eq!((n.category, n.user_id.as_deref(), n.is_test), (Category::UserManagement, Some("u1"), false));
+    assert_eq!((n.created_at, n.occurred_at, n.next_attempt_at), (t0, t0.plus_seconds(-5), Some(t0)), "due now");
+    assert_eq!(n.body.as_deref(), Some(br#"{"type":"user.created","user_id":"u1"}"#.as_slice()));
+    assert_eq!((n.attempt_count, n.last_attempt_at, n.delivered_at, n.last_error_kind), (0, None, None, None));
+    assert!(store.notification("0190b7e2-0000-7000-8000-00000000ffff").await.unwrap().is_none());
+
+    let (id, status) = record_kind(&store, &production, UserCreated, "u1", t0).await;
+    assert_eq!(status, NotSubscribed, "the add-on is off");
+    assert_eq!(store.notification(&id).await.unwrap().unwrap().next_attempt_at, None, "never sent");
+
+    // A type filter: unwanted types are recorded as filtered; tests always go through.
+    store.set_notification_types(A, Environment::Sandbox, Some(&[UserCreated]), t0).await.unwrap();
+    let env = store.environment(A, Environment::Sandbox).await.unwrap().unwrap();
+    assert_eq!(env.notification_types, Some(vec![UserCreated]));
+    assert_eq!(record_kind(&store, &sandbox, DataSourceLinked, "u1", t0).await.1, Filtered);
+    assert_eq!(record_kind(&store, &sandbox, UserCreated, "u1", t0).await.1, Pending);
+    let mut test = notification(&sandbox, SubscriptionTest, "u1", t0);
+    (test.is_test, test.trigger, test.triggered_by) = (true, AttemptTrigger::Test, Some("staff@rook.example".into()));
+    let outcome = store.ingest(&[item(test.clone())], t0).await.unwrap();
+    assert_eq!(outcome, [IngestOutcome::Recorded { notification_id: test.id.clone(), status: Pending }]);
+    assert!(store.notification(&test.id).await.unwrap().unwrap().is_test);
+    store.set_notification_types(A, Environment::Sandbox, None, t0).await.unwrap();
+    assert_eq!(record_kind(&store, &sandbox, DataSourceLinked, "u1", t0).await.1, Pending, "every type again");
+
+    store
+        .set_subscription_state(A, Environment::Sandbox, SubscriptionState::Disabled, Some(DisabledReason::Failing), t0)
+        .await
+        .unwrap();
+    assert_eq!(record_kind(&store, &sandbox, UserCreated, "u1", t0).await.1, Held, "disabled: kept for later");
+    store.set_subscription_state(A, Environment::Sandbox, SubscriptionState::Active, None, t0).await.unwrap();
+    store.set_environment_endpoints(A, Environment::Sandbox, None, None, None, t0).await.unwrap();
+    assert_eq!(record_kind(&store, &sandbox, UserCreated, "u1", t0).await.1, NotSubscribed, "active without a URL");
+
+    let unknown = endpoint("0190b7e2-0000-7000-8000-00000000ffff", Environment::Sandbox);
+    let err = store.ingest(&[item(notification(&unknown, UserCreated, "u1", t0))], t0).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(matches!(store.set_notification_types("nobody", Environment::Sandbox, None, t0).await, Err(StoreError::NotFound)));
+}
+
+async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let event = |change: DomainChange| IngestItem {
+        notification: notification(&sandbox, NotificationType::UserCreated, "u", t0),
+        change,
+        idempotency: None,
+    };
+    let (u1, u2) = ("u1".to_owned(), "u2".to_owned());
+    let link = |source: &str| DomainChange::SourceLinked { user_id: u1.clone(), data_source: source.to_owned() };
+    let unlink = |source: &str| DomainChange::SourceUnlinked { user_id: u1.clone(), data_source: source.to_owned() };
+    let batch = [
+        event(DomainChange::UserCreated { user_id: u1.clone() }),
+        event(link("garmin")),
+        event(link("oura")),
+        event(unlink("oura")),
+        event(DomainChange::UserSeen { user_id: u2.clone() }),
+        event(DomainChange::None),
+    ];
+    let outcomes = store.ingest(&batch, t0).await.unwrap();
+    assert_eq!(outcomes.len(), 6, "one outcome per event, in order");
+    for (outcome, event) in outcomes.iter().zip(&batch) {
+        let expected = IngestOutcome::Recorded { notification_id: event.notification.id.clone(), status: NotificationStatus::Pending };
+        assert_eq!(outcome, &expected);
+    }
+    let user = |id: &str, deleted: bool, sources: &[&str]| UserRecord {
+        user_id: id.to_owned(),
+        deleted,
+        linked_sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    assert_eq!(store.user(A, Environment::Sandbox, "u1").await.unwrap(), Some(user("u1", false, &["garmin"])));
+    assert_eq!(store.user(A, Environment::Sandbox, "u2").await.unwrap(), Some(user("u2", false, &[])));
+    assert_eq!(store.user(A, Environment::Production, "u1").await.unwrap(), None, "users are per environment");
+    assert_eq!(store.user(A, Environment::Sandbox, "u3").await.unwrap(), None);
+
+    // Later batches: deleted, then seen (which does not bring them back), then created again.
+    store.ingest(&[event(DomainChange::UserDeleted { user_id: u1.clone() })], t0.plus_seconds(1)).await.unwrap();
+    store.ingest(&[event(DomainChange::UserSeen { user_id: u1.clone() })], t0.plus_seconds(2)).await.unwrap();
+    assert_eq!(store.user(A, Environment::Sandbox, "u1").await.unwrap(), Some(user("u1", true, &["garmin"])));
+    store.ingest(&[event(DomainChange::UserCreated { user_id: u1.clone() }), event(link("oura"))], t0).await.unwrap();
+    assert_eq!(store.user(A, Environment::Sandbox, "u1").await.unwrap(), Some(user("u1", false, &["garmin", "oura"])));
+
+    // In one batch the last word counts: created then deleted ends deleted.
+    let batch = [event(DomainChange::UserCreated { user_id: u2.clone() }), event(DomainChange::UserDeleted { user_id: u2.clone() })];
+    store.ingest(&batch, t0.plus_seconds(3)).await.unwrap();
+    assert!(store.user(A, Environment::Sandbox, "u2").await.unwrap().unwrap().deleted);
+
+    // A batch that fails writes nothing: the unknown environment's event takes the valid one with it.
+    let unknown = endpoint("0190b7e2-0000-7000-8000-00000000ffff", Environment::Sandbox);
+    let valid = event(DomainChange::UserCreated { user_id: "u9".to_owned() });
+    let invalid = item(notification(&unknown, NotificationType::UserCreated, "u9", t0));
+    assert!(store.ingest(&[valid.clone(), invalid], t0).await.is_err());
+    assert_eq!(store.user(A, Environment::Sandbox, "u9").await.unwrap(), None);
+    assert!(store.notification(&valid.notification.id).await.unwrap().is_none());
+}
+
+crate::on_both_backends!(
+    a_notification_starts_in_the_status_its_subscription_gives_it,
+    events_change_the_users_they_name_in_order,
+);
