@@ -151,3 +151,9 @@ pub fn attempt(claim: &ClaimedDelivery, status: u16, at: Timestamp, next: NextSt
         notice: None,
     }
 }
+
+/// The attempt that led to `next`: answered 200 when delivered, 500 otherwise.
+pub fn outcome(claim: &ClaimedDelivery, at: Timestamp, next: NextState) -> AttemptRecord {
+    let status = if next.status == NotificationStatus::Delivered { 200 } else { 500 };
+    attempt(claim, status, at, next)
+}

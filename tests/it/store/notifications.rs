@@ -5,7 +5,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus};
 use rook_notify::store::Channel;
 
-use super::fixtures::{attempt, claim, endpoint, failed, record, retry_at, rules, subscribed};
+use super::fixtures::{attempt, claim, endpoint, failed, outcome, record, retry_at, rules, subscribed};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -52,7 +52,7 @@ async fn a_bulk_resend_queues_failed_notifications_of_the_range_oldest_first(db:
         .iter()
         .map(|c| {
             let next = if c.id == retrying { retry_at(t0.plus_seconds(900)) } else { failed() };
-            attempt(c, 500, t0.plus_seconds(5), next)
+            outcome(c, t0.plus_seconds(5), next)
         })
         .collect();
     store.record_attempts(&outcomes, &[], &rules(), 100, t0.plus_seconds(5)).await.unwrap();

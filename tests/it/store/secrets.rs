@@ -107,7 +107,55 @@ async fn a_rotated_secret_keeps_signing_for_the_overlap(db: TestDatabase) {
     assert_eq!(names(signing(now.plus_seconds(4)).await.unwrap()), ["whsec_three", "whsec_two"]);
 }
 
+/// `plain` in the stored form written before values were bound to their owner (`enc:v1`, no
+/// associated data), under the test key.
+fn stored_as_v1(plain: &str) -> String {
+    use base64::Engine as _;
+    use chacha20poly1305::aead::{Aead, KeyInit};
+    use sha2::Digest as _;
+    let key = rook_notify::store::parse_key(crate::support::TEST_SECRET_KEY).unwrap();
+    let nonce = [3u8; 24];
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&key.into());
+    let sealed = cipher.encrypt(chacha20poly1305::XNonce::from_slice(&nonce), plain.as_bytes()).unwrap();
+    let id = hex::encode(&sha2::Sha256::digest(key)[..4]);
+    format!("enc:v1:{id}:{}", base64::engine::general_purpose::STANDARD.encode([nonce.as_slice(), &sealed].concat()))
+}
+
+async fn unowned_values_are_bound_to_their_owner_and_unknown_keys_are_named(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let uuid = "0190b7e2-0000-7000-8000-000000000023";
+    let now = Timestamp::from_micros(T0);
+    store.insert_client(uuid, "Acme", now).await.unwrap();
+    store.ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Data, || "whsec_v2".into(), now).await.unwrap();
+    store.set_environment_endpoints(uuid, Environment::Sandbox, None, None, Some("hash"), now).await.unwrap();
+    assert!(store.unreadable_secret_keys().await.unwrap().is_empty(), "every value is readable with the key");
+    assert_eq!(store.bind_secrets_to_owners().await.unwrap(), 0, "every value is bound already");
+
+    // A value of the previous release: it reads, and is rewritten bound to its owner once.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE signing_secrets SET secret = $1 WHERE client_uuid = $2")
+        .bind(stored_as_v1("whsec_v1"))
+        .bind(uuid)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert!(dump(&db).await.contains("enc:v1:"));
+    assert_eq!(store.bind_secrets_to_owners().await.unwrap(), 1);
+    assert_eq!(store.bind_secrets_to_owners().await.unwrap(), 0);
+    assert!(!dump(&db).await.contains("enc:v1:"));
+    let signing = store.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Data, now).await.unwrap();
+    assert_eq!(signing[0].secret, "whsec_v1");
+
+    // A process with another key names the key it lacks, with how many values it wrote.
+    let stranger = Store::connect(&db.url, SecretCipher::new([42; 32], &[])).await.unwrap();
+    assert_eq!(stranger.unreadable_secret_keys().await.unwrap(), [(store.cipher().key_id().to_owned(), 2)]);
+    stranger.close().await;
+}
+
 crate::on_both_backends!(
+    unowned_values_are_bound_to_their_owner_and_unknown_keys_are_named,
     secrets_and_hash_keys_are_stored_encrypted,
     a_key_rotation_reads_old_values_and_rewrites_them,
     a_rotated_secret_keeps_signing_for_the_overlap,

@@ -1,0 +1,97 @@
+//! Retention: payloads of finished records are purged, and old finished records deleted with their
+//! attempts, in batches; anything still to be sent is never touched, however old.
+
+use app::timestamp::Timestamp;
+use app::vocab::{AttemptTrigger, Environment, NotificationStatus};
+use rook_notify::store::Channel;
+
+use super::fixtures::{
+    attempt, claim, delivered, document, endpoint, failed, outcome, record, retry_at, rules, subscribed,
+};
+use super::migrated;
+use crate::support::TestDatabase;
+
+const A: &str = "0190b7e2-0000-7000-8000-0000000000a7";
+
+async fn finished_notifications_lose_their_payload_then_their_record(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let a = subscribed(&store, A, "Acme", t0).await;
+    // Old: delivered, failed, failed but queued for a resend, retrying, pending, not subscribed.
+    let mut old = Vec::new();
+    for user in ["delivered", "failed", "queued", "retrying"] {
+        old.push(record(&store, &a, user, t0).await.0);
+    }
+    let claims = claim(&store, Channel::Notification, &a, t0).await;
+    let nexts = [delivered(), failed(), failed(), retry_at(t0.plus_seconds(3600))];
+    let outcomes: Vec<_> = claims.iter().zip(nexts).map(|(c, next)| outcome(c, t0, next)).collect();
+    store.record_attempts(&outcomes, &[], &rules(), 100, t0).await.unwrap();
+    assert!(store.schedule_resend(&old[2], AttemptTrigger::Resend, "staff", t0.plus_seconds(1)).await.unwrap());
+    let (pending, _) = record(&store, &a, "pending", t0).await;
+    let (quiet, _) = record(&store, &endpoint(A, Environment::Production), "quiet", t0).await;
+    let (recent, _) = record(&store, &a, "recent", t0.plus_seconds(100)).await;
+    let recent_claim = claim(&store, Channel::Notification, &a, t0.plus_seconds(100)).await;
+    let done = attempt(&recent_claim[0], 200, t0.plus_seconds(100), delivered());
+    store.record_attempts(&[done], &[], &rules(), 100, t0.plus_seconds(100)).await.unwrap();
+
+    let cut = t0.plus_seconds(50);
+    let body = |id: String| {
+        let store = &store;
+        async move { store.notification(&id).await.unwrap().map(|n| n.body.is_some()) }
+    };
+    assert_eq!(store.purge_notification_payloads(cut, 1).await.unwrap(), 3, "in batches of one, until done");
+    for (id, kept) in [(&old[0], false), (&old[1], false), (&quiet, false), (&old[2], true), (&old[3], true), (&pending, true), (&recent, true)] {
+        assert_eq!(body(id.clone()).await, Some(kept), "{id}");
+    }
+    assert_eq!(store.purge_notification_payloads(cut, 1).await.unwrap(), 0);
+    assert!(!store.schedule_resend(&old[0], AttemptTrigger::Resend, "staff", cut).await.unwrap(), "nothing to send");
+
+    assert_eq!(store.delete_old_records(cut, 1).await.unwrap(), 3);
+    for (id, kept) in [(&old[0], false), (&old[1], false), (&quiet, false), (&old[2], true), (&old[3], true), (&pending, true), (&recent, true)] {
+        assert_eq!(body(id.clone()).await.is_some(), kept, "{id}");
+    }
+    assert!(store.attempts_of(&old[0]).await.unwrap().is_empty(), "attempts go with their record");
+    assert_eq!(store.attempts_of(&old[3]).await.unwrap().len(), 1);
+    assert_eq!(store.delete_old_records(cut, 1).await.unwrap(), 0);
+    assert_eq!(store.notification(&old[3]).await.unwrap().unwrap().status, NotificationStatus::Retrying);
+}
+
+async fn finished_documents_lose_their_payload_then_their_record(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t0 = Timestamp::now();
+    let a = subscribed(&store, A, "Acme", t0).await;
+    let docs: Vec<_> = (0..4).map(|i| document(&a, &format!("u{i}"))).collect();
+    for doc in &docs {
+        store.insert_data_delivery(doc, None, t0).await.unwrap();
+    }
+    let claims = claim(&store, Channel::Data, &a, t0).await;
+    // Delivered, failed, retrying; the fourth stays claimed (in flight).
+    let nexts = [delivered(), failed(), retry_at(t0.plus_seconds(3600))];
+    let outcomes: Vec<_> = claims.iter().zip(nexts).map(|(c, next)| outcome(c, t0, next)).collect();
+    store.record_attempts(&outcomes, &[], &rules(), 100, t0).await.unwrap();
+    let recent = document(&a, "recent");
+    store.insert_data_delivery(&recent, None, t0.plus_seconds(100)).await.unwrap();
+    let recent_claim = claim(&store, Channel::Data, &a, t0.plus_seconds(100)).await;
+    let done = attempt(&recent_claim[0], 200, t0.plus_seconds(100), delivered());
+    store.record_attempts(&[done], &[], &rules(), 100, t0.plus_seconds(100)).await.unwrap();
+
+    let (cut, now) = (t0.plus_seconds(50), t0.plus_seconds(200));
+    assert_eq!(store.purge_data_payloads(cut, 1, now).await.unwrap(), 2, "in batches of one, until done");
+    for (doc, kept) in [(&docs[0], false), (&docs[1], false), (&docs[2], true), (&docs[3], true), (&recent, true)] {
+        let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
+        assert_eq!((d.body.is_some(), d.body_purged_at), (kept, (!kept).then_some(now)), "{}", doc.user_id);
+    }
+    assert!(!store.schedule_data_resend(&docs[0].id, "staff", now).await.unwrap(), "nothing left to send");
+    assert_eq!(store.purge_data_payloads(cut, 1, now).await.unwrap(), 0);
+
+    assert_eq!(store.delete_old_records(cut, 1).await.unwrap(), 2);
+    for (doc, kept) in [(&docs[0], false), (&docs[1], false), (&docs[2], true), (&docs[3], true), (&recent, true)] {
+        assert_eq!(store.data_delivery(&doc.id).await.unwrap().is_some(), kept, "{}", doc.user_id);
+    }
+    assert!(store.data_attempts_of(&docs[0].id).await.unwrap().is_empty());
+}
+
+crate::on_both_backends!(
+    finished_notifications_lose_their_payload_then_their_record,
+    finished_documents_lose_their_payload_then_their_record,
+);
