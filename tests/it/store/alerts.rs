@@ -18,10 +18,8 @@ async fn a_gone_answer_disables_the_endpoint_holds_its_waiting_notifications_and
     let a = subscribed(&store, A, "Acme", t0).await;
     let (tried, _) = record(&store, &a, "u1", t0).await;
     let (waiting, _) = record(&store, &a, "u2", t0.plus_seconds(1)).await;
-    let claims = store
-        .claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1)], i64::MAX)
-        .await
-        .unwrap();
+    let claims =
+        store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1)], i64::MAX).await.unwrap();
     let gone = attempt(&claims[0], 410, t0.plus_seconds(2), retry_at(t0.plus_seconds(60)));
     let summary = store.record_attempts(&[gone], &[], &rules(), 5, t0.plus_seconds(3)).await.unwrap();
     assert_eq!(summary.disabled, [(a.clone(), DisabledReason::Gone)]);
@@ -38,7 +36,10 @@ async fn a_gone_answer_disables_the_endpoint_holds_its_waiting_notifications_and
     let alerts = store.list_alerts(Some(A), 10).await.unwrap();
     assert_eq!(alerts.len(), 1);
     let alert = &alerts[0];
-    assert_eq!((alert.id.as_str(), alert.kind, alert.environment), (summary.alerts[0].as_str(), AlertKind::Disabled, Environment::Sandbox));
+    assert_eq!(
+        (alert.id.as_str(), alert.kind, alert.environment),
+        (summary.alerts[0].as_str(), AlertKind::Disabled, Environment::Sandbox)
+    );
     assert_eq!((alert.at, alert.send_attempts), (t0.plus_seconds(3), 0));
     assert_eq!(alert.detail["reason"], "gone");
 
@@ -92,7 +93,11 @@ async fn a_failure_streak_and_its_recovery_alert_once_each(db: TestDatabase) {
     assert_eq!(summary.alerts.len(), 1);
 
     let alerts = store.list_alerts(Some(A), 10).await.unwrap();
-    assert_eq!(alerts.iter().map(|a| a.kind).collect::<Vec<_>>(), [AlertKind::Recovered, AlertKind::Failing], "newest first");
+    assert_eq!(
+        alerts.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [AlertKind::Recovered, AlertKind::Failing],
+        "newest first"
+    );
     assert_eq!(alerts[0].detail["failures_before_recovery"], 3);
     assert_eq!(alerts[1].detail["consecutive_failures"], 2);
     assert_eq!(store.list_alerts(Some(A), 1).await.unwrap().len(), 1);

@@ -10,7 +10,10 @@ use crate::support::{TestDatabase, test_cipher};
 /// The migrations each backend has (the same list for both).
 fn migrations_in_the_repository() -> usize {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    std::fs::read_dir(dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql")).count()
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .count()
 }
 
 async fn a_store_migrates_once_and_knows_its_backend(db: TestDatabase) {

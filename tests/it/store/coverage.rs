@@ -63,7 +63,10 @@ fn every_public_store_method_is_called_by_the_conformance_suite() {
     let methods = public_methods(root);
     let store_methods = methods.iter().filter(|(owner, ..)| *owner == "Store").count();
     assert!(store_methods >= 60, "the scan found only {store_methods} Store methods: has the layout changed?");
-    assert!(methods.iter().any(|(owner, name, _)| *owner == "StoreTx" && name == "commit"), "StoreTx methods are scanned");
+    assert!(
+        methods.iter().any(|(owner, name, _)| *owner == "StoreTx" && name == "commit"),
+        "StoreTx methods are scanned"
+    );
 
     let suite: String = rust_files(&root.join("tests/it/store"))
         .iter()

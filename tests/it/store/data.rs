@@ -8,7 +8,8 @@ use app::vocab::{
 use rook_notify::store::{Channel, DataIngestOutcome, RejectionNotice};
 
 use super::fixtures::{
-    attempt, claim, delivered, document, failed, notification, outcome, retry_at, rules, subscribed,
+    attempt, claim, claimed, claimed_ids, delivered, document, failed, notification, outcome, retry_at, rules,
+    subscribed,
 };
 use super::migrated;
 use crate::support::TestDatabase;
@@ -39,17 +40,26 @@ async fn a_document_is_recorded_due_now_and_claimed_byte_for_byte(db: TestDataba
     assert_eq!(c.body.as_deref(), Some(doc.body.as_slice()));
     assert_eq!(c.notification_type, None);
     let meta = c.data.as_ref().expect("a document's own fields");
-    assert_eq!((meta.data_type, meta.pillar, meta.document_id.as_deref()), (DataType::Summary, Pillar::Sleep, Some("doc-u1")));
+    assert_eq!(
+        (meta.data_type, meta.pillar, meta.document_id.as_deref()),
+        (DataType::Summary, Pillar::Sleep, Some("doc-u1"))
+    );
     assert_eq!((meta.hash_datetime.as_str(), meta.rejection_notified), (doc.hash_datetime.as_str(), false));
 
     let ok = attempt(c, 200, t0.plus_seconds(1), delivered());
     store.record_attempts(&[ok], &[], &rules(), 5, t0.plus_seconds(1)).await.unwrap();
     let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
-    assert_eq!((d.status, d.attempt_count, d.delivered_at), (DataDeliveryStatus::Delivered, 1, Some(t0.plus_seconds(1))));
+    assert_eq!(
+        (d.status, d.attempt_count, d.delivered_at),
+        (DataDeliveryStatus::Delivered, 1, Some(t0.plus_seconds(1)))
+    );
     let attempts = store.data_attempts_of(&doc.id).await.unwrap();
     assert_eq!((attempts.len(), attempts[0].succeeded, attempts[0].response_status), (1, true, Some(200)));
     assert!(store.attempts_of(&doc.id).await.unwrap().is_empty(), "not a notification's attempt");
-    assert!(store.hourly_stats(None, t0.plus_seconds(-7200)).await.unwrap().is_empty(), "documents are not in the roll-up");
+    assert!(
+        store.hourly_stats(None, t0.plus_seconds(-7200)).await.unwrap().is_empty(),
+        "documents are not in the roll-up"
+    );
 }
 
 async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(db: TestDatabase) {
@@ -69,7 +79,10 @@ async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(
 
     let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
     assert_eq!((d.status, d.attempt_count, d.next_attempt_at), (DataDeliveryStatus::Retrying, 1, Some(planned)));
-    assert_eq!((d.last_error_kind, d.rejected_notification_id.as_deref()), (Some(AttemptErrorKind::HttpStatus), Some(notice.id.as_str())));
+    assert_eq!(
+        (d.last_error_kind, d.rejected_notification_id.as_deref()),
+        (Some(AttemptErrorKind::HttpStatus), Some(notice.id.as_str()))
+    );
     let n = store.notification(&notice.id).await.unwrap().unwrap();
     assert_eq!((n.kind, n.status), (NotificationType::DataWebhookRejected, NotificationStatus::Pending));
 
@@ -96,10 +109,10 @@ async fn a_bulk_resend_queues_rejected_documents_of_the_range_oldest_first(db: T
     let claims = claim(&store, Channel::Data, &a, t0.plus_seconds(5)).await;
     let planned = t0.plus_seconds(900);
     let nexts = [failed(), retry_at(planned), delivered(), failed()];
-    let outcomes: Vec<_> = claims
+    let outcomes: Vec<_> = docs
         .iter()
         .zip(nexts)
-        .map(|(c, next)| outcome(c, t0.plus_seconds(5), next))
+        .map(|(doc, next)| outcome(claimed(&claims, &doc.id), t0.plus_seconds(5), next))
         .collect();
     store.record_attempts(&outcomes, &[], &rules(), 5, t0.plus_seconds(5)).await.unwrap();
 
@@ -112,9 +125,9 @@ async fn a_bulk_resend_queues_rejected_documents_of_the_range_oldest_first(db: T
     assert_eq!(store.data_delivery(&docs[3].id).await.unwrap().unwrap().next_attempt_at, None, "outside the range");
 
     let queued = claim(&store, Channel::Data, &a, now).await;
-    assert_eq!(queued.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [docs[0].id.as_str(), docs[1].id.as_str()]);
+    assert_eq!(claimed_ids(&queued), [docs[0].id.clone(), docs[1].id.clone()]);
     assert!(queued.iter().all(|c| c.trigger == AttemptTrigger::BulkResend));
-    assert_eq!(queued[1].resume_at, Some(planned), "the planned retry is kept to restore");
+    assert_eq!(claimed(&queued, &docs[1].id).resume_at, Some(planned), "the planned retry is kept to restore");
 }
 
 crate::on_both_backends!(

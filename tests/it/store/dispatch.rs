@@ -5,7 +5,10 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus, NotificationType, SecretPurpose};
 use rook_notify::store::{Channel, NextState, RecordSummary, SecretCipher, Skipped, Store};
 
-use super::fixtures::{DATA_URL, NOTIFY_URL, attempt, claim, delivered, endpoint, record, retry_at, rules, subscribed};
+use super::fixtures::{
+    DATA_URL, NOTIFY_URL, attempt, claim, claimed, claimed_ids, delivered, endpoint, record, retry_at, rules,
+    subscribed,
+};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -36,8 +39,8 @@ async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
     let lease = now.plus_seconds(60);
     let asked = [(a.clone(), 2), (b.clone(), 0)];
     let first = store.claim_due(Channel::Notification, now, lease, &asked, i64::MAX).await.unwrap();
-    assert_eq!(first.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[0].as_str(), ids[1].as_str()]);
-    let c = &first[0];
+    assert_eq!(claimed_ids(&first), ids[..2], "the two oldest");
+    let c = claimed(&first, &ids[0]);
     assert_eq!((c.channel, &c.endpoint, c.lease), (Channel::Notification, &a, lease));
     assert_eq!((c.status, c.attempt_count, c.trigger), (NotificationStatus::Pending, 0, AttemptTrigger::Schedule));
     assert_eq!(c.notification_type, Some(NotificationType::UserCreated));
@@ -77,10 +80,7 @@ async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDataba
         .set_environment_endpoints(A, Environment::Sandbox, Some(NOTIFY_URL), Some(DATA_URL), Some("hash-key"), t0)
         .await
         .unwrap();
-    store
-        .set_environment_endpoints(A, Environment::Production, None, Some(DATA_URL), None, t0)
-        .await
-        .unwrap();
+    store.set_environment_endpoints(A, Environment::Production, None, Some(DATA_URL), None, t0).await.unwrap();
     let purpose = SecretPurpose::Notification;
     store.ensure_secret(A, Environment::Sandbox, purpose, || "whsec_n1".into(), t0).await.unwrap();
     store.rotate_secret(A, Environment::Sandbox, purpose, "whsec_n2", 3_600_000_000, t0).await.unwrap();
@@ -101,7 +101,10 @@ async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDataba
     assert_eq!(later[&sandbox].secrets, ["whsec_n2"], "the old secret retired after the overlap");
 
     let data = store.endpoint_configs(Channel::Data, &keys, t0).await.unwrap();
-    assert_eq!((data[&sandbox].url.as_deref(), data[&sandbox].secrets.as_slice()), (Some(DATA_URL), &["whsec_d1".to_owned()][..]));
+    assert_eq!(
+        (data[&sandbox].url.as_deref(), data[&sandbox].secrets.as_slice()),
+        (Some(DATA_URL), &["whsec_d1".to_owned()][..])
+    );
     assert!(data[&production].sends(Channel::Data), "documents go out whatever the subscription");
 
     // A process with another key cannot read the secrets: that endpoint waits, with the reason.
@@ -131,7 +134,11 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
         channel: Channel::Notification,
         id: skip.clone(),
         endpoint: a.clone(),
-        next: NextState { status: NotificationStatus::Pending, next_attempt_at: Some(t0.plus_seconds(30)), resume_at: None },
+        next: NextState {
+            status: NotificationStatus::Pending,
+            next_attempt_at: Some(t0.plus_seconds(30)),
+            resume_at: None,
+        },
         resend_mark: None,
         lease: by_id(&skip).lease,
     };
@@ -146,7 +153,10 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
     assert_eq!((n.next_attempt_at, n.delivered_at), (Some(t0.plus_seconds(60)), None));
     assert_eq!(n.last_error_kind, Some(AttemptErrorKind::HttpStatus));
     let n = store.notification(&skip).await.unwrap().unwrap();
-    assert_eq!((n.status, n.attempt_count, n.next_attempt_at), (NotificationStatus::Pending, 0, Some(t0.plus_seconds(30))));
+    assert_eq!(
+        (n.status, n.attempt_count, n.next_attempt_at),
+        (NotificationStatus::Pending, 0, Some(t0.plus_seconds(30)))
+    );
     assert!(store.attempts_of(&skip).await.unwrap().is_empty(), "a skip is not an attempt");
 
     let stored = store.attempts_of(&bad).await.unwrap();

@@ -62,7 +62,12 @@ pub fn item(notification: NewNotification) -> IngestItem {
 }
 
 /// Records one `user.created` notification at `now`: its id and the status it started in.
-pub async fn record(store: &Store, endpoint: &EndpointKey, user_id: &str, now: Timestamp) -> (String, NotificationStatus) {
+pub async fn record(
+    store: &Store,
+    endpoint: &EndpointKey,
+    user_id: &str,
+    now: Timestamp,
+) -> (String, NotificationStatus) {
     record_kind(store, endpoint, NotificationType::UserCreated, user_id, now).await
 }
 
@@ -156,4 +161,16 @@ pub fn attempt(claim: &ClaimedDelivery, status: u16, at: Timestamp, next: NextSt
 pub fn outcome(claim: &ClaimedDelivery, at: Timestamp, next: NextState) -> AttemptRecord {
     let status = if next.status == NotificationStatus::Delivered { 200 } else { 500 };
     attempt(claim, status, at, next)
+}
+
+/// The claim of delivery `id` among `claims` (a claim returns its rows in no particular order).
+pub fn claimed<'a>(claims: &'a [ClaimedDelivery], id: &str) -> &'a ClaimedDelivery {
+    claims.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("{id} was not claimed"))
+}
+
+/// The ids claimed, sorted (UUIDv7: in the order they were made).
+pub fn claimed_ids(claims: &[ClaimedDelivery]) -> Vec<String> {
+    let mut ids: Vec<String> = claims.iter().map(|c| c.id.clone()).collect();
+    ids.sort();
+    ids
 }

@@ -61,7 +61,10 @@ async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestD
     let unknown = endpoint("0190b7e2-0000-7000-8000-00000000ffff", Environment::Sandbox);
     let err = store.ingest(&[item(notification(&unknown, UserCreated, "u1", t0))], t0).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
-    assert!(matches!(store.set_notification_types("nobody", Environment::Sandbox, None, t0).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.set_notification_types("nobody", Environment::Sandbox, None, t0).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
@@ -87,7 +90,10 @@ async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
     let outcomes = store.ingest(&batch, t0).await.unwrap();
     assert_eq!(outcomes.len(), 6, "one outcome per event, in order");
     for (outcome, event) in outcomes.iter().zip(&batch) {
-        let expected = IngestOutcome::Recorded { notification_id: event.notification.id.clone(), status: NotificationStatus::Pending };
+        let expected = IngestOutcome::Recorded {
+            notification_id: event.notification.id.clone(),
+            status: NotificationStatus::Pending,
+        };
         assert_eq!(outcome, &expected);
     }
     let user = |id: &str, deleted: bool, sources: &[&str]| UserRecord {
@@ -108,7 +114,10 @@ async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
     assert_eq!(store.user(A, Environment::Sandbox, "u1").await.unwrap(), Some(user("u1", false, &["garmin", "oura"])));
 
     // In one batch the last word counts: created then deleted ends deleted.
-    let batch = [event(DomainChange::UserCreated { user_id: u2.clone() }), event(DomainChange::UserDeleted { user_id: u2.clone() })];
+    let batch = [
+        event(DomainChange::UserCreated { user_id: u2.clone() }),
+        event(DomainChange::UserDeleted { user_id: u2.clone() }),
+    ];
     store.ingest(&batch, t0.plus_seconds(3)).await.unwrap();
     assert!(store.user(A, Environment::Sandbox, "u2").await.unwrap().unwrap().deleted);
 

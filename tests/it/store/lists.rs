@@ -61,7 +61,9 @@ async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestD
     assert_eq!([ids(&page1), ids(&page2), ids(&page3)].concat(), newest_first);
     assert!(list(all.clone(), Some(made[0].clone()), 2).await.is_empty());
 
-    let only = |f: NotificationFilter| async { ids(&list(f, None, 10).await).into_iter().map(str::to_owned).collect::<Vec<_>>() };
+    let only = |f: NotificationFilter| async {
+        ids(&list(f, None, 10).await).into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
     let expect = |indexes: &[usize]| indexes.iter().rev().map(|i| made[*i].clone()).collect::<Vec<_>>();
     let f = NotificationFilter { environment: Some(Environment::Production), ..all.clone() };
     assert_eq!(only(f).await, expect(&[2]));
@@ -77,7 +79,12 @@ async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestD
     assert_eq!(only(f).await, expect(&[2, 3]));
     let f = NotificationFilter { since: Some(t0.plus_seconds(1)), until: Some(t0.plus_seconds(3)), ..all.clone() };
     assert_eq!(only(f).await, expect(&[1, 2]), "created in [since, until)");
-    let f = NotificationFilter { kind: Some(UserCreated), environment: Some(Environment::Sandbox), user_id: Some("u3".into()), ..all.clone() };
+    let f = NotificationFilter {
+        kind: Some(UserCreated),
+        environment: Some(Environment::Sandbox),
+        user_id: Some("u3".into()),
+        ..all.clone()
+    };
     assert_eq!(only(f).await, expect(&[4]), "filters combine");
     let f = NotificationFilter { client_uuid: "0190b7e2-0000-7000-8000-0000000000ff".to_owned(), ..Default::default() };
     assert!(only(f).await.is_empty());
@@ -136,8 +143,16 @@ async fn data_deliveries_list_newest_first_filtered_without_bodies(db: TestDatab
 async fn the_audit_log_lists_by_action_prefix(db: TestDatabase) {
     let store = migrated(&db).await;
     let t0 = Timestamp::now();
-    for (i, action) in (0..).zip(["subscription.activated", "client.created", "subscription.disabled", "secret.rotated"]) {
-        let entry = NewAuditEntry { actor: "staff@rook.example", action, client_uuid: Some(A), environment: None, detail: json!({}) };
+    for (i, action) in
+        (0..).zip(["subscription.activated", "client.created", "subscription.disabled", "secret.rotated"])
+    {
+        let entry = NewAuditEntry {
+            actor: "staff@rook.example",
+            action,
+            client_uuid: Some(A),
+            environment: None,
+            detail: json!({}),
+        };
         store.append_audit(entry, t0.plus_seconds(i)).await.unwrap();
     }
     let actions = |prefix: Option<&'static str>| {

@@ -23,15 +23,25 @@ async fn failure_slots_are_taken_together_within_their_window(db: TestDatabase) 
     // The first slot is used up: refused with the time until its window ends, and nothing is counted.
     let refused = store.take_login_slots(&both, WINDOW, t0.plus_seconds(10)).await.unwrap();
     assert_eq!(refused, Err(50 * SECOND));
-    assert_eq!(store.take_login_slots(&[slot("address", 3)], WINDOW, t0.plus_seconds(10)).await.unwrap(), Ok(()), "the refusal took none");
+    assert_eq!(
+        store.take_login_slots(&[slot("address", 3)], WINDOW, t0.plus_seconds(10)).await.unwrap(),
+        Ok(()),
+        "the refusal took none"
+    );
     assert!(store.take_login_slots(&[slot("address", 3)], WINDOW, t0.plus_seconds(10)).await.unwrap().is_err());
 
     // A failure given back frees a slot; a success clears the key.
     store.give_back_login_slots(&["account+address".to_owned()]).await.unwrap();
-    assert_eq!(store.take_login_slots(&[slot("account+address", 2)], WINDOW, t0.plus_seconds(11)).await.unwrap(), Ok(()));
+    assert_eq!(
+        store.take_login_slots(&[slot("account+address", 2)], WINDOW, t0.plus_seconds(11)).await.unwrap(),
+        Ok(())
+    );
     assert!(store.take_login_slots(&[slot("account+address", 2)], WINDOW, t0.plus_seconds(12)).await.unwrap().is_err());
     store.clear_login_failures("account+address").await.unwrap();
-    assert_eq!(store.take_login_slots(&[slot("account+address", 2)], WINDOW, t0.plus_seconds(13)).await.unwrap(), Ok(()));
+    assert_eq!(
+        store.take_login_slots(&[slot("account+address", 2)], WINDOW, t0.plus_seconds(13)).await.unwrap(),
+        Ok(())
+    );
     store.give_back_login_slots(&["never-seen".to_owned()]).await.unwrap();
 
     // Once the window has passed, counting starts again.
@@ -54,7 +64,10 @@ async fn a_device_is_remembered_for_its_account_until_it_expires(db: TestDatabas
     store.take_login_slots(&[slot("live", 5)], WINDOW, t0.plus_seconds(150)).await.unwrap().unwrap();
     assert_eq!(db.query_number("SELECT COUNT(*) FROM login_failures").await, 2);
     let later = t0.plus_seconds(200);
-    store.remember_login_device("device-2", "account-1", later.plus_seconds(100), t0.plus_seconds(1), later).await.unwrap();
+    store
+        .remember_login_device("device-2", "account-1", later.plus_seconds(100), t0.plus_seconds(1), later)
+        .await
+        .unwrap();
     assert_eq!(db.query_number("SELECT COUNT(*) FROM login_devices").await, 1, "the expired device is gone");
     assert_eq!(db.query_number("SELECT COUNT(*) FROM login_failures").await, 1, "the stale window is gone");
     assert!(store.is_login_device("device-2", "account-1", later).await.unwrap());

@@ -5,7 +5,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus};
 use rook_notify::store::Channel;
 
-use super::fixtures::{attempt, claim, endpoint, failed, outcome, record, retry_at, rules, subscribed};
+use super::fixtures::{attempt, claim, claimed_ids, endpoint, failed, outcome, record, retry_at, rules, subscribed};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -20,7 +20,9 @@ async fn a_resend_makes_one_notification_due_now_and_keeps_the_planned_retry(db:
     let planned = t0.plus_seconds(600);
     store.record_attempts(&[attempt(&claims[0], 500, t0, retry_at(planned))], &[], &rules(), 5, t0).await.unwrap();
 
-    assert!(store.schedule_resend(&id, AttemptTrigger::Resend, "staff@rook.example", t0.plus_seconds(10)).await.unwrap());
+    assert!(
+        store.schedule_resend(&id, AttemptTrigger::Resend, "staff@rook.example", t0.plus_seconds(10)).await.unwrap()
+    );
     let n = store.notification(&id).await.unwrap().unwrap();
     assert_eq!((n.status, n.next_attempt_at), (NotificationStatus::Retrying, Some(t0.plus_seconds(10))));
     let resend = claim(&store, Channel::Notification, &a, t0.plus_seconds(10)).await;
@@ -28,7 +30,9 @@ async fn a_resend_makes_one_notification_due_now_and_keeps_the_planned_retry(db:
     let c = &resend[0];
     assert_eq!((c.trigger, c.triggered_by.as_deref()), (AttemptTrigger::Resend, Some("staff@rook.example")));
     assert_eq!((c.resume_at, c.resend_mark, c.attempt_count), (Some(planned), Some(t0.plus_seconds(10)), 1));
-    assert!(!store.schedule_resend("0190b7e2-0000-7000-8000-00000000ffff", AttemptTrigger::Resend, "s", t0).await.unwrap());
+    assert!(
+        !store.schedule_resend("0190b7e2-0000-7000-8000-00000000ffff", AttemptTrigger::Resend, "s", t0).await.unwrap()
+    );
 
     // A notification that was never to be sent (the add-on was off) is sent when resent.
     let (quiet, status) = record(&store, &endpoint(A, Environment::Production), "u2", t0).await;
@@ -64,13 +68,19 @@ async fn a_bulk_resend_queues_failed_notifications_of_the_range_oldest_first(db:
     assert_eq!((first.status, first.next_attempt_at), (NotificationStatus::Failed, Some(now)), "oldest first");
     assert_eq!(store.notification(&ids[1]).await.unwrap().unwrap().next_attempt_at, None);
     assert_eq!(store.schedule_resend_failed(&a, since, until, "staff", 10, now).await.unwrap(), (1, 0));
-    assert_eq!(store.schedule_resend_failed(&a, since, until, "staff", 10, now).await.unwrap(), (0, 0), "queued ones stay queued once");
+    assert_eq!(
+        store.schedule_resend_failed(&a, since, until, "staff", 10, now).await.unwrap(),
+        (0, 0),
+        "queued ones stay queued once"
+    );
     assert_eq!(store.notification(&ids[2]).await.unwrap().unwrap().next_attempt_at, None, "outside the range");
     assert_eq!(store.notification(&retrying).await.unwrap().unwrap().next_attempt_at, Some(t0.plus_seconds(900)));
 
     let queued = claim(&store, Channel::Notification, &a, now).await;
-    assert_eq!(queued.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[0].as_str(), ids[1].as_str()]);
-    assert!(queued.iter().all(|c| c.trigger == AttemptTrigger::BulkResend && c.triggered_by.as_deref() == Some("staff")));
+    assert_eq!(claimed_ids(&queued), ids[..2]);
+    assert!(
+        queued.iter().all(|c| c.trigger == AttemptTrigger::BulkResend && c.triggered_by.as_deref() == Some("staff"))
+    );
 }
 
 async fn an_endpoints_waiting_notifications_are_held_released_or_stopped(db: TestDatabase) {
@@ -80,12 +90,16 @@ async fn an_endpoints_waiting_notifications_are_held_released_or_stopped(db: Tes
     let a = subscribed(&store, A, "Acme", t0).await;
     let (tried, _) = record(&store, &a, "u1", t0).await;
     let (fresh, _) = record(&store, &a, "u2", t0).await;
-    let claims = store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1)], i64::MAX).await.unwrap();
+    let claims =
+        store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1)], i64::MAX).await.unwrap();
     assert_eq!(claims[0].id, tried, "the oldest is claimed first");
     let retry = attempt(&claims[0], 500, t0, retry_at(t0.plus_seconds(600)));
     store.record_attempts(&[retry], &[], &rules(), 5, t0).await.unwrap();
-    let (in_flight, _) = record(&store, &a, "u3", t0).await;
-    assert_eq!(claim(&store, Channel::Notification, &a, t0).await.iter().map(|c| &c.id).collect::<Vec<_>>(), [&in_flight]);
+    // Due before the others, so a claim of one takes it.
+    let (in_flight, _) = record(&store, &a, "u3", t0.plus_seconds(-1)).await;
+    let claims =
+        store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1)], i64::MAX).await.unwrap();
+    assert_eq!(claimed_ids(&claims), [in_flight.clone()]);
     let state = |id: String| {
         let store = &store;
         async move {

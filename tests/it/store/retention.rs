@@ -6,7 +6,7 @@ use app::vocab::{AttemptTrigger, Environment, NotificationStatus};
 use rook_notify::store::Channel;
 
 use super::fixtures::{
-    attempt, claim, delivered, document, endpoint, failed, outcome, record, retry_at, rules, subscribed,
+    attempt, claim, claimed, delivered, document, endpoint, failed, outcome, record, retry_at, rules, subscribed,
 };
 use super::migrated;
 use crate::support::TestDatabase;
@@ -24,15 +24,15 @@ async fn finished_notifications_lose_their_payload_then_their_record(db: TestDat
     }
     let claims = claim(&store, Channel::Notification, &a, t0).await;
     let nexts = [delivered(), failed(), failed(), retry_at(t0.plus_seconds(3600))];
-    let outcomes: Vec<_> = claims.iter().zip(nexts).map(|(c, next)| outcome(c, t0, next)).collect();
+    let outcomes: Vec<_> = old.iter().zip(nexts).map(|(id, next)| outcome(claimed(&claims, id), t0, next)).collect();
     store.record_attempts(&outcomes, &[], &rules(), 100, t0).await.unwrap();
+    let (recent, _) = record(&store, &a, "recent", t0.plus_seconds(100)).await;
+    let recent_claim = claim(&store, Channel::Notification, &a, t0.plus_seconds(100)).await;
+    let done = attempt(claimed(&recent_claim, &recent), 200, t0.plus_seconds(100), delivered());
+    store.record_attempts(&[done], &[], &rules(), 100, t0.plus_seconds(100)).await.unwrap();
     assert!(store.schedule_resend(&old[2], AttemptTrigger::Resend, "staff", t0.plus_seconds(1)).await.unwrap());
     let (pending, _) = record(&store, &a, "pending", t0).await;
     let (quiet, _) = record(&store, &endpoint(A, Environment::Production), "quiet", t0).await;
-    let (recent, _) = record(&store, &a, "recent", t0.plus_seconds(100)).await;
-    let recent_claim = claim(&store, Channel::Notification, &a, t0.plus_seconds(100)).await;
-    let done = attempt(&recent_claim[0], 200, t0.plus_seconds(100), delivered());
-    store.record_attempts(&[done], &[], &rules(), 100, t0.plus_seconds(100)).await.unwrap();
 
     let cut = t0.plus_seconds(50);
     let body = |id: String| {
@@ -40,14 +40,30 @@ async fn finished_notifications_lose_their_payload_then_their_record(db: TestDat
         async move { store.notification(&id).await.unwrap().map(|n| n.body.is_some()) }
     };
     assert_eq!(store.purge_notification_payloads(cut, 1).await.unwrap(), 3, "in batches of one, until done");
-    for (id, kept) in [(&old[0], false), (&old[1], false), (&quiet, false), (&old[2], true), (&old[3], true), (&pending, true), (&recent, true)] {
+    for (id, kept) in [
+        (&old[0], false),
+        (&old[1], false),
+        (&quiet, false),
+        (&old[2], true),
+        (&old[3], true),
+        (&pending, true),
+        (&recent, true),
+    ] {
         assert_eq!(body(id.clone()).await, Some(kept), "{id}");
     }
     assert_eq!(store.purge_notification_payloads(cut, 1).await.unwrap(), 0);
     assert!(!store.schedule_resend(&old[0], AttemptTrigger::Resend, "staff", cut).await.unwrap(), "nothing to send");
 
     assert_eq!(store.delete_old_records(cut, 1).await.unwrap(), 3);
-    for (id, kept) in [(&old[0], false), (&old[1], false), (&quiet, false), (&old[2], true), (&old[3], true), (&pending, true), (&recent, true)] {
+    for (id, kept) in [
+        (&old[0], false),
+        (&old[1], false),
+        (&quiet, false),
+        (&old[2], true),
+        (&old[3], true),
+        (&pending, true),
+        (&recent, true),
+    ] {
         assert_eq!(body(id.clone()).await.is_some(), kept, "{id}");
     }
     assert!(store.attempts_of(&old[0]).await.unwrap().is_empty(), "attempts go with their record");
@@ -67,12 +83,14 @@ async fn finished_documents_lose_their_payload_then_their_record(db: TestDatabas
     let claims = claim(&store, Channel::Data, &a, t0).await;
     // Delivered, failed, retrying; the fourth stays claimed (in flight).
     let nexts = [delivered(), failed(), retry_at(t0.plus_seconds(3600))];
-    let outcomes: Vec<_> = claims.iter().zip(nexts).map(|(c, next)| outcome(c, t0, next)).collect();
+    let outcomes: Vec<_> = docs.iter().zip(nexts).map(|(d, next)| outcome(claimed(&claims, &d.id), t0, next)).collect();
     store.record_attempts(&outcomes, &[], &rules(), 100, t0).await.unwrap();
     let recent = document(&a, "recent");
     store.insert_data_delivery(&recent, None, t0.plus_seconds(100)).await.unwrap();
+    // The claim takes the fourth again too (its lease has run out); it stays in flight.
     let recent_claim = claim(&store, Channel::Data, &a, t0.plus_seconds(100)).await;
-    let done = attempt(&recent_claim[0], 200, t0.plus_seconds(100), delivered());
+    assert_eq!(recent_claim.len(), 2);
+    let done = attempt(claimed(&recent_claim, &recent.id), 200, t0.plus_seconds(100), delivered());
     store.record_attempts(&[done], &[], &rules(), 100, t0.plus_seconds(100)).await.unwrap();
 
     let (cut, now) = (t0.plus_seconds(50), t0.plus_seconds(200));

@@ -5,7 +5,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationStatus, SubscriptionState};
 use rook_notify::store::{Channel, HourRow};
 
-use super::fixtures::{attempt, claim, delivered, document, record, retry_at, rules, subscribed};
+use super::fixtures::{attempt, claim, claimed, delivered, document, record, retry_at, rules, subscribed};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -19,22 +19,33 @@ async fn counts_by_status_and_the_queue_depth(db: TestDatabase) {
     let store = migrated(&db).await;
     let t0 = Timestamp::now();
     let a = subscribed(&store, A, "Acme", t0).await;
-    record(&store, &a, "before", t0.plus_seconds(-10)).await;
-    for i in 0..3 {
+    let (before, _) = record(&store, &a, "before", t0.plus_seconds(-10)).await;
+    let (u0, _) = record(&store, &a, "u0", t0).await;
+    for i in 1..3 {
         record(&store, &a, &format!("u{i}"), t0.plus_seconds(i)).await;
     }
     let production = super::fixtures::endpoint(A, Environment::Production);
     record(&store, &production, "quiet", t0).await;
     let asked = [(a.clone(), 2)];
     let claims = store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &asked, i64::MAX).await.unwrap();
-    let outcomes = [attempt(&claims[0], 200, t0, delivered()), attempt(&claims[1], 500, t0, retry_at(t0.plus_seconds(600)))];
+    let outcomes = [
+        attempt(claimed(&claims, &before), 200, t0, delivered()),
+        attempt(claimed(&claims, &u0), 500, t0, retry_at(t0.plus_seconds(600))),
+    ];
     store.record_attempts(&outcomes, &[], &rules(), 5, t0).await.unwrap();
 
     // Claimed oldest first: `before` was delivered, u0 is retrying. `before` was recorded before t0.
     let counts = store.status_counts_since(A, Environment::Sandbox, t0).await.unwrap();
-    assert_eq!(counts, [(NotificationStatus::Pending, 2), (NotificationStatus::Retrying, 1)], "statuses in their order");
+    assert_eq!(
+        counts,
+        [(NotificationStatus::Pending, 2), (NotificationStatus::Retrying, 1)],
+        "statuses in their order"
+    );
     let all = store.status_counts_since(A, Environment::Sandbox, t0.plus_seconds(-60)).await.unwrap();
-    assert_eq!(all, [(NotificationStatus::Pending, 2), (NotificationStatus::Retrying, 1), (NotificationStatus::Delivered, 1)]);
+    assert_eq!(
+        all,
+        [(NotificationStatus::Pending, 2), (NotificationStatus::Retrying, 1), (NotificationStatus::Delivered, 1)]
+    );
     let quiet = store.status_counts_since(A, Environment::Production, t0).await.unwrap();
     assert_eq!(quiet, [(NotificationStatus::NotSubscribed, 1)]);
 
@@ -70,17 +81,33 @@ async fn the_hourly_roll_up_sums_attempts_per_endpoint_and_hour(db: TestDatabase
     next_hour.duration_micros = 4_000;
     store.record_attempts(&[third, next_hour], &[], &rules(), 5, t0).await.unwrap();
 
-    let row = |at: Timestamp, succeeded, failed, sum, max| HourRow { hour: at, succeeded, failed, latency_us_sum: sum, latency_us_max: max };
+    let row = |at: Timestamp, succeeded, failed, sum, max| HourRow {
+        hour: at,
+        succeeded,
+        failed,
+        latency_us_sum: sum,
+        latency_us_max: max,
+    };
     let one_more = hour.plus_micros(HOUR);
-    assert_eq!(store.hourly_stats(Some((A, Environment::Sandbox)), hour).await.unwrap(), [row(hour, 2, 1, 12_000, 9_000)]);
-    assert_eq!(store.hourly_stats(Some((B, Environment::Sandbox)), hour).await.unwrap(), [row(one_more, 1, 0, 4_000, 4_000)]);
+    assert_eq!(
+        store.hourly_stats(Some((A, Environment::Sandbox)), hour).await.unwrap(),
+        [row(hour, 2, 1, 12_000, 9_000)]
+    );
+    assert_eq!(
+        store.hourly_stats(Some((B, Environment::Sandbox)), hour).await.unwrap(),
+        [row(one_more, 1, 0, 4_000, 4_000)]
+    );
     assert!(store.hourly_stats(Some((A, Environment::Production)), hour).await.unwrap().is_empty());
     assert_eq!(
         store.hourly_stats(None, hour).await.unwrap(),
         [row(hour, 2, 1, 12_000, 9_000), row(one_more, 1, 0, 4_000, 4_000)],
         "every endpoint, hour by hour"
     );
-    assert_eq!(store.hourly_stats(None, one_more).await.unwrap(), [row(one_more, 1, 0, 4_000, 4_000)], "since that hour");
+    assert_eq!(
+        store.hourly_stats(None, one_more).await.unwrap(),
+        [row(one_more, 1, 0, 4_000, 4_000)],
+        "since that hour"
+    );
 }
 
 async fn troubled_endpoints_are_the_disabled_then_the_longest_failing(db: TestDatabase) {
@@ -97,7 +124,10 @@ async fn troubled_endpoints_are_the_disabled_then_the_longest_failing(db: TestDa
         record(&store, endpoint, "u", t0).await;
         let claims = claim(&store, Channel::Notification, endpoint, t0).await;
         let next = if status == 200 { delivered() } else { retry_at(t0.plus_seconds(600)) };
-        store.record_attempts(&[attempt(&claims[0], status, t0.plus_seconds(at), next)], &[], &rules(), 5, t0).await.unwrap();
+        store
+            .record_attempts(&[attempt(&claims[0], status, t0.plus_seconds(at), next)], &[], &rules(), 5, t0)
+            .await
+            .unwrap();
     }
     store
         .set_subscription_state(C, Environment::Sandbox, SubscriptionState::Disabled, Some(DisabledReason::Failing), t0)

@@ -49,7 +49,8 @@ async fn an_idempotency_key_answers_once_until_it_expires(db: TestDatabase) {
     // Within one batch and across batches, a key records its event once.
     let (first, twin) = (event("k1", t0), event("k1", t0));
     let outcomes = store.ingest(&[first.clone(), twin.clone()], t0).await.unwrap();
-    let recorded = IngestOutcome::Recorded { notification_id: first.notification.id.clone(), status: NotificationStatus::Pending };
+    let recorded =
+        IngestOutcome::Recorded { notification_id: first.notification.id.clone(), status: NotificationStatus::Pending };
     assert_eq!(outcomes, [recorded, IngestOutcome::DuplicateKey]);
     let again = event("k1", t0.plus_seconds(10));
     assert_eq!(store.ingest(&[again.clone()], t0.plus_seconds(10)).await.unwrap(), [IngestOutcome::DuplicateKey]);
@@ -72,7 +73,10 @@ async fn an_idempotency_key_answers_once_until_it_expires(db: TestDatabase) {
     let fresh = event("k1", later);
     assert_eq!(
         store.ingest(&[fresh.clone()], later).await.unwrap(),
-        [IngestOutcome::Recorded { notification_id: fresh.notification.id.clone(), status: NotificationStatus::Pending }]
+        [IngestOutcome::Recorded {
+            notification_id: fresh.notification.id.clone(),
+            status: NotificationStatus::Pending
+        }]
     );
     let answer = store.idempotent_response(&token.id, "k1", later).await.unwrap().unwrap();
     assert_eq!(answer.body, receipt_body(&fresh.notification.id, NotificationStatus::Pending));
@@ -97,4 +101,7 @@ async fn an_idempotency_key_answers_once_until_it_expires(db: TestDatabase) {
     assert_eq!(store.purge_idempotency_keys(later.plus_seconds(1)).await.unwrap(), 0);
 }
 
-crate::on_both_backends!(tokens_are_found_by_digest_under_unique_names, an_idempotency_key_answers_once_until_it_expires);
+crate::on_both_backends!(
+    tokens_are_found_by_digest_under_unique_names,
+    an_idempotency_key_answers_once_until_it_expires
+);

@@ -52,7 +52,10 @@ async fn a_transaction_writes_every_part_or_none(db: TestDatabase) {
     }
     let env = store.environment(A, Environment::Sandbox).await.unwrap().unwrap();
     assert_eq!((env.state, env.notification_webhook_url.as_deref()), (SubscriptionState::Active, Some(NOTIFY_URL)));
-    assert_eq!((env.notification_types, env.rook_hash_key.as_deref()), (Some(vec![NotificationType::UserDeleted]), Some("hash")));
+    assert_eq!(
+        (env.notification_types, env.rook_hash_key.as_deref()),
+        (Some(vec![NotificationType::UserDeleted]), Some("hash"))
+    );
     assert_eq!(store.accounts_of_client(A).await.unwrap().len(), 1);
     assert_eq!(store.list_audit(Some(A), None, None, 10).await.unwrap().len(), 1);
     let secrets = store.signing_secrets(A, Environment::Sandbox, purpose, t0).await.unwrap();
@@ -113,4 +116,7 @@ async fn a_re_enabling_transaction_releases_or_stops_what_was_held(db: TestDatab
     assert_eq!((env.state, env.disabled_reason), (SubscriptionState::Inactive, None::<DisabledReason>));
 }
 
-crate::on_both_backends!(a_transaction_writes_every_part_or_none, a_re_enabling_transaction_releases_or_stops_what_was_held);
+crate::on_both_backends!(
+    a_transaction_writes_every_part_or_none,
+    a_re_enabling_transaction_releases_or_stops_what_was_held
+);
