@@ -30,7 +30,7 @@ async fn a_document_is_recorded_due_now_and_claimed_byte_for_byte(db: TestDataba
     assert_eq!((d.status, d.created_at, d.next_attempt_at), (DataDeliveryStatus::Pending, t0, Some(t0)));
     assert_eq!((d.attempt_count, d.body_purged_at, d.rejected_notification_id), (0, None, None));
     assert!(store.data_delivery("0190b7e2-0000-7000-8000-00000000ffff").await.unwrap().is_none());
-    assert_eq!(store.due_endpoints(Channel::Data, t0).await.unwrap(), [a.clone()]);
+    assert_eq!(store.due_endpoints(Channel::Data, t0).await.unwrap(), vec![a.clone()]);
     assert!(store.due_endpoints(Channel::Notification, t0).await.unwrap().is_empty());
 
     let claims = claim(&store, Channel::Data, &a, t0).await;

@@ -28,7 +28,7 @@ async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
     let (b1, _) = record(&store, &b, "u-b1", t0.plus_seconds(1)).await;
     let (b2, _) = record(&store, &b, "u-b2", t0.plus_seconds(2)).await;
 
-    assert_eq!(store.due_endpoints(Channel::Notification, t0).await.unwrap(), [a.clone()], "B is due from t0+1");
+    assert_eq!(store.due_endpoints(Channel::Notification, t0).await.unwrap(), vec![a.clone()], "B is due from t0+1");
     let mut due = store.due_endpoints(Channel::Notification, t0.plus_seconds(5)).await.unwrap();
     due.sort();
     assert_eq!(due, [a.clone(), b.clone()]);
@@ -53,7 +53,7 @@ async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
     let second = claim(&store, Channel::Notification, &a, now).await;
     assert_eq!(second.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[2].as_str()]);
     assert!(claim(&store, Channel::Notification, &a, now).await.is_empty());
-    assert_eq!(store.due_endpoints(Channel::Notification, now).await.unwrap(), [b.clone()]);
+    assert_eq!(store.due_endpoints(Channel::Notification, now).await.unwrap(), vec![b.clone()]);
     assert_eq!(store.next_due_at().await.unwrap(), Some(t0.plus_seconds(1)), "B's first is due next");
 
     // The first delivery is taken whatever the byte budget; the next one waits for another claim.

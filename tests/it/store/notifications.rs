@@ -99,7 +99,7 @@ async fn an_endpoints_waiting_notifications_are_held_released_or_stopped(db: Tes
     let (in_flight, _) = record(&store, &a, "u3", t0.plus_seconds(-1)).await;
     let claims =
         store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1)], i64::MAX).await.unwrap();
-    assert_eq!(claimed_ids(&claims), [in_flight.clone()]);
+    assert_eq!(claimed_ids(&claims), vec![in_flight.clone()]);
     let state = |id: String| {
         let store = &store;
         async move {

@@ -53,7 +53,10 @@ async fn an_idempotency_key_answers_once_until_it_expires(db: TestDatabase) {
         IngestOutcome::Recorded { notification_id: first.notification.id.clone(), status: NotificationStatus::Pending };
     assert_eq!(outcomes, [recorded, IngestOutcome::DuplicateKey]);
     let again = event("k1", t0.plus_seconds(10));
-    assert_eq!(store.ingest(&[again.clone()], t0.plus_seconds(10)).await.unwrap(), [IngestOutcome::DuplicateKey]);
+    assert_eq!(
+        store.ingest(std::slice::from_ref(&again), t0.plus_seconds(10)).await.unwrap(),
+        [IngestOutcome::DuplicateKey]
+    );
     for dropped in [&twin, &again] {
         assert!(store.notification(&dropped.notification.id).await.unwrap().is_none(), "nothing written");
     }
@@ -72,7 +75,7 @@ async fn an_idempotency_key_answers_once_until_it_expires(db: TestDatabase) {
     let later = t0.plus_seconds(2 * DAY);
     let fresh = event("k1", later);
     assert_eq!(
-        store.ingest(&[fresh.clone()], later).await.unwrap(),
+        store.ingest(std::slice::from_ref(&fresh), later).await.unwrap(),
         [IngestOutcome::Recorded {
             notification_id: fresh.notification.id.clone(),
             status: NotificationStatus::Pending
