@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::support::{TEST_SECRET_KEY, TestApp, TestDatabase, spawn_app, spawn_app_with};
 
 /// `plain` in the stored form of the previous release (`enc:v1`, no associated data) under the test key.
-fn stored_as_v1(plain: &str) -> String {
+pub(crate) fn stored_as_v1(plain: &str) -> String {
     let key = rook_notify::store::parse_key(TEST_SECRET_KEY).unwrap();
     let nonce = [9u8; 24];
     let sealed = XChaCha20Poly1305::new(&key.into()).encrypt(XNonce::from_slice(&nonce), plain.as_bytes()).unwrap();

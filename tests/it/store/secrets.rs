@@ -107,20 +107,6 @@ async fn a_rotated_secret_keeps_signing_for_the_overlap(db: TestDatabase) {
     assert_eq!(names(signing(now.plus_seconds(4)).await.unwrap()), ["whsec_three", "whsec_two"]);
 }
 
-/// `plain` in the stored form written before values were bound to their owner (`enc:v1`, no
-/// associated data), under the test key.
-fn stored_as_v1(plain: &str) -> String {
-    use base64::Engine as _;
-    use chacha20poly1305::aead::{Aead, KeyInit};
-    use sha2::Digest as _;
-    let key = rook_notify::store::parse_key(crate::support::TEST_SECRET_KEY).unwrap();
-    let nonce = [3u8; 24];
-    let cipher = chacha20poly1305::XChaCha20Poly1305::new(&key.into());
-    let sealed = cipher.encrypt(chacha20poly1305::XNonce::from_slice(&nonce), plain.as_bytes()).unwrap();
-    let id = hex::encode(&sha2::Sha256::digest(key)[..4]);
-    format!("enc:v1:{id}:{}", base64::engine::general_purpose::STANDARD.encode([nonce.as_slice(), &sealed].concat()))
-}
-
 async fn unowned_values_are_bound_to_their_owner_and_unknown_keys_are_named(db: TestDatabase) {
     let store = migrated(&db).await;
     let uuid = "0190b7e2-0000-7000-8000-000000000023";
@@ -135,7 +121,7 @@ async fn unowned_values_are_bound_to_their_owner_and_unknown_keys_are_named(db: 
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
     sqlx::query("UPDATE signing_secrets SET secret = $1 WHERE client_uuid = $2")
-        .bind(stored_as_v1("whsec_v1"))
+        .bind(crate::secrets_at_rest::stored_as_v1("whsec_v1"))
         .bind(uuid)
         .execute(&pool)
         .await
