@@ -63,11 +63,14 @@ async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
     assert_eq!(rest.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [b2.as_str()]);
     assert_eq!(store.next_due_at().await.unwrap(), Some(lease), "claimed rows fall due when the lease ends");
 
-    // Given back with the wrong lease, nothing happens; with its own, it is due again at once.
+    // Given back with the wrong lease, nothing happens; with its own, it is due again at once (at the
+    // real time of the release, well before the other claims' leases end).
+    let before_leases_end = lease.plus_seconds(-1);
     store.release_claims(Channel::Notification, &[(ids[0].clone(), lease.plus_seconds(1))]).await.unwrap();
-    assert!(store.due_endpoints(Channel::Notification, Timestamp::now().plus_seconds(30)).await.unwrap().is_empty());
+    assert!(store.due_endpoints(Channel::Notification, before_leases_end).await.unwrap().is_empty());
     store.release_claims(Channel::Notification, &[(ids[0].clone(), lease)]).await.unwrap();
-    let again = claim(&store, Channel::Notification, &a, Timestamp::now().plus_seconds(30)).await;
+    assert!(store.next_due_at().await.unwrap().is_some_and(|at| at < before_leases_end));
+    let again = claim(&store, Channel::Notification, &a, before_leases_end).await;
     assert_eq!(again.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[0].as_str()]);
 }
 
