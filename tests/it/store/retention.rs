@@ -69,14 +69,15 @@ async fn finished_documents_lose_their_payload_then_their_record(db: TestDatabas
     let store = migrated(&db).await;
     let t0 = Timestamp::now();
     let a = subscribed(&store, A, "Acme", t0).await;
-    let docs: Vec<_> = (0..4).map(|i| document(&a, &format!("u{i}"))).collect();
+    let docs: Vec<_> = (0..5).map(|i| document(&a, &format!("u{i}"))).collect();
     for doc in &docs {
         store.insert_data_delivery(doc, None, t0).await.unwrap();
     }
     let claims = claim(&store, Channel::Data, &a, t0).await;
-    // Delivered, failed, retrying; the fourth stays claimed (in flight).
-    let nexts = [delivered(), failed(), retry_at(t0.plus_seconds(3600))];
-    let outcomes: Vec<_> = docs.iter().zip(nexts).map(|(d, next)| outcome(claimed(&claims, &d.id), t0, next)).collect();
+    // Delivered, failed, retrying, failed (then resent); the fourth stays claimed (in flight).
+    let nexts = [(0, delivered()), (1, failed()), (2, retry_at(t0.plus_seconds(3600))), (4, failed())];
+    let outcomes: Vec<_> =
+        nexts.into_iter().map(|(i, next)| outcome(claimed(&claims, &docs[i].id), t0, next)).collect();
     store.record_attempts(&outcomes, &[], &rules(), 100, t0).await.unwrap();
     let recent = document(&a, "recent");
     store.insert_data_delivery(&recent, None, t0.plus_seconds(100)).await.unwrap();
@@ -85,19 +86,30 @@ async fn finished_documents_lose_their_payload_then_their_record(db: TestDatabas
     assert_eq!(recent_claim.len(), 2);
     let done = attempt(claimed(&recent_claim, &recent.id), 200, t0.plus_seconds(100), delivered());
     store.record_attempts(&[done], &[], &rules(), 100, t0.plus_seconds(100)).await.unwrap();
+    assert!(store.schedule_data_resend(&docs[4].id, "staff", t0.plus_seconds(101)).await.unwrap());
 
+    // Finished and old: their payload, then their record, go. Waiting, queued or recent: they stay.
     let (cut, now) = (t0.plus_seconds(50), t0.plus_seconds(200));
+    let finished = [&docs[0], &docs[1]];
+    let kept = [&docs[2], &docs[3], &docs[4], &recent];
     assert_eq!(store.purge_data_payloads(cut, 1, now).await.unwrap(), 2, "in batches of one, until done");
-    for (doc, kept) in [(&docs[0], false), (&docs[1], false), (&docs[2], true), (&docs[3], true), (&recent, true)] {
+    for doc in finished {
         let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
-        assert_eq!((d.body.is_some(), d.body_purged_at), (kept, (!kept).then_some(now)), "{}", doc.user_id);
+        assert_eq!((d.body, d.body_purged_at), (None, Some(now)), "{}", doc.user_id);
+    }
+    for doc in kept {
+        let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
+        assert_eq!((d.body.as_ref(), d.body_purged_at), (Some(&doc.body), None), "{}", doc.user_id);
     }
     assert!(!store.schedule_data_resend(&docs[0].id, "staff", now).await.unwrap(), "nothing left to send");
     assert_eq!(store.purge_data_payloads(cut, 1, now).await.unwrap(), 0);
 
     assert_eq!(store.delete_old_records(cut, 1).await.unwrap(), 2);
-    for (doc, kept) in [(&docs[0], false), (&docs[1], false), (&docs[2], true), (&docs[3], true), (&recent, true)] {
-        assert_eq!(store.data_delivery(&doc.id).await.unwrap().is_some(), kept, "{}", doc.user_id);
+    for doc in finished {
+        assert!(store.data_delivery(&doc.id).await.unwrap().is_none(), "{}", doc.user_id);
+    }
+    for doc in kept {
+        assert!(store.data_delivery(&doc.id).await.unwrap().is_some(), "{}", doc.user_id);
     }
     assert!(store.data_attempts_of(&docs[0].id).await.unwrap().is_empty());
 }
