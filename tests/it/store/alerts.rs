@@ -1,21 +1,17 @@
 //! Operational alerts: recorded with the attempts that cause them (a failure streak, a disabled
 //! endpoint, a recovery), listed newest first, and sent to staff until sent or given up.
 
-use app::timestamp::Timestamp;
 use app::vocab::{AlertKind, DisabledReason, Environment, NotificationStatus, SubscriptionState};
 use rook_notify::store::Channel;
 
-use super::fixtures::{attempt, claim, delivered, record, retry_at, rules, subscribed};
-use super::migrated;
+use super::fixtures::{attempt, claim, delivered, record, retry_at, rules, subscribed, subscribed_store};
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a2";
 const B: &str = "0190b7e2-0000-7000-8000-0000000000b2";
 
 async fn a_gone_answer_disables_the_endpoint_holds_its_waiting_notifications_and_alerts(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let (tried, _) = record(&store, &a, "u1", t0).await;
     let (waiting, _) = record(&store, &a, "u2", t0.plus_seconds(1)).await;
     let claims =
@@ -56,9 +52,7 @@ async fn a_gone_answer_disables_the_endpoint_holds_its_waiting_notifications_and
 }
 
 async fn a_failure_streak_and_its_recovery_alert_once_each(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let b = subscribed(&store, B, "Beta", t0).await;
     for i in 0..4 {
         record(&store, &a, &format!("u{i}"), t0).await;

@@ -1,7 +1,6 @@
 //! Data Webhook deliveries: stored once and sent byte for byte, retried, resent, and the client told
 //! of the first rejection.
 
-use app::timestamp::Timestamp;
 use app::vocab::{
     AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType, NotificationStatus, NotificationType, Pillar,
 };
@@ -9,17 +8,14 @@ use rook_notify::store::{Channel, DataIngestOutcome, RejectionNotice};
 
 use super::fixtures::{
     attempt, claim, claimed, claimed_ids, delivered, document, failed, notification, outcome, retry_at, rules,
-    subscribed,
+    subscribed_store,
 };
-use super::migrated;
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a6";
 
 async fn a_document_is_recorded_due_now_and_claimed_byte_for_byte(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let doc = document(&a, "u1");
     assert_eq!(store.insert_data_delivery(&doc, None, t0).await.unwrap(), DataIngestOutcome::Recorded);
 
@@ -63,9 +59,7 @@ async fn a_document_is_recorded_due_now_and_claimed_byte_for_byte(db: TestDataba
 }
 
 async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let doc = document(&a, "u1");
     store.insert_data_delivery(&doc, None, t0).await.unwrap();
     let claims = claim(&store, Channel::Data, &a, t0).await;
@@ -99,9 +93,7 @@ async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(
 }
 
 async fn a_bulk_resend_queues_rejected_documents_of_the_range_oldest_first(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let docs: Vec<_> = (0..4).map(|i| document(&a, &format!("u{i}"))).collect();
     for (i, doc) in (0..).zip(&docs) {
         store.insert_data_delivery(doc, None, t0.plus_seconds(i)).await.unwrap();

@@ -1,24 +1,20 @@
 //! What the dispatcher needs: due endpoints, claims under a lease, giving claims back, endpoint
 //! settings, and recording attempts in batches.
 
-use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus, NotificationType, SecretPurpose};
 use rook_notify::store::{Channel, NextState, RecordSummary, SecretCipher, Skipped, Store};
 
 use super::fixtures::{
     DATA_URL, NOTIFY_URL, attempt, claim, claimed, claimed_ids, delivered, endpoint, record, retry_at, rules,
-    subscribed,
+    subscribed, subscribed_store,
 };
-use super::migrated;
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a1";
 const B: &str = "0190b7e2-0000-7000-8000-0000000000b1";
 
 async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let b = subscribed(&store, B, "Beta", t0).await;
     assert_eq!(store.next_due_at().await.unwrap(), None, "nothing is scheduled yet");
     let mut ids = Vec::new();
@@ -75,9 +71,7 @@ async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
 }
 
 async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let production = endpoint(A, Environment::Production);
     store
         .set_environment_endpoints(A, Environment::Sandbox, Some(NOTIFY_URL), Some(DATA_URL), Some("hash-key"), t0)
@@ -120,9 +114,7 @@ async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDataba
 }
 
 async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let (ok, _) = record(&store, &a, "u-ok", t0).await;
     let (bad, _) = record(&store, &a, "u-bad", t0).await;
     let (skip, _) = record(&store, &a, "u-skip", t0).await;

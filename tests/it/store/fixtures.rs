@@ -16,6 +16,8 @@ use rook_notify::store::{
     NewNotification, NextState, Store, new_id,
 };
 
+use crate::support::TestDatabase;
+
 pub const NOTIFY_URL: &str = "https://receiver.example/notify";
 pub const DATA_URL: &str = "https://receiver.example/data";
 
@@ -37,6 +39,15 @@ pub async fn subscribed(store: &Store, client_uuid: &str, name: &str, now: Times
         .await
         .unwrap();
     endpoint(client_uuid, Environment::Sandbox)
+}
+
+/// A migrated store over `db` with client `client_uuid` ("Acme") subscribed in its sandbox, and the
+/// time the test starts at.
+pub async fn subscribed_store(db: &TestDatabase, client_uuid: &str) -> (Store, Timestamp, EndpointKey) {
+    let store = super::migrated(db).await;
+    let t0 = Timestamp::now();
+    let sandbox = subscribed(&store, client_uuid, "Acme", t0).await;
+    (store, t0, sandbox)
 }
 
 /// A notification of `kind` about `user_id`, to record on `endpoint`.

@@ -1,14 +1,12 @@
 //! Recording platform events: the status a notification starts in, and the users and data-source
 //! links the events change, in one transaction per batch.
 
-use app::timestamp::Timestamp;
 use app::vocab::{
     AttemptTrigger, Category, DisabledReason, Environment, NotificationStatus, NotificationType, SubscriptionState,
 };
 use rook_notify::store::{DomainChange, IngestItem, IngestOutcome, StoreError, UserRecord};
 
-use super::fixtures::{endpoint, item, notification, record_kind, subscribed};
-use super::migrated;
+use super::fixtures::{endpoint, item, notification, record_kind, subscribed_store};
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a3";
@@ -16,9 +14,7 @@ const A: &str = "0190b7e2-0000-7000-8000-0000000000a3";
 async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestDatabase) {
     use NotificationStatus::{Filtered, Held, NotSubscribed, Pending};
     use NotificationType::{DataSourceLinked, SubscriptionTest, UserCreated};
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let production = endpoint(A, Environment::Production);
 
     let (id, status) = record_kind(&store, &sandbox, UserCreated, "u1", t0).await;
@@ -68,9 +64,7 @@ async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestD
 }
 
 async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let event = |change: DomainChange| IngestItem {
         notification: notification(&sandbox, NotificationType::UserCreated, "u", t0),
         change,

@@ -11,7 +11,9 @@ use rook_notify::store::{
 };
 use serde_json::json;
 
-use super::fixtures::{claim, delivered, document, endpoint, outcome, record_kind, rules, subscribed};
+use super::fixtures::{
+    claim, delivered, document, endpoint, outcome, record_kind, rules, subscribed, subscribed_store,
+};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -24,9 +26,7 @@ fn ids(list: &[NotificationRecord]) -> Vec<&str> {
 
 async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestDatabase) {
     use NotificationType::{DataSourceLinked, ExtractionFailed, UserCreated};
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let production = endpoint(A, Environment::Production);
     let other = subscribed(&store, B, "Beta", t0).await;
     // Recorded in this order, a second apart: ids (UUIDv7) sort in the same order.
@@ -98,9 +98,7 @@ async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestD
 }
 
 async fn data_deliveries_list_newest_first_filtered_without_bodies(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let production = endpoint(A, Environment::Production);
     let other = subscribed(&store, B, "Beta", t0).await;
     let plan = [(&sandbox, "u1"), (&production, "u1"), (&sandbox, "u2"), (&sandbox, "u1")];

@@ -1,20 +1,18 @@
 //! The state changes people ask for: resend one notification, resend every failed one in a range,
 //! hold an endpoint's waiting notifications, release them, or stop them.
 
-use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus};
 use rook_notify::store::Channel;
 
-use super::fixtures::{attempt, claim, claimed_ids, endpoint, failed, outcome, record, retry_at, rules, subscribed};
-use super::migrated;
+use super::fixtures::{
+    attempt, claim, claimed_ids, endpoint, failed, outcome, record, retry_at, rules, subscribed_store,
+};
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a5";
 
 async fn a_resend_makes_one_notification_due_now_and_keeps_the_planned_retry(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let (id, _) = record(&store, &a, "u1", t0).await;
     let claims = claim(&store, Channel::Notification, &a, t0).await;
     let planned = t0.plus_seconds(600);
@@ -43,9 +41,7 @@ async fn a_resend_makes_one_notification_due_now_and_keeps_the_planned_retry(db:
 }
 
 async fn a_bulk_resend_queues_failed_notifications_of_the_range_oldest_first(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let mut ids = Vec::new();
     for i in 0..3 {
         ids.push(record(&store, &a, &format!("u{i}"), t0.plus_seconds(i)).await.0);
@@ -85,9 +81,7 @@ async fn a_bulk_resend_queues_failed_notifications_of_the_range_oldest_first(db:
 
 async fn an_endpoints_waiting_notifications_are_held_released_or_stopped(db: TestDatabase) {
     use NotificationStatus::{Held, NotSubscribed, Pending, Retrying};
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let (tried, _) = record(&store, &a, "u1", t0).await;
     let (fresh, _) = record(&store, &a, "u2", t0).await;
     let claims =

@@ -1,22 +1,18 @@
 //! Retention: payloads of finished records are purged, and old finished records deleted with their
 //! attempts, in batches; anything still to be sent is never touched, however old.
 
-use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus};
 use rook_notify::store::Channel;
 
 use super::fixtures::{
-    attempt, claim, claimed, delivered, document, endpoint, failed, outcome, record, retry_at, rules, subscribed,
+    attempt, claim, claimed, delivered, document, endpoint, failed, outcome, record, retry_at, rules, subscribed_store,
 };
-use super::migrated;
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a7";
 
 async fn finished_notifications_lose_their_payload_then_their_record(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     // Old: delivered, failed, failed but queued for a resend, retrying, pending, not subscribed.
     let mut old = Vec::new();
     for user in ["delivered", "failed", "queued", "retrying"] {
@@ -66,9 +62,7 @@ async fn finished_notifications_lose_their_payload_then_their_record(db: TestDat
 }
 
 async fn finished_documents_lose_their_payload_then_their_record(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let docs: Vec<_> = (0..5).map(|i| document(&a, &format!("u{i}"))).collect();
     for doc in &docs {
         store.insert_data_delivery(doc, None, t0).await.unwrap();

@@ -5,7 +5,9 @@ use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationStatus, SubscriptionState};
 use rook_notify::store::{Channel, HourRow};
 
-use super::fixtures::{attempt, claim, claimed, delivered, document, record, retry_at, rules, subscribed};
+use super::fixtures::{
+    attempt, claim, claimed, delivered, document, record, retry_at, rules, subscribed, subscribed_store,
+};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -16,9 +18,7 @@ const D: &str = "0190b7e2-0000-7000-8000-0000000000d8";
 const HOUR: i64 = 3_600_000_000;
 
 async fn counts_by_status_and_the_queue_depth(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let (before, _) = record(&store, &a, "before", t0.plus_seconds(-10)).await;
     let (u0, _) = record(&store, &a, "u0", t0).await;
     for i in 1..3 {

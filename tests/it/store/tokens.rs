@@ -8,7 +8,7 @@ use rook_notify::store::{
     receipt_body,
 };
 
-use super::fixtures::{document, item, notification, subscribed};
+use super::fixtures::{document, item, notification, subscribed_store};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -31,9 +31,7 @@ async fn tokens_are_found_by_digest_under_unique_names(db: TestDatabase) {
 }
 
 async fn an_idempotency_key_answers_once_until_it_expires(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let sandbox = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let token = store.insert_token("ingest", "digest", TokenScope::Ingest, t0).await.unwrap();
     let claim = |key: &str, sha: &str, now: Timestamp| IdempotencyClaim {
         token_id: token.id.clone(),

@@ -8,7 +8,7 @@ use app::vocab::{
 use rook_notify::store::{NewAccount, NewAuditEntry, StoreError};
 use serde_json::json;
 
-use super::fixtures::{NOTIFY_URL, record, subscribed};
+use super::fixtures::{NOTIFY_URL, record, subscribed_store};
 use super::migrated;
 use crate::support::TestDatabase;
 
@@ -73,9 +73,7 @@ async fn a_transaction_writes_every_part_or_none(db: TestDatabase) {
 }
 
 async fn a_re_enabling_transaction_releases_or_stops_what_was_held(db: TestDatabase) {
-    let store = migrated(&db).await;
-    let t0 = Timestamp::now();
-    let a = subscribed(&store, A, "Acme", t0).await;
+    let (store, t0, a) = subscribed_store(&db, A).await;
     let mut ids = Vec::new();
     for user in ["u1", "u2", "u3"] {
         ids.push(record(&store, &a, user, t0).await.0);
