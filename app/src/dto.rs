@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::query::{TimeBound, as_text, blank_is_none};
 use crate::timestamp::Timestamp;
 use crate::vocab::{
     AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment,
@@ -160,29 +161,71 @@ pub struct BulkResendReceipt {
     pub remaining: u64,
 }
 
-/// Which notifications to list: every filter is optional; `cursor` is the `next_cursor` of the
-/// previous page. Without `client_uuid` a client account lists its own client; naming another one
-/// is `NotFound`.
+/// Which notifications to list, as the API, the feed page and the live feed read it from the query
+/// string (see [`crate::query`]): every filter is optional. Pages go newest first, `cursor` being the
+/// `next_cursor` of the previous page; with `after` (a notification's id) the list is instead what was
+/// recorded after that notification, oldest first — how a live feed or a catching-up receiver
+/// continues. Without `client_uuid` a client account lists its own client; naming another one is
+/// `NotFound`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct NotificationQuery {
     /// The client (API tokens and staff must name one).
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub client_uuid: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "blank_is_none",
+        serialize_with = "as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub environment: Option<Environment>,
     #[serde(rename = "type")]
+    #[serde(
+        default,
+        deserialize_with = "blank_is_none",
+        serialize_with = "as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kind: Option<NotificationType>,
+    #[serde(
+        default,
+        deserialize_with = "blank_is_none",
+        serialize_with = "as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub category: Option<Category>,
+    #[serde(
+        default,
+        deserialize_with = "blank_is_none",
+        serialize_with = "as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<NotificationStatus>,
     /// The client's end user.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Recorded at or after this time.
-    pub since: Option<Timestamp>,
-    /// Recorded before this time.
-    pub until: Option<Timestamp>,
+    /// The data source the notification is about (`oura`, `garmin`, …).
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<String>,
+    /// Recorded at or after this time: a day (`2026-11-29`, from its start, UTC) or an RFC 3339 instant.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
+    pub since: Option<TimeBound>,
+    /// Recorded before this time: a day (`2026-11-29`, that day included, UTC) or an RFC 3339 instant.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
+    pub until: Option<TimeBound>,
     /// How many per page: 1 to 200, 50 when absent.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// A notification's id: list what was recorded after it, oldest first (not with `cursor`).
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// How many notifications of one status.
@@ -262,6 +305,7 @@ pub struct DeliveryHealth {
 
 /// One audit log entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntryView {
     pub id: String,
     pub at: Timestamp,
@@ -272,13 +316,33 @@ pub struct AuditEntryView {
     pub detail: serde_json::Value,
 }
 
-/// Which audit entries to list.
+/// Which audit entries to list, read from the query string like [`NotificationQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
+    /// Only this client's entries (a client account always sees only its own).
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub client_uuid: Option<String>,
     /// Only entries whose action starts with this (e.g. `subscription.` or `secret.revealed`).
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// How many per page: 1 to 200, 50 when absent.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+}
+
+/// Which clients to list (staff), read from the query string like [`NotificationQuery`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct ClientQuery {
+    /// Clients whose name contains this, or whose UUID starts with it.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
 }
 
 /// A change to an environment from the staff's form: `None` leaves a field as it is, an empty string
@@ -341,23 +405,44 @@ pub struct DataDeliveryDetail {
     pub attempts: Vec<AttemptView>,
 }
 
-/// Which data deliveries to list.
+/// Which data deliveries to list, read from the query string like [`NotificationQuery`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DataDeliveryQuery {
     /// The client (API tokens and staff must name one).
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub client_uuid: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "blank_is_none",
+        serialize_with = "as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub environment: Option<Environment>,
+    #[serde(
+        default,
+        deserialize_with = "blank_is_none",
+        serialize_with = "as_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<DataDeliveryStatus>,
     /// The client's end user.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Handed over at or after this time.
-    pub since: Option<Timestamp>,
-    /// Handed over before this time.
-    pub until: Option<Timestamp>,
+    /// Handed over at or after this time: a day (from its start, UTC) or an RFC 3339 instant.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
+    pub since: Option<TimeBound>,
+    /// Handed over before this time: a day (that day included, UTC) or an RFC 3339 instant.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
+    pub until: Option<TimeBound>,
     /// How many per page: 1 to 200, 50 when absent.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
 

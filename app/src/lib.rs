@@ -16,6 +16,7 @@ pub mod dto;
 pub mod error;
 pub mod pages;
 pub mod payload;
+pub mod query;
 pub mod timestamp;
 pub mod vocab;
 

@@ -1,6 +1,6 @@
 //! `/clients`: clients, their environments' settings, subscriptions and secrets.
 
-use app::dto::{BulkResendReceipt, ClientView, EnvironmentUpdate, EventReceipt, SubscriptionView};
+use app::dto::{BulkResendReceipt, ClientQuery, ClientView, EnvironmentUpdate, EventReceipt, SubscriptionView};
 use app::timestamp::Timestamp;
 use app::vocab::NotificationType;
 use axum::Json;
@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::{Admin, ApiJson, ApiPath};
+use super::extract::{Admin, ApiJson, ApiPath, ListQuery};
 use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
 use super::paths::{ClientPath, EnvironmentPath, SecretPath};
 use crate::service::{EnvironmentPatch, Patch, Services, SubscriptionChange as Change};
@@ -19,7 +19,7 @@ use crate::service::{EnvironmentPatch, Patch, Services, SubscriptionChange as Ch
 /// The routes of this file, each documented by its handler's annotation.
 pub fn routes() -> OpenApiRouter<Services> {
     OpenApiRouter::new()
-        .routes(routes!(create_client))
+        .routes(routes!(create_client, list_clients))
         .routes(routes!(get_client))
         .routes(routes!(update_environment))
         .routes(routes!(set_subscription))
@@ -57,6 +57,20 @@ async fn create_client(
     let client = services.create_client(&actor, &value.name, value.client_uuid.as_deref()).await?;
     let view = services.client_view(&actor, &client.client_uuid).await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Lists clients by name (at most 100), or those whose name contains `q` or whose UUID starts with it.
+#[utoipa::path(
+    get, path = "/clients", tag = "clients",
+    params(ClientQuery),
+    responses((status = OK, description = "The clients.", body = Vec<ClientView>), Unauthorized, Forbidden, Unprocessable)
+)]
+async fn list_clients(
+    State(services): State<Services>,
+    Admin(actor): Admin,
+    ListQuery(query): ListQuery<ClientQuery>,
+) -> Result<Json<Vec<ClientView>>, ApiError> {
+    Ok(Json(services.search_clients(&actor, query.q.as_deref()).await?))
 }
 
 /// A client with both environments and their subscriptions (never their secrets).

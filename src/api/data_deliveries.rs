@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::clients::ResendRange;
 use super::error::ApiError;
 use super::events::{IDEMPOTENCY_KEY, idempotency_key, replayed};
-use super::extract::{Admin, ApiJson, ApiPath, Caller, ListParams};
+use super::extract::{Admin, ApiJson, ApiPath, Caller, ListQuery};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
 };
@@ -78,19 +78,8 @@ async fn hand_over(
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
-    mut params: ListParams,
+    ListQuery(query): ListQuery<DataDeliveryQuery>,
 ) -> Result<Json<Page<DataDeliverySummary>>, ApiError> {
-    let query = DataDeliveryQuery {
-        client_uuid: params.take("client_uuid")?,
-        environment: params.take("environment")?,
-        status: params.take("status")?,
-        user_id: params.take("user_id")?,
-        since: params.take("since")?,
-        until: params.take("until")?,
-        limit: params.take("limit")?,
-        cursor: params.take("cursor")?,
-    };
-    params.finish()?;
     Ok(Json(services.list_data_deliveries(&actor, query).await?))
 }
 

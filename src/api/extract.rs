@@ -2,9 +2,8 @@
 //! the bearer token, JSON bodies whose faults name the field at fault, path segments and list query
 //! strings (answered in the API's error shape, never axum's plain-text rejections).
 
-use std::collections::HashMap;
-use std::str::FromStr;
-
+use app::error::AppError;
+use app::query::parse_pairs;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
@@ -125,43 +124,24 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// A list route's query string: each parameter read into its type on demand, so a bad value is a 422
-/// naming that parameter (axum's `Query<T>` would answer a plain-text 400 naming none). Reading takes
-/// a parameter out; [`ListParams::finish`] then refuses whatever no field asked for.
-pub struct ListParams(HashMap<String, String>);
+/// A list route's query string read into its typed query (see `app::query`, shared with the
+/// dashboard and the live feed): a bad value is a 422 naming the parameter, and so is a parameter no
+/// field takes (a misspelt filter must not silently list everything); axum's `Query<T>` would answer a
+/// plain-text 400 naming none.
+pub struct ListQuery<T>(pub T);
 
-impl ListParams {
-    /// Takes the parameter `name`: absent when missing or blank.
-    pub fn take<T: FromStr>(&mut self, name: &str) -> Result<Option<T>, ApiError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        match self.0.remove(name).filter(|v| !v.trim().is_empty()) {
-            None => Ok(None),
-            Some(raw) => {
-                raw.trim().parse().map(Some).map_err(|e: T::Err| ApiError::validation(name, format!("{name}: {e}")))
-            }
-        }
-    }
-
-    /// Refuses a parameter nothing took (a misspelt filter must not silently list everything).
-    pub fn finish(self) -> Result<(), ApiError> {
-        match self.0.into_keys().min() {
-            Some(unknown) => Err(ApiError::validation(&unknown, format!("Unknown query parameter `{unknown}`."))),
-            None => Ok(()),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ListParams {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ListQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        // A map of strings only fails on a malformed query string.
-        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+        // Pairs of strings only fail on a malformed query string.
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
-            .map(|Query(map)| ListParams(map))
-            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "The query string is malformed."))
+            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_query", "The query string is malformed."))?;
+        parse_pairs(pairs).map(ListQuery).map_err(|err| match err {
+            AppError::Validation { field, message } => ApiError::validation(&field, message),
+            _ => ApiError::validation("query", "The query string could not be read."),
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! The routes are registered through `utoipa_axum` from the handlers' `#[utoipa::path]` annotations,
 //! so the router and its OpenAPI document (`GET /api/openapi.json`) come from one list.
 
+mod audit;
 mod clients;
 mod data_deliveries;
 mod error;
@@ -46,6 +47,7 @@ pub fn router(services: Services) -> Router {
 /// Every API route, relative to [`PREFIX`], with the API's fallback and body limit.
 fn routes() -> OpenApiRouter<Services> {
     OpenApiRouter::new()
+        .merge(audit::routes())
         .merge(clients::routes())
         .merge(data_deliveries::routes())
         .merge(events::routes())

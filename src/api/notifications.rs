@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::{Admin, ApiPath, ListParams};
+use super::extract::{Admin, ApiPath, ListQuery};
 use super::openapi::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
 use crate::service::Services;
 
@@ -31,21 +31,8 @@ pub fn routes() -> OpenApiRouter<Services> {
 async fn list(
     State(services): State<Services>,
     Admin(actor): Admin,
-    mut params: ListParams,
+    ListQuery(query): ListQuery<NotificationQuery>,
 ) -> Result<Json<Page<NotificationSummary>>, ApiError> {
-    let query = NotificationQuery {
-        client_uuid: params.take("client_uuid")?,
-        environment: params.take("environment")?,
-        kind: params.take("type")?,
-        category: params.take("category")?,
-        status: params.take("status")?,
-        user_id: params.take("user_id")?,
-        since: params.take("since")?,
-        until: params.take("until")?,
-        limit: params.take("limit")?,
-        cursor: params.take("cursor")?,
-    };
-    params.finish()?;
     Ok(Json(services.list_notifications(&actor, query).await?))
 }
 

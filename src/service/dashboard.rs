@@ -11,7 +11,7 @@ use app::vocab::{NotificationStatus, Role};
 use rand::Rng;
 
 use super::clients::MAX_CLIENT_NAME_LEN;
-use super::paging::{into_page, narrowed_client, text_filter};
+use super::paging::{narrowed_client, page_request, text_filter};
 use super::views::{client_view, environment_view};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointRow, HourRow};
@@ -86,24 +86,14 @@ impl Services {
     /// The audit log, newest first (staff: everything; a client account: its own client's entries).
     pub async fn audit_log(&self, actor: &Actor, query: AuditQuery) -> Result<Page<AuditEntryView>, ServiceError> {
         let client_uuid = narrowed_client(actor, query.client_uuid.as_deref())?;
-        if let Some(cursor) = &query.cursor
-            && uuid::Uuid::parse_str(cursor).is_err()
-        {
-            return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
-        }
+        let page = page_request(query.limit, AUDIT_PAGE, query.cursor.as_deref(), None, (None, None))?;
         let action = text_filter("action", query.action.as_deref())?;
         let entries = self
             .store()
-            .list_audit(
-                client_uuid.as_deref(),
-                action.as_deref().map(str::trim),
-                query.cursor.as_deref(),
-                AUDIT_PAGE + 1,
-            )
+            .list_audit(client_uuid.as_deref(), action.as_deref().map(str::trim), &page.position, page.fetch())
             .await?;
-        Ok(into_page(
+        Ok(page.page(
             entries,
-            AUDIT_PAGE,
             |e| &e.id,
             |e| AuditEntryView {
                 id: e.id.clone(),

@@ -13,7 +13,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
-use super::paging::{into_page, listed_client, page_request, text_filter};
+use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
 use super::views::{attempt_view, data_delivery_summary};
@@ -148,17 +148,17 @@ impl Services {
     ) -> Result<Page<DataDeliverySummary>, ServiceError> {
         let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list")?;
         self.visible_client(actor, &client_uuid).await?;
-        let page = page_request(query.limit, query.cursor.clone(), query.since, query.until)?;
+        let page = page_request(query.limit, DEFAULT_PAGE, query.cursor.as_deref(), None, (query.since, query.until))?;
         let filter = DataDeliveryFilter {
             client_uuid,
             environment: query.environment,
             status: query.status,
             user_id: text_filter("user_id", query.user_id.as_deref())?,
-            since: query.since,
-            until: query.until,
+            since: page.since,
+            until: page.until,
         };
-        let rows = self.store().list_data_deliveries(&filter, page.cursor.as_deref(), page.limit + 1).await?;
-        Ok(into_page(rows, page.limit, |d| &d.id, data_delivery_summary))
+        let rows = self.store().list_data_deliveries(&filter, &page.position, page.fetch()).await?;
+        Ok(page.page(rows, |d| &d.id, data_delivery_summary))
     }
 
     /// One data delivery with its payload and every attempt.

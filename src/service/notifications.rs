@@ -7,14 +7,15 @@ use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionStat
 use serde_json::json;
 
 use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
-use super::paging::{MAX_PAGE, into_page, listed_client, page_request, text_filter};
+use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
 
 impl Services {
-    /// A page of one client's notifications, newest first. A client account sees only its own client;
-    /// staff and tokens must name the client.
+    /// A page of one client's notifications: newest first, or with `after` oldest first after that
+    /// notification (how a live feed continues). A client account sees only its own client; staff and
+    /// tokens must name the client.
     pub async fn list_notifications(
         &self,
         actor: &Actor,
@@ -22,7 +23,13 @@ impl Services {
     ) -> Result<Page<NotificationSummary>, ServiceError> {
         let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "notifications to list")?;
         self.visible_client(actor, &client_uuid).await?;
-        let page = page_request(query.limit, query.cursor.clone(), query.since, query.until)?;
+        let page = page_request(
+            query.limit,
+            DEFAULT_PAGE,
+            query.cursor.as_deref(),
+            query.after.as_deref(),
+            (query.since, query.until),
+        )?;
         let filter = NotificationFilter {
             client_uuid,
             environment: query.environment,
@@ -30,52 +37,12 @@ impl Services {
             category: query.category,
             status: query.status,
             user_id: text_filter("user_id", query.user_id.as_deref())?,
-            since: query.since,
-            until: query.until,
+            data_source: text_filter("data_source", query.data_source.as_deref())?,
+            since: page.since,
+            until: page.until,
         };
-        let rows = self.store().list_notifications(&filter, page.cursor.as_deref(), page.limit + 1).await?;
-        Ok(into_page(rows, page.limit, |n| &n.id, notification_summary))
-    }
-
-    /// A client's notifications recorded after the notification `after` (from now when `None`),
-    /// oldest first, matching the query's filters: what a live feed has not shown yet. The same
-    /// authorisation as listing.
-    ///
-    /// At most [`MAX_PAGE`] notifications are looked at per call. `next_cursor` is always set: where
-    /// to continue (pass it as `after` next time) — the last notification looked at, matching or
-    /// not, or the starting point when there was nothing new.
-    pub async fn notifications_after(
-        &self,
-        actor: &Actor,
-        query: &NotificationQuery,
-        after: Option<&str>,
-    ) -> Result<Page<NotificationSummary>, ServiceError> {
-        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "notifications to follow")?;
-        self.visible_client(actor, &client_uuid).await?;
-        let after = match after {
-            Some(after) if uuid::Uuid::parse_str(after).is_err() => {
-                return Err(ServiceError::validation("after", "This is not the id of a notification."));
-            }
-            Some(after) => after.to_owned(),
-            // Ids are UUIDv7: one made now sorts after everything recorded so far.
-            None => new_id(),
-        };
-        let rows = self.store().notifications_after(&client_uuid, &after, MAX_PAGE).await?;
-        let next_cursor = Some(rows.last().map_or(after, |n| n.id.clone()));
-        let items = rows
-            .iter()
-            .filter(|n| {
-                query.environment.is_none_or(|e| e == n.environment)
-                    && query.kind.is_none_or(|k| k == n.kind)
-                    && query.category.is_none_or(|c| c == n.category)
-                    && query.status.is_none_or(|s| s == n.status)
-                    && query.user_id.as_deref().is_none_or(|u| u.is_empty() || n.user_id.as_deref() == Some(u))
-                    && query.since.is_none_or(|since| n.created_at >= since)
-                    && query.until.is_none_or(|until| n.created_at < until)
-            })
-            .map(notification_summary)
-            .collect();
-        Ok(Page { items, next_cursor })
+        let rows = self.store().list_notifications(&filter, &page.position, page.fetch()).await?;
+        Ok(page.page(rows, |n| &n.id, notification_summary))
     }
 
     /// One notification with its payload and every attempt.

@@ -2,38 +2,85 @@
 //! next one out.
 
 use app::dto::Page;
+use app::query::TimeBound;
 use app::timestamp::Timestamp;
 
 use super::{Actor, ServiceError};
+use crate::store::Position;
 
 /// The page size when none is asked for, and the largest allowed.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
-/// A page size and cursor that passed the checks.
+/// Where a page starts, its size and its time range, checked: what a list's store query needs.
 pub(super) struct PageRequest {
     pub limit: u32,
-    pub cursor: Option<String>,
+    pub position: Position,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
 }
 
-/// Checks a list's page size, cursor and time range.
+/// Checks a list's page size (`default` when absent), its keyset position (`cursor`: newest first
+/// before it; `after`: oldest first after it; at most one of them) and its time range.
 pub(super) fn page_request(
     limit: Option<u32>,
-    cursor: Option<String>,
-    since: Option<Timestamp>,
-    until: Option<Timestamp>,
+    default: u32,
+    cursor: Option<&str>,
+    after: Option<&str>,
+    range: (Option<TimeBound>, Option<TimeBound>),
 ) -> Result<PageRequest, ServiceError> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    let limit = limit.unwrap_or(default);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ServiceError::validation("limit", format!("limit is between 1 and {MAX_PAGE}.")));
     }
-    if let Some(cursor) = &cursor
-        && uuid::Uuid::parse_str(cursor).is_err()
-    {
-        return Err(ServiceError::validation("cursor", "This cursor is not one a previous page returned."));
-    }
+    let position = match (cursor, after) {
+        (Some(_), Some(_)) => {
+            return Err(ServiceError::validation("after", "Give either cursor or after, not both."));
+        }
+        (Some(cursor), None) => Position::Before(Some(listed_id("cursor", cursor)?)),
+        (None, Some(after)) => Position::After(listed_id("after", after)?),
+        (None, None) => Position::NEWEST,
+    };
+    let (since, until) = (range.0.map(TimeBound::start), range.1.map(TimeBound::end));
     check_time_range(since, until)?;
-    Ok(PageRequest { limit, cursor })
+    Ok(PageRequest { limit, position, since, until })
+}
+
+/// A keyset position must be an id a list returned (UUIDs only: anything else is a client's mistake,
+/// not a row to compare with).
+fn listed_id(field: &str, id: &str) -> Result<String, ServiceError> {
+    match uuid::Uuid::parse_str(id) {
+        Ok(_) => Ok(id.to_owned()),
+        Err(_) if field == "cursor" => {
+            Err(ServiceError::validation(field, "This cursor is not one a previous page returned."))
+        }
+        Err(_) => Err(ServiceError::validation(field, "This is not the id of a listed item.")),
+    }
+}
+
+impl PageRequest {
+    /// How many rows to fetch: newest-first pages fetch one more, which only says there is a next page.
+    pub fn fetch(&self) -> u32 {
+        match self.position {
+            Position::Before(_) => self.limit + 1,
+            Position::After(_) => self.limit,
+        }
+    }
+
+    /// The page from the rows fetched. Newest first, `next_cursor` is the last row shown when there is
+    /// a next page; oldest first (`after`), it is the last row shown whenever there was one — where to
+    /// continue with `after` — and `None` when nothing new was recorded.
+    pub fn page<R, T>(&self, mut rows: Vec<R>, id: impl Fn(&R) -> &str, view: impl Fn(&R) -> T) -> Page<T> {
+        let next_cursor = match self.position {
+            Position::Before(_) if rows.len() > self.limit as usize => {
+                rows.truncate(self.limit as usize);
+                rows.last().map(|r| id(r).to_owned())
+            }
+            Position::Before(_) => None,
+            Position::After(_) => rows.last().map(|r| id(r).to_owned()),
+        };
+        Page { items: rows.iter().map(view).collect(), next_cursor }
+    }
 }
 
 /// A range of times `[since, until)` is empty unless `until` comes after `since` (either end may be
@@ -45,23 +92,6 @@ pub(super) fn check_time_range(since: Option<Timestamp>, until: Option<Timestamp
         return Err(ServiceError::validation("until", "until must be after since."));
     }
     Ok(())
-}
-
-/// A page from the `limit + 1` rows fetched for it: the extra row only says there is a next page,
-/// whose cursor is the last row shown.
-pub(super) fn into_page<R, T>(
-    mut rows: Vec<R>,
-    limit: u32,
-    id: impl Fn(&R) -> &str,
-    view: impl Fn(&R) -> T,
-) -> Page<T> {
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| id(r).to_owned())
-    } else {
-        None
-    };
-    Page { items: rows.iter().map(view).collect(), next_cursor }
 }
 
 /// A free-text filter (a user id, an audit action, a search): absent when blank, refused when it holds

@@ -3,6 +3,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::Environment;
 
+use super::list_query::{Conditions, Position};
 use super::{Store, StoreError};
 
 /// An entry to append. `actor` names who acted (an account's email, or `api-token:<name>`).
@@ -49,26 +50,22 @@ impl Store {
     }
 
     /// The newest entries first, optionally for one client and actions starting with `action_prefix`,
-    /// older than the entry `before` (a keyset cursor: the id of the last entry of the previous page).
+    /// from `position` on (a keyset cursor: the id of the last entry of the previous page).
     pub async fn list_audit(
         &self,
         client_uuid: Option<&str>,
         action_prefix: Option<&str>,
-        before: Option<&str>,
+        position: &Position,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT id, at, actor, action, client_uuid, environment, detail FROM audit_log \
-             WHERE ($1 IS NULL OR client_uuid = $1) AND ($2 IS NULL OR id < $2) \
-               AND ($3 IS NULL OR substr(action, 1, length($3)) = $3) \
-             ORDER BY id DESC LIMIT $4",
-        )
-        .bind(client_uuid)
-        .bind(before)
-        .bind(action_prefix)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?;
+        let mut conditions = Conditions::default();
+        conditions.equal("client_uuid", client_uuid);
+        if let Some(prefix) = action_prefix {
+            conditions.with_text("substr(action, 1, length($?)) = $?", prefix);
+        }
+        let listing =
+            conditions.select("id, at, actor, action, client_uuid, environment, detail", "audit_log", position, limit);
+        let rows = listing.binds.bind(sqlx::query_as::<_, AuditRow>(&listing.sql)).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|row| {
                 Ok(AuditEntry {

@@ -6,6 +6,7 @@ use app::vocab::{AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType,
 
 use super::error::parse_stored;
 use super::ingest::IdempotencyClaim;
+use super::list_query::{Conditions, Position};
 use super::notifications::StoredAttempt;
 use super::retention::finished;
 use super::vocab_sql::SqlLiteral;
@@ -190,30 +191,21 @@ impl Store {
         row.map(TryInto::try_into).transpose()
     }
 
-    /// A page of data deliveries (without bodies), newest first, older than the delivery `before`.
+    /// A page of one client's data deliveries (without bodies) matching `filter`, from `position` on.
     pub async fn list_data_deliveries(
         &self,
         filter: &DataDeliveryFilter,
-        before: Option<&str>,
+        position: &Position,
         limit: u32,
     ) -> Result<Vec<DataDeliveryRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {LIST_COLUMNS} FROM data_deliveries WHERE client_uuid = $1 \
-               AND ($2 IS NULL OR environment = $2) AND ($3 IS NULL OR status = $3) AND ($4 IS NULL OR user_id = $4) \
-               AND ($5 IS NULL OR id < $5) AND ($6 IS NULL OR created_at >= $6) AND ($7 IS NULL OR created_at < $7) \
-             ORDER BY id DESC LIMIT $8"
-        );
-        let rows: Vec<Row> = sqlx::query_as(&sql)
-            .bind(&filter.client_uuid)
-            .bind(filter.environment.map(Environment::as_str))
-            .bind(filter.status.map(DataDeliveryStatus::as_str))
-            .bind(filter.user_id.as_deref())
-            .bind(before)
-            .bind(filter.since.map(Timestamp::as_micros))
-            .bind(filter.until.map(Timestamp::as_micros))
-            .bind(i64::from(limit))
-            .fetch_all(&self.read)
-            .await?;
+        let mut conditions = Conditions::default();
+        conditions.text("client_uuid =", filter.client_uuid.as_str());
+        conditions.equal("environment", filter.environment.map(Environment::as_str));
+        conditions.equal("status", filter.status.map(DataDeliveryStatus::as_str));
+        conditions.equal("user_id", filter.user_id.as_deref());
+        conditions.created_between(filter.since, filter.until);
+        let listing = conditions.select(LIST_COLUMNS, "data_deliveries", position, limit);
+        let rows = listing.binds.bind(sqlx::query_as::<_, Row>(&listing.sql)).fetch_all(&self.read).await?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 

@@ -17,6 +17,7 @@ mod data;
 mod dispatch;
 mod error;
 mod ingest;
+mod list_query;
 mod login;
 mod notifications;
 mod retention;
@@ -40,6 +41,7 @@ pub use error::StoreError;
 pub use ingest::{
     DUE_CHANNEL, DomainChange, IdempotencyClaim, IngestItem, IngestOutcome, NewNotification, UserRecord, receipt_body,
 };
+pub use list_query::Position;
 pub use login::FailureSlot;
 pub use notifications::{NotificationFilter, NotificationRecord, StoredAttempt};
 pub use secrets::SecretRecord;

@@ -6,6 +6,7 @@ use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, Notifi
 
 use super::dispatch::{EndpointKey, hold_waiting};
 use super::error::parse_stored;
+use super::list_query::{Conditions, Position};
 use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{Store, StoreError};
 
@@ -61,6 +62,7 @@ pub struct NotificationFilter {
     pub category: Option<Category>,
     pub status: Option<NotificationStatus>,
     pub user_id: Option<String>,
+    pub data_source: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
 }
@@ -146,78 +148,29 @@ impl Store {
         row.map(TryInto::try_into).transpose()
     }
 
-    /// A page of notifications, newest first, strictly older than the notification `before` (the
-    /// keyset cursor: the last id of the previous page). Ids are UUIDv7, so id order is creation order.
+    /// A page of one client's notifications matching `filter`, from `position` on: newest first
+    /// before a notification, or oldest first after one (what a live feed has not shown yet). Ids are
+    /// UUIDv7, so id order is creation order.
     pub async fn list_notifications(
         &self,
         filter: &NotificationFilter,
-        before: Option<&str>,
+        position: &Position,
         limit: u32,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
-        enum Arg {
-            Text(String),
-            Int(i64),
+        let mut conditions = Conditions::default();
+        conditions.text("client_uuid =", filter.client_uuid.as_str());
+        conditions.equal("environment", filter.environment.map(Environment::as_str));
+        conditions.equal("type", filter.kind.map(NotificationType::as_str));
+        conditions.equal("category", filter.category.map(Category::as_str));
+        conditions.equal("status", filter.status.map(NotificationStatus::as_str));
+        conditions.equal("user_id", filter.user_id.as_deref());
+        if let Some(source) = &filter.data_source {
+            // Sources are names people type ("Oura", "oura"): matched without regard to case.
+            conditions.with_text("lower(data_source) = lower($?)", source.as_str());
         }
-        let mut conditions: Vec<(&str, Arg)> = vec![("client_uuid =", Arg::Text(filter.client_uuid.clone()))];
-        let text = |value: &str| Arg::Text(value.to_owned());
-        if let Some(e) = filter.environment {
-            conditions.push(("environment =", text(e.as_str())));
-        }
-        if let Some(k) = filter.kind {
-            conditions.push(("type =", text(k.as_str())));
-        }
-        if let Some(c) = filter.category {
-            conditions.push(("category =", text(c.as_str())));
-        }
-        if let Some(s) = filter.status {
-            conditions.push(("status =", text(s.as_str())));
-        }
-        if let Some(u) = &filter.user_id {
-            conditions.push(("user_id =", text(u)));
-        }
-        if let Some(before) = before {
-            conditions.push(("id <", text(before)));
-        }
-        // Ids are UUIDv7: bounding them by time narrows a date range to the index range it covers
-        // (with an hour of slack for the moments between an id's making and its recording); the
-        // `created_at` conditions then decide exactly.
-        if let Some(since) = filter.since {
-            conditions.push(("id >=", Arg::Text(uuid_v7_floor(since.plus_seconds(-3600)))));
-            conditions.push(("created_at >=", Arg::Int(since.as_micros())));
-        }
-        if let Some(until) = filter.until {
-            conditions.push(("id <", Arg::Text(uuid_v7_floor(until.plus_seconds(3600)))));
-            conditions.push(("created_at <", Arg::Int(until.as_micros())));
-        }
-        let clauses: Vec<String> =
-            conditions.iter().enumerate().map(|(i, (condition, _))| format!("{condition} ${}", i + 1)).collect();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM notifications WHERE {} ORDER BY id DESC LIMIT ${}",
-            clauses.join(" AND "),
-            conditions.len() + 1
-        );
-        let mut query = sqlx::query_as::<_, Row>(&sql);
-        for (_, arg) in conditions {
-            query = match arg {
-                Arg::Text(value) => query.bind(value),
-                Arg::Int(value) => query.bind(value),
-            };
-        }
-        query.bind(i64::from(limit)).fetch_all(&self.read).await?.into_iter().map(TryInto::try_into).collect()
-    }
-
-    /// A client's notifications recorded after the notification `after` (ids are UUIDv7: creation
-    /// order), oldest first: what a live feed has not shown yet.
-    pub async fn notifications_after(
-        &self,
-        client_uuid: &str,
-        after: &str,
-        limit: u32,
-    ) -> Result<Vec<NotificationRecord>, StoreError> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM notifications WHERE client_uuid = $1 AND id > $2 ORDER BY id LIMIT $3");
-        let rows: Vec<Row> =
-            sqlx::query_as(&sql).bind(client_uuid).bind(after).bind(i64::from(limit)).fetch_all(&self.read).await?;
+        conditions.created_between(filter.since, filter.until);
+        let listing = conditions.select(COLUMNS, "notifications", position, limit);
+        let rows = listing.binds.bind(sqlx::query_as::<_, Row>(&listing.sql)).fetch_all(&self.read).await?;
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
@@ -369,27 +322,5 @@ impl Store {
         let held = hold_waiting(&mut tx, endpoint, now).await?;
         tx.commit().await?;
         Ok(held)
-    }
-}
-
-/// The smallest UUIDv7 text of the millisecond `at` falls in: ids of that moment or later sort at or
-/// after it.
-pub(super) fn uuid_v7_floor(at: Timestamp) -> String {
-    let ms = u64::try_from(at.as_micros().div_euclid(1000)).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
-    format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xFFFF)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_uuid_floor_sorts_below_every_id_made_at_or_after_that_moment() {
-        let at = Timestamp::now();
-        let floor = uuid_v7_floor(at);
-        let id = crate::store::new_id();
-        assert!(floor.as_str() <= id.as_str(), "{floor} <= {id}");
-        assert!(uuid_v7_floor(at.plus_seconds(10)).as_str() > id.as_str());
-        assert_eq!(floor.len(), 36);
     }
 }

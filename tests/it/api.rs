@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use rook_notify::service::Actor;
-use rook_notify::store::TokenScope;
+use rook_notify::store::{Position, TokenScope};
 use serde_json::{Value, json};
 use standardwebhooks::Webhook;
 
@@ -438,7 +438,7 @@ async fn a_client_uuid_in_upper_case_names_the_same_client(db: TestDatabase) {
 
     // Everything was recorded under the one, lower-case UUID.
     let store = app.services.store();
-    let audit = store.list_audit(None, None, None, 100).await.unwrap();
+    let audit = store.list_audit(None, None, &Position::NEWEST, 100).await.unwrap();
     assert!(audit.iter().all(|e| e.client_uuid.as_deref() == Some(client_uuid.as_str())), "{audit:#?}");
     assert_eq!(store.list_clients(None, 10).await.unwrap().len(), 1);
     app.stop().await;
@@ -505,7 +505,12 @@ async fn a_refused_subscription_change_changes_nothing(db: TestDatabase) {
     let res = app.api(Method::PUT, &path).json(&json!({ "active": false, "types": [] })).send().await.unwrap();
     let error = expect_error(res, 422, "invalid", "an empty type list").await;
     assert_eq!(error["field"], "types");
-    let audit = app.services.store().list_audit(Some(&client_uuid), Some("subscription."), None, 100).await.unwrap();
+    let audit = app
+        .services
+        .store()
+        .list_audit(Some(&client_uuid), Some("subscription."), &Position::NEWEST, 100)
+        .await
+        .unwrap();
     assert!(audit.is_empty(), "nothing was audited: {audit:#?}");
 
     // Both parts of an accepted change are written.
@@ -533,14 +538,15 @@ async fn every_answer_with_the_signing_secret_is_audited(db: TestDatabase) {
         assert_eq!(app.set_subscription(&client_uuid, "sandbox", true).await["secret"], secret.as_str());
     }
     let store = app.services.store();
-    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), None, 100).await.unwrap();
+    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), &Position::NEWEST, 100).await.unwrap();
     assert_eq!(reveals.len(), 3, "one reveal per answer with the secret: {reveals:#?}");
     assert!(reveals.iter().all(|e| e.detail["purpose"] == "notification"), "{reveals:#?}");
-    let activations = store.list_audit(Some(&client_uuid), Some("subscription.activated"), None, 100).await.unwrap();
+    let activations =
+        store.list_audit(Some(&client_uuid), Some("subscription.activated"), &Position::NEWEST, 100).await.unwrap();
     assert_eq!(activations.len(), 1, "the state changed once");
     // Switching off answers no secret and reveals nothing.
     assert!(app.set_subscription(&client_uuid, "sandbox", false).await.get("secret").is_none());
-    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), None, 100).await.unwrap();
+    let reveals = store.list_audit(Some(&client_uuid), Some("secret.revealed"), &Position::NEWEST, 100).await.unwrap();
     assert_eq!(reveals.len(), 3);
     app.stop().await;
 }

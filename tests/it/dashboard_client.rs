@@ -269,7 +269,7 @@ async fn the_live_feed_needs_a_session_and_hides_other_clients(db: TestDatabase)
 }
 
 /// Reads the event stream until `wanted` appears in it (at most `within`), returning what was read.
-async fn read_until(res: &mut reqwest::Response, wanted: &str, within: Duration) -> String {
+pub(crate) async fn read_until(res: &mut reqwest::Response, wanted: &str, within: Duration) -> String {
     let deadline = Instant::now() + within;
     let mut seen = String::new();
     while !seen.contains(wanted) {

@@ -12,6 +12,7 @@ mod dashboard_staff;
 mod engine;
 mod faults;
 mod health;
+mod list_queries;
 mod login_limits;
 mod metrics;
 mod migrations;

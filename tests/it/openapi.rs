@@ -12,8 +12,10 @@ use crate::support::external::{node_with, repo_path, run};
 use crate::support::{TestApp, TestDatabase, spawn_app};
 
 /// Every route of README's API table: (method, path).
-const ROUTES: [(&str, &str); 17] = [
+const ROUTES: [(&str, &str); 19] = [
     ("post", "/api/v1/clients"),
+    ("get", "/api/v1/clients"),
+    ("get", "/api/v1/audit-log"),
     ("get", "/api/v1/clients/{client_uuid}"),
     ("put", "/api/v1/clients/{client_uuid}/environments/{env}"),
     ("put", "/api/v1/clients/{client_uuid}/environments/{env}/subscription"),

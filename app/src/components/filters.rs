@@ -1,119 +1,43 @@
-//! The notification feed's filters: read from the page's URL, shown as a GET form (so a filtered view
-//! is a link that can be shared and reloaded, and works without JavaScript), and turned into the
-//! listing query.
-
-use std::str::FromStr;
+//! The notification feed's filters: the feed's [`NotificationQuery`] shown as a GET form whose field
+//! names are the query's own (so a filtered view is a link that can be shared and reloaded, works
+//! without JavaScript, and is read back by the same [`crate::query::parse_pairs`] as the API's).
 
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use leptos_router::params::ParamsMap;
 use time::Date;
 use time::macros::format_description;
 
 use super::notification_status::status_words;
 use crate::dto::NotificationQuery;
 use crate::error::AppError;
+use crate::query::{TimeBound, to_pairs};
 use crate::timestamp::Timestamp;
 use crate::vocab::{Category, Environment, NotificationStatus, NotificationType};
 
-/// The feed's filters as the URL holds them: each one a string, empty when not set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeedFilters {
-    pub environment: String,
-    pub category: String,
-    /// The notification type (`type` in the URL).
-    pub kind: String,
-    pub status: String,
-    pub user_id: String,
-    /// The first day shown (`YYYY-MM-DD`, UTC).
-    pub from: String,
-    /// The last day shown, included.
-    pub to: String,
-    /// The keyset cursor of an older page.
-    pub cursor: String,
-}
-
-impl FeedFilters {
-    /// The filters in a URL's query.
-    pub fn from_params(params: &ParamsMap) -> Self {
-        let get = |key: &str| params.get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
-        FeedFilters {
-            environment: get("environment"),
-            category: get("category"),
-            kind: get("type"),
-            status: get("status"),
-            user_id: get("user_id"),
-            from: get("from"),
-            to: get("to"),
-            cursor: get("cursor"),
-        }
-    }
-
-    /// The listing query of a client's feed; a value outside the vocabulary is a validation error.
-    pub fn to_query(&self, client_uuid: &str) -> Result<NotificationQuery, AppError> {
-        Ok(NotificationQuery {
-            client_uuid: Some(client_uuid.to_owned()),
-            environment: choice("environment", &self.environment)?,
-            kind: choice("type", &self.kind)?,
-            category: choice("category", &self.category)?,
-            status: choice("status", &self.status)?,
-            user_id: non_empty(&self.user_id),
-            since: day_start("from", &self.from)?,
-            until: day_start("to", &self.to)?.map(|day| day.plus_seconds(86_400)),
-            limit: None,
-            cursor: non_empty(&self.cursor),
-        })
-    }
-
-    /// The filters as URL query pairs, without the cursor: what "Older" links and the live feed keep.
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        [
-            ("environment", &self.environment),
-            ("category", &self.category),
-            ("type", &self.kind),
-            ("status", &self.status),
-            ("user_id", &self.user_id),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-        .into_iter()
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(key, value)| (key, value.clone()))
-        .collect()
-    }
-
-    /// Whether any filter is set.
-    pub fn any(&self) -> bool {
-        !self.pairs().is_empty()
-    }
-}
-
-fn non_empty(value: &str) -> Option<String> {
-    (!value.is_empty()).then(|| value.to_owned())
-}
-
-/// A value of a closed set, or `None` when empty.
-fn choice<T: FromStr>(field: &str, value: &str) -> Result<Option<T>, AppError>
-where
-    T::Err: std::fmt::Display,
-{
-    non_empty(value).map(|v| v.parse::<T>().map_err(|e| AppError::validation(field, e.to_string()))).transpose()
+/// The filters of a query as link pairs: without the page position (`cursor`, `after`) or the
+/// client, which the page's path names. What "Older" and "Newest" links keep.
+pub fn filter_pairs(query: &NotificationQuery) -> Vec<(String, String)> {
+    let filters = NotificationQuery { client_uuid: None, cursor: None, after: None, limit: None, ..query.clone() };
+    to_pairs(&filters)
 }
 
 /// The start (00:00 UTC) of a `YYYY-MM-DD` day, or `None` when empty.
 pub fn day_start(field: &str, value: &str) -> Result<Option<Timestamp>, AppError> {
-    let Some(value) = non_empty(value) else { return Ok(None) };
-    let day = Date::parse(&value, format_description!("[year]-[month]-[day]"))
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let day = Date::parse(value, format_description!("[year]-[month]-[day]"))
         .map_err(|_| AppError::validation(field, format!("`{value}` is not a date such as 2026-11-29.")))?;
-    Ok(Some(Timestamp::from(day.midnight().assume_utc())))
+    Ok(Some(TimeBound::Day(day).start()))
 }
 
 /// `path` with the pairs as its query (`path` alone when there are none).
-pub fn with_query(path: &str, pairs: &[(&str, String)]) -> String {
+pub fn with_query<K: AsRef<str>>(path: &str, pairs: &[(K, String)]) -> String {
     if pairs.is_empty() {
         return path.to_owned();
     }
-    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", url_escape(k), url_escape(v))).collect();
+    let query: Vec<String> =
+        pairs.iter().map(|(k, v)| format!("{}={}", url_escape(k.as_ref()), url_escape(v))).collect();
     format!("{path}?{}", query.join("&"))
 }
 
@@ -131,17 +55,23 @@ pub fn url_escape(value: &str) -> String {
     out
 }
 
-/// The filter form: a GET form whose fields become the page's query.
+/// The filter form: a GET form whose fields are the query's, so submitting it is the filtered feed.
 #[component]
 pub fn FilterForm(
     /// The page the form shows filtered (the feed's path).
     action: String,
-    filters: FeedFilters,
+    query: NotificationQuery,
 ) -> impl IntoView {
     let environments = Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect();
     let categories = Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect();
     let kinds = NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect();
     let statuses = NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect();
+    let text = |value: Option<String>| value.unwrap_or_default();
+    // A date field shows a day; a bound written as an instant (an API link) is shown as its day.
+    let day = |bound: Option<TimeBound>| match bound {
+        Some(TimeBound::At(at)) => at.to_rfc3339()[..10].to_owned(),
+        other => other.map(|b| b.to_string()).unwrap_or_default(),
+    };
     let clear = action.clone();
     view! {
         <Form method="GET" action=action attr:class="filters" attr:aria-label="Filter notifications">
@@ -150,22 +80,44 @@ pub fn FilterForm(
                 name="environment"
                 label="Environment"
                 options=environments
-                current=filters.environment
+                current=text(query.environment.map(|v| v.to_string()))
             />
-            <Choice id="filter-category" name="category" label="Category" options=categories current=filters.category />
-            <Choice id="filter-type" name="type" label="Type" options=kinds current=filters.kind />
-            <Choice id="filter-status" name="status" label="Status" options=statuses current=filters.status />
+            <Choice
+                id="filter-category"
+                name="category"
+                label="Category"
+                options=categories
+                current=text(query.category.map(|v| v.to_string()))
+            />
+            <Choice
+                id="filter-type"
+                name="type"
+                label="Type"
+                options=kinds
+                current=text(query.kind.map(|v| v.to_string()))
+            />
+            <Choice
+                id="filter-status"
+                name="status"
+                label="Status"
+                options=statuses
+                current=text(query.status.map(|v| v.to_string()))
+            />
             <div class="field">
                 <label for="filter-user">"User id"</label>
-                <input id="filter-user" name="user_id" type="search" value=filters.user_id />
+                <input id="filter-user" name="user_id" type="search" value=text(query.user_id) />
+            </div>
+            <div class="field">
+                <label for="filter-source">"Data source"</label>
+                <input id="filter-source" name="data_source" type="search" value=text(query.data_source) />
             </div>
             <div class="field">
                 <label for="filter-from">"From"</label>
-                <input id="filter-from" name="from" type="date" value=filters.from />
+                <input id="filter-from" name="since" type="date" value=day(query.since) />
             </div>
             <div class="field">
                 <label for="filter-to">"To"</label>
-                <input id="filter-to" name="to" type="date" value=filters.to />
+                <input id="filter-to" name="until" type="date" value=day(query.until) />
             </div>
             <div class="filter-actions">
                 <button type="submit">"Apply filters"</button>
@@ -203,28 +155,14 @@ fn Choice(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::parse_pairs;
 
     #[test]
-    fn the_to_day_is_included_and_the_from_day_starts_at_midnight() {
-        let filters = FeedFilters { from: "2026-11-01".into(), to: "2026-11-29".into(), ..Default::default() };
-        let query = filters.to_query("c").unwrap();
-        assert_eq!(query.since.unwrap().to_rfc3339(), "2026-11-01T00:00:00.000Z");
-        assert_eq!(query.until.unwrap().to_rfc3339(), "2026-11-30T00:00:00.000Z");
-    }
-
-    #[test]
-    fn unknown_values_are_validation_errors_naming_the_field() {
-        let filters = FeedFilters { kind: "user.exploded".into(), ..Default::default() };
-        assert!(matches!(filters.to_query("c"), Err(AppError::Validation { field, .. }) if field == "type"));
-        let filters = FeedFilters { from: "yesterday".into(), ..Default::default() };
-        assert!(matches!(filters.to_query("c"), Err(AppError::Validation { field, .. }) if field == "from"));
-    }
-
-    #[test]
-    fn links_keep_the_filters_and_escape_them() {
-        let filters = FeedFilters { kind: "extraction.failed".into(), user_id: "a b&c".into(), ..Default::default() };
-        let href = with_query("/x", &filters.pairs());
+    fn links_keep_the_filters_escaped_and_drop_the_page_position() {
+        let pairs = [("type", "extraction.failed"), ("user_id", "a b&c"), ("cursor", "x"), ("client_uuid", "c")];
+        let query: NotificationQuery = parse_pairs(pairs.map(|(k, v)| (k.to_owned(), v.to_owned()))).unwrap();
+        let href = with_query("/x", &filter_pairs(&query));
         assert_eq!(href, "/x?type=extraction.failed&user_id=a%20b%26c");
-        assert_eq!(with_query("/x", &[]), "/x");
+        assert_eq!(with_query::<&str>("/x", &[]), "/x");
     }
 }

@@ -2,7 +2,7 @@
 
 use app::timestamp::Timestamp;
 use app::vocab::Environment;
-use rook_notify::store::NewAuditEntry;
+use rook_notify::store::{NewAuditEntry, Position};
 use serde_json::json;
 
 use super::migrated;
@@ -27,15 +27,15 @@ async fn audit_entries_list_newest_first_per_client_with_a_keyset_cursor(db: Tes
             .await
             .unwrap();
     }
-    let all = store.list_audit(None, None, None, 10).await.unwrap();
+    let all = store.list_audit(None, None, &Position::NEWEST, 10).await.unwrap();
     let ns: Vec<i64> = all.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect();
     assert_eq!(ns, [4, 3, 2, 1, 0], "newest first: UUIDv7 ids sort by time on both backends");
     assert_eq!(all[0].at, t.plus_seconds(4));
     assert_eq!(all[0].environment.as_deref(), Some("sandbox"));
 
-    let a = store.list_audit(Some("client-a"), None, None, 2).await.unwrap();
+    let a = store.list_audit(Some("client-a"), None, &Position::NEWEST, 2).await.unwrap();
     assert_eq!(a.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect::<Vec<_>>(), [4, 2]);
-    let rest = store.list_audit(Some("client-a"), None, Some(&a[1].id), 2).await.unwrap();
+    let rest = store.list_audit(Some("client-a"), None, &Position::Before(Some(a[1].id.clone())), 2).await.unwrap();
     assert_eq!(rest.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect::<Vec<_>>(), [0]);
 }
 

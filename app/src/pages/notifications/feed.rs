@@ -7,10 +7,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{live, notification_feed};
 use crate::components::client_nav::{ClientNav, ClientTab};
-use crate::components::filters::{FeedFilters, FilterForm, with_query};
+use crate::components::filters::{FilterForm, filter_pairs, with_query};
 use crate::components::load_error::LoadError;
 use crate::components::notification_table::NotificationTable;
-use crate::dto::NotificationSummary;
+use crate::dto::{NotificationQuery, NotificationSummary};
+use crate::query::from_params;
 
 /// The feed page.
 #[component]
@@ -18,29 +19,35 @@ pub fn FeedPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let client_uuid = Memo::new(move |_| params.read().get("client_uuid").unwrap_or_default());
-    let filters = Memo::new(move |_| FeedFilters::from_params(&query.read()));
+    // The page's URL query is the feed's query, read as the API reads it.
+    let filters = Memo::new(move |_| from_params::<NotificationQuery>(&query.read()));
     let feed = Resource::new(
         move || (client_uuid.get(), filters.get()),
-        |(client_uuid, filters)| async move { notification_feed(filters.to_query(&client_uuid)?).await },
+        |(client_uuid, filters)| async move {
+            notification_feed(NotificationQuery { client_uuid: Some(client_uuid), ..filters? }).await
+        },
     );
     let arrived = RwSignal::new(Vec::<NotificationSummary>::new());
-    let following = live::follow(feed, filters, arrived);
+    let following = live::follow(feed, arrived);
 
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match feed.await {
                     Ok(data) => {
-                        let filters = filters.get_untracked();
+                        let filters = data.query.clone();
+                        let kept = filter_pairs(&filters);
                         let base = ClientTab::Notifications.href(&data.client_uuid);
                         let older = data.page.next_cursor.map(|cursor| {
-                            let mut pairs = filters.pairs();
-                            pairs.push(("cursor", cursor));
+                            let mut pairs = kept.clone();
+                            pairs.push(("cursor".to_owned(), cursor));
                             view! { <a href=with_query(&base, &pairs) rel="next">"Older"</a> }
                         });
-                        let newest = (!filters.cursor.is_empty())
-                            .then(|| view! { <a href=with_query(&base, &filters.pairs())>"Newest"</a> });
-                        let empty_text = if filters.any() {
+                        let newest = filters
+                            .cursor
+                            .is_some()
+                            .then(|| view! { <a href=with_query(&base, &kept)>"Newest"</a> });
+                        let empty_text = if !kept.is_empty() {
                             "No notification matches these filters."
                         } else {
                             "No notifications yet."
@@ -62,7 +69,7 @@ pub fn FeedPage() -> impl IntoView {
                                 name=data.client_name
                                 current=ClientTab::Notifications
                             />
-                            <FilterForm action=base.clone() filters=filters.clone() />
+                            <FilterForm action=base.clone() query=filters />
                             <p class="live-status" role="status">
                                 {move || {
                                     following.get().then_some("Live: new notifications appear at the top.")

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use super::FeedData;
-use crate::components::filters::FeedFilters;
 use crate::dto::NotificationSummary;
 use crate::error::AppError;
 
@@ -12,14 +11,13 @@ use crate::error::AppError;
 /// filters at the front of `arrived`. Returns whether the feed is being followed (never on the server).
 pub fn follow(
     feed: Resource<Result<FeedData, AppError>>,
-    filters: Memo<FeedFilters>,
     arrived: RwSignal<Vec<NotificationSummary>>,
 ) -> ReadSignal<bool> {
     let (following, set_following) = signal(false);
     #[cfg(feature = "hydrate")]
-    browser::follow(feed, filters, arrived, set_following);
+    browser::follow(feed, arrived, set_following);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (feed, filters, arrived, set_following);
+    let _ = (feed, arrived, set_following);
     following
 }
 
@@ -31,9 +29,10 @@ mod browser {
     use web_sys::{EventSource, MessageEvent};
 
     use super::super::FeedData;
-    use crate::components::filters::{FeedFilters, with_query};
-    use crate::dto::NotificationSummary;
+    use crate::components::filters::with_query;
+    use crate::dto::{NotificationQuery, NotificationSummary};
     use crate::error::AppError;
+    use crate::query::to_pairs;
 
     /// An open event source and the handler it calls (dropping the handler would break it).
     struct Connection {
@@ -43,7 +42,6 @@ mod browser {
 
     pub(super) fn follow(
         feed: Resource<Result<FeedData, AppError>>,
-        filters: Memo<FeedFilters>,
         arrived: RwSignal<Vec<NotificationSummary>>,
         set_following: WriteSignal<bool>,
     ) {
@@ -61,11 +59,11 @@ mod browser {
             close();
             arrived.set(Vec::new());
             let Some(Ok(data)) = feed.get() else { return };
-            let filters = filters.get_untracked();
-            if !filters.cursor.is_empty() {
+            // Only the first page follows: an older page is history.
+            if data.query.cursor.is_some() {
                 return;
             }
-            let Some(url) = feed_url(&data, &filters) else { return };
+            let url = feed_url(&data);
             let Ok(source) = EventSource::new(&url) else { return };
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let Some(text) = event.data().as_string() else { return };
@@ -83,21 +81,10 @@ mod browser {
         on_cleanup(close);
     }
 
-    /// The event stream's URL: the feed's client and filters, after the newest notification shown.
-    fn feed_url(data: &FeedData, filters: &FeedFilters) -> Option<String> {
-        let query = filters.to_query(&data.client_uuid).ok()?;
-        let mut pairs = vec![("client_uuid", data.client_uuid.clone())];
-        let optional = [
-            ("environment", query.environment.map(|v| v.to_string())),
-            ("category", query.category.map(|v| v.to_string())),
-            ("type", query.kind.map(|v| v.to_string())),
-            ("status", query.status.map(|v| v.to_string())),
-            ("user_id", query.user_id),
-            ("since", query.since.map(|v| v.to_string())),
-            ("until", query.until.map(|v| v.to_string())),
-            ("after", data.page.items.first().map(|n| n.id.clone())),
-        ];
-        pairs.extend(optional.into_iter().filter_map(|(key, value)| value.map(|v| (key, v))));
-        Some(with_query("/live/notifications", &pairs))
+    /// The event stream's URL: the feed's own query, after the newest notification shown.
+    fn feed_url(data: &FeedData) -> String {
+        let after = data.page.items.first().map(|n| n.id.clone());
+        let query = NotificationQuery { after, limit: None, ..data.query.clone() };
+        with_query("/live/notifications", &to_pairs(&query))
     }
 }

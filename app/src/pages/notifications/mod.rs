@@ -18,6 +18,8 @@ use crate::error::AppError;
 pub struct FeedData {
     pub client_uuid: String,
     pub client_name: String,
+    /// The query this page answers (its client named), for the links and the live feed.
+    pub query: NotificationQuery,
     pub page: Page<NotificationSummary>,
 }
 
@@ -44,8 +46,8 @@ pub async fn notification_feed(query: NotificationQuery) -> Result<FeedData, App
             .ok_or_else(|| AppError::validation("client_uuid", "Name the client whose notifications to list."))?;
         let client = backend.client_view(&viewer, &client_uuid).await?;
         let query = NotificationQuery { client_uuid: Some(client.client_uuid.clone()), ..query };
-        let page = backend.list_notifications(&viewer, query).await?;
-        Ok(FeedData { client_uuid: client.client_uuid, client_name: client.name, page })
+        let page = backend.list_notifications(&viewer, query.clone()).await?;
+        Ok(FeedData { client_uuid: client.client_uuid, client_name: client.name, query, page })
     }
     .await;
     outcome.map_err(respond_with)

@@ -12,6 +12,7 @@ use crate::components::time_label::TimeLabel;
 use crate::dto::{AuditEntryView, AuditQuery, Page};
 use crate::error::AppError;
 use crate::pages::staff::clients::manage_path;
+use crate::query::from_params;
 use crate::vocab::Environment;
 
 /// The actions the log records, offered as suggestions for the filter (any prefix works).
@@ -39,12 +40,9 @@ pub async fn staff_audit_log(#[server(default)] query: AuditQuery) -> Result<Pag
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
-    let audit_query = move || {
-        let q = query.read();
-        let field = |name: &str| q.get(name).filter(|v| !v.trim().is_empty());
-        AuditQuery { client_uuid: field("client_uuid"), action: field("action"), cursor: field("cursor") }
-    };
-    let entries = Resource::new(audit_query, staff_audit_log);
+    // The page's URL query is the audit list's query, read as everywhere else.
+    let audit_query = move || from_params::<AuditQuery>(&query.read());
+    let entries = Resource::new(audit_query, |query| async move { staff_audit_log(query?).await });
     let initial = query.get_untracked();
     let value_of = move |name: &str| initial.get(name).unwrap_or_default();
 

@@ -11,9 +11,10 @@ use leptos_router::params::ParamsMap;
 use super::manage_path;
 use crate::components::load_error::LoadError;
 use crate::components::state_badge::StateBadge;
-use crate::dto::{ClientView, EnvironmentView};
+use crate::dto::{ClientQuery, ClientView, EnvironmentView};
 use crate::error::AppError;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
+use crate::query::from_params;
 use crate::vocab::Environment;
 
 /// The form key of "New client".
@@ -52,8 +53,8 @@ pub async fn staff_create_client(
 #[component]
 pub fn ClientsPage() -> impl IntoView {
     let query = use_query_map();
-    let search = move || query.read().get("q").unwrap_or_default();
-    let clients = Resource::new(search, |q| staff_clients(Some(q)));
+    let search = move || from_params::<ClientQuery>(&query.read());
+    let clients = Resource::new(search, |search| async move { staff_clients(search?.q).await });
     let create = ServerAction::<StaffCreateClient>::new();
     let previous = previous_outcome();
 
