@@ -58,7 +58,11 @@ pub fn notification(endpoint: &EndpointKey, kind: NotificationType, user_id: &st
         environment: endpoint.environment,
         kind,
         user_id: Some(user_id.to_owned()),
-        data_source: None,
+        data_source: match kind {
+            NotificationType::ExtractionFailed => Some("Polar".to_owned()),
+            NotificationType::DataSourceLinked | NotificationType::DataSourceUnlinked => Some("Oura".to_owned()),
+            _ => None,
+        },
         occurred_at: at.plus_seconds(-5),
         is_test: false,
         body: format!(r#"{{"type":"{}","user_id":"{user_id}"}}"#, kind.as_str()).into_bytes(),

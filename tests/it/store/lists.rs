@@ -7,6 +7,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{Category, DataDeliveryStatus, Environment, NotificationStatus, NotificationType};
 use rook_notify::store::{
+    Position,
     Channel, DataDeliveryFilter, DataDeliveryRecord, NewAuditEntry, NotificationFilter, NotificationRecord,
 };
 use serde_json::json;
@@ -49,7 +50,7 @@ async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestD
     let all = NotificationFilter { client_uuid: A.to_owned(), ..Default::default() };
     let list = |filter: NotificationFilter, before: Option<String>, limit: u32| {
         let store = &store;
-        async move { store.list_notifications(&filter, before.as_deref(), limit).await.unwrap() }
+        async move { store.list_notifications(&filter, &Position::Before(before), limit).await.unwrap() }
     };
     let newest_first: Vec<&str> = made.iter().rev().map(String::as_str).collect();
     assert_eq!(ids(&list(all.clone(), None, 10).await), newest_first, "one client's, newest first");
@@ -89,12 +90,22 @@ async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestD
     let f = NotificationFilter { client_uuid: "0190b7e2-0000-7000-8000-0000000000ff".to_owned(), ..Default::default() };
     assert!(only(f).await.is_empty());
 
-    // What a live feed has not shown yet: after an id, oldest first, of that client only.
-    let after = store.notifications_after(A, &made[1], 10).await.unwrap();
-    assert_eq!(ids(&after), [made[2].as_str(), made[3].as_str(), made[4].as_str()]);
-    assert_eq!(ids(&store.notifications_after(A, &made[1], 1).await.unwrap()), [made[2].as_str()]);
-    assert!(store.notifications_after(A, &made[4], 10).await.unwrap().is_empty(), "B's newer one is not A's");
-    assert_eq!(ids(&store.notifications_after(B, &made[0], 10).await.unwrap()), [of_b.as_str()]);
+    let f = NotificationFilter { data_source: Some("polar".to_owned()), ..all.clone() };
+    assert_eq!(only(f).await, expect(&[3]), "a data source, whatever its case");
+
+    // What a live feed has not shown yet: after an id, oldest first, of that client only, filtered.
+    let after = |client: &str, id: &str, limit: u32, filter: Option<NotificationFilter>| {
+        let (store, position) = (&store, Position::After(id.to_owned()));
+        let filter = filter.unwrap_or(NotificationFilter { client_uuid: client.to_owned(), ..Default::default() });
+        async move { store.list_notifications(&filter, &position, limit).await.unwrap() }
+    };
+    let later = after(A, &made[1], 10, None).await;
+    assert_eq!(ids(&later), [made[2].as_str(), made[3].as_str(), made[4].as_str()]);
+    assert_eq!(ids(&after(A, &made[1], 1, None).await), [made[2].as_str()]);
+    assert!(after(A, &made[4], 10, None).await.is_empty(), "B's newer one is not A's");
+    assert_eq!(ids(&after(B, &made[0], 10, None).await), [of_b.as_str()]);
+    let users = NotificationFilter { kind: Some(UserCreated), ..all.clone() };
+    assert_eq!(ids(&after(A, &made[0], 10, Some(users)).await), [made[2].as_str(), made[4].as_str()]);
 }
 
 async fn data_deliveries_list_newest_first_filtered_without_bodies(db: TestDatabase) {
@@ -115,7 +126,7 @@ async fn data_deliveries_list_newest_first_filtered_without_bodies(db: TestDatab
     let all = DataDeliveryFilter { client_uuid: A.to_owned(), ..Default::default() };
     let list = |filter: DataDeliveryFilter, before: Option<String>, limit: u32| {
         let store = &store;
-        async move { store.list_data_deliveries(&filter, before.as_deref(), limit).await.unwrap() }
+        async move { store.list_data_deliveries(&filter, &Position::Before(before), limit).await.unwrap() }
     };
     let ids = |list: Vec<DataDeliveryRecord>| list.into_iter().map(|d| d.id).collect::<Vec<_>>();
     let expect = |indexes: &[usize]| indexes.iter().rev().map(|i| made[*i].clone()).collect::<Vec<_>>();
@@ -156,7 +167,7 @@ async fn the_audit_log_lists_by_action_prefix(db: TestDatabase) {
     let actions = |prefix: Option<&'static str>| {
         let store = &store;
         async move {
-            let list = store.list_audit(Some(A), prefix, None, 10).await.unwrap();
+            let list = store.list_audit(Some(A), prefix, &Position::NEWEST, 10).await.unwrap();
             list.into_iter().map(|e| e.action).collect::<Vec<_>>()
         }
     };

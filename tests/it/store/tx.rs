@@ -5,7 +5,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{
     DisabledReason, Environment, NotificationStatus, NotificationType, Role, SecretPurpose, SubscriptionState,
 };
-use rook_notify::store::{NewAccount, NewAuditEntry, StoreError};
+use rook_notify::store::{NewAccount, NewAuditEntry, Position, StoreError};
 use serde_json::json;
 
 use super::fixtures::{NOTIFY_URL, record, subscribed_store};
@@ -46,7 +46,7 @@ async fn a_transaction_writes_every_part_or_none(db: TestDatabase) {
             drop(tx);
             assert!(store.client(A).await.unwrap().is_none(), "a dropped transaction writes nothing");
             assert!(store.account_by_email("c@acme.example").await.unwrap().is_none());
-            assert!(store.list_audit(None, None, None, 10).await.unwrap().is_empty());
+            assert!(store.list_audit(None, None, &Position::NEWEST, 10).await.unwrap().is_empty());
             assert!(store.signing_secrets(A, Environment::Sandbox, purpose, t0).await.unwrap().is_empty());
         }
     }
@@ -57,7 +57,7 @@ async fn a_transaction_writes_every_part_or_none(db: TestDatabase) {
         (Some(vec![NotificationType::UserDeleted]), Some("hash"))
     );
     assert_eq!(store.accounts_of_client(A).await.unwrap().len(), 1);
-    assert_eq!(store.list_audit(Some(A), None, None, 10).await.unwrap().len(), 1);
+    assert_eq!(store.list_audit(Some(A), None, &Position::NEWEST, 10).await.unwrap().len(), 1);
     let secrets = store.signing_secrets(A, Environment::Sandbox, purpose, t0).await.unwrap();
     assert_eq!(secrets.iter().map(|s| s.secret.as_str()).collect::<Vec<_>>(), ["whsec_two", "whsec_one"]);
 
@@ -69,7 +69,7 @@ async fn a_transaction_writes_every_part_or_none(db: TestDatabase) {
     let taken = tx.insert_client(A, "Again", t0).await;
     assert!(matches!(taken, Err(StoreError::Conflict { what: "client_uuid" })), "{taken:?}");
     drop(tx);
-    assert_eq!(store.list_audit(Some(A), None, None, 10).await.unwrap().len(), 1);
+    assert_eq!(store.list_audit(Some(A), None, &Position::NEWEST, 10).await.unwrap().len(), 1);
 }
 
 async fn a_re_enabling_transaction_releases_or_stops_what_was_held(db: TestDatabase) {
