@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::query::{TimeBound, as_text, blank_is_none};
+use crate::query::TimeBound;
 use crate::timestamp::Timestamp;
 use crate::vocab::{
     AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment,
@@ -172,59 +172,27 @@ pub struct BulkResendReceipt {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct NotificationQuery {
     /// The client (API tokens and staff must name one).
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub client_uuid: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "blank_is_none",
-        serialize_with = "as_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub environment: Option<Environment>,
     #[serde(rename = "type")]
-    #[serde(
-        default,
-        deserialize_with = "blank_is_none",
-        serialize_with = "as_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub kind: Option<NotificationType>,
-    #[serde(
-        default,
-        deserialize_with = "blank_is_none",
-        serialize_with = "as_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub category: Option<Category>,
-    #[serde(
-        default,
-        deserialize_with = "blank_is_none",
-        serialize_with = "as_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status: Option<NotificationStatus>,
     /// The client's end user.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The data source the notification is about (`oura`, `garmin`, …).
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub data_source: Option<String>,
     /// Recorded at or after this time: a day (`2026-11-29`, from its start, UTC) or an RFC 3339 instant.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
     pub since: Option<TimeBound>,
     /// Recorded before this time: a day (`2026-11-29`, that day included, UTC) or an RFC 3339 instant.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
     pub until: Option<TimeBound>,
     /// How many per page: 1 to 200, 50 when absent.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     /// A notification's id: list what was recorded after it, oldest first (not with `cursor`).
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
 }
 
@@ -322,16 +290,12 @@ pub struct AuditEntryView {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {
     /// Only this client's entries (a client account always sees only its own).
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub client_uuid: Option<String>,
     /// Only entries whose action starts with this (e.g. `subscription.` or `secret.revealed`).
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// How many per page: 1 to 200, 50 when absent.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
 
@@ -341,7 +305,6 @@ pub struct AuditQuery {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ClientQuery {
     /// Clients whose name contains this, or whose UUID starts with it.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
 }
 
@@ -411,38 +374,20 @@ pub struct DataDeliveryDetail {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DataDeliveryQuery {
     /// The client (API tokens and staff must name one).
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub client_uuid: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "blank_is_none",
-        serialize_with = "as_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub environment: Option<Environment>,
-    #[serde(
-        default,
-        deserialize_with = "blank_is_none",
-        serialize_with = "as_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub status: Option<DataDeliveryStatus>,
     /// The client's end user.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Handed over at or after this time: a day (from its start, UTC) or an RFC 3339 instant.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
     pub since: Option<TimeBound>,
     /// Handed over before this time: a day (that day included, UTC) or an RFC 3339 instant.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", param(value_type = Option<String>))]
     pub until: Option<TimeBound>,
     /// How many per page: 1 to 200, 50 when absent.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
-    #[serde(default, deserialize_with = "blank_is_none", skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
 

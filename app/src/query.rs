@@ -5,8 +5,9 @@
 //! The REST API, the dashboard's pages and the live feed all read a list's query with
 //! [`parse_pairs`], so a filter is declared once, on its query type: a field there, its SQL clause in
 //! the store, its form control on the page. A value outside its type is an [`AppError::Validation`]
-//! naming the field; a parameter no field takes is refused (a misspelt filter must not silently list
-//! everything); an empty value means "any", as an HTML form sends an unset field.
+//! naming the field; a parameter no field takes is refused (the types deny unknown fields: a misspelt
+//! filter must not silently list everything); an empty value means "any", as an HTML form sends an
+//! unset field.
 //!
 //! [`NotificationQuery`]: crate::dto::NotificationQuery
 //! [`DataDeliveryQuery`]: crate::dto::DataDeliveryQuery
@@ -14,10 +15,9 @@
 //! [`ClientQuery`]: crate::dto::ClientQuery
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::str::FromStr;
 
-use serde::de::{DeserializeOwned, Visitor};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::Date;
 use time::macros::format_description;
@@ -25,9 +25,24 @@ use time::macros::format_description;
 use crate::error::AppError;
 use crate::timestamp::Timestamp;
 
-/// Reads a query from its `(name, value)` pairs, in order (a name given twice is an error).
+/// Reads a query from its `(name, value)` pairs, in order (a name given twice is an error). Values
+/// are trimmed, and a blank one is left out: an unset field of a form means "any" — but its name must
+/// still be one of the query's.
 pub fn parse_pairs<T: DeserializeOwned>(pairs: impl IntoIterator<Item = (String, String)>) -> Result<T, AppError> {
-    let deserializer = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(pairs.into_iter());
+    let known = field_names::<T>();
+    let mut set = Vec::new();
+    for (name, value) in pairs {
+        let value = value.trim();
+        if !value.is_empty() {
+            set.push((name, value.to_owned()));
+        } else if !known.contains(&name.as_str()) {
+            return Err(AppError::validation(&name, format!("Unknown query parameter `{name}`.")));
+        }
+    }
+    // serde_urlencoded reads numbers, options and enums from text, so the query types need no
+    // attributes; it reads an encoded string, so the pairs are encoded once more first.
+    let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(set).finish();
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
@@ -35,6 +50,34 @@ pub fn parse_pairs<T: DeserializeOwned>(pairs: impl IntoIterator<Item = (String,
         let field = if path == "." { quoted_name(&message).unwrap_or("query").to_owned() } else { path };
         AppError::validation(field, field_message(&message))
     })
+}
+
+/// The names of a struct's fields as serde reads them (renames applied): serde's derive hands them to
+/// `deserialize_struct`, which this probe records and then refuses.
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(serde::de::Error::custom("probed"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
 }
 
 /// Reads a query from a page's URL (the dashboard's side of [`parse_pairs`]).
@@ -68,73 +111,6 @@ fn field_message(message: &str) -> String {
         Some(name) if message.starts_with("unknown field") => format!("Unknown query parameter `{name}`."),
         Some(name) if message.starts_with("duplicate field") => format!("`{name}` is given more than once."),
         _ => message.to_owned(),
-    }
-}
-
-/// For `#[serde(deserialize_with = …)]` on an optional query field: a blank value is absent; any other
-/// is trimmed and parsed with the type's `FromStr`, whose message becomes the field's error. It takes
-/// strings (query strings, forms), numbers and booleans (a server function's arguments), and null.
-pub fn blank_is_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: FromStr,
-    T::Err: fmt::Display,
-{
-    deserializer.deserialize_any(BlankIsNone(PhantomData))
-}
-
-struct BlankIsNone<T>(PhantomData<T>);
-
-impl<'de, T> Visitor<'de> for BlankIsNone<T>
-where
-    T: FromStr,
-    T::Err: fmt::Display,
-{
-    type Value = Option<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a text value")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        let value = value.trim();
-        if value.is_empty() {
-            return Ok(None);
-        }
-        value.parse().map(Some).map_err(E::custom)
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        self.visit_str(&value.to_string())
-    }
-
-    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-/// For `#[serde(serialize_with = …)]`: an optional value written with its `Display` (as the query
-/// string has it, so links and server functions round-trip what [`blank_is_none`] reads).
-pub fn as_text<S: Serializer, T: fmt::Display>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(value) => serializer.serialize_some(&value.to_string()),
-        None => serializer.serialize_none(),
     }
 }
 
