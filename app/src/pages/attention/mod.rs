@@ -47,7 +47,7 @@ pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, 
     use crate::vocab::{DataDeliveryStatus, NotificationStatus};
     let outcome: Result<AttentionData, AppError> = async {
         let (backend, viewer) = require_viewer().await?;
-        let client = backend.client_view(&viewer, &client_uuid).await?;
+        let client = backend.client_view(&viewer, client_uuid).await?;
         let mut environments = Vec::new();
         for env in client.environments {
             let query = NotificationQuery {
@@ -99,7 +99,7 @@ pub async fn resend_failed_since(
         let (backend, viewer) = require_viewer().await?;
         let since = day_start("since", since.trim())?
             .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
-        backend.resend_failed(&viewer, &client_uuid, environment, since, None).await
+        backend.resend_failed(&viewer, client_uuid.clone(), environment, since, None).await
     }
     .await;
     finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
@@ -124,7 +124,7 @@ pub async fn resend_rejected_data_since(
         let (backend, viewer) = require_viewer().await?;
         let since = day_start("since", since.trim())?
             .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
-        backend.resend_rejected_data(&viewer, &client_uuid, environment, since).await
+        backend.resend_rejected_data(&viewer, client_uuid.clone(), environment, since, None).await
     }
     .await;
     finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
