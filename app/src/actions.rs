@@ -12,8 +12,10 @@
 //!   page calls as it is, 1:1). Server functions that combine calls, shape a form's input or answer a
 //!   form post are written by hand in the page's module, on top of the trait.
 //!
-//! Arguments are owned (they arrive in a server function's request); the server lends them to the
-//! service as it expects. Types are named as `dto`, `vocab` and `timestamp` name them: every site
+//! An entry reads `/// doc` then `fn NAME(ARG: TYPE, …) -> ANSWER;`, or, with its server function,
+//! `… -> ANSWER => #[server(prefix = "/fn", endpoint = "…")] SERVER_FN;`. An attribute on an argument
+//! (such as `#[server(default)]`) is for the server function only. Arguments are owned (they arrive
+//! in a server function's request); the server lends them to the service as it expects. Types are named as `dto`, `vocab` and `timestamp` name them: every site
 //! that expands the list imports those modules whole.
 
 use leptos::prelude::*;
