@@ -11,175 +11,47 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use leptos::prelude::*;
 
-use crate::dto::{
-    AccountView, AlertView, AuditEntryView, AuditQuery, BulkResendReceipt, ClientDashboard, ClientView,
-    DataDeliveryQuery, DataDeliverySummary, DeliveryHealth, EnvironmentChange, EnvironmentUpdate, EventReceipt,
-    NewAccountCredentials, NotificationDetail, NotificationQuery, NotificationSummary, Page, SubscriptionView, Viewer,
-};
+use crate::dto::*;
 use crate::error::AppError;
 use crate::timestamp::Timestamp;
-use crate::vocab::{Environment, NotificationType, SecretPurpose};
+use crate::vocab::*;
 
-/// The operations the dashboard needs. Every method that reads or changes client data takes the
-/// [`Viewer`] and is authorised by the implementation: the UI never decides who may see what.
-#[async_trait]
-pub trait Backend: Send + Sync + 'static {
-    /// Checks an email and password (rate-limited per account and address; `device`, the browser's
-    /// device cookie, gets past the account-wide limit when it signed in to this account before) and
-    /// returns the account with a new device token to remember this browser by.
-    async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        address: Option<IpAddr>,
-        device: Option<&str>,
-    ) -> Result<(Viewer, String), AppError>;
+/// Declares [`Backend`]: signing in and the session's viewer, then one method per dashboard action
+/// of [`for_each_backend_action!`](crate::for_each_backend_action).
+macro_rules! declare_backend {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $name:ident($($(#[$($arg_attr:tt)*])* $arg:ident: $ty:ty),* $(,)?) -> $ret:ty
+            $(=> #[server($($server:tt)*)] $server_fn:ident)?;
+    )*) => {
+        /// The operations the dashboard needs. Every action takes the [`Viewer`] and is authorised by
+        /// the implementation: the UI never decides who may see what.
+        #[async_trait]
+        pub trait Backend: Send + Sync + 'static {
+            /// Checks an email and password (rate-limited per account and address; `device`, the
+            /// browser's device cookie, gets past the account-wide limit when it signed in to this
+            /// account before) and returns the account with a new device token to remember this
+            /// browser by.
+            async fn sign_in(
+                &self,
+                email: &str,
+                password: &str,
+                address: Option<IpAddr>,
+                device: Option<&str>,
+            ) -> Result<(Viewer, String), AppError>;
 
-    /// The account behind a session, as it is now; `None` if it no longer exists.
-    async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError>;
+            /// The account behind a session, as it is now; `None` if it no longer exists.
+            async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError>;
 
-    // ---- one client's pages (a client account: only its own client; staff: any) ----
-
-    /// A client's overview: both environments with last day's counts and last week's hourly figures.
-    async fn client_dashboard(&self, viewer: &Viewer, client_uuid: &str) -> Result<ClientDashboard, AppError>;
-
-    /// A page of a client's notifications, newest first.
-    async fn list_notifications(
-        &self,
-        viewer: &Viewer,
-        query: NotificationQuery,
-    ) -> Result<Page<NotificationSummary>, AppError>;
-
-    /// One notification with its payload and every attempt.
-    async fn notification_detail(&self, viewer: &Viewer, id: &str) -> Result<NotificationDetail, AppError>;
-
-    /// Queues an immediate new attempt of a notification.
-    async fn resend(&self, viewer: &Viewer, id: &str) -> Result<NotificationSummary, AppError>;
-
-    /// Queues an immediate attempt of every failed notification of an environment created since `since`.
-    async fn resend_failed(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        since: Timestamp,
-        until: Option<Timestamp>,
-    ) -> Result<BulkResendReceipt, AppError>;
-
-    /// Sends a test notification (`subscription.test`, or an example of `kind` marked as a test).
-    async fn send_test(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        kind: Option<NotificationType>,
-    ) -> Result<EventReceipt, AppError>;
-
-    /// Shows a signing secret (written to the audit log).
-    async fn reveal_secret(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-    ) -> Result<String, AppError>;
-
-    /// Replaces a signing secret; the old one keeps signing for 24 hours.
-    async fn rotate_secret(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-    ) -> Result<String, AppError>;
-
-    /// Re-enables a disabled endpoint and sends what was held.
-    async fn reenable(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-    ) -> Result<SubscriptionView, AppError>;
-
-    // ---- staff only ----
-
-    /// Clients whose name contains `search` or whose UUID starts with it (all when `None`), by name.
-    async fn search_clients(&self, viewer: &Viewer, search: Option<String>) -> Result<Vec<ClientView>, AppError>;
-
-    /// Creates a client.
-    async fn create_client(
-        &self,
-        viewer: &Viewer,
-        name: &str,
-        client_uuid: Option<String>,
-    ) -> Result<ClientView, AppError>;
-
-    /// A client with both environments' settings.
-    async fn client_view(&self, viewer: &Viewer, client_uuid: &str) -> Result<ClientView, AppError>;
-
-    /// Changes an environment's URLs and ROOK hash key under the URL rules.
-    async fn update_environment(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        change: EnvironmentChange,
-    ) -> Result<EnvironmentUpdate, AppError>;
-
-    /// Switches an environment's Notification Webhook subscription on or off.
-    async fn set_subscription(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        active: bool,
-    ) -> Result<SubscriptionView, AppError>;
-
-    /// Failing and disabled endpoints, the queue, and the last day's throughput and errors.
-    async fn delivery_health(&self, viewer: &Viewer) -> Result<DeliveryHealth, AppError>;
-
-    /// The audit log, newest first.
-    async fn audit_log(&self, viewer: &Viewer, query: AuditQuery) -> Result<Page<AuditEntryView>, AppError>;
-
-    /// The dashboard accounts of a client.
-    async fn client_accounts(&self, viewer: &Viewer, client_uuid: &str) -> Result<Vec<AccountView>, AppError>;
-
-    /// Creates an account for a client with a generated password, returned once.
-    async fn create_client_account(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        email: &str,
-    ) -> Result<NewAccountCredentials, AppError>;
-
-    /// A notification's body exactly as sent (`None` once purged), for "Copy as curl".
-    async fn notification_body(&self, viewer: &Viewer, id: &str) -> Result<Option<String>, AppError>;
-
-    /// The whole audit log, newest first (staff only: a client account is refused, not narrowed).
-    async fn full_audit_log(&self, viewer: &Viewer, query: AuditQuery) -> Result<Page<AuditEntryView>, AppError>;
-
-    /// Recent operational alerts, newest first (a client account: its own client's).
-    async fn alerts(&self, viewer: &Viewer, client_uuid: Option<String>) -> Result<Vec<AlertView>, AppError>;
-
-    /// A page of a client's Data Webhook deliveries, newest first.
-    async fn list_data_deliveries(
-        &self,
-        viewer: &Viewer,
-        query: DataDeliveryQuery,
-    ) -> Result<Page<DataDeliverySummary>, AppError>;
-
-    /// Queues an immediate new attempt of a data delivery ("Resend rejected data").
-    async fn resend_data(&self, viewer: &Viewer, id: &str) -> Result<DataDeliverySummary, AppError>;
-
-    /// Queues an immediate attempt of every rejected data delivery of an environment since `since`.
-    async fn resend_rejected_data(
-        &self,
-        viewer: &Viewer,
-        client_uuid: &str,
-        environment: Environment,
-        since: Timestamp,
-    ) -> Result<BulkResendReceipt, AppError>;
+            $(
+                $(#[doc = $doc])*
+                async fn $name(&self, viewer: &Viewer, $($arg: $ty),*) -> Result<$ret, AppError>;
+            )*
+        }
+    };
 }
+
+crate::for_each_backend_action!(declare_backend);
 
 /// The browser session of one request.
 #[async_trait]

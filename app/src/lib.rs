@@ -8,6 +8,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod actions;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;

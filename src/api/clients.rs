@@ -55,8 +55,7 @@ async fn create_client(
     ApiJson { value, .. }: ApiJson<NewClient>,
 ) -> Result<(StatusCode, Json<ClientView>), ApiError> {
     let client = services.create_client(&actor, &value.name, value.client_uuid.as_deref()).await?;
-    let view = services.client_view(&actor, &client.client_uuid).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((StatusCode::CREATED, Json(client)))
 }
 
 /// Lists clients by name (at most 100), or those whose name contains `q` or whose UUID starts with it.

@@ -1,23 +1,24 @@
 //! Clients: creating them and showing them to whoever may see them.
 
+use app::dto::ClientView;
 use app::timestamp::Timestamp;
 use serde_json::json;
 
 use super::{Actor, ServiceError, Services};
-use crate::store::{ClientRecord, NewAuditEntry};
+use crate::store::NewAuditEntry;
 
 /// The longest client name accepted.
 pub(super) const MAX_CLIENT_NAME_LEN: usize = 200;
 
 impl Services {
-    /// Creates a client (staff only), with both environments inactive. `client_uuid` is ROOK's
-    /// identifier of the client when it already has one; a new UUID is made otherwise.
+    /// Creates a client (staff only), with both environments inactive, and shows it. `client_uuid` is
+    /// ROOK's identifier of the client when it already has one; a new UUID is made otherwise.
     pub async fn create_client(
         &self,
         actor: &Actor,
         name: &str,
         client_uuid: Option<&str>,
-    ) -> Result<ClientRecord, ServiceError> {
+    ) -> Result<ClientView, ServiceError> {
         if !actor.is_staff() {
             return Err(ServiceError::Forbidden);
         }
@@ -53,7 +54,7 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
-        Ok(client)
+        self.client_view(actor, &client.client_uuid).await
     }
 }
 

@@ -47,7 +47,7 @@ pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, 
     use crate::vocab::{DataDeliveryStatus, NotificationStatus};
     let outcome: Result<AttentionData, AppError> = async {
         let (backend, viewer) = require_viewer().await?;
-        let client = backend.client_view(&viewer, &client_uuid).await?;
+        let client = backend.client_view(&viewer, client_uuid).await?;
         let mut environments = Vec::new();
         for env in client.environments {
             let query = NotificationQuery {
@@ -91,20 +91,7 @@ pub async fn resend_failed_since(
     environment: Environment,
     since: String,
 ) -> Result<BulkResendReceipt, AppError> {
-    use crate::backend::require_viewer;
-    use crate::components::client_nav::ClientTab;
-    use crate::components::filters::day_start;
-    use crate::components::notice::finish_form_post;
-    let outcome = async {
-        let (backend, viewer) = require_viewer().await?;
-        let since = day_start("since", since.trim())?
-            .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
-        backend.resend_failed(&viewer, &client_uuid, environment, since, None).await
-    }
-    .await;
-    finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
-        vec![("queued", receipt.queued.to_string()), ("remaining", receipt.remaining.to_string())]
-    })
+    resend_since(BulkResend::Notifications, client_uuid, environment, since).await
 }
 
 /// Queues an immediate attempt of every rejected data delivery of an environment handed over since the
@@ -112,6 +99,28 @@ pub async fn resend_failed_since(
 /// with the counts in the query.
 #[server(prefix = "/fn", endpoint = "resend_rejected_data_since")]
 pub async fn resend_rejected_data_since(
+    client_uuid: String,
+    environment: Environment,
+    since: String,
+) -> Result<BulkResendReceipt, AppError> {
+    resend_since(BulkResend::RejectedData, client_uuid, environment, since).await
+}
+
+/// What a bulk resend form on this page resends.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+enum BulkResend {
+    /// Failed notifications.
+    Notifications,
+    /// Rejected Data Webhook deliveries.
+    RejectedData,
+}
+
+/// A bulk resend form's post: `since` is a day, and the page gets the counts back under its own keys
+/// for each kind (both forms share the page).
+#[cfg(feature = "ssr")]
+async fn resend_since(
+    kind: BulkResend,
     client_uuid: String,
     environment: Environment,
     since: String,
@@ -124,10 +133,20 @@ pub async fn resend_rejected_data_since(
         let (backend, viewer) = require_viewer().await?;
         let since = day_start("since", since.trim())?
             .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
-        backend.resend_rejected_data(&viewer, &client_uuid, environment, since).await
+        let client_uuid = client_uuid.clone();
+        match kind {
+            BulkResend::Notifications => backend.resend_failed(&viewer, client_uuid, environment, since, None).await,
+            BulkResend::RejectedData => {
+                backend.resend_rejected_data(&viewer, client_uuid, environment, since, None).await
+            }
+        }
     }
     .await;
+    let (queued, remaining) = match kind {
+        BulkResend::Notifications => ("queued", "remaining"),
+        BulkResend::RejectedData => ("data_queued", "data_remaining"),
+    };
     finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
-        vec![("data_queued", receipt.queued.to_string()), ("data_remaining", receipt.remaining.to_string())]
+        vec![(queued, receipt.queued.to_string()), (remaining, receipt.remaining.to_string())]
     })
 }

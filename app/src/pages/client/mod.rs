@@ -7,25 +7,12 @@ pub mod overview;
 
 use leptos::prelude::*;
 
-use crate::dto::{ClientDashboard, ClientView};
 use crate::error::AppError;
 use crate::vocab::Environment;
 
-/// A client's overview: both environments, last day's counts and last week's hourly figures.
-#[server(name = LoadClientDashboard, prefix = "/fn", endpoint = "client_dashboard")]
-pub async fn client_dashboard(client_uuid: String) -> Result<ClientDashboard, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.client_dashboard(&viewer, &client_uuid).await.map_err(respond_with)
-}
-
-/// A client with both environments' settings (never its secrets).
-#[server(prefix = "/fn", endpoint = "client_profile")]
-pub async fn client_profile(client_uuid: String) -> Result<ClientView, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.client_view(&viewer, &client_uuid).await.map_err(respond_with)
-}
+// The overview's and the settings page's reads are plain actions: their server functions are
+// written from the action list.
+pub use crate::actions::{ClientProfile, LoadClientDashboard, client_dashboard, client_profile};
 
 /// Re-enables a disabled endpoint, which sends what was held, and answers which environment it was.
 /// Without JavaScript the browser comes back to the overview, told what happened in the query.
@@ -36,7 +23,7 @@ pub async fn reenable_endpoint(client_uuid: String, environment: Environment) ->
     use crate::components::notice::finish_form_post;
     let outcome = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.reenable(&viewer, &client_uuid, environment).await.map(|_| environment)
+        backend.reenable(&viewer, client_uuid.clone(), environment).await.map(|_| environment)
     }
     .await;
     let page = ClientTab::Overview.href(&client_uuid);

@@ -44,7 +44,7 @@ pub async fn notification_feed(query: NotificationQuery) -> Result<FeedData, App
             .clone()
             .or_else(|| viewer.client_uuid.clone())
             .ok_or_else(|| AppError::validation("client_uuid", "Name the client whose notifications to list."))?;
-        let client = backend.client_view(&viewer, &client_uuid).await?;
+        let client = backend.client_view(&viewer, client_uuid).await?;
         let query = NotificationQuery { client_uuid: Some(client.client_uuid.clone()), ..query };
         let page = backend.list_notifications(&viewer, query.clone()).await?;
         Ok(FeedData { client_uuid: client.client_uuid, client_name: client.name, query, page })
@@ -59,9 +59,9 @@ pub async fn notification_page(id: String) -> Result<NotificationData, AppError>
     use crate::backend::{require_viewer, respond_with};
     let outcome: Result<NotificationData, AppError> = async {
         let (backend, viewer) = require_viewer().await?;
-        let detail = backend.notification_detail(&viewer, &id).await?;
-        let client = backend.client_view(&viewer, &detail.summary.client_uuid).await?;
-        let body = backend.notification_body(&viewer, &id).await?;
+        let detail = backend.notification_detail(&viewer, id.clone()).await?;
+        let client = backend.client_view(&viewer, detail.summary.client_uuid.clone()).await?;
+        let body = backend.notification_body(&viewer, id).await?;
         Ok(NotificationData { client_name: client.name, detail, body })
     }
     .await;
@@ -77,7 +77,7 @@ pub async fn resend_notification(id: String) -> Result<NotificationSummary, AppE
     use crate::components::notification_table::notification_href;
     let outcome = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.resend(&viewer, &id).await
+        backend.resend(&viewer, id.clone()).await
     }
     .await;
     finish_form_post(outcome, &notification_href(&id), |_| vec![("resent", "1".to_owned())])

@@ -22,7 +22,7 @@ pub async fn resend_rejected_data(
     use crate::components::notification_table::notification_href;
     let outcome = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.resend_data(&viewer, &data_delivery_id).await
+        backend.resend_data(&viewer, data_delivery_id).await
     }
     .await;
     finish_form_post(outcome, &notification_href(&notification_id), |_| vec![("data_resent", "1".to_owned())])

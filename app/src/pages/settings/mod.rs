@@ -20,7 +20,7 @@ pub async fn reveal_signing_secret(client_uuid: String, environment: Environment
     use crate::backend::{require_viewer, respond_with};
     use crate::vocab::SecretPurpose;
     let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.reveal_secret(&viewer, &client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
+    backend.reveal_secret(&viewer, client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
 }
 
 /// Replaces an environment's notification signing secret and shows the new one; the old one keeps
@@ -40,7 +40,7 @@ pub async fn rotate_signing_secret(
             "Confirm that you understand the current secret keeps working for 24 hours.",
         )));
     }
-    backend.rotate_secret(&viewer, &client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
+    backend.rotate_secret(&viewer, client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
 }
 
 /// Sends a test notification of `kind` to an environment's endpoint.
@@ -52,5 +52,5 @@ pub async fn send_test_notification(
 ) -> Result<EventReceipt, AppError> {
     use crate::backend::{require_viewer, respond_with};
     let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.send_test(&viewer, &client_uuid, environment, Some(kind)).await.map_err(respond_with)
+    backend.send_test(&viewer, client_uuid, environment, Some(kind)).await.map_err(respond_with)
 }

@@ -10,7 +10,6 @@ use leptos_router::params::ParamsMap;
 use crate::components::load_error::LoadError;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{AuditEntryView, AuditQuery, Page};
-use crate::error::AppError;
 use crate::pages::staff::clients::manage_path;
 use crate::query::from_params;
 use crate::vocab::Environment;
@@ -28,13 +27,8 @@ const KNOWN_ACTIONS: &[&str] = &[
     "secret.rotated",
 ];
 
-/// A page of the whole audit log, newest first (staff).
-#[server(prefix = "/fn", endpoint = "staff_audit_log")]
-pub async fn staff_audit_log(#[server(default)] query: AuditQuery) -> Result<Page<AuditEntryView>, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.full_audit_log(&viewer, query).await.map_err(respond_with)
-}
+// The page's read is a plain action: its server function is written from the action list.
+pub use crate::actions::{StaffAuditLog, staff_audit_log};
 
 /// The page at `/staff/audit?client_uuid=…&action=…&cursor=…`.
 #[component]

@@ -12,19 +12,13 @@ use crate::components::load_error::LoadError;
 use crate::components::state_badge::StateBadge;
 use crate::components::time_label::{MaybeTime, TimeLabel, duration_words};
 use crate::dto::{DeliveryHealth, EndpointHealth, HourlyStat};
-use crate::error::AppError;
 use crate::pages::staff::clients::environment::{StaffReenable, reenable_form, reenable_notice};
 use crate::pages::staff::clients::manage_path;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
 use crate::vocab::Environment;
 
-/// The health figures of every endpoint (staff).
-#[server(prefix = "/fn", endpoint = "staff_delivery_health")]
-pub async fn staff_delivery_health() -> Result<DeliveryHealth, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.delivery_health(&viewer).await.map_err(respond_with)
-}
+// The page's read is a plain action: its server function is written from the action list.
+pub use crate::actions::{StaffDeliveryHealth, staff_delivery_health};
 
 /// The page at `/staff/health`.
 #[component]

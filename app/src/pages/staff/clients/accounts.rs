@@ -22,7 +22,7 @@ pub async fn staff_create_client_account(
     use crate::pages::staff::form_outcome::answer;
     let result = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.create_client_account(&viewer, &client_uuid, &email).await
+        backend.create_client_account(&viewer, client_uuid, email).await
     }
     .await;
     answer(CREATE_ACCOUNT_FORM, result, credentials_notice)

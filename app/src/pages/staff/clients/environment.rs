@@ -69,7 +69,7 @@ pub async fn staff_set_subscription(
     use crate::pages::staff::form_outcome::answer;
     let result = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.set_subscription(&viewer, &client_uuid, environment, active).await
+        backend.set_subscription(&viewer, client_uuid, environment, active).await
     }
     .await;
     answer(&subscription_form(environment), result, |s| subscription_notice(environment, s))
@@ -87,7 +87,7 @@ pub async fn staff_update_environment(
     use crate::pages::staff::form_outcome::answer;
     let result = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.update_environment(&viewer, &client_uuid, environment, change.into()).await
+        backend.update_environment(&viewer, client_uuid, environment, change.into()).await
     }
     .await;
     answer(&settings_form(environment), result, settings_notice)
@@ -100,8 +100,8 @@ pub async fn staff_reenable(client_uuid: String, environment: Environment) -> Re
     use crate::pages::staff::form_outcome::answer;
     let result = async {
         let (backend, viewer) = require_viewer().await?;
-        let subscription = backend.reenable(&viewer, &client_uuid, environment).await?;
-        let client = backend.client_view(&viewer, &client_uuid).await?;
+        let subscription = backend.reenable(&viewer, client_uuid.clone(), environment).await?;
+        let client = backend.client_view(&viewer, client_uuid).await?;
         Ok(Reenabled { client_name: client.name, environment, subscription })
     }
     .await;

@@ -39,7 +39,9 @@ pub async fn staff_create_client(
     use crate::pages::staff::form_outcome::answer;
     let result = async {
         let (backend, viewer) = require_viewer().await?;
-        backend.create_client(&viewer, &name, client_uuid).await
+        // An empty field means "make one up".
+        let client_uuid = client_uuid.filter(|u| !u.trim().is_empty());
+        backend.create_client(&viewer, name, client_uuid).await
     }
     .await;
     let result = answer(CREATE_CLIENT_FORM, result, |_| None);

@@ -27,8 +27,8 @@ pub struct ManagedClient {
 pub async fn staff_client(client_uuid: String) -> Result<ManagedClient, AppError> {
     use crate::backend::{require_viewer, respond_with};
     let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    let accounts = backend.client_accounts(&viewer, &client_uuid).await.map_err(respond_with)?;
-    let client = backend.client_view(&viewer, &client_uuid).await.map_err(respond_with)?;
+    let accounts = backend.client_accounts(&viewer, client_uuid.clone()).await.map_err(respond_with)?;
+    let client = backend.client_view(&viewer, client_uuid).await.map_err(respond_with)?;
     Ok(ManagedClient { client, accounts })
 }
 
