@@ -8,10 +8,11 @@ use super::{ReenableEndpoint, client_dashboard};
 use crate::components::alert_list::AlertList;
 use crate::components::chart::DeliveryCharts;
 use crate::components::client_nav::{ClientNav, ClientTab};
-use crate::components::load_error::LoadError;
+use crate::components::form_fields::EnvironmentFields;
+use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::status_words;
-use crate::components::state_badge::StateBadge;
+use crate::components::subscription_facts::SubscriptionFacts;
 use crate::components::time_label::TimeLabel;
 use crate::dto::EnvironmentHealth;
 use crate::vocab::{Environment, SubscriptionState};
@@ -40,38 +41,24 @@ pub fn ClientOverviewPage() -> impl IntoView {
     });
 
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(dashboard) => {
-                        let client_uuid = dashboard.client_uuid.clone();
-                        let alerts = dashboard.alerts;
-                        let environments = dashboard
-                            .environments
-                            .into_iter()
-                            .map(|health| {
-                                view! { <EnvironmentHealthPanel client_uuid=client_uuid.clone() health reenable /> }
-                            })
-                            .collect_view();
-                        view! {
-                            <ClientNav
-                                client_uuid=dashboard.client_uuid.clone()
-                                name=dashboard.name
-                                current=ClientTab::Overview
-                            />
-                            <FormNotice error success />
-                            <div class="environment-panels">{environments}</div>
-                            <section class="panel" aria-labelledby="alerts-heading">
-                                <h2 id="alerts-heading">"Recent alerts"</h2>
-                                <AlertList alerts />
-                            </section>
-                        }
-                            .into_any()
-                    }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded content=move || async move {
+            let dashboard = dashboard.await?;
+            let client_uuid = dashboard.client_uuid.clone();
+            let environments = dashboard
+                .environments
+                .into_iter()
+                .map(|health| view! { <EnvironmentHealthPanel client_uuid=client_uuid.clone() health reenable /> })
+                .collect_view();
+            Ok(view! {
+                <ClientNav client_uuid=dashboard.client_uuid.clone() name=dashboard.name current=ClientTab::Overview />
+                <FormNotice error success />
+                <div class="environment-panels">{environments}</div>
+                <section class="panel" aria-labelledby="alerts-heading">
+                    <h2 id="alerts-heading">"Recent alerts"</h2>
+                    <AlertList alerts=dashboard.alerts />
+                </section>
+            })
+        } />
     }
 }
 
@@ -86,13 +73,11 @@ fn EnvironmentHealthPanel(
     let label = env.environment.label();
     let heading_id = format!("environment-{}", env.environment.as_str());
     let labelled_by = heading_id.clone();
-    let subscription = env.subscription;
-    let disabled = subscription.state == SubscriptionState::Disabled;
+    let disabled = env.subscription.state == SubscriptionState::Disabled;
     let reenable_form = disabled.then(|| {
         view! {
             <ActionForm action=reenable attr:class="inline">
-                <input type="hidden" name="client_uuid" value=client_uuid.clone() />
-                <input type="hidden" name="environment" value=env.environment.as_str() />
+                <EnvironmentFields client_uuid environment=env.environment />
                 <button type="submit" disabled=move || reenable.pending().get()>
                     {format!("Re-enable {label}")}
                 </button>
@@ -108,14 +93,6 @@ fn EnvironmentHealthPanel(
             <p class="warning">
                 "Failing since " <TimeLabel at=since />
                 {format!(": {} failed attempts in a row, {last_success}.", health.consecutive_failures)}
-            </p>
-        }
-    });
-    let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
-        view! {
-            <p class="note">
-                "Not subscribed. The Notification Webhook is sold by ROOK staff: contact your ROOK account manager or "
-                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
             </p>
         }
     });
@@ -135,19 +112,10 @@ fn EnvironmentHealthPanel(
     view! {
         <section class="panel environment-panel" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
-            <p>
-                "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
-                " since " <TimeLabel at=subscription.since />
-            </p>
-            {reenable_form}
-            {failing}
-            {not_subscribed}
-            <dl class="facts">
-                <dt>"Notification Webhook URL"</dt>
-                <dd>{env.notification_webhook_url.unwrap_or_else(|| "not set".to_owned())}</dd>
-                <dt>"Data Webhook URL"</dt>
-                <dd>{env.data_webhook_url.unwrap_or_else(|| "not set".to_owned())}</dd>
-            </dl>
+            <SubscriptionFacts env>
+                {reenable_form}
+                {failing}
+            </SubscriptionFacts>
             <h3>"Notifications in the last 24 hours"</h3>
             <dl class="counts">{counts}</dl>
             <h3>"Deliveries in the last 7 days"</h3>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::attempt::AttemptCard;
 use crate::components::notice::FormNotice;
-use crate::components::time_label::TimeLabel;
+use crate::components::time_label::TimeFact;
 use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
 use crate::error::AppError;
 use crate::vocab::{AttemptTrigger, DataDeliveryStatus};
@@ -64,14 +64,7 @@ pub fn RejectedData(
     let outcome = outcome_words(&delivery);
     let DataDeliveryDetail { summary, attempts, .. } = delivery;
     let purged = summary.payload_purged;
-    let next = summary.next_attempt_at.map(|at| {
-        view! {
-            <dt>"Next attempt due"</dt>
-            <dd>
-                <TimeLabel at=at />
-            </dd>
-        }
-    });
+    let next = summary.next_attempt_at.map(|at| view! { <TimeFact term="Next attempt due" at /> });
     let attempts_view = attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view();
     view! {
         <section aria-labelledby="rejected-data-heading" class="rejected-data">
@@ -86,10 +79,7 @@ pub fn RejectedData(
                 <dd>{format!("{} {}", summary.pillar.as_str(), summary.data_type.as_str())}</dd>
                 <dt>"Document id"</dt>
                 <dd>{summary.document_id.clone().unwrap_or_else(|| "—".to_owned())}</dd>
-                <dt>"Handed over"</dt>
-                <dd>
-                    <TimeLabel at=summary.created_at />
-                </dd>
+                <TimeFact term="Handed over" at=summary.created_at />
                 {next}
             </dl>
             {if purged {

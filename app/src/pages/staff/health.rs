@@ -7,8 +7,10 @@ use crate::components::alert_list::AlertList;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::components::data_table::DataTable;
+use crate::components::form_fields::EnvironmentFields;
 use crate::components::hourly_chart::{AttemptTotals, HourlyChart};
-use crate::components::load_error::LoadError;
+use crate::components::loaded::Loaded;
 use crate::components::state_badge::StateBadge;
 use crate::components::time_label::{MaybeTime, TimeLabel, duration_words};
 use crate::dto::{DeliveryHealth, EndpointHealth, HourlyStat};
@@ -36,15 +38,14 @@ pub fn HealthPage() -> impl IntoView {
     view! {
         <Title text="Delivery health · rook-notify" />
         <h1>"Delivery health"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+        <Loaded
+            keep_shown=true
+            content=move || async move {
                 let previous = previous.await;
-                match health.await {
-                    Ok(health) => view! { <HealthView health reenable previous /> }.into_any(),
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+                let health = health.await?;
+                Ok(view! { <HealthView health reenable previous /> })
+            }
+        />
     }
 }
 
@@ -155,94 +156,68 @@ fn endpoint_cells(e: &EndpointHealth) -> impl IntoView + use<> {
 /// Active endpoints whose last attempts failed.
 #[component]
 fn FailingTable(endpoints: Vec<EndpointHealth>) -> impl IntoView {
-    if endpoints.is_empty() {
-        return view! { <p class="empty">"No endpoint is failing."</p> }.into_any();
-    }
-    let rows = endpoints
-        .into_iter()
-        .map(|e| {
-            view! {
-                <tr>
-                    {endpoint_cells(&e)}
-                    <td>
-                        <MaybeTime at=e.failing_since otherwise="—" />
-                    </td>
-                    <td class="number">{e.consecutive_failures}</td>
-                    <td>
-                        <MaybeTime at=e.last_success_at otherwise="never" />
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let row = |e: EndpointHealth| {
+        view! {
+            <tr>
+                {endpoint_cells(&e)}
+                <td>
+                    <MaybeTime at=e.failing_since otherwise="—" />
+                </td>
+                <td class="number">{e.consecutive_failures}</td>
+                <td>
+                    <MaybeTime at=e.last_success_at otherwise="never" />
+                </td>
+            </tr>
+        }
+    };
     view! {
-        <table class="data">
-            <caption class="visually-hidden">"Failing endpoints"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Client"</th>
-                    <th scope="col">"Environment"</th>
-                    <th scope="col">"URL"</th>
-                    <th scope="col">"Failing since"</th>
-                    <th scope="col">"Consecutive failures"</th>
-                    <th scope="col">"Last success"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable
+            class="data"
+            caption="Failing endpoints"
+            hidden_caption=true
+            columns=&["Client", "Environment", "URL", "Failing since", "Consecutive failures", "Last success"]
+            items=endpoints
+            row
+            empty="No endpoint is failing."
+        />
     }
-    .into_any()
 }
 
 /// Endpoints the engine disabled, each with a re-enable button.
 #[component]
 fn DisabledTable(endpoints: Vec<EndpointHealth>, reenable: ServerAction<StaffReenable>) -> impl IntoView {
-    if endpoints.is_empty() {
-        return view! { <p class="empty">"No endpoint is disabled."</p> }.into_any();
-    }
-    let rows = endpoints
-        .into_iter()
-        .map(|e| {
-            let name = format!("{} {}", e.client_name, e.environment.label());
-            view! {
-                <tr>
-                    {endpoint_cells(&e)}
-                    <td>
-                        <StateBadge state=e.state reason=e.disabled_reason />
-                    </td>
-                    <td>
-                        <TimeLabel at=e.state_since />
-                    </td>
-                    <td>
-                        <ActionForm action=reenable>
-                            <input type="hidden" name="client_uuid" value=e.client_uuid.clone() />
-                            <input type="hidden" name="environment" value=e.environment.as_str() />
-                            <button type="submit" disabled=move || reenable.pending().get()>
-                                "Re-enable" <span class="visually-hidden">" " {name}</span>
-                            </button>
-                        </ActionForm>
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let row = move |e: EndpointHealth| {
+        let name = format!("{} {}", e.client_name, e.environment.label());
+        view! {
+            <tr>
+                {endpoint_cells(&e)}
+                <td>
+                    <StateBadge state=e.state reason=e.disabled_reason />
+                </td>
+                <td>
+                    <TimeLabel at=e.state_since />
+                </td>
+                <td>
+                    <ActionForm action=reenable>
+                        <EnvironmentFields client_uuid=e.client_uuid.clone() environment=e.environment />
+                        <button type="submit" disabled=move || reenable.pending().get()>
+                            "Re-enable" <span class="visually-hidden">" " {name}</span>
+                        </button>
+                    </ActionForm>
+                </td>
+            </tr>
+        }
+    };
     view! {
-        <table class="data">
-            <caption class="visually-hidden">"Disabled endpoints"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Client"</th>
-                    <th scope="col">"Environment"</th>
-                    <th scope="col">"URL"</th>
-                    <th scope="col">"Reason"</th>
-                    <th scope="col">"Since"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Action"</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable
+            class="data"
+            caption="Disabled endpoints"
+            hidden_caption=true
+            columns=&["Client", "Environment", "URL", "Reason", "Since"]
+            unseen_column="Action"
+            items=endpoints
+            row
+            empty="No endpoint is disabled."
+        />
     }
-    .into_any()
 }

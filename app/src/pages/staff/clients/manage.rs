@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::{AccountsPanel, StaffCreateClientAccount};
 use super::environment::{EnvironmentActions, EnvironmentSettingsPanel};
-use crate::components::load_error::LoadError;
+use crate::components::loaded::Loaded;
 use crate::dto::{AccountView, ClientView};
 use crate::error::AppError;
 use crate::pages::staff::form_outcome::{FormOutcome, previous_outcome};
@@ -51,17 +51,14 @@ pub fn ManageClientPage() -> impl IntoView {
     };
 
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+        <Loaded
+            keep_shown=true
+            content=move || async move {
                 let previous = previous.await;
-                match data.await {
-                    Ok(managed) => {
-                        view! { <ManagedClientView managed actions_of create_account previous /> }.into_any()
-                    }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+                let managed = data.await?;
+                Ok(view! { <ManagedClientView managed actions_of create_account previous /> })
+            }
+        />
     }
 }
 
