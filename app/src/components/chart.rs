@@ -156,6 +156,7 @@ pub fn DeliveryCharts(
             </Chart>
             <TableFrame
                 class="visually-hidden"
+                caption_shown=true
                 caption=format!("{label} deliveries per day, last 7 days")
                 columns=&["Day (UTC)", "Attempts", "Success rate", "Average latency"]
             >

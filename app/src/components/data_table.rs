@@ -4,13 +4,14 @@
 use leptos::prelude::*;
 
 /// The table's frame around `children` (its rows). The caption names the table for assistive
-/// technology; `hidden_caption` keeps it off the screen where a heading already says the same.
+/// technology; it stays off the screen (a heading above already says the same) unless `caption_shown`.
 #[component]
 pub fn TableFrame(
-    /// The table's classes.
+    /// The table's classes: `data` unless told.
+    #[prop(default = "data")]
     class: &'static str,
     #[prop(into)] caption: String,
-    #[prop(optional)] hidden_caption: bool,
+    #[prop(optional)] caption_shown: bool,
     /// The column headings, left to right.
     columns: &'static [&'static str],
     /// A last column whose heading only screen readers announce, for cells that say what they are
@@ -29,7 +30,7 @@ pub fn TableFrame(
     });
     view! {
         <table class=class>
-            <caption class=hidden_caption.then_some("visually-hidden")>{caption}</caption>
+            <caption class=(!caption_shown).then_some("visually-hidden")>{caption}</caption>
             <thead>
                 <tr>{headings}{unseen}</tr>
             </thead>
@@ -41,10 +42,11 @@ pub fn TableFrame(
 /// `items` as a table, one row each by `row`, or the sentence `empty` when there are none.
 #[component]
 pub fn DataTable<T, R, V>(
-    /// The table's classes.
+    /// The table's classes: `data` unless told.
+    #[prop(default = "data")]
     class: &'static str,
     #[prop(into)] caption: String,
-    #[prop(optional)] hidden_caption: bool,
+    #[prop(optional)] caption_shown: bool,
     columns: &'static [&'static str],
     #[prop(optional)] unseen_column: Option<&'static str>,
     items: Vec<T>,
@@ -62,7 +64,7 @@ where
     }
     let rows = items.into_iter().map(row).collect_view();
     view! {
-        <TableFrame class caption hidden_caption columns unseen_column>
+        <TableFrame class caption caption_shown columns unseen_column>
             {rows}
         </TableFrame>
     }

@@ -18,7 +18,7 @@ pub fn notification_href(id: &str) -> String {
 #[component]
 pub fn NotificationTable(rows: impl Fn() -> Vec<NotificationSummary> + Send + Sync + 'static) -> impl IntoView {
     view! {
-        <TableFrame class="feed" caption="Notifications, newest first" hidden_caption=true columns=COLUMNS>
+        <TableFrame class="feed" caption="Notifications, newest first" columns=COLUMNS>
             <For each=rows key=|n| n.id.clone() let:n>
                 <NotificationRow n />
             </For>

@@ -15,6 +15,7 @@ use crate::components::notification_table::{NotificationTable, notification_href
 use crate::components::state_badge::StateBadge;
 use crate::dto::{BulkResendReceipt, DataDeliverySummary};
 use crate::error::AppError;
+use crate::pages::notifications::rejected_data::document_words;
 use crate::vocab::{Environment, NotificationStatus, SubscriptionState};
 
 /// The needs-attention page.
@@ -209,13 +210,14 @@ fn RejectedDataList(
     let label = environment.label();
     let row = |d: DataDeliverySummary| {
         let error = d.last_error_kind.map_or("—", error_kind_words);
+        let document = document_words(&d);
         let notice =
             d.rejected_notification_id.map(|id| view! { <a href=notification_href(&id)>"Rejection notice"</a> });
         view! {
             <tr>
                 <td>{d.created_at.to_display()}</td>
                 <td>{d.user_id}</td>
-                <td>{format!("{} {}", d.pillar.as_str(), d.data_type.as_str())}</td>
+                <td>{document}</td>
                 <td>{d.document_id.unwrap_or_else(|| "—".to_owned())}</td>
                 <td>{d.attempt_count}</td>
                 <td>{error}</td>
@@ -239,6 +241,7 @@ fn RejectedDataList(
         </ActionForm>
         <DataTable
             class="data-table"
+            caption_shown=true
             caption=format!("Rejected data deliveries in {label}, newest first")
             columns=&["Handed over", "User", "Document", "Document id", "Attempts", "Last error", "Notice"]
             items=rows

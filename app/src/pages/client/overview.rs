@@ -8,6 +8,7 @@ use super::{ReenableEndpoint, client_dashboard};
 use crate::components::alert_list::AlertList;
 use crate::components::chart::DeliveryCharts;
 use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::figures::Figures;
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
@@ -96,18 +97,7 @@ fn EnvironmentHealthPanel(
             </p>
         }
     });
-    let counts = health
-        .counts_24h
-        .into_iter()
-        .map(|c| {
-            view! {
-                <div>
-                    <dt>{status_words(c.status)}</dt>
-                    <dd>{c.count}</dd>
-                </div>
-            }
-        })
-        .collect_view();
+    let counts = health.counts_24h.into_iter().map(|c| (status_words(c.status), c.count.to_string())).collect();
 
     view! {
         <section class="panel environment-panel" aria-labelledby=labelled_by>
@@ -117,7 +107,7 @@ fn EnvironmentHealthPanel(
                 {failing}
             </SubscriptionFacts>
             <h3>"Notifications in the last 24 hours"</h3>
-            <dl class="counts">{counts}</dl>
+            <Figures class="counts" items=counts />
             <h3>"Deliveries in the last 7 days"</h3>
             <DeliveryCharts label hourly=health.hourly />
         </section>

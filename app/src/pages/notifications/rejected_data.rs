@@ -28,6 +28,11 @@ pub async fn resend_rejected_data(
     finish_form_post(outcome, &notification_href(&notification_id), |_| vec![("data_resent", "1".to_owned())])
 }
 
+/// What a data delivery carries, in words: its pillar and data type (`sleep summary`).
+pub fn document_words(delivery: &DataDeliverySummary) -> String {
+    format!("{} {}", delivery.pillar.as_str(), delivery.data_type.as_str())
+}
+
 /// What became of the delivery, in words: accepted (on a resend, when that is how), or still rejected.
 fn outcome_words(delivery: &DataDeliveryDetail) -> String {
     let s = &delivery.summary;
@@ -76,7 +81,7 @@ pub fn RejectedData(
                     <code>{summary.id.clone()}</code>
                 </dd>
                 <dt>"Document"</dt>
-                <dd>{format!("{} {}", summary.pillar.as_str(), summary.data_type.as_str())}</dd>
+                <dd>{document_words(&summary)}</dd>
                 <dt>"Document id"</dt>
                 <dd>{summary.document_id.clone().unwrap_or_else(|| "—".to_owned())}</dd>
                 <TimeFact term="Handed over" at=summary.created_at />

@@ -98,7 +98,6 @@ fn AuditTable(page: Page<AuditEntryView>, query: ParamsMap) -> impl IntoView {
         <DataTable
             class="data audit"
             caption="Audit log entries, newest first"
-            hidden_caption=true
             columns=&["Time", "Actor", "Action", "Client", "Environment", "Detail"]
             items=page.items
             row=|entry| view! { <AuditRow entry /> }

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::data_table::DataTable;
+use crate::components::figures::Figures;
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::hourly_chart::{AttemptTotals, HourlyChart};
 use crate::components::loaded::Loaded;
@@ -60,19 +61,14 @@ fn HealthView(
     let previous = Environment::ALL.iter().find_map(|env| previous_for(&previous, &reenable_form(*env)));
     let note = Signal::derive(move || current_outcome(reenable.value().get(), reenable_notice, previous.clone()));
     let DeliveryHealth { failing, disabled, queue_depth, oldest_due_age_secs, hourly, alerts } = health;
+    let longest_wait = oldest_due_age_secs.map_or_else(|| "none due now".to_owned(), duration_words);
     view! {
         <section class="panel" aria-labelledby="queue-heading">
             <h2 id="queue-heading">"Queue"</h2>
-            <dl class="figures">
-                <div>
-                    <dt>"Queued (due now or awaiting a retry)"</dt>
-                    <dd>{queue_depth}</dd>
-                </div>
-                <div>
-                    <dt>"Longest wait of a due notification"</dt>
-                    <dd>{oldest_due_age_secs.map(duration_words).unwrap_or_else(|| "none due now".to_owned())}</dd>
-                </div>
-            </dl>
+            <Figures items=vec![
+                ("Queued (due now or awaiting a retry)", queue_depth.to_string()),
+                ("Longest wait of a due notification", longest_wait),
+            ] />
         </section>
         <Throughput hourly />
         <section class="panel" aria-labelledby="failing-heading">
@@ -109,24 +105,12 @@ fn Throughput(hourly: Vec<HourlyStat>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="throughput-heading">
             <h2 id="throughput-heading">"Last 24 hours"</h2>
-            <dl class="figures">
-                <div>
-                    <dt>"Attempts"</dt>
-                    <dd>{totals.attempts()}</dd>
-                </div>
-                <div>
-                    <dt>"Delivered"</dt>
-                    <dd>{totals.succeeded}</dd>
-                </div>
-                <div>
-                    <dt>"Failed"</dt>
-                    <dd>{totals.failed}</dd>
-                </div>
-                <div>
-                    <dt>"Error rate"</dt>
-                    <dd>{rate}</dd>
-                </div>
-            </dl>
+            <Figures items=vec![
+                ("Attempts", totals.attempts().to_string()),
+                ("Delivered", totals.succeeded.to_string()),
+                ("Failed", totals.failed.to_string()),
+                ("Error rate", rate),
+            ] />
             <figure class="chart">
                 <HourlyChart hours=hourly label=summary />
                 <figcaption>
@@ -172,9 +156,7 @@ fn FailingTable(endpoints: Vec<EndpointHealth>) -> impl IntoView {
     };
     view! {
         <DataTable
-            class="data"
             caption="Failing endpoints"
-            hidden_caption=true
             columns=&["Client", "Environment", "URL", "Failing since", "Consecutive failures", "Last success"]
             items=endpoints
             row
@@ -210,9 +192,7 @@ fn DisabledTable(endpoints: Vec<EndpointHealth>, reenable: ServerAction<StaffRee
     };
     view! {
         <DataTable
-            class="data"
             caption="Disabled endpoints"
-            hidden_caption=true
             columns=&["Client", "Environment", "URL", "Reason", "Since"]
             unseen_column="Action"
             items=endpoints

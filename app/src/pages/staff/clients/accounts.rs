@@ -60,9 +60,7 @@ pub fn AccountsPanel(
         <section class="panel accounts" aria-labelledby="accounts-heading">
             <h2 id="accounts-heading">"Dashboard accounts"</h2>
             <DataTable
-                class="data"
                 caption="Dashboard accounts"
-                hidden_caption=true
                 columns=&["Email", "Created"]
                 items=accounts
                 row

@@ -135,7 +135,6 @@ fn ClientTable(list: Vec<ClientView>) -> impl IntoView {
         <DataTable
             class="data clients-table"
             caption="Clients"
-            hidden_caption=true
             columns=&["Name", "Client UUID", "Sandbox", "Production"]
             unseen_column="Pages"
             items=list
