@@ -28,9 +28,14 @@ pub fn TableFrame(
             </th>
         }
     });
+    let caption = if caption_shown {
+        view! { <caption>{caption}</caption> }.into_any()
+    } else {
+        view! { <caption class="visually-hidden">{caption}</caption> }.into_any()
+    };
     view! {
         <table class=class>
-            <caption class=(!caption_shown).then_some("visually-hidden")>{caption}</caption>
+            {caption}
             <thead>
                 <tr>{headings}{unseen}</tr>
             </thead>

@@ -1,11 +1,11 @@
 //! `/clients/:client_uuid/attention`: what failed, per environment, and "Resend all failed since …".
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, failed_notifications};
 use crate::components::attempt::error_kind_words;
-use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::data_table::DataTable;
 use crate::components::filters::with_query;
 use crate::components::form_fields::EnvironmentFields;
@@ -21,11 +21,10 @@ use crate::vocab::{Environment, NotificationStatus, SubscriptionState};
 /// The needs-attention page.
 #[component]
 pub fn AttentionPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
     let resend = ServerAction::<ResendFailedSince>::new();
     let resend_data = ServerAction::<ResendRejectedDataSince>::new();
-    let client_uuid = move || params.read().get("client_uuid").unwrap_or_default();
+    let client_uuid = use_client_uuid();
     let data = Resource::new(
         move || (client_uuid(), resend.version().get(), resend_data.version().get()),
         |(uuid, _, _)| failed_notifications(uuid),

@@ -2,12 +2,12 @@
 //! a disabled endpoint), the URLs, the last day's notifications by status and last week's charts.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{ReenableEndpoint, client_dashboard};
 use crate::components::alert_list::AlertList;
 use crate::components::chart::DeliveryCharts;
-use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::figures::Figures;
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
@@ -21,10 +21,9 @@ use crate::vocab::{Environment, SubscriptionState};
 /// `/clients/:client_uuid`.
 #[component]
 pub fn ClientOverviewPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
     let reenable = ServerAction::<ReenableEndpoint>::new();
-    let client_uuid = move || params.read().get("client_uuid").unwrap_or_default();
+    let client_uuid = use_client_uuid();
     let dashboard =
         Resource::new(move || (client_uuid(), reenable.version().get()), |(uuid, _)| client_dashboard(uuid));
     let error = Signal::derive(move || match reenable.value().get() {
@@ -44,11 +43,12 @@ pub fn ClientOverviewPage() -> impl IntoView {
     view! {
         <Loaded content=move || async move {
             let dashboard = dashboard.await?;
-            let client_uuid = dashboard.client_uuid.clone();
             let environments = dashboard
                 .environments
                 .into_iter()
-                .map(|health| view! { <EnvironmentHealthPanel client_uuid=client_uuid.clone() health reenable /> })
+                .map(|health| {
+                    view! { <EnvironmentHealthPanel client_uuid=dashboard.client_uuid.clone() health reenable /> }
+                })
                 .collect_view();
             Ok(view! {
                 <ClientNav client_uuid=dashboard.client_uuid.clone() name=dashboard.name current=ClientTab::Overview />
