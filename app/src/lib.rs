@@ -72,6 +72,18 @@ pub struct SessionActions {
     pub logout: ServerAction<Logout>,
 }
 
+/// The routes, path to page. Every page renders on the server once its data has loaded
+/// (`SsrMode::Async`), so it reads the same with or without JavaScript.
+macro_rules! pages {
+    ($($path:tt => $page:ident),* $(,)?) => {
+        view! {
+            <Routes fallback=|| view! { <NotFound /> }>
+                $(<Route path=path!($path) view=$page ssr=SsrMode::Async />)*
+            </Routes>
+        }
+    };
+}
+
 /// The dashboard's root: routes and the layout around them.
 #[component]
 pub fn App() -> impl IntoView {
@@ -91,20 +103,20 @@ pub fn App() -> impl IntoView {
         <Title text="rook-notify" />
         <Router>
             <Shell>
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/guide") view=GuidePage ssr=SsrMode::Async />
-                    <Route path=path!("/") view=HomeRedirect ssr=SsrMode::Async />
-                    <Route path=path!("/clients/:client_uuid") view=ClientOverviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/clients/:client_uuid/notifications") view=FeedPage ssr=SsrMode::Async />
-                    <Route path=path!("/clients/:client_uuid/attention") view=AttentionPage ssr=SsrMode::Async />
-                    <Route path=path!("/clients/:client_uuid/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/notifications/:id") view=NotificationPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/clients") view=ClientsPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/clients/:client_uuid") view=ManageClientPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/health") view=HealthPage ssr=SsrMode::Async />
-                    <Route path=path!("/staff/audit") view=AuditPage ssr=SsrMode::Async />
-                </Routes>
+                {pages!(
+                    "/login" => LoginPage,
+                    "/guide" => GuidePage,
+                    "/" => HomeRedirect,
+                    "/clients/:client_uuid" => ClientOverviewPage,
+                    "/clients/:client_uuid/notifications" => FeedPage,
+                    "/clients/:client_uuid/attention" => AttentionPage,
+                    "/clients/:client_uuid/settings" => SettingsPage,
+                    "/notifications/:id" => NotificationPage,
+                    "/staff/clients" => ClientsPage,
+                    "/staff/clients/:client_uuid" => ManageClientPage,
+                    "/staff/health" => HealthPage,
+                    "/staff/audit" => AuditPage,
+                )}
             </Shell>
         </Router>
     }

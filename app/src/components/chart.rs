@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::data_table::TableFrame;
 use crate::dto::HourlyStat;
 
 /// Width of one hour's bar slot, and the charts' height, in SVG units.
@@ -101,9 +102,7 @@ pub fn DeliveryCharts(
 ) -> impl IntoView {
     let width = hourly.len() as f64 * SLOT;
     let success = success_summary(label, &hourly);
-    let success_name = success.clone();
     let latency = latency_summary(label, &hourly);
-    let latency_name = latency.clone();
     let slowest = hourly.iter().map(|h| h.avg_latency_ms).fold(0.0_f64, f64::max);
     let success_bars = hourly
         .iter()
@@ -144,37 +143,41 @@ pub fn DeliveryCharts(
         })
         .collect_view();
     let view_box = format!("0 0 {width} {}", HEIGHT + 14.0);
+    let (success_ticks, latency_ticks) = (day_ticks(&hourly), day_ticks(&hourly));
     view! {
         <div class="charts">
-            <figure class="chart">
-                <figcaption>"Success rate per hour"</figcaption>
-                <svg role="img" aria-label=success_name viewBox=view_box.clone() preserveAspectRatio="none">
-                    <title>{success}</title>
-                    {success_bars}
-                    {day_ticks(&hourly)}
-                </svg>
-            </figure>
-            <figure class="chart">
-                <figcaption>{format!("Average latency per hour (tallest: {slowest:.0} ms)")}</figcaption>
-                <svg role="img" aria-label=latency_name viewBox=view_box preserveAspectRatio="none">
-                    <title>{latency}</title>
-                    {latency_bars}
-                    {day_ticks(&hourly)}
-                </svg>
-            </figure>
-            <table class="visually-hidden">
-                <caption>{format!("{label} deliveries per day, last 7 days")}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Day (UTC)"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Success rate"</th>
-                        <th scope="col">"Average latency"</th>
-                    </tr>
-                </thead>
-                <tbody>{days}</tbody>
-            </table>
+            <Chart caption="Success rate per hour".to_owned() summary=success view_box=view_box.clone()>
+                {success_bars}
+                {success_ticks}
+            </Chart>
+            <Chart caption=format!("Average latency per hour (tallest: {slowest:.0} ms)") summary=latency view_box>
+                {latency_bars}
+                {latency_ticks}
+            </Chart>
+            <TableFrame
+                class="visually-hidden"
+                caption_shown=true
+                caption=format!("{label} deliveries per day, last 7 days")
+                columns=&["Day (UTC)", "Attempts", "Success rate", "Average latency"]
+            >
+                {days}
+            </TableFrame>
         </div>
+    }
+}
+
+/// One chart: an image named by `summary`, whose drawing is `children`.
+#[component]
+fn Chart(caption: String, summary: String, view_box: String, children: Children) -> impl IntoView {
+    let name = summary.clone();
+    view! {
+        <figure class="chart">
+            <figcaption>{caption}</figcaption>
+            <svg role="img" aria-label=name viewBox=view_box preserveAspectRatio="none">
+                <title>{summary}</title>
+                {children()}
+            </svg>
+        </figure>
     }
 }
 

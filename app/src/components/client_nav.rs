@@ -1,6 +1,7 @@
 //! The heading and tabs at the top of every page about one client.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 use super::filters::url_escape;
 
@@ -38,6 +39,13 @@ impl ClientTab {
             ClientTab::Settings => format!("/clients/{client_uuid}/settings"),
         }
     }
+}
+
+/// The client a page is about: the `:client_uuid` of its path (`/clients/:client_uuid/…`,
+/// `/staff/clients/:client_uuid`), read whenever the path changes.
+pub fn use_client_uuid() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get("client_uuid").unwrap_or_default()
 }
 
 /// The client's name as the page's heading, and the tabs, the current one (if the page is one of

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::data_table::TableFrame;
 use super::filters::url_escape;
 use super::notification_status::StatusBadge;
 use super::time_label::TimeLabel;
@@ -17,27 +18,15 @@ pub fn notification_href(id: &str) -> String {
 #[component]
 pub fn NotificationTable(rows: impl Fn() -> Vec<NotificationSummary> + Send + Sync + 'static) -> impl IntoView {
     view! {
-        <table class="feed">
-            <caption class="visually-hidden">"Notifications, newest first"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Recorded"</th>
-                    <th scope="col">"Type"</th>
-                    <th scope="col">"Environment"</th>
-                    <th scope="col">"User id"</th>
-                    <th scope="col">"Data source"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Attempts"</th>
-                </tr>
-            </thead>
-            <tbody>
-                <For each=rows key=|n| n.id.clone() let:n>
-                    <NotificationRow n />
-                </For>
-            </tbody>
-        </table>
+        <TableFrame class="feed" caption="Notifications, newest first" columns=COLUMNS>
+            <For each=rows key=|n| n.id.clone() let:n>
+                <NotificationRow n />
+            </For>
+        </TableFrame>
     }
 }
+
+const COLUMNS: &[&str] = &["Recorded", "Type", "Environment", "User id", "Data source", "Status", "Attempts"];
 
 /// One notification; its type links to its page.
 #[component]

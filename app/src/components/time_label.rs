@@ -19,6 +19,17 @@ pub fn MaybeTime(at: Option<Timestamp>, otherwise: &'static str) -> impl IntoVie
     }
 }
 
+/// A fact of a `<dl class="facts">` that is a point in time: `term`, then the time.
+#[component]
+pub fn TimeFact(term: &'static str, at: Timestamp) -> impl IntoView {
+    view! {
+        <dt>{term}</dt>
+        <dd>
+            <TimeLabel at />
+        </dd>
+    }
+}
+
 /// A duration in seconds the way people say it: `45 s`, `12 min 5 s`, `3 h 20 min`, `2 d 4 h`.
 pub fn duration_words(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);

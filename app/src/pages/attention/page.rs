@@ -1,26 +1,30 @@
 //! `/clients/:client_uuid/attention`: what failed, per environment, and "Resend all failed since …".
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, failed_notifications};
-use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::attempt::error_kind_words;
+use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
+use crate::components::data_table::DataTable;
 use crate::components::filters::with_query;
-use crate::components::load_error::LoadError;
+use crate::components::form_fields::EnvironmentFields;
+use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
-use crate::components::notification_table::NotificationTable;
+use crate::components::notification_table::{NotificationTable, notification_href};
 use crate::components::state_badge::StateBadge;
-use crate::dto::BulkResendReceipt;
-use crate::vocab::{NotificationStatus, SubscriptionState};
+use crate::dto::{BulkResendReceipt, DataDeliverySummary};
+use crate::error::AppError;
+use crate::pages::notifications::rejected_data::document_words;
+use crate::vocab::{Environment, NotificationStatus, SubscriptionState};
 
 /// The needs-attention page.
 #[component]
 pub fn AttentionPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
     let resend = ServerAction::<ResendFailedSince>::new();
     let resend_data = ServerAction::<ResendRejectedDataSince>::new();
-    let client_uuid = move || params.read().get("client_uuid").unwrap_or_default();
+    let client_uuid = use_client_uuid();
     let data = Resource::new(
         move || (client_uuid(), resend.version().get(), resend_data.version().get()),
         |(uuid, _, _)| failed_notifications(uuid),
@@ -31,75 +35,52 @@ pub fn AttentionPage() -> impl IntoView {
         (None, None) => query.read().get(ERROR_KEY).and_then(|code| error_message(&code)),
     });
     let success = Signal::derive(move || {
-        let receipt = match resend.value().get() {
-            Some(Ok(receipt)) => Some(receipt),
-            Some(Err(_)) => None,
+        let receipt = |run: Option<Result<BulkResendReceipt, AppError>>, queued: &str, remaining: &str| match run {
+            Some(run) => run.ok(),
             None => {
                 let query = query.read();
                 let count = |key: &str| query.get(key).and_then(|v| v.parse::<u64>().ok());
-                count("queued")
-                    .zip(count("remaining"))
-                    .map(|(queued, remaining)| BulkResendReceipt { queued, remaining })
+                count(queued).zip(count(remaining)).map(|(queued, remaining)| BulkResendReceipt { queued, remaining })
             }
         };
-        let data_receipt = match resend_data.value().get() {
-            Some(Ok(receipt)) => Some(receipt),
-            Some(Err(_)) => None,
-            None => {
-                let query = query.read();
-                let count = |key: &str| query.get(key).and_then(|v| v.parse::<u64>().ok());
-                count("data_queued")
-                    .zip(count("data_remaining"))
-                    .map(|(queued, remaining)| BulkResendReceipt { queued, remaining })
-            }
-        };
-        receipt
+        let failed = receipt(resend.value().get(), "queued", "remaining");
+        let data = receipt(resend_data.value().get(), "data_queued", "data_remaining");
+        failed
             .map(|r| receipt_words(&r, "failed notifications"))
-            .or_else(|| data_receipt.map(|r| receipt_words(&r, "rejected data deliveries")))
+            .or_else(|| data.map(|r| receipt_words(&r, "rejected data deliveries")))
     });
 
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => {
-                        let client_uuid = data.client_uuid.clone();
-                        let default_since = data.default_since.clone();
-                        let sections = data
-                            .environments
-                            .into_iter()
-                            .map(|env| {
-                                view! {
-                                    <FailedSection
-                                        client_uuid=client_uuid.clone()
-                                        env
-                                        default_since=default_since.clone()
-                                        resend
-                                        resend_data
-                                    />
-                                }
-                            })
-                            .collect_view();
-                        view! {
-                            <ClientNav
-                                client_uuid=data.client_uuid.clone()
-                                name=data.client_name
-                                current=ClientTab::Attention
-                            />
-                            <p class="lead">
-                                "Notifications whose retries are exhausted, and Data Webhook deliveries your "
-                                "receiver rejected for good. Resending queues an immediate new attempt; the "
-                                "history stays."
-                            </p>
-                            <FormNotice error success />
-                            {sections}
-                        }
-                            .into_any()
+        <Loaded content=move || async move {
+            let data = data.await?;
+            let client_uuid = data.client_uuid.clone();
+            let default_since = data.default_since.clone();
+            let sections = data
+                .environments
+                .into_iter()
+                .map(|env| {
+                    view! {
+                        <FailedSection
+                            client_uuid=client_uuid.clone()
+                            env
+                            default_since=default_since.clone()
+                            resend
+                            resend_data
+                        />
                     }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Suspense>
+                })
+                .collect_view();
+            Ok(view! {
+                <ClientNav client_uuid=data.client_uuid.clone() name=data.client_name current=ClientTab::Attention />
+                <p class="lead">
+                    "Notifications whose retries are exhausted, and Data Webhook deliveries your "
+                    "receiver rejected for good. Resending queues an immediate new attempt; the "
+                    "history stays."
+                </p>
+                <FormNotice error success />
+                {sections}
+            })
+        } />
     }
 }
 
@@ -125,7 +106,6 @@ fn FailedSection(
     let key = env.environment.as_str();
     let heading_id = format!("failed-{key}");
     let labelled_by = heading_id.clone();
-    let since_id = format!("since-{key}");
     let all_failed = with_query(
         &ClientTab::Notifications.href(&client_uuid),
         &[("environment", key.to_owned()), ("status", NotificationStatus::Failed.as_str().to_owned())],
@@ -144,13 +124,15 @@ fn FailedSection(
     let resend_form = if subscribed {
         view! {
             <ActionForm action=resend attr:class="inline-form">
-                <input type="hidden" name="client_uuid" value=client_uuid.clone() />
-                <input type="hidden" name="environment" value=key />
-                <label for=since_id.clone()>"Resend all failed since"</label>
-                <input id=since_id type="date" name="since" value=default_since required />
-                <button type="submit" disabled=move || resend.pending().get()>
-                    {format!("Resend all failed in {label}")}
-                </button>
+                <ResendSinceFields
+                    client_uuid=client_uuid.clone()
+                    environment=env.environment
+                    id=format!("since-{key}")
+                    label="Resend all failed since"
+                    default_since
+                    button=format!("Resend all failed in {label}")
+                    pending=resend.pending()
+                />
             </ActionForm>
         }
         .into_any()
@@ -192,75 +174,80 @@ fn FailedSection(
     }
 }
 
+/// The fields of a "Resend all … since" form: the environment, the day to resend from and the button.
+#[component]
+fn ResendSinceFields(
+    client_uuid: String,
+    environment: Environment,
+    /// The date field's id.
+    id: String,
+    label: &'static str,
+    default_since: String,
+    button: String,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <EnvironmentFields client_uuid environment />
+        <label for=id.clone()>{label}</label>
+        <input id=id type="date" name="since" value=default_since required />
+        <button type="submit" disabled=move || pending.get()>
+            {button}
+        </button>
+    }
+}
+
 /// One environment's rejected data deliveries, with "Resend all rejected data since …".
 #[component]
 fn RejectedDataList(
     client_uuid: String,
-    environment: crate::vocab::Environment,
-    rows: Vec<crate::dto::DataDeliverySummary>,
+    environment: Environment,
+    rows: Vec<DataDeliverySummary>,
     more: bool,
     default_since: String,
     resend: ServerAction<ResendRejectedDataSince>,
 ) -> impl IntoView {
     let label = environment.label();
-    let key = environment.as_str();
-    let since_id = format!("data-since-{key}");
-    let table = if rows.is_empty() {
-        view! { <p class="empty">"No rejected data deliveries."</p> }.into_any()
-    } else {
-        let body = rows
-            .into_iter()
-            .map(|d| {
-                let error = d.last_error_kind.map_or("—", crate::components::attempt::error_kind_words);
-                let notice = d.rejected_notification_id.clone().map(|id| {
-                    let href = crate::components::notification_table::notification_href(&id);
-                    view! { <a href=href>"Rejection notice"</a> }
-                });
-                view! {
-                    <tr>
-                        <td>{d.created_at.to_display()}</td>
-                        <td>{d.user_id.clone()}</td>
-                        <td>{format!("{} {}", d.pillar.as_str(), d.data_type.as_str())}</td>
-                        <td>{d.document_id.clone().unwrap_or_else(|| "—".to_owned())}</td>
-                        <td>{d.attempt_count}</td>
-                        <td>{error}</td>
-                        <td>{notice}</td>
-                    </tr>
-                }
-            })
-            .collect_view();
+    let row = |d: DataDeliverySummary| {
+        let error = d.last_error_kind.map_or("—", error_kind_words);
+        let document = document_words(&d);
+        let notice =
+            d.rejected_notification_id.map(|id| view! { <a href=notification_href(&id)>"Rejection notice"</a> });
         view! {
-            <table class="data-table">
-                <caption>{format!("Rejected data deliveries in {label}, newest first")}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Handed over"</th>
-                        <th scope="col">"User"</th>
-                        <th scope="col">"Document"</th>
-                        <th scope="col">"Document id"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Last error"</th>
-                        <th scope="col">"Notice"</th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
-            {more.then(|| view! { <p class="note">"Only the newest are listed."</p> })}
+            <tr>
+                <td>{d.created_at.to_display()}</td>
+                <td>{d.user_id}</td>
+                <td>{document}</td>
+                <td>{d.document_id.unwrap_or_else(|| "—".to_owned())}</td>
+                <td>{d.attempt_count}</td>
+                <td>{error}</td>
+                <td>{notice}</td>
+            </tr>
         }
-        .into_any()
     };
+    let listed = !rows.is_empty();
     view! {
         <h3>"Rejected data deliveries"</h3>
         <ActionForm action=resend attr:class="inline-form">
-            <input type="hidden" name="client_uuid" value=client_uuid />
-            <input type="hidden" name="environment" value=key />
-            <label for=since_id.clone()>"Resend all rejected data since"</label>
-            <input id=since_id type="date" name="since" value=default_since required />
-            <button type="submit" disabled=move || resend.pending().get()>
-                {format!("Resend rejected data in {label}")}
-            </button>
+            <ResendSinceFields
+                client_uuid
+                environment
+                id=format!("data-since-{}", environment.as_str())
+                label="Resend all rejected data since"
+                default_since
+                button=format!("Resend rejected data in {label}")
+                pending=resend.pending()
+            />
         </ActionForm>
-        {table}
+        <DataTable
+            class="data-table"
+            caption_shown=true
+            caption=format!("Rejected data deliveries in {label}, newest first")
+            columns=&["Handed over", "User", "Document", "Document id", "Attempts", "Last error", "Notice"]
+            items=rows
+            row
+            empty="No rejected data deliveries."
+        />
+        {(listed && more).then(|| view! { <p class="note">"Only the newest are listed."</p> })}
     }
 }
 

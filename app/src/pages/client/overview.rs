@@ -2,16 +2,18 @@
 //! a disabled endpoint), the URLs, the last day's notifications by status and last week's charts.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{ReenableEndpoint, client_dashboard};
 use crate::components::alert_list::AlertList;
 use crate::components::chart::DeliveryCharts;
-use crate::components::client_nav::{ClientNav, ClientTab};
-use crate::components::load_error::LoadError;
+use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
+use crate::components::figures::Figures;
+use crate::components::form_fields::EnvironmentFields;
+use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::status_words;
-use crate::components::state_badge::StateBadge;
+use crate::components::subscription_facts::SubscriptionFacts;
 use crate::components::time_label::TimeLabel;
 use crate::dto::EnvironmentHealth;
 use crate::vocab::{Environment, SubscriptionState};
@@ -19,10 +21,9 @@ use crate::vocab::{Environment, SubscriptionState};
 /// `/clients/:client_uuid`.
 #[component]
 pub fn ClientOverviewPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
     let reenable = ServerAction::<ReenableEndpoint>::new();
-    let client_uuid = move || params.read().get("client_uuid").unwrap_or_default();
+    let client_uuid = use_client_uuid();
     let dashboard =
         Resource::new(move || (client_uuid(), reenable.version().get()), |(uuid, _)| client_dashboard(uuid));
     let error = Signal::derive(move || match reenable.value().get() {
@@ -40,38 +41,25 @@ pub fn ClientOverviewPage() -> impl IntoView {
     });
 
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(dashboard) => {
-                        let client_uuid = dashboard.client_uuid.clone();
-                        let alerts = dashboard.alerts;
-                        let environments = dashboard
-                            .environments
-                            .into_iter()
-                            .map(|health| {
-                                view! { <EnvironmentHealthPanel client_uuid=client_uuid.clone() health reenable /> }
-                            })
-                            .collect_view();
-                        view! {
-                            <ClientNav
-                                client_uuid=dashboard.client_uuid.clone()
-                                name=dashboard.name
-                                current=ClientTab::Overview
-                            />
-                            <FormNotice error success />
-                            <div class="environment-panels">{environments}</div>
-                            <section class="panel" aria-labelledby="alerts-heading">
-                                <h2 id="alerts-heading">"Recent alerts"</h2>
-                                <AlertList alerts />
-                            </section>
-                        }
-                            .into_any()
-                    }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded content=move || async move {
+            let dashboard = dashboard.await?;
+            let environments = dashboard
+                .environments
+                .into_iter()
+                .map(|health| {
+                    view! { <EnvironmentHealthPanel client_uuid=dashboard.client_uuid.clone() health reenable /> }
+                })
+                .collect_view();
+            Ok(view! {
+                <ClientNav client_uuid=dashboard.client_uuid.clone() name=dashboard.name current=ClientTab::Overview />
+                <FormNotice error success />
+                <div class="environment-panels">{environments}</div>
+                <section class="panel" aria-labelledby="alerts-heading">
+                    <h2 id="alerts-heading">"Recent alerts"</h2>
+                    <AlertList alerts=dashboard.alerts />
+                </section>
+            })
+        } />
     }
 }
 
@@ -86,13 +74,11 @@ fn EnvironmentHealthPanel(
     let label = env.environment.label();
     let heading_id = format!("environment-{}", env.environment.as_str());
     let labelled_by = heading_id.clone();
-    let subscription = env.subscription;
-    let disabled = subscription.state == SubscriptionState::Disabled;
+    let disabled = env.subscription.state == SubscriptionState::Disabled;
     let reenable_form = disabled.then(|| {
         view! {
             <ActionForm action=reenable attr:class="inline">
-                <input type="hidden" name="client_uuid" value=client_uuid.clone() />
-                <input type="hidden" name="environment" value=env.environment.as_str() />
+                <EnvironmentFields client_uuid environment=env.environment />
                 <button type="submit" disabled=move || reenable.pending().get()>
                     {format!("Re-enable {label}")}
                 </button>
@@ -111,45 +97,17 @@ fn EnvironmentHealthPanel(
             </p>
         }
     });
-    let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
-        view! {
-            <p class="note">
-                "Not subscribed. The Notification Webhook is sold by ROOK staff: contact your ROOK account manager or "
-                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
-            </p>
-        }
-    });
-    let counts = health
-        .counts_24h
-        .into_iter()
-        .map(|c| {
-            view! {
-                <div>
-                    <dt>{status_words(c.status)}</dt>
-                    <dd>{c.count}</dd>
-                </div>
-            }
-        })
-        .collect_view();
+    let counts = health.counts_24h.into_iter().map(|c| (status_words(c.status), c.count.to_string())).collect();
 
     view! {
         <section class="panel environment-panel" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
-            <p>
-                "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
-                " since " <TimeLabel at=subscription.since />
-            </p>
-            {reenable_form}
-            {failing}
-            {not_subscribed}
-            <dl class="facts">
-                <dt>"Notification Webhook URL"</dt>
-                <dd>{env.notification_webhook_url.unwrap_or_else(|| "not set".to_owned())}</dd>
-                <dt>"Data Webhook URL"</dt>
-                <dd>{env.data_webhook_url.unwrap_or_else(|| "not set".to_owned())}</dd>
-            </dl>
+            <SubscriptionFacts env>
+                {reenable_form}
+                {failing}
+            </SubscriptionFacts>
             <h3>"Notifications in the last 24 hours"</h3>
-            <dl class="counts">{counts}</dl>
+            <Figures class="counts" items=counts />
             <h3>"Deliveries in the last 7 days"</h3>
             <DeliveryCharts label hourly=health.hourly />
         </section>

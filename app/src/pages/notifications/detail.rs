@@ -10,11 +10,11 @@ use super::{NotificationData, ResendNotification, notification_page};
 use crate::components::attempt::AttemptCard;
 use crate::components::browser::{CopyButton, refetch_until};
 use crate::components::client_nav::{ClientNav, ClientTab};
-use crate::components::load_error::LoadError;
+use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::StatusBadge;
 use crate::components::pretty_json::pretty_json;
-use crate::components::time_label::TimeLabel;
+use crate::components::time_label::TimeFact;
 use crate::dto::NotificationDetail;
 use crate::vocab::{NotificationStatus, NotificationType};
 
@@ -87,17 +87,13 @@ pub fn NotificationPage() -> impl IntoView {
     });
 
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => {
-                        view! { <NotificationView data resend error success resend_data data_error data_success /> }
-                            .into_any()
-                    }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded
+            keep_shown=true
+            content=move || async move {
+                let data = data.await?;
+                Ok(view! { <NotificationView data resend error success resend_data data_error data_success /> })
+            }
+        />
     }
 }
 
@@ -151,22 +147,8 @@ fn NotificationView(
     let next_due = summary
         .next_attempt_at
         .filter(|_| matches!(summary.status, NotificationStatus::Retrying | NotificationStatus::Pending))
-        .map(|at| {
-            view! {
-                <dt>"Next attempt due"</dt>
-                <dd>
-                    <TimeLabel at=at />
-                </dd>
-            }
-        });
-    let delivered = summary.delivered_at.map(|at| {
-        view! {
-            <dt>"Delivered"</dt>
-            <dd>
-                <TimeLabel at=at />
-            </dd>
-        }
-    });
+        .map(|at| view! { <TimeFact term="Next attempt due" at /> });
+    let delivered = summary.delivered_at.map(|at| view! { <TimeFact term="Delivered" at /> });
     let attempt_count = attempts.len();
     let attempts_view = if attempts.is_empty() {
         view! { <p class="empty">"No attempt yet."</p> }.into_any()
@@ -194,14 +176,8 @@ fn NotificationView(
             <dd>{summary.user_id.unwrap_or_else(|| "—".to_owned())}</dd>
             <dt>"Data source"</dt>
             <dd>{summary.data_source.unwrap_or_else(|| "—".to_owned())}</dd>
-            <dt>"Happened"</dt>
-            <dd>
-                <TimeLabel at=summary.datetime />
-            </dd>
-            <dt>"Recorded"</dt>
-            <dd>
-                <TimeLabel at=summary.created_at />
-            </dd>
+            <TimeFact term="Happened" at=summary.datetime />
+            <TimeFact term="Recorded" at=summary.created_at />
             <dt>"Status"</dt>
             <dd>
                 <StatusBadge status=summary.status />

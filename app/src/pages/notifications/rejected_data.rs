@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::components::attempt::AttemptCard;
 use crate::components::notice::FormNotice;
-use crate::components::time_label::TimeLabel;
+use crate::components::time_label::TimeFact;
 use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
 use crate::error::AppError;
 use crate::vocab::{AttemptTrigger, DataDeliveryStatus};
@@ -26,6 +26,11 @@ pub async fn resend_rejected_data(
     }
     .await;
     finish_form_post(outcome, &notification_href(&notification_id), |_| vec![("data_resent", "1".to_owned())])
+}
+
+/// What a data delivery carries, in words: its pillar and data type (`sleep summary`).
+pub fn document_words(delivery: &DataDeliverySummary) -> String {
+    format!("{} {}", delivery.pillar.as_str(), delivery.data_type.as_str())
 }
 
 /// What became of the delivery, in words: accepted (on a resend, when that is how), or still rejected.
@@ -64,14 +69,7 @@ pub fn RejectedData(
     let outcome = outcome_words(&delivery);
     let DataDeliveryDetail { summary, attempts, .. } = delivery;
     let purged = summary.payload_purged;
-    let next = summary.next_attempt_at.map(|at| {
-        view! {
-            <dt>"Next attempt due"</dt>
-            <dd>
-                <TimeLabel at=at />
-            </dd>
-        }
-    });
+    let next = summary.next_attempt_at.map(|at| view! { <TimeFact term="Next attempt due" at /> });
     let attempts_view = attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view();
     view! {
         <section aria-labelledby="rejected-data-heading" class="rejected-data">
@@ -83,13 +81,10 @@ pub fn RejectedData(
                     <code>{summary.id.clone()}</code>
                 </dd>
                 <dt>"Document"</dt>
-                <dd>{format!("{} {}", summary.pillar.as_str(), summary.data_type.as_str())}</dd>
+                <dd>{document_words(&summary)}</dd>
                 <dt>"Document id"</dt>
                 <dd>{summary.document_id.clone().unwrap_or_else(|| "—".to_owned())}</dd>
-                <dt>"Handed over"</dt>
-                <dd>
-                    <TimeLabel at=summary.created_at />
-                </dd>
+                <TimeFact term="Handed over" at=summary.created_at />
                 {next}
             </dl>
             {if purged {

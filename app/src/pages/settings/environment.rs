@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use super::{RevealSigningSecret, RotateSigningSecret, SendTestNotification};
 use crate::components::attempt::outcome_words;
 use crate::components::browser::{refetch_until, use_hydrated};
+use crate::components::form_fields::EnvironmentFields;
 use crate::components::notification_table::notification_href;
-use crate::components::state_badge::StateBadge;
-use crate::components::time_label::TimeLabel;
+use crate::components::subscription_facts::SubscriptionFacts;
 use crate::dto::EnvironmentView;
 use crate::error::AppError;
 use crate::pages::notifications::notification_page;
@@ -27,16 +27,7 @@ pub fn EnvironmentSettings(client_uuid: String, env: EnvironmentView) -> impl In
     let key = env.environment.as_str();
     let heading_id = format!("settings-{key}");
     let labelled_by = heading_id.clone();
-    let subscription = env.subscription.clone();
-    let active = subscription.state == SubscriptionState::Active;
-    let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
-        view! {
-            <p class="note">
-                "Not subscribed. The Notification Webhook is sold by ROOK staff: contact your ROOK account manager or "
-                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
-            </p>
-        }
-    });
+    let active = env.subscription.state == SubscriptionState::Active;
     let test = if active {
         view! { <TestNotification client_uuid=client_uuid.clone() env=env.clone() /> }.into_any()
     } else {
@@ -45,17 +36,7 @@ pub fn EnvironmentSettings(client_uuid: String, env: EnvironmentView) -> impl In
     view! {
         <section class="panel" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
-            <p>
-                "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
-                " since " <TimeLabel at=subscription.since />
-            </p>
-            {not_subscribed}
-            <dl class="facts">
-                <dt>"Notification Webhook URL"</dt>
-                <dd>{env.notification_webhook_url.clone().unwrap_or_else(|| "not set".to_owned())}</dd>
-                <dt>"Data Webhook URL"</dt>
-                <dd>{env.data_webhook_url.clone().unwrap_or_else(|| "not set".to_owned())}</dd>
-            </dl>
+            <SubscriptionFacts env=env.clone() />
             <SigningSecret client_uuid=client_uuid.clone() env=env.clone() />
             {test}
         </section>
@@ -98,16 +79,14 @@ fn SigningSecret(client_uuid: String, env: EnvironmentView) -> impl IntoView {
             "Revealing it is recorded in the audit log."
         </p>
         <ActionForm action=reveal attr:class="inline-form">
-            <input type="hidden" name="client_uuid" value=client_uuid.clone() />
-            <input type="hidden" name="environment" value=key />
+            <EnvironmentFields client_uuid environment=env.environment />
             <button type="submit" disabled=move || !hydrated.get() || reveal.pending().get()>
                 {format!("Reveal {label} signing secret")}
             </button>
         </ActionForm>
         {revealed}
         <ActionForm action=rotate attr:class="inline-form">
-            <input type="hidden" name="client_uuid" value=rotate_client />
-            <input type="hidden" name="environment" value=key />
+            <EnvironmentFields client_uuid=rotate_client environment=env.environment />
             <input id=confirm_id.clone() type="checkbox" name="understood" required />
             <label for=confirm_id>"I understand the current secret keeps working for 24 hours"</label>
             <button type="submit" disabled=move || !hydrated.get() || rotate.pending().get()>
@@ -166,8 +145,7 @@ fn TestNotification(client_uuid: String, env: EnvironmentView) -> impl IntoView 
     view! {
         <h3>"Send a test notification"</h3>
         <ActionForm action=send attr:class="inline-form">
-            <input type="hidden" name="client_uuid" value=client_uuid />
-            <input type="hidden" name="environment" value=key />
+            <EnvironmentFields client_uuid environment=env.environment />
             <label for=type_id.clone()>"Type"</label>
             <select id=type_id name="kind">{options}</select>
             <button type="submit" disabled=move || !hydrated.get() || send.pending().get()>

@@ -7,7 +7,8 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 
-use crate::components::load_error::LoadError;
+use crate::components::data_table::DataTable;
+use crate::components::loaded::Loaded;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{AuditEntryView, AuditQuery, Page};
 use crate::pages::staff::clients::manage_path;
@@ -61,14 +62,13 @@ pub fn AuditPage() -> impl IntoView {
             </datalist>
             <button type="submit">"Filter"</button>
         </Form>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match entries.await {
-                    Ok(page) => view! { <AuditTable page query=query.get_untracked() /> }.into_any(),
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded
+            keep_shown=true
+            content=move || async move {
+                let page = entries.await?;
+                Ok(view! { <AuditTable page query=query.get_untracked() /> })
+            }
+        />
     }
 }
 
@@ -85,31 +85,23 @@ fn AuditTable(page: Page<AuditEntryView>, query: ParamsMap) -> impl IntoView {
     };
     let newest = query.get("cursor").is_some().then(|| link_with_cursor(None));
     let older = page.next_cursor.map(|cursor| link_with_cursor(Some(cursor)));
-    if page.items.is_empty() {
-        return view! { <p class="empty">"No entry matches."</p> }.into_any();
-    }
-    let rows = page.items.into_iter().map(|entry| view! { <AuditRow entry /> }).collect_view();
+    let listed = !page.items.is_empty();
     view! {
-        <table class="data audit">
-            <caption class="visually-hidden">"Audit log entries, newest first"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Time"</th>
-                    <th scope="col">"Actor"</th>
-                    <th scope="col">"Action"</th>
-                    <th scope="col">"Client"</th>
-                    <th scope="col">"Environment"</th>
-                    <th scope="col">"Detail"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <nav class="pager" aria-label="Audit log pages">
-            {newest.map(|href| view! { <A href>"Newest"</A> })}
-            {older.map(|href| view! { <A href>"Older"</A> })}
-        </nav>
+        <DataTable
+            class="data audit"
+            caption="Audit log entries, newest first"
+            columns=&["Time", "Actor", "Action", "Client", "Environment", "Detail"]
+            items=page.items
+            row=|entry| view! { <AuditRow entry /> }
+            empty="No entry matches."
+        />
+        {listed.then(|| view! {
+            <nav class="pager" aria-label="Audit log pages">
+                {newest.map(|href| view! { <A href>"Newest"</A> })}
+                {older.map(|href| view! { <A href>"Older"</A> })}
+            </nav>
+        })}
     }
-    .into_any()
 }
 
 /// One entry.

@@ -7,8 +7,11 @@ use crate::components::alert_list::AlertList;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::components::data_table::DataTable;
+use crate::components::figures::Figures;
+use crate::components::form_fields::EnvironmentFields;
 use crate::components::hourly_chart::{AttemptTotals, HourlyChart};
-use crate::components::load_error::LoadError;
+use crate::components::loaded::Loaded;
 use crate::components::state_badge::StateBadge;
 use crate::components::time_label::{MaybeTime, TimeLabel, duration_words};
 use crate::dto::{DeliveryHealth, EndpointHealth, HourlyStat};
@@ -30,15 +33,14 @@ pub fn HealthPage() -> impl IntoView {
     view! {
         <Title text="Delivery health · rook-notify" />
         <h1>"Delivery health"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+        <Loaded
+            keep_shown=true
+            content=move || async move {
                 let previous = previous.await;
-                match health.await {
-                    Ok(health) => view! { <HealthView health reenable previous /> }.into_any(),
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+                let health = health.await?;
+                Ok(view! { <HealthView health reenable previous /> })
+            }
+        />
     }
 }
 
@@ -53,19 +55,14 @@ fn HealthView(
     let previous = Environment::ALL.iter().find_map(|env| previous_for(&previous, &reenable_form(*env)));
     let note = Signal::derive(move || current_outcome(reenable.value().get(), reenable_notice, previous.clone()));
     let DeliveryHealth { failing, disabled, queue_depth, oldest_due_age_secs, hourly, alerts } = health;
+    let longest_wait = oldest_due_age_secs.map_or_else(|| "none due now".to_owned(), duration_words);
     view! {
         <section class="panel" aria-labelledby="queue-heading">
             <h2 id="queue-heading">"Queue"</h2>
-            <dl class="figures">
-                <div>
-                    <dt>"Queued (due now or awaiting a retry)"</dt>
-                    <dd>{queue_depth}</dd>
-                </div>
-                <div>
-                    <dt>"Longest wait of a due notification"</dt>
-                    <dd>{oldest_due_age_secs.map(duration_words).unwrap_or_else(|| "none due now".to_owned())}</dd>
-                </div>
-            </dl>
+            <Figures items=vec![
+                ("Queued (due now or awaiting a retry)", queue_depth.to_string()),
+                ("Longest wait of a due notification", longest_wait),
+            ] />
         </section>
         <Throughput hourly />
         <section class="panel" aria-labelledby="failing-heading">
@@ -102,24 +99,12 @@ fn Throughput(hourly: Vec<HourlyStat>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="throughput-heading">
             <h2 id="throughput-heading">"Last 24 hours"</h2>
-            <dl class="figures">
-                <div>
-                    <dt>"Attempts"</dt>
-                    <dd>{totals.attempts()}</dd>
-                </div>
-                <div>
-                    <dt>"Delivered"</dt>
-                    <dd>{totals.succeeded}</dd>
-                </div>
-                <div>
-                    <dt>"Failed"</dt>
-                    <dd>{totals.failed}</dd>
-                </div>
-                <div>
-                    <dt>"Error rate"</dt>
-                    <dd>{rate}</dd>
-                </div>
-            </dl>
+            <Figures items=vec![
+                ("Attempts", totals.attempts().to_string()),
+                ("Delivered", totals.succeeded.to_string()),
+                ("Failed", totals.failed.to_string()),
+                ("Error rate", rate),
+            ] />
             <figure class="chart">
                 <HourlyChart hours=hourly label=summary />
                 <figcaption>
@@ -149,94 +134,64 @@ fn endpoint_cells(e: &EndpointHealth) -> impl IntoView + use<> {
 /// Active endpoints whose last attempts failed.
 #[component]
 fn FailingTable(endpoints: Vec<EndpointHealth>) -> impl IntoView {
-    if endpoints.is_empty() {
-        return view! { <p class="empty">"No endpoint is failing."</p> }.into_any();
-    }
-    let rows = endpoints
-        .into_iter()
-        .map(|e| {
-            view! {
-                <tr>
-                    {endpoint_cells(&e)}
-                    <td>
-                        <MaybeTime at=e.failing_since otherwise="—" />
-                    </td>
-                    <td class="number">{e.consecutive_failures}</td>
-                    <td>
-                        <MaybeTime at=e.last_success_at otherwise="never" />
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let row = |e: EndpointHealth| {
+        view! {
+            <tr>
+                {endpoint_cells(&e)}
+                <td>
+                    <MaybeTime at=e.failing_since otherwise="—" />
+                </td>
+                <td class="number">{e.consecutive_failures}</td>
+                <td>
+                    <MaybeTime at=e.last_success_at otherwise="never" />
+                </td>
+            </tr>
+        }
+    };
     view! {
-        <table class="data">
-            <caption class="visually-hidden">"Failing endpoints"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Client"</th>
-                    <th scope="col">"Environment"</th>
-                    <th scope="col">"URL"</th>
-                    <th scope="col">"Failing since"</th>
-                    <th scope="col">"Consecutive failures"</th>
-                    <th scope="col">"Last success"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable
+            caption="Failing endpoints"
+            columns=&["Client", "Environment", "URL", "Failing since", "Consecutive failures", "Last success"]
+            items=endpoints
+            row
+            empty="No endpoint is failing."
+        />
     }
-    .into_any()
 }
 
 /// Endpoints the engine disabled, each with a re-enable button.
 #[component]
 fn DisabledTable(endpoints: Vec<EndpointHealth>, reenable: ServerAction<StaffReenable>) -> impl IntoView {
-    if endpoints.is_empty() {
-        return view! { <p class="empty">"No endpoint is disabled."</p> }.into_any();
-    }
-    let rows = endpoints
-        .into_iter()
-        .map(|e| {
-            let name = format!("{} {}", e.client_name, e.environment.label());
-            view! {
-                <tr>
-                    {endpoint_cells(&e)}
-                    <td>
-                        <StateBadge state=e.state reason=e.disabled_reason />
-                    </td>
-                    <td>
-                        <TimeLabel at=e.state_since />
-                    </td>
-                    <td>
-                        <ActionForm action=reenable>
-                            <input type="hidden" name="client_uuid" value=e.client_uuid.clone() />
-                            <input type="hidden" name="environment" value=e.environment.as_str() />
-                            <button type="submit" disabled=move || reenable.pending().get()>
-                                "Re-enable" <span class="visually-hidden">" " {name}</span>
-                            </button>
-                        </ActionForm>
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let row = move |e: EndpointHealth| {
+        let name = format!("{} {}", e.client_name, e.environment.label());
+        view! {
+            <tr>
+                {endpoint_cells(&e)}
+                <td>
+                    <StateBadge state=e.state reason=e.disabled_reason />
+                </td>
+                <td>
+                    <TimeLabel at=e.state_since />
+                </td>
+                <td>
+                    <ActionForm action=reenable>
+                        <EnvironmentFields client_uuid=e.client_uuid.clone() environment=e.environment />
+                        <button type="submit" disabled=move || reenable.pending().get()>
+                            "Re-enable" <span class="visually-hidden">" " {name}</span>
+                        </button>
+                    </ActionForm>
+                </td>
+            </tr>
+        }
+    };
     view! {
-        <table class="data">
-            <caption class="visually-hidden">"Disabled endpoints"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Client"</th>
-                    <th scope="col">"Environment"</th>
-                    <th scope="col">"URL"</th>
-                    <th scope="col">"Reason"</th>
-                    <th scope="col">"Since"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Action"</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable
+            caption="Disabled endpoints"
+            columns=&["Client", "Environment", "URL", "Reason", "Since"]
+            unseen_column="Action"
+            items=endpoints
+            row
+            empty="No endpoint is disabled."
+        />
     }
-    .into_any()
 }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::data_table::DataTable;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{AccountView, NewAccountCredentials};
 use crate::error::AppError;
@@ -45,41 +46,26 @@ pub fn AccountsPanel(
     });
     let form = NodeRef::new();
     reset_after_success(action, form);
-    let list = if accounts.is_empty() {
-        view! { <p class="empty">"No account signs in for this client yet."</p> }.into_any()
-    } else {
+    let row = |a: AccountView| {
         view! {
-            <table class="data">
-                <caption class="visually-hidden">"Dashboard accounts"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Created"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {accounts
-                        .into_iter()
-                        .map(|a| {
-                            view! {
-                                <tr>
-                                    <td>{a.email}</td>
-                                    <td>
-                                        <TimeLabel at=a.created_at />
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <tr>
+                <td>{a.email}</td>
+                <td>
+                    <TimeLabel at=a.created_at />
+                </td>
+            </tr>
         }
-        .into_any()
     };
     view! {
         <section class="panel accounts" aria-labelledby="accounts-heading">
             <h2 id="accounts-heading">"Dashboard accounts"</h2>
-            {list}
+            <DataTable
+                caption="Dashboard accounts"
+                columns=&["Email", "Created"]
+                items=accounts
+                row
+                empty="No account signs in for this client yet."
+            />
             <h3>"New account"</h3>
             <ActionForm action node_ref=form attr:class="inline-form">
                 <input type="hidden" name="client_uuid" value=client_uuid />

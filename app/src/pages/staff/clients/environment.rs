@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::components::form_fields::EnvironmentFields;
 use crate::components::state_badge::StateBadge;
 use crate::components::switch::SubmitSwitch;
 use crate::components::time_label::TimeLabel;
@@ -213,8 +214,7 @@ pub fn EnvironmentSettingsPanel(
                     "Delivery is paused: new notifications are held, and sent once the endpoint is re-enabled."
                 </p>
                 <ActionForm action=actions.reenable>
-                    <input type="hidden" name="client_uuid" value=reenable_uuid />
-                    <input type="hidden" name="environment" value=key />
+                    <EnvironmentFields client_uuid=reenable_uuid environment />
                     <button type="submit" disabled=move || actions.reenable.pending().get()>
                         "Re-enable " {label}
                     </button>
@@ -233,8 +233,7 @@ pub fn EnvironmentSettingsPanel(
                 <TimeLabel at=subscription.since />
             </p>
             <ActionForm action=actions.subscription attr:class="switch-form">
-                <input type="hidden" name="client_uuid" value=switch_uuid />
-                <input type="hidden" name="environment" value=key />
+                <EnvironmentFields client_uuid=switch_uuid environment />
                 <input type="hidden" name="active" value=if subscribed { "false" } else { "true" } />
                 <SubmitSwitch
                     label=format!("{label} subscribed")
@@ -273,31 +272,24 @@ fn SettingsForm(
     view! {
         <h3>"Webhook URLs and ROOK hash key"</h3>
         <ActionForm action node_ref=form attr:class="stack settings-form">
-            <input type="hidden" name="client_uuid" value=client_uuid />
-            <input type="hidden" name="environment" value=key />
-            <label for=id("notification-url")>
-                <span class="visually-hidden">{label} " "</span>
-                "Notification Webhook URL"
-            </label>
-            <input
-                id=id("notification-url")
-                type="url"
+            <EnvironmentFields client_uuid environment />
+            <UrlField
+                key
+                field="notification-url"
+                label
+                text="Notification Webhook URL"
                 name="change[notification_webhook_url]"
-                value=env.notification_webhook_url.unwrap_or_default()
+                value=env.notification_webhook_url
                 placeholder="https://example.com/rook/notifications"
-                aria-describedby=id("url-hint")
             />
-            <label for=id("data-url")>
-                <span class="visually-hidden">{label} " "</span>
-                "Data Webhook URL"
-            </label>
-            <input
-                id=id("data-url")
-                type="url"
+            <UrlField
+                key
+                field="data-url"
+                label
+                text="Data Webhook URL"
                 name="change[data_webhook_url]"
-                value=env.data_webhook_url.unwrap_or_default()
+                value=env.data_webhook_url
                 placeholder="https://example.com/rook/data"
-                aria-describedby=id("url-hint")
             />
             <p class="hint" id=id("url-hint")>
                 "An empty field removes the URL. " {https_rule}
@@ -333,5 +325,34 @@ fn SettingsForm(
                 "Save " {label} " settings"
             </button>
         </ActionForm>
+    }
+}
+
+/// One of the settings form's URL fields (`{key}-{field}`), described by the form's URL hint. The two
+/// environments' forms stand side by side, so its label names the environment for screen readers.
+#[component]
+fn UrlField(
+    key: &'static str,
+    field: &'static str,
+    label: &'static str,
+    text: &'static str,
+    name: &'static str,
+    value: Option<String>,
+    placeholder: &'static str,
+) -> impl IntoView {
+    let id = format!("{key}-{field}");
+    view! {
+        <label for=id.clone()>
+            <span class="visually-hidden">{label} " "</span>
+            {text}
+        </label>
+        <input
+            id=id
+            type="url"
+            name=name
+            value=value.unwrap_or_default()
+            placeholder=placeholder
+            aria-describedby=format!("{key}-url-hint")
+        />
     }
 }

@@ -9,7 +9,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
 use super::manage_path;
-use crate::components::load_error::LoadError;
+use crate::components::data_table::DataTable;
+use crate::components::loaded::Loaded;
 use crate::components::state_badge::StateBadge;
 use crate::dto::{ClientQuery, ClientView, EnvironmentView};
 use crate::error::AppError;
@@ -84,21 +85,17 @@ pub fn ClientsPage() -> impl IntoView {
             />
             <button type="submit">"Search"</button>
         </Form>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+        <Loaded
+            keep_shown=true
+            content=move || async move {
                 let previous = previous.await;
-                match clients.await {
-                    Ok(list) => {
-                        view! {
-                            <ClientTable list />
-                            <NewClientForm create previous />
-                        }
-                            .into_any()
-                    }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+                let list = clients.await?;
+                Ok(view! {
+                    <ClientTable list />
+                    <NewClientForm create previous />
+                })
+            }
+        />
     }
 }
 
@@ -137,28 +134,17 @@ fn NewClientForm(create: ServerAction<StaffCreateClient>, previous: Option<FormO
 /// The clients as a table: name, UUID, both environments' states, and where to go next.
 #[component]
 fn ClientTable(list: Vec<ClientView>) -> impl IntoView {
-    if list.is_empty() {
-        return view! { <p class="empty">"No client matches."</p> }.into_any();
-    }
-    let rows = list.into_iter().map(|client| view! { <ClientRow client /> }).collect_view();
     view! {
-        <table class="data clients-table">
-            <caption class="visually-hidden">"Clients"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Client UUID"</th>
-                    <th scope="col">"Sandbox"</th>
-                    <th scope="col">"Production"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Pages"</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable
+            class="data clients-table"
+            caption="Clients"
+            columns=&["Name", "Client UUID", "Sandbox", "Production"]
+            unseen_column="Pages"
+            items=list
+            row=|client| view! { <ClientRow client /> }
+            empty="No client matches."
+        />
     }
-    .into_any()
 }
 
 /// One client's row.

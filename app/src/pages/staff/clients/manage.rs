@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{AccountsPanel, StaffCreateClientAccount};
 use super::environment::{EnvironmentActions, EnvironmentSettingsPanel};
-use crate::components::load_error::LoadError;
+use crate::components::client_nav::use_client_uuid;
+use crate::components::loaded::Loaded;
 use crate::dto::{AccountView, ClientView};
 use crate::error::AppError;
 use crate::pages::staff::form_outcome::{FormOutcome, previous_outcome};
@@ -35,8 +35,7 @@ pub async fn staff_client(client_uuid: String) -> Result<ManagedClient, AppError
 /// The page at `/staff/clients/:client_uuid`.
 #[component]
 pub fn ManageClientPage() -> impl IntoView {
-    let params = use_params_map();
-    let client_uuid = move || params.read().get("client_uuid").unwrap_or_default();
+    let client_uuid = use_client_uuid();
     let sandbox = EnvironmentActions::new();
     let production = EnvironmentActions::new();
     let create_account = ServerAction::<StaffCreateClientAccount>::new();
@@ -51,17 +50,14 @@ pub fn ManageClientPage() -> impl IntoView {
     };
 
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+        <Loaded
+            keep_shown=true
+            content=move || async move {
                 let previous = previous.await;
-                match data.await {
-                    Ok(managed) => {
-                        view! { <ManagedClientView managed actions_of create_account previous /> }.into_any()
-                    }
-                    Err(err) => view! { <LoadError err /> }.into_any(),
-                }
-            })}
-        </Transition>
+                let managed = data.await?;
+                Ok(view! { <ManagedClientView managed actions_of create_account previous /> })
+            }
+        />
     }
 }
 

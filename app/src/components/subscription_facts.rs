@@ -1,0 +1,39 @@
+//! What a client's pages say about one environment's Notification Webhook: the subscription's state
+//! and since when, and both webhook URLs.
+
+use leptos::prelude::*;
+
+use super::state_badge::StateBadge;
+use super::time_label::TimeLabel;
+use crate::dto::EnvironmentView;
+use crate::vocab::SubscriptionState;
+
+/// The subscription's state, then `children` (what can be done about it), then — when the client is
+/// not subscribed — whom to ask, and the URLs.
+#[component]
+pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let subscription = env.subscription;
+    let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
+        view! {
+            <p class="note">
+                "Not subscribed. The Notification Webhook is sold by ROOK staff: contact your ROOK account manager or "
+                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
+            </p>
+        }
+    });
+    let url = |url: Option<String>| url.unwrap_or_else(|| "not set".to_owned());
+    view! {
+        <p>
+            "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
+            " since " <TimeLabel at=subscription.since />
+        </p>
+        {children.map(|children| children())}
+        {not_subscribed}
+        <dl class="facts">
+            <dt>"Notification Webhook URL"</dt>
+            <dd>{url(env.notification_webhook_url)}</dd>
+            <dt>"Data Webhook URL"</dt>
+            <dd>{url(env.data_webhook_url)}</dd>
+        </dl>
+    }
+}
