@@ -92,19 +92,7 @@ impl Services {
             .store()
             .list_audit(client_uuid.as_deref(), action.as_deref().map(str::trim), &page.position, page.fetch())
             .await?;
-        Ok(page.page(
-            entries,
-            |e| &e.id,
-            |e| AuditEntryView {
-                id: e.id.clone(),
-                at: e.at,
-                actor: e.actor.clone(),
-                action: e.action.clone(),
-                client_uuid: e.client_uuid.clone(),
-                environment: e.environment.clone(),
-                detail: e.detail.clone(),
-            },
-        ))
+        Ok(page.page(entries, |e| &e.id, Clone::clone))
     }
 
     /// The audit log of every client, newest first (staff): the staff's audit page, which a client

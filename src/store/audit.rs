@@ -1,5 +1,6 @@
 //! The audit log: who did what to which client, and when. Entries are only ever appended.
 
+use app::dto::AuditEntryView;
 use app::timestamp::Timestamp;
 use app::vocab::Environment;
 
@@ -14,18 +15,6 @@ pub struct NewAuditEntry<'a> {
     pub client_uuid: Option<&'a str>,
     pub environment: Option<Environment>,
     /// A JSON object with what changed; never a secret.
-    pub detail: serde_json::Value,
-}
-
-/// A stored entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEntry {
-    pub id: String,
-    pub at: Timestamp,
-    pub actor: String,
-    pub action: String,
-    pub client_uuid: Option<String>,
-    pub environment: Option<String>,
     pub detail: serde_json::Value,
 }
 
@@ -49,7 +38,7 @@ impl Store {
         Ok(id)
     }
 
-    /// The newest entries first, optionally for one client and actions starting with `action_prefix`,
+    /// The newest entries first (as the dashboard and the API show them), optionally for one client and actions starting with `action_prefix`,
     /// from `position` on (a keyset cursor: the id of the last entry of the previous page).
     pub async fn list_audit(
         &self,
@@ -57,7 +46,7 @@ impl Store {
         action_prefix: Option<&str>,
         position: &Position,
         limit: u32,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    ) -> Result<Vec<AuditEntryView>, StoreError> {
         let mut conditions = Conditions::default();
         conditions.equal("client_uuid", client_uuid);
         if let Some(prefix) = action_prefix {
@@ -68,7 +57,7 @@ impl Store {
         let rows = listing.binds.bind(sqlx::query_as::<_, AuditRow>(&listing.sql)).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|row| {
-                Ok(AuditEntry {
+                Ok(AuditEntryView {
                     detail: serde_json::from_str(&row.detail)
                         .map_err(|e| StoreError::Corrupt(format!("audit_log.detail: {e}")))?,
                     id: row.id,

@@ -29,7 +29,7 @@ mod vocab_sql;
 
 pub use accounts::{AccountRecord, NewAccount};
 pub use alerts::AlertRecord;
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::NewAuditEntry;
 pub use cipher::{SecretCipher, SecretKind, SecretOwner, generate_key, parse_key};
 pub use clients::{ClientRecord, EnvironmentRecord};
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};

@@ -62,10 +62,42 @@ pub fn FilterForm(
     action: String,
     query: NotificationQuery,
 ) -> impl IntoView {
-    let environments = Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect();
-    let categories = Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect();
-    let kinds = NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect();
-    let statuses = NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect();
+    // The closed sets: id, name, label, and ((wire value, words) of each choice, the current value).
+    let choices: [(&str, &str, &str, (Vec<(&'static str, &'static str)>, Option<&str>)); 4] = [
+        (
+            "filter-environment",
+            "environment",
+            "Environment",
+            (Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect(), query.environment.map(|v| v.as_str())),
+        ),
+        (
+            "filter-category",
+            "category",
+            "Category",
+            (Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect(), query.category.map(|v| v.as_str())),
+        ),
+        (
+            "filter-type",
+            "type",
+            "Type",
+            (NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect(), query.kind.map(|v| v.as_str())),
+        ),
+        (
+            "filter-status",
+            "status",
+            "Status",
+            (
+                NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect(),
+                query.status.map(|v| v.as_str()),
+            ),
+        ),
+    ];
+    let choices = choices
+        .into_iter()
+        .map(|(id, name, label, (options, current))| {
+            view! { <Choice id name label options current=current.unwrap_or_default().to_owned() /> }
+        })
+        .collect_view();
     let text = |value: Option<String>| value.unwrap_or_default();
     // A date field shows a day; a bound written as an instant (an API link) is shown as its day.
     let day = |bound: Option<TimeBound>| match bound {
@@ -75,34 +107,7 @@ pub fn FilterForm(
     let clear = action.clone();
     view! {
         <Form method="GET" action=action attr:class="filters" attr:aria-label="Filter notifications">
-            <Choice
-                id="filter-environment"
-                name="environment"
-                label="Environment"
-                options=environments
-                current=text(query.environment.map(|v| v.to_string()))
-            />
-            <Choice
-                id="filter-category"
-                name="category"
-                label="Category"
-                options=categories
-                current=text(query.category.map(|v| v.to_string()))
-            />
-            <Choice
-                id="filter-type"
-                name="type"
-                label="Type"
-                options=kinds
-                current=text(query.kind.map(|v| v.to_string()))
-            />
-            <Choice
-                id="filter-status"
-                name="status"
-                label="Status"
-                options=statuses
-                current=text(query.status.map(|v| v.to_string()))
-            />
+            {choices}
             <div class="field">
                 <label for="filter-user">"User id"</label>
                 <input id="filter-user" name="user_id" type="search" value=text(query.user_id) />

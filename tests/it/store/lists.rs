@@ -7,8 +7,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{Category, DataDeliveryStatus, Environment, NotificationStatus, NotificationType};
 use rook_notify::store::{
-    Position,
-    Channel, DataDeliveryFilter, DataDeliveryRecord, NewAuditEntry, NotificationFilter, NotificationRecord,
+    Channel, DataDeliveryFilter, DataDeliveryRecord, NewAuditEntry, NotificationFilter, NotificationRecord, Position,
 };
 use serde_json::json;
 
