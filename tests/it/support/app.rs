@@ -1,6 +1,6 @@
 //! The real application, spawned on a free port over a test database, with a cookie-keeping client.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::vocab::Role;
 use rook_notify::config::Settings;
@@ -122,43 +122,45 @@ impl TestApp {
         res.json().await.expect("JSON")
     }
 
+    /// This server's admin API.
+    pub fn remote(&self) -> super::remote::Api<'_> {
+        super::remote::Api { client: &self.client, base_url: &self.base_url }
+    }
+
     /// An API request with the admin token.
     pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(ADMIN_TOKEN)
+        self.remote().request(method, path)
+    }
+
+    /// Sends `body` as JSON through the API and returns the answer, whatever it is.
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> reqwest::Response {
+        self.remote().send_json(method, path, body).await
+    }
+
+    /// The JSON answer to an API GET of `path`, whatever its status.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.remote().get_json(path).await
     }
 
     /// Creates a client through the API whose Sandbox subscription is active and points at `url`;
     /// returns its UUID and the notification signing secret.
     pub async fn subscribed_client(&self, url: &str) -> (String, String) {
-        let res = self
-            .api(reqwest::Method::POST, "/clients")
-            .json(&json!({ "name": "Receiver Test Co" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "client created");
-        let client_uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
-        let res = self
-            .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-            .json(&json!({ "notification_webhook_url": url }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "URL set: {}", res.text().await.unwrap());
-        let secret = self.set_subscription(&client_uuid, "sandbox", true).await["secret"].as_str().unwrap().to_owned();
-        (client_uuid, secret)
+        self.remote().subscribed_client(url).await
     }
 
-    /// Switches a subscription through the API and returns the answer.
+    /// PUTs `change` to an environment through the API and returns the answer, whatever it is.
+    pub async fn update_environment(&self, client_uuid: &str, env: &str, change: &Value) -> reqwest::Response {
+        self.remote().update_environment(client_uuid, env, change).await
+    }
+
+    /// PUTs `change` to an environment through the API, which must accept it; returns the environment.
+    pub async fn set_environment(&self, client_uuid: &str, env: &str, change: &Value) -> Value {
+        self.remote().set_environment(client_uuid, env, change).await
+    }
+
+    /// Switches a subscription through the API, which must succeed, and returns the answer.
     pub async fn set_subscription(&self, client_uuid: &str, env: &str, active: bool) -> Value {
-        let res = self
-            .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/{env}/subscription"))
-            .json(&json!({ "active": active }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        res.json().await.unwrap()
+        self.remote().set_subscription(client_uuid, env, active).await
     }
 
     /// Reports a platform event through the API.
@@ -186,18 +188,16 @@ impl TestApp {
 
     /// Waits until the notification has `status` and `attempts` attempts recorded (at most `within`).
     pub async fn wait_for_notification(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
+        let what = format!("notification {id} reaches {status} with {attempts} attempts");
+        super::wait::for_value(&what, within, || async {
             let n = self.notification(id).await;
             if n["status"] == status && n["attempts"].as_array().map_or(0, Vec::len) == attempts {
-                return n;
+                Ok(n)
+            } else {
+                Err(format!("{n:#}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "notification {id} did not reach {status} with {attempts} attempts: {n:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 
     /// Stops the server and waits for it to finish.
@@ -253,15 +253,12 @@ impl TestApp {
         state: &str,
         within: Duration,
     ) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
+        let what = format!("the {env} subscription becomes {state}");
+        super::wait::for_value(&what, within, || async {
             let subscription = self.subscription(client_uuid, env).await;
-            if subscription["state"] == state {
-                return subscription;
-            }
-            assert!(Instant::now() < deadline, "the {env} subscription did not become {state}: {subscription:#}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            if subscription["state"] == state { Ok(subscription) } else { Err(format!("{subscription:#}")) }
+        })
+        .await
     }
 
     /// The client's notifications (first page, newest first), through the API.
