@@ -11,7 +11,7 @@ use sha2::Sha256;
 use standardwebhooks::Webhook;
 
 use crate::support::receiver::Received;
-use crate::support::{Reply, TestDatabase, TestReceiver, spawn_app, spawn_app_with};
+use crate::support::{Reply, TestDatabase, TestReceiver, spawn_app, spawn_app_with, wait};
 
 /// Long enough for any single step of these tests on a loaded machine.
 const WITHIN: Duration = Duration::from_secs(10);
@@ -147,9 +147,20 @@ async fn a_notification_that_keeps_failing_ends_failed_after_the_schedule(db: Te
         verify(&secret, &request);
     }
 
-    // Nothing more comes, well past where a fourth attempt would be (the one deliberate wait).
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(receiver.received().len(), 3, "no attempt after the schedule is exhausted");
+    // Nothing more comes. Past where a fourth attempt would be due (a step of 300 ms, +10 % jitter,
+    // after the third), a later notification to the endpoint is claimed after anything due there,
+    // and is the only thing that arrives.
+    let third = &attempts(&n)[2];
+    let third_ended: Timestamp = third["started_at"].as_str().unwrap().parse().unwrap();
+    let third_ended = third_ended.plus_micros(third["duration_ms"].as_i64().unwrap() * 1000);
+    wait::until_past(third_ended.plus_micros(330_000)).await;
+    receiver.reply_always(Reply::Status(200));
+    let marker = app.deliver_marker(&client_uuid).await;
+    assert_eq!(
+        receiver.header_values("webhook-id"),
+        [id.as_str(), id.as_str(), id.as_str(), marker.as_str()],
+        "no attempt after the schedule"
+    );
     let n = app.notification(&id).await;
     assert_eq!(n["status"], "failed");
     assert_eq!(attempts(&n).len(), 3);

@@ -200,6 +200,37 @@ impl TestApp {
         .await
     }
 
+    /// Reports a `user.created` for the client's Sandbox and waits until it is delivered. The
+    /// dispatcher then claimed from this endpoint after everything that was due there before (a claim
+    /// takes the earliest due first), so a request that has not arrived by now was never going to: how
+    /// a test shows that something did not happen without sleeping.
+    pub async fn deliver_marker(&self, client_uuid: &str) -> String {
+        let id = self.user_created(client_uuid, "marker").await;
+        self.wait_for_notification(&id, "delivered", 1, Duration::from_secs(10)).await;
+        id
+    }
+
+    /// The data delivery with its attempts, through the API.
+    pub async fn data_delivery(&self, id: &str) -> Value {
+        let res = self.api(reqwest::Method::GET, &format!("/data-deliveries/{id}")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    /// Waits until the data delivery has `status` and `attempts` attempts recorded (at most `within`).
+    pub async fn wait_for_data_delivery(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
+        let what = format!("data delivery {id} reaches {status} with {attempts} attempts");
+        super::wait::for_value(&what, within, || async {
+            let d = self.data_delivery(id).await;
+            if d["status"] == status && d["attempts"].as_array().map_or(0, Vec::len) == attempts {
+                Ok(d)
+            } else {
+                Err(format!("{d:#}"))
+            }
+        })
+        .await
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
