@@ -35,6 +35,18 @@ async fn visible_names(app: &TestApp, client: &reqwest::Client, clients: &[&str]
     names
 }
 
+/// Signs dev@acme.example in with `password` by posting the login form with one extra header (an
+/// origin, or what the browser accepts), as a form without JavaScript or another site would.
+async fn post_login(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    (name, value): (&str, &str),
+    password: &str,
+) -> reqwest::Response {
+    let form = [("email", "dev@acme.example"), ("password", password)];
+    browser.post(app.url("/fn/login")).header(name, value).form(&form).send().await.expect("a login request")
+}
+
 async fn signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_client(db: TestDatabase) {
     let app = spawn_app(db).await;
     let (acme, globex) = two_clients(&app).await;
@@ -197,23 +209,11 @@ async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
     let app = spawn_app(TestDatabase::sqlite().await).await;
     two_clients(&app).await;
     let browser = browser_client();
-    let forged = browser
-        .post(app.url("/fn/login"))
-        .header("origin", "https://evil.example")
-        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let forged = post_login(&app, &browser, ("origin", "https://evil.example"), PASSWORD).await;
     assert_eq!(forged.status(), 403);
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
 
-    let same_site = browser
-        .post(app.url("/fn/login"))
-        .header("origin", app.base_url.clone())
-        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let same_site = post_login(&app, &browser, ("origin", app.base_url.as_str()), PASSWORD).await;
     assert_eq!(same_site.status(), 200);
     app.stop().await;
 }
@@ -223,23 +223,11 @@ async fn without_javascript_a_failed_sign_in_returns_to_the_login_page_with_the_
     let app = spawn_app(TestDatabase::sqlite().await).await;
     two_clients(&app).await;
     let browser = browser_client();
-    let res = browser
-        .post(app.url("/fn/login"))
-        .header("accept", "text/html")
-        .form(&[("email", "dev@acme.example"), ("password", "wrong-password")])
-        .send()
-        .await
-        .unwrap();
+    let res = post_login(&app, &browser, ("accept", "text/html"), "wrong-password").await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/login?error=invalid_credentials");
 
-    let res = browser
-        .post(app.url("/fn/login"))
-        .header("accept", "text/html")
-        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let res = post_login(&app, &browser, ("accept", "text/html"), PASSWORD).await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/");
     app.stop().await;

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use app::vocab::Role;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::app::browser_client;
@@ -22,13 +21,7 @@ async fn rejected_document(app: &TestApp, receiver: &TestReceiver) -> (String, S
     let body = format!(
         r#"{{"client_uuid":"{uuid}","environment":"sandbox","user_id":"u-1","data_type":"event","pillar":"body","payload":{{"w":70}}}}"#
     );
-    let res = app
-        .api(Method::POST, "/data-deliveries")
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_body("/data-deliveries", body).await;
     let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     // No retries in these tests: one refused attempt fails it.
     let failed = app.wait_for_data_delivery(&id, "failed", 1, WITHIN).await;
@@ -90,8 +83,7 @@ async fn rejected_data_is_resent_from_the_dashboard_for_the_own_client_only(db: 
     // In bulk: the other client's rejected document is untouched by the own client's call.
     let (status, body) = call(&browser, "resend_rejected_data_since", bulk(&own)).await;
     assert_eq!((status, body), (200, json!({ "queued": 0, "remaining": 0 })));
-    let other_now: Value =
-        app.api(Method::GET, &format!("/data-deliveries/{other_delivery}")).send().await.unwrap().json().await.unwrap();
+    let other_now: Value = app.get_json(&format!("/data-deliveries/{other_delivery}")).await;
     assert_eq!(other_now["attempts"].as_array().unwrap().len(), 1);
 
     // The needs-attention page data lists rejected data deliveries per environment.

@@ -22,19 +22,13 @@ fn document(client_uuid: &str, payload_bytes: usize) -> Value {
 }
 
 async fn hand_over(app: &TestApp, body: &Value) -> reqwest::Response {
-    app.api(Method::POST, "/data-deliveries").json(body).send().await.unwrap()
+    app.send_json(Method::POST, "/data-deliveries", body).await
 }
 
 /// A client whose Sandbox has a Data Webhook URL (so documents are accepted).
 async fn client_with_data_url(app: &TestApp) -> String {
     let client_uuid = app.create_client("Overload Co").await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-        .json(&json!({ "data_webhook_url": "http://127.0.0.1:9/data" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.set_environment(&client_uuid, "sandbox", &json!({ "data_webhook_url": "http://127.0.0.1:9/data" })).await;
     client_uuid
 }
 

@@ -67,12 +67,7 @@ fn body_with_payload(uuid: &str, payload: &str) -> String {
 }
 
 async fn hand_over(app: &TestApp, body: String) -> reqwest::Response {
-    app.api(Method::POST, "/data-deliveries")
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.post_body("/data-deliveries", body).await
 }
 
 /// Hands a document over, which must be accepted; returns the data delivery's id.

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use standardwebhooks::Webhook;
 
-use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with, wait};
+use crate::support::{Reply, Subscribed, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_subscribed, wait};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
@@ -30,9 +30,7 @@ async fn error_code(res: reqwest::Response) -> String {
 }
 
 async fn an_idempotency_key_records_an_event_once(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let body =
         json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" })
             .to_string();
@@ -118,9 +116,7 @@ async fn events_while_unsubscribed_are_recorded_and_never_sent(db: TestDatabase)
 }
 
 async fn a_resend_adds_an_attempt_and_keeps_the_first(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let id = app.user_created(&client_uuid, "u-1").await;
     let before = app.wait_for_notification(&id, "delivered", 1, WITHIN).await;
 
@@ -148,9 +144,8 @@ async fn a_resend_adds_an_attempt_and_keeps_the_first(db: TestDatabase) {
 }
 
 async fn failed_notifications_are_resent_in_bulk(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "none".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } =
+        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "none".parse().unwrap()).await;
     receiver.reply_always(Reply::Status(500));
 
     let before = Timestamp::now().plus_micros(-1000);
@@ -190,15 +185,13 @@ async fn failed_notifications_are_resent_in_bulk(db: TestDatabase) {
 }
 
 async fn test_notifications_arrive_marked_as_tests(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let test_url = format!("/clients/{client_uuid}/environments/sandbox/test");
 
     let res = app.api(Method::POST, &test_url).send().await.unwrap();
     assert_eq!(res.status(), 202);
     let plain = res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned();
-    let res = app.api(Method::POST, &test_url).json(&json!({ "type": "extraction.failed" })).send().await.unwrap();
+    let res = app.send_json(Method::POST, &test_url, &json!({ "type": "extraction.failed" })).await;
     assert_eq!(res.status(), 202);
     let failure = res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned();
 
@@ -235,9 +228,7 @@ async fn test_notifications_arrive_marked_as_tests(db: TestDatabase) {
 }
 
 async fn a_410_disables_the_endpoint_until_it_is_reenabled(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     receiver.reply_next([Reply::Status(410)]);
 
     let gone = app.user_created(&client_uuid, "u-1").await;
@@ -271,13 +262,11 @@ async fn a_410_disables_the_endpoint_until_it_is_reenabled(db: TestDatabase) {
 }
 
 async fn an_endpoint_failing_for_too_long_is_disabled(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| {
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |s| {
         s.disable_after = Duration::from_secs(1);
         s.retry_schedule = "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms".parse().unwrap();
     })
     .await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -294,9 +283,8 @@ async fn an_endpoint_failing_for_too_long_is_disabled(db: TestDatabase) {
 }
 
 async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "2s".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } =
+        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "2s".parse().unwrap()).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -324,10 +312,9 @@ async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
 }
 
 async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
     // Two scheduled retries; the first is far enough away to resend before it.
-    let app = spawn_app_with(db, |s| s.retry_schedule = "2s,300ms".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } =
+        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "2s,300ms".parse().unwrap()).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -354,9 +341,8 @@ async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
 }
 
 async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "2s".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } =
+        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "2s".parse().unwrap()).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -371,11 +357,10 @@ async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
 }
 
 async fn a_resend_asked_for_during_an_attempt_is_not_lost(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
+    let Subscribed { app, receiver, client_uuid: uuid, .. } =
+        spawn_subscribed(db, "/slow", |s| s.retry_schedule = "1h".parse().unwrap()).await;
     // A slow failing first attempt: the resend is asked for while it is in flight.
     receiver.reply_next([Reply::Slow(Duration::from_millis(800), 500)]);
-    let app = spawn_app_with(db, |s| s.retry_schedule = "1h".parse().unwrap()).await;
-    let (uuid, _) = app.subscribed_client(&receiver.url("/slow")).await;
     let id = app.user_created(&uuid, "in-flight").await;
     receiver.wait_for_arrivals(1, WITHIN).await;
     let res = app.api(Method::POST, &format!("/notifications/{id}/resend")).send().await.unwrap();

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::TestDatabase;
+use super::{TestDatabase, TestReceiver};
 
 /// The admin API token every test app accepts.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
@@ -69,6 +69,25 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)
         shutdown: Some(tx),
         server: Some(server),
     }
+}
+
+/// An application, a receiver, and a client whose Sandbox subscription is active and points at the
+/// receiver's `path`: where most delivery tests start.
+pub struct Subscribed {
+    pub app: TestApp,
+    pub receiver: TestReceiver,
+    pub client_uuid: String,
+    /// The notification signing secret.
+    pub secret: String,
+}
+
+/// Spawns the application on `db` (settings adjusted by `adjust`) with a receiver and a client
+/// subscribed to its `path`.
+pub async fn spawn_subscribed(db: TestDatabase, path: &str, adjust: impl FnOnce(&mut Settings)) -> Subscribed {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app_with(db, adjust).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url(path)).await;
+    Subscribed { app, receiver, client_uuid, secret }
 }
 
 /// The longest any test request may take: a server that never answers fails its test instead of
@@ -137,6 +156,13 @@ impl TestApp {
         self.remote().send_json(method, path, body).await
     }
 
+    /// POSTs `body` as it is, labelled JSON, through the API (for bodies `serde_json` would not write:
+    /// malformed, odd spacing) and returns the answer, whatever it is.
+    pub async fn post_body(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        let request = self.api(reqwest::Method::POST, path).header("content-type", "application/json");
+        request.body(body).send().await.expect("an API request")
+    }
+
     /// The JSON answer to an API GET of `path`, whatever its status.
     pub async fn get_json(&self, path: &str) -> Value {
         self.remote().get_json(path).await
@@ -188,13 +214,19 @@ impl TestApp {
 
     /// Waits until the notification has `status` and `attempts` attempts recorded (at most `within`).
     pub async fn wait_for_notification(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
-        let what = format!("notification {id} reaches {status} with {attempts} attempts");
+        self.wait_for_attempts(&format!("/notifications/{id}"), status, attempts, within).await
+    }
+
+    /// Waits until the record the API has at `path` (a notification or a data delivery) has `status` and
+    /// `attempts` attempts (at most `within`), and returns it.
+    async fn wait_for_attempts(&self, path: &str, status: &str, attempts: usize, within: Duration) -> Value {
+        let what = format!("{path} reaches {status} with {attempts} attempts");
         super::wait::for_value(&what, within, || async {
-            let n = self.notification(id).await;
-            if n["status"] == status && n["attempts"].as_array().map_or(0, Vec::len) == attempts {
-                Ok(n)
+            let record = self.get_json(path).await;
+            if record["status"] == status && record["attempts"].as_array().map_or(0, Vec::len) == attempts {
+                Ok(record)
             } else {
-                Err(format!("{n:#}"))
+                Err(format!("{record:#}"))
             }
         })
         .await
@@ -219,16 +251,7 @@ impl TestApp {
 
     /// Waits until the data delivery has `status` and `attempts` attempts recorded (at most `within`).
     pub async fn wait_for_data_delivery(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
-        let what = format!("data delivery {id} reaches {status} with {attempts} attempts");
-        super::wait::for_value(&what, within, || async {
-            let d = self.data_delivery(id).await;
-            if d["status"] == status && d["attempts"].as_array().map_or(0, Vec::len) == attempts {
-                Ok(d)
-            } else {
-                Err(format!("{d:#}"))
-            }
-        })
-        .await
+        self.wait_for_attempts(&format!("/data-deliveries/{id}"), status, attempts, within).await
     }
 
     /// Stops the server and waits for it to finish.
