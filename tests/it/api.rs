@@ -125,13 +125,7 @@ async fn bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written(db:
     assert!(error["message"].as_str().unwrap().contains("user_id"), "the message names the field: {error}");
 
     // The same shape for a bad body elsewhere: a subscription switched with a string.
-    let res = app
-        .send_json(
-            Method::PUT,
-            &format!("/clients/{client_uuid}/environments/sandbox/subscription"),
-            &json!({ "active": "yes" }),
-        )
-        .await;
+    let res = app.update_subscription(&client_uuid, "sandbox", &json!({ "active": "yes" })).await;
     let error = expect_error(res, 422, "invalid", "active as a string").await;
     assert_eq!(error["field"], "active");
 
@@ -230,13 +224,7 @@ async fn url_rules_are_enforced(db: TestDatabase) {
 
     // A subscription needs a URL before it can be activated.
     let other = app.create_client("No URL Co").await;
-    let res = app
-        .send_json(
-            Method::PUT,
-            &format!("/clients/{other}/environments/sandbox/subscription"),
-            &json!({ "active": true }),
-        )
-        .await;
+    let res = app.update_subscription(&other, "sandbox", &json!({ "active": true })).await;
     let error = expect_error(res, 422, "url_required", "activating without a URL").await;
     assert_eq!(error["field"], "notification_webhook_url");
     assert_eq!(app.subscription(&other, "sandbox").await["state"], "inactive");
@@ -363,13 +351,7 @@ async fn a_client_uuid_in_upper_case_names_the_same_client(db: TestDatabase) {
     assert_eq!(res.status(), 200, "a secret created in upper case");
     app.set_environment(&upper, "production", &json!({ "notification_webhook_url": "https://hooks.example.com/prod" }))
         .await;
-    let res = app
-        .send_json(
-            Method::PUT,
-            &format!("/clients/{upper}/environments/sandbox/subscription"),
-            &json!({ "active": true, "types": ["user.created"] }),
-        )
-        .await;
+    let res = app.update_subscription(&upper, "sandbox", &json!({ "active": true, "types": ["user.created"] })).await;
     assert_eq!(res.status(), 200, "a subscription changed in upper case");
     assert_eq!(app.subscription(&client_uuid, "sandbox").await["types"], json!(["user.created"]));
 

@@ -115,13 +115,7 @@ async fn resend_and_release_of_a_purged_payload_answer_409_and_change_nothing(db
     app.wait_for_subscription_state(&uuid, "sandbox", "disabled", WAIT).await;
     app.execute_sql("UPDATE notifications SET body = NULL WHERE id = $1", &held).await;
     receiver.reply_always(Reply::Status(200));
-    let res = app
-        .send_json(
-            Method::PUT,
-            &format!("/clients/{uuid}/environments/sandbox/subscription"),
-            &json!({ "active": true }),
-        )
-        .await;
+    let res = app.update_subscription(&uuid, "sandbox", &json!({ "active": true })).await;
     assert_eq!(res.status(), 409);
     let error: Value = res.json().await.unwrap();
     assert_eq!(error["error"]["code"], "payload_purged", "{error:#}");

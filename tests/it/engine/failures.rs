@@ -11,7 +11,9 @@ use sha2::Sha256;
 use standardwebhooks::Webhook;
 
 use crate::support::receiver::Received;
-use crate::support::{Reply, Subscribed, TestDatabase, TestReceiver, spawn_app_with, spawn_subscribed, wait};
+use crate::support::{
+    Reply, Subscribed, TestDatabase, TestReceiver, retry_schedule, spawn_app_with, spawn_subscribed, wait,
+};
 
 /// Long enough for any single step of these tests on a loaded machine.
 const WITHIN: Duration = Duration::from_secs(10);
@@ -54,7 +56,7 @@ fn started_at_secs(attempt: &Value) -> i64 {
 async fn a_failed_attempt_is_retried_with_the_same_id_and_a_fresh_signature(db: TestDatabase) {
     // Over a second between attempts: their timestamps must differ.
     let Subscribed { app, receiver, client_uuid, secret } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "1200ms".parse().unwrap()).await;
+        spawn_subscribed(db, "/hooks", retry_schedule("1200ms")).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-retry").await;
@@ -87,8 +89,7 @@ async fn a_failed_attempt_is_retried_with_the_same_id_and_a_fresh_signature(db: 
 }
 
 async fn a_retry_long_after_the_event_is_signed_with_the_time_of_the_retry(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, secret } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "1h".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", retry_schedule("1h")).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-old").await;
@@ -182,7 +183,7 @@ async fn a_receiver_slower_than_the_timeout_is_a_timeout(db: TestDatabase) {
 }
 
 async fn a_closed_port_is_a_connect_failure(db: TestDatabase) {
-    let app = spawn_app_with(db, |s| s.retry_schedule = "none".parse().unwrap()).await;
+    let app = spawn_app_with(db, retry_schedule("none")).await;
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -231,8 +232,7 @@ async fn scheduled_retry_after(app: &crate::support::TestApp, id: &str) -> Durat
 
 async fn retry_after_moves_the_retry_later_up_to_twice_the_delay(db: TestDatabase) {
     // Scheduled 20 s ± 10 % (18–22 s) after the first attempt.
-    let Subscribed { app, receiver, client_uuid, .. } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "20s".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("20s")).await;
     let secs = Duration::from_secs;
 
     receiver.reply_next([Reply::WithHeaders(429, vec![("retry-after", "30".to_owned())])]);
@@ -254,8 +254,7 @@ async fn retry_after_moves_the_retry_later_up_to_twice_the_delay(db: TestDatabas
 }
 
 async fn only_the_first_16_kib_of_an_answer_are_kept(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, .. } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "none".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("none")).await;
     receiver.reply_always(Reply::LargeBody(500, 100 * 1024));
 
     let id = app.user_created(&client_uuid, "u-big").await;

@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use standardwebhooks::Webhook;
 
-use crate::support::{Reply, Subscribed, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_subscribed, wait};
+use crate::support::{
+    Reply, Subscribed, TestApp, TestDatabase, TestReceiver, retry_schedule, spawn_app, spawn_subscribed, wait,
+};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
@@ -144,8 +146,7 @@ async fn a_resend_adds_an_attempt_and_keeps_the_first(db: TestDatabase) {
 }
 
 async fn failed_notifications_are_resent_in_bulk(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, .. } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "none".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("none")).await;
     receiver.reply_always(Reply::Status(500));
 
     let before = Timestamp::now().plus_micros(-1000);
@@ -283,8 +284,7 @@ async fn an_endpoint_failing_for_too_long_is_disabled(db: TestDatabase) {
 }
 
 async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, .. } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "2s".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("2s")).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -314,7 +314,7 @@ async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
 async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
     // Two scheduled retries; the first is far enough away to resend before it.
     let Subscribed { app, receiver, client_uuid, .. } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "2s,300ms".parse().unwrap()).await;
+        spawn_subscribed(db, "/hooks", retry_schedule("2s,300ms")).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -341,8 +341,7 @@ async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
 }
 
 async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, .. } =
-        spawn_subscribed(db, "/hooks", |s| s.retry_schedule = "2s".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("2s")).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -357,8 +356,7 @@ async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
 }
 
 async fn a_resend_asked_for_during_an_attempt_is_not_lost(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid: uuid, .. } =
-        spawn_subscribed(db, "/slow", |s| s.retry_schedule = "1h".parse().unwrap()).await;
+    let Subscribed { app, receiver, client_uuid: uuid, .. } = spawn_subscribed(db, "/slow", retry_schedule("1h")).await;
     // A slow failing first attempt: the resend is asked for while it is in flight.
     receiver.reply_next([Reply::Slow(Duration::from_millis(800), 500)]);
     let id = app.user_created(&uuid, "in-flight").await;

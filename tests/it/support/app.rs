@@ -81,6 +81,11 @@ pub struct Subscribed {
     pub secret: String,
 }
 
+/// Settings with this retry schedule for notifications (`"2s,300ms"`, `"none"`).
+pub fn retry_schedule(schedule: &str) -> impl FnOnce(&mut Settings) + '_ {
+    move |settings| settings.retry_schedule = schedule.parse().expect("a retry schedule")
+}
+
 /// Spawns the application on `db` (settings adjusted by `adjust`) with a receiver and a client
 /// subscribed to its `path`.
 pub async fn spawn_subscribed(db: TestDatabase, path: &str, adjust: impl FnOnce(&mut Settings)) -> Subscribed {
@@ -184,6 +189,11 @@ impl TestApp {
         self.remote().set_environment(client_uuid, env, change).await
     }
 
+    /// PUTs `change` to a subscription through the API and returns the answer, whatever it is.
+    pub async fn update_subscription(&self, client_uuid: &str, env: &str, change: &Value) -> reqwest::Response {
+        self.remote().update_subscription(client_uuid, env, change).await
+    }
+
     /// Switches a subscription through the API, which must succeed, and returns the answer.
     pub async fn set_subscription(&self, client_uuid: &str, env: &str, active: bool) -> Value {
         self.remote().set_subscription(client_uuid, env, active).await
@@ -205,11 +215,29 @@ impl TestApp {
         res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned()
     }
 
+    /// What the API has at `path`, which must be there.
+    async fn read(&self, path: &str) -> Value {
+        let res = self.api(reqwest::Method::GET, path).send().await.expect("an API request");
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("a JSON answer")
+    }
+
     /// The notification with its attempts, through the API.
     pub async fn notification(&self, id: &str) -> Value {
-        let res = self.api(reqwest::Method::GET, &format!("/notifications/{id}")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        res.json().await.unwrap()
+        self.read(&format!("/notifications/{id}")).await
+    }
+
+    /// Reports a `user.created` for each of `users` and waits until each is delivered (at most
+    /// `within` each); returns the notification ids.
+    pub async fn users_delivered(&self, client_uuid: &str, users: &[String], within: Duration) -> Vec<String> {
+        let mut ids = Vec::new();
+        for user in users {
+            ids.push(self.user_created(client_uuid, user).await);
+        }
+        for id in &ids {
+            self.wait_for_notification(id, "delivered", 1, within).await;
+        }
+        ids
     }
 
     /// Waits until the notification has `status` and `attempts` attempts recorded (at most `within`).
@@ -244,9 +272,7 @@ impl TestApp {
 
     /// The data delivery with its attempts, through the API.
     pub async fn data_delivery(&self, id: &str) -> Value {
-        let res = self.api(reqwest::Method::GET, &format!("/data-deliveries/{id}")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        res.json().await.unwrap()
+        self.read(&format!("/data-deliveries/{id}")).await
     }
 
     /// Waits until the data delivery has `status` and `attempts` attempts recorded (at most `within`).
@@ -284,9 +310,7 @@ impl Drop for TestApp {
 impl TestApp {
     /// The client with both environments, through the API.
     pub async fn client_view(&self, client_uuid: &str) -> Value {
-        let res = self.api(reqwest::Method::GET, &format!("/clients/{client_uuid}")).send().await.unwrap();
-        assert_eq!(res.status(), 200, "client read");
-        res.json().await.unwrap()
+        self.read(&format!("/clients/{client_uuid}")).await
     }
 
     /// One environment's subscription (`{active, state, disabled_reason, since}`), through the API.

@@ -56,10 +56,14 @@ impl Api<'_> {
         serde_json::from_str(&body).expect("a JSON environment")
     }
 
+    /// PUTs `change` to one subscription of the client and returns the answer, whatever it is.
+    pub async fn update_subscription(&self, client_uuid: &str, env: &str, change: &Value) -> reqwest::Response {
+        self.send_json(Method::PUT, &format!("/clients/{client_uuid}/environments/{env}/subscription"), change).await
+    }
+
     /// Switches a subscription, which must succeed; returns the answer.
     pub async fn set_subscription(&self, client_uuid: &str, env: &str, active: bool) -> Value {
-        let path = format!("/clients/{client_uuid}/environments/{env}/subscription");
-        let res = self.send_json(Method::PUT, &path, &json!({ "active": active })).await;
+        let res = self.update_subscription(client_uuid, env, &json!({ "active": active })).await;
         let status = res.status();
         let body = res.text().await.unwrap();
         assert_eq!(status, 200, "the {env} subscription switched to {active}: {body}");
