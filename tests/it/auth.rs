@@ -204,11 +204,16 @@ async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
+/// An application on SQLite with [`two_clients`], and a browser that has not signed in.
+async fn signed_out_on_sqlite() -> (TestApp, reqwest::Client) {
     let app = spawn_app(TestDatabase::sqlite().await).await;
     two_clients(&app).await;
-    let browser = browser_client();
+    (app, browser_client())
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
+    let (app, browser) = signed_out_on_sqlite().await;
     let forged = post_login(&app, &browser, ("origin", "https://evil.example"), PASSWORD).await;
     assert_eq!(forged.status(), 403);
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
@@ -220,9 +225,7 @@ async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
 
 #[tokio::test]
 async fn without_javascript_a_failed_sign_in_returns_to_the_login_page_with_the_reason() {
-    let app = spawn_app(TestDatabase::sqlite().await).await;
-    two_clients(&app).await;
-    let browser = browser_client();
+    let (app, browser) = signed_out_on_sqlite().await;
     let res = post_login(&app, &browser, ("accept", "text/html"), "wrong-password").await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/login?error=invalid_credentials");

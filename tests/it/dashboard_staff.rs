@@ -143,13 +143,15 @@ async fn staff_switch_a_subscription_on_and_off_and_the_audit_log_records_it(db:
     let (acme, _) = clients_and_accounts(&app).await;
     let staff = signed_in(&app, STAFF).await;
 
-    let (status, body) = call(
-        &app,
-        &staff,
-        "staff_set_subscription",
-        &[("client_uuid", &acme), ("environment", "sandbox"), ("active", "true")],
-    )
-    .await;
+    // Acme's Sandbox subscription switched on ("true") or off ("false") by staff.
+    let switch = |active: &'static str| {
+        let (app, staff, acme) = (&app, &staff, &acme);
+        async move {
+            let form = [("client_uuid", acme.as_str()), ("environment", "sandbox"), ("active", active)];
+            call(app, staff, "staff_set_subscription", &form).await
+        }
+    };
+    let (status, body) = switch("true").await;
     assert_eq!(status, 422, "on needs a URL: {body:#}");
     assert_eq!(body["kind"], "validation");
     assert!(body["message"].as_str().unwrap().contains("Set the Sandbox Notification Webhook URL"), "{body:#}");
@@ -164,26 +166,16 @@ async fn staff_switch_a_subscription_on_and_off_and_the_audit_log_records_it(db:
     )
     .await;
     assert_eq!(status, 200);
-    let on = ok(
-        &app,
-        &staff,
-        "staff_set_subscription",
-        &[("client_uuid", &acme), ("environment", "sandbox"), ("active", "true")],
-    )
-    .await;
+    let (status, on) = switch("true").await;
+    assert_eq!(status, 200, "switched on: {on:#}");
     assert_eq!((on["active"].clone(), on["state"].clone()), (json!(true), json!("active")));
     assert!(on.get("secret").is_none(), "the switch does not reveal the signing secret: {on:#}");
     assert_eq!(app.subscription(&acme, "sandbox").await["state"], "active");
     let managed = ok(&app, &staff, "staff_client", &[("client_uuid", &acme)]).await;
     assert_eq!(environment(&managed["client"], "sandbox")["subscription"]["state"], "active");
 
-    let off = ok(
-        &app,
-        &staff,
-        "staff_set_subscription",
-        &[("client_uuid", &acme), ("environment", "sandbox"), ("active", "false")],
-    )
-    .await;
+    let (status, off) = switch("false").await;
+    assert_eq!(status, 200, "switched off: {off:#}");
     assert_eq!(off["state"], "inactive");
     assert_eq!(app.subscription(&acme, "sandbox").await["state"], "inactive");
 
