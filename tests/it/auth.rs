@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use app::timestamp::Timestamp;
 use app::vocab::Role;
+use rook_notify::config::Settings;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, TestDatabase, app::browser_client, spawn_app, spawn_app_with, wait};
@@ -152,13 +153,7 @@ crate::on_both_backends!(
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_even_for_the_right_password() {
-    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
-        s.login_max_failures_per_account = 3;
-        s.login_failure_window = Duration::from_secs(60);
-    })
-    .await;
-    two_clients(&app).await;
-    let browser = browser_client();
+    let (app, browser) = signed_out_on_sqlite(lock_after(3)).await;
     for _ in 0..3 {
         assert_eq!(app.sign_in(&browser, "dev@acme.example", "wrong-password").await.status(), 401);
     }
@@ -174,12 +169,7 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
-    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
-        s.login_max_failures_per_account = 5;
-        s.login_failure_window = Duration::from_secs(60);
-    })
-    .await;
-    two_clients(&app).await;
+    let (app, _) = signed_out_on_sqlite(lock_after(5)).await;
     let guesses = (0..40).map(|i| {
         let app = &app;
         async move {
@@ -204,16 +194,25 @@ async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
     app.stop().await;
 }
 
-/// An application on SQLite with [`two_clients`], and a browser that has not signed in.
-async fn signed_out_on_sqlite() -> (TestApp, reqwest::Client) {
-    let app = spawn_app(TestDatabase::sqlite().await).await;
+/// An application on SQLite (settings adjusted by `adjust`) with [`two_clients`], and a browser that
+/// has not signed in.
+async fn signed_out_on_sqlite(adjust: impl FnOnce(&mut Settings)) -> (TestApp, reqwest::Client) {
+    let app = spawn_app_with(TestDatabase::sqlite().await, adjust).await;
     two_clients(&app).await;
     (app, browser_client())
 }
 
+/// Settings that lock an account after `failures` wrong passwords within a minute.
+fn lock_after(failures: u32) -> impl FnOnce(&mut Settings) {
+    move |s| {
+        s.login_max_failures_per_account = failures;
+        s.login_failure_window = Duration::from_secs(60);
+    }
+}
+
 #[tokio::test]
 async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
-    let (app, browser) = signed_out_on_sqlite().await;
+    let (app, browser) = signed_out_on_sqlite(|_| {}).await;
     let forged = post_login(&app, &browser, ("origin", "https://evil.example"), PASSWORD).await;
     assert_eq!(forged.status(), 403);
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
@@ -225,7 +224,7 @@ async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
 
 #[tokio::test]
 async fn without_javascript_a_failed_sign_in_returns_to_the_login_page_with_the_reason() {
-    let (app, browser) = signed_out_on_sqlite().await;
+    let (app, browser) = signed_out_on_sqlite(|_| {}).await;
     let res = post_login(&app, &browser, ("accept", "text/html"), "wrong-password").await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/login?error=invalid_credentials");
