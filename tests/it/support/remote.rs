@@ -1,5 +1,5 @@
-//! The API of a server known only by its address (a [`super::process::ServeProcess`]): what the
-//! crash and fault tests do through it.
+//! The admin API of a server known by its address: how every test sets a client up, whether the
+//! server is a [`super::TestApp`] or a [`super::process::ServeProcess`] (the crash and fault tests).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
