@@ -9,7 +9,7 @@ use rook_notify::store::{Position, TokenScope};
 use serde_json::{Value, json};
 use standardwebhooks::Webhook;
 
-use crate::support::{TestDatabase, TestReceiver, spawn_app};
+use crate::support::{Subscribed, TestDatabase, spawn_app, spawn_subscribed};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
@@ -47,9 +47,7 @@ async fn requests_without_a_valid_token_are_unauthorized(db: TestDatabase) {
 }
 
 async fn bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let event = |extra: Value| {
         let mut event =
             json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" });
@@ -105,13 +103,7 @@ async fn bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written(db:
         ("a malformed client id", event(json!({ "client_uuid": "not-a-uuid" })), 422, "invalid", Some("client_uuid")),
     ];
     for (what, body, status, code, field) in cases {
-        let res = app
-            .api(Method::POST, "/platform-events")
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_body("/platform-events", body).await;
         let error = expect_error(res, status, code, what).await;
         if let Some(field) = field {
             assert_eq!(error["field"], field, "{what}: {error}");
@@ -119,31 +111,21 @@ async fn bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written(db:
     }
 
     // An unknown field, and a missing one, are named.
-    let res = app
-        .api(Method::POST, "/platform-events")
-        .header("content-type", "application/json")
-        .body(event(json!({ "colour": "blue" })))
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_body("/platform-events", event(json!({ "colour": "blue" }))).await;
     let error = expect_error(res, 422, "invalid", "an unknown field").await;
     assert_eq!(error["field"], "colour", "{error}");
     let res = app
-        .api(Method::POST, "/platform-events")
-        .json(&json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created" }))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/platform-events",
+            &json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created" }),
+        )
+        .await;
     let error = expect_error(res, 422, "invalid", "a missing user_id").await;
     assert!(error["message"].as_str().unwrap().contains("user_id"), "the message names the field: {error}");
 
     // The same shape for a bad body elsewhere: a subscription switched with a string.
-    let res = app
-        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox/subscription"))
-        .json(&json!({ "active": "yes" }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.update_subscription(&client_uuid, "sandbox", &json!({ "active": "yes" })).await;
     let error = expect_error(res, 422, "invalid", "active as a string").await;
     assert_eq!(error["field"], "active");
 
@@ -154,121 +136,81 @@ async fn bad_input_is_refused_with_the_field_at_fault_and_nothing_is_written(db:
     app.stop().await;
 }
 
-/// PUTs `change` to an environment of the client.
-async fn update_environment(
-    app: &crate::support::TestApp,
-    client_uuid: &str,
-    env: &str,
-    change: Value,
-) -> reqwest::Response {
-    app.api(Method::PUT, &format!("/clients/{client_uuid}/environments/{env}")).json(&change).send().await.unwrap()
+/// What one change of `url_rules_are_enforced` must get.
+enum Answer {
+    /// Saved; `Some(warned)` also checks whether the answer carries warnings (and, when warned, that
+    /// it echoes the URL).
+    Saved(Option<bool>),
+    /// Refused as `invalid`, naming this field, with a message that says each of these.
+    Refused(&'static str, &'static [&'static str]),
 }
 
 async fn url_rules_are_enforced(db: TestDatabase) {
     let app = spawn_app(db).await;
     let client_uuid = app.create_client("URL Rules Co").await;
-
-    // A notification URL equal to this environment's data URL, once normalised.
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "sandbox",
-        json!({ "data_webhook_url": "https://Example.com:443/hooks/" }),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "sandbox",
-        json!({ "notification_webhook_url": "https://example.com/hooks" }),
-    )
-    .await;
-    let error = expect_error(res, 422, "invalid", "the sandbox data URL").await;
-    assert_eq!(error["field"], "notification_webhook_url");
-    let message = error["message"].as_str().unwrap();
-    assert!(message.contains("must differ from every Data Webhook URL") && message.contains("Sandbox"), "{message}");
-
-    // Equal to the other environment's data URL.
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "production",
-        json!({ "data_webhook_url": "https://data.example.com/prod" }),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "sandbox",
-        json!({ "notification_webhook_url": "HTTPS://DATA.example.COM/prod/" }),
-    )
-    .await;
-    let error = expect_error(res, 422, "invalid", "the production data URL").await;
-    assert_eq!(error["field"], "notification_webhook_url");
-    let message = error["message"].as_str().unwrap();
-    assert!(message.contains("must differ from every Data Webhook URL") && message.contains("Production"), "{message}");
-
-    // The reverse: a data URL equal to the other environment's notification URL.
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "sandbox",
-        json!({ "notification_webhook_url": "https://notify.example.com/rook" }),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["warnings"], json!([]));
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "production",
-        json!({ "data_webhook_url": "https://notify.example.com:443/rook/" }),
-    )
-    .await;
-    let error = expect_error(res, 422, "invalid", "a data URL equal to a notification URL").await;
-    assert_eq!(error["field"], "data_webhook_url");
-
-    // The same notification URL in both environments: allowed, with a warning.
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "production",
-        json!({ "notification_webhook_url": "https://notify.example.com/rook" }),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
-    assert!(body["warnings"].as_array().is_some_and(|w| !w.is_empty()), "a warning: {body:#}");
-    assert_eq!(body["notification_webhook_url"], "https://notify.example.com/rook");
-
-    // Production URLs must be https.
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "production",
-        json!({ "notification_webhook_url": "http://notify.example.com/prod" }),
-    )
-    .await;
-    let error = expect_error(res, 422, "invalid", "an http production URL").await;
-    assert_eq!(error["field"], "notification_webhook_url");
-    assert!(error["message"].as_str().unwrap().contains("https"), "{error}");
-    let res = update_environment(
-        &app,
-        &client_uuid,
-        "production",
-        json!({ "data_webhook_url": "http://data.example.com/x" }),
-    )
-    .await;
-    let error = expect_error(res, 422, "invalid", "an http production data URL").await;
-    assert_eq!(error["field"], "data_webhook_url");
-    let res =
-        update_environment(&app, &client_uuid, "sandbox", json!({ "notification_webhook_url": "ftp://example.com/x" }))
-            .await;
-    let error = expect_error(res, 422, "invalid", "not http(s)").await;
-    assert_eq!(error["field"], "notification_webhook_url");
+    let (n, d) = ("notification_webhook_url", "data_webhook_url");
+    const DIFFER: &str = "must differ from every Data Webhook URL";
+    // Applied in order: each builds on what the ones before saved.
+    let changes = [
+        ("a data URL to compare with", "sandbox", d, "https://Example.com:443/hooks/", Answer::Saved(None)),
+        (
+            "a notification URL equal to this environment's data URL, once normalised",
+            "sandbox",
+            n,
+            "https://example.com/hooks",
+            Answer::Refused(n, &[DIFFER, "Sandbox"]),
+        ),
+        ("the other environment's data URL", "production", d, "https://data.example.com/prod", Answer::Saved(None)),
+        (
+            "a notification URL equal to the other environment's data URL",
+            "sandbox",
+            n,
+            "HTTPS://DATA.example.COM/prod/",
+            Answer::Refused(n, &[DIFFER, "Production"]),
+        ),
+        ("a notification URL", "sandbox", n, "https://notify.example.com/rook", Answer::Saved(Some(false))),
+        (
+            "the reverse: a data URL equal to the other environment's notification URL",
+            "production",
+            d,
+            "https://notify.example.com:443/rook/",
+            Answer::Refused(d, &[]),
+        ),
+        (
+            "the same notification URL in both environments: allowed, with a warning",
+            "production",
+            n,
+            "https://notify.example.com/rook",
+            Answer::Saved(Some(true)),
+        ),
+        ("an http production URL", "production", n, "http://notify.example.com/prod", Answer::Refused(n, &["https"])),
+        ("an http production data URL", "production", d, "http://data.example.com/x", Answer::Refused(d, &[])),
+        ("not http(s)", "sandbox", n, "ftp://example.com/x", Answer::Refused(n, &[])),
+    ];
+    for (what, env, field, url, answer) in changes {
+        let res = app.update_environment(&client_uuid, env, &json!({ field: url })).await;
+        match answer {
+            Answer::Saved(warned) => {
+                assert_eq!(res.status(), 200, "{what}");
+                let body: Value = res.json().await.unwrap();
+                let warnings = body["warnings"].as_array().unwrap_or_else(|| panic!("{what}: warnings: {body:#}"));
+                match warned {
+                    Some(true) => {
+                        assert!(!warnings.is_empty(), "{what}: a warning: {body:#}");
+                        assert_eq!(body[field], url, "{what}");
+                    }
+                    Some(false) => assert!(warnings.is_empty(), "{what}: no warning: {body:#}"),
+                    None => {}
+                }
+            }
+            Answer::Refused(at_fault, says) => {
+                let error = expect_error(res, 422, "invalid", what).await;
+                assert_eq!(error["field"], at_fault, "{what}: {error}");
+                let message = error["message"].as_str().unwrap();
+                assert!(says.iter().all(|part| message.contains(part)), "{what}: {message}");
+            }
+        }
+    }
 
     // What was refused was not stored.
     let view = app.client_view(&client_uuid).await;
@@ -282,12 +224,7 @@ async fn url_rules_are_enforced(db: TestDatabase) {
 
     // A subscription needs a URL before it can be activated.
     let other = app.create_client("No URL Co").await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{other}/environments/sandbox/subscription"))
-        .json(&json!({ "active": true }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.update_subscription(&other, "sandbox", &json!({ "active": true })).await;
     let error = expect_error(res, 422, "url_required", "activating without a URL").await;
     assert_eq!(error["field"], "notification_webhook_url");
     assert_eq!(app.subscription(&other, "sandbox").await["state"], "inactive");
@@ -337,9 +274,7 @@ async fn an_ingest_token_may_report_events_and_nothing_else(db: TestDatabase) {
 }
 
 async fn a_rotated_secret_signs_beside_the_old_one(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, old) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret: old } = spawn_subscribed(db, "/hooks", |_| {}).await;
 
     let res = app
         .api(Method::POST, &format!("/clients/{client_uuid}/environments/sandbox/secrets/notification/rotate"))
@@ -377,12 +312,8 @@ async fn malformed_paths_and_query_strings_are_answered_in_the_error_shape(db: T
     let client_uuid = app.create_client("Bad URL Co").await;
     let res = app.api(Method::GET, "/notifications/%FF").send().await.unwrap();
     expect_error(res, 400, "malformed_path", "an undecodable id").await;
-    let res = app
-        .api(Method::POST, &format!("/clients/{client_uuid}/environments/%C3%28/test"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        app.send_json(Method::POST, &format!("/clients/{client_uuid}/environments/%C3%28/test"), &json!({})).await;
     expect_error(res, 400, "malformed_path", "an undecodable environment").await;
     for (route, query, field) in [
         ("/notifications", "limit=lots", "limit"),
@@ -401,9 +332,7 @@ async fn malformed_paths_and_query_strings_are_answered_in_the_error_shape(db: T
 }
 
 async fn a_client_uuid_in_upper_case_names_the_same_client(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, client_uuid, secret, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let upper = client_uuid.to_uppercase();
     assert_ne!(upper, client_uuid);
 
@@ -420,19 +349,9 @@ async fn a_client_uuid_in_upper_case_names_the_same_client(db: TestDatabase) {
     let res =
         app.api(Method::GET, &format!("/clients/{upper}/environments/sandbox/secrets/data")).send().await.unwrap();
     assert_eq!(res.status(), 200, "a secret created in upper case");
-    let res = app
-        .api(Method::PUT, &format!("/clients/{upper}/environments/production"))
-        .json(&json!({ "notification_webhook_url": "https://hooks.example.com/prod" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "an environment changed in upper case");
-    let res = app
-        .api(Method::PUT, &format!("/clients/{upper}/environments/sandbox/subscription"))
-        .json(&json!({ "active": true, "types": ["user.created"] }))
-        .send()
-        .await
-        .unwrap();
+    app.set_environment(&upper, "production", &json!({ "notification_webhook_url": "https://hooks.example.com/prod" }))
+        .await;
+    let res = app.update_subscription(&upper, "sandbox", &json!({ "active": true, "types": ["user.created"] })).await;
     assert_eq!(res.status(), 200, "a subscription changed in upper case");
     assert_eq!(app.subscription(&client_uuid, "sandbox").await["types"], json!(["user.created"]));
 
@@ -447,13 +366,7 @@ async fn a_client_uuid_in_upper_case_names_the_same_client(db: TestDatabase) {
 async fn nul_and_control_characters_are_refused_and_nothing_is_written(db: TestDatabase) {
     let app = spawn_app(db).await;
     let client_uuid = app.create_client("NUL Test Co").await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-        .json(&json!({ "data_webhook_url": "http://127.0.0.1:9/data" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    app.set_environment(&client_uuid, "sandbox", &json!({ "data_webhook_url": "http://127.0.0.1:9/data" })).await;
     let delivery = |document_id: &str, datetime: &str| {
         json!({
             "client_uuid": client_uuid, "environment": "sandbox", "user_id": "u-1", "data_type": "summary",
@@ -467,11 +380,11 @@ async fn nul_and_control_characters_are_refused_and_nothing_is_written(db: TestD
         ("a newline in document_id", delivery("doc\n1", "2024-05-01T00:00:00Z"), "document_id"),
     ];
     for (what, body, field) in cases {
-        let res = app.api(Method::POST, "/data-deliveries").json(&body).send().await.unwrap();
+        let res = app.send_json(Method::POST, "/data-deliveries", &body).await;
         let error = expect_error(res, 422, "invalid", what).await;
         assert_eq!(error["field"], field, "{what}: {error}");
     }
-    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "Evil\u{0} Co" })).send().await.unwrap();
+    let res = app.send_json(Method::POST, "/clients", &json!({ "name": "Evil\u{0} Co" })).await;
     let error = expect_error(res, 422, "invalid", "a NUL in a client name").await;
     assert_eq!(error["field"], "name");
     let event = json!({
@@ -496,13 +409,12 @@ async fn a_refused_subscription_change_changes_nothing(db: TestDatabase) {
     let client_uuid = app.create_client("Partial Co").await;
     let path = format!("/clients/{client_uuid}/environments/sandbox/subscription");
     // Activating needs a URL: the types sent with it must not be saved either.
-    let res =
-        app.api(Method::PUT, &path).json(&json!({ "active": true, "types": ["user.created"] })).send().await.unwrap();
+    let res = app.send_json(Method::PUT, &path, &json!({ "active": true, "types": ["user.created"] })).await;
     expect_error(res, 422, "url_required", "activating without a URL").await;
     let subscription = app.subscription(&client_uuid, "sandbox").await;
     assert_eq!(subscription["types"], Value::Null, "the types were not saved: {subscription}");
     assert_eq!(subscription["state"], "inactive");
-    let res = app.api(Method::PUT, &path).json(&json!({ "active": false, "types": [] })).send().await.unwrap();
+    let res = app.send_json(Method::PUT, &path, &json!({ "active": false, "types": [] })).await;
     let error = expect_error(res, 422, "invalid", "an empty type list").await;
     assert_eq!(error["field"], "types");
     let audit = app
@@ -514,15 +426,9 @@ async fn a_refused_subscription_change_changes_nothing(db: TestDatabase) {
     assert!(audit.is_empty(), "nothing was audited: {audit:#?}");
 
     // Both parts of an accepted change are written.
-    let res = app
-        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-        .json(&json!({ "notification_webhook_url": "http://127.0.0.1:9/hooks" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let res =
-        app.api(Method::PUT, &path).json(&json!({ "active": true, "types": ["user.created"] })).send().await.unwrap();
+    app.set_environment(&client_uuid, "sandbox", &json!({ "notification_webhook_url": "http://127.0.0.1:9/hooks" }))
+        .await;
+    let res = app.send_json(Method::PUT, &path, &json!({ "active": true, "types": ["user.created"] })).await;
     assert_eq!(res.status(), 200);
     let answer: Value = res.json().await.unwrap();
     assert_eq!((answer["state"].clone(), answer["types"].clone()), (json!("active"), json!(["user.created"])));
@@ -530,9 +436,7 @@ async fn a_refused_subscription_change_changes_nothing(db: TestDatabase) {
 }
 
 async fn every_answer_with_the_signing_secret_is_audited(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, client_uuid, secret, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     // Switching on what is already on changes no state, yet answers the secret again.
     for _ in 0..2 {
         assert_eq!(app.set_subscription(&client_uuid, "sandbox", true).await["secret"], secret.as_str());

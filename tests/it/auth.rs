@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use app::timestamp::Timestamp;
 use app::vocab::Role;
+use rook_notify::config::Settings;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestDatabase, app::browser_client, spawn_app, spawn_app_with};
+use crate::support::{TestApp, TestDatabase, app::browser_client, spawn_app, spawn_app_with, wait};
 
 const PASSWORD: &str = "correct-horse-battery";
 
@@ -32,6 +34,18 @@ async fn visible_names(app: &TestApp, client: &reqwest::Client, clients: &[&str]
         }
     }
     names
+}
+
+/// Signs dev@acme.example in with `password` by posting the login form with one extra header (an
+/// origin, or what the browser accepts), as a form without JavaScript or another site would.
+async fn post_login(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    (name, value): (&str, &str),
+    password: &str,
+) -> reqwest::Response {
+    let form = [("email", "dev@acme.example"), ("password", password)];
+    browser.post(app.url("/fn/login")).header(name, value).form(&form).send().await.expect("a login request")
 }
 
 async fn signing_in_sets_a_protected_session_cookie_and_shows_only_the_own_client(db: TestDatabase) {
@@ -108,14 +122,23 @@ async fn signing_out_ends_the_session_for_good(db: TestDatabase) {
     app.stop().await;
 }
 
+/// When the one stored session expires, rounded up to the second, read from the database underneath.
+async fn session_expiry(app: &TestApp) -> Timestamp {
+    let seconds = match app.backend() {
+        "sqlite" => "SELECT CAST(strftime('%s', MAX(expiry_date)) AS INTEGER) + 1 FROM tower_sessions",
+        _ => "SELECT CAST(CEIL(EXTRACT(EPOCH FROM MAX(expiry_date))) AS BIGINT) FROM tower_sessions",
+    };
+    Timestamp::from_micros(app.query_number(seconds).await * 1_000_000)
+}
+
 async fn an_idle_session_expires(db: TestDatabase) {
     let app = spawn_app_with(db, |s| s.session_idle_timeout = Duration::from_secs(1)).await;
     two_clients(&app).await;
     let browser = browser_client();
     assert_eq!(app.sign_in(&browser, "dev@acme.example", PASSWORD).await.status(), 200);
     assert_eq!(app.current_viewer(&browser).await["email"], "dev@acme.example");
-    // The session store keeps an expiry date with one-second precision: wait past it.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Past the expiry the store keeps (looking at it in the database does not use the session).
+    wait::until_past(session_expiry(&app).await).await;
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
     app.stop().await;
 }
@@ -130,13 +153,7 @@ crate::on_both_backends!(
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_even_for_the_right_password() {
-    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
-        s.login_max_failures_per_account = 3;
-        s.login_failure_window = Duration::from_secs(60);
-    })
-    .await;
-    two_clients(&app).await;
-    let browser = browser_client();
+    let (app, browser) = signed_out_on_sqlite(lock_after(3)).await;
     for _ in 0..3 {
         assert_eq!(app.sign_in(&browser, "dev@acme.example", "wrong-password").await.status(), 401);
     }
@@ -152,12 +169,7 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
-    let app = spawn_app_with(TestDatabase::sqlite().await, |s| {
-        s.login_max_failures_per_account = 5;
-        s.login_failure_window = Duration::from_secs(60);
-    })
-    .await;
-    two_clients(&app).await;
+    let (app, _) = signed_out_on_sqlite(lock_after(5)).await;
     let guesses = (0..40).map(|i| {
         let app = &app;
         async move {
@@ -182,54 +194,42 @@ async fn parallel_wrong_passwords_get_no_more_tries_than_the_limit() {
     app.stop().await;
 }
 
+/// An application on SQLite (settings adjusted by `adjust`) with [`two_clients`], and a browser that
+/// has not signed in.
+async fn signed_out_on_sqlite(adjust: impl FnOnce(&mut Settings)) -> (TestApp, reqwest::Client) {
+    let app = spawn_app_with(TestDatabase::sqlite().await, adjust).await;
+    two_clients(&app).await;
+    (app, browser_client())
+}
+
+/// Settings that lock an account after `failures` wrong passwords within a minute.
+fn lock_after(failures: u32) -> impl FnOnce(&mut Settings) {
+    move |s| {
+        s.login_max_failures_per_account = failures;
+        s.login_failure_window = Duration::from_secs(60);
+    }
+}
+
 #[tokio::test]
 async fn a_cross_site_post_is_refused_before_reaching_the_server_function() {
-    let app = spawn_app(TestDatabase::sqlite().await).await;
-    two_clients(&app).await;
-    let browser = browser_client();
-    let forged = browser
-        .post(app.url("/fn/login"))
-        .header("origin", "https://evil.example")
-        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let (app, browser) = signed_out_on_sqlite(|_| {}).await;
+    let forged = post_login(&app, &browser, ("origin", "https://evil.example"), PASSWORD).await;
     assert_eq!(forged.status(), 403);
     assert_eq!(app.current_viewer(&browser).await, Value::Null);
 
-    let same_site = browser
-        .post(app.url("/fn/login"))
-        .header("origin", app.base_url.clone())
-        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let same_site = post_login(&app, &browser, ("origin", app.base_url.as_str()), PASSWORD).await;
     assert_eq!(same_site.status(), 200);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn without_javascript_a_failed_sign_in_returns_to_the_login_page_with_the_reason() {
-    let app = spawn_app(TestDatabase::sqlite().await).await;
-    two_clients(&app).await;
-    let browser = browser_client();
-    let res = browser
-        .post(app.url("/fn/login"))
-        .header("accept", "text/html")
-        .form(&[("email", "dev@acme.example"), ("password", "wrong-password")])
-        .send()
-        .await
-        .unwrap();
+    let (app, browser) = signed_out_on_sqlite(|_| {}).await;
+    let res = post_login(&app, &browser, ("accept", "text/html"), "wrong-password").await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/login?error=invalid_credentials");
 
-    let res = browser
-        .post(app.url("/fn/login"))
-        .header("accept", "text/html")
-        .form(&[("email", "dev@acme.example"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let res = post_login(&app, &browser, ("accept", "text/html"), PASSWORD).await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/");
     app.stop().await;

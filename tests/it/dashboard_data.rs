@@ -4,46 +4,28 @@
 use std::time::Duration;
 
 use app::vocab::Role;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::app::browser_client;
-use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app_with};
+use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app_with, wait};
 
 const PASSWORD: &str = "correct-horse-battery";
+const WITHIN: Duration = Duration::from_secs(10);
 
 /// A subscribed client whose Data Webhook rejected one document for good; returns the client, the
 /// data delivery id and its rejection notice id.
 async fn rejected_document(app: &TestApp, receiver: &TestReceiver) -> (String, String, String) {
     let (uuid, _) = app.subscribed_client(&receiver.url("/n")).await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{uuid}/environments/sandbox"))
-        .json(&json!({ "data_webhook_url": receiver.url("/data") }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    app.set_environment(&uuid, "sandbox", &json!({ "data_webhook_url": receiver.url("/data") })).await;
     receiver.reply_next([Reply::Status(500)]);
     let body = format!(
         r#"{{"client_uuid":"{uuid}","environment":"sandbox","user_id":"u-1","data_type":"event","pillar":"body","payload":{{"w":70}}}}"#
     );
-    let res = app
-        .api(Method::POST, "/data-deliveries")
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_body("/data-deliveries", body).await;
     let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    for _ in 0..200 {
-        let d: Value =
-            app.api(Method::GET, &format!("/data-deliveries/{id}")).send().await.unwrap().json().await.unwrap();
-        if d["status"] == "failed" {
-            return (uuid, id, d["rejected_notification_id"].as_str().unwrap().to_owned());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the data delivery did not fail");
+    // No retries in these tests: one refused attempt fails it.
+    let failed = app.wait_for_data_delivery(&id, "failed", 1, WITHIN).await;
+    (uuid, id, failed["rejected_notification_id"].as_str().unwrap().to_owned())
 }
 
 async fn rejected_data_is_resent_from_the_dashboard_for_the_own_client_only(db: TestDatabase) {
@@ -90,23 +72,18 @@ async fn rejected_data_is_resent_from_the_dashboard_for_the_own_client_only(db: 
     // The own one: a resend attempt, accepted now, shown on the notice.
     let (status, body) = call(&browser, "resend_rejected_data", resend(&own_delivery, &own_notice)).await;
     assert_eq!(status, 200, "{body}");
-    let mut notice = Value::Null;
-    for _ in 0..200 {
-        notice = app.notification(&own_notice).await;
-        if notice["data_delivery"]["status"] == "delivered" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(notice["data_delivery"]["status"], "delivered");
+    let notice = wait::for_value("the notice shows the resent data delivered", WITHIN, || async {
+        let notice = app.notification(&own_notice).await;
+        if notice["data_delivery"]["status"] == "delivered" { Ok(notice) } else { Err(format!("{notice:#}")) }
+    })
+    .await;
     assert_eq!(notice["data_delivery"]["attempts"][1]["trigger"], "resend");
     assert_eq!(notice["data_delivery"]["attempts"][1]["triggered_by"], "dev@own.example");
 
     // In bulk: the other client's rejected document is untouched by the own client's call.
     let (status, body) = call(&browser, "resend_rejected_data_since", bulk(&own)).await;
     assert_eq!((status, body), (200, json!({ "queued": 0, "remaining": 0 })));
-    let other_now: Value =
-        app.api(Method::GET, &format!("/data-deliveries/{other_delivery}")).send().await.unwrap().json().await.unwrap();
+    let other_now: Value = app.get_json(&format!("/data-deliveries/{other_delivery}")).await;
     assert_eq!(other_now["attempts"].as_array().unwrap().len(), 1);
 
     // The needs-attention page data lists rejected data deliveries per environment.

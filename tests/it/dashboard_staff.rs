@@ -23,6 +23,14 @@ async fn clients_and_accounts(app: &TestApp) -> (String, String) {
     (acme, globex)
 }
 
+/// An application with [`clients_and_accounts`], Acme's UUID, and a browser signed in as staff.
+async fn staff_signed_in(db: TestDatabase) -> (TestApp, String, reqwest::Client) {
+    let app = spawn_app(db).await;
+    let (acme, _) = clients_and_accounts(&app).await;
+    let staff = signed_in(&app, STAFF).await;
+    (app, acme, staff)
+}
+
 /// A browser signed in as `email`.
 async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = browser_client();
@@ -139,17 +147,17 @@ async fn a_client_account_gets_no_staff_data_and_changes_nothing() {
 }
 
 async fn staff_switch_a_subscription_on_and_off_and_the_audit_log_records_it(db: TestDatabase) {
-    let app = spawn_app(db).await;
-    let (acme, _) = clients_and_accounts(&app).await;
-    let staff = signed_in(&app, STAFF).await;
+    let (app, acme, staff) = staff_signed_in(db).await;
 
-    let (status, body) = call(
-        &app,
-        &staff,
-        "staff_set_subscription",
-        &[("client_uuid", &acme), ("environment", "sandbox"), ("active", "true")],
-    )
-    .await;
+    // Acme's Sandbox subscription switched on ("true") or off ("false") by staff.
+    let switch = |active: &'static str| {
+        let (app, staff, acme) = (&app, &staff, &acme);
+        async move {
+            let form = [("client_uuid", acme.as_str()), ("environment", "sandbox"), ("active", active)];
+            call(app, staff, "staff_set_subscription", &form).await
+        }
+    };
+    let (status, body) = switch("true").await;
     assert_eq!(status, 422, "on needs a URL: {body:#}");
     assert_eq!(body["kind"], "validation");
     assert!(body["message"].as_str().unwrap().contains("Set the Sandbox Notification Webhook URL"), "{body:#}");
@@ -164,26 +172,16 @@ async fn staff_switch_a_subscription_on_and_off_and_the_audit_log_records_it(db:
     )
     .await;
     assert_eq!(status, 200);
-    let on = ok(
-        &app,
-        &staff,
-        "staff_set_subscription",
-        &[("client_uuid", &acme), ("environment", "sandbox"), ("active", "true")],
-    )
-    .await;
+    let (status, on) = switch("true").await;
+    assert_eq!(status, 200, "switched on: {on:#}");
     assert_eq!((on["active"].clone(), on["state"].clone()), (json!(true), json!("active")));
     assert!(on.get("secret").is_none(), "the switch does not reveal the signing secret: {on:#}");
     assert_eq!(app.subscription(&acme, "sandbox").await["state"], "active");
     let managed = ok(&app, &staff, "staff_client", &[("client_uuid", &acme)]).await;
     assert_eq!(environment(&managed["client"], "sandbox")["subscription"]["state"], "active");
 
-    let off = ok(
-        &app,
-        &staff,
-        "staff_set_subscription",
-        &[("client_uuid", &acme), ("environment", "sandbox"), ("active", "false")],
-    )
-    .await;
+    let (status, off) = switch("false").await;
+    assert_eq!(status, 200, "switched off: {off:#}");
     assert_eq!(off["state"], "inactive");
     assert_eq!(app.subscription(&acme, "sandbox").await["state"], "inactive");
 
@@ -197,9 +195,7 @@ async fn staff_switch_a_subscription_on_and_off_and_the_audit_log_records_it(db:
 }
 
 async fn saving_urls_warns_about_a_shared_notification_url_and_refuses_one_equal_to_a_data_url(db: TestDatabase) {
-    let app = spawn_app(db).await;
-    let (acme, _) = clients_and_accounts(&app).await;
-    let staff = signed_in(&app, STAFF).await;
+    let (app, acme, staff) = staff_signed_in(db).await;
     let shared = "https://hooks.example.com/rook";
 
     let (status, sandbox) =
@@ -239,9 +235,7 @@ async fn saving_urls_warns_about_a_shared_notification_url_and_refuses_one_equal
 }
 
 async fn an_empty_url_field_clears_the_url_and_the_hash_key_is_replaced_or_cleared_only_on_purpose(db: TestDatabase) {
-    let app = spawn_app(db).await;
-    let (acme, _) = clients_and_accounts(&app).await;
-    let staff = signed_in(&app, STAFF).await;
+    let (app, acme, staff) = staff_signed_in(db).await;
     let form = |data_url: &'static str, key: &'static str| {
         vec![
             ("change[notification_webhook_url]", "https://n.example.com/hook"),
@@ -275,9 +269,7 @@ async fn an_empty_url_field_clears_the_url_and_the_hash_key_is_replaced_or_clear
 }
 
 async fn staff_create_clients_find_them_and_create_accounts_that_sign_in(db: TestDatabase) {
-    let app = spawn_app(db).await;
-    clients_and_accounts(&app).await;
-    let staff = signed_in(&app, STAFF).await;
+    let (app, _, staff) = staff_signed_in(db).await;
     let uuid = "0196f0c8-8c2a-7c4e-9a51-6b1f0d2c3e4f";
 
     let res = app.call_fn(&staff, "staff_create_client", &[("name", "Initech Wellness"), ("client_uuid", uuid)]).await;

@@ -26,13 +26,8 @@ async fn metrics_are_exposed_and_move_under_load(db: TestDatabase) {
     // Counters are per process (tests share one): compare before and after.
     let before = scrape().await;
     let (uuid, _) = app.subscribed_client(&receiver.url("/m")).await;
-    let mut ids = Vec::new();
-    for i in 0..5 {
-        ids.push(app.user_created(&uuid, &format!("m-{i}")).await);
-    }
-    for id in &ids {
-        app.wait_for_notification(id, "delivered", 1, Duration::from_secs(10)).await;
-    }
+    let users: Vec<String> = (0..5).map(|i| format!("m-{i}")).collect();
+    app.users_delivered(&uuid, &users, Duration::from_secs(10)).await;
     let after = scrape().await;
 
     let grew = |name: &str, labels: &[&str]| sample(&after, name, labels) - sample(&before, name, labels);

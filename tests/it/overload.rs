@@ -22,23 +22,35 @@ fn document(client_uuid: &str, payload_bytes: usize) -> Value {
 }
 
 async fn hand_over(app: &TestApp, body: &Value) -> reqwest::Response {
-    app.api(Method::POST, "/data-deliveries").json(body).send().await.unwrap()
+    app.send_json(Method::POST, "/data-deliveries", body).await
 }
 
 /// A client whose Sandbox has a Data Webhook URL (so documents are accepted).
 async fn client_with_data_url(app: &TestApp) -> String {
     let client_uuid = app.create_client("Overload Co").await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-        .json(&json!({ "data_webhook_url": "http://127.0.0.1:9/data" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.set_environment(&client_uuid, "sandbox", &json!({ "data_webhook_url": "http://127.0.0.1:9/data" })).await;
     client_uuid
 }
 
 /// Asserts a 503 with `Retry-After` and the JSON error `code`.
+/// Writes with `write` (given the write's number) until one is not acknowledged with 202, at most
+/// `tries` times; returns how many were acknowledged and the answer that was not.
+async fn until_refused<F, Fut>(tries: usize, mut write: F) -> (i64, Option<reqwest::Response>)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    let mut acknowledged = 0;
+    for i in 0..tries {
+        let res = write(i).await;
+        if res.status() != 202 {
+            return (acknowledged, Some(res));
+        }
+        acknowledged += 1;
+    }
+    (acknowledged, None)
+}
+
 async fn assert_unavailable(res: reqwest::Response, code: &str) {
     assert_eq!(res.status(), 503, "expected 503 {code}");
     let retry_after = res.headers().get("retry-after").expect("a Retry-After header").to_str().unwrap().to_owned();
@@ -114,33 +126,22 @@ async fn a_full_sqlite_database_answers_503_loses_nothing_acknowledged_and_recov
     .await;
 
     // Documents until the database is full: each one is either acknowledged and stored, or refused.
-    let mut acknowledged = 1;
-    let mut refused = None;
-    for _ in 0..64 {
-        let res = hand_over(&app, &document(&client_uuid, 16 * 1024)).await;
-        match res.status().as_u16() {
-            202 => acknowledged += 1,
-            _ => {
-                refused = Some(res);
-                break;
-            }
-        }
-    }
+    let (acknowledged, refused) = until_refused(64, |_| {
+        let (app, document) = (&app, document(&client_uuid, 16 * 1024));
+        async move { hand_over(app, &document).await }
+    })
+    .await;
+    // One more was stored before.
+    let acknowledged = acknowledged + 1;
     assert_unavailable(refused.expect("the database filled up"), "storage_full").await;
     assert_eq!(app.query_number("SELECT COUNT(*) FROM data_deliveries").await, acknowledged, "an acknowledged loss");
     // Events too, through the group-commit writer.
-    let mut events = 0;
-    let mut refused = None;
-    for i in 0..2000 {
-        let res = app.post_event(&event(&client_uuid, &format!("user-{i}"))).await;
-        match res.status().as_u16() {
-            202 => events += 1,
-            _ => {
-                refused = Some(res);
-                break;
-            }
-        }
-    }
+    let (events, refused) = until_refused(2000, |i| {
+        let event = event(&client_uuid, &format!("user-{i}"));
+        let app = &app;
+        async move { app.post_event(&event).await }
+    })
+    .await;
     assert_unavailable(refused.expect("events filled the database"), "storage_full").await;
     assert_eq!(app.query_number("SELECT COUNT(*) FROM notifications").await, events, "an acknowledged loss");
 

@@ -8,7 +8,7 @@ use reqwest::Method;
 use rook_notify::engine::retention::{RetentionPolicy, run_once};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app, wait};
+use crate::support::{Reply, Subscribed, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_subscribed, wait};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -36,7 +36,7 @@ async fn age_everything(app: &TestApp) {
 }
 
 async fn data_delivery(app: &TestApp, id: &str) -> Value {
-    app.api(Method::GET, &format!("/data-deliveries/{id}")).send().await.unwrap().json().await.unwrap()
+    app.get_json(&format!("/data-deliveries/{id}")).await
 }
 
 async fn retention_keeps_held_and_retrying_records_whole_however_old(db: TestDatabase) {
@@ -44,13 +44,7 @@ async fn retention_keeps_held_and_retrying_records_whole_however_old(db: TestDat
     let data = TestReceiver::start().await;
     let app = spawn_app(db).await;
     let (uuid, _) = app.subscribed_client(&notifications.url("/n")).await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{uuid}/environments/sandbox"))
-        .json(&json!({ "data_webhook_url": data.url("/d") }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.set_environment(&uuid, "sandbox", &json!({ "data_webhook_url": data.url("/d") })).await;
 
     // A 410 disables the endpoint: the notification is held, and so is the next one.
     notifications.reply_always(Reply::Status(410));
@@ -63,12 +57,13 @@ async fn retention_keeps_held_and_retrying_records_whole_however_old(db: TestDat
     // A data delivery that waits for a retry.
     data.reply_always(Reply::Status(503));
     let res = app
-        .api(Method::POST, "/data-deliveries")
-        .json(&json!({ "client_uuid": uuid, "environment": "sandbox", "user_id": "u", "data_type": "summary",
-                       "pillar": "sleep", "document_id": "doc-1", "payload": { "kept": true } }))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            Method::POST,
+            "/data-deliveries",
+            &json!({ "client_uuid": uuid, "environment": "sandbox", "user_id": "u", "data_type": "summary",
+                       "pillar": "sleep", "document_id": "doc-1", "payload": { "kept": true } }),
+        )
+        .await;
     assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
     let delivery = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     wait::until("the data delivery is retrying", WAIT, || async {
@@ -99,9 +94,7 @@ async fn retention_keeps_held_and_retrying_records_whole_however_old(db: TestDat
 }
 
 async fn resend_and_release_of_a_purged_payload_answer_409_and_change_nothing(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (uuid, _) = app.subscribed_client(&receiver.url("/n")).await;
+    let Subscribed { app, receiver, client_uuid: uuid, .. } = spawn_subscribed(db, "/n", |_| {}).await;
     let delivered = app.user_created(&uuid, "delivered").await;
     app.wait_for_notification(&delivered, "delivered", 1, WAIT).await;
     app.execute_sql("UPDATE notifications SET body = NULL WHERE id = $1", &delivered).await;
@@ -122,12 +115,7 @@ async fn resend_and_release_of_a_purged_payload_answer_409_and_change_nothing(db
     app.wait_for_subscription_state(&uuid, "sandbox", "disabled", WAIT).await;
     app.execute_sql("UPDATE notifications SET body = NULL WHERE id = $1", &held).await;
     receiver.reply_always(Reply::Status(200));
-    let res = app
-        .api(Method::PUT, &format!("/clients/{uuid}/environments/sandbox/subscription"))
-        .json(&json!({ "active": true }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.update_subscription(&uuid, "sandbox", &json!({ "active": true })).await;
     assert_eq!(res.status(), 409);
     let error: Value = res.json().await.unwrap();
     assert_eq!(error["error"]["code"], "payload_purged", "{error:#}");

@@ -181,7 +181,8 @@ async fn a_client_that_stops_reading_its_answers_is_disconnected_after_the_send_
     let pipeline = "GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests);
     stream.write_all(pipeline.as_bytes()).await.unwrap();
 
-    // The client reads nothing for several send timeouts: that is the misbehaviour under test.
+    // The client reads nothing for several send timeouts: that is the misbehaviour under test, not a
+    // wait for something to happen (there is nothing to observe without reading).
     tokio::time::sleep(send_timeout * 6).await;
     let mut received = 0usize;
     let mut buffer = vec![0u8; 64 * 1024];

@@ -10,6 +10,8 @@ use standardwebhooks::Webhook;
 
 use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app_with};
 
+const WITHIN: Duration = Duration::from_secs(10);
+
 /// A client whose Sandbox sends notifications to `notifications` (subscribed when `subscribe`) and data
 /// to `data`; returns its UUID, the notification secret (when subscribed) and the data secret.
 async fn data_client(
@@ -18,23 +20,44 @@ async fn data_client(
     data: &str,
     subscribe: bool,
 ) -> (String, Option<String>, String) {
-    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "Data Co" })).send().await.unwrap();
-    let uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
-    let res = app
-        .api(Method::PUT, &format!("/clients/{uuid}/environments/sandbox"))
-        .json(&json!({ "notification_webhook_url": notifications, "data_webhook_url": data }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let uuid = app.remote().create_client("Data Co").await;
+    let urls = json!({ "notification_webhook_url": notifications, "data_webhook_url": data });
+    app.set_environment(&uuid, "sandbox", &urls).await;
     let notification_secret = if subscribe {
         Some(app.set_subscription(&uuid, "sandbox", true).await["secret"].as_str().unwrap().to_owned())
     } else {
         None
     };
-    let res = app.api(Method::GET, &format!("/clients/{uuid}/environments/sandbox/secrets/data")).send().await.unwrap();
-    let data_secret = res.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+    let data_secret = app.get_json(&format!("/clients/{uuid}/environments/sandbox/secrets/data")).await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     (uuid, notification_secret, data_secret)
+}
+
+/// An application whose data deliveries are retried on `data_retry_schedule`, with a receiver for
+/// notifications and one for data, and a client sending to both (subscribed when `subscribe`).
+struct DataSetup {
+    app: TestApp,
+    notifications: TestReceiver,
+    data: TestReceiver,
+    uuid: String,
+    notification_secret: Option<String>,
+    data_secret: String,
+}
+
+async fn data_setup(db: TestDatabase, data_retry_schedule: Option<&str>, subscribe: bool) -> DataSetup {
+    let notifications = TestReceiver::start().await;
+    let data = TestReceiver::start().await;
+    let app = spawn_app_with(db, |s| {
+        if let Some(schedule) = data_retry_schedule {
+            s.data_retry_schedule = schedule.parse().unwrap();
+        }
+    })
+    .await;
+    let (uuid, notification_secret, data_secret) =
+        data_client(&app, &notifications.url("/n"), &data.url("/d"), subscribe).await;
+    DataSetup { app, notifications, data, uuid, notification_secret, data_secret }
 }
 
 fn body_with_payload(uuid: &str, payload: &str) -> String {
@@ -44,12 +67,14 @@ fn body_with_payload(uuid: &str, payload: &str) -> String {
 }
 
 async fn hand_over(app: &TestApp, body: String) -> reqwest::Response {
-    app.api(Method::POST, "/data-deliveries")
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.post_body("/data-deliveries", body).await
+}
+
+/// Hands a document over, which must be accepted; returns the data delivery's id.
+async fn handed_over(app: &TestApp, body: String) -> String {
+    let res = hand_over(app, body).await;
+    assert_eq!(res.status(), 202, "data is accepted whatever the add-on");
+    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
 }
 
 /// POSTs over a raw connection and reads the answer even when the server stops reading the body
@@ -78,19 +103,16 @@ async fn post_raw(app: &TestApp, path: &str, body: String) -> (u16, String) {
     (status, text)
 }
 
-async fn delivery(app: &TestApp, id: &str) -> Value {
-    app.api(Method::GET, &format!("/data-deliveries/{id}")).send().await.unwrap().json().await.unwrap()
+/// Asks for every rejected document of the client's Sandbox since 2020 to be sent again.
+async fn resend_rejected_data(app: &TestApp, client_uuid: &str) -> reqwest::Response {
+    let path = format!("/clients/{client_uuid}/environments/sandbox/resend-rejected-data");
+    app.send_json(Method::POST, &path, &json!({ "since": "2020-01-01T00:00:00Z" })).await
 }
 
-async fn wait_for_delivery(app: &TestApp, id: &str, status: &str, attempts: usize) -> Value {
-    for _ in 0..200 {
-        let d = delivery(app, id).await;
-        if d["status"] == status && d["attempts"].as_array().map_or(0, Vec::len) == attempts {
-            return d;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("data delivery {id} did not reach {status} with {attempts} attempts: {:#}", delivery(app, id).await);
+/// The client's `data_webhook.rejected` notifications, through the API.
+async fn rejection_notices(app: &TestApp, client_uuid: &str) -> Vec<Value> {
+    let list = app.get_json(&format!("/notifications?client_uuid={client_uuid}&type=data_webhook.rejected")).await;
+    list["items"].as_array().expect("a page of notifications").clone()
 }
 
 fn verifies(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
@@ -98,16 +120,11 @@ fn verifies(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 async fn an_accepted_document_arrives_byte_for_byte_signed_with_the_data_secret(db: TestDatabase) {
-    let notifications = TestReceiver::start().await;
-    let data = TestReceiver::start().await;
-    let app = spawn_app_with(db, |_| {}).await;
-    let (uuid, notification_secret, data_secret) =
-        data_client(&app, &notifications.url("/n"), &data.url("/d"), true).await;
+    let DataSetup { app, notifications, data, uuid, notification_secret, data_secret } =
+        data_setup(db, None, true).await;
     // Odd spacing and key order on purpose: nothing may re-serialise it.
     let payload = r#"{ "z": 1,   "a" : [1, 2.50, "é"],"datetime":"2026-11-29T15:00:00Z" }"#;
-    let res = hand_over(&app, body_with_payload(&uuid, payload)).await;
-    assert_eq!(res.status(), 202);
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = handed_over(&app, body_with_payload(&uuid, payload)).await;
 
     let got = data.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(got[0].body, payload.as_bytes(), "the payload is sent byte for byte");
@@ -117,14 +134,12 @@ async fn an_accepted_document_arrives_byte_for_byte_signed_with_the_data_secret(
         !verifies(notification_secret.as_deref().unwrap(), &got[0].headers, &got[0].body),
         "not with the notification secret"
     );
-    let stored = wait_for_delivery(&app, &id, "delivered", 1).await;
+    let stored = app.wait_for_data_delivery(&id, "delivered", 1, WITHIN).await;
     assert_eq!(stored["data_type"], "summary");
     assert_eq!(stored["payload"], serde_json::from_str::<Value>(payload).unwrap());
 
     // No notification: an accepted document is not news.
-    let list: Value =
-        app.api(Method::GET, &format!("/notifications?client_uuid={uuid}")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["items"], json!([]));
+    assert_eq!(app.notifications_of(&uuid).await, Vec::<Value>::new());
     assert!(notifications.received().is_empty());
 
     // The reverse: a notification does not verify with the data secret.
@@ -136,18 +151,21 @@ async fn an_accepted_document_arrives_byte_for_byte_signed_with_the_data_secret(
 }
 
 async fn a_rejected_document_is_notified_at_the_first_rejection_and_at_the_final_failure(db: TestDatabase) {
-    let notifications = TestReceiver::start().await;
-    let data = TestReceiver::start().await;
+    let DataSetup { app, notifications, data, uuid, notification_secret, .. } =
+        data_setup(db, Some("300ms,300ms"), true).await;
     data.reply_always(Reply::Status(500));
-    let app = spawn_app_with(db, |s| s.data_retry_schedule = "300ms,300ms".parse().unwrap()).await;
-    let (uuid, notification_secret, _) = data_client(&app, &notifications.url("/n"), &data.url("/d"), true).await;
-    let res = hand_over(&app, body_with_payload(&uuid, r#"{"datetime":"2026-11-29T15:00:00Z"}"#)).await;
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = handed_over(&app, body_with_payload(&uuid, r#"{"datetime":"2026-11-29T15:00:00Z"}"#)).await;
 
-    wait_for_delivery(&app, &id, "failed", 3).await;
-    let notices = notifications.wait_for(2, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(notifications.received().len(), 2, "one notice at the first rejection, one at the final failure");
+    app.wait_for_data_delivery(&id, "failed", 3, WITHIN).await;
+    // A notice is recorded with its attempt, so once the delivery has failed for good every notice it
+    // will ever make is recorded; once those are delivered, none is left to come.
+    let recorded = rejection_notices(&app, &uuid).await;
+    assert_eq!(recorded.len(), 2, "one notice at the first rejection, one at the final failure: {recorded:#?}");
+    for notice in &recorded {
+        app.wait_for_notification(notice["id"].as_str().unwrap(), "delivered", 1, WITHIN).await;
+    }
+    let notices = notifications.received();
+    assert_eq!(notices.len(), 2, "one notice at the first rejection, one at the final failure");
     let secret = notification_secret.unwrap();
     let mut bodies: Vec<Value> = notices
         .iter()
@@ -203,7 +221,7 @@ async fn every_kind_of_rejection_is_notified(db: TestDatabase) {
         let (uuid, _, _) = data_client(&app, &notifications.url(&format!("/n{i}")), &url, true).await;
         let res = hand_over(&app, body_with_payload(&uuid, "{}")).await;
         let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-        wait_for_delivery(&app, &id, "failed", 1).await;
+        app.wait_for_data_delivery(&id, "failed", 1, WITHIN).await;
         let got = notifications.wait_for(i + 1, Duration::from_secs(10)).await;
         let notice = got.iter().map(|r| r.json()).find(|n| n["details"]["data_delivery_id"] == id).expect("notified");
         assert_eq!(notice["details"]["error_kind"], kind);
@@ -214,45 +232,32 @@ async fn every_kind_of_rejection_is_notified(db: TestDatabase) {
 }
 
 async fn without_the_add_on_rejections_are_recorded_but_not_sent(db: TestDatabase) {
-    let notifications = TestReceiver::start().await;
-    let data = TestReceiver::start().await;
+    let DataSetup { app, notifications, data, uuid, .. } = data_setup(db, Some("none"), false).await;
     data.reply_always(Reply::Status(503));
-    let app = spawn_app_with(db, |s| s.data_retry_schedule = "none".parse().unwrap()).await;
-    let (uuid, _, _) = data_client(&app, &notifications.url("/n"), &data.url("/d"), false).await;
-    let res = hand_over(&app, body_with_payload(&uuid, "{}")).await;
-    assert_eq!(res.status(), 202, "data is delivered whatever the add-on");
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    wait_for_delivery(&app, &id, "failed", 1).await;
-    let list: Value = app
-        .api(Method::GET, &format!("/notifications?client_uuid={uuid}&type=data_webhook.rejected"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    assert_eq!(list["items"][0]["status"], "not_subscribed");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(notifications.received().is_empty(), "nothing is sent to the notification URL");
+    let id = handed_over(&app, body_with_payload(&uuid, "{}")).await;
+    app.wait_for_data_delivery(&id, "failed", 1, WITHIN).await;
+    let notices = rejection_notices(&app, &uuid).await;
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0]["status"], "not_subscribed");
+    // Switched on now (what was recorded unsubscribed stays so), a later notification to the same URL
+    // is the only thing that arrives there.
+    app.set_subscription(&uuid, "sandbox", true).await;
+    let marker = app.deliver_marker(&uuid).await;
+    assert_eq!(notifications.header_values("webhook-id"), [marker], "nothing else is sent to the notification URL");
     app.stop().await;
 }
 
 async fn a_resend_after_the_receiver_is_fixed_is_accepted_and_shown_on_the_notice(db: TestDatabase) {
-    let notifications = TestReceiver::start().await;
-    let data = TestReceiver::start().await;
+    let DataSetup { app, data, uuid, .. } = data_setup(db, Some("none"), true).await;
     data.reply_next([Reply::Status(500)]);
-    let app = spawn_app_with(db, |s| s.data_retry_schedule = "none".parse().unwrap()).await;
-    let (uuid, _, _) = data_client(&app, &notifications.url("/n"), &data.url("/d"), true).await;
-    let res = hand_over(&app, body_with_payload(&uuid, r#"{"n":1}"#)).await;
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    let failed = wait_for_delivery(&app, &id, "failed", 1).await;
+    let id = handed_over(&app, body_with_payload(&uuid, r#"{"n":1}"#)).await;
+    let failed = app.wait_for_data_delivery(&id, "failed", 1, WITHIN).await;
     let notice_id = failed["rejected_notification_id"].as_str().expect("the rejection is linked").to_owned();
 
     // The receiver is fixed (it answers 200 from now on); resend.
     let res = app.api(Method::POST, &format!("/data-deliveries/{id}/resend")).send().await.unwrap();
     assert_eq!(res.status(), 202);
-    let delivered = wait_for_delivery(&app, &id, "delivered", 2).await;
+    let delivered = app.wait_for_data_delivery(&id, "delivered", 2, WITHIN).await;
     assert_eq!(delivered["attempts"][1]["trigger"], "resend");
     assert_eq!(data.received()[1].body, br#"{"n":1}"#);
 
@@ -262,56 +267,39 @@ async fn a_resend_after_the_receiver_is_fixed_is_accepted_and_shown_on_the_notic
     assert!(notice["data_delivery"]["delivered_at"].is_string());
 
     // Resending every rejected document of a range: none left once it was accepted.
-    let res = app
-        .api(Method::POST, &format!("/clients/{uuid}/environments/sandbox/resend-rejected-data"))
-        .json(&json!({ "since": "2020-01-01T00:00:00Z" }))
-        .send()
-        .await
-        .unwrap();
+    let res = resend_rejected_data(&app, &uuid).await;
     assert_eq!(res.status(), 202);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 0, "remaining": 0 }));
     app.stop().await;
 }
 
 async fn rejected_documents_are_resent_in_bulk(db: TestDatabase) {
-    let data = TestReceiver::start().await;
+    let DataSetup { app, data, uuid, .. } = data_setup(db, Some("none"), false).await;
     data.reply_next([Reply::Status(500), Reply::Status(500), Reply::Status(500)]);
-    let app = spawn_app_with(db, |s| s.data_retry_schedule = "none".parse().unwrap()).await;
-    let (uuid, _, _) = data_client(&app, "https://notify.example.com/n", &data.url("/d"), false).await;
     let mut ids = Vec::new();
     for i in 0..3 {
-        let res = hand_over(&app, body_with_payload(&uuid, &format!(r#"{{"i":{i}}}"#))).await;
-        ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+        ids.push(handed_over(&app, body_with_payload(&uuid, &format!(r#"{{"i":{i}}}"#))).await);
     }
     for id in &ids {
-        wait_for_delivery(&app, id, "failed", 1).await;
+        app.wait_for_data_delivery(id, "failed", 1, WITHIN).await;
     }
-    let res = app
-        .api(Method::POST, &format!("/clients/{uuid}/environments/sandbox/resend-rejected-data"))
-        .json(&json!({ "since": "2020-01-01T00:00:00Z" }))
-        .send()
-        .await
-        .unwrap();
+    let res = resend_rejected_data(&app, &uuid).await;
     assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 3, "remaining": 0 }));
     for id in &ids {
-        let d = wait_for_delivery(&app, id, "delivered", 2).await;
+        let d = app.wait_for_data_delivery(id, "delivered", 2, WITHIN).await;
         assert_eq!(d["attempts"][1]["trigger"], "bulk_resend");
     }
     app.stop().await;
 }
 
 async fn a_5_mib_summary_is_delivered_and_an_11_mib_one_is_refused(db: TestDatabase) {
-    let data = TestReceiver::start().await;
-    let app = spawn_app_with(db, |_| {}).await;
-    let (uuid, _, _) = data_client(&app, "https://notify.example.com/n", &data.url("/d"), false).await;
+    let DataSetup { app, data, uuid, .. } = data_setup(db, None, false).await;
     let big = format!(r#"{{"samples":"{}"}}"#, "x".repeat(5 * 1024 * 1024));
-    let res = hand_over(&app, body_with_payload(&uuid, &big)).await;
-    assert_eq!(res.status(), 202);
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = handed_over(&app, body_with_payload(&uuid, &big)).await;
     let got = data.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(got[0].body.len(), big.len());
     assert!(got[0].body == big.as_bytes());
-    wait_for_delivery(&app, &id, "delivered", 1).await;
+    app.wait_for_data_delivery(&id, "delivered", 1, WITHIN).await;
 
     let huge = format!(r#"{{"samples":"{}"}}"#, "x".repeat(11 * 1024 * 1024));
     let (status, answer) = post_raw(&app, "/api/v1/data-deliveries", body_with_payload(&uuid, &huge)).await;
@@ -321,12 +309,9 @@ async fn a_5_mib_summary_is_delivered_and_an_11_mib_one_is_refused(db: TestDatab
 }
 
 async fn retention_purges_old_payloads_and_keeps_the_records(db: TestDatabase) {
-    let data = TestReceiver::start().await;
-    let app = spawn_app_with(db, |_| {}).await;
-    let (uuid, _, _) = data_client(&app, "https://notify.example.com/n", &data.url("/d"), false).await;
-    let res = hand_over(&app, body_with_payload(&uuid, r#"{"old":true}"#)).await;
-    let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    wait_for_delivery(&app, &id, "delivered", 1).await;
+    let DataSetup { app, uuid, .. } = data_setup(db, None, false).await;
+    let id = handed_over(&app, body_with_payload(&uuid, r#"{"old":true}"#)).await;
+    app.wait_for_data_delivery(&id, "delivered", 1, WITHIN).await;
 
     let store = app.services.store();
     let now = app::timestamp::Timestamp::now();
@@ -341,7 +326,7 @@ async fn retention_purges_old_payloads_and_keeps_the_records(db: TestDatabase) {
     assert_eq!(run.data_payloads_purged, 1);
     assert_eq!(run.records_deleted, 0);
 
-    let d = delivery(&app, &id).await;
+    let d = app.data_delivery(&id).await;
     assert_eq!(d["payload"], Value::Null);
     assert_eq!(d["payload_purged"], true);
     assert_eq!(d["status"], "delivered");
@@ -353,26 +338,16 @@ async fn retention_purges_old_payloads_and_keeps_the_records(db: TestDatabase) {
 
 async fn data_deliveries_need_a_data_url_that_differs_from_every_notification_url(db: TestDatabase) {
     let app = spawn_app_with(db, |_| {}).await;
-    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "No Data Co" })).send().await.unwrap();
-    let uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
+    let uuid = app.remote().create_client("No Data Co").await;
     let res = hand_over(&app, body_with_payload(&uuid, "{}")).await;
     assert_eq!(res.status(), 422);
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "url_required");
 
-    let env = format!("/clients/{uuid}/environments");
+    app.set_environment(&uuid, "production", &json!({ "notification_webhook_url": "https://hooks.example.com/rook" }))
+        .await;
     let res = app
-        .api(Method::PUT, &format!("{env}/production"))
-        .json(&json!({ "notification_webhook_url": "https://hooks.example.com/rook" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let res = app
-        .api(Method::PUT, &format!("{env}/sandbox"))
-        .json(&json!({ "data_webhook_url": "HTTPS://hooks.example.com:443/rook/" }))
-        .send()
-        .await
-        .unwrap();
+        .update_environment(&uuid, "sandbox", &json!({ "data_webhook_url": "HTTPS://hooks.example.com:443/rook/" }))
+        .await;
     assert_eq!(res.status(), 422);
     let error = res.json::<Value>().await.unwrap()["error"].clone();
     assert_eq!(error["field"], "data_webhook_url");

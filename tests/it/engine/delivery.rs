@@ -7,16 +7,14 @@ use http::HeaderMap;
 use serde_json::json;
 use standardwebhooks::Webhook;
 
-use crate::support::{TestDatabase, TestReceiver, spawn_app};
+use crate::support::{Subscribed, TestDatabase, spawn_subscribed};
 
 fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) {
     Webhook::new(secret).expect("a valid secret").verify(body, headers).expect("the signature verifies");
 }
 
 async fn every_platform_event_type_arrives_signed_with_the_documented_body(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
 
     let events = [
         json!({ "type": "user.created", "user_id": "u-1" }),

@@ -11,7 +11,9 @@ use sha2::Sha256;
 use standardwebhooks::Webhook;
 
 use crate::support::receiver::Received;
-use crate::support::{Reply, TestDatabase, TestReceiver, spawn_app, spawn_app_with};
+use crate::support::{
+    Reply, Subscribed, TestDatabase, TestReceiver, retry_schedule, spawn_app_with, spawn_subscribed, wait,
+};
 
 /// Long enough for any single step of these tests on a loaded machine.
 const WITHIN: Duration = Duration::from_secs(10);
@@ -52,10 +54,9 @@ fn started_at_secs(attempt: &Value) -> i64 {
 }
 
 async fn a_failed_attempt_is_retried_with_the_same_id_and_a_fresh_signature(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
     // Over a second between attempts: their timestamps must differ.
-    let app = spawn_app_with(db, |s| s.retry_schedule = "1200ms".parse().unwrap()).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } =
+        spawn_subscribed(db, "/hooks", retry_schedule("1200ms")).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-retry").await;
@@ -88,9 +89,7 @@ async fn a_failed_attempt_is_retried_with_the_same_id_and_a_fresh_signature(db: 
 }
 
 async fn a_retry_long_after_the_event_is_signed_with_the_time_of_the_retry(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "1h".parse().unwrap()).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", retry_schedule("1h")).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-old").await;
@@ -127,9 +126,8 @@ async fn a_retry_long_after_the_event_is_signed_with_the_time_of_the_retry(db: T
 }
 
 async fn a_notification_that_keeps_failing_ends_failed_after_the_schedule(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await; // schedule 300ms,300ms: three attempts
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    // The test schedule, 300ms,300ms: three attempts.
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
     receiver.reply_always(Reply::Status(503));
 
     let id = app.user_created(&client_uuid, "u-503").await;
@@ -147,9 +145,20 @@ async fn a_notification_that_keeps_failing_ends_failed_after_the_schedule(db: Te
         verify(&secret, &request);
     }
 
-    // Nothing more comes, well past where a fourth attempt would be (the one deliberate wait).
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(receiver.received().len(), 3, "no attempt after the schedule is exhausted");
+    // Nothing more comes. Past where a fourth attempt would be due (a step of 300 ms, +10 % jitter,
+    // after the third), a later notification to the endpoint is claimed after anything due there,
+    // and is the only thing that arrives.
+    let third = &attempts(&n)[2];
+    let third_ended: Timestamp = third["started_at"].as_str().unwrap().parse().unwrap();
+    let third_ended = third_ended.plus_micros(third["duration_ms"].as_i64().unwrap() * 1000);
+    wait::until_past(third_ended.plus_micros(330_000)).await;
+    receiver.reply_always(Reply::Status(200));
+    let marker = app.deliver_marker(&client_uuid).await;
+    assert_eq!(
+        receiver.header_values("webhook-id"),
+        [id.as_str(), id.as_str(), id.as_str(), marker.as_str()],
+        "no attempt after the schedule"
+    );
     let n = app.notification(&id).await;
     assert_eq!(n["status"], "failed");
     assert_eq!(attempts(&n).len(), 3);
@@ -157,13 +166,11 @@ async fn a_notification_that_keeps_failing_ends_failed_after_the_schedule(db: Te
 }
 
 async fn a_receiver_slower_than_the_timeout_is_a_timeout(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| {
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |s| {
         s.delivery_timeout = Duration::from_millis(500);
         s.retry_schedule = "none".parse().unwrap();
     })
     .await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
     receiver.reply_always(Reply::Slow(Duration::from_secs(2), 200));
 
     let id = app.user_created(&client_uuid, "u-slow").await;
@@ -176,7 +183,7 @@ async fn a_receiver_slower_than_the_timeout_is_a_timeout(db: TestDatabase) {
 }
 
 async fn a_closed_port_is_a_connect_failure(db: TestDatabase) {
-    let app = spawn_app_with(db, |s| s.retry_schedule = "none".parse().unwrap()).await;
+    let app = spawn_app_with(db, retry_schedule("none")).await;
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -193,9 +200,7 @@ async fn a_closed_port_is_a_connect_failure(db: TestDatabase) {
 }
 
 async fn redirects_are_not_followed(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     receiver.reply_always(Reply::WithHeaders(302, vec![("location", receiver.url("/elsewhere"))]));
 
     let id = app.user_created(&client_uuid, "u-302").await;
@@ -226,10 +231,8 @@ async fn scheduled_retry_after(app: &crate::support::TestApp, id: &str) -> Durat
 }
 
 async fn retry_after_moves_the_retry_later_up_to_twice_the_delay(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
     // Scheduled 20 s ± 10 % (18–22 s) after the first attempt.
-    let app = spawn_app_with(db, |s| s.retry_schedule = "20s".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("20s")).await;
     let secs = Duration::from_secs;
 
     receiver.reply_next([Reply::WithHeaders(429, vec![("retry-after", "30".to_owned())])]);
@@ -251,9 +254,7 @@ async fn retry_after_moves_the_retry_later_up_to_twice_the_delay(db: TestDatabas
 }
 
 async fn only_the_first_16_kib_of_an_answer_are_kept(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "none".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("none")).await;
     receiver.reply_always(Reply::LargeBody(500, 100 * 1024));
 
     let id = app.user_created(&client_uuid, "u-big").await;
@@ -303,15 +304,14 @@ async fn a_rook_hash_key_adds_the_legacy_hash(db: TestDatabase) {
         "382da6381717a0fdfeba9ef922041df3ea8db97bbd2d20af21e216bdd1e6096b",
         "ROOK's test vector"
     );
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let res = app
-        .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-        .json(&json!({ "rook_hash_key": "ROOK_Secret_Key" }))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/clients/{client_uuid}/environments/sandbox"),
+            &json!({ "rook_hash_key": "ROOK_Secret_Key" }),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let updated: Value = res.json().await.unwrap();
     assert_eq!(updated["rook_hash_key_set"], true);

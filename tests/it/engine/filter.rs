@@ -5,20 +5,14 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestDatabase, TestReceiver, spawn_app};
+use crate::support::{Subscribed, TestDatabase, spawn_subscribed};
 
 async fn a_type_filter_records_but_does_not_send_unwanted_types(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (uuid, _) = app.subscribed_client(&receiver.url("/f")).await;
+    let Subscribed { app, receiver, client_uuid: uuid, .. } = spawn_subscribed(db, "/f", |_| {}).await;
     let subscription = format!("/clients/{uuid}/environments/sandbox/subscription");
 
-    let res = app
-        .api(Method::PUT, &subscription)
-        .json(&json!({ "active": true, "types": ["extraction.failed"] }))
-        .send()
-        .await
-        .unwrap();
+    let res =
+        app.send_json(Method::PUT, &subscription, &json!({ "active": true, "types": ["extraction.failed"] })).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["types"], json!(["extraction.failed"]));
 
@@ -39,23 +33,16 @@ async fn a_type_filter_records_but_does_not_send_unwanted_types(db: TestDatabase
     assert_eq!(received[0].header("webhook-id"), wanted);
 
     // The filter shows in the feed's vocabulary.
-    let list: Value = app
-        .api(Method::GET, &format!("/notifications?client_uuid={uuid}&status=filtered"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json(&format!("/notifications?client_uuid={uuid}&status=filtered")).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // Tests are always wanted; an empty list is refused; null wants everything again.
     let res = app.api(Method::POST, &format!("/clients/{uuid}/environments/sandbox/test")).send().await.unwrap();
     assert_eq!(res.status(), 202);
     receiver.wait_for(2, Duration::from_secs(10)).await;
-    let res = app.api(Method::PUT, &subscription).json(&json!({ "active": true, "types": [] })).send().await.unwrap();
+    let res = app.send_json(Method::PUT, &subscription, &json!({ "active": true, "types": [] })).await;
     assert_eq!(res.status(), 422);
-    let res = app.api(Method::PUT, &subscription).json(&json!({ "active": true, "types": null })).send().await.unwrap();
+    let res = app.send_json(Method::PUT, &subscription, &json!({ "active": true, "types": null })).await;
     assert_eq!(res.json::<Value>().await.unwrap()["types"], Value::Null);
     let again = app.user_created(&uuid, "u-2").await;
     app.wait_for_notification(&again, "delivered", 1, Duration::from_secs(10)).await;

@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use standardwebhooks::Webhook;
 
-use crate::support::{Reply, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with};
+use crate::support::{
+    Reply, Subscribed, TestApp, TestDatabase, TestReceiver, retry_schedule, spawn_app, spawn_subscribed, wait,
+};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
@@ -19,16 +21,8 @@ fn attempts(notification: &Value) -> &Vec<Value> {
 
 /// A client whose Sandbox has a notification URL but whose subscription was never activated.
 async fn unsubscribed_client(app: &TestApp, url: &str) -> String {
-    let res = app.api(Method::POST, "/clients").json(&json!({ "name": "Not Subscribed Co" })).send().await.unwrap();
-    assert_eq!(res.status(), 201);
-    let client_uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
-    let res = app
-        .api(Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-        .json(&json!({ "notification_webhook_url": url }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let client_uuid = app.remote().create_client("Not Subscribed Co").await;
+    app.set_environment(&client_uuid, "sandbox", &json!({ "notification_webhook_url": url })).await;
     client_uuid
 }
 
@@ -38,9 +32,7 @@ async fn error_code(res: reqwest::Response) -> String {
 }
 
 async fn an_idempotency_key_records_an_event_once(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let body =
         json!({ "client_uuid": client_uuid, "environment": "sandbox", "type": "user.created", "user_id": "u-1" })
             .to_string();
@@ -126,9 +118,7 @@ async fn events_while_unsubscribed_are_recorded_and_never_sent(db: TestDatabase)
 }
 
 async fn a_resend_adds_an_attempt_and_keeps_the_first(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let id = app.user_created(&client_uuid, "u-1").await;
     let before = app.wait_for_notification(&id, "delivered", 1, WITHIN).await;
 
@@ -156,9 +146,7 @@ async fn a_resend_adds_an_attempt_and_keeps_the_first(db: TestDatabase) {
 }
 
 async fn failed_notifications_are_resent_in_bulk(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "none".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("none")).await;
     receiver.reply_always(Reply::Status(500));
 
     let before = Timestamp::now().plus_micros(-1000);
@@ -198,15 +186,13 @@ async fn failed_notifications_are_resent_in_bulk(db: TestDatabase) {
 }
 
 async fn test_notifications_arrive_marked_as_tests(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, secret) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, secret } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let test_url = format!("/clients/{client_uuid}/environments/sandbox/test");
 
     let res = app.api(Method::POST, &test_url).send().await.unwrap();
     assert_eq!(res.status(), 202);
     let plain = res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned();
-    let res = app.api(Method::POST, &test_url).json(&json!({ "type": "extraction.failed" })).send().await.unwrap();
+    let res = app.send_json(Method::POST, &test_url, &json!({ "type": "extraction.failed" })).await;
     assert_eq!(res.status(), 202);
     let failure = res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned();
 
@@ -243,9 +229,7 @@ async fn test_notifications_arrive_marked_as_tests(db: TestDatabase) {
 }
 
 async fn a_410_disables_the_endpoint_until_it_is_reenabled(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     receiver.reply_next([Reply::Status(410)]);
 
     let gone = app.user_created(&client_uuid, "u-1").await;
@@ -279,13 +263,11 @@ async fn a_410_disables_the_endpoint_until_it_is_reenabled(db: TestDatabase) {
 }
 
 async fn an_endpoint_failing_for_too_long_is_disabled(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| {
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |s| {
         s.disable_after = Duration::from_secs(1);
         s.retry_schedule = "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms".parse().unwrap();
     })
     .await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -302,9 +284,7 @@ async fn an_endpoint_failing_for_too_long_is_disabled(db: TestDatabase) {
 }
 
 async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "2s".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("2s")).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -317,10 +297,14 @@ async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
     assert_eq!(n["status"], "not_subscribed");
     assert_eq!(n["next_attempt_at"], Value::Null);
 
-    // Wait until well past when the retry was due: it never comes.
-    let left = due.as_micros() - Timestamp::now().as_micros();
-    tokio::time::sleep(Duration::from_micros(u64::try_from(left.max(0)).unwrap()) + Duration::from_millis(700)).await;
-    assert_eq!(receiver.received().len(), 1, "nothing more is sent");
+    // Past when the retry was due, switched on again (what was recorded unsubscribed stays so) and
+    // answering: a later notification to the endpoint is claimed after anything due there, and is the
+    // only thing that arrives. The retry never comes.
+    wait::until_past(due).await;
+    app.set_subscription(&client_uuid, "sandbox", true).await;
+    receiver.reply_always(Reply::Status(200));
+    let marker = app.deliver_marker(&client_uuid).await;
+    assert_eq!(receiver.header_values("webhook-id"), [id.as_str(), marker.as_str()], "nothing more is sent");
     let n = app.notification(&id).await;
     assert_eq!(n["status"], "not_subscribed");
     assert_eq!(attempts(&n).len(), 1);
@@ -328,10 +312,9 @@ async fn switching_a_subscription_off_stops_waiting_retries(db: TestDatabase) {
 }
 
 async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
     // Two scheduled retries; the first is far enough away to resend before it.
-    let app = spawn_app_with(db, |s| s.retry_schedule = "2s,300ms".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } =
+        spawn_subscribed(db, "/hooks", retry_schedule("2s,300ms")).await;
     receiver.reply_always(Reply::Status(500));
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -341,15 +324,12 @@ async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
     assert_eq!(res.status(), 202);
     // The detail reads the notification and its attempts one after the other, and the status is
     // `retrying` before and after the resend: wait until the row itself counts the second attempt.
-    let deadline = std::time::Instant::now() + WITHIN;
-    let n = loop {
-        let n = app.wait_for_notification(&id, "retrying", 2, WITHIN).await;
-        if n["attempt_count"] == 2 {
-            break n;
-        }
-        assert!(std::time::Instant::now() < deadline, "the resend was never recorded: {n:#}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let n = wait::for_value("the resend is recorded", WITHIN, || async {
+        let n = app.notification(&id).await;
+        let counted = n["status"] == "retrying" && attempts(&n).len() == 2 && n["attempt_count"] == 2;
+        if counted { Ok(n) } else { Err(format!("{n:#}")) }
+    })
+    .await;
     assert_eq!(attempts(&n)[1]["trigger"], "resend");
     assert_eq!(n["next_attempt_at"], planned, "the failed resend restored the planned retry: {n:#}");
 
@@ -361,9 +341,7 @@ async fn a_failed_resend_keeps_the_planned_retries(db: TestDatabase) {
 }
 
 async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app_with(db, |s| s.retry_schedule = "2s".parse().unwrap()).await;
-    let (client_uuid, _) = app.subscribed_client(&receiver.url("/hooks")).await;
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", retry_schedule("2s")).await;
     receiver.reply_next([Reply::Status(500)]);
 
     let id = app.user_created(&client_uuid, "u-1").await;
@@ -378,13 +356,11 @@ async fn a_successful_resend_settles_a_retrying_notification(db: TestDatabase) {
 }
 
 async fn a_resend_asked_for_during_an_attempt_is_not_lost(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
+    let Subscribed { app, receiver, client_uuid: uuid, .. } = spawn_subscribed(db, "/slow", retry_schedule("1h")).await;
     // A slow failing first attempt: the resend is asked for while it is in flight.
     receiver.reply_next([Reply::Slow(Duration::from_millis(800), 500)]);
-    let app = spawn_app_with(db, |s| s.retry_schedule = "1h".parse().unwrap()).await;
-    let (uuid, _) = app.subscribed_client(&receiver.url("/slow")).await;
     let id = app.user_created(&uuid, "in-flight").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    receiver.wait_for_arrivals(1, WITHIN).await;
     let res = app.api(Method::POST, &format!("/notifications/{id}/resend")).send().await.unwrap();
     assert_eq!(res.status(), 202);
 

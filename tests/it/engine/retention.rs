@@ -7,15 +7,13 @@ use app::timestamp::Timestamp;
 use reqwest::Method;
 use rook_notify::engine::retention::{RetentionPolicy, run_once};
 
-use crate::support::{Reply, TestDatabase, TestReceiver, spawn_app};
+use crate::support::{Reply, Subscribed, TestDatabase, spawn_subscribed};
 
 const DAY: i64 = 86_400 * 1_000_000;
 
 async fn retention_removes_what_is_due_and_nothing_else(db: TestDatabase) {
     let url = db.url.clone();
-    let receiver = TestReceiver::start().await;
-    let app = spawn_app(db).await;
-    let (uuid, _) = app.subscribed_client(&receiver.url("/r")).await;
+    let Subscribed { app, receiver, client_uuid: uuid, .. } = spawn_subscribed(db, "/r", |_| {}).await;
     let old_payload = app.user_created(&uuid, "old-payload").await;
     let ancient = app.user_created(&uuid, "ancient").await;
     let fresh = app.user_created(&uuid, "fresh").await;

@@ -429,13 +429,7 @@ fn bearer(token: &str) -> (String, Vec<u8>) {
 async fn seed(app: &TestApp) -> (Pool, String) {
     let (acme, _secret) = app.subscribed_client("http://127.0.0.1:9/hook").await;
     let globex = app.create_client("Globex Fitness").await;
-    let res = app
-        .api(Method::PUT, &format!("/clients/{acme}/environments/sandbox"))
-        .json(&json!({ "data_webhook_url": "http://127.0.0.1:9/data" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "data webhook URL set: {}", res.text().await.unwrap());
+    app.set_environment(&acme, "sandbox", &json!({ "data_webhook_url": "http://127.0.0.1:9/data" })).await;
     app.create_account(STAFF, PASSWORD, Role::Staff, None).await;
     app.create_account(CLIENT, PASSWORD, Role::Client, Some(&acme)).await;
     let (_, ingest_token) =
@@ -460,28 +454,22 @@ async fn seed(app: &TestApp) -> (Pool, String) {
     let mut data_delivery_ids = Vec::new();
     for user in &user_ids {
         let res = app
-            .api(Method::POST, "/data-deliveries")
-            .json(&json!({
-                "client_uuid": acme, "environment": "sandbox", "user_id": user, "data_type": "summary",
-                "pillar": "sleep", "document_id": format!("doc-{user}"),
-                "payload": { "datetime": "2026-11-29T15:00:00.000Z", "sleep_minutes": 420 }
-            }))
-            .send()
-            .await
-            .unwrap();
+            .send_json(
+                Method::POST,
+                "/data-deliveries",
+                &json!({
+                    "client_uuid": acme, "environment": "sandbox", "user_id": user, "data_type": "summary",
+                    "pillar": "sleep", "document_id": format!("doc-{user}"),
+                    "payload": { "datetime": "2026-11-29T15:00:00.000Z", "sleep_minutes": 420 }
+                }),
+            )
+            .await;
         let status = res.status();
         let receipt: Value = res.json().await.unwrap();
         assert_eq!(status, 202, "data delivery handed over: {receipt}");
         data_delivery_ids.push(receipt["id"].as_str().unwrap().to_owned());
     }
-    let page: Value = app
-        .api(Method::GET, &format!("/notifications?client_uuid={acme}&limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get_json(&format!("/notifications?client_uuid={acme}&limit=1")).await;
     let cursor = page["next_cursor"].as_str().expect("a next page").to_owned();
     let pool = Pool {
         client_uuids: vec![acme, globex],

@@ -153,7 +153,8 @@ async fn run_task(plan: &Plan, task: usize, counters: &Counters) -> Log {
     log
 }
 
-/// A sender's pause before it tries an event again (ROOK's services back off the same way).
+/// A sender's pause before it tries an event again (ROOK's services back off the same way): part of
+/// the load being modelled, not a wait for anything.
 async fn back_off() {
     tokio::time::sleep(Duration::from_millis(20)).await;
 }

@@ -41,11 +41,15 @@ async fn the_server_rides_out_a_postgres_restart_under_load() {
 
     cluster.stop();
     let stopped = Instant::now();
-    until("/readyz says 503 while the database is away", Duration::from_secs(20), || {
-        let check = readyz(http.clone(), readyz_url.clone());
-        async move { check.await == 503 }
-    })
-    .await;
+    // Waits until `/readyz` answers `status`.
+    let readyz_says = |what: &'static str, status: u16, limit: Duration| {
+        let (http, readyz_url) = (&http, &readyz_url);
+        until(what, limit, move || {
+            let check = readyz(http.clone(), readyz_url.clone());
+            async move { check.await == status }
+        })
+    };
+    readyz_says("/readyz says 503 while the database is away", 503, Duration::from_secs(20)).await;
     let turned_away = load.turned_away();
     until("ingest turns events away while the database is away", Duration::from_secs(20), || {
         // Each of the load's tasks at least once.
@@ -56,11 +60,7 @@ async fn the_server_rides_out_a_postgres_restart_under_load() {
 
     cluster.start_again();
     let back = Instant::now();
-    until("/readyz is 200 again once the database is back", Duration::from_secs(60), || {
-        let check = readyz(http.clone(), readyz_url.clone());
-        async move { check.await == 200 }
-    })
-    .await;
+    readyz_says("/readyz is 200 again once the database is back", 200, Duration::from_secs(60)).await;
     let ready_after = back.elapsed();
     let log = load.finish().await;
 

@@ -150,7 +150,8 @@ async fn misbehave(mut stream: TcpStream, strays: Arc<AtomicUsize>) {
             write_all(&mut stream, &[head.as_bytes(), &body]).await
         }
         "/drip" => {
-            // One byte a second of a perfectly good answer: never finished within the timeout.
+            // One byte a second of a perfectly good answer: never finished within the timeout. The
+            // pause is the behaviour under test, not a wait.
             for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" {
                 if stream.write_all(&[*byte]).await.is_err() {
                     break;

@@ -1,6 +1,6 @@
 //! The real application, spawned on a free port over a test database, with a cookie-keeping client.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::vocab::Role;
 use rook_notify::config::Settings;
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::TestDatabase;
+use super::{TestDatabase, TestReceiver};
 
 /// The admin API token every test app accepts.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
@@ -71,6 +71,30 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)
     }
 }
 
+/// An application, a receiver, and a client whose Sandbox subscription is active and points at the
+/// receiver's `path`: where most delivery tests start.
+pub struct Subscribed {
+    pub app: TestApp,
+    pub receiver: TestReceiver,
+    pub client_uuid: String,
+    /// The notification signing secret.
+    pub secret: String,
+}
+
+/// Settings with this retry schedule for notifications (`"2s,300ms"`, `"none"`).
+pub fn retry_schedule(schedule: &str) -> impl FnOnce(&mut Settings) + '_ {
+    move |settings| settings.retry_schedule = schedule.parse().expect("a retry schedule")
+}
+
+/// Spawns the application on `db` (settings adjusted by `adjust`) with a receiver and a client
+/// subscribed to its `path`.
+pub async fn spawn_subscribed(db: TestDatabase, path: &str, adjust: impl FnOnce(&mut Settings)) -> Subscribed {
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app_with(db, adjust).await;
+    let (client_uuid, secret) = app.subscribed_client(&receiver.url(path)).await;
+    Subscribed { app, receiver, client_uuid, secret }
+}
+
 /// The longest any test request may take: a server that never answers fails its test instead of
 /// hanging the suite.
 pub const REQUEST_LIMIT: Duration = Duration::from_secs(60);
@@ -122,43 +146,57 @@ impl TestApp {
         res.json().await.expect("JSON")
     }
 
+    /// This server's admin API.
+    pub fn remote(&self) -> super::remote::Api<'_> {
+        super::remote::Api { client: &self.client, base_url: &self.base_url }
+    }
+
     /// An API request with the admin token.
     pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(&format!("/api/v1{path}"))).bearer_auth(ADMIN_TOKEN)
+        self.remote().request(method, path)
+    }
+
+    /// Sends `body` as JSON through the API and returns the answer, whatever it is.
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: &Value) -> reqwest::Response {
+        self.remote().send_json(method, path, body).await
+    }
+
+    /// POSTs `body` as it is, labelled JSON, through the API (for bodies `serde_json` would not write:
+    /// malformed, odd spacing) and returns the answer, whatever it is.
+    pub async fn post_body(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        let request = self.api(reqwest::Method::POST, path).header("content-type", "application/json");
+        request.body(body).send().await.expect("an API request")
+    }
+
+    /// The JSON answer to an API GET of `path`, whatever its status.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.remote().get_json(path).await
     }
 
     /// Creates a client through the API whose Sandbox subscription is active and points at `url`;
     /// returns its UUID and the notification signing secret.
     pub async fn subscribed_client(&self, url: &str) -> (String, String) {
-        let res = self
-            .api(reqwest::Method::POST, "/clients")
-            .json(&json!({ "name": "Receiver Test Co" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "client created");
-        let client_uuid = res.json::<Value>().await.unwrap()["client_uuid"].as_str().unwrap().to_owned();
-        let res = self
-            .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/sandbox"))
-            .json(&json!({ "notification_webhook_url": url }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "URL set: {}", res.text().await.unwrap());
-        let secret = self.set_subscription(&client_uuid, "sandbox", true).await["secret"].as_str().unwrap().to_owned();
-        (client_uuid, secret)
+        self.remote().subscribed_client(url).await
     }
 
-    /// Switches a subscription through the API and returns the answer.
+    /// PUTs `change` to an environment through the API and returns the answer, whatever it is.
+    pub async fn update_environment(&self, client_uuid: &str, env: &str, change: &Value) -> reqwest::Response {
+        self.remote().update_environment(client_uuid, env, change).await
+    }
+
+    /// PUTs `change` to an environment through the API, which must accept it; returns the environment.
+    pub async fn set_environment(&self, client_uuid: &str, env: &str, change: &Value) -> Value {
+        self.remote().set_environment(client_uuid, env, change).await
+    }
+
+    /// PUTs `change` to a subscription through the API and returns the answer, whatever it is.
+    pub async fn update_subscription(&self, client_uuid: &str, env: &str, change: &Value) -> reqwest::Response {
+        self.remote().update_subscription(client_uuid, env, change).await
+    }
+
+    /// Switches a subscription through the API, which must succeed, and returns the answer.
     pub async fn set_subscription(&self, client_uuid: &str, env: &str, active: bool) -> Value {
-        let res = self
-            .api(reqwest::Method::PUT, &format!("/clients/{client_uuid}/environments/{env}/subscription"))
-            .json(&json!({ "active": active }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        res.json().await.unwrap()
+        self.remote().set_subscription(client_uuid, env, active).await
     }
 
     /// Reports a platform event through the API.
@@ -177,27 +215,69 @@ impl TestApp {
         res.json::<Value>().await.unwrap()["notification_id"].as_str().unwrap().to_owned()
     }
 
+    /// What the API has at `path`, which must be there.
+    async fn read(&self, path: &str) -> Value {
+        let res = self.api(reqwest::Method::GET, path).send().await.expect("an API request");
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.expect("a JSON answer")
+    }
+
     /// The notification with its attempts, through the API.
     pub async fn notification(&self, id: &str) -> Value {
-        let res = self.api(reqwest::Method::GET, &format!("/notifications/{id}")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        res.json().await.unwrap()
+        self.read(&format!("/notifications/{id}")).await
+    }
+
+    /// Reports a `user.created` for each of `users` and waits until each is delivered (at most
+    /// `within` each); returns the notification ids.
+    pub async fn users_delivered(&self, client_uuid: &str, users: &[String], within: Duration) -> Vec<String> {
+        let mut ids = Vec::new();
+        for user in users {
+            ids.push(self.user_created(client_uuid, user).await);
+        }
+        for id in &ids {
+            self.wait_for_notification(id, "delivered", 1, within).await;
+        }
+        ids
     }
 
     /// Waits until the notification has `status` and `attempts` attempts recorded (at most `within`).
     pub async fn wait_for_notification(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let n = self.notification(id).await;
-            if n["status"] == status && n["attempts"].as_array().map_or(0, Vec::len) == attempts {
-                return n;
+        self.wait_for_attempts(&format!("/notifications/{id}"), status, attempts, within).await
+    }
+
+    /// Waits until the record the API has at `path` (a notification or a data delivery) has `status` and
+    /// `attempts` attempts (at most `within`), and returns it.
+    async fn wait_for_attempts(&self, path: &str, status: &str, attempts: usize, within: Duration) -> Value {
+        let what = format!("{path} reaches {status} with {attempts} attempts");
+        super::wait::for_value(&what, within, || async {
+            let record = self.get_json(path).await;
+            if record["status"] == status && record["attempts"].as_array().map_or(0, Vec::len) == attempts {
+                Ok(record)
+            } else {
+                Err(format!("{record:#}"))
             }
-            assert!(
-                Instant::now() < deadline,
-                "notification {id} did not reach {status} with {attempts} attempts: {n:#}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
+    }
+
+    /// Reports a `user.created` for the client's Sandbox and waits until it is delivered. The
+    /// dispatcher then claimed from this endpoint after everything that was due there before (a claim
+    /// takes the earliest due first), so a request that has not arrived by now was never going to: how
+    /// a test shows that something did not happen without sleeping.
+    pub async fn deliver_marker(&self, client_uuid: &str) -> String {
+        let id = self.user_created(client_uuid, "marker").await;
+        self.wait_for_notification(&id, "delivered", 1, Duration::from_secs(10)).await;
+        id
+    }
+
+    /// The data delivery with its attempts, through the API.
+    pub async fn data_delivery(&self, id: &str) -> Value {
+        self.read(&format!("/data-deliveries/{id}")).await
+    }
+
+    /// Waits until the data delivery has `status` and `attempts` attempts recorded (at most `within`).
+    pub async fn wait_for_data_delivery(&self, id: &str, status: &str, attempts: usize, within: Duration) -> Value {
+        self.wait_for_attempts(&format!("/data-deliveries/{id}"), status, attempts, within).await
     }
 
     /// Stops the server and waits for it to finish.
@@ -230,9 +310,7 @@ impl Drop for TestApp {
 impl TestApp {
     /// The client with both environments, through the API.
     pub async fn client_view(&self, client_uuid: &str) -> Value {
-        let res = self.api(reqwest::Method::GET, &format!("/clients/{client_uuid}")).send().await.unwrap();
-        assert_eq!(res.status(), 200, "client read");
-        res.json().await.unwrap()
+        self.read(&format!("/clients/{client_uuid}")).await
     }
 
     /// One environment's subscription (`{active, state, disabled_reason, since}`), through the API.
@@ -253,15 +331,12 @@ impl TestApp {
         state: &str,
         within: Duration,
     ) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
+        let what = format!("the {env} subscription becomes {state}");
+        super::wait::for_value(&what, within, || async {
             let subscription = self.subscription(client_uuid, env).await;
-            if subscription["state"] == state {
-                return subscription;
-            }
-            assert!(Instant::now() < deadline, "the {env} subscription did not become {state}: {subscription:#}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            if subscription["state"] == state { Ok(subscription) } else { Err(format!("{subscription:#}")) }
+        })
+        .await
     }
 
     /// The client's notifications (first page, newest first), through the API.

@@ -146,15 +146,10 @@ async fn drop_leftovers(admin: &mut PgConnection) {
 async fn create_database(admin: &mut PgConnection, name: &str) {
     static SERIAL: Mutex<()> = Mutex::const_new(());
     let _guard = SERIAL.lock().await;
-    let mut last_error = None;
-    for _ in 0..20 {
-        match sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut *admin).await {
-            Ok(_) => return,
-            Err(err) => {
-                last_error = Some(err);
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }
-    }
-    panic!("cannot create the test database {name}: {last_error:?}");
+    let admin = Mutex::new(admin);
+    let create = format!("CREATE DATABASE \"{name}\"");
+    super::wait::for_value(&format!("the test database {name} is created"), Duration::from_secs(5), || async {
+        sqlx::query(&create).execute(&mut **admin.lock().await).await.map(drop)
+    })
+    .await;
 }

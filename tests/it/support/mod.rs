@@ -10,7 +10,7 @@ pub mod receiver;
 pub mod remote;
 pub mod wait;
 
-pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use app::{Subscribed, TestApp, retry_schedule, spawn_app, spawn_app_with, spawn_subscribed};
 pub use db::TestDatabase;
 
 /// The secret key every test server and store uses (secrets at rest are encrypted with it).

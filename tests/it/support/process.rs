@@ -2,7 +2,7 @@
 //! and several processes sharing one database.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::app::ADMIN_TOKEN;
 
@@ -55,16 +55,11 @@ impl ServeProcess {
 
     async fn wait_ready(&self, within: Duration) {
         let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().unwrap();
-        let deadline = Instant::now() + within;
-        loop {
-            if let Ok(res) = client.get(format!("{}/readyz", self.base_url)).send().await
-                && res.status() == 200
-            {
-                return;
-            }
-            assert!(Instant::now() < deadline, "rook-notify did not become ready at {}", self.base_url);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let readyz = format!("{}/readyz", self.base_url);
+        super::wait::until(&format!("rook-notify becomes ready at {}", self.base_url), within, || async {
+            client.get(&readyz).send().await.is_ok_and(|res| res.status() == 200)
+        })
+        .await;
     }
 
     /// The process's peak resident memory so far (`VmHWM`), in KiB.

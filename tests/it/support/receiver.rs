@@ -37,7 +37,8 @@ pub enum Reply {
     WithHeaders(u16, Vec<(&'static str, String)>),
     /// A status with a body of this many bytes.
     LargeBody(u16, usize),
-    /// Wait, then answer.
+    /// Wait, then answer: a receiver that is slow on purpose (the request is recorded when answered,
+    /// and counted as arrived at once, see [`TestReceiver::wait_for_arrivals`]).
     Slow(Duration, u16),
     /// A status with these exact body bytes and header bytes (anything HTTP allows, such as NUL in the
     /// body or non-UTF-8 header values).
@@ -47,6 +48,8 @@ pub enum Reply {
 #[derive(Default)]
 struct Inner {
     received: Mutex<Vec<Received>>,
+    /// Requests that arrived, whether answered yet or not.
+    arrivals: Mutex<usize>,
     replies: Mutex<VecDeque<Reply>>,
     default: Mutex<Option<Reply>>,
     arrived: Notify,
@@ -100,20 +103,30 @@ impl TestReceiver {
         received.iter().map(|r| r.header(name).to_owned()).collect()
     }
 
-    /// Waits until at least `n` requests arrived (at most `within`), and returns them all.
+    /// Waits until at least `n` requests were answered (at most `within`), and returns them all.
     pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Received> {
+        self.wait_until(n, within, "answered", || self.inner.received.lock().unwrap().len()).await;
+        self.received()
+    }
+
+    /// Waits until at least `n` requests arrived, answered or not (at most `within`): with a
+    /// [`Reply::Slow`], the sender is then in the middle of its request.
+    pub async fn wait_for_arrivals(&self, n: usize, within: Duration) {
+        self.wait_until(n, within, "arrived", || *self.inner.arrivals.lock().unwrap()).await;
+    }
+
+    async fn wait_until(&self, n: usize, within: Duration, what: &str, count: impl Fn() -> usize) {
         let deadline = Instant::now() + within;
         loop {
             let notified = self.inner.arrived.notified();
-            let got = self.received();
-            if got.len() >= n {
-                return got;
+            if count() >= n {
+                return;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || tokio::time::timeout(left, notified).await.is_err() {
-                let got = self.received();
-                assert!(got.len() >= n, "expected {n} requests within {within:?}, got {}", got.len());
-                return got;
+                let got = count();
+                assert!(got >= n, "expected {n} requests {what} within {within:?}, got {got}");
+                return;
             }
         }
     }
@@ -121,7 +134,10 @@ impl TestReceiver {
 
 async fn receive(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let reply = inner.replies.lock().unwrap().pop_front().or_else(|| inner.default.lock().unwrap().clone());
+    *inner.arrivals.lock().unwrap() += 1;
+    inner.arrived.notify_waiters();
     if let Some(Reply::Slow(wait, _)) = &reply {
+        // Not a wait for anything: answering late is what this reply is for.
         tokio::time::sleep(*wait).await;
     }
     inner.received.lock().unwrap().push(Received { path: uri.path().to_owned(), headers, body: body.to_vec() });
