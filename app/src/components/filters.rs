@@ -55,6 +55,9 @@ pub fn url_escape(value: &str) -> String {
     out
 }
 
+/// The choices of a select: (wire value, words).
+type Options = Vec<(&'static str, &'static str)>;
+
 /// The filter form: a GET form whose fields are the query's, so submitting it is the filtered feed.
 #[component]
 pub fn FilterForm(
@@ -63,31 +66,40 @@ pub fn FilterForm(
     query: NotificationQuery,
 ) -> impl IntoView {
     // The closed sets: id, name, label, and ((wire value, words) of each choice, the current value).
-    let choices: [(&str, &str, &str, (Vec<(&'static str, &'static str)>, Option<&str>)); 4] = [
+    let choices = [
         (
             "filter-environment",
             "environment",
             "Environment",
-            (Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect(), query.environment.map(|v| v.as_str())),
+            (
+                Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect::<Options>(),
+                query.environment.map(|v| v.as_str()),
+            ),
         ),
         (
             "filter-category",
             "category",
             "Category",
-            (Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect(), query.category.map(|v| v.as_str())),
+            (
+                Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect::<Options>(),
+                query.category.map(|v| v.as_str()),
+            ),
         ),
         (
             "filter-type",
             "type",
             "Type",
-            (NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect(), query.kind.map(|v| v.as_str())),
+            (
+                NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect::<Options>(),
+                query.kind.map(|v| v.as_str()),
+            ),
         ),
         (
             "filter-status",
             "status",
             "Status",
             (
-                NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect(),
+                NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect::<Options>(),
                 query.status.map(|v| v.as_str()),
             ),
         ),
@@ -104,26 +116,29 @@ pub fn FilterForm(
         Some(TimeBound::At(at)) => at.to_rfc3339()[..10].to_owned(),
         other => other.map(|b| b.to_string()).unwrap_or_default(),
     };
+    // The free ones: id, name, label, input type, value.
+    let inputs = [
+        ("filter-user", "user_id", "User id", "search", text(query.user_id)),
+        ("filter-source", "data_source", "Data source", "search", text(query.data_source)),
+        ("filter-from", "since", "From", "date", day(query.since)),
+        ("filter-to", "until", "To", "date", day(query.until)),
+    ];
+    let inputs = inputs
+        .into_iter()
+        .map(|(id, name, label, kind, value)| {
+            view! {
+                <div class="field">
+                    <label for=id>{label}</label>
+                    <input id=id name=name type=kind value=value />
+                </div>
+            }
+        })
+        .collect_view();
     let clear = action.clone();
     view! {
         <Form method="GET" action=action attr:class="filters" attr:aria-label="Filter notifications">
             {choices}
-            <div class="field">
-                <label for="filter-user">"User id"</label>
-                <input id="filter-user" name="user_id" type="search" value=text(query.user_id) />
-            </div>
-            <div class="field">
-                <label for="filter-source">"Data source"</label>
-                <input id="filter-source" name="data_source" type="search" value=text(query.data_source) />
-            </div>
-            <div class="field">
-                <label for="filter-from">"From"</label>
-                <input id="filter-from" name="since" type="date" value=day(query.since) />
-            </div>
-            <div class="field">
-                <label for="filter-to">"To"</label>
-                <input id="filter-to" name="until" type="date" value=day(query.until) />
-            </div>
+            {inputs}
             <div class="filter-actions">
                 <button type="submit">"Apply filters"</button>
                 <a href=clear>"Clear filters"</a>
@@ -139,7 +154,7 @@ fn Choice(
     name: &'static str,
     label: &'static str,
     /// Wire value and visible text.
-    options: Vec<(&'static str, &'static str)>,
+    options: Options,
     current: String,
 ) -> impl IntoView {
     let options = options
