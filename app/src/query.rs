@@ -33,7 +33,10 @@ pub fn parse_pairs<T: DeserializeOwned>(pairs: impl IntoIterator<Item = (String,
     let mut set = Vec::new();
     for (name, value) in pairs {
         let value = value.trim();
-        if !value.is_empty() {
+        if name.is_empty() {
+            // A nameless pair says nothing (a browser's form navigation can leave one behind).
+            continue;
+        } else if !value.is_empty() {
             set.push((name, value.to_owned()));
         } else if !known.contains(&name.as_str()) {
             return Err(AppError::validation(&name, format!("Unknown query parameter `{name}`.")));
