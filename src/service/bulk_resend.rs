@@ -1,10 +1,13 @@
 //! What every bulk resend (failed notifications, rejected data deliveries) shares: how much one call
-//! queues, and the range of creation times it covers.
+//! queues, the range of creation times it covers, and what follows once the store queued its part.
 
+use app::dto::BulkResendReceipt;
 use app::timestamp::Timestamp;
+use serde_json::json;
 
-use super::ServiceError;
 use super::paging::check_time_range;
+use super::{Actor, ServiceError, Services};
+use crate::store::EndpointKey;
 
 /// How many items one bulk resend queues at most; the receipt's `remaining` says how many are left.
 pub(super) const BULK_RESEND_LIMIT: u32 = 10_000;
@@ -19,4 +22,24 @@ pub(super) fn resend_range(
     let until = until.unwrap_or(now.plus_seconds(1));
     check_time_range(Some(since), Some(until))?;
     Ok((since, until))
+}
+
+impl Services {
+    /// After the store queued `queued` of a bulk resend on `endpoint` (`remaining` left): wakes the
+    /// dispatcher, writes `action` with the range and the counts to the audit log, and answers the
+    /// receipt.
+    pub(super) async fn bulk_resent(
+        &self,
+        actor: &Actor,
+        action: &str,
+        endpoint: &EndpointKey,
+        (since, until): (Timestamp, Timestamp),
+        (queued, remaining): (u64, u64),
+        now: Timestamp,
+    ) -> Result<BulkResendReceipt, ServiceError> {
+        self.wake_dispatcher();
+        let detail = json!({ "since": since, "until": until, "queued": queued, "remaining": remaining });
+        self.audit(actor, action, Some(&endpoint.client_uuid), Some(endpoint.environment), detail, now).await?;
+        Ok(BulkResendReceipt { queued, remaining })
+    }
 }

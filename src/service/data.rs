@@ -16,7 +16,7 @@ use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
 use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
-use super::views::{attempt_view, data_delivery_summary};
+use super::views::data_delivery_summary;
 use super::{Actor, ServiceError, Services};
 use crate::store::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, EndpointKey, NewDataDelivery, new_id};
 
@@ -175,7 +175,7 @@ impl Services {
         Ok(DataDeliveryDetail {
             summary: data_delivery_summary(d),
             payload: d.body.as_deref().and_then(|b| serde_json::from_slice(b).ok()),
-            attempts: attempts.into_iter().map(attempt_view).collect(),
+            attempts,
         })
     }
 
@@ -216,27 +216,12 @@ impl Services {
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
         let (since, until) = resend_range(since, until, now)?;
-        let (queued, remaining) = self
+        let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
+        let counts = self
             .store()
-            .schedule_data_resend_rejected(
-                &EndpointKey { client_uuid: client.client_uuid.clone(), environment },
-                (since, until),
-                &actor.audit_name(),
-                BULK_RESEND_LIMIT,
-                now,
-            )
+            .schedule_data_resend_rejected(&endpoint, (since, until), &actor.audit_name(), BULK_RESEND_LIMIT, now)
             .await?;
-        self.wake_dispatcher();
-        self.audit(
-            actor,
-            "data_delivery.bulk_resent",
-            Some(&client.client_uuid),
-            Some(environment),
-            json!({ "since": since, "until": until, "queued": queued, "remaining": remaining }),
-            now,
-        )
-        .await?;
-        Ok(BulkResendReceipt { queued, remaining })
+        self.bulk_resent(actor, "data_delivery.bulk_resent", &endpoint, (since, until), counts, now).await
     }
 
     async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {

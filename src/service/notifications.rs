@@ -113,21 +113,11 @@ impl Services {
         let (since, until) = resend_range(since, until, now)?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
-        let (queued, remaining) = self
+        let counts = self
             .store()
             .schedule_resend_failed(&endpoint, since, until, &actor.audit_name(), BULK_RESEND_LIMIT, now)
             .await?;
-        self.wake_dispatcher();
-        self.audit(
-            actor,
-            "notification.bulk_resent",
-            Some(&client.client_uuid),
-            Some(environment),
-            json!({ "since": since, "until": until, "queued": queued, "remaining": remaining }),
-            now,
-        )
-        .await?;
-        Ok(BulkResendReceipt { queued, remaining })
+        self.bulk_resent(actor, "notification.bulk_resent", &endpoint, (since, until), counts, now).await
     }
 
     /// Sends a test notification: `subscription.test`, or an example of `kind` marked as a test.

@@ -7,7 +7,7 @@ use app::dto::{
 };
 use app::vocab::SubscriptionState;
 
-use crate::store::{ClientRecord, DataDeliveryRecord, EnvironmentRecord, NotificationRecord, StoredAttempt};
+use crate::store::{ClientRecord, DataDeliveryRecord, EnvironmentRecord, NotificationRecord};
 
 pub(crate) fn subscription_view(env: &EnvironmentRecord, secret: Option<String>) -> SubscriptionView {
     SubscriptionView {
@@ -64,11 +64,11 @@ pub(crate) fn notification_summary(n: &NotificationRecord) -> NotificationSummar
     }
 }
 
-pub(crate) fn notification_detail(n: &NotificationRecord, attempts: Vec<StoredAttempt>) -> NotificationDetail {
+pub(crate) fn notification_detail(n: &NotificationRecord, attempts: Vec<AttemptView>) -> NotificationDetail {
     NotificationDetail {
         summary: notification_summary(n),
         payload: n.body.as_deref().and_then(|b| serde_json::from_slice(b).ok()),
-        attempts: attempts.into_iter().map(attempt_view).collect(),
+        attempts,
         data_delivery: None,
     }
 }
@@ -91,25 +91,5 @@ pub(crate) fn data_delivery_summary(d: &DataDeliveryRecord) -> DataDeliverySumma
         last_error_kind: d.last_error_kind,
         payload_purged: d.body_purged_at.is_some(),
         rejected_notification_id: d.rejected_notification_id.clone(),
-    }
-}
-
-pub(crate) fn attempt_view(a: StoredAttempt) -> AttemptView {
-    AttemptView {
-        id: a.id,
-        attempt_number: a.attempt_number,
-        trigger: a.trigger,
-        triggered_by: a.triggered_by,
-        started_at: a.started_at,
-        duration_ms: u64::try_from(a.duration_micros / 1000).unwrap_or(0),
-        url: a.url,
-        request_headers: a.request_headers,
-        response_status: a.response_status,
-        response_headers: a.response_headers,
-        response_body: a.response_body,
-        response_truncated: a.response_truncated,
-        error_kind: a.error_kind,
-        error_message: a.error_message,
-        succeeded: a.succeeded,
     }
 }

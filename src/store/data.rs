@@ -7,7 +7,6 @@ use app::vocab::{AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType,
 use super::error::parse_stored;
 use super::ingest::IdempotencyClaim;
 use super::list_query::{Conditions, Position};
-use super::notifications::StoredAttempt;
 use super::retention::finished;
 use super::vocab_sql::SqlLiteral;
 use super::{EndpointKey, Store, StoreError};
@@ -210,7 +209,7 @@ impl Store {
     }
 
     /// Every attempt of a data delivery, oldest first.
-    pub async fn data_attempts_of(&self, data_delivery_id: &str) -> Result<Vec<StoredAttempt>, StoreError> {
+    pub async fn data_attempts_of(&self, data_delivery_id: &str) -> Result<Vec<app::dto::AttemptView>, StoreError> {
         self.attempts_where("data_delivery_id", data_delivery_id).await
     }
 

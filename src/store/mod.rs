@@ -43,7 +43,7 @@ pub use ingest::{
 };
 pub use list_query::Position;
 pub use login::FailureSlot;
-pub use notifications::{NotificationFilter, NotificationRecord, StoredAttempt};
+pub use notifications::{NotificationFilter, NotificationRecord};
 pub use secrets::SecretRecord;
 pub use stats::{EndpointRow, HourRow};
 pub use tokens::{StoredResponse, TokenRecord, TokenScope};

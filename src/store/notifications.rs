@@ -1,6 +1,7 @@
 //! Reading notifications and their attempts, and the state changes people ask for: resend, resend
 //! every failed one in a range, release what was held, stop what was waiting.
 
+use app::dto::AttemptView;
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, NotificationStatus, NotificationType};
 
@@ -31,26 +32,6 @@ pub struct NotificationRecord {
     pub last_attempt_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub last_error_kind: Option<AttemptErrorKind>,
-}
-
-/// A stored attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredAttempt {
-    pub id: String,
-    pub attempt_number: u32,
-    pub trigger: AttemptTrigger,
-    pub triggered_by: Option<String>,
-    pub started_at: Timestamp,
-    pub duration_micros: i64,
-    pub url: String,
-    pub request_headers: Vec<(String, String)>,
-    pub response_status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    pub response_body: Option<String>,
-    pub response_truncated: bool,
-    pub error_kind: Option<AttemptErrorKind>,
-    pub error_message: Option<String>,
-    pub succeeded: bool,
 }
 
 /// Which notifications to list. `client_uuid` is required: listings are always per client.
@@ -175,16 +156,12 @@ impl Store {
     }
 
     /// Every attempt of a notification, oldest first.
-    pub async fn attempts_of(&self, notification_id: &str) -> Result<Vec<StoredAttempt>, StoreError> {
+    pub async fn attempts_of(&self, notification_id: &str) -> Result<Vec<AttemptView>, StoreError> {
         self.attempts_where("notification_id", notification_id).await
     }
 
     /// Every attempt whose `column` (`notification_id` or `data_delivery_id`) is `id`, oldest first.
-    pub(super) async fn attempts_where(
-        &self,
-        column: &'static str,
-        id: &str,
-    ) -> Result<Vec<StoredAttempt>, StoreError> {
+    pub(super) async fn attempts_where(&self, column: &'static str, id: &str) -> Result<Vec<AttemptView>, StoreError> {
         let sql = format!(
             "SELECT id, attempt_number, attempt_trigger, triggered_by, started_at, duration_us, url, request_headers, \
              response_status, response_headers, response_body, response_truncated, error_kind, error_message, succeeded \
@@ -193,7 +170,7 @@ impl Store {
         let rows: Vec<AttemptRow> = sqlx::query_as(&sql).bind(id).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|r| {
-                Ok(StoredAttempt {
+                Ok(AttemptView {
                     trigger: parse_stored(&r.attempt_trigger, "attempts.attempt_trigger")?,
                     error_kind: r.error_kind.as_deref().map(|k| parse_stored(k, "attempts.error_kind")).transpose()?,
                     request_headers: serde_json::from_str(&r.request_headers).unwrap_or_default(),
@@ -206,7 +183,7 @@ impl Store {
                     attempt_number: u32::try_from(r.attempt_number).unwrap_or(u32::MAX),
                     triggered_by: r.triggered_by,
                     started_at: Timestamp::from_micros(r.started_at),
-                    duration_micros: r.duration_us,
+                    duration_ms: u64::try_from(r.duration_us / 1000).unwrap_or(0),
                     url: r.url,
                     response_status: r.response_status.and_then(|s| u16::try_from(s).ok()),
                     response_body: r.response_body,

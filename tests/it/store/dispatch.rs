@@ -158,7 +158,7 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
     assert_eq!(stored.len(), 1);
     let s = &stored[0];
     assert_eq!((s.attempt_number, s.trigger, s.started_at), (1, AttemptTrigger::Schedule, t0.plus_seconds(2)));
-    assert_eq!((s.response_status, s.succeeded, s.duration_micros), (Some(500), false, 1_500));
+    assert_eq!((s.response_status, s.succeeded, s.duration_ms), (Some(500), false, 1));
     assert_eq!(s.response_body.as_deref(), Some("no\u{FFFD}pe"), "NUL is stored as the replacement character");
     assert_eq!(s.request_headers, [("webhook-id".to_owned(), bad.clone())]);
     assert_eq!(s.response_headers, [("content-type".to_owned(), "text/plain".to_owned())]);
