@@ -25,6 +25,7 @@ struct AuditRow {
     actor: String,
     action: String,
     client_uuid: Option<String>,
+    client_name: Option<String>,
     environment: Option<String>,
     detail: String,
 }
@@ -52,8 +53,10 @@ impl Store {
         if let Some(prefix) = action_prefix {
             conditions.with_text("substr(action, 1, length($?)) = $?", prefix);
         }
-        let listing =
-            conditions.select("id, at, actor, action, client_uuid, environment, detail", "audit_log", position, limit);
+        let columns = "id, at, actor, action, client_uuid, \
+             (SELECT name FROM clients WHERE clients.client_uuid = audit_log.client_uuid) AS client_name, \
+             environment, detail";
+        let listing = conditions.select(columns, "audit_log", position, limit);
         let rows = listing.binds.bind(sqlx::query_as::<_, AuditRow>(&listing.sql)).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|row| {
@@ -65,6 +68,7 @@ impl Store {
                     actor: row.actor,
                     action: row.action,
                     client_uuid: row.client_uuid,
+                    client_name: row.client_name,
                     environment: row.environment,
                 })
             })

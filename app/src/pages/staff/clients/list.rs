@@ -12,10 +12,12 @@ use super::manage_path;
 use crate::components::data_table::DataTable;
 use crate::components::loaded::Loaded;
 use crate::components::state_badge::StateBadge;
+use crate::components::time_label::TimeLabel;
 use crate::dto::{ClientQuery, ClientView, EnvironmentView};
 use crate::error::AppError;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
 use crate::query::from_params;
+use crate::timestamp::Timestamp;
 use crate::vocab::Environment;
 
 /// The form key of "New client".
@@ -152,7 +154,14 @@ fn ClientTable(list: Vec<ClientView>) -> impl IntoView {
 fn ClientRow(client: ClientView) -> impl IntoView {
     let state = |env: Environment| {
         let view = client.environments.iter().find(|e| e.environment == env).cloned();
-        view! { <td>{view.map(|e: EnvironmentView| view! { <StateBadge state=e.subscription.state reason=e.subscription.disabled_reason /> })}</td> }
+        view! {
+            <td>
+                {view.map(|e: EnvironmentView| view! {
+                    <StateBadge state=e.subscription.state reason=e.subscription.disabled_reason />
+                    <Failing failures=e.consecutive_failures since=e.failing_since />
+                })}
+            </td>
+        }
     };
     let (sandbox, production) = (state(Environment::Sandbox), state(Environment::Production));
     let name = client.name;
@@ -175,4 +184,20 @@ fn ClientRow(client: ClientView) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// An endpoint whose last attempts failed: how many in a row, since when (nothing when the last one
+/// succeeded).
+#[component]
+fn Failing(failures: u32, since: Option<Timestamp>) -> impl IntoView {
+    (failures > 0).then(|| {
+        let attempts =
+            if failures == 1 { "1 failed attempt".to_owned() } else { format!("{failures} failed attempts in a row") };
+        view! {
+            <span class="failing">
+                {attempts}
+                {since.map(|at| view! { ", since " <TimeLabel at /> })}
+            </span>
+        }
+    })
 }
