@@ -59,6 +59,11 @@ test("a client account reaching a staff page is told it may not", async ({ page 
   await page.goto("/staff/clients");
   await expect(page.getByRole("alert")).toHaveText("You are not allowed to do that.");
   await expect(page.getByText(demo.vitalis.name)).toHaveCount(0);
+  // The refusal alone: no staff search or client form above it.
+  await expect(page.getByLabel("Filter clients")).toHaveCount(0);
+  await page.goto("/staff/audit");
+  await expect(page.getByRole("alert")).toHaveText("You are not allowed to do that.");
+  await expect(page.getByRole("search")).toHaveCount(0);
 });
 
 test("the clients list shows which endpoint is failing, and since when", async ({ page, request }) => {

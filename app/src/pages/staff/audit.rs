@@ -11,6 +11,7 @@ use crate::components::data_table::DataTable;
 use crate::components::loaded::Loaded;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{AuditEntryView, AuditQuery, ClientView, Page};
+use crate::pages::staff::StaffOnly;
 use crate::pages::staff::clients::list::staff_clients;
 use crate::pages::staff::clients::manage_path;
 use crate::query::from_params;
@@ -43,17 +44,18 @@ pub fn AuditPage() -> impl IntoView {
     // customers, not their users).
     let clients = Resource::new(|| (), |()| async move { staff_clients(None).await });
     let initial = query.get_untracked();
-    let value_of = move |name: &str| initial.get(name).unwrap_or_default();
-    let chosen = value_of("client_uuid");
+    let chosen = StoredValue::new(initial.get("client_uuid").unwrap_or_default());
+    let action = StoredValue::new(initial.get("action").unwrap_or_default());
 
     view! {
         <Title text="Audit log · rook-notify" />
         <h1>"Audit log"</h1>
+        <StaffOnly>
         <Form method="GET" action="/staff/audit" attr:class="filters" attr:role="search">
             <label for="audit-client">"Client"</label>
             <Suspense fallback=|| view! { <select id="audit-client" name="client_uuid" disabled=true></select> }>
                 {move || Suspend::new({
-                    let chosen = chosen.clone();
+                    let chosen = chosen.get_value();
                     async move {
                         let clients = clients.await.unwrap_or_default();
                         view! { <ClientPicker clients chosen /> }
@@ -68,13 +70,14 @@ pub fn AuditPage() -> impl IntoView {
                 list="audit-actions"
                 placeholder="e.g. subscription."
                 autocomplete="off"
-                value=value_of("action")
+                value=action.get_value()
             />
             <datalist id="audit-actions">
                 {KNOWN_ACTIONS.iter().map(|a| view! { <option value=*a></option> }).collect_view()}
             </datalist>
             <button type="submit">"Filter"</button>
         </Form>
+        </StaffOnly>
         <Loaded
             keep_shown=true
             content=move || async move {

@@ -15,6 +15,7 @@ use crate::components::state_badge::StateBadge;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{ClientQuery, ClientView, EnvironmentView};
 use crate::error::AppError;
+use crate::pages::staff::StaffOnly;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
 use crate::query::from_params;
 use crate::timestamp::Timestamp;
@@ -64,16 +65,17 @@ pub fn ClientsPage() -> impl IntoView {
     let previous = previous_outcome();
 
     let navigate = use_navigate();
-    let filter_as_typed = move |ev| {
+    let filter_as_typed = Callback::new(move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         let query = if text.trim().is_empty() { ParamsMap::new() } else { ParamsMap::from_iter([("q", text)]) };
         let options = NavigateOptions { replace: true, scroll: false, ..Default::default() };
         navigate(&format!("/staff/clients{}", query.to_query_string()), options);
-    };
+    });
 
     view! {
         <Title text="Clients · rook-notify" />
         <h1>"Clients"</h1>
+        <StaffOnly>
         <Form method="GET" action="/staff/clients" attr:class="toolbar" attr:role="search">
             <label for="client-filter">"Filter clients"</label>
             <input
@@ -83,10 +85,11 @@ pub fn ClientsPage() -> impl IntoView {
                 placeholder="Name or client UUID"
                 autocomplete="off"
                 value=query.read_untracked().get("q").unwrap_or_default()
-                on:input=filter_as_typed
+                on:input=move |ev| filter_as_typed.run(ev)
             />
             <button type="submit">"Search"</button>
         </Form>
+        </StaffOnly>
         <Loaded
             keep_shown=true
             content=move || async move {
