@@ -3,6 +3,7 @@
 use app::dto::Viewer;
 use app::vocab::Role;
 
+use super::ServiceError;
 use crate::store::{AccountRecord, TokenScope};
 
 /// The party an operation acts for; authorisation decisions are made on it.
@@ -60,9 +61,13 @@ impl Actor {
         matches!(self, Actor::Staff { .. } | Actor::System | Actor::ApiToken { scope: TokenScope::Admin, .. })
     }
 
-    /// Whether this actor may report platform events and hand over data deliveries.
-    pub fn may_ingest(&self) -> bool {
-        matches!(self, Actor::System | Actor::ApiToken { .. })
+    /// Refuses an actor that may not report platform events or hand over data deliveries (only API
+    /// tokens, of either scope, and rook-notify itself may).
+    pub fn require_ingest(&self) -> Result<(), ServiceError> {
+        match self {
+            Actor::System | Actor::ApiToken { .. } => Ok(()),
+            Actor::Staff { .. } | Actor::Client { .. } => Err(ServiceError::Forbidden),
+        }
     }
 
     /// How the audit log names this actor.

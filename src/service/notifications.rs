@@ -6,8 +6,8 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
-use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
 use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
+use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
@@ -83,16 +83,9 @@ impl Services {
         if !self.store().schedule_resend(&notification.id, AttemptTrigger::Resend, &actor.audit_name(), now).await? {
             return Err(payload_purged());
         }
-        self.wake_dispatcher();
-        self.audit(
-            actor,
-            "notification.resent",
-            Some(&notification.client_uuid),
-            Some(notification.environment),
-            json!({ "notification_id": notification.id }),
-            now,
-        )
-        .await?;
+        let detail = json!({ "notification_id": notification.id });
+        let endpoint = (notification.client_uuid.as_str(), notification.environment);
+        self.resent(actor, "notification.resent", endpoint, detail, now).await?;
         let updated =
             self.store().notification(&notification.id).await?.ok_or(ServiceError::NotFound("notification"))?;
         Ok(notification_summary(&updated))

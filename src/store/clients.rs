@@ -3,7 +3,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationType, SubscriptionState};
 
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::{SecretKind, SecretOwner, Store, StoreError};
 
 /// A client of ROOK.
@@ -74,11 +74,7 @@ impl TryFrom<EnvironmentRow> for EnvironmentRecord {
         Ok(EnvironmentRecord {
             environment: parse_stored(&row.environment, "environments.environment")?,
             state: parse_stored(&row.subscription_state, "environments.subscription_state")?,
-            disabled_reason: row
-                .disabled_reason
-                .as_deref()
-                .map(|r| parse_stored(r, "environments.disabled_reason"))
-                .transpose()?,
+            disabled_reason: parse_stored_opt(row.disabled_reason.as_deref(), "environments.disabled_reason")?,
             client_uuid: row.client_uuid,
             notification_webhook_url: row.notification_webhook_url,
             data_webhook_url: row.data_webhook_url,

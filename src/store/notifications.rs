@@ -6,7 +6,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, NotificationStatus, NotificationType};
 
 use super::dispatch::{EndpointKey, hold_waiting};
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::list_query::{Conditions, Position};
 use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{Store, StoreError};
@@ -81,11 +81,7 @@ impl TryFrom<Row> for NotificationRecord {
             kind: parse_stored(&r.kind, "notifications.type")?,
             category: parse_stored(&r.category, "notifications.category")?,
             status: parse_stored(&r.status, "notifications.status")?,
-            last_error_kind: r
-                .last_error_kind
-                .as_deref()
-                .map(|k| parse_stored(k, "notifications.last_error_kind"))
-                .transpose()?,
+            last_error_kind: parse_stored_opt(r.last_error_kind.as_deref(), "notifications.last_error_kind")?,
             id: r.id,
             client_uuid: r.client_uuid,
             user_id: r.user_id,
@@ -172,7 +168,7 @@ impl Store {
             .map(|r| {
                 Ok(AttemptView {
                     trigger: parse_stored(&r.attempt_trigger, "attempts.attempt_trigger")?,
-                    error_kind: r.error_kind.as_deref().map(|k| parse_stored(k, "attempts.error_kind")).transpose()?,
+                    error_kind: parse_stored_opt(r.error_kind.as_deref(), "attempts.error_kind")?,
                     request_headers: serde_json::from_str(&r.request_headers).unwrap_or_default(),
                     response_headers: r
                         .response_headers

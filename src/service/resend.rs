@@ -1,8 +1,10 @@
-//! What every bulk resend (failed notifications, rejected data deliveries) shares: how much one call
-//! queues, the range of creation times it covers, and what follows once the store queued its part.
+//! What every resend (of one notification or data delivery, or in bulk) shares: what follows once the
+//! store queued it, and for a bulk resend how much one call queues and the range of creation times it
+//! covers.
 
 use app::dto::BulkResendReceipt;
 use app::timestamp::Timestamp;
+use app::vocab::Environment;
 use serde_json::json;
 
 use super::paging::check_time_range;
@@ -25,6 +27,20 @@ pub(super) fn resend_range(
 }
 
 impl Services {
+    /// After the store queued one resend: wakes the dispatcher and writes `action` with `detail` (the
+    /// item's id) to the audit log.
+    pub(super) async fn resent(
+        &self,
+        actor: &Actor,
+        action: &str,
+        (client_uuid, environment): (&str, Environment),
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        self.wake_dispatcher();
+        self.audit(actor, action, Some(client_uuid), Some(environment), detail, now).await
+    }
+
     /// After the store queued `queued` of a bulk resend on `endpoint` (`remaining` left): wakes the
     /// dispatcher, writes `action` with the range and the counts to the audit log, and answers the
     /// receipt.
