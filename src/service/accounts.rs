@@ -1,7 +1,6 @@
 //! Dashboard accounts: signing in, resolving a session's account, creating accounts.
 
-use std::net::IpAddr;
-
+use app::backend::SignIn;
 use app::timestamp::Timestamp;
 use app::vocab::Role;
 use serde_json::json;
@@ -22,13 +21,8 @@ impl Services {
     /// the browser's device cookie: one from an earlier sign-in to this account gets past the
     /// account-wide limit. The error is the same whether or not the email exists. Neither the typed
     /// email nor the password is logged: people type passwords into the email field.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        address: Option<IpAddr>,
-        device: Option<&str>,
-    ) -> Result<SignedIn, ServiceError> {
+    pub async fn sign_in(&self, attempt: SignIn<'_>) -> Result<SignedIn, ServiceError> {
+        let SignIn { email, password, address, device } = attempt;
         let email = normalise_email(email);
         let reservation = self
             .inner

@@ -370,16 +370,7 @@ impl Services {
         environment: Environment,
         purpose: SecretPurpose,
     ) -> Result<String, ServiceError> {
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
-        let client_uuid = client.client_uuid.as_str();
-        let now = Timestamp::now();
-        let secret = generate_secret();
-        let mut tx = self.store().begin().await?;
-        tx.rotate_secret(client_uuid, environment, purpose, &secret, ROTATION_OVERLAP_MICROS, now).await?;
-        let detail = json!({ "purpose": purpose.as_str() });
-        self.audit_in(&mut tx, actor, "secret.rotated", Some(client_uuid), Some(environment), detail, now).await?;
-        tx.commit().await?;
-        Ok(secret)
+        self.secret_action(actor, (client_uuid, environment, purpose), SecretAction::Rotate).await
     }
 
     /// Shows a signing secret (staff, or the client for its own), creating it if absent. Every reveal
@@ -391,13 +382,32 @@ impl Services {
         environment: Environment,
         purpose: SecretPurpose,
     ) -> Result<String, ServiceError> {
+        self.secret_action(actor, (client_uuid, environment, purpose), SecretAction::Reveal).await
+    }
+
+    /// Rotates or reveals a secret of a client the actor may see, audited in the same transaction.
+    async fn secret_action(
+        &self,
+        actor: &Actor,
+        (client_uuid, environment, purpose): (&str, Environment, SecretPurpose),
+        action: SecretAction,
+    ) -> Result<String, ServiceError> {
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let client_uuid = client.client_uuid.as_str();
         let now = Timestamp::now();
         let mut tx = self.store().begin().await?;
-        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?;
+        let (secret, audited) = match action {
+            SecretAction::Rotate => {
+                let secret = generate_secret();
+                tx.rotate_secret(client_uuid, environment, purpose, &secret, ROTATION_OVERLAP_MICROS, now).await?;
+                (secret, "secret.rotated")
+            }
+            SecretAction::Reveal => {
+                (tx.ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?, "secret.revealed")
+            }
+        };
         let detail = json!({ "purpose": purpose.as_str() });
-        self.audit_in(&mut tx, actor, "secret.revealed", Some(client_uuid), Some(environment), detail, now).await?;
+        self.audit_in(&mut tx, actor, audited, Some(client_uuid), Some(environment), detail, now).await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -526,4 +536,12 @@ fn same_as_data_url(environment: Environment) -> ServiceError {
             environment.label()
         ),
     )
+}
+
+/// What [`Services::secret_action`] does to a signing secret.
+enum SecretAction {
+    /// Replaces it; the old one keeps signing for a while.
+    Rotate,
+    /// Shows it, creating it when absent.
+    Reveal,
 }
