@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::passwords::{MIN_PASSWORD_LEN, hash_password, verify_password};
 use super::{Actor, ServiceError, Services};
-use crate::store::{AccountRecord, NewAccount, NewAuditEntry};
+use crate::store::{AccountRecord, NewAccount};
 
 /// A successful sign-in: who, and the token of the device cookie that remembers this browser.
 pub struct SignedIn {
@@ -98,24 +98,9 @@ impl Services {
                 now,
             )
             .await
-            .map_err(|e| match ServiceError::from(e) {
-                ServiceError::Conflict { code, .. } => ServiceError::Conflict {
-                    code,
-                    message: format!("An account with the email {email} already exists."),
-                },
-                other => other,
-            })?;
-        tx.append_audit(
-            NewAuditEntry {
-                actor: &actor.audit_name(),
-                action: "account.created",
-                client_uuid: client_uuid.as_deref(),
-                environment: None,
-                detail: json!({ "email": email, "role": role.as_str() }),
-            },
-            now,
-        )
-        .await?;
+            .map_err(ServiceError::taken(|| format!("An account with the email {email} already exists.")))?;
+        let detail = json!({ "email": email, "role": role.as_str() });
+        self.audit_in(&mut tx, actor, "account.created", client_uuid.as_deref(), None, detail, now).await?;
         tx.commit().await?;
         Ok(account)
     }

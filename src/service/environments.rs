@@ -454,7 +454,7 @@ impl Services {
 
     /// Appends an audit entry as part of the change `tx` writes.
     #[allow(clippy::too_many_arguments)]
-    async fn audit_in(
+    pub(super) async fn audit_in(
         &self,
         tx: &mut StoreTx<'_>,
         actor: &Actor,

@@ -201,26 +201,19 @@ impl StoreTx<'_> {
         overlap_micros: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE signing_secrets SET retired_at = $1 \
-             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at > $1",
-        )
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .bind(purpose.as_str())
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query(
-            "UPDATE signing_secrets SET retired_at = $1 \
-             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at IS NULL",
-        )
-        .bind(now.plus_micros(overlap_micros).as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .bind(purpose.as_str())
-        .execute(&mut *self.tx)
-        .await?;
+        // First an older one still signing stops now, then the current one gets its overlap.
+        for (retired_at, which) in [(now, "retired_at > $1"), (now.plus_micros(overlap_micros), "retired_at IS NULL")] {
+            sqlx::query(&format!(
+                "UPDATE signing_secrets SET retired_at = $1 \
+                 WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND {which}"
+            ))
+            .bind(retired_at.as_micros())
+            .bind(client_uuid)
+            .bind(environment.as_str())
+            .bind(purpose.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        }
         let owner = SecretOwner { client_uuid, environment, kind: SecretKind::Signing(purpose) };
         let stored = self.store.cipher.encrypt(new_secret, &owner);
         self.insert_secret(client_uuid, environment, purpose, &stored, now).await

@@ -91,12 +91,18 @@ async fn a_bad_or_unknown_parameter_is_refused_by_name_on_every_list(db: TestDat
     let (app, _receiver, client) = client_with_account(db).await;
     let cases = [
         ("/notifications", "statuss=failed", "statuss"),
+        ("/notifications", "colour=blue", "colour"),
         ("/notifications", "type=user.exploded", "type"),
         ("/notifications", "since=yesterday", "since"),
         ("/notifications", "limit=lots", "limit"),
+        ("/notifications", "status=lost", "status"),
         ("/notifications", "status=failed&status=delivered", "status"),
         ("/data-deliveries", "pillar=sleep", "pillar"),
+        ("/data-deliveries", "since=yesterday", "since"),
+        ("/data-deliveries", "type=user.created", "type"),
         ("/data-deliveries", "status=lost", "status"),
+        // A document is never held: a notification's status that no data delivery has is refused.
+        ("/data-deliveries", "status=held", "status"),
     ];
     for (path, query, field) in cases {
         let res = app.api(Method::GET, &format!("{path}?client_uuid={client}&{query}")).send().await.unwrap();

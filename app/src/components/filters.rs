@@ -4,14 +4,10 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use time::Date;
-use time::macros::format_description;
 
 use super::notification_status::status_words;
 use crate::dto::NotificationQuery;
-use crate::error::AppError;
 use crate::query::{TimeBound, to_pairs};
-use crate::timestamp::Timestamp;
 use crate::vocab::{Category, Environment, NotificationStatus, NotificationType};
 
 /// The filters of a query as link pairs: without the page position (`cursor`, `after`) or the
@@ -19,16 +15,6 @@ use crate::vocab::{Category, Environment, NotificationStatus, NotificationType};
 pub fn filter_pairs(query: &NotificationQuery) -> Vec<(String, String)> {
     let filters = NotificationQuery { client_uuid: None, cursor: None, after: None, limit: None, ..query.clone() };
     to_pairs(&filters)
-}
-
-/// The start (00:00 UTC) of a `YYYY-MM-DD` day, or `None` when empty.
-pub fn day_start(field: &str, value: &str) -> Result<Option<Timestamp>, AppError> {
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let day = Date::parse(value, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| AppError::validation(field, format!("`{value}` is not a date such as 2026-11-29.")))?;
-    Ok(Some(TimeBound::Day(day).start()))
 }
 
 /// `path` with the pairs as its query (`path` alone when there are none).

@@ -127,12 +127,14 @@ async fn resend_since(
 ) -> Result<BulkResendReceipt, AppError> {
     use crate::backend::require_viewer;
     use crate::components::client_nav::ClientTab;
-    use crate::components::filters::day_start;
     use crate::components::notice::finish_form_post;
+    use crate::query::TimeBound;
     let outcome = async {
         let (backend, viewer) = require_viewer().await?;
-        let since = day_start("since", since.trim())?
-            .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
+        let since = match since.trim() {
+            "" => return Err(AppError::validation("since", "Enter the date to resend from.")),
+            since => since.parse::<TimeBound>().map_err(|e| AppError::validation("since", e.to_string()))?.start(),
+        };
         let client_uuid = client_uuid.clone();
         match kind {
             BulkResend::Notifications => backend.resend_failed(&viewer, client_uuid, environment, since, None).await,
