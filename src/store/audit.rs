@@ -32,10 +32,7 @@ struct AuditRow {
 impl Store {
     /// Appends an entry at `now`.
     pub async fn append_audit(&self, entry: NewAuditEntry<'_>, now: Timestamp) -> Result<String, StoreError> {
-        let mut tx = self.begin().await?;
-        let id = tx.append_audit(entry, now).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.in_tx(async |tx| tx.append_audit(entry, now).await).await
     }
 
     /// The newest entries first (as the dashboard and the API show them), optionally for one client and actions starting with `action_prefix`,

@@ -101,10 +101,7 @@ impl Store {
         name: &str,
         now: Timestamp,
     ) -> Result<ClientRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        let client = tx.insert_client(client_uuid, name, now).await?;
-        tx.commit().await?;
-        Ok(client)
+        self.in_tx(async |tx| tx.insert_client(client_uuid, name, now).await).await
     }
 
     /// The client with this UUID.
@@ -198,17 +195,18 @@ impl Store {
         rook_hash_key: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.set_environment_endpoints(
-            client_uuid,
-            environment,
-            notification_webhook_url,
-            data_webhook_url,
-            rook_hash_key,
-            now,
-        )
-        .await?;
-        tx.commit().await
+        self.in_tx(async |tx| {
+            tx.set_environment_endpoints(
+                client_uuid,
+                environment,
+                notification_webhook_url,
+                data_webhook_url,
+                rook_hash_key,
+                now,
+            )
+            .await
+        })
+        .await
     }
 
     /// Sets the types an environment's subscription wants (`None`: every type).
@@ -219,9 +217,7 @@ impl Store {
         types: Option<&[NotificationType]>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.set_notification_types(client_uuid, environment, types, now).await?;
-        tx.commit().await
+        self.in_tx(async |tx| tx.set_notification_types(client_uuid, environment, types, now).await).await
     }
 
     /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
@@ -233,9 +229,8 @@ impl Store {
         disabled_reason: Option<DisabledReason>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.set_subscription_state(client_uuid, environment, state, disabled_reason, now).await?;
-        tx.commit().await
+        self.in_tx(async |tx| tx.set_subscription_state(client_uuid, environment, state, disabled_reason, now).await)
+            .await
     }
 }
 

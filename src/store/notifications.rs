@@ -274,19 +274,13 @@ impl Store {
 
     /// Makes an endpoint's held notifications due now (after it is re-enabled); returns how many.
     pub async fn release_held(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let released = tx.release_held(endpoint, now).await?;
-        tx.commit().await?;
-        Ok(released)
+        self.in_tx(async |tx| tx.release_held(endpoint, now).await).await
     }
 
     /// Stops an endpoint's waiting notifications when its subscription is switched off: they become
     /// `not_subscribed` and are never sent. Returns how many.
     pub async fn stop_waiting(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let stopped = tx.stop_waiting(endpoint, now).await?;
-        tx.commit().await?;
-        Ok(stopped)
+        self.in_tx(async |tx| tx.stop_waiting(endpoint, now).await).await
     }
 
     /// Holds an endpoint's waiting notifications (it was disabled by hand or by the engine).

@@ -63,10 +63,7 @@ impl Store {
         generate: impl FnOnce() -> String,
         now: Timestamp,
     ) -> Result<String, StoreError> {
-        let mut tx = self.begin().await?;
-        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate, now).await?;
-        tx.commit().await?;
-        Ok(secret)
+        self.in_tx(async |tx| tx.ensure_secret(client_uuid, environment, purpose, generate, now).await).await
     }
 
     /// Makes `new_secret` the current secret. The previous current one keeps signing until
@@ -80,9 +77,10 @@ impl Store {
         overlap_micros: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.rotate_secret(client_uuid, environment, purpose, new_secret, overlap_micros, now).await?;
-        tx.commit().await
+        self.in_tx(async |tx| {
+            tx.rotate_secret(client_uuid, environment, purpose, new_secret, overlap_micros, now).await
+        })
+        .await
     }
 }
 

@@ -26,6 +26,18 @@ impl Store {
     pub async fn begin(&self) -> Result<StoreTx<'_>, StoreError> {
         Ok(StoreTx { store: self, tx: self.begin_write().await? })
     }
+
+    /// Runs one change of [`StoreTx`] in a transaction of its own: what the store's methods of the
+    /// same name do.
+    pub(super) async fn in_tx<T>(
+        &self,
+        change: impl AsyncFnOnce(&mut StoreTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.begin().await?;
+        let value = change(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
 }
 
 impl StoreTx<'_> {

@@ -51,50 +51,28 @@ pub fn FilterForm(
     action: String,
     query: NotificationQuery,
 ) -> impl IntoView {
-    // The closed sets: id, name, label, and ((wire value, words) of each choice, the current value).
+    // The closed sets: each of its values as (wire value, words), and the current one.
     let choices = [
         (
-            "filter-environment",
-            "environment",
-            "Environment",
-            (
-                Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect::<Options>(),
-                query.environment.map(|v| v.as_str()),
-            ),
+            ("filter-environment", "environment", "Environment"),
+            choice(Environment::ALL, (Environment::as_str, Environment::label), query.environment),
         ),
         (
-            "filter-category",
-            "category",
-            "Category",
-            (
-                Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect::<Options>(),
-                query.category.map(|v| v.as_str()),
-            ),
+            ("filter-category", "category", "Category"),
+            choice(Category::ALL, (Category::as_str, Category::as_str), query.category),
         ),
         (
-            "filter-type",
-            "type",
-            "Type",
-            (
-                NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect::<Options>(),
-                query.kind.map(|v| v.as_str()),
-            ),
+            ("filter-type", "type", "Type"),
+            choice(NotificationType::ALL, (NotificationType::as_str, NotificationType::as_str), query.kind),
         ),
         (
-            "filter-status",
-            "status",
-            "Status",
-            (
-                NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect::<Options>(),
-                query.status.map(|v| v.as_str()),
-            ),
+            ("filter-status", "status", "Status"),
+            choice(NotificationStatus::ALL, (NotificationStatus::as_str, status_words), query.status),
         ),
     ];
     let choices = choices
         .into_iter()
-        .map(|(id, name, label, (options, current))| {
-            view! { <Choice id name label options current=current.unwrap_or_default().to_owned() /> }
-        })
+        .map(|((id, name, label), (options, current))| view! { <Choice id name label options current /> })
         .collect_view();
     let text = |value: Option<String>| value.unwrap_or_default();
     // A date field shows a day; a bound written as an instant (an API link) is shown as its day.
@@ -131,6 +109,16 @@ pub fn FilterForm(
             </div>
         </Form>
     }
+}
+
+/// A closed set's choices, (wire value, words) each, and the current value's wire value ("" for any).
+fn choice<T: Copy>(
+    all: &[T],
+    (wire, words): (fn(T) -> &'static str, fn(T) -> &'static str),
+    current: Option<T>,
+) -> (Options, String) {
+    let options = all.iter().map(|v| (wire(*v), words(*v))).collect();
+    (options, current.map(wire).unwrap_or_default().to_owned())
 }
 
 /// One labelled select with "Any" first.
