@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
+use super::paging::{DEFAULT_PAGE, page_request, text_filter};
 use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
@@ -139,8 +139,7 @@ impl Services {
         actor: &Actor,
         query: DataDeliveryQuery,
     ) -> Result<Page<DataDeliverySummary>, ServiceError> {
-        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list")?;
-        self.visible_client(actor, &client_uuid).await?;
+        let client_uuid = self.listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list").await?;
         let page = page_request(query.limit, DEFAULT_PAGE, query.cursor.as_deref(), None, (query.since, query.until))?;
         let filter = DataDeliveryFilter {
             client_uuid,

@@ -6,7 +6,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
-use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
+use super::paging::{DEFAULT_PAGE, page_request, text_filter};
 use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
@@ -21,8 +21,7 @@ impl Services {
         actor: &Actor,
         query: NotificationQuery,
     ) -> Result<Page<NotificationSummary>, ServiceError> {
-        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "notifications to list")?;
-        self.visible_client(actor, &client_uuid).await?;
+        let client_uuid = self.listed_client(actor, query.client_uuid.as_deref(), "notifications to list").await?;
         let page = page_request(
             query.limit,
             DEFAULT_PAGE,

@@ -47,7 +47,7 @@ impl Store {
         let mut conditions = Conditions::default();
         conditions.equal("client_uuid", client_uuid);
         if let Some(prefix) = action_prefix {
-            conditions.with_text("substr(action, 1, length($?)) = $?", prefix);
+            conditions.add("substr(action, 1, length($?)) = $?", prefix);
         }
         let listing =
             conditions.select("id, at, actor, action, client_uuid, environment, detail", "audit_log", position, limit);

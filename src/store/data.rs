@@ -194,7 +194,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<DataDeliveryRecord>, StoreError> {
         let mut conditions = Conditions::default();
-        conditions.text("client_uuid =", filter.client_uuid.as_str());
+        conditions.add("client_uuid = $?", filter.client_uuid.as_str());
         conditions.equal("environment", filter.environment.map(Environment::as_str));
         conditions.equal("status", filter.status.map(DataDeliveryStatus::as_str));
         conditions.equal("user_id", filter.user_id.as_deref());

@@ -135,7 +135,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         let mut conditions = Conditions::default();
-        conditions.text("client_uuid =", filter.client_uuid.as_str());
+        conditions.add("client_uuid = $?", filter.client_uuid.as_str());
         conditions.equal("environment", filter.environment.map(Environment::as_str));
         conditions.equal("type", filter.kind.map(NotificationType::as_str));
         conditions.equal("category", filter.category.map(Category::as_str));
@@ -143,7 +143,7 @@ impl Store {
         conditions.equal("user_id", filter.user_id.as_deref());
         if let Some(source) = &filter.data_source {
             // Sources are names people type ("Oura", "oura"): matched without regard to case.
-            conditions.with_text("lower(data_source) = lower($?)", source.as_str());
+            conditions.add("lower(data_source) = lower($?)", source.as_str());
         }
         conditions.created_between(filter.since, filter.until);
         let listing = conditions.select(COLUMNS, "notifications", position, limit);
