@@ -112,6 +112,16 @@ pub async fn require_viewer() -> Result<(Arc<dyn Backend>, Viewer), AppError> {
     Ok((backend, viewer))
 }
 
+/// Runs `call` for the signed-in viewer (see [`require_viewer`]): how a hand-written server function
+/// reaches the backend.
+pub async fn as_viewer<T, F>(call: impl FnOnce(Arc<dyn Backend>, Viewer) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    let (backend, viewer) = require_viewer().await?;
+    call(backend, viewer).await
+}
+
 /// Sets the HTTP status of a failed server function's response to the one its error deserves.
 ///
 /// Only when the server function was called over HTTP: during server-side rendering the same function

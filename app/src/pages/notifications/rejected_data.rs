@@ -17,14 +17,11 @@ pub async fn resend_rejected_data(
     data_delivery_id: String,
     notification_id: String,
 ) -> Result<DataDeliverySummary, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::components::notice::finish_form_post;
     use crate::components::notification_table::notification_href;
-    let outcome = async {
-        let (backend, viewer) = require_viewer().await?;
-        backend.resend_data(&viewer, data_delivery_id).await
-    }
-    .await;
+    let outcome =
+        as_viewer(|backend, viewer| async move { backend.resend_data(&viewer, data_delivery_id).await }).await;
     finish_form_post(outcome, &notification_href(&notification_id), |_| vec![("data_resent", "1".to_owned())])
 }
 
