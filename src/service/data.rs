@@ -97,13 +97,10 @@ impl Services {
         let now = Timestamp::now();
         // The data secret is created when first needed: the first document signs with it.
         self.store()
-            .ensure_secret(
-                &client_uuid,
-                request.environment,
-                SecretPurpose::Data,
-                crate::engine::signing::generate_secret,
-                now,
-            )
+            .in_tx(async |tx| {
+                let generate = crate::engine::signing::generate_secret;
+                tx.ensure_secret(&client_uuid, request.environment, SecretPurpose::Data, generate, now).await
+            })
             .await?;
         let hash_datetime = hash_datetime.unwrap_or_else(|| now.to_rfc3339());
         let id = new_id();

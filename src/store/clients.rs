@@ -184,54 +184,6 @@ impl Store {
             sqlx::query_as(&sql).bind(client_uuid).bind(environment.as_str()).fetch_optional(&self.read).await?;
         row.map(|row| self.environment_record(row)).transpose()
     }
-
-    /// Sets an environment's URLs and legacy hash key (all three, as given).
-    pub async fn set_environment_endpoints(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        notification_webhook_url: Option<&str>,
-        data_webhook_url: Option<&str>,
-        rook_hash_key: Option<&str>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.in_tx(async |tx| {
-            tx.set_environment_endpoints(
-                client_uuid,
-                environment,
-                notification_webhook_url,
-                data_webhook_url,
-                rook_hash_key,
-                now,
-            )
-            .await
-        })
-        .await
-    }
-
-    /// Sets the types an environment's subscription wants (`None`: every type).
-    pub async fn set_notification_types(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        types: Option<&[NotificationType]>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.in_tx(async |tx| tx.set_notification_types(client_uuid, environment, types, now).await).await
-    }
-
-    /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
-    pub async fn set_subscription_state(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        state: SubscriptionState,
-        disabled_reason: Option<DisabledReason>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.in_tx(async |tx| tx.set_subscription_state(client_uuid, environment, state, disabled_reason, now).await)
-            .await
-    }
 }
 
 /// Parses a stored type filter (comma-separated wire strings).

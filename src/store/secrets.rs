@@ -53,35 +53,6 @@ impl Store {
             })
             .collect()
     }
-
-    /// The current secret, created with `generate` when there is none yet.
-    pub async fn ensure_secret(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-        generate: impl FnOnce() -> String,
-        now: Timestamp,
-    ) -> Result<String, StoreError> {
-        self.in_tx(async |tx| tx.ensure_secret(client_uuid, environment, purpose, generate, now).await).await
-    }
-
-    /// Makes `new_secret` the current secret. The previous current one keeps signing until
-    /// `now + overlap`; any older one still signing stops now (at most two secrets sign at once).
-    pub async fn rotate_secret(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-        new_secret: &str,
-        overlap_micros: i64,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.in_tx(async |tx| {
-            tx.rotate_secret(client_uuid, environment, purpose, new_secret, overlap_micros, now).await
-        })
-        .await
-    }
 }
 
 /// A stored secret value with what it belongs to.

@@ -27,9 +27,9 @@ impl Store {
         Ok(StoreTx { store: self, tx: self.begin_write().await? })
     }
 
-    /// Runs one change of [`StoreTx`] in a transaction of its own: what the store's methods of the
-    /// same name do.
-    pub(super) async fn in_tx<T>(
+    /// Runs one change of [`StoreTx`] in a transaction of its own (what the store's methods named like
+    /// one do).
+    pub async fn in_tx<T>(
         &self,
         change: impl AsyncFnOnce(&mut StoreTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

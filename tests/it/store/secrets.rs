@@ -37,8 +37,14 @@ async fn client_with_secrets(
 ) -> String {
     let now = Timestamp::from_micros(T0);
     store.insert_client(uuid, "Acme", now).await.unwrap();
-    let secret = store.ensure_secret(uuid, environment, purpose, || secret.to_owned(), now).await.unwrap();
-    store.set_environment_endpoints(uuid, environment, None, None, Some(hash_key), now).await.unwrap();
+    let secret = store
+        .in_tx(async |tx| tx.ensure_secret(uuid, environment, purpose, || secret.to_owned(), now).await)
+        .await
+        .unwrap();
+    store
+        .in_tx(async |tx| tx.set_environment_endpoints(uuid, environment, None, None, Some(hash_key), now).await)
+        .await
+        .unwrap();
     secret
 }
 
@@ -93,24 +99,24 @@ async fn a_rotated_secret_keeps_signing_for_the_overlap(db: TestDatabase) {
     let now = Timestamp::from_micros(T0);
     store.insert_client(uuid, "Acme", now).await.unwrap();
     store
-        .ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_one".into(), now)
+        .in_tx(async |tx| {
+            tx.ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_one".into(), now).await
+        })
         .await
         .unwrap();
-    let day = 24 * 3600 * 1_000_000;
-    store
-        .rotate_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, "whsec_two", day, now.plus_seconds(1))
-        .await
-        .unwrap();
+    // Each rotation keeps the previous secret signing for a day.
+    let rotate = async |secret: &str, at: Timestamp| {
+        let (environment, purpose, day) = (Environment::Sandbox, SecretPurpose::Notification, 24 * 3600 * 1_000_000);
+        store.in_tx(async |tx| tx.rotate_secret(uuid, environment, purpose, secret, day, at).await).await.unwrap();
+    };
+    rotate("whsec_two", now.plus_seconds(1)).await;
     let signing = |at| store.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Notification, at);
     let names = |list: Vec<rook_notify::store::SecretRecord>| list.into_iter().map(|s| s.secret).collect::<Vec<_>>();
     assert_eq!(names(signing(now.plus_seconds(2)).await.unwrap()), ["whsec_two", "whsec_one"], "current first");
     assert_eq!(names(signing(now.plus_seconds(2 + 24 * 3600)).await.unwrap()), ["whsec_two"], "the old one retires");
 
     // A second rotation within the overlap retires the oldest at once: two secrets sign at most.
-    store
-        .rotate_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, "whsec_three", day, now.plus_seconds(3))
-        .await
-        .unwrap();
+    rotate("whsec_three", now.plus_seconds(3)).await;
     assert_eq!(names(signing(now.plus_seconds(4)).await.unwrap()), ["whsec_three", "whsec_two"]);
 }
 
