@@ -4,7 +4,7 @@ use app::dto::Viewer;
 use app::vocab::Role;
 
 use super::ServiceError;
-use crate::store::{AccountRecord, TokenScope};
+use crate::store::{AccountRecord, StoreError, TokenScope};
 
 /// The party an operation acts for; authorisation decisions are made on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,29 @@ impl Actor {
         match self {
             Actor::Staff { .. } | Actor::System | Actor::ApiToken { .. } => true,
             Actor::Client { client_uuid: own, .. } => !own.is_empty() && own == client_uuid,
+        }
+    }
+
+    /// A client's item (a notification, a data delivery) as the actor may see it: the one `fetch`
+    /// finds by `id` when the actor may see its client, else `NotFound` — whether it does not exist or
+    /// is another client's is never told apart. An id that is no UUID names nothing and is not looked
+    /// up.
+    pub async fn visible_item<'a, R, F>(
+        &self,
+        what: &'static str,
+        id: &'a str,
+        fetch: impl FnOnce(&'a str) -> F,
+        client_of: impl FnOnce(&R) -> &str,
+    ) -> Result<R, ServiceError>
+    where
+        F: Future<Output = Result<Option<R>, StoreError>>,
+    {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(ServiceError::NotFound(what));
+        }
+        match fetch(id).await? {
+            Some(item) if self.can_access_client(client_of(&item)) => Ok(item),
+            _ => Err(ServiceError::NotFound(what)),
         }
     }
 

@@ -206,12 +206,6 @@ impl Services {
     }
 
     async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {
-        if uuid::Uuid::parse_str(id).is_err() {
-            return Err(ServiceError::NotFound("data delivery"));
-        }
-        match self.store().data_delivery(id).await? {
-            Some(d) if actor.can_access_client(&d.client_uuid) => Ok(d),
-            _ => Err(ServiceError::NotFound("data delivery")),
-        }
+        actor.visible_item("data delivery", id, |id| self.store().data_delivery(id), |d| &d.client_uuid).await
     }
 }

@@ -144,13 +144,7 @@ impl Services {
 
     /// The notification, if the actor may see it; `NotFound` otherwise (never told apart).
     async fn visible_notification(&self, actor: &Actor, id: &str) -> Result<NotificationRecord, ServiceError> {
-        if uuid::Uuid::parse_str(id).is_err() {
-            return Err(ServiceError::NotFound("notification"));
-        }
-        match self.store().notification(id).await? {
-            Some(n) if actor.can_access_client(&n.client_uuid) => Ok(n),
-            _ => Err(ServiceError::NotFound("notification")),
-        }
+        actor.visible_item("notification", id, |id| self.store().notification(id), |n| &n.client_uuid).await
     }
 
     /// `Conflict` unless the environment's subscription is active with a URL.
