@@ -1,6 +1,6 @@
 //! An environment's settings: URLs, the ROOK hash key, the subscription, and the signing secrets.
 
-use app::dto::{ClientView, EnvironmentUpdate, SubscriptionView};
+use app::dto::{ClientView, EnvironmentUpdate, SecretAction, SubscriptionView};
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, NotificationType, SecretPurpose, SubscriptionState};
 use serde_json::json;
@@ -362,34 +362,14 @@ impl Services {
         self.audit_in(tx, actor, "subscription.deactivated", Some(client_uuid), Some(environment), detail, now).await
     }
 
-    /// Replaces a signing secret (staff, or the client for its own); the old one keeps signing for 24 h.
-    pub async fn rotate_secret(
+    /// Shows (creating it if absent) or replaces a signing secret, for staff or the client for its own;
+    /// written to the audit log in the same transaction. A replaced secret keeps signing for 24 h.
+    pub async fn secret_action(
         &self,
         actor: &Actor,
         client_uuid: &str,
         environment: Environment,
         purpose: SecretPurpose,
-    ) -> Result<String, ServiceError> {
-        self.secret_action(actor, (client_uuid, environment, purpose), SecretAction::Rotate).await
-    }
-
-    /// Shows a signing secret (staff, or the client for its own), creating it if absent. Every reveal
-    /// is written to the audit log.
-    pub async fn reveal_secret(
-        &self,
-        actor: &Actor,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-    ) -> Result<String, ServiceError> {
-        self.secret_action(actor, (client_uuid, environment, purpose), SecretAction::Reveal).await
-    }
-
-    /// Rotates or reveals a secret of a client the actor may see, audited in the same transaction.
-    async fn secret_action(
-        &self,
-        actor: &Actor,
-        (client_uuid, environment, purpose): (&str, Environment, SecretPurpose),
         action: SecretAction,
     ) -> Result<String, ServiceError> {
         let (client, _) = self.visible_client(actor, client_uuid).await?;
@@ -452,7 +432,8 @@ impl Services {
         self.store().environment(client_uuid, environment).await?.ok_or(ServiceError::NotFound("environment"))
     }
 
-    /// Appends an audit entry as part of the change `tx` writes.
+    /// Appends an audit entry as part of the change `tx` writes (an entry of its own: in a transaction
+    /// of its own, committed after it).
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn audit_in(
         &self,
@@ -465,21 +446,6 @@ impl Services {
         now: Timestamp,
     ) -> Result<(), ServiceError> {
         tx.append_audit(NewAuditEntry { actor: &actor.audit_name(), action, client_uuid, environment, detail }, now)
-            .await?;
-        Ok(())
-    }
-
-    pub(super) async fn audit(
-        &self,
-        actor: &Actor,
-        action: &str,
-        client_uuid: Option<&str>,
-        environment: Option<Environment>,
-        detail: serde_json::Value,
-        now: Timestamp,
-    ) -> Result<(), ServiceError> {
-        self.store()
-            .append_audit(NewAuditEntry { actor: &actor.audit_name(), action, client_uuid, environment, detail }, now)
             .await?;
         Ok(())
     }
@@ -536,12 +502,4 @@ fn same_as_data_url(environment: Environment) -> ServiceError {
             environment.label()
         ),
     )
-}
-
-/// What [`Services::secret_action`] does to a signing secret.
-enum SecretAction {
-    /// Replaces it; the old one keeps signing for a while.
-    Rotate,
-    /// Shows it, creating it when absent.
-    Reveal,
 }

@@ -130,15 +130,19 @@ impl Services {
         payload.datetime = now;
         payload.test = true;
         let receipt = self.record_own_notification(&payload, AttemptTrigger::Test, Some(actor.audit_name())).await?;
-        self.audit(
+        let detail = json!({ "notification_id": receipt.notification_id, "type": payload.kind });
+        let mut tx = self.store().begin().await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "notification.test_sent",
             Some(&client.client_uuid),
             Some(environment),
-            json!({ "notification_id": receipt.notification_id, "type": payload.kind }),
+            detail,
             now,
         )
         .await?;
+        tx.commit().await?;
         Ok(receipt)
     }
 

@@ -27,8 +27,8 @@ pub(super) fn resend_range(
 }
 
 impl Services {
-    /// After the store queued one resend: wakes the dispatcher and writes `action` with `detail` (the
-    /// item's id) to the audit log.
+    /// After the store queued a resend (of one item or in bulk): wakes the dispatcher and writes
+    /// `action` with `detail` (what was queued) to the audit log.
     pub(super) async fn resent(
         &self,
         actor: &Actor,
@@ -38,12 +38,13 @@ impl Services {
         now: Timestamp,
     ) -> Result<(), ServiceError> {
         self.wake_dispatcher();
-        self.audit(actor, action, Some(client_uuid), Some(environment), detail, now).await
+        let mut tx = self.store().begin().await?;
+        self.audit_in(&mut tx, actor, action, Some(client_uuid), Some(environment), detail, now).await?;
+        Ok(tx.commit().await?)
     }
 
-    /// After the store queued `queued` of a bulk resend on `endpoint` (`remaining` left): wakes the
-    /// dispatcher, writes `action` with the range and the counts to the audit log, and answers the
-    /// receipt.
+    /// After the store queued `queued` of a bulk resend on `endpoint` (`remaining` left): what follows
+    /// any resend, the range and the counts written to the audit log, and the receipt.
     pub(super) async fn bulk_resent(
         &self,
         actor: &Actor,
@@ -53,9 +54,9 @@ impl Services {
         (queued, remaining): (u64, u64),
         now: Timestamp,
     ) -> Result<BulkResendReceipt, ServiceError> {
-        self.wake_dispatcher();
         let detail = json!({ "since": since, "until": until, "queued": queued, "remaining": remaining });
-        self.audit(actor, action, Some(&endpoint.client_uuid), Some(endpoint.environment), detail, now).await?;
+        let scope = (endpoint.client_uuid.as_str(), endpoint.environment);
+        self.resent(actor, action, scope, detail, now).await?;
         Ok(BulkResendReceipt { queued, remaining })
     }
 }
