@@ -213,19 +213,18 @@ impl StoreTx<'_> {
         overlap_micros: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        // First an older one still signing stops now, then the current one gets its overlap.
-        for (retired_at, which) in [(now, "retired_at > $1"), (now.plus_micros(overlap_micros), "retired_at IS NULL")] {
-            sqlx::query(&format!(
-                "UPDATE signing_secrets SET retired_at = $1 \
-                 WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND {which}"
-            ))
-            .bind(retired_at.as_micros())
-            .bind(client_uuid)
-            .bind(environment.as_str())
-            .bind(purpose.as_str())
-            .execute(&mut *self.tx)
-            .await?;
-        }
+        // The current one (not retired) signs until `now + overlap`; an older one still signing stops now.
+        sqlx::query(
+            "UPDATE signing_secrets SET retired_at = CASE WHEN retired_at IS NULL THEN $5 ELSE $1 END \
+             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND (retired_at IS NULL OR retired_at > $1)",
+        )
+        .bind(now.as_micros())
+        .bind(client_uuid)
+        .bind(environment.as_str())
+        .bind(purpose.as_str())
+        .bind(now.plus_micros(overlap_micros).as_micros())
+        .execute(&mut *self.tx)
+        .await?;
         let owner = SecretOwner { client_uuid, environment, kind: SecretKind::Signing(purpose) };
         let stored = self.store.cipher.encrypt(new_secret, &owner);
         self.insert_secret(client_uuid, environment, purpose, &stored, now).await

@@ -44,6 +44,9 @@ pub fn url_escape(value: &str) -> String {
 /// The choices of a select: (wire value, words).
 type Options = Vec<(&'static str, &'static str)>;
 
+/// How a value of a closed set is written (its wire value, or its words).
+type Words<T> = fn(T) -> &'static str;
+
 /// The filter form: a GET form whose fields are the query's, so submitting it is the filtered feed.
 #[component]
 pub fn FilterForm(
@@ -114,7 +117,7 @@ pub fn FilterForm(
 /// A closed set's choices, (wire value, words) each, and the current value's wire value ("" for any).
 fn choice<T: Copy>(
     all: &[T],
-    (wire, words): (fn(T) -> &'static str, fn(T) -> &'static str),
+    (wire, words): (Words<T>, Words<T>),
     current: Option<T>,
 ) -> (Options, String) {
     let options = all.iter().map(|v| (wire(*v), words(*v))).collect();
