@@ -115,11 +115,7 @@ pub fn FilterForm(
 }
 
 /// A closed set's choices, (wire value, words) each, and the current value's wire value ("" for any).
-fn choice<T: Copy>(
-    all: &[T],
-    (wire, words): (Words<T>, Words<T>),
-    current: Option<T>,
-) -> (Options, String) {
+fn choice<T: Copy>(all: &[T], (wire, words): (Words<T>, Words<T>), current: Option<T>) -> (Options, String) {
     let options = all.iter().map(|v| (wire(*v), words(*v))).collect();
     (options, current.map(wire).unwrap_or_default().to_owned())
 }
