@@ -158,6 +158,15 @@ pub struct EventReceipt {
     pub status: NotificationStatus,
 }
 
+/// What to do with a signing secret; either is written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecretAction {
+    /// Show it, creating it when there is none yet.
+    Reveal,
+    /// Replace it; the old one keeps signing for 24 hours.
+    Rotate,
+}
+
 /// The answer to a bulk resend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -3,7 +3,8 @@
 use app::dto::Viewer;
 use app::vocab::Role;
 
-use crate::store::{AccountRecord, TokenScope};
+use super::ServiceError;
+use crate::store::{AccountRecord, StoreError, TokenScope};
 
 /// The party an operation acts for; authorisation decisions are made on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,29 @@ impl Actor {
         }
     }
 
+    /// A client's item (a notification, a data delivery) as the actor may see it: the one `fetch`
+    /// finds by `id` when the actor may see its client, else `NotFound` — whether it does not exist or
+    /// is another client's is never told apart. An id that is no UUID names nothing and is not looked
+    /// up.
+    pub async fn visible_item<'a, R, F>(
+        &self,
+        what: &'static str,
+        id: &'a str,
+        fetch: impl FnOnce(&'a str) -> F,
+        client_of: impl FnOnce(&R) -> &str,
+    ) -> Result<R, ServiceError>
+    where
+        F: Future<Output = Result<Option<R>, StoreError>>,
+    {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(ServiceError::NotFound(what));
+        }
+        match fetch(id).await? {
+            Some(item) if self.can_access_client(client_of(&item)) => Ok(item),
+            _ => Err(ServiceError::NotFound(what)),
+        }
+    }
+
     /// The client a client account belongs to: what it lists when it names no client, and all it may
     /// see. `None` for everyone else.
     pub fn own_client(&self) -> Option<&str> {
@@ -60,9 +84,13 @@ impl Actor {
         matches!(self, Actor::Staff { .. } | Actor::System | Actor::ApiToken { scope: TokenScope::Admin, .. })
     }
 
-    /// Whether this actor may report platform events and hand over data deliveries.
-    pub fn may_ingest(&self) -> bool {
-        matches!(self, Actor::System | Actor::ApiToken { .. })
+    /// Refuses an actor that may not report platform events or hand over data deliveries (only API
+    /// tokens, of either scope, and rook-notify itself may).
+    pub fn require_ingest(&self) -> Result<(), ServiceError> {
+        match self {
+            Actor::System | Actor::ApiToken { .. } => Ok(()),
+            Actor::Staff { .. } | Actor::Client { .. } => Err(ServiceError::Forbidden),
+        }
     }
 
     /// How the audit log names this actor.

@@ -5,7 +5,6 @@
 
 mod accounts;
 mod actor;
-mod bulk_resend;
 mod clients;
 mod dashboard;
 mod data;
@@ -16,6 +15,7 @@ mod login_limit;
 mod notifications;
 mod paging;
 mod passwords;
+mod resend;
 mod tokens;
 mod trusted_proxies;
 mod urls;

@@ -5,7 +5,7 @@ use app::dto::Page;
 use app::query::TimeBound;
 use app::timestamp::Timestamp;
 
-use super::{Actor, ServiceError};
+use super::{Actor, ServiceError, Services};
 use crate::store::Position;
 
 /// The page size when none is asked for, and the largest allowed.
@@ -52,9 +52,9 @@ fn listed_id(field: &str, id: &str) -> Result<String, ServiceError> {
     match uuid::Uuid::parse_str(id) {
         Ok(_) => Ok(id.to_owned()),
         Err(_) if field == "cursor" => {
-            Err(ServiceError::validation(field, "This cursor is not one a previous page returned."))
+            Err(ServiceError::validation(field, "`cursor` is not one a previous page returned."))
         }
-        Err(_) => Err(ServiceError::validation(field, "This is not the id of a listed item.")),
+        Err(_) => Err(ServiceError::validation(field, format!("`{field}` is not the id of a listed item."))),
     }
 }
 
@@ -106,14 +106,24 @@ pub(super) fn text_filter(field: &str, value: Option<&str>) -> Result<Option<Str
     }
 }
 
-/// The client a list is about: the one named, or a client account's own when none is named.
-pub(super) fn listed_client(actor: &Actor, named: Option<&str>, what: &str) -> Result<String, ServiceError> {
-    match named {
-        Some(uuid) => super::clients::parse_client_uuid(uuid),
-        None => actor
-            .own_client()
-            .map(str::to_owned)
-            .ok_or_else(|| ServiceError::validation("client_uuid", format!("Name the client whose {what}."))),
+impl Services {
+    /// The client a per-client list is about: the one named, or a client account's own when none is
+    /// named; `NotFound` when the actor may not see it.
+    pub(super) async fn listed_client(
+        &self,
+        actor: &Actor,
+        named: Option<&str>,
+        what: &str,
+    ) -> Result<String, ServiceError> {
+        let client_uuid = match named {
+            Some(uuid) => super::clients::parse_client_uuid(uuid)?,
+            None => actor
+                .own_client()
+                .map(str::to_owned)
+                .ok_or_else(|| ServiceError::validation("client_uuid", format!("Name the client whose {what}.")))?,
+        };
+        self.visible_client(actor, &client_uuid).await?;
+        Ok(client_uuid)
     }
 }
 

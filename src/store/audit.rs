@@ -33,10 +33,7 @@ struct AuditRow {
 impl Store {
     /// Appends an entry at `now`.
     pub async fn append_audit(&self, entry: NewAuditEntry<'_>, now: Timestamp) -> Result<String, StoreError> {
-        let mut tx = self.begin().await?;
-        let id = tx.append_audit(entry, now).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.in_tx(async |tx| tx.append_audit(entry, now).await).await
     }
 
     /// The newest entries first (as the dashboard and the API show them), optionally for one client and actions starting with `action_prefix`,
@@ -51,7 +48,7 @@ impl Store {
         let mut conditions = Conditions::default();
         conditions.equal("client_uuid", client_uuid);
         if let Some(prefix) = action_prefix {
-            conditions.with_text("substr(action, 1, length($?)) = $?", prefix);
+            conditions.add("substr(action, 1, length($?)) = $?", prefix);
         }
         let columns = "id, at, actor, action, client_uuid, \
              (SELECT name FROM clients WHERE clients.client_uuid = audit_log.client_uuid) AS client_name, \

@@ -66,12 +66,11 @@ pub async fn staff_set_subscription(
     environment: Environment,
     active: bool,
 ) -> Result<SubscriptionView, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         backend.set_subscription(&viewer, client_uuid, environment, active).await
-    }
+    })
     .await;
     answer(&subscription_form(environment), result, |s| subscription_notice(environment, s))
 }
@@ -84,12 +83,11 @@ pub async fn staff_update_environment(
     environment: Environment,
     #[server(default)] change: EnvironmentForm,
 ) -> Result<EnvironmentUpdate, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         backend.update_environment(&viewer, client_uuid, environment, change.into()).await
-    }
+    })
     .await;
     answer(&settings_form(environment), result, settings_notice)
 }
@@ -97,14 +95,13 @@ pub async fn staff_update_environment(
 /// Re-enables a disabled endpoint, which sends what was held while it was disabled.
 #[server(prefix = "/fn", endpoint = "staff_reenable")]
 pub async fn staff_reenable(client_uuid: String, environment: Environment) -> Result<Reenabled, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         let subscription = backend.reenable(&viewer, client_uuid.clone(), environment).await?;
         let client = backend.client_view(&viewer, client_uuid).await?;
         Ok(Reenabled { client_name: client.name, environment, subscription })
-    }
+    })
     .await;
     answer(&reenable_form(environment), result, reenable_notice)
 }

@@ -27,10 +27,11 @@ const CREATE_CLIENT_FORM: &str = "create-client";
 /// Clients whose name contains `q` or whose UUID starts with it (all when empty), by name (staff).
 #[server(prefix = "/fn", endpoint = "staff_clients")]
 pub async fn staff_clients(#[server(default)] q: Option<String>) -> Result<Vec<ClientView>, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
+    use crate::backend::{as_viewer, respond_with};
     let search = q.filter(|q| !q.trim().is_empty());
-    backend.search_clients(&viewer, search).await.map_err(respond_with)
+    as_viewer(|backend, viewer| async move { backend.search_clients(&viewer, search).await })
+        .await
+        .map_err(respond_with)
 }
 
 /// Creates a client (staff), with ROOK's client UUID when it has one, and goes to its page.
@@ -39,14 +40,13 @@ pub async fn staff_create_client(
     name: String,
     #[server(default)] client_uuid: Option<String>,
 ) -> Result<ClientView, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         // An empty field means "make one up".
         let client_uuid = client_uuid.filter(|u| !u.trim().is_empty());
         backend.create_client(&viewer, name, client_uuid).await
-    }
+    })
     .await;
     let result = answer(CREATE_CLIENT_FORM, result, |_| None);
     if let Ok(client) = &result {
