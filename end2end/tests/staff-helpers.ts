@@ -69,3 +69,11 @@ export async function sandboxState(request: APIRequestContext, clientUuid: strin
   const client = await res.json();
   return client.environments.find((e: { environment: string }) => e.environment === "sandbox").subscription.state;
 }
+
+/** Creates a client named after `prefix`, signs in as staff and opens the client's staff page. */
+export async function openNewClientAsStaff(page: Page, request: APIRequestContext, prefix: string): Promise<string> {
+  const uuid = await createClient(request, uniqueName(prefix));
+  await signInAsStaff(page);
+  await openStaffPage(page, `/staff/clients/${uuid}`);
+  return uuid;
+}

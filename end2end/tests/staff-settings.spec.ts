@@ -1,10 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { createClient, openStaffPage, signInAsStaff, uniqueName } from "./staff-helpers";
+import { createClient, openNewClientAsStaff, openStaffPage, signInAsStaff, uniqueName } from "./staff-helpers";
 
 test("saving URLs shows the service's warning and its refusal", async ({ page, request }) => {
-  const uuid = await createClient(request, uniqueName("Settings Co"));
-  await signInAsStaff(page);
-  await openStaffPage(page, `/staff/clients/${uuid}`);
+  await openNewClientAsStaff(page, request, "Settings Co");
   const sandbox = page.getByRole("region", { name: "Sandbox" });
   const production = page.getByRole("region", { name: "Production" });
   const shared = "https://hooks.example.com/rook";
@@ -35,9 +33,7 @@ test("the ROOK hash key is write-only: set, kept when the field is empty, cleare
   page,
   request,
 }) => {
-  const uuid = await createClient(request, uniqueName("Hash Key Co"));
-  await signInAsStaff(page);
-  await openStaffPage(page, `/staff/clients/${uuid}`);
+  await openNewClientAsStaff(page, request, "Hash Key Co");
   const sandbox = page.getByRole("region", { name: "Sandbox" });
   await expect(sandbox.getByText("ROOK hash key: not set")).toBeVisible();
 

@@ -1,5 +1,12 @@
 import { expect, test, type Page } from "@playwright/test";
-import { createClient, openStaffPage, setEnvironment, signInAsStaff, uniqueName } from "./staff-helpers";
+import {
+  createClient,
+  openNewClientAsStaff,
+  openStaffPage,
+  setEnvironment,
+  signInAsStaff,
+  uniqueName,
+} from "./staff-helpers";
 
 /** The client's row on the staff's list, found through the search. */
 async function clientRow(page: Page, name: string) {
@@ -58,9 +65,7 @@ test("staff turn a subscription on and off, the lists follow and the audit log r
 });
 
 test("without a Notification Webhook URL the switch waits for one and says so", async ({ page, request }) => {
-  const uuid = await createClient(request, uniqueName("No URL Co"));
-  await signInAsStaff(page);
-  await openStaffPage(page, `/staff/clients/${uuid}`);
+  await openNewClientAsStaff(page, request, "No URL Co");
   const production = page.getByRole("region", { name: "Production" });
   const toggle = production.getByRole("switch", { name: "Production subscribed" });
   await expect(toggle).toBeDisabled();
