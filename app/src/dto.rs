@@ -53,6 +53,9 @@ pub struct EnvironmentView {
     /// When the first of those failures happened.
     #[serde(default)]
     pub failing_since: Option<Timestamp>,
+    /// The last successful attempt to it, if any.
+    #[serde(default)]
+    pub last_success_at: Option<Timestamp>,
 }
 
 /// An environment's Notification Webhook subscription.
@@ -238,10 +241,6 @@ pub struct EnvironmentHealth {
     pub counts_24h: Vec<StatusCount>,
     /// The last 7 days, hour by hour (hours without attempts included, as zeros).
     pub hourly: Vec<HourlyStat>,
-    /// First failure since the last success, while the endpoint keeps failing.
-    pub failing_since: Option<Timestamp>,
-    pub consecutive_failures: u32,
-    pub last_success_at: Option<Timestamp>,
 }
 
 /// A client's overview page.

@@ -48,9 +48,6 @@ impl Services {
                     .map(|s| StatusCount { status: *s, count: counts.get(s).copied().unwrap_or(0) })
                     .collect(),
                 hourly: every_hour(week_start, now, &hours),
-                failing_since: env.failing_since,
-                consecutive_failures: env.consecutive_failures,
-                last_success_at: env.last_success_at,
             });
         }
         let alerts = self.alerts(actor, Some(&client.client_uuid)).await?;

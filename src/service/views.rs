@@ -29,6 +29,7 @@ pub(crate) fn environment_view(env: &EnvironmentRecord) -> EnvironmentView {
         subscription: subscription_view(env, None),
         consecutive_failures: env.consecutive_failures,
         failing_since: env.failing_since,
+        last_success_at: env.last_success_at,
     }
 }
 

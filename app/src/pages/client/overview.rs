@@ -86,14 +86,14 @@ fn EnvironmentHealthPanel(
             <p class="note">"Re-enabling sends the notifications held while the endpoint was disabled."</p>
         }
     });
-    let failing = health.failing_since.map(|since| {
-        let last_success = health
+    let failing = env.failing_since.map(|since| {
+        let last_success = env
             .last_success_at
             .map_or("no success recorded".to_owned(), |at| format!("last success {}", at.to_display()));
         view! {
             <p class="warning">
                 "Failing since " <TimeLabel at=since />
-                {format!(": {} failed attempts in a row, {last_success}.", health.consecutive_failures)}
+                {format!(": {} failed attempts in a row, {last_success}.", env.consecutive_failures)}
             </p>
         }
     });
