@@ -94,6 +94,18 @@ wire_enum! {
     }
 }
 
+impl Category {
+    /// The category in words, for people (filters and details); the wire value stays for programs.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Category::UserManagement => "User management",
+            Category::ExtractionFailure => "Extraction failures",
+            Category::RejectedInformation => "Rejected data",
+            Category::Operational => "Operational",
+        }
+    }
+}
+
 wire_enum! {
     /// What a notification is about.
     pub enum NotificationType as "notification type" {

@@ -52,3 +52,16 @@ test("the overview shows both environments with charts described in words", asyn
   await expect(production.getByText("Inactive", { exact: true })).toBeVisible();
   await expect(production.getByText("support@tryrook.io")).toBeVisible();
 });
+
+test("categories are offered and shown in words, filtering by their wire value", async ({ page }) => {
+  await signIn(page, demo.vitalis);
+  await page.goto(`/clients/${clientUuid.vitalis}/notifications`);
+  await waitForHydration(page);
+  await expect(page.getByLabel("Category").locator("option", { hasText: "user_management" })).toHaveCount(0);
+  await page.getByLabel("Category").selectOption({ label: "User management" });
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/[?&]category=user_management/);
+  const rows = page.getByRole("row").filter({ has: page.getByRole("link") });
+  await rows.first().getByRole("link").first().click();
+  await expect(page.getByRole("definition").filter({ hasText: /^User management$/ })).toBeVisible();
+});

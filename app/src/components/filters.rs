@@ -62,7 +62,7 @@ pub fn FilterForm(
         ),
         (
             ("filter-category", "category", "Category"),
-            choice(Category::ALL, (Category::as_str, Category::as_str), query.category),
+            choice(Category::ALL, (Category::as_str, Category::label), query.category),
         ),
         (
             ("filter-type", "type", "Type"),

@@ -167,7 +167,7 @@ fn NotificationView(
         <dl class="facts">
             <IdFact term="Id (webhook-id)" id=summary.id.clone() />
             <dt>"Category"</dt>
-            <dd>{summary.category.as_str()}</dd>
+            <dd>{summary.category.label()}</dd>
             <dt>"Environment"</dt>
             <dd>{summary.environment.label()}</dd>
             <Fact term="User id" value=summary.user_id />
