@@ -239,6 +239,8 @@ pub struct EnvironmentHealth {
     pub environment: EnvironmentView,
     /// Notifications recorded in the last 24 hours, by status (every status, zeros included).
     pub counts_24h: Vec<StatusCount>,
+    /// Where those 24 hours start (the feed's `since` for the same figures).
+    pub counts_since: Timestamp,
     /// The last 7 days, hour by hour (hours without attempts included, as zeros).
     pub hourly: Vec<HourlyStat>,
 }

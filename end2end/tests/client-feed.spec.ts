@@ -51,6 +51,13 @@ test("the overview shows both environments with charts described in words", asyn
   const production = page.getByRole("region", { name: "Production" });
   await expect(production.getByText("Inactive", { exact: true })).toBeVisible();
   await expect(production.getByText("support@tryrook.io")).toBeVisible();
+  // Nothing happened in Production: a sentence, not grids of zeros.
+  await expect(production.getByText(/^Production: no notifications in the last 24 hours/)).toBeVisible();
+  await expect(production.getByRole("img")).toHaveCount(0);
+  // Each count opens the feed with the same filters.
+  await sandbox.getByRole("definition").filter({ hasText: /^\d+$/ }).getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/notifications\?environment=sandbox&status=[a-z_]+&since=/);
+  await expect(page.getByLabel("Environment")).toHaveValue("sandbox");
 });
 
 test("categories are offered and shown in words, filtering by their wire value", async ({ page }) => {

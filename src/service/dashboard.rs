@@ -33,12 +33,10 @@ impl Services {
         let (client, environments) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
         let week_start = Timestamp::from_micros((now.as_micros().div_euclid(HOUR_MICROS) - 7 * 24 + 1) * HOUR_MICROS);
+        let counts_since = now.plus_seconds(-86_400);
         let mut result = Vec::new();
         for env in &environments {
-            let counts = self
-                .store()
-                .status_counts_since(&client.client_uuid, env.environment, now.plus_seconds(-86_400))
-                .await?;
+            let counts = self.store().status_counts_since(&client.client_uuid, env.environment, counts_since).await?;
             let counts: HashMap<NotificationStatus, u64> = counts.into_iter().collect();
             let hours = self.store().hourly_stats(Some((&client.client_uuid, env.environment)), week_start).await?;
             result.push(EnvironmentHealth {
@@ -47,6 +45,7 @@ impl Services {
                     .iter()
                     .map(|s| StatusCount { status: *s, count: counts.get(s).copied().unwrap_or(0) })
                     .collect(),
+                counts_since,
                 hourly: every_hour(week_start, now, &hours),
             });
         }

@@ -3,12 +3,22 @@
 
 use leptos::prelude::*;
 
-/// The figures in order, as a `<dl>` of the class `class` (`figures` unless told).
+/// The figures in order, as a `<dl>` of the class `class` (`figures` unless told). With `links`, the
+/// i-th value links to the i-th address (the list the figure counts).
 #[component]
-pub fn Figures(#[prop(default = "figures")] class: &'static str, items: Vec<(&'static str, String)>) -> impl IntoView {
+pub fn Figures(
+    #[prop(default = "figures")] class: &'static str,
+    items: Vec<(&'static str, String)>,
+    #[prop(optional)] links: Vec<String>,
+) -> impl IntoView {
+    let mut links = links.into_iter();
     let items = items
         .into_iter()
         .map(|(name, value)| {
+            let value = match links.next() {
+                Some(href) => view! { <a href=href>{value}</a> }.into_any(),
+                None => value.into_any(),
+            };
             view! {
                 <div>
                     <dt>{name}</dt>

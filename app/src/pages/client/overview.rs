@@ -9,13 +9,15 @@ use crate::components::alert_list::AlertList;
 use crate::components::chart::DeliveryCharts;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::figures::Figures;
+use crate::components::filters::{filter_pairs, with_query};
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::status_words;
 use crate::components::subscription_facts::SubscriptionFacts;
 use crate::components::time_label::TimeLabel;
-use crate::dto::EnvironmentHealth;
+use crate::dto::{EnvironmentHealth, NotificationQuery};
+use crate::query::TimeBound;
 use crate::vocab::{Environment, SubscriptionState};
 
 /// `/clients/:client_uuid`.
@@ -72,6 +74,7 @@ fn EnvironmentHealthPanel(
 ) -> impl IntoView {
     let env = health.environment;
     let label = env.environment.label();
+    let feed = ClientTab::Notifications.href(&client_uuid);
     let heading_id = format!("environment-{}", env.environment.as_str());
     let labelled_by = heading_id.clone();
     let disabled = env.subscription.state == SubscriptionState::Disabled;
@@ -97,7 +100,45 @@ fn EnvironmentHealthPanel(
             </p>
         }
     });
+    // Each count opens the feed with the same filters; an environment with nothing recorded and
+    // nothing attempted says so in a sentence rather than in grids of zeros.
+    let links = health
+        .counts_24h
+        .iter()
+        .map(|c| {
+            let query = NotificationQuery {
+                environment: Some(env.environment),
+                status: Some(c.status),
+                since: Some(TimeBound::At(health.counts_since)),
+                ..NotificationQuery::default()
+            };
+            with_query(&feed, &filter_pairs(&query))
+        })
+        .collect();
+    let quiet =
+        health.counts_24h.iter().all(|c| c.count == 0) && health.hourly.iter().all(|h| h.succeeded + h.failed == 0);
     let counts = health.counts_24h.into_iter().map(|c| (status_words(c.status), c.count.to_string())).collect();
+    let activity = if quiet {
+        let why = if env.subscription.state == SubscriptionState::Inactive {
+            " It is not subscribed: nothing is sent to it."
+        } else {
+            ""
+        };
+        view! {
+            <p class="empty">
+                {format!("{label}: no notifications in the last 24 hours and no deliveries in the last 7 days.{why}")}
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <h3>"Notifications in the last 24 hours"</h3>
+            <Figures class="counts" items=counts links />
+            <h3>"Deliveries in the last 7 days"</h3>
+            <DeliveryCharts label hourly=health.hourly />
+        }
+        .into_any()
+    };
 
     view! {
         <section class="panel environment-panel" aria-labelledby=labelled_by>
@@ -106,10 +147,7 @@ fn EnvironmentHealthPanel(
                 {reenable_form}
                 {failing}
             </SubscriptionFacts>
-            <h3>"Notifications in the last 24 hours"</h3>
-            <Figures class="counts" items=counts />
-            <h3>"Deliveries in the last 7 days"</h3>
-            <DeliveryCharts label hourly=health.hourly />
+            {activity}
         </section>
     }
 }
