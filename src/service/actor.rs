@@ -1,9 +1,21 @@
 //! Who an operation is performed for.
 
 use app::dto::Viewer;
-use app::vocab::Role;
+use app::vocab::{Environment, KeyAccess, Role};
 
+use super::ServiceError;
 use crate::store::{AccountRecord, TokenScope};
+
+/// What a client API key stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKeyActor {
+    pub key_id: String,
+    pub name: String,
+    pub client_uuid: String,
+    /// The only environment it reaches; `None`: both.
+    pub environment: Option<Environment>,
+    pub access: KeyAccess,
+}
 
 /// The party an operation acts for; authorisation decisions are made on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +26,9 @@ pub enum Actor {
     Client { account_id: String, email: String, client_uuid: String },
     /// One of ROOK's services calling the HTTP API with a token.
     ApiToken { token_id: String, name: String, scope: TokenScope },
+    /// A client's own program calling the pull API with a client API key: one client, optionally one
+    /// environment, read-only or read-write.
+    ClientKey(ClientKeyActor),
     /// The server itself or an operator at the command line (demo seeding, `create-account`).
     System,
 }
@@ -42,15 +57,72 @@ impl Actor {
     pub fn can_access_client(&self, client_uuid: &str) -> bool {
         match self {
             Actor::Staff { .. } | Actor::System | Actor::ApiToken { .. } => true,
-            Actor::Client { client_uuid: own, .. } => !own.is_empty() && own == client_uuid,
+            Actor::Client { client_uuid: own, .. } | Actor::ClientKey(ClientKeyActor { client_uuid: own, .. }) => {
+                !own.is_empty() && own == client_uuid
+            }
         }
+    }
+
+    /// Whether this actor may see (and act on) the given environment of the given client: a client
+    /// API key scoped to one environment reaches only that one.
+    pub fn can_access_environment(&self, client_uuid: &str, environment: Environment) -> bool {
+        self.can_access_client(client_uuid) && self.key_environment().is_none_or(|own| own == environment)
+    }
+
+    /// `NotFound` when the actor is a client API key scoped to another environment (never told apart
+    /// from an environment that does not exist).
+    pub fn require_environment(&self, environment: Environment) -> Result<(), ServiceError> {
+        match self.key_environment() {
+            Some(own) if own != environment => Err(ServiceError::NotFound("environment")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The environment a list is narrowed to: the one asked for, or a scoped key's own (asking a
+    /// scoped key for the other environment is `NotFound`).
+    pub fn listed_environment(&self, asked: Option<Environment>) -> Result<Option<Environment>, ServiceError> {
+        match (self.key_environment(), asked) {
+            (Some(own), Some(asked)) if own != asked => Err(ServiceError::NotFound("environment")),
+            (Some(own), _) => Ok(Some(own)),
+            (None, asked) => Ok(asked),
+        }
+    }
+
+    /// `Forbidden` for a read-only client API key: resending and sending tests need read-write.
+    pub fn require_write(&self) -> Result<(), ServiceError> {
+        match self {
+            Actor::ClientKey(ClientKeyActor { access: KeyAccess::ReadOnly, .. }) => Err(ServiceError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
+    /// `Forbidden` for a client API key: what it may not do at all (secrets, other keys).
+    pub fn refuse_client_key(&self) -> Result<(), ServiceError> {
+        match self {
+            Actor::ClientKey(_) => Err(ServiceError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
+    /// The client API key behind this actor, if it is one.
+    pub fn client_key(&self) -> Option<&ClientKeyActor> {
+        match self {
+            Actor::ClientKey(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    fn key_environment(&self) -> Option<Environment> {
+        self.client_key().and_then(|key| key.environment)
     }
 
     /// The client a client account belongs to: what it lists when it names no client, and all it may
     /// see. `None` for everyone else.
     pub fn own_client(&self) -> Option<&str> {
         match self {
-            Actor::Client { client_uuid, .. } => Some(client_uuid),
+            Actor::Client { client_uuid, .. } | Actor::ClientKey(ClientKeyActor { client_uuid, .. }) => {
+                Some(client_uuid)
+            }
             Actor::Staff { .. } | Actor::ApiToken { .. } | Actor::System => None,
         }
     }
@@ -70,6 +142,7 @@ impl Actor {
         match self {
             Actor::Staff { email, .. } | Actor::Client { email, .. } => email.clone(),
             Actor::ApiToken { name, .. } => format!("api-token:{name}"),
+            Actor::ClientKey(key) => format!("client-key:{}:{}", key.name, key.key_id),
             Actor::System => "system".to_owned(),
         }
     }
@@ -89,7 +162,7 @@ impl Actor {
                 role: Role::Client,
                 client_uuid: Some(client_uuid.clone()),
             }),
-            Actor::ApiToken { .. } | Actor::System => None,
+            Actor::ApiToken { .. } | Actor::ClientKey(_) | Actor::System => None,
         }
     }
 }

@@ -148,10 +148,16 @@ impl Services {
     ) -> Result<Page<DataDeliverySummary>, ServiceError> {
         let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list")?;
         self.visible_client(actor, &client_uuid).await?;
-        let page = page_request(query.limit, DEFAULT_PAGE, query.cursor.as_deref(), None, (query.since, query.until))?;
+        let page = page_request(
+            query.limit,
+            DEFAULT_PAGE,
+            query.cursor.as_deref(),
+            query.after.as_deref(),
+            (query.since, query.until),
+        )?;
         let filter = DataDeliveryFilter {
             client_uuid,
-            environment: query.environment,
+            environment: actor.listed_environment(query.environment)?,
             status: query.status,
             user_id: text_filter("user_id", query.user_id.as_deref())?,
             since: page.since,
@@ -181,6 +187,7 @@ impl Services {
 
     /// Queues an immediate new attempt of a data delivery (409 once its payload was purged).
     pub async fn resend_data(&self, actor: &Actor, id: &str) -> Result<DataDeliverySummary, ServiceError> {
+        actor.require_write()?;
         let delivery = self.visible_data_delivery(actor, id).await?;
         let now = Timestamp::now();
         if !self.store().schedule_data_resend(&delivery.id, &actor.audit_name(), now).await? {
@@ -213,14 +220,19 @@ impl Services {
         since: Timestamp,
         until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
         let (since, until) = resend_range(since, until, now)?;
         let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
+        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
         let counts = self
             .store()
-            .schedule_data_resend_rejected(&endpoint, (since, until), &actor.audit_name(), BULK_RESEND_LIMIT, now)
-            .await?;
+            .schedule_data_resend_rejected(&endpoint, (since, until), &actor.audit_name(), allowed, now)
+            .await;
+        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
+        let counts = counts?;
         self.bulk_resent(actor, "data_delivery.bulk_resent", &endpoint, (since, until), counts, now).await
     }
 
@@ -229,7 +241,7 @@ impl Services {
             return Err(ServiceError::NotFound("data delivery"));
         }
         match self.store().data_delivery(id).await? {
-            Some(d) if actor.can_access_client(&d.client_uuid) => Ok(d),
+            Some(d) if actor.can_access_environment(&d.client_uuid, d.environment) => Ok(d),
             _ => Err(ServiceError::NotFound("data delivery")),
         }
     }

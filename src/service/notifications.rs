@@ -32,7 +32,7 @@ impl Services {
         )?;
         let filter = NotificationFilter {
             client_uuid,
-            environment: query.environment,
+            environment: actor.listed_environment(query.environment)?,
             kind: query.kind,
             category: query.category,
             status: query.status,
@@ -73,6 +73,7 @@ impl Services {
     /// A success settles it as delivered and cancels its pending retries. 409 `payload_purged` once
     /// retention removed its payload: there is nothing left to send.
     pub async fn resend(&self, actor: &Actor, id: &str) -> Result<NotificationSummary, ServiceError> {
+        actor.require_write()?;
         let notification = self.visible_notification(actor, id).await?;
         if notification.body.is_none() {
             return Err(payload_purged());
@@ -108,15 +109,18 @@ impl Services {
         since: Timestamp,
         until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
         let (since, until) = resend_range(since, until, now)?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
-        let counts = self
-            .store()
-            .schedule_resend_failed(&endpoint, since, until, &actor.audit_name(), BULK_RESEND_LIMIT, now)
-            .await?;
+        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
+        let counts =
+            self.store().schedule_resend_failed(&endpoint, since, until, &actor.audit_name(), allowed, now).await;
+        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
+        let counts = counts?;
         self.bulk_resent(actor, "notification.bulk_resent", &endpoint, (since, until), counts, now).await
     }
 
@@ -128,6 +132,8 @@ impl Services {
         environment: Environment,
         kind: Option<NotificationType>,
     ) -> Result<EventReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let now = Timestamp::now();
@@ -156,7 +162,7 @@ impl Services {
             return Err(ServiceError::NotFound("notification"));
         }
         match self.store().notification(id).await? {
-            Some(n) if actor.can_access_client(&n.client_uuid) => Ok(n),
+            Some(n) if actor.can_access_environment(&n.client_uuid, n.environment) => Ok(n),
             _ => Err(ServiceError::NotFound("notification")),
         }
     }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::api_keys::ApiKeys;
 use super::environment::EnvironmentSettings;
 use super::guide::ReceiverGuide;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
@@ -30,6 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
                     </p>
                 </noscript>
                 {environments}
+                <ApiKeys client_uuid=client.client_uuid.clone() />
                 <ReceiverGuide />
             })
         } />
