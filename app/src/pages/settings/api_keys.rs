@@ -15,9 +15,6 @@ use crate::dto::{ClientKeyView, CreatedClientKey};
 use crate::error::AppError;
 use crate::vocab::{Environment, KeyAccess};
 
-/// The longest expiry offered, in days (ten years).
-const MAX_EXPIRY_DAYS: i64 = 3650;
-
 /// Creates a client API key from the settings form: `environment` is empty for both, `expires_in_days`
 /// empty for never.
 #[server(prefix = "/fn", endpoint = "create_api_key")]
@@ -31,6 +28,8 @@ pub async fn create_api_key(
     use crate::backend::{require_viewer, respond_with};
     use crate::dto::NewClientKey;
     use crate::timestamp::Timestamp;
+    // The longest expiry accepted, in days (ten years).
+    const MAX_EXPIRY_DAYS: i64 = 3650;
     let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
     let environment = match environment.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         None => None,
