@@ -67,16 +67,14 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-        match actor {
-            Actor::ApiToken { scope: TokenScope::Ingest, .. } => Err(ingest_refused()),
-            Actor::ClientKey(_) => Err(ApiError::new(
+        match PullCaller::from_request_parts(parts, state).await? {
+            PullCaller(Actor::ClientKey(_)) => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "A client API key may only call the pull API's routes (its notifications, data deliveries and \
                  subscriptions); this route needs an admin token.",
             )),
-            actor => Ok(Admin(actor)),
+            PullCaller(actor) => Ok(Admin(actor)),
         }
     }
 }

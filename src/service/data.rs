@@ -13,7 +13,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
-use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
+use super::paging::{DeliveryListScope, text_filter};
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
 use super::views::data_delivery_summary;
@@ -140,24 +140,18 @@ impl Services {
         }
     }
 
-    /// A page of a client's data deliveries, newest first.
+    /// A page of a client's data deliveries: newest first, or with `after` oldest first after that
+    /// delivery (how a client's program catches up).
     pub async fn list_data_deliveries(
         &self,
         actor: &Actor,
         query: DataDeliveryQuery,
     ) -> Result<Page<DataDeliverySummary>, ServiceError> {
-        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list")?;
-        self.visible_client(actor, &client_uuid).await?;
-        let page = page_request(
-            query.limit,
-            DEFAULT_PAGE,
-            query.cursor.as_deref(),
-            query.after.as_deref(),
-            (query.since, query.until),
-        )?;
+        let DeliveryListScope { client_uuid, environment, page } =
+            self.delivery_list_scope(actor, &query, "data deliveries to list").await?;
         let filter = DataDeliveryFilter {
             client_uuid,
-            environment: actor.listed_environment(query.environment)?,
+            environment,
             status: query.status,
             user_id: text_filter("user_id", query.user_id.as_deref())?,
             since: page.since,

@@ -7,7 +7,7 @@ use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionStat
 use serde_json::json;
 
 use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
-use super::paging::{DEFAULT_PAGE, listed_client, page_request, text_filter};
+use super::paging::{DeliveryListScope, text_filter};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
@@ -21,18 +21,11 @@ impl Services {
         actor: &Actor,
         query: NotificationQuery,
     ) -> Result<Page<NotificationSummary>, ServiceError> {
-        let client_uuid = listed_client(actor, query.client_uuid.as_deref(), "notifications to list")?;
-        self.visible_client(actor, &client_uuid).await?;
-        let page = page_request(
-            query.limit,
-            DEFAULT_PAGE,
-            query.cursor.as_deref(),
-            query.after.as_deref(),
-            (query.since, query.until),
-        )?;
+        let DeliveryListScope { client_uuid, environment, page } =
+            self.delivery_list_scope(actor, &query, "notifications to list").await?;
         let filter = NotificationFilter {
             client_uuid,
-            environment: actor.listed_environment(query.environment)?,
+            environment,
             kind: query.kind,
             category: query.category,
             status: query.status,

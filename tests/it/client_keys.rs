@@ -31,6 +31,13 @@ async fn status_with_key(app: &TestApp, key: &str, method: Method, path: &str, b
     request.send().await.expect("an API request").status().as_u16()
 }
 
+/// The JSON a GET of `path` with a client API key answers, which must be a 200.
+async fn get_with_key(app: &TestApp, key: &str, path: &str) -> Value {
+    let res = with_key(app, key, Method::GET, path).send().await.expect("an API request");
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.json().await.expect("a JSON answer")
+}
+
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -160,8 +167,7 @@ async fn a_key_reaches_only_its_client_its_environment_and_the_pull_routes(db: T
     ] {
         assert_eq!(status_with_key(&app, &production, Method::GET, &path, None).await, 404, "{path}");
     }
-    let listed: Value =
-        with_key(&app, &production, Method::GET, "/notifications").send().await.unwrap().json().await.unwrap();
+    let listed: Value = get_with_key(&app, &production, "/notifications").await;
     assert_eq!(listed["items"], json!([]), "its list holds no Sandbox notification: {listed}");
     app.stop().await;
 }
@@ -203,34 +209,16 @@ async fn after_pulls_what_was_missed_oldest_first(db: TestDatabase) {
     for n in 1..=3 {
         missed.push(app.user_created(&client_uuid, &format!("u-{n}")).await);
     }
-    let page: Value = with_key(&app, &key, Method::GET, &format!("/notifications?after={seen}&limit=2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_with_key(&app, &key, &format!("/notifications?after={seen}&limit=2")).await;
     let ids = |page: &Value| -> Vec<String> {
         page["items"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(ids(&page), missed[..2], "oldest first, after the one seen");
     let next = page["next_cursor"].as_str().unwrap();
-    let rest: Value = with_key(&app, &key, Method::GET, &format!("/notifications?after={next}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest: Value = get_with_key(&app, &key, &format!("/notifications?after={next}")).await;
     assert_eq!(ids(&rest), missed[2..]);
     let last = rest["next_cursor"].as_str().unwrap();
-    let none: Value = with_key(&app, &key, Method::GET, &format!("/notifications?after={last}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none: Value = get_with_key(&app, &key, &format!("/notifications?after={last}")).await;
     assert_eq!((ids(&none).len(), &none["next_cursor"]), (0, &Value::Null), "nothing new: {none}");
 
     // The same for data deliveries.
@@ -243,13 +231,7 @@ async fn after_pulls_what_was_missed_oldest_first(db: TestDatabase) {
         assert_eq!(res.status(), 202);
         documents.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
     }
-    let page: Value = with_key(&app, &key, Method::GET, &format!("/data-deliveries?after={}", documents[0]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_with_key(&app, &key, &format!("/data-deliveries?after={}", documents[0])).await;
     assert_eq!(ids(&page), documents[1..]);
     let detail = with_key(&app, &key, Method::GET, &format!("/data-deliveries/{}", documents[1])).send().await.unwrap();
     assert_eq!(detail.status(), 200);

@@ -27,7 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <ClientNav client_uuid=client.client_uuid.clone() name=client.name current=ClientTab::Settings />
                 <noscript>
                     <p class="note">
-                        "Revealing and rotating secrets and sending test notifications need JavaScript."
+                        "Revealing and rotating secrets, sending test notifications and API keys need JavaScript."
                     </p>
                 </noscript>
                 {environments}
