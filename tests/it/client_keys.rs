@@ -2,11 +2,13 @@
 //! client (and environment) and the pull routes, read-only keys cannot resend, revoked and expired keys
 //! are refused, each key has its own rate, and its life is in the audit log.
 
+use std::time::Duration;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{Subscribed, TestApp, TestDatabase, spawn_subscribed};
+use crate::support::{Reply, Subscribed, TestApp, TestDatabase, spawn_subscribed};
 
 /// Creates a key for `client_uuid` through the admin API; returns its listed view and the secret.
 async fn create_key(app: &TestApp, client_uuid: &str, body: Value) -> (Value, String) {
@@ -261,6 +263,35 @@ async fn a_key_over_its_rate_is_answered_429_with_retry_after(db: TestDatabase) 
     app.stop().await;
 }
 
+async fn a_bulk_resend_counts_what_it_queues_against_the_key_rate(db: TestDatabase) {
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |settings| {
+        settings.retry_schedule = "none".parse().unwrap();
+        settings.client_key_rate = 0.01;
+        settings.client_key_burst = 3;
+    })
+    .await;
+    receiver.reply_always(Reply::Status(500));
+    let mut ids = Vec::new();
+    for user in ["u-1", "u-2", "u-3"] {
+        ids.push(app.user_created(&client_uuid, user).await);
+    }
+    for id in &ids {
+        app.wait_for_notification(id, "failed", 1, Duration::from_secs(10)).await;
+    }
+    let (_, key) = create_key(&app, &client_uuid, json!({ "name": "bulk", "access": "read_write" })).await;
+    let path = format!("/clients/{client_uuid}/environments/sandbox/resend-failed");
+    let range = json!({ "since": "2000-01-01T00:00:00Z" });
+
+    // The request takes one of the three, so two are left to queue: the third stays for later.
+    let res = with_key(&app, &key, Method::POST, &path).json(&range).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({ "queued": 2, "remaining": 1 }));
+    let res = with_key(&app, &key, Method::POST, &path).json(&range).send().await.unwrap();
+    assert_eq!(res.status(), 429, "what was queued used up the key's rate");
+    assert!(res.headers().contains_key("retry-after"));
+    app.stop().await;
+}
+
 async fn creation_first_use_from_an_address_and_revocation_are_audited(db: TestDatabase) {
     let Subscribed { app, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let (created, key) = create_key(&app, &client_uuid, json!({ "name": "audited", "access": "read_only" })).await;
@@ -333,6 +364,7 @@ crate::on_both_backends!(
     a_read_only_key_cannot_resend_or_send_tests,
     after_pulls_what_was_missed_oldest_first,
     a_key_over_its_rate_is_answered_429_with_retry_after,
+    a_bulk_resend_counts_what_it_queues_against_the_key_rate,
     creation_first_use_from_an_address_and_revocation_are_audited,
     a_client_account_manages_its_own_keys_in_the_dashboard,
 );
