@@ -70,11 +70,13 @@ macro_rules! for_each_backend_action {
             /// test).
             fn send_test(client_uuid: String, environment: Environment, kind: Option<NotificationType>) -> EventReceipt;
 
-            /// Shows a signing secret (written to the audit log).
-            fn reveal_secret(client_uuid: String, environment: Environment, purpose: SecretPurpose) -> String;
-
-            /// Replaces a signing secret; the old one keeps signing for 24 hours.
-            fn rotate_secret(client_uuid: String, environment: Environment, purpose: SecretPurpose) -> String;
+            /// Shows or replaces a signing secret (written to the audit log), and answers it.
+            fn secret_action(
+                client_uuid: String,
+                environment: Environment,
+                purpose: SecretPurpose,
+                action: SecretAction,
+            ) -> String;
 
             /// Re-enables a disabled endpoint and sends what was held.
             fn reenable(client_uuid: String, environment: Environment) -> SubscriptionView;

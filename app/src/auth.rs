@@ -11,11 +11,13 @@ use crate::error::AppError;
 /// with the error's code in the query, so the page can say what went wrong.
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{backend, request_context, respond_with};
+    use crate::backend::{SignIn, backend, request_context, respond_with};
     let outcome = async {
         let backend = backend()?;
         let ctx = request_context()?;
-        let (viewer, device) = backend.sign_in(email.trim(), &password, ctx.address, ctx.device.as_deref()).await?;
+        let attempt =
+            SignIn { email: email.trim(), password: &password, address: ctx.address, device: ctx.device.as_deref() };
+        let (viewer, device) = backend.sign_in(attempt).await?;
         ctx.session.start(&viewer.account_id).await?;
         remember_device(&device, ctx.secure_cookies);
         Ok(())

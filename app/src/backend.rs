@@ -28,17 +28,9 @@ macro_rules! declare_backend {
         /// the implementation: the UI never decides who may see what.
         #[async_trait]
         pub trait Backend: Send + Sync + 'static {
-            /// Checks an email and password (rate-limited per account and address; `device`, the
-            /// browser's device cookie, gets past the account-wide limit when it signed in to this
-            /// account before) and returns the account with a new device token to remember this
-            /// browser by.
-            async fn sign_in(
-                &self,
-                email: &str,
-                password: &str,
-                address: Option<IpAddr>,
-                device: Option<&str>,
-            ) -> Result<(Viewer, String), AppError>;
+            /// Checks an email and password (rate-limited per account and address) and returns the
+            /// account with a new device token to remember this browser by.
+            async fn sign_in(&self, attempt: SignIn<'_>) -> Result<(Viewer, String), AppError>;
 
             /// The account behind a session, as it is now; `None` if it no longer exists.
             async fn viewer(&self, account_id: &str) -> Result<Option<Viewer>, AppError>;
@@ -52,6 +44,18 @@ macro_rules! declare_backend {
 }
 
 crate::for_each_backend_action!(declare_backend);
+
+/// A sign-in attempt, as the login form and the request give it.
+#[derive(Clone, Copy)]
+pub struct SignIn<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's address (a trusted proxy's `X-Forwarded-For` believed).
+    pub address: Option<IpAddr>,
+    /// The browser's device cookie: one from an earlier sign-in to this account gets past the
+    /// account-wide limit.
+    pub device: Option<&'a str>,
+}
 
 /// The browser session of one request.
 #[async_trait]
@@ -106,6 +110,16 @@ pub async fn require_viewer() -> Result<(Arc<dyn Backend>, Viewer), AppError> {
     let account_id = ctx.session.account_id().await?.ok_or(AppError::Unauthenticated)?;
     let viewer = backend.viewer(&account_id).await?.ok_or(AppError::Unauthenticated)?;
     Ok((backend, viewer))
+}
+
+/// Runs `call` for the signed-in viewer (see [`require_viewer`]): how a hand-written server function
+/// reaches the backend.
+pub async fn as_viewer<T, F>(call: impl FnOnce(Arc<dyn Backend>, Viewer) -> F) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    let (backend, viewer) = require_viewer().await?;
+    call(backend, viewer).await
 }
 
 /// Sets the HTTP status of a failed server function's response to the one its error deserves.

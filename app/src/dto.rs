@@ -46,6 +46,13 @@ pub struct EnvironmentView {
     /// Whether a ROOK hash key is set (its value is not shown).
     pub rook_hash_key_set: bool,
     pub subscription: SubscriptionView,
+    /// Attempts to the Notification Webhook URL that failed since its last success (0: the last one
+    /// succeeded, or none was made).
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    /// When the first of those failures happened.
+    #[serde(default)]
+    pub failing_since: Option<Timestamp>,
 }
 
 /// An environment's Notification Webhook subscription.
@@ -149,6 +156,15 @@ pub struct Page<T> {
 pub struct EventReceipt {
     pub notification_id: String,
     pub status: NotificationStatus,
+}
+
+/// What to do with a signing secret; either is written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecretAction {
+    /// Show it, creating it when there is none yet.
+    Reveal,
+    /// Replace it; the old one keeps signing for 24 hours.
+    Rotate,
 }
 
 /// The answer to a bulk resend.
@@ -280,6 +296,8 @@ pub struct AuditEntryView {
     pub actor: String,
     pub action: String,
     pub client_uuid: Option<String>,
+    /// The client's name, for people to read (the UUID stays for links and programs).
+    pub client_name: Option<String>,
     pub environment: Option<String>,
     pub detail: serde_json::Value,
 }
@@ -406,6 +424,8 @@ pub struct DataDeliveryReceipt {
 pub struct AlertView {
     pub id: String,
     pub client_uuid: String,
+    /// The client's name, for people to read.
+    pub client_name: String,
     pub environment: Environment,
     pub kind: crate::vocab::AlertKind,
     pub at: Timestamp,

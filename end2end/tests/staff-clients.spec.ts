@@ -1,6 +1,14 @@
 import { expect, test } from "@playwright/test";
 import { demo, waitForHydration } from "./helpers";
-import { openStaffPage, signInAsStaff, uniqueName } from "./staff-helpers";
+import {
+  createClient,
+  openStaffPage,
+  reportUserCreated,
+  setEnvironment,
+  setSubscription,
+  signInAsStaff,
+  uniqueName,
+} from "./staff-helpers";
 
 test("the hydrated clients page filters clients as staff type", async ({ page }) => {
   await signInAsStaff(page);
@@ -51,4 +59,29 @@ test("a client account reaching a staff page is told it may not", async ({ page 
   await page.goto("/staff/clients");
   await expect(page.getByRole("alert")).toHaveText("You are not allowed to do that.");
   await expect(page.getByText(demo.vitalis.name)).toHaveCount(0);
+  // The refusal alone: no staff search or client form above it.
+  await expect(page.getByLabel("Filter clients")).toHaveCount(0);
+  await page.goto("/staff/audit");
+  await expect(page.getByRole("alert")).toHaveText("You are not allowed to do that.");
+  await expect(page.getByRole("search")).toHaveCount(0);
+});
+
+test("the clients list shows which endpoint is failing, and since when", async ({ page, request }) => {
+  const name = uniqueName("Failing Co");
+  const uuid = await createClient(request, name);
+  // Nothing listens on port 9 of this machine: every attempt fails.
+  await setEnvironment(request, uuid, "sandbox", { notification_webhook_url: "http://127.0.0.1:9/hook" });
+  await setSubscription(request, uuid, true);
+  await reportUserCreated(request, uuid, "failing-user");
+  await signInAsStaff(page);
+
+  await expect(async () => {
+    await page.goto(`/staff/clients?q=${encodeURIComponent(name)}`);
+    const row = page.getByRole("row", { name: new RegExp(name) });
+    await expect(row.getByRole("cell").nth(1)).toContainText(/Active\s*\d+ failed attempts? (in a row)?, since/, {
+      timeout: 1_000,
+    });
+  }).toPass({ timeout: 15_000 });
+  const row = page.getByRole("row", { name: new RegExp(name) });
+  await expect(row.getByRole("cell").nth(2)).toHaveText("Inactive");
 });

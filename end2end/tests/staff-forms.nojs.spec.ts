@@ -20,10 +20,17 @@ test("without JavaScript staff switch a subscription, see refusals and create an
     "The Sandbox subscription is on.",
   );
 
-  await page.getByRole("switch", { name: "Production subscribed" }).click();
-  await expect(page.getByRole("region", { name: "Production" }).getByRole("alert")).toHaveText(
-    "Set the Production Notification Webhook URL before activating the subscription.",
+  // Switching off asks first, and works as a plain form post too.
+  await page.getByRole("switch", { name: "Sandbox subscribed" }).click();
+  await page.getByRole("button", { name: "Switch off Sandbox" }).click();
+  await expect(page).toHaveURL(new RegExp(`/staff/clients/${uuid}$`));
+  await expect(page.getByRole("switch", { name: "Sandbox subscribed" })).toHaveAttribute("aria-checked", "false");
+  await expect(page.getByRole("region", { name: "Sandbox" }).getByRole("status")).toHaveText(
+    "The Sandbox subscription is off.",
   );
+
+  // Without a URL the Production switch waits for one.
+  await expect(page.getByRole("switch", { name: "Production subscribed" })).toBeDisabled();
 
   await page.getByLabel("Production Notification Webhook URL").fill("https://hooks.example.com/rook");
   await page.getByLabel("Production Data Webhook URL").fill("https://hooks.example.com/rook");

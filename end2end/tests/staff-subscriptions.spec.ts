@@ -27,32 +27,50 @@ test("staff turn a subscription on and off, the lists follow and the audit log r
   await expect(row.getByRole("cell").nth(1)).toHaveText("Active");
   await expect(row.getByRole("cell").nth(2)).toHaveText("Inactive");
 
+  // Switching off asks first, saying what it does to the client in words; nothing changes until then.
   await openStaffPage(page, `/staff/clients/${uuid}`);
-  await page.getByRole("switch", { name: "Sandbox subscribed" }).click();
+  const region = page.getByRole("region", { name: "Sandbox" });
+  await region.getByRole("switch", { name: "Sandbox subscribed" }).click();
+  await expect(region.getByText(`${name} will stop receiving Sandbox notifications; they will still be recorded`)).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("switch", { name: "Sandbox subscribed" })).toHaveAttribute("aria-checked", "true");
+  await page.getByRole("region", { name: "Sandbox" }).getByRole("switch", { name: "Sandbox subscribed" }).click();
+  await page.getByRole("button", { name: "Switch off Sandbox" }).click();
   await expect(page.getByRole("region", { name: "Sandbox" }).getByRole("status")).toHaveText(
     "The Sandbox subscription is off.",
   );
+  await expect(page.getByRole("switch", { name: "Sandbox subscribed" })).toHaveAttribute("aria-checked", "false");
   row = await clientRow(page, name);
   await expect(row.getByRole("cell").nth(1)).toHaveText("Inactive");
 
-  await page.goto(`/staff/audit?client_uuid=${uuid}`);
+  // The audit log names the client and says its details in words; the client is picked by name.
+  await openStaffPage(page, "/staff/audit");
+  await page.getByLabel("Client", { exact: true }).selectOption({ label: name });
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(new RegExp(`client_uuid=${uuid}`));
   const entries = page.getByRole("table", { name: "Audit log entries, newest first" }).getByRole("row");
   await expect(entries.nth(1)).toContainText("subscription.deactivated");
   await expect(entries.nth(2)).toContainText("subscription.activated");
   await expect(entries.nth(1)).toContainText("staff@rook.example");
+  await expect(entries.nth(1).getByRole("link", { name })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Audit log entries, newest first" })).not.toContainText(uuid);
+  await expect(page.getByRole("table", { name: "Audit log entries, newest first" })).not.toContainText("{");
 });
 
-test("switching on without a Notification Webhook URL says one is needed", async ({ page, request }) => {
+test("without a Notification Webhook URL the switch waits for one and says so", async ({ page, request }) => {
   const uuid = await createClient(request, uniqueName("No URL Co"));
   await signInAsStaff(page);
   await openStaffPage(page, `/staff/clients/${uuid}`);
   const production = page.getByRole("region", { name: "Production" });
-  await production.getByRole("switch", { name: "Production subscribed" }).click();
-  await expect(production.getByRole("alert")).toHaveText(
-    "Set the Production Notification Webhook URL before activating the subscription.",
+  const toggle = production.getByRole("switch", { name: "Production subscribed" });
+  await expect(toggle).toBeDisabled();
+  await expect(toggle).toHaveAttribute("aria-checked", "false");
+  await expect(toggle).toHaveAccessibleDescription(
+    "Set the Production Notification Webhook URL below to switch the subscription on.",
   );
-  await expect(production.getByRole("switch", { name: "Production subscribed" })).toHaveAttribute(
-    "aria-checked",
-    "false",
-  );
+
+  await production.getByLabel("Production Notification Webhook URL").fill("https://hooks.example.com/rook");
+  await production.getByRole("button", { name: "Save Production settings" }).click();
+  await expect(production.getByRole("status")).toHaveText("Production settings saved.");
+  await expect(production.getByRole("switch", { name: "Production subscribed" })).toBeEnabled();
 });

@@ -1,6 +1,8 @@
 //! `/clients`: clients, their environments' settings, subscriptions and secrets.
 
-use app::dto::{BulkResendReceipt, ClientQuery, ClientView, EnvironmentUpdate, EventReceipt, SubscriptionView};
+use app::dto::{
+    BulkResendReceipt, ClientQuery, ClientView, EnvironmentUpdate, EventReceipt, SecretAction, SubscriptionView,
+};
 use app::timestamp::Timestamp;
 use app::vocab::NotificationType;
 use axum::Json;
@@ -224,7 +226,7 @@ async fn reveal_secret(
     ApiPath(path): ApiPath<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
     let (environment, purpose) = path.parse()?;
-    let secret = services.reveal_secret(&actor, &path.client_uuid, environment, purpose).await?;
+    let secret = services.secret_action(&actor, &path.client_uuid, environment, purpose, SecretAction::Reveal).await?;
     Ok(Json(SecretAnswer { secret }))
 }
 
@@ -240,7 +242,7 @@ async fn rotate_secret(
     ApiPath(path): ApiPath<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
     let (environment, purpose) = path.parse()?;
-    let secret = services.rotate_secret(&actor, &path.client_uuid, environment, purpose).await?;
+    let secret = services.secret_action(&actor, &path.client_uuid, environment, purpose, SecretAction::Rotate).await?;
     Ok(Json(SecretAnswer { secret }))
 }
 

@@ -6,20 +6,20 @@ use app::dto::{
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::clients::ResendRange;
 use super::error::ApiError;
-use super::events::{IDEMPOTENCY_KEY, idempotency_key, replayed};
+use super::events::{IDEMPOTENCY_KEY, idempotency_key, ingest_answer};
 use super::extract::{ApiJson, ApiPath, Caller, ListQuery, PullCaller};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
     Unprocessable,
 };
 use super::paths::EnvironmentPath;
-use crate::service::{DataDeliveryRequest, IdempotentReply, Services};
+use crate::service::{DataDeliveryRequest, Services};
 
 /// Documents are large (summaries with granular data): up to 10 MiB.
 pub const MAX_DATA_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -57,12 +57,7 @@ async fn hand_over(
     ApiJson { value, raw }: ApiJson<DataDeliveryRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&actor, &headers, &raw)?;
-    match services.hand_over_data(&actor, value, key).await? {
-        IdempotentReply::Fresh(receipt) => {
-            Ok((StatusCode::ACCEPTED, Json::<DataDeliveryReceipt>(receipt)).into_response())
-        }
-        IdempotentReply::Replay { status, body } => Ok(replayed(status, body)),
-    }
+    Ok(ingest_answer(services.hand_over_data(&actor, value, key).await?))
 }
 
 /// Lists a client's data deliveries.

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -40,10 +41,7 @@ async fn report_event(
     ApiJson { value, raw }: ApiJson<PlatformEvent>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&actor, &headers, &raw)?;
-    match services.report_event(&actor, value, key).await? {
-        IdempotentReply::Fresh(receipt) => Ok((StatusCode::ACCEPTED, Json::<EventReceipt>(receipt)).into_response()),
-        IdempotentReply::Replay { status, body } => Ok(replayed(status, body)),
-    }
+    Ok(ingest_answer(services.report_event(&actor, value, key).await?))
 }
 
 /// What the `Idempotency-Key` header of the two ingest routes does, for the OpenAPI document.
@@ -66,13 +64,22 @@ pub(super) fn idempotency_key(
     Ok(Some(IdempotencyKey::new(token_id, key, raw)?))
 }
 
-/// The first answer to an idempotency key, sent again, marked as a replay.
-pub(super) fn replayed(status: u16, body: String) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json"), (header::HeaderName::from_static("idempotent-replayed"), "true")],
-        body,
-    )
-        .into_response()
+/// The answer to an ingest request: 202 with its receipt, or the first answer to its idempotency key
+/// sent again, marked as a replay.
+pub(super) fn ingest_answer<T: Serialize>(reply: IdempotentReply<T>) -> Response {
+    match reply {
+        IdempotentReply::Fresh(receipt) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
+        IdempotentReply::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::ACCEPTED);
+            (
+                status,
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::HeaderName::from_static("idempotent-replayed"), "true"),
+                ],
+                body,
+            )
+                .into_response()
+        }
+    }
 }

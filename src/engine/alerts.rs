@@ -33,6 +33,7 @@ pub fn alert_body(alert: &AlertRecord) -> Vec<u8> {
         "id": alert.id,
         "type": format!("endpoint.{}", alert.kind.as_str()),
         "client_uuid": alert.client_uuid,
+        "client_name": alert.client_name,
         "environment": alert.environment,
         "datetime": alert.at,
         "details": alert.detail,

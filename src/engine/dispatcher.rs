@@ -11,14 +11,14 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, NotificationStatus};
-use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::EngineConfig;
 use super::delivery_client::{AttemptOutcome, DeliveryClient, OutgoingRequest};
 use super::due::DueSignal;
-use super::recorder::Finished;
+use super::recorder::{Finished, Handover};
 use super::rejection::notice_for;
 use super::retry::{AttemptResult, RetryPolicy};
 use super::signing::{rook_hash, standard_signature};
@@ -54,7 +54,7 @@ struct Slots {
     endpoints: Mutex<HashMap<Slot, Endpoint>>,
     /// Claims (id and lease) not yet handed to the recorder (given back on shutdown).
     claimed: Mutex<HashMap<(Channel, String), Timestamp>>,
-    /// Bytes of the bodies claimed and not yet finished.
+    /// Bytes of the bodies claimed and not yet handed to the recorder.
     bytes: AtomicUsize,
     /// Slow requests in flight, all endpoints together (they do not count against `max_in_flight`, up
     /// to [`MAX_SLOW_FACTOR`] times it).
@@ -68,7 +68,7 @@ const MAX_SLOW_FACTOR: usize = 4;
 struct Endpoint {
     /// Delivery slots: `per_endpoint` requests at a time.
     sending: Arc<Semaphore>,
-    /// Claimed and not finished (sending or waiting for a slot).
+    /// Claimed and not yet recorded (waiting for a slot, sending, or waiting for the recorder).
     claimed: usize,
     /// Requests of this endpoint running longer than [`SLOW_AFTER`].
     slow: usize,
@@ -119,9 +119,15 @@ impl Slots {
         endpoint.sending.clone()
     }
 
-    fn give_back(&self, slot: &Slot, id: &str, bytes: usize) {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(slot.0, id.to_owned()));
+    /// The delivery's outcome went to the recorder: its body is no longer held, and its claim is no
+    /// longer this process's to give back.
+    fn hand_over(&self, channel: Channel, id: &str, bytes: usize) {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(channel, id.to_owned()));
         self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+    }
+
+    /// The delivery's outcome is recorded: its endpoint has the room back.
+    fn give_back(&self, slot: &Slot) {
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.claimed = endpoint.claimed.saturating_sub(1);
@@ -142,7 +148,7 @@ struct Shared {
     client: DeliveryClient,
     retry: RetryPolicy,
     data_retry: RetryPolicy,
-    finished: mpsc::Sender<Finished>,
+    finished: mpsc::Sender<Handover>,
     slots: Slots,
     capacity_freed: Notify,
 }
@@ -152,7 +158,7 @@ pub(super) async fn run(
     client: DeliveryClient,
     config: EngineConfig,
     due: Arc<DueSignal>,
-    finished: mpsc::Sender<Finished>,
+    finished: mpsc::Sender<Handover>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let shared = Arc::new(Shared {
@@ -406,8 +412,16 @@ async fn dispatch(
                     },
                 }),
             };
-            let _ = shared.finished.send(finished).await;
-            shared.slots.give_back(&slot, &id, bytes);
+            let (recorded, on_record) = oneshot::channel();
+            let handed = shared.finished.send(Handover { finished, recorded }).await.is_ok();
+            // The recorder has it now: shutdown must not give this claim back under its outcome.
+            shared.slots.hand_over(channel, &id, bytes);
+            if handed {
+                // The delivery keeps its room until its outcome is in the database, so a crash can
+                // send again at most what this process has in flight.
+                let _ = on_record.await;
+            }
+            shared.slots.give_back(&slot);
             shared.capacity_freed.notify_one();
         });
     }

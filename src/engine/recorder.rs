@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::timestamp::Timestamp;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::due::DueSignal;
 use super::health::EngineHealth;
@@ -24,6 +24,16 @@ pub enum Finished {
     Skipped(Skipped),
 }
 
+/// A finished delivery on its way to the recorder, with the word it sends back once the outcome is
+/// in the database (or given up on). The dispatcher counts the delivery against its room until then,
+/// so what a crash can make it send again is bounded by what it has in flight, not by what waits to
+/// be recorded.
+#[derive(Debug)]
+pub struct Handover {
+    pub finished: Finished,
+    pub recorded: oneshot::Sender<()>,
+}
+
 /// When endpoints are disabled and alerts raised.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Thresholds {
@@ -33,7 +43,7 @@ pub(super) struct Thresholds {
 
 pub(super) async fn run(
     store: Store,
-    mut rx: mpsc::Receiver<Finished>,
+    mut rx: mpsc::Receiver<Handover>,
     thresholds: Thresholds,
     due: Arc<DueSignal>,
     alerts_due: Arc<Notify>,
@@ -44,7 +54,9 @@ pub(super) async fn run(
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut attempts = Vec::new();
         let mut skipped = Vec::new();
-        for finished in batch.drain(..) {
+        let mut acks = Vec::with_capacity(batch.len());
+        for Handover { finished, recorded } in batch.drain(..) {
+            acks.push(recorded);
             match finished {
                 Finished::Attempt(record) => attempts.push(*record),
                 Finished::Skipped(skip) => skipped.push(skip),
@@ -65,6 +77,10 @@ pub(super) async fn run(
             .chain(skipped.iter().filter_map(|s| s.next.next_attempt_at))
             .min();
         recorder.record(attempts, skipped).await;
+        for ack in acks {
+            // A dispatcher task that stopped waiting (shutdown) has nothing more to do with it.
+            let _ = ack.send(());
+        }
         due.endpoints(endpoints);
         if let Some(at) = next_due {
             due.at(at);

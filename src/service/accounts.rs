@@ -1,14 +1,13 @@
 //! Dashboard accounts: signing in, resolving a session's account, creating accounts.
 
-use std::net::IpAddr;
-
+use app::backend::SignIn;
 use app::timestamp::Timestamp;
 use app::vocab::Role;
 use serde_json::json;
 
 use super::passwords::{MIN_PASSWORD_LEN, hash_password, verify_password};
 use super::{Actor, ServiceError, Services};
-use crate::store::{AccountRecord, NewAccount, NewAuditEntry};
+use crate::store::{AccountRecord, NewAccount};
 
 /// A successful sign-in: who, and the token of the device cookie that remembers this browser.
 pub struct SignedIn {
@@ -22,13 +21,8 @@ impl Services {
     /// the browser's device cookie: one from an earlier sign-in to this account gets past the
     /// account-wide limit. The error is the same whether or not the email exists. Neither the typed
     /// email nor the password is logged: people type passwords into the email field.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        address: Option<IpAddr>,
-        device: Option<&str>,
-    ) -> Result<SignedIn, ServiceError> {
+    pub async fn sign_in(&self, attempt: SignIn<'_>) -> Result<SignedIn, ServiceError> {
+        let SignIn { email, password, address, device } = attempt;
         let email = normalise_email(email);
         let reservation = self
             .inner
@@ -104,24 +98,9 @@ impl Services {
                 now,
             )
             .await
-            .map_err(|e| match ServiceError::from(e) {
-                ServiceError::Conflict { code, .. } => ServiceError::Conflict {
-                    code,
-                    message: format!("An account with the email {email} already exists."),
-                },
-                other => other,
-            })?;
-        tx.append_audit(
-            NewAuditEntry {
-                actor: &actor.audit_name(),
-                action: "account.created",
-                client_uuid: client_uuid.as_deref(),
-                environment: None,
-                detail: json!({ "email": email, "role": role.as_str() }),
-            },
-            now,
-        )
-        .await?;
+            .map_err(ServiceError::taken(|| format!("An account with the email {email} already exists.")))?;
+        let detail = json!({ "email": email, "role": role.as_str() });
+        self.audit_in(&mut tx, actor, "account.created", client_uuid.as_deref(), None, detail, now).await?;
         tx.commit().await?;
         Ok(account)
     }

@@ -4,7 +4,7 @@ use app::dto::Viewer;
 use app::vocab::{Environment, KeyAccess, Role};
 
 use super::ServiceError;
-use crate::store::{AccountRecord, TokenScope};
+use crate::store::{AccountRecord, StoreError, TokenScope};
 
 /// What a client API key stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl Actor {
 
     /// Whether this actor may see (and act on) the given environment of the given client: a client
     /// API key scoped to one environment reaches only that one.
-    pub fn can_access_environment(&self, client_uuid: &str, environment: Environment) -> bool {
+    pub fn can_access_environment_of(&self, (client_uuid, environment): (&str, Environment)) -> bool {
         self.can_access_client(client_uuid) && self.key_environment().is_none_or(|own| own == environment)
     }
 
@@ -116,6 +116,30 @@ impl Actor {
         self.client_key().and_then(|key| key.environment)
     }
 
+    /// A client's item (a notification, a data delivery) as the actor may see it: the one `fetch`
+    /// finds by `id` when the actor may see its client and environment (`scope_of` says which), else
+    /// `NotFound` — whether it does not exist or
+    /// is another client's is never told apart. An id that is no UUID names nothing and is not looked
+    /// up.
+    pub async fn visible_item<'a, R, F>(
+        &self,
+        what: &'static str,
+        id: &'a str,
+        fetch: impl FnOnce(&'a str) -> F,
+        scope_of: impl FnOnce(&R) -> (&str, Environment),
+    ) -> Result<R, ServiceError>
+    where
+        F: Future<Output = Result<Option<R>, StoreError>>,
+    {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(ServiceError::NotFound(what));
+        }
+        match fetch(id).await? {
+            Some(item) if self.can_access_environment_of(scope_of(&item)) => Ok(item),
+            _ => Err(ServiceError::NotFound(what)),
+        }
+    }
+
     /// The client a client account belongs to: what it lists when it names no client, and all it may
     /// see. `None` for everyone else.
     pub fn own_client(&self) -> Option<&str> {
@@ -132,9 +156,13 @@ impl Actor {
         matches!(self, Actor::Staff { .. } | Actor::System | Actor::ApiToken { scope: TokenScope::Admin, .. })
     }
 
-    /// Whether this actor may report platform events and hand over data deliveries.
-    pub fn may_ingest(&self) -> bool {
-        matches!(self, Actor::System | Actor::ApiToken { .. })
+    /// Refuses an actor that may not report platform events or hand over data deliveries (only API
+    /// tokens, of either scope, and rook-notify itself may).
+    pub fn require_ingest(&self) -> Result<(), ServiceError> {
+        match self {
+            Actor::System | Actor::ApiToken { .. } => Ok(()),
+            Actor::Staff { .. } | Actor::Client { .. } | Actor::ClientKey(_) => Err(ServiceError::Forbidden),
+        }
     }
 
     /// How the audit log names this actor.

@@ -74,11 +74,13 @@ impl Services {
             created_by: &audit_name,
             expires_at: new.expires_at,
         };
-        let key = self.store().insert_client_key(stored, now).await?;
+        let mut tx = self.store().begin().await?;
+        let key = tx.insert_client_key(stored, now).await?;
         let detail = json!({
             "key_id": key.id, "name": key.name, "access": key.access, "expires_at": key.expires_at,
         });
-        self.audit(actor, "client_key.created", Some(&client_uuid), key.environment, detail, now).await?;
+        self.audit_in(&mut tx, actor, "client_key.created", Some(&client_uuid), key.environment, detail, now).await?;
+        tx.commit().await?;
         Ok(CreatedClientKey { key, secret })
     }
 
@@ -101,15 +103,14 @@ impl Services {
             return Err(ServiceError::NotFound("API key"));
         }
         let now = Timestamp::now();
-        let key = self
-            .store()
-            .revoke_client_key(&client_uuid, key_id, now)
-            .await?
-            .ok_or(ServiceError::NotFound("API key"))?;
+        let mut tx = self.store().begin().await?;
+        let key = tx.revoke_client_key(&client_uuid, key_id, now).await?.ok_or(ServiceError::NotFound("API key"))?;
         if key.revoked_at == Some(now) {
             let detail = json!({ "key_id": key.id, "name": key.name });
-            self.audit(actor, "client_key.revoked", Some(&client_uuid), key.environment, detail, now).await?;
+            self.audit_in(&mut tx, actor, "client_key.revoked", Some(&client_uuid), key.environment, detail, now)
+                .await?;
         }
+        tx.commit().await?;
         Ok(key)
     }
 
@@ -213,12 +214,15 @@ impl Services {
         if touch {
             self.store().touch_client_key(&key.id, now).await?;
         }
-        if let Some(address) = new_address
-            && self.store().note_client_key_address(&key.id, &address.to_string(), now).await?
-        {
-            let detail = json!({ "key_id": key.id, "name": key.name, "address": address.to_string() });
-            self.audit(actor, "client_key.used_from_new_address", Some(&key.client_uuid), key.environment, detail, now)
-                .await?;
+        if let Some(address) = new_address {
+            let address = address.to_string();
+            let mut tx = self.store().begin().await?;
+            if tx.note_client_key_address(&key.id, &address, now).await? {
+                let detail = json!({ "key_id": key.id, "name": key.name, "address": address });
+                let action = "client_key.used_from_new_address";
+                self.audit_in(&mut tx, actor, action, Some(&key.client_uuid), key.environment, detail, now).await?;
+            }
+            tx.commit().await?;
         }
         Ok(())
     }

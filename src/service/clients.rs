@@ -5,7 +5,6 @@ use app::timestamp::Timestamp;
 use serde_json::json;
 
 use super::{Actor, ServiceError, Services};
-use crate::store::NewAuditEntry;
 
 /// The longest client name accepted.
 pub(super) const MAX_CLIENT_NAME_LEN: usize = 200;
@@ -35,24 +34,12 @@ impl Services {
         };
         let now = Timestamp::now();
         let mut tx = self.store().begin().await?;
-        let client = tx.insert_client(&client_uuid, name, now).await.map_err(|e| match ServiceError::from(e) {
-            ServiceError::Conflict { code, .. } => ServiceError::Conflict {
-                code,
-                message: format!("A client with the UUID {client_uuid} already exists."),
-            },
-            other => other,
-        })?;
-        tx.append_audit(
-            NewAuditEntry {
-                actor: &actor.audit_name(),
-                action: "client.created",
-                client_uuid: Some(&client_uuid),
-                environment: None,
-                detail: json!({ "name": name }),
-            },
-            now,
-        )
-        .await?;
+        let client = tx
+            .insert_client(&client_uuid, name, now)
+            .await
+            .map_err(ServiceError::taken(|| format!("A client with the UUID {client_uuid} already exists.")))?;
+        let detail = json!({ "name": name });
+        self.audit_in(&mut tx, actor, "client.created", Some(client_uuid.as_str()), None, detail, now).await?;
         tx.commit().await?;
         self.client_view(actor, &client.client_uuid).await
     }

@@ -169,6 +169,7 @@ impl Services {
             .map(|a| AlertView {
                 id: a.id,
                 client_uuid: a.client_uuid,
+                client_name: a.client_name,
                 environment: a.environment,
                 kind: a.kind,
                 at: a.at,

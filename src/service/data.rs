@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
 use super::paging::{DeliveryListScope, text_filter};
+use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
 use super::views::data_delivery_summary;
@@ -23,6 +23,17 @@ use crate::store::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, En
 const MAX_DOCUMENT_ID_LEN: usize = 256;
 /// The longest top-level `datetime` of a payload accepted (an RFC 3339 time needs about 35).
 const MAX_DATETIME_LEN: usize = 64;
+
+/// Refuses a text the database should not hold: longer than `max` characters or with control
+/// characters. `what` names it in the message.
+fn printable_at_most(text: Option<&str>, max: usize, field: &str, what: &str) -> Result<(), ServiceError> {
+    match text {
+        Some(t) if t.chars().count() > max || t.chars().any(char::is_control) => {
+            Err(ServiceError::validation(field, format!("{what} has at most {max} printable characters.")))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// A document handed over for delivery (`POST /api/v1/data-deliveries`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -56,21 +67,11 @@ impl Services {
         request: DataDeliveryRequest,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<IdempotentReply<DataDeliveryReceipt>, ServiceError> {
-        if !actor.may_ingest() {
-            return Err(ServiceError::Forbidden);
-        }
+        actor.require_ingest()?;
         let client_uuid = super::clients::parse_client_uuid(&request.client_uuid)?;
         let user_id = checked_user_id(&request.user_id)?;
         let document_id = request.document_id.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
-        if document_id
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > MAX_DOCUMENT_ID_LEN || d.chars().any(char::is_control))
-        {
-            return Err(ServiceError::validation(
-                "document_id",
-                format!("A document_id has at most {MAX_DOCUMENT_ID_LEN} printable characters."),
-            ));
-        }
+        printable_at_most(document_id.as_deref(), MAX_DOCUMENT_ID_LEN, "document_id", "A document_id")?;
         let text = request.payload.get();
         if !text.trim_start().starts_with('{') {
             return Err(ServiceError::validation("payload", "The payload must be a JSON object."));
@@ -78,15 +79,7 @@ impl Services {
         // The top-level `datetime` is stored beside the payload (it goes into `x-rook-hash`): it must be
         // text a database can hold. The payload itself is kept as the exact bytes received.
         let hash_datetime = serde_json::from_str::<Peek>(text).ok().and_then(|p| p.datetime.map(Cow::into_owned));
-        if hash_datetime
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > MAX_DATETIME_LEN || d.chars().any(char::is_control))
-        {
-            return Err(ServiceError::validation(
-                "payload.datetime",
-                format!("The payload's datetime has at most {MAX_DATETIME_LEN} printable characters."),
-            ));
-        }
+        printable_at_most(hash_datetime.as_deref(), MAX_DATETIME_LEN, "payload.datetime", "The payload's datetime")?;
         let (_, environments) = self.visible_client(actor, &client_uuid).await?;
         let has_url = environments.iter().any(|e| e.environment == request.environment && e.data_webhook_url.is_some());
         if !has_url {
@@ -104,13 +97,10 @@ impl Services {
         let now = Timestamp::now();
         // The data secret is created when first needed: the first document signs with it.
         self.store()
-            .ensure_secret(
-                &client_uuid,
-                request.environment,
-                SecretPurpose::Data,
-                crate::engine::signing::generate_secret,
-                now,
-            )
+            .in_tx(async |tx| {
+                let generate = crate::engine::signing::generate_secret;
+                tx.ensure_secret(&client_uuid, request.environment, SecretPurpose::Data, generate, now).await
+            })
             .await?;
         let hash_datetime = hash_datetime.unwrap_or_else(|| now.to_rfc3339());
         let id = new_id();
@@ -190,16 +180,8 @@ impl Services {
                 message: "This document's payload was removed by retention; it cannot be sent again.".into(),
             });
         }
-        self.wake_dispatcher();
-        self.audit(
-            actor,
-            "data_delivery.resent",
-            Some(&delivery.client_uuid),
-            Some(delivery.environment),
-            json!({ "data_delivery_id": delivery.id }),
-            now,
-        )
-        .await?;
+        let detail = json!({ "data_delivery_id": delivery.id });
+        self.resent(actor, "data_delivery.resent", (&delivery.client_uuid, delivery.environment), detail, now).await?;
         let updated = self.store().data_delivery(&delivery.id).await?.ok_or(ServiceError::NotFound("data delivery"))?;
         Ok(data_delivery_summary(&updated))
     }
@@ -231,12 +213,8 @@ impl Services {
     }
 
     async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {
-        if uuid::Uuid::parse_str(id).is_err() {
-            return Err(ServiceError::NotFound("data delivery"));
-        }
-        match self.store().data_delivery(id).await? {
-            Some(d) if actor.can_access_environment(&d.client_uuid, d.environment) => Ok(d),
-            _ => Err(ServiceError::NotFound("data delivery")),
-        }
+        actor
+            .visible_item("data delivery", id, |id| self.store().data_delivery(id), |d| (&d.client_uuid, d.environment))
+            .await
     }
 }

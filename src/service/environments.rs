@@ -1,6 +1,6 @@
 //! An environment's settings: URLs, the ROOK hash key, the subscription, and the signing secrets.
 
-use app::dto::{ClientView, EnvironmentUpdate, SubscriptionView};
+use app::dto::{ClientView, EnvironmentUpdate, SecretAction, SubscriptionView};
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, NotificationType, SecretPurpose, SubscriptionState};
 use serde_json::json;
@@ -362,36 +362,15 @@ impl Services {
         self.audit_in(tx, actor, "subscription.deactivated", Some(client_uuid), Some(environment), detail, now).await
     }
 
-    /// Replaces a signing secret (staff, or the client for its own); the old one keeps signing for 24 h.
-    pub async fn rotate_secret(
+    /// Shows (creating it if absent) or replaces a signing secret, for staff or the client for its own;
+    /// written to the audit log in the same transaction. A replaced secret keeps signing for 24 h.
+    pub async fn secret_action(
         &self,
         actor: &Actor,
         client_uuid: &str,
         environment: Environment,
         purpose: SecretPurpose,
-    ) -> Result<String, ServiceError> {
-        // A client's program reads deliveries with its key; secrets stay with people and ROOK's tokens.
-        actor.refuse_client_key()?;
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
-        let client_uuid = client.client_uuid.as_str();
-        let now = Timestamp::now();
-        let secret = generate_secret();
-        let mut tx = self.store().begin().await?;
-        tx.rotate_secret(client_uuid, environment, purpose, &secret, ROTATION_OVERLAP_MICROS, now).await?;
-        let detail = json!({ "purpose": purpose.as_str() });
-        self.audit_in(&mut tx, actor, "secret.rotated", Some(client_uuid), Some(environment), detail, now).await?;
-        tx.commit().await?;
-        Ok(secret)
-    }
-
-    /// Shows a signing secret (staff, or the client for its own), creating it if absent. Every reveal
-    /// is written to the audit log.
-    pub async fn reveal_secret(
-        &self,
-        actor: &Actor,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
+        action: SecretAction,
     ) -> Result<String, ServiceError> {
         // A client's program reads deliveries with its key; secrets stay with people and ROOK's tokens.
         actor.refuse_client_key()?;
@@ -399,9 +378,18 @@ impl Services {
         let client_uuid = client.client_uuid.as_str();
         let now = Timestamp::now();
         let mut tx = self.store().begin().await?;
-        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?;
+        let (secret, audited) = match action {
+            SecretAction::Rotate => {
+                let secret = generate_secret();
+                tx.rotate_secret(client_uuid, environment, purpose, &secret, ROTATION_OVERLAP_MICROS, now).await?;
+                (secret, "secret.rotated")
+            }
+            SecretAction::Reveal => {
+                (tx.ensure_secret(client_uuid, environment, purpose, generate_secret, now).await?, "secret.revealed")
+            }
+        };
         let detail = json!({ "purpose": purpose.as_str() });
-        self.audit_in(&mut tx, actor, "secret.revealed", Some(client_uuid), Some(environment), detail, now).await?;
+        self.audit_in(&mut tx, actor, audited, Some(client_uuid), Some(environment), detail, now).await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -446,9 +434,10 @@ impl Services {
         self.store().environment(client_uuid, environment).await?.ok_or(ServiceError::NotFound("environment"))
     }
 
-    /// Appends an audit entry as part of the change `tx` writes.
+    /// Appends an audit entry as part of the change `tx` writes (an entry of its own: in a transaction
+    /// of its own, committed after it).
     #[allow(clippy::too_many_arguments)]
-    async fn audit_in(
+    pub(super) async fn audit_in(
         &self,
         tx: &mut StoreTx<'_>,
         actor: &Actor,
@@ -459,21 +448,6 @@ impl Services {
         now: Timestamp,
     ) -> Result<(), ServiceError> {
         tx.append_audit(NewAuditEntry { actor: &actor.audit_name(), action, client_uuid, environment, detail }, now)
-            .await?;
-        Ok(())
-    }
-
-    pub(super) async fn audit(
-        &self,
-        actor: &Actor,
-        action: &str,
-        client_uuid: Option<&str>,
-        environment: Option<Environment>,
-        detail: serde_json::Value,
-        now: Timestamp,
-    ) -> Result<(), ServiceError> {
-        self.store()
-            .append_audit(NewAuditEntry { actor: &actor.audit_name(), action, client_uuid, environment, detail }, now)
             .await?;
         Ok(())
     }

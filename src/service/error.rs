@@ -46,6 +46,14 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// A store error as the service's, a conflict (a unique value already taken) told by `message`.
+    pub(super) fn taken(message: impl FnOnce() -> String) -> impl FnOnce(StoreError) -> Self {
+        move |error| match Self::from(error) {
+            Self::Conflict { code, .. } => Self::Conflict { code, message: message() },
+            other => other,
+        }
+    }
+
     /// A validation error for one field.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation { code: "invalid", field: field.into(), message: message.into() }

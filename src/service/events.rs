@@ -51,9 +51,7 @@ impl Services {
         event: PlatformEvent,
         idempotency: Option<IdempotencyKey>,
     ) -> Result<IdempotentReply<EventReceipt>, ServiceError> {
-        if !actor.may_ingest() {
-            return Err(ServiceError::Forbidden);
-        }
+        actor.require_ingest()?;
         let now = Timestamp::now();
         let (notification, change) = validate(event, now)?;
         let kind = notification.kind;

@@ -5,7 +5,6 @@
 
 mod accounts;
 mod actor;
-mod bulk_resend;
 mod client_keys;
 mod clients;
 mod dashboard;
@@ -18,6 +17,7 @@ mod login_limit;
 mod notifications;
 mod paging;
 mod passwords;
+mod resend;
 mod tokens;
 mod trusted_proxies;
 mod urls;

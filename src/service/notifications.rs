@@ -6,8 +6,8 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
-use super::bulk_resend::{BULK_RESEND_LIMIT, resend_range};
 use super::paging::{DeliveryListScope, text_filter};
+use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
@@ -77,16 +77,9 @@ impl Services {
         if !self.store().schedule_resend(&notification.id, AttemptTrigger::Resend, &actor.audit_name(), now).await? {
             return Err(payload_purged());
         }
-        self.wake_dispatcher();
-        self.audit(
-            actor,
-            "notification.resent",
-            Some(&notification.client_uuid),
-            Some(notification.environment),
-            json!({ "notification_id": notification.id }),
-            now,
-        )
-        .await?;
+        let detail = json!({ "notification_id": notification.id });
+        let endpoint = (notification.client_uuid.as_str(), notification.environment);
+        self.resent(actor, "notification.resent", endpoint, detail, now).await?;
         let updated =
             self.store().notification(&notification.id).await?.ok_or(ServiceError::NotFound("notification"))?;
         Ok(notification_summary(&updated))
@@ -137,27 +130,27 @@ impl Services {
         payload.datetime = now;
         payload.test = true;
         let receipt = self.record_own_notification(&payload, AttemptTrigger::Test, Some(actor.audit_name())).await?;
-        self.audit(
+        let detail = json!({ "notification_id": receipt.notification_id, "type": payload.kind });
+        let mut tx = self.store().begin().await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "notification.test_sent",
             Some(&client.client_uuid),
             Some(environment),
-            json!({ "notification_id": receipt.notification_id, "type": payload.kind }),
+            detail,
             now,
         )
         .await?;
+        tx.commit().await?;
         Ok(receipt)
     }
 
     /// The notification, if the actor may see it; `NotFound` otherwise (never told apart).
     async fn visible_notification(&self, actor: &Actor, id: &str) -> Result<NotificationRecord, ServiceError> {
-        if uuid::Uuid::parse_str(id).is_err() {
-            return Err(ServiceError::NotFound("notification"));
-        }
-        match self.store().notification(id).await? {
-            Some(n) if actor.can_access_environment(&n.client_uuid, n.environment) => Ok(n),
-            _ => Err(ServiceError::NotFound("notification")),
-        }
+        actor
+            .visible_item("notification", id, |id| self.store().notification(id), |n| (&n.client_uuid, n.environment))
+            .await
     }
 
     /// `Conflict` unless the environment's subscription is active with a URL.

@@ -1,11 +1,9 @@
 //! Keyset pagination, shared by every list: a checked page request in, a page with the cursor of the
 //! next one out.
 
-use app::dto::Page;
+use app::dto::{DataDeliveryQuery, NotificationQuery, Page};
 use app::query::TimeBound;
 use app::timestamp::Timestamp;
-
-use app::dto::{DataDeliveryQuery, NotificationQuery};
 use app::vocab::Environment;
 
 use super::{Actor, ServiceError, Services};
@@ -55,9 +53,9 @@ fn listed_id(field: &str, id: &str) -> Result<String, ServiceError> {
     match uuid::Uuid::parse_str(id) {
         Ok(_) => Ok(id.to_owned()),
         Err(_) if field == "cursor" => {
-            Err(ServiceError::validation(field, "This cursor is not one a previous page returned."))
+            Err(ServiceError::validation(field, "`cursor` is not one a previous page returned."))
         }
-        Err(_) => Err(ServiceError::validation(field, "This is not the id of a listed item.")),
+        Err(_) => Err(ServiceError::validation(field, format!("`{field}` is not the id of a listed item."))),
     }
 }
 
@@ -109,14 +107,38 @@ pub(super) fn text_filter(field: &str, value: Option<&str>) -> Result<Option<Str
     }
 }
 
-/// The client a list is about: the one named, or a client account's own when none is named.
-pub(super) fn listed_client(actor: &Actor, named: Option<&str>, what: &str) -> Result<String, ServiceError> {
-    match named {
-        Some(uuid) => super::clients::parse_client_uuid(uuid),
-        None => actor
-            .own_client()
-            .map(str::to_owned)
-            .ok_or_else(|| ServiceError::validation("client_uuid", format!("Name the client whose {what}."))),
+impl Services {
+    /// The client a per-client list is about: the one named, or a client account's own when none is
+    /// named; `NotFound` when the actor may not see it.
+    pub(super) async fn listed_client(
+        &self,
+        actor: &Actor,
+        named: Option<&str>,
+        what: &str,
+    ) -> Result<String, ServiceError> {
+        let client_uuid = match named {
+            Some(uuid) => super::clients::parse_client_uuid(uuid)?,
+            None => actor
+                .own_client()
+                .map(str::to_owned)
+                .ok_or_else(|| ServiceError::validation("client_uuid", format!("Name the client whose {what}.")))?,
+        };
+        self.visible_client(actor, &client_uuid).await?;
+        Ok(client_uuid)
+    }
+
+    /// Checks what a list of one client's deliveries (`what`, for the message when no client is named)
+    /// asks for, and whether the actor may see it.
+    pub(super) async fn delivery_list_scope(
+        &self,
+        actor: &Actor,
+        query: &impl DeliveryListQuery,
+        what: &str,
+    ) -> Result<DeliveryListScope, ServiceError> {
+        let client_uuid = self.listed_client(actor, query.client_uuid(), what).await?;
+        let page = page_request(query.limit(), DEFAULT_PAGE, query.cursor(), query.after(), query.range())?;
+        let environment = actor.listed_environment(query.environment())?;
+        Ok(DeliveryListScope { client_uuid, environment, page })
     }
 }
 
@@ -160,21 +182,4 @@ pub(super) struct DeliveryListScope {
     pub client_uuid: String,
     pub environment: Option<Environment>,
     pub page: PageRequest,
-}
-
-impl Services {
-    /// Checks what a list of one client's deliveries (`what`, for the message when no client is named)
-    /// asks for, and whether the actor may see it.
-    pub(super) async fn delivery_list_scope(
-        &self,
-        actor: &Actor,
-        query: &impl DeliveryListQuery,
-        what: &str,
-    ) -> Result<DeliveryListScope, ServiceError> {
-        let client_uuid = listed_client(actor, query.client_uuid(), what)?;
-        self.visible_client(actor, &client_uuid).await?;
-        let page = page_request(query.limit(), DEFAULT_PAGE, query.cursor(), query.after(), query.range())?;
-        let environment = actor.listed_environment(query.environment())?;
-        Ok(DeliveryListScope { client_uuid, environment, page })
-    }
 }

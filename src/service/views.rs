@@ -27,6 +27,8 @@ pub(crate) fn environment_view(env: &EnvironmentRecord) -> EnvironmentView {
         data_webhook_url: env.data_webhook_url.clone(),
         rook_hash_key_set: env.rook_hash_key.is_some(),
         subscription: subscription_view(env, None),
+        consecutive_failures: env.consecutive_failures,
+        failing_since: env.failing_since,
     }
 }
 

@@ -55,10 +55,7 @@ const ACCOUNT_COLUMNS: &str = "id, email, password_hash, role, client_uuid, crea
 impl Store {
     /// Creates an account; `Conflict { what: "email" }` when the email is taken.
     pub async fn insert_account(&self, new: NewAccount<'_>, now: Timestamp) -> Result<AccountRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        let account = tx.insert_account(new, now).await?;
-        tx.commit().await?;
-        Ok(account)
+        self.in_tx(async |tx| tx.insert_account(new, now).await).await
     }
 
     /// The account with this (normalised) email.

@@ -12,6 +12,8 @@ use super::{Store, StoreError, new_id};
 pub struct AlertRecord {
     pub id: String,
     pub client_uuid: String,
+    /// The client's name (its UUID if the client is gone).
+    pub client_name: String,
     pub environment: Environment,
     pub kind: AlertKind,
     pub at: Timestamp,
@@ -23,6 +25,7 @@ pub struct AlertRecord {
 struct Row {
     id: String,
     client_uuid: String,
+    client_name: String,
     environment: String,
     kind: String,
     at: i64,
@@ -39,13 +42,16 @@ impl TryFrom<Row> for AlertRecord {
             detail: serde_json::from_str(&r.detail).map_err(|e| StoreError::Corrupt(format!("alerts.detail: {e}")))?,
             id: r.id,
             client_uuid: r.client_uuid,
+            client_name: r.client_name,
             at: Timestamp::from_micros(r.at),
             send_attempts: u32::try_from(r.send_attempts).unwrap_or(u32::MAX),
         })
     }
 }
 
-const COLUMNS: &str = "id, client_uuid, environment, kind, at, detail, send_attempts";
+const COLUMNS: &str = "id, client_uuid, \
+    COALESCE((SELECT name FROM clients WHERE clients.client_uuid = alerts.client_uuid), client_uuid) AS client_name, \
+    environment, kind, at, detail, send_attempts";
 
 /// Inserts an alert, due to be sent now, inside the caller's transaction.
 pub(super) async fn insert_alert(

@@ -25,6 +25,7 @@ struct AuditRow {
     actor: String,
     action: String,
     client_uuid: Option<String>,
+    client_name: Option<String>,
     environment: Option<String>,
     detail: String,
 }
@@ -32,10 +33,7 @@ struct AuditRow {
 impl Store {
     /// Appends an entry at `now`.
     pub async fn append_audit(&self, entry: NewAuditEntry<'_>, now: Timestamp) -> Result<String, StoreError> {
-        let mut tx = self.begin().await?;
-        let id = tx.append_audit(entry, now).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.in_tx(async |tx| tx.append_audit(entry, now).await).await
     }
 
     /// The newest entries first (as the dashboard and the API show them), optionally for one client and actions starting with `action_prefix`,
@@ -50,10 +48,12 @@ impl Store {
         let mut conditions = Conditions::default();
         conditions.equal("client_uuid", client_uuid);
         if let Some(prefix) = action_prefix {
-            conditions.with_text("substr(action, 1, length($?)) = $?", prefix);
+            conditions.add("substr(action, 1, length($?)) = $?", prefix);
         }
-        let listing =
-            conditions.select("id, at, actor, action, client_uuid, environment, detail", "audit_log", position, limit);
+        let columns = "id, at, actor, action, client_uuid, \
+             (SELECT name FROM clients WHERE clients.client_uuid = audit_log.client_uuid) AS client_name, \
+             environment, detail";
+        let listing = conditions.select(columns, "audit_log", position, limit);
         let rows = listing.binds.bind(sqlx::query_as::<_, AuditRow>(&listing.sql)).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|row| {
@@ -65,6 +65,7 @@ impl Store {
                     actor: row.actor,
                     action: row.action,
                     client_uuid: row.client_uuid,
+                    client_name: row.client_name,
                     environment: row.environment,
                 })
             })

@@ -5,7 +5,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{Environment, KeyAccess};
 
 use super::error::parse_stored;
-use super::{Store, StoreError, new_id};
+use super::{Store, StoreError, StoreTx, new_id};
 
 /// A key to store: everything but its id and times.
 #[derive(Debug, Clone)]
@@ -58,8 +58,39 @@ impl KeyRow {
 }
 
 impl Store {
+    /// The key whose digest this is (revoked and expired ones too: the caller decides).
+    pub async fn client_key_by_digest(&self, key_sha256: &str) -> Result<Option<ClientKeyView>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE key_sha256 = $1");
+        let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key_sha256).fetch_optional(&self.read).await?;
+        row.map(KeyRow::view).transpose()
+    }
+
+    /// A client's keys, newest first (revoked ones included).
+    pub async fn client_keys(&self, client_uuid: &str) -> Result<Vec<ClientKeyView>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE client_uuid = $1 ORDER BY id DESC");
+        let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(client_uuid).fetch_all(&self.read).await?;
+        rows.into_iter().map(KeyRow::view).collect()
+    }
+
+    /// Records that the key was used at `now` (a figure shown beside the key, not a setting: written on
+    /// its own).
+    pub async fn touch_client_key(&self, key_id: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE client_api_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now.as_micros())
+            .bind(key_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}
+
+impl StoreTx<'_> {
     /// Stores a new key's digest; answers the key as it is listed.
-    pub async fn insert_client_key(&self, key: NewClientKey<'_>, now: Timestamp) -> Result<ClientKeyView, StoreError> {
+    pub async fn insert_client_key(
+        &mut self,
+        key: NewClientKey<'_>,
+        now: Timestamp,
+    ) -> Result<ClientKeyView, StoreError> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO client_api_keys \
@@ -75,7 +106,7 @@ impl Store {
         .bind(key.created_by)
         .bind(now.as_micros())
         .bind(key.expires_at.map(Timestamp::as_micros))
-        .execute(&self.write)
+        .execute(&mut *self.tx)
         .await
         .map_err(|e| StoreError::on_unique(e, "key"))?;
         Ok(ClientKeyView {
@@ -92,24 +123,10 @@ impl Store {
         })
     }
 
-    /// The key whose digest this is (revoked and expired ones too: the caller decides).
-    pub async fn client_key_by_digest(&self, key_sha256: &str) -> Result<Option<ClientKeyView>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE key_sha256 = $1");
-        let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key_sha256).fetch_optional(&self.read).await?;
-        row.map(KeyRow::view).transpose()
-    }
-
-    /// A client's keys, newest first (revoked ones included).
-    pub async fn client_keys(&self, client_uuid: &str) -> Result<Vec<ClientKeyView>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE client_uuid = $1 ORDER BY id DESC");
-        let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(client_uuid).fetch_all(&self.read).await?;
-        rows.into_iter().map(KeyRow::view).collect()
-    }
-
     /// Revokes one of a client's keys at `now`; a key revoked before keeps its first revocation time.
     /// `None` when the client has no such key.
     pub async fn revoke_client_key(
-        &self,
+        &mut self,
         client_uuid: &str,
         key_id: &str,
         now: Timestamp,
@@ -121,27 +138,17 @@ impl Store {
         .bind(now.as_micros())
         .bind(client_uuid)
         .bind(key_id)
-        .execute(&self.write)
+        .execute(&mut *self.tx)
         .await?;
         let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE client_uuid = $1 AND id = $2");
         let row: Option<KeyRow> =
-            sqlx::query_as(&sql).bind(client_uuid).bind(key_id).fetch_optional(&self.read).await?;
+            sqlx::query_as(&sql).bind(client_uuid).bind(key_id).fetch_optional(&mut *self.tx).await?;
         row.map(KeyRow::view).transpose()
-    }
-
-    /// Records that the key was used at `now`.
-    pub async fn touch_client_key(&self, key_id: &str, now: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("UPDATE client_api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now.as_micros())
-            .bind(key_id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
     }
 
     /// Remembers that the key was used from `address`; `true` when this is the first use from there.
     pub async fn note_client_key_address(
-        &self,
+        &mut self,
         key_id: &str,
         address: &str,
         now: Timestamp,
@@ -153,7 +160,7 @@ impl Store {
         .bind(key_id)
         .bind(address)
         .bind(now.as_micros())
-        .execute(&self.write)
+        .execute(&mut *self.tx)
         .await?;
         Ok(done.rows_affected() == 1)
     }

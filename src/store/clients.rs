@@ -3,7 +3,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationType, SubscriptionState};
 
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::{SecretKind, SecretOwner, Store, StoreError};
 
 /// A client of ROOK.
@@ -74,11 +74,7 @@ impl TryFrom<EnvironmentRow> for EnvironmentRecord {
         Ok(EnvironmentRecord {
             environment: parse_stored(&row.environment, "environments.environment")?,
             state: parse_stored(&row.subscription_state, "environments.subscription_state")?,
-            disabled_reason: row
-                .disabled_reason
-                .as_deref()
-                .map(|r| parse_stored(r, "environments.disabled_reason"))
-                .transpose()?,
+            disabled_reason: parse_stored_opt(row.disabled_reason.as_deref(), "environments.disabled_reason")?,
             client_uuid: row.client_uuid,
             notification_webhook_url: row.notification_webhook_url,
             data_webhook_url: row.data_webhook_url,
@@ -105,10 +101,7 @@ impl Store {
         name: &str,
         now: Timestamp,
     ) -> Result<ClientRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        let client = tx.insert_client(client_uuid, name, now).await?;
-        tx.commit().await?;
-        Ok(client)
+        self.in_tx(async |tx| tx.insert_client(client_uuid, name, now).await).await
     }
 
     /// The client with this UUID.
@@ -190,56 +183,6 @@ impl Store {
         let row: Option<EnvironmentRow> =
             sqlx::query_as(&sql).bind(client_uuid).bind(environment.as_str()).fetch_optional(&self.read).await?;
         row.map(|row| self.environment_record(row)).transpose()
-    }
-
-    /// Sets an environment's URLs and legacy hash key (all three, as given).
-    pub async fn set_environment_endpoints(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        notification_webhook_url: Option<&str>,
-        data_webhook_url: Option<&str>,
-        rook_hash_key: Option<&str>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.set_environment_endpoints(
-            client_uuid,
-            environment,
-            notification_webhook_url,
-            data_webhook_url,
-            rook_hash_key,
-            now,
-        )
-        .await?;
-        tx.commit().await
-    }
-
-    /// Sets the types an environment's subscription wants (`None`: every type).
-    pub async fn set_notification_types(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        types: Option<&[NotificationType]>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.set_notification_types(client_uuid, environment, types, now).await?;
-        tx.commit().await
-    }
-
-    /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
-    pub async fn set_subscription_state(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        state: SubscriptionState,
-        disabled_reason: Option<DisabledReason>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.set_subscription_state(client_uuid, environment, state, disabled_reason, now).await?;
-        tx.commit().await
     }
 }
 

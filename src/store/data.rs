@@ -4,7 +4,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pillar};
 
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::ingest::IdempotencyClaim;
 use super::list_query::{Conditions, Position};
 use super::retention::finished;
@@ -98,11 +98,7 @@ impl TryFrom<Row> for DataDeliveryRecord {
             data_type: parse_stored(&r.data_type, "data_deliveries.data_type")?,
             pillar: parse_stored(&r.pillar, "data_deliveries.pillar")?,
             status: parse_stored(&r.status, "data_deliveries.status")?,
-            last_error_kind: r
-                .last_error_kind
-                .as_deref()
-                .map(|k| parse_stored(k, "data_deliveries.last_error_kind"))
-                .transpose()?,
+            last_error_kind: parse_stored_opt(r.last_error_kind.as_deref(), "data_deliveries.last_error_kind")?,
             id: r.id,
             client_uuid: r.client_uuid,
             user_id: r.user_id,
@@ -198,7 +194,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<DataDeliveryRecord>, StoreError> {
         let mut conditions = Conditions::default();
-        conditions.text("client_uuid =", filter.client_uuid.as_str());
+        conditions.add("client_uuid = $?", filter.client_uuid.as_str());
         conditions.equal("environment", filter.environment.map(Environment::as_str));
         conditions.equal("status", filter.status.map(DataDeliveryStatus::as_str));
         conditions.equal("user_id", filter.user_id.as_deref());
@@ -291,25 +287,12 @@ impl Store {
     /// never held up for long; returns how many were purged. One still waiting for a retry or for a
     /// Data Webhook URL keeps its payload, however old.
     pub async fn purge_data_payloads(&self, before: Timestamp, batch: u32, now: Timestamp) -> Result<u64, StoreError> {
-        let mut purged = 0;
-        let finished = finished();
-        loop {
-            let done = sqlx::query(&format!(
-                "UPDATE data_deliveries SET body = NULL, body_purged_at = $1 \
-                 WHERE id IN (SELECT id FROM data_deliveries WHERE created_at < $2 AND body IS NOT NULL \
-                              AND {finished} AND (lease_until IS NULL OR lease_until <= $1) LIMIT $3)"
-            ))
-            .bind(now.as_micros())
-            .bind(before.as_micros())
-            .bind(i64::from(batch))
-            .execute(&self.write)
-            .await?
-            .rows_affected();
-            purged += done;
-            if done < u64::from(batch) {
-                return Ok(purged);
-            }
-            tokio::task::yield_now().await;
-        }
+        let sql = format!(
+            "UPDATE data_deliveries SET body = NULL, body_purged_at = $3 \
+             WHERE id IN (SELECT id FROM data_deliveries WHERE created_at < $1 AND body IS NOT NULL \
+                          AND {finished} AND (lease_until IS NULL OR lease_until <= $3) LIMIT $2)",
+            finished = finished()
+        );
+        self.in_batches(&sql, before, batch, Some(now)).await
     }
 }

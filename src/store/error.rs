@@ -95,3 +95,11 @@ impl StoreError {
 pub(crate) fn parse_stored<T: std::str::FromStr>(value: &str, column: &str) -> Result<T, StoreError> {
     value.parse().map_err(|_| StoreError::Corrupt(format!("{column} = {value:?}")))
 }
+
+/// [`parse_stored`] for a nullable column.
+pub(crate) fn parse_stored_opt<T: std::str::FromStr>(
+    value: Option<&str>,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
+    value.map(|v| parse_stored(v, column)).transpose()
+}

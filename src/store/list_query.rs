@@ -21,9 +21,28 @@ impl Position {
     pub const NEWEST: Position = Position::Before(None);
 }
 
-enum Arg {
+/// A value a condition compares with.
+pub(super) enum Arg {
     Text(String),
     Int(i64),
+}
+
+impl From<String> for Arg {
+    fn from(value: String) -> Self {
+        Arg::Text(value)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Self {
+        Arg::Int(value)
+    }
 }
 
 /// A list query's conditions and their values.
@@ -34,30 +53,19 @@ pub(super) struct Conditions {
 }
 
 impl Conditions {
-    /// `column <op> $n` with a text value, e.g. `("status =", "failed")`.
-    pub fn text(&mut self, condition: &str, value: impl Into<String>) {
-        self.args.push(Arg::Text(value.into()));
-        self.clauses.push(format!("{condition} ${}", self.args.len()));
-    }
-
-    /// `column <op> $n` with a number.
-    pub fn int(&mut self, condition: &str, value: i64) {
-        self.args.push(Arg::Int(value));
-        self.clauses.push(format!("{condition} ${}", self.args.len()));
+    /// A condition written with `$?` where its value goes (each `$?` is that one value), e.g.
+    /// `("status = $?", "failed")`.
+    pub fn add(&mut self, condition: &str, value: impl Into<Arg>) {
+        self.args.push(value.into());
+        let placeholder = format!("${}", self.args.len());
+        self.clauses.push(condition.replace("$?", &placeholder));
     }
 
     /// `column = value` when the filter is set.
     pub fn equal(&mut self, column: &str, value: Option<impl Into<String>>) {
         if let Some(value) = value {
-            self.text(&format!("{column} ="), value);
+            self.add(&format!("{column} = $?"), value.into());
         }
-    }
-
-    /// A condition written with `$?` where its value goes (for shapes `text` cannot say).
-    pub fn with_text(&mut self, condition: &str, value: impl Into<String>) {
-        self.args.push(Arg::Text(value.into()));
-        let placeholder = format!("${}", self.args.len());
-        self.clauses.push(condition.replace("$?", &placeholder));
     }
 
     /// `created_at` within `[since, until)`, narrowed first on the UUIDv7 id: a date range then reads
@@ -65,12 +73,12 @@ impl Conditions {
     /// and its recording), and the `created_at` conditions decide exactly.
     pub fn created_between(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
         if let Some(since) = since {
-            self.text("id >=", uuid_v7_floor(since.plus_seconds(-3600)));
-            self.int("created_at >=", since.as_micros());
+            self.add("id >= $?", uuid_v7_floor(since.plus_seconds(-3600)));
+            self.add("created_at >= $?", since.as_micros());
         }
         if let Some(until) = until {
-            self.text("id <", uuid_v7_floor(until.plus_seconds(3600)));
-            self.int("created_at <", until.as_micros());
+            self.add("id < $?", uuid_v7_floor(until.plus_seconds(3600)));
+            self.add("created_at < $?", until.as_micros());
         }
     }
 
@@ -79,12 +87,12 @@ impl Conditions {
         let order = match position {
             Position::Before(before) => {
                 if let Some(before) = before {
-                    self.text("id <", before.as_str());
+                    self.add("id < $?", before.as_str());
                 }
                 "DESC"
             }
             Position::After(after) => {
-                self.text("id >", after.as_str());
+                self.add("id > $?", after.as_str());
                 "ASC"
             }
         };

@@ -6,7 +6,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, NotificationStatus, NotificationType};
 
 use super::dispatch::{EndpointKey, hold_waiting};
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::list_query::{Conditions, Position};
 use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{Store, StoreError};
@@ -81,11 +81,7 @@ impl TryFrom<Row> for NotificationRecord {
             kind: parse_stored(&r.kind, "notifications.type")?,
             category: parse_stored(&r.category, "notifications.category")?,
             status: parse_stored(&r.status, "notifications.status")?,
-            last_error_kind: r
-                .last_error_kind
-                .as_deref()
-                .map(|k| parse_stored(k, "notifications.last_error_kind"))
-                .transpose()?,
+            last_error_kind: parse_stored_opt(r.last_error_kind.as_deref(), "notifications.last_error_kind")?,
             id: r.id,
             client_uuid: r.client_uuid,
             user_id: r.user_id,
@@ -139,7 +135,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         let mut conditions = Conditions::default();
-        conditions.text("client_uuid =", filter.client_uuid.as_str());
+        conditions.add("client_uuid = $?", filter.client_uuid.as_str());
         conditions.equal("environment", filter.environment.map(Environment::as_str));
         conditions.equal("type", filter.kind.map(NotificationType::as_str));
         conditions.equal("category", filter.category.map(Category::as_str));
@@ -147,7 +143,7 @@ impl Store {
         conditions.equal("user_id", filter.user_id.as_deref());
         if let Some(source) = &filter.data_source {
             // Sources are names people type ("Oura", "oura"): matched without regard to case.
-            conditions.with_text("lower(data_source) = lower($?)", source.as_str());
+            conditions.add("lower(data_source) = lower($?)", source.as_str());
         }
         conditions.created_between(filter.since, filter.until);
         let listing = conditions.select(COLUMNS, "notifications", position, limit);
@@ -172,7 +168,7 @@ impl Store {
             .map(|r| {
                 Ok(AttemptView {
                     trigger: parse_stored(&r.attempt_trigger, "attempts.attempt_trigger")?,
-                    error_kind: r.error_kind.as_deref().map(|k| parse_stored(k, "attempts.error_kind")).transpose()?,
+                    error_kind: parse_stored_opt(r.error_kind.as_deref(), "attempts.error_kind")?,
                     request_headers: serde_json::from_str(&r.request_headers).unwrap_or_default(),
                     response_headers: r
                         .response_headers
@@ -278,19 +274,13 @@ impl Store {
 
     /// Makes an endpoint's held notifications due now (after it is re-enabled); returns how many.
     pub async fn release_held(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let released = tx.release_held(endpoint, now).await?;
-        tx.commit().await?;
-        Ok(released)
+        self.in_tx(async |tx| tx.release_held(endpoint, now).await).await
     }
 
     /// Stops an endpoint's waiting notifications when its subscription is switched off: they become
     /// `not_subscribed` and are never sent. Returns how many.
     pub async fn stop_waiting(&self, endpoint: &EndpointKey, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let stopped = tx.stop_waiting(endpoint, now).await?;
-        tx.commit().await?;
-        Ok(stopped)
+        self.in_tx(async |tx| tx.stop_waiting(endpoint, now).await).await
     }
 
     /// Holds an endpoint's waiting notifications (it was disabled by hand or by the engine).

@@ -36,6 +36,7 @@ impl Store {
             ),
             before,
             batch,
+            None,
         )
         .await
     }
@@ -78,15 +79,22 @@ impl Store {
         Ok(deleted)
     }
 
-    async fn in_batches(&self, sql: &str, before: Timestamp, batch: u32) -> Result<u64, StoreError> {
+    /// Runs `sql` (`$1` the time bound, `$2` the batch size, `$3` `now` when given) until a run
+    /// touches fewer than `batch` rows, yielding between runs; returns how many rows it touched.
+    pub(super) async fn in_batches(
+        &self,
+        sql: &str,
+        before: Timestamp,
+        batch: u32,
+        now: Option<Timestamp>,
+    ) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let done = sqlx::query(sql)
-                .bind(before.as_micros())
-                .bind(i64::from(batch))
-                .execute(&self.write)
-                .await?
-                .rows_affected();
+            let mut query = sqlx::query(sql).bind(before.as_micros()).bind(i64::from(batch));
+            if let Some(now) = now {
+                query = query.bind(now.as_micros());
+            }
+            let done = query.execute(&self.write).await?.rows_affected();
             total += done;
             if done < u64::from(batch) {
                 return Ok(total);

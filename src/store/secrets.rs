@@ -53,37 +53,6 @@ impl Store {
             })
             .collect()
     }
-
-    /// The current secret, created with `generate` when there is none yet.
-    pub async fn ensure_secret(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-        generate: impl FnOnce() -> String,
-        now: Timestamp,
-    ) -> Result<String, StoreError> {
-        let mut tx = self.begin().await?;
-        let secret = tx.ensure_secret(client_uuid, environment, purpose, generate, now).await?;
-        tx.commit().await?;
-        Ok(secret)
-    }
-
-    /// Makes `new_secret` the current secret. The previous current one keeps signing until
-    /// `now + overlap`; any older one still signing stops now (at most two secrets sign at once).
-    pub async fn rotate_secret(
-        &self,
-        client_uuid: &str,
-        environment: Environment,
-        purpose: SecretPurpose,
-        new_secret: &str,
-        overlap_micros: i64,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        tx.rotate_secret(client_uuid, environment, purpose, new_secret, overlap_micros, now).await?;
-        tx.commit().await
-    }
 }
 
 /// A stored secret value with what it belongs to.

@@ -17,7 +17,8 @@ use super::{
 /// through the [`Store`] would wait for the connection this transaction holds).
 pub struct StoreTx<'s> {
     store: &'s Store,
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// The transaction itself: the store's modules that add changes of their own write through it.
+    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
 }
 
 impl Store {
@@ -25,6 +26,18 @@ impl Store {
     /// [`Store::begin_write`]).
     pub async fn begin(&self) -> Result<StoreTx<'_>, StoreError> {
         Ok(StoreTx { store: self, tx: self.begin_write().await? })
+    }
+
+    /// Runs one change of [`StoreTx`] in a transaction of its own (what the store's methods named like
+    /// one do).
+    pub async fn in_tx<T>(
+        &self,
+        change: impl AsyncFnOnce(&mut StoreTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self.begin().await?;
+        let value = change(&mut tx).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 }
 
@@ -101,21 +114,16 @@ impl StoreTx<'_> {
         rook_hash_key: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let owner = SecretOwner { client_uuid, environment, kind: SecretKind::HashKey };
+        let rook_hash_key = rook_hash_key.map(|k| self.store.cipher.encrypt(k, &owner));
+        let set = sqlx::query(
             "UPDATE environments SET notification_webhook_url = $1, data_webhook_url = $2, rook_hash_key = $3, \
              updated_at = $4 WHERE client_uuid = $5 AND environment = $6",
         )
         .bind(notification_webhook_url)
         .bind(data_webhook_url)
-        .bind(rook_hash_key.map(|k| {
-            self.store.cipher.encrypt(k, &SecretOwner { client_uuid, environment, kind: SecretKind::HashKey })
-        }))
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .execute(&mut *self.tx)
-        .await?;
-        found(done.rows_affected())
+        .bind(rook_hash_key);
+        self.update_environment(set, client_uuid, environment, now).await
     }
 
     /// Sets the types an environment's subscription wants (`None`: every type).
@@ -127,16 +135,11 @@ impl StoreTx<'_> {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let stored = types.map(|t| t.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","));
-        let done = sqlx::query(
+        let set = sqlx::query(
             "UPDATE environments SET notification_types = $1, updated_at = $2 WHERE client_uuid = $3 AND environment = $4",
         )
-        .bind(stored)
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .execute(&mut *self.tx)
-        .await?;
-        found(done.rows_affected())
+        .bind(stored);
+        self.update_environment(set, client_uuid, environment, now).await
     }
 
     /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.
@@ -148,17 +151,27 @@ impl StoreTx<'_> {
         disabled_reason: Option<DisabledReason>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let set = sqlx::query(
             "UPDATE environments SET subscription_state = $1, disabled_reason = $2, state_since = $3, updated_at = $3 \
              WHERE client_uuid = $4 AND environment = $5",
         )
         .bind(state.as_str())
-        .bind(disabled_reason.map(DisabledReason::as_str))
-        .bind(now.as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .execute(&mut *self.tx)
-        .await?;
+        .bind(disabled_reason.map(DisabledReason::as_str));
+        self.update_environment(set, client_uuid, environment, now).await
+    }
+
+    /// Runs an `UPDATE environments` whose values are bound, binding the rest in the order every such
+    /// statement takes them (`now`, then the client and the environment it changes); `NotFound` when
+    /// there is no such environment.
+    async fn update_environment<'q>(
+        &mut self,
+        set: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        client_uuid: &'q str,
+        environment: Environment,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let done =
+            set.bind(now.as_micros()).bind(client_uuid).bind(environment.as_str()).execute(&mut *self.tx).await?;
         found(done.rows_affected())
     }
 
@@ -201,24 +214,16 @@ impl StoreTx<'_> {
         overlap_micros: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        // The current one (not retired) signs until `now + overlap`; an older one still signing stops now.
         sqlx::query(
-            "UPDATE signing_secrets SET retired_at = $1 \
-             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at > $1",
+            "UPDATE signing_secrets SET retired_at = CASE WHEN retired_at IS NULL THEN $5 ELSE $1 END \
+             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND (retired_at IS NULL OR retired_at > $1)",
         )
         .bind(now.as_micros())
         .bind(client_uuid)
         .bind(environment.as_str())
         .bind(purpose.as_str())
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query(
-            "UPDATE signing_secrets SET retired_at = $1 \
-             WHERE client_uuid = $2 AND environment = $3 AND purpose = $4 AND retired_at IS NULL",
-        )
         .bind(now.plus_micros(overlap_micros).as_micros())
-        .bind(client_uuid)
-        .bind(environment.as_str())
-        .bind(purpose.as_str())
         .execute(&mut *self.tx)
         .await?;
         let owner = SecretOwner { client_uuid, environment, kind: SecretKind::Signing(purpose) };

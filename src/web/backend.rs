@@ -1,9 +1,7 @@
 //! The server's implementation of the dashboard's [`Backend`]: each call goes through the service
 //! layer with the viewer as the actor, and service errors become the UI's errors here, in one place.
 
-use std::net::IpAddr;
-
-use app::backend::Backend;
+use app::backend::{Backend, SignIn};
 use app::dto::*;
 use app::error::AppError;
 use app::timestamp::Timestamp;
@@ -118,14 +116,8 @@ macro_rules! forward_to_services {
     )*) => {
         #[async_trait]
         impl Backend for DashboardBackend {
-            async fn sign_in(
-                &self,
-                email: &str,
-                password: &str,
-                address: Option<IpAddr>,
-                device: Option<&str>,
-            ) -> Result<(Viewer, String), AppError> {
-                let signed_in = self.services.sign_in(email, password, address, device).await?;
+            async fn sign_in(&self, attempt: SignIn<'_>) -> Result<(Viewer, String), AppError> {
+                let signed_in = self.services.sign_in(attempt).await?;
                 Ok((signed_in.actor.viewer().ok_or(AppError::Internal)?, signed_in.device_token))
             }
 

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use app::backend::SignIn;
 use rook_notify::service::{ServiceConfig, Services};
 use rook_notify::store::Store;
 
@@ -96,7 +97,8 @@ async fn create_account_reads_the_password_from_stdin_and_the_account_can_sign_i
 
     let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
     let services = Services::new(store, ServiceConfig::default());
-    services.sign_in("ops@rook.example", "a-long-password-1", None, None).await.expect("the account signs in");
+    let attempt = SignIn { email: "ops@rook.example", password: "a-long-password-1", address: None, device: None };
+    services.sign_in(attempt).await.expect("the account signs in");
 }
 
 #[tokio::test]

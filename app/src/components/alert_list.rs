@@ -34,7 +34,7 @@ pub fn AlertList(alerts: Vec<AlertView>, #[prop(optional)] show_client: bool) ->
             let words = alert_words(&alert);
             let client = show_client.then(|| {
                 let href = format!("/clients/{}", alert.client_uuid);
-                view! { <a href=href>{alert.client_uuid.clone()}</a> " · " }
+                view! { <a href=href title=alert.client_uuid.clone()>{alert.client_name.clone()}</a> " · " }
             });
             view! {
                 <li class=format!("alert alert-{}", alert.kind.as_str())>

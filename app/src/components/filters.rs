@@ -4,14 +4,10 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Form;
-use time::Date;
-use time::macros::format_description;
 
 use super::notification_status::status_words;
 use crate::dto::NotificationQuery;
-use crate::error::AppError;
 use crate::query::{TimeBound, to_pairs};
-use crate::timestamp::Timestamp;
 use crate::vocab::{Category, Environment, NotificationStatus, NotificationType};
 
 /// The filters of a query as link pairs: without the page position (`cursor`, `after`) or the
@@ -19,16 +15,6 @@ use crate::vocab::{Category, Environment, NotificationStatus, NotificationType};
 pub fn filter_pairs(query: &NotificationQuery) -> Vec<(String, String)> {
     let filters = NotificationQuery { client_uuid: None, cursor: None, after: None, limit: None, ..query.clone() };
     to_pairs(&filters)
-}
-
-/// The start (00:00 UTC) of a `YYYY-MM-DD` day, or `None` when empty.
-pub fn day_start(field: &str, value: &str) -> Result<Option<Timestamp>, AppError> {
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let day = Date::parse(value, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| AppError::validation(field, format!("`{value}` is not a date such as 2026-11-29.")))?;
-    Ok(Some(TimeBound::Day(day).start()))
 }
 
 /// `path` with the pairs as its query (`path` alone when there are none).
@@ -58,6 +44,9 @@ pub fn url_escape(value: &str) -> String {
 /// The choices of a select: (wire value, words).
 type Options = Vec<(&'static str, &'static str)>;
 
+/// How a value of a closed set is written (its wire value, or its words).
+type Words<T> = fn(T) -> &'static str;
+
 /// The filter form: a GET form whose fields are the query's, so submitting it is the filtered feed.
 #[component]
 pub fn FilterForm(
@@ -65,50 +54,28 @@ pub fn FilterForm(
     action: String,
     query: NotificationQuery,
 ) -> impl IntoView {
-    // The closed sets: id, name, label, and ((wire value, words) of each choice, the current value).
+    // The closed sets: each of its values as (wire value, words), and the current one.
     let choices = [
         (
-            "filter-environment",
-            "environment",
-            "Environment",
-            (
-                Environment::ALL.iter().map(|e| (e.as_str(), e.label())).collect::<Options>(),
-                query.environment.map(|v| v.as_str()),
-            ),
+            ("filter-environment", "environment", "Environment"),
+            choice(Environment::ALL, (Environment::as_str, Environment::label), query.environment),
         ),
         (
-            "filter-category",
-            "category",
-            "Category",
-            (
-                Category::ALL.iter().map(|c| (c.as_str(), c.as_str())).collect::<Options>(),
-                query.category.map(|v| v.as_str()),
-            ),
+            ("filter-category", "category", "Category"),
+            choice(Category::ALL, (Category::as_str, Category::as_str), query.category),
         ),
         (
-            "filter-type",
-            "type",
-            "Type",
-            (
-                NotificationType::ALL.iter().map(|t| (t.as_str(), t.as_str())).collect::<Options>(),
-                query.kind.map(|v| v.as_str()),
-            ),
+            ("filter-type", "type", "Type"),
+            choice(NotificationType::ALL, (NotificationType::as_str, NotificationType::as_str), query.kind),
         ),
         (
-            "filter-status",
-            "status",
-            "Status",
-            (
-                NotificationStatus::ALL.iter().map(|s| (s.as_str(), status_words(*s))).collect::<Options>(),
-                query.status.map(|v| v.as_str()),
-            ),
+            ("filter-status", "status", "Status"),
+            choice(NotificationStatus::ALL, (NotificationStatus::as_str, status_words), query.status),
         ),
     ];
     let choices = choices
         .into_iter()
-        .map(|(id, name, label, (options, current))| {
-            view! { <Choice id name label options current=current.unwrap_or_default().to_owned() /> }
-        })
+        .map(|((id, name, label), (options, current))| view! { <Choice id name label options current /> })
         .collect_view();
     let text = |value: Option<String>| value.unwrap_or_default();
     // A date field shows a day; a bound written as an instant (an API link) is shown as its day.
@@ -145,6 +112,12 @@ pub fn FilterForm(
             </div>
         </Form>
     }
+}
+
+/// A closed set's choices, (wire value, words) each, and the current value's wire value ("" for any).
+fn choice<T: Copy>(all: &[T], (wire, words): (Words<T>, Words<T>), current: Option<T>) -> (Options, String) {
+    let options = all.iter().map(|v| (wire(*v), words(*v))).collect();
+    (options, current.map(wire).unwrap_or_default().to_owned())
 }
 
 /// One labelled select with "Any" first.

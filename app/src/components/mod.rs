@@ -6,6 +6,7 @@ pub mod browser;
 pub mod chart;
 pub mod client_nav;
 pub mod data_table;
+pub mod facts;
 pub mod figures;
 pub mod filters;
 pub mod form_fields;

@@ -6,6 +6,7 @@ use super::data_table::TableFrame;
 use super::filters::url_escape;
 use super::notification_status::StatusBadge;
 use super::time_label::TimeLabel;
+use crate::components::facts::or_absent;
 use crate::dto::NotificationSummary;
 
 /// The page of a notification.
@@ -43,8 +44,8 @@ fn NotificationRow(n: NotificationSummary) -> impl IntoView {
                 {test}
             </td>
             <td>{n.environment.label()}</td>
-            <td>{n.user_id.unwrap_or_else(|| "—".to_owned())}</td>
-            <td>{n.data_source.unwrap_or_else(|| "—".to_owned())}</td>
+            <td>{or_absent(n.user_id)}</td>
+            <td>{or_absent(n.data_source)}</td>
             <td>
                 <StatusBadge status=n.status />
             </td>

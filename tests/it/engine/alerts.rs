@@ -23,6 +23,7 @@ async fn failing_recovering_and_disabled_endpoints_raise_signed_alerts(db: TestD
     })
     .await;
     let (uuid, _) = app.subscribed_client(&receiver.url("/hook")).await;
+    let client_name = app.services.client_view(&Actor::System, &uuid).await.unwrap().name;
 
     // Two failures in a row, then success.
     receiver.reply_next([Reply::Status(500), Reply::Status(500)]);
@@ -44,6 +45,8 @@ async fn failing_recovering_and_disabled_endpoints_raise_signed_alerts(db: TestD
     for request in &got {
         let body: Value = request.json();
         assert_eq!(body["client_uuid"], uuid);
+        // Staff read who it is about without looking the UUID up.
+        assert_eq!(body["client_name"], client_name);
         assert_eq!(body["environment"], "sandbox");
         Webhook::new(ALERT_SECRET).unwrap().verify(&request.body, &request.headers).expect("alerts are signed");
     }
@@ -53,6 +56,7 @@ async fn failing_recovering_and_disabled_endpoints_raise_signed_alerts(db: TestD
     let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
     assert_eq!(kinds, ["disabled", "recovered", "failing"]);
     assert_eq!(alerts[2].detail["consecutive_failures"], 2);
+    assert!(alerts.iter().all(|a| a.client_name == client_name), "{alerts:#?}");
     app.stop().await;
 }
 

@@ -42,7 +42,8 @@ async fn twenty_kills_during_a_load_lose_nothing_acknowledged(db: TestDatabase) 
         clients,
         events: EVENTS,
         concurrency: 16,
-        deadline: Duration::from_secs(240),
+        // A bound on a hang, not a figure: on a busy 2-core machine the load has taken over three minutes.
+        deadline: Duration::from_secs(420),
     });
     let mut kills = Vec::new();
     for kill in 1..=KILLS {
@@ -74,12 +75,23 @@ async fn twenty_kills_during_a_load_lose_nothing_acknowledged(db: TestDatabase) 
     })
     .await;
     let duplicates: usize = counts.values().map(|c| c - 1).sum();
+    // A send the database knows of is an attempt row: a retry after a timeout that arrived anyway is a
+    // duplicate too, but a recorded one (how many there are depends on how busy the machine is). The
+    // sends it does not know of are those a kill cut off before their outcome was recorded.
+    let recorded =
+        db.query_numbers_by_key("SELECT notification_id, COUNT(*) FROM attempts GROUP BY notification_id").await;
+    let unrecorded: usize = counts
+        .iter()
+        .map(|(id, arrived)| arrived.saturating_sub(recorded.get(id).copied().unwrap_or(0) as usize))
+        .sum();
+    let retries: i64 = recorded.values().map(|n| n - 1).sum();
     let unexpected = arrivals(&receiver).keys().filter(|id| !distinct.contains(id)).count();
     let replayed = log.acks.iter().filter(|a| a.replayed).count();
     eprintln!(
         "faults::kill_under_load [{}]: {EVENTS} events acknowledged through {KILLS} SIGKILLs in {:.1}s, all \
-         delivered after {:.1}s; {duplicates} duplicate deliveries (limit {}), {replayed} acknowledgements \
-         replayed after a lost answer, {} requests unanswered, refused by status {:?}",
+         delivered after {:.1}s; {duplicates} duplicate deliveries, of which {unrecorded} sends with no \
+         attempt recorded (limit {}) and {retries} recorded retries; {replayed} acknowledgements replayed \
+         after a lost answer, {} requests unanswered, refused by status {:?}",
         db.backend,
         acked_at.as_secs_f64(),
         started.elapsed().as_secs_f64(),
@@ -88,8 +100,8 @@ async fn twenty_kills_during_a_load_lose_nothing_acknowledged(db: TestDatabase) 
         log.refused,
     );
     assert_eq!(unexpected, 0, "deliveries of notifications nobody acknowledged");
-    // Only the deliveries in flight at a kill can be sent again.
-    assert!(duplicates <= KILLS * MAX_IN_FLIGHT, "{duplicates} duplicates for {KILLS} kills");
+    // Only the deliveries in flight at a kill can have been sent without their attempt being recorded.
+    assert!(unrecorded <= KILLS * MAX_IN_FLIGHT, "{unrecorded} sends unrecorded for {KILLS} kills");
     drop(server);
 }
 

@@ -37,6 +37,29 @@ async fn audit_entries_list_newest_first_per_client_with_a_keyset_cursor(db: Tes
     assert_eq!(a.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect::<Vec<_>>(), [4, 2]);
     let rest = store.list_audit(Some("client-a"), None, &Position::Before(Some(a[1].id.clone())), 2).await.unwrap();
     assert_eq!(rest.iter().map(|e| e.detail["n"].as_i64().unwrap()).collect::<Vec<_>>(), [0]);
+    assert!(all.iter().all(|e| e.client_name.is_none()), "no client is named client-a or client-b");
 }
 
-crate::on_both_backends!(audit_entries_list_newest_first_per_client_with_a_keyset_cursor);
+async fn audit_entries_name_their_client(db: TestDatabase) {
+    let store = migrated(&db).await;
+    let t = Timestamp::from_micros(1_764_428_400_000_000);
+    store.insert_client("client-named", "Vitalis Health", t).await.unwrap();
+    for client_uuid in [Some("client-named"), None] {
+        let entry = NewAuditEntry {
+            actor: "staff@rook.example",
+            action: "client.created",
+            client_uuid,
+            environment: None,
+            detail: json!({}),
+        };
+        store.append_audit(entry, t).await.unwrap();
+    }
+    let all = store.list_audit(None, None, &Position::NEWEST, 10).await.unwrap();
+    let names: Vec<Option<&str>> = all.iter().map(|e| e.client_name.as_deref()).collect();
+    assert_eq!(names, [None, Some("Vitalis Health")], "people read the client's name, not its UUID");
+}
+
+crate::on_both_backends!(
+    audit_entries_list_newest_first_per_client_with_a_keyset_cursor,
+    audit_entries_name_their_client
+);

@@ -25,11 +25,11 @@ fn key<'a>(client_uuid: &'a str, name: &'a str, digest: &'a str) -> NewClientKey
 async fn keys_are_found_by_digest_listed_per_client_and_revoked_once(db: TestDatabase) {
     let (store, t0, _) = subscribed_store(&db, A).await;
     store.insert_client(B, "Other", t0).await.unwrap();
-    let first = store.insert_client_key(key(A, "ci", "digest-1"), t0).await.unwrap();
+    let first = store.in_tx(async |tx| tx.insert_client_key(key(A, "ci", "digest-1"), t0).await).await.unwrap();
     let later = t0.plus_seconds(1);
     let both = NewClientKey { environment: None, access: KeyAccess::ReadWrite, ..key(A, "cron", "digest-2") };
-    let second = store.insert_client_key(both, later).await.unwrap();
-    store.insert_client_key(key(B, "theirs", "digest-3"), t0).await.unwrap();
+    let second = store.in_tx(async |tx| tx.insert_client_key(both, later).await).await.unwrap();
+    store.in_tx(async |tx| tx.insert_client_key(key(B, "theirs", "digest-3"), t0).await).await.unwrap();
     assert_eq!(
         (first.name.as_str(), first.environment, first.access),
         ("ci", Some(Environment::Sandbox), KeyAccess::ReadOnly)
@@ -40,27 +40,38 @@ async fn keys_are_found_by_digest_listed_per_client_and_revoked_once(db: TestDat
     assert_eq!(store.client_key_by_digest("ci").await.unwrap(), None, "found by digest, not by name");
     let listed: Vec<String> = store.client_keys(A).await.unwrap().into_iter().map(|k| k.name).collect();
     assert_eq!(listed, ["cron", "ci"], "newest first, only the client's own");
-    let err = store.insert_client_key(key(A, "dup", "digest-1"), t0).await.unwrap_err();
+    let err = store.in_tx(async |tx| tx.insert_client_key(key(A, "dup", "digest-1"), t0).await).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { what: "key" }), "{err:?}");
 
     let at = t0.plus_seconds(5);
-    let revoked = store.revoke_client_key(A, &first.id, at).await.unwrap().expect("the key");
+    let revoked = store.in_tx(async |tx| tx.revoke_client_key(A, &first.id, at).await).await.unwrap().expect("the key");
     assert_eq!(revoked.revoked_at, Some(at));
-    let again = store.revoke_client_key(A, &first.id, at.plus_seconds(5)).await.unwrap().expect("the key");
+    let again = store
+        .in_tx(async |tx| tx.revoke_client_key(A, &first.id, at.plus_seconds(5)).await)
+        .await
+        .unwrap()
+        .expect("the key");
     assert_eq!(again.revoked_at, Some(at), "the first revocation time stays");
-    assert_eq!(store.revoke_client_key(B, &second.id, at).await.unwrap(), None, "another client's key is not found");
+    assert_eq!(
+        store.in_tx(async |tx| tx.revoke_client_key(B, &second.id, at).await).await.unwrap(),
+        None,
+        "another client's key is not found"
+    );
     assert_eq!(store.client_key_by_digest("digest-2").await.unwrap().unwrap().revoked_at, None);
 }
 
 async fn uses_are_touched_and_each_address_is_new_once(db: TestDatabase) {
     let (store, t0, _) = subscribed_store(&db, A).await;
-    let created = store.insert_client_key(key(A, "ci", "digest-1"), t0).await.unwrap();
+    let created = store.in_tx(async |tx| tx.insert_client_key(key(A, "ci", "digest-1"), t0).await).await.unwrap();
     let used = t0.plus_seconds(3);
     store.touch_client_key(&created.id, used).await.unwrap();
     assert_eq!(store.client_key_by_digest("digest-1").await.unwrap().unwrap().last_used_at, Some(used));
-    assert!(store.note_client_key_address(&created.id, "192.0.2.7", used).await.unwrap());
-    assert!(!store.note_client_key_address(&created.id, "192.0.2.7", used).await.unwrap(), "seen before");
-    assert!(store.note_client_key_address(&created.id, "2001:db8::1", used).await.unwrap());
+    assert!(store.in_tx(async |tx| tx.note_client_key_address(&created.id, "192.0.2.7", used).await).await.unwrap());
+    assert!(
+        !store.in_tx(async |tx| tx.note_client_key_address(&created.id, "192.0.2.7", used).await).await.unwrap(),
+        "seen before"
+    );
+    assert!(store.in_tx(async |tx| tx.note_client_key_address(&created.id, "2001:db8::1", used).await).await.unwrap());
 }
 
 crate::on_both_backends!(

@@ -67,24 +67,30 @@ async fn environment_endpoints_and_subscription_state_are_updated(db: TestDataba
     store.insert_client(uuid, "Acme", Timestamp::from_micros(T0)).await.unwrap();
     let later = Timestamp::from_micros(T0 + 5_000_001);
     store
-        .set_environment_endpoints(
-            uuid,
-            Environment::Production,
-            Some("https://acme.example/notify"),
-            Some("https://acme.example/data"),
-            Some("hash key"),
-            later,
-        )
+        .in_tx(async |tx| {
+            tx.set_environment_endpoints(
+                uuid,
+                Environment::Production,
+                Some("https://acme.example/notify"),
+                Some("https://acme.example/data"),
+                Some("hash key"),
+                later,
+            )
+            .await
+        })
         .await
         .unwrap();
     store
-        .set_subscription_state(
-            uuid,
-            Environment::Production,
-            SubscriptionState::Disabled,
-            Some(DisabledReason::Gone),
-            later,
-        )
+        .in_tx(async |tx| {
+            tx.set_subscription_state(
+                uuid,
+                Environment::Production,
+                SubscriptionState::Disabled,
+                Some(DisabledReason::Gone),
+                later,
+            )
+            .await
+        })
         .await
         .unwrap();
 
@@ -99,13 +105,16 @@ async fn environment_endpoints_and_subscription_state_are_updated(db: TestDataba
     assert_eq!(sandbox.state, SubscriptionState::Inactive, "the other environment is untouched");
 
     let missing = store
-        .set_subscription_state(
-            "0190b7e2-0000-7000-8000-0000000000ff",
-            Environment::Sandbox,
-            SubscriptionState::Active,
-            None,
-            later,
-        )
+        .in_tx(async |tx| {
+            tx.set_subscription_state(
+                "0190b7e2-0000-7000-8000-0000000000ff",
+                Environment::Sandbox,
+                SubscriptionState::Active,
+                None,
+                later,
+            )
+            .await
+        })
         .await
         .unwrap_err();
     assert!(matches!(missing, StoreError::NotFound));

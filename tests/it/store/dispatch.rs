@@ -74,14 +74,40 @@ async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDataba
     let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let production = endpoint(A, Environment::Production);
     store
-        .set_environment_endpoints(A, Environment::Sandbox, Some(NOTIFY_URL), Some(DATA_URL), Some("hash-key"), t0)
+        .in_tx(async |tx| {
+            tx.set_environment_endpoints(
+                A,
+                Environment::Sandbox,
+                Some(NOTIFY_URL),
+                Some(DATA_URL),
+                Some("hash-key"),
+                t0,
+            )
+            .await
+        })
         .await
         .unwrap();
-    store.set_environment_endpoints(A, Environment::Production, None, Some(DATA_URL), None, t0).await.unwrap();
+    store
+        .in_tx(async |tx| {
+            tx.set_environment_endpoints(A, Environment::Production, None, Some(DATA_URL), None, t0).await
+        })
+        .await
+        .unwrap();
     let purpose = SecretPurpose::Notification;
-    store.ensure_secret(A, Environment::Sandbox, purpose, || "whsec_n1".into(), t0).await.unwrap();
-    store.rotate_secret(A, Environment::Sandbox, purpose, "whsec_n2", 3_600_000_000, t0).await.unwrap();
-    store.ensure_secret(A, Environment::Sandbox, SecretPurpose::Data, || "whsec_d1".into(), t0).await.unwrap();
+    store
+        .in_tx(async |tx| tx.ensure_secret(A, Environment::Sandbox, purpose, || "whsec_n1".into(), t0).await)
+        .await
+        .unwrap();
+    store
+        .in_tx(async |tx| tx.rotate_secret(A, Environment::Sandbox, purpose, "whsec_n2", 3_600_000_000, t0).await)
+        .await
+        .unwrap();
+    store
+        .in_tx(async |tx| {
+            tx.ensure_secret(A, Environment::Sandbox, SecretPurpose::Data, || "whsec_d1".into(), t0).await
+        })
+        .await
+        .unwrap();
 
     let keys = [sandbox.clone(), production.clone()];
     let configs = store.endpoint_configs(Channel::Notification, &keys, t0.plus_seconds(1)).await.unwrap();

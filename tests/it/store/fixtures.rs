@@ -7,8 +7,8 @@
 
 use app::timestamp::Timestamp;
 use app::vocab::{
-    AttemptErrorKind, AttemptTrigger, DataType, Environment, NotificationStatus, NotificationType, Pillar,
-    SubscriptionState,
+    AttemptErrorKind, AttemptTrigger, DataType, DisabledReason, Environment, NotificationStatus, NotificationType,
+    Pillar, SubscriptionState,
 };
 use rook_notify::engine::rules::DeliveryRules;
 use rook_notify::store::{
@@ -30,15 +30,28 @@ pub fn endpoint(client_uuid: &str, environment: Environment) -> EndpointKey {
 /// Its production environment stays inactive, without URLs.
 pub async fn subscribed(store: &Store, client_uuid: &str, name: &str, now: Timestamp) -> EndpointKey {
     store.insert_client(client_uuid, name, now).await.unwrap();
+    let sandbox = endpoint(client_uuid, Environment::Sandbox);
     store
-        .set_environment_endpoints(client_uuid, Environment::Sandbox, Some(NOTIFY_URL), Some(DATA_URL), None, now)
+        .in_tx(async |tx| {
+            tx.set_environment_endpoints(client_uuid, Environment::Sandbox, Some(NOTIFY_URL), Some(DATA_URL), None, now)
+                .await
+        })
         .await
         .unwrap();
-    store
-        .set_subscription_state(client_uuid, Environment::Sandbox, SubscriptionState::Active, None, now)
-        .await
-        .unwrap();
-    endpoint(client_uuid, Environment::Sandbox)
+    set_state(store, &sandbox, (SubscriptionState::Active, None), now).await;
+    sandbox
+}
+
+/// Moves an endpoint's subscription to a state (with its reason when disabled) at `at`, in a
+/// transaction of its own.
+pub async fn set_state(
+    store: &Store,
+    endpoint: &EndpointKey,
+    (state, reason): (SubscriptionState, Option<DisabledReason>),
+    at: Timestamp,
+) {
+    let (client_uuid, environment) = (endpoint.client_uuid.as_str(), endpoint.environment);
+    store.in_tx(async |tx| tx.set_subscription_state(client_uuid, environment, state, reason, at).await).await.unwrap();
 }
 
 /// A migrated store over `db` with client `client_uuid` ("Acme") subscribed in its sandbox, and the

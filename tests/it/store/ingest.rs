@@ -6,7 +6,7 @@ use app::vocab::{
 };
 use rook_notify::store::{DomainChange, IngestItem, IngestOutcome, StoreError, UserRecord};
 
-use super::fixtures::{endpoint, item, notification, record_kind, subscribed_store};
+use super::fixtures::{endpoint, item, notification, record_kind, set_state, subscribed_store};
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a3";
@@ -32,7 +32,10 @@ async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestD
     assert_eq!(store.notification(&id).await.unwrap().unwrap().next_attempt_at, None, "never sent");
 
     // A type filter: unwanted types are recorded as filtered; tests always go through.
-    store.set_notification_types(A, Environment::Sandbox, Some(&[UserCreated]), t0).await.unwrap();
+    store
+        .in_tx(async |tx| tx.set_notification_types(A, Environment::Sandbox, Some(&[UserCreated]), t0).await)
+        .await
+        .unwrap();
     let env = store.environment(A, Environment::Sandbox).await.unwrap().unwrap();
     assert_eq!(env.notification_types, Some(vec![UserCreated]));
     assert_eq!(record_kind(&store, &sandbox, DataSourceLinked, "u1", t0).await.1, Filtered);
@@ -42,23 +45,23 @@ async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestD
     let outcome = store.ingest(&[item(test.clone())], t0).await.unwrap();
     assert_eq!(outcome, [IngestOutcome::Recorded { notification_id: test.id.clone(), status: Pending }]);
     assert!(store.notification(&test.id).await.unwrap().unwrap().is_test);
-    store.set_notification_types(A, Environment::Sandbox, None, t0).await.unwrap();
+    store.in_tx(async |tx| tx.set_notification_types(A, Environment::Sandbox, None, t0).await).await.unwrap();
     assert_eq!(record_kind(&store, &sandbox, DataSourceLinked, "u1", t0).await.1, Pending, "every type again");
 
+    set_state(&store, &sandbox, (SubscriptionState::Disabled, Some(DisabledReason::Failing)), t0).await;
+    assert_eq!(record_kind(&store, &sandbox, UserCreated, "u1", t0).await.1, Held, "disabled: kept for later");
+    set_state(&store, &sandbox, (SubscriptionState::Active, None), t0).await;
     store
-        .set_subscription_state(A, Environment::Sandbox, SubscriptionState::Disabled, Some(DisabledReason::Failing), t0)
+        .in_tx(async |tx| tx.set_environment_endpoints(A, Environment::Sandbox, None, None, None, t0).await)
         .await
         .unwrap();
-    assert_eq!(record_kind(&store, &sandbox, UserCreated, "u1", t0).await.1, Held, "disabled: kept for later");
-    store.set_subscription_state(A, Environment::Sandbox, SubscriptionState::Active, None, t0).await.unwrap();
-    store.set_environment_endpoints(A, Environment::Sandbox, None, None, None, t0).await.unwrap();
     assert_eq!(record_kind(&store, &sandbox, UserCreated, "u1", t0).await.1, NotSubscribed, "active without a URL");
 
     let unknown = endpoint("0190b7e2-0000-7000-8000-00000000ffff", Environment::Sandbox);
     let err = store.ingest(&[item(notification(&unknown, UserCreated, "u1", t0))], t0).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound), "{err:?}");
     assert!(matches!(
-        store.set_notification_types("nobody", Environment::Sandbox, None, t0).await,
+        store.in_tx(async |tx| tx.set_notification_types("nobody", Environment::Sandbox, None, t0).await).await,
         Err(StoreError::NotFound)
     ));
 }

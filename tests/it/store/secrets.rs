@@ -26,19 +26,34 @@ async fn dump(db: &TestDatabase) -> String {
     text
 }
 
+/// A client (at `T0`) whose `environment` has a signing secret of the purpose given and a ROOK hash
+/// key; returns the secret.
+async fn client_with_secrets(
+    store: &Store,
+    uuid: &str,
+    environment: Environment,
+    (purpose, secret): (SecretPurpose, &str),
+    hash_key: &str,
+) -> String {
+    let now = Timestamp::from_micros(T0);
+    store.insert_client(uuid, "Acme", now).await.unwrap();
+    let secret = store
+        .in_tx(async |tx| tx.ensure_secret(uuid, environment, purpose, || secret.to_owned(), now).await)
+        .await
+        .unwrap();
+    store
+        .in_tx(async |tx| tx.set_environment_endpoints(uuid, environment, None, None, Some(hash_key), now).await)
+        .await
+        .unwrap();
+    secret
+}
+
 async fn secrets_and_hash_keys_are_stored_encrypted(db: TestDatabase) {
     let store = migrated(&db).await;
     let uuid = "0190b7e2-0000-7000-8000-000000000020";
     let now = Timestamp::from_micros(T0);
-    store.insert_client(uuid, "Acme", now).await.unwrap();
-    let secret = store
-        .ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_clearTEXTsecret".into(), now)
-        .await
-        .unwrap();
-    store
-        .set_environment_endpoints(uuid, Environment::Sandbox, None, None, Some("ROOK_Secret_Key_clear"), now)
-        .await
-        .unwrap();
+    let notification = (SecretPurpose::Notification, "whsec_clearTEXTsecret");
+    let secret = client_with_secrets(&store, uuid, Environment::Sandbox, notification, "ROOK_Secret_Key_clear").await;
 
     let dumped = dump(&db).await;
     assert!(!dumped.contains("clearTEXTsecret"), "a dump reveals no signing secret");
@@ -60,9 +75,7 @@ async fn a_key_rotation_reads_old_values_and_rewrites_them(db: TestDatabase) {
     let store = migrated(&db).await;
     let uuid = "0190b7e2-0000-7000-8000-000000000021";
     let now = Timestamp::from_micros(T0);
-    store.insert_client(uuid, "Acme", now).await.unwrap();
-    store.ensure_secret(uuid, Environment::Production, SecretPurpose::Data, || "whsec_old".into(), now).await.unwrap();
-    store.set_environment_endpoints(uuid, Environment::Production, None, None, Some("hash"), now).await.unwrap();
+    client_with_secrets(&store, uuid, Environment::Production, (SecretPurpose::Data, "whsec_old"), "hash").await;
     let before = dump(&db).await;
 
     let old_key = rook_notify::store::parse_key(crate::support::TEST_SECRET_KEY).unwrap();
@@ -86,24 +99,24 @@ async fn a_rotated_secret_keeps_signing_for_the_overlap(db: TestDatabase) {
     let now = Timestamp::from_micros(T0);
     store.insert_client(uuid, "Acme", now).await.unwrap();
     store
-        .ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_one".into(), now)
+        .in_tx(async |tx| {
+            tx.ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, || "whsec_one".into(), now).await
+        })
         .await
         .unwrap();
-    let day = 24 * 3600 * 1_000_000;
-    store
-        .rotate_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, "whsec_two", day, now.plus_seconds(1))
-        .await
-        .unwrap();
+    // Each rotation keeps the previous secret signing for a day.
+    let rotate = async |secret: &str, at: Timestamp| {
+        let (environment, purpose, day) = (Environment::Sandbox, SecretPurpose::Notification, 24 * 3600 * 1_000_000);
+        store.in_tx(async |tx| tx.rotate_secret(uuid, environment, purpose, secret, day, at).await).await.unwrap();
+    };
+    rotate("whsec_two", now.plus_seconds(1)).await;
     let signing = |at| store.signing_secrets(uuid, Environment::Sandbox, SecretPurpose::Notification, at);
     let names = |list: Vec<rook_notify::store::SecretRecord>| list.into_iter().map(|s| s.secret).collect::<Vec<_>>();
     assert_eq!(names(signing(now.plus_seconds(2)).await.unwrap()), ["whsec_two", "whsec_one"], "current first");
     assert_eq!(names(signing(now.plus_seconds(2 + 24 * 3600)).await.unwrap()), ["whsec_two"], "the old one retires");
 
     // A second rotation within the overlap retires the oldest at once: two secrets sign at most.
-    store
-        .rotate_secret(uuid, Environment::Sandbox, SecretPurpose::Notification, "whsec_three", day, now.plus_seconds(3))
-        .await
-        .unwrap();
+    rotate("whsec_three", now.plus_seconds(3)).await;
     assert_eq!(names(signing(now.plus_seconds(4)).await.unwrap()), ["whsec_three", "whsec_two"]);
 }
 
@@ -111,9 +124,7 @@ async fn unowned_values_are_bound_to_their_owner_and_unknown_keys_are_named(db: 
     let store = migrated(&db).await;
     let uuid = "0190b7e2-0000-7000-8000-000000000023";
     let now = Timestamp::from_micros(T0);
-    store.insert_client(uuid, "Acme", now).await.unwrap();
-    store.ensure_secret(uuid, Environment::Sandbox, SecretPurpose::Data, || "whsec_v2".into(), now).await.unwrap();
-    store.set_environment_endpoints(uuid, Environment::Sandbox, None, None, Some("hash"), now).await.unwrap();
+    client_with_secrets(&store, uuid, Environment::Sandbox, (SecretPurpose::Data, "whsec_v2"), "hash").await;
     assert!(store.unreadable_secret_keys().await.unwrap().is_empty(), "every value is readable with the key");
     assert_eq!(store.bind_secrets_to_owners().await.unwrap(), 0, "every value is bound already");
 

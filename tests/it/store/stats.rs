@@ -6,7 +6,8 @@ use app::vocab::{DisabledReason, Environment, NotificationStatus, SubscriptionSt
 use rook_notify::store::{Channel, HourRow};
 
 use super::fixtures::{
-    attempt, claim, claimed, delivered, document, record, retry_at, rules, subscribed, subscribed_store,
+    attempt, claim, claimed, delivered, document, endpoint, record, retry_at, rules, set_state, subscribed,
+    subscribed_store,
 };
 use super::migrated;
 use crate::support::TestDatabase;
@@ -129,10 +130,13 @@ async fn troubled_endpoints_are_the_disabled_then_the_longest_failing(db: TestDa
             .await
             .unwrap();
     }
-    store
-        .set_subscription_state(C, Environment::Sandbox, SubscriptionState::Disabled, Some(DisabledReason::Failing), t0)
-        .await
-        .unwrap();
+    set_state(
+        &store,
+        &endpoint(C, Environment::Sandbox),
+        (SubscriptionState::Disabled, Some(DisabledReason::Failing)),
+        t0,
+    )
+    .await;
 
     let troubled = store.troubled_endpoints(10).await.unwrap();
     let names: Vec<_> = troubled.iter().map(|r| r.client_name.as_str()).collect();

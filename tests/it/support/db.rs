@@ -48,6 +48,17 @@ impl TestDatabase {
         number
     }
 
+    /// A query's `(key, number)` rows as a map (counts per notification, say), read directly.
+    pub async fn query_numbers_by_key(&self, sql: &str) -> std::collections::HashMap<String, i64> {
+        use sqlx::Connection as _;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.url).await.expect("a direct database connection");
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as(sql).fetch_all(&mut conn).await.expect("the query answers (key, number) rows");
+        let _ = conn.close().await;
+        rows.into_iter().collect()
+    }
+
     /// A new SQLite database file in its own temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");

@@ -41,12 +41,11 @@ pub struct FailedInEnvironment {
 /// The newest failed notifications of each environment of a client.
 #[server(prefix = "/fn", endpoint = "failed_notifications")]
 pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, AppError> {
-    use crate::backend::{require_viewer, respond_with};
+    use crate::backend::{as_viewer, respond_with};
     use crate::dto::{DataDeliveryQuery, NotificationQuery};
     use crate::timestamp::Timestamp;
     use crate::vocab::{DataDeliveryStatus, NotificationStatus};
-    let outcome: Result<AttentionData, AppError> = async {
-        let (backend, viewer) = require_viewer().await?;
+    let outcome: Result<AttentionData, AppError> = as_viewer(|backend, viewer| async move {
         let client = backend.client_view(&viewer, client_uuid).await?;
         let mut environments = Vec::new();
         for env in client.environments {
@@ -77,7 +76,7 @@ pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, 
         }
         let default_since = Timestamp::now().plus_seconds(-7 * 86_400).to_rfc3339()[..10].to_owned();
         Ok(AttentionData { client_uuid: client.client_uuid, client_name: client.name, default_since, environments })
-    }
+    })
     .await;
     outcome.map_err(respond_with)
 }
@@ -125,28 +124,29 @@ async fn resend_since(
     environment: Environment,
     since: String,
 ) -> Result<BulkResendReceipt, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::components::client_nav::ClientTab;
-    use crate::components::filters::day_start;
     use crate::components::notice::finish_form_post;
-    let outcome = async {
-        let (backend, viewer) = require_viewer().await?;
-        let since = day_start("since", since.trim())?
-            .ok_or_else(|| AppError::validation("since", "Enter the date to resend from."))?;
-        let client_uuid = client_uuid.clone();
+    use crate::query::TimeBound;
+    let page = ClientTab::Attention.href(&client_uuid);
+    let outcome = as_viewer(|backend, viewer| async move {
+        let since = match since.trim() {
+            "" => return Err(AppError::validation("since", "Enter the date to resend from.")),
+            since => since.parse::<TimeBound>().map_err(|e| AppError::validation("since", e.to_string()))?.start(),
+        };
         match kind {
             BulkResend::Notifications => backend.resend_failed(&viewer, client_uuid, environment, since, None).await,
             BulkResend::RejectedData => {
                 backend.resend_rejected_data(&viewer, client_uuid, environment, since, None).await
             }
         }
-    }
+    })
     .await;
     let (queued, remaining) = match kind {
         BulkResend::Notifications => ("queued", "remaining"),
         BulkResend::RejectedData => ("data_queued", "data_remaining"),
     };
-    finish_form_post(outcome, &ClientTab::Attention.href(&client_uuid), |receipt| {
+    finish_form_post(outcome, &page, |receipt| {
         vec![(queued, receipt.queued.to_string()), (remaining, receipt.remaining.to_string())]
     })
 }

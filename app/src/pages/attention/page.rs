@@ -7,6 +7,7 @@ use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, fai
 use crate::components::attempt::error_kind_words;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::data_table::DataTable;
+use crate::components::facts::or_absent;
 use crate::components::filters::with_query;
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
@@ -217,7 +218,7 @@ fn RejectedDataList(
                 <td>{d.created_at.to_display()}</td>
                 <td>{d.user_id}</td>
                 <td>{document}</td>
-                <td>{d.document_id.unwrap_or_else(|| "—".to_owned())}</td>
+                <td>{or_absent(d.document_id)}</td>
                 <td>{d.attempt_count}</td>
                 <td>{error}</td>
                 <td>{notice}</td>

@@ -18,14 +18,13 @@ pub use crate::actions::{ClientProfile, LoadClientDashboard, client_dashboard, c
 /// Without JavaScript the browser comes back to the overview, told what happened in the query.
 #[server(prefix = "/fn", endpoint = "reenable_endpoint")]
 pub async fn reenable_endpoint(client_uuid: String, environment: Environment) -> Result<Environment, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::components::client_nav::ClientTab;
     use crate::components::notice::finish_form_post;
-    let outcome = async {
-        let (backend, viewer) = require_viewer().await?;
-        backend.reenable(&viewer, client_uuid.clone(), environment).await.map(|_| environment)
-    }
-    .await;
     let page = ClientTab::Overview.href(&client_uuid);
+    let outcome = as_viewer(|backend, viewer| async move {
+        backend.reenable(&viewer, client_uuid, environment).await.map(|_| environment)
+    })
+    .await;
     finish_form_post(outcome, &page, |_| vec![("reenabled", environment.as_str().to_owned())])
 }

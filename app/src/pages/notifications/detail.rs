@@ -10,6 +10,7 @@ use super::{NotificationData, ResendNotification, notification_page};
 use crate::components::attempt::AttemptCard;
 use crate::components::browser::{CopyButton, refetch_until};
 use crate::components::client_nav::{ClientNav, ClientTab};
+use crate::components::facts::{Fact, IdFact};
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::StatusBadge;
@@ -164,18 +165,13 @@ fn NotificationView(
         </p>
         <h2>{format!("{} notification", summary.kind.as_str())}</h2>
         <dl class="facts">
-            <dt>"Id (webhook-id)"</dt>
-            <dd>
-                <code>{summary.id.clone()}</code>
-            </dd>
+            <IdFact term="Id (webhook-id)" id=summary.id.clone() />
             <dt>"Category"</dt>
             <dd>{summary.category.as_str()}</dd>
             <dt>"Environment"</dt>
             <dd>{summary.environment.label()}</dd>
-            <dt>"User id"</dt>
-            <dd>{summary.user_id.unwrap_or_else(|| "—".to_owned())}</dd>
-            <dt>"Data source"</dt>
-            <dd>{summary.data_source.unwrap_or_else(|| "—".to_owned())}</dd>
+            <Fact term="User id" value=summary.user_id />
+            <Fact term="Data source" value=summary.data_source />
             <TimeFact term="Happened" at=summary.datetime />
             <TimeFact term="Recorded" at=summary.created_at />
             <dt>"Status"</dt>

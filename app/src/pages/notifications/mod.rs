@@ -36,9 +36,8 @@ pub struct NotificationData {
 /// that names none gets its own).
 #[server(prefix = "/fn", endpoint = "notification_feed")]
 pub async fn notification_feed(query: NotificationQuery) -> Result<FeedData, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let outcome: Result<FeedData, AppError> = async {
-        let (backend, viewer) = require_viewer().await?;
+    use crate::backend::{as_viewer, respond_with};
+    let outcome: Result<FeedData, AppError> = as_viewer(|backend, viewer| async move {
         let client_uuid = query
             .client_uuid
             .clone()
@@ -48,7 +47,7 @@ pub async fn notification_feed(query: NotificationQuery) -> Result<FeedData, App
         let query = NotificationQuery { client_uuid: Some(client.client_uuid.clone()), ..query };
         let page = backend.list_notifications(&viewer, query.clone()).await?;
         Ok(FeedData { client_uuid: client.client_uuid, client_name: client.name, query, page })
-    }
+    })
     .await;
     outcome.map_err(respond_with)
 }
@@ -56,14 +55,13 @@ pub async fn notification_feed(query: NotificationQuery) -> Result<FeedData, App
 /// One notification with every attempt, its client's name and its stored body.
 #[server(prefix = "/fn", endpoint = "notification_page")]
 pub async fn notification_page(id: String) -> Result<NotificationData, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let outcome: Result<NotificationData, AppError> = async {
-        let (backend, viewer) = require_viewer().await?;
+    use crate::backend::{as_viewer, respond_with};
+    let outcome: Result<NotificationData, AppError> = as_viewer(|backend, viewer| async move {
         let detail = backend.notification_detail(&viewer, id.clone()).await?;
         let client = backend.client_view(&viewer, detail.summary.client_uuid.clone()).await?;
         let body = backend.notification_body(&viewer, id).await?;
         Ok(NotificationData { client_name: client.name, detail, body })
-    }
+    })
     .await;
     outcome.map_err(respond_with)
 }
@@ -72,13 +70,10 @@ pub async fn notification_page(id: String) -> Result<NotificationData, AppError>
 /// the notification's page, told in the query that the resend was queued.
 #[server(prefix = "/fn", endpoint = "resend_notification")]
 pub async fn resend_notification(id: String) -> Result<NotificationSummary, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::components::notice::finish_form_post;
     use crate::components::notification_table::notification_href;
-    let outcome = async {
-        let (backend, viewer) = require_viewer().await?;
-        backend.resend(&viewer, id.clone()).await
-    }
-    .await;
-    finish_form_post(outcome, &notification_href(&id), |_| vec![("resent", "1".to_owned())])
+    let page = notification_href(&id);
+    let outcome = as_viewer(|backend, viewer| async move { backend.resend(&viewer, id).await }).await;
+    finish_form_post(outcome, &page, |_| vec![("resent", "1".to_owned())])
 }

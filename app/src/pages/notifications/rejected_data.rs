@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::attempt::AttemptCard;
+use crate::components::facts::{Fact, IdFact};
 use crate::components::notice::FormNotice;
 use crate::components::time_label::TimeFact;
 use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
@@ -17,14 +18,11 @@ pub async fn resend_rejected_data(
     data_delivery_id: String,
     notification_id: String,
 ) -> Result<DataDeliverySummary, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::components::notice::finish_form_post;
     use crate::components::notification_table::notification_href;
-    let outcome = async {
-        let (backend, viewer) = require_viewer().await?;
-        backend.resend_data(&viewer, data_delivery_id).await
-    }
-    .await;
+    let outcome =
+        as_viewer(|backend, viewer| async move { backend.resend_data(&viewer, data_delivery_id).await }).await;
     finish_form_post(outcome, &notification_href(&notification_id), |_| vec![("data_resent", "1".to_owned())])
 }
 
@@ -76,14 +74,10 @@ pub fn RejectedData(
             <h3 id="rejected-data-heading">"The rejected data delivery"</h3>
             <p class="outcome" role="status">{outcome}</p>
             <dl class="facts">
-                <dt>"Data delivery id"</dt>
-                <dd>
-                    <code>{summary.id.clone()}</code>
-                </dd>
+                <IdFact term="Data delivery id" id=summary.id.clone() />
                 <dt>"Document"</dt>
                 <dd>{document_words(&summary)}</dd>
-                <dt>"Document id"</dt>
-                <dd>{summary.document_id.clone().unwrap_or_else(|| "—".to_owned())}</dd>
+                <Fact term="Document id" value=summary.document_id.clone() />
                 <TimeFact term="Handed over" at=summary.created_at />
                 {next}
             </dl>

@@ -25,32 +25,35 @@ pub async fn create_api_key(
     access: KeyAccess,
     #[server(default)] expires_in_days: Option<String>,
 ) -> Result<CreatedClientKey, AppError> {
-    use crate::backend::{require_viewer, respond_with};
+    use crate::backend::{as_viewer, respond_with};
     use crate::dto::NewClientKey;
     use crate::timestamp::Timestamp;
     // The longest expiry accepted, in days (ten years).
     const MAX_EXPIRY_DAYS: i64 = 3650;
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    let environment = match environment.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        None => None,
-        Some(raw) => Some(
-            raw.parse::<Environment>().map_err(|e| respond_with(AppError::validation("environment", e.to_string())))?,
-        ),
-    };
-    let expires_at = match expires_in_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        None => None,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(days) if (1..=MAX_EXPIRY_DAYS).contains(&days) => Some(Timestamp::now().plus_seconds(days * 86_400)),
-            _ => {
-                return Err(respond_with(AppError::validation(
-                    "expires_in_days",
-                    format!("An expiry is 1 to {MAX_EXPIRY_DAYS} days away, or none."),
-                )));
+    as_viewer(|backend, viewer| async move {
+        let environment = match environment.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(raw) => {
+                Some(raw.parse::<Environment>().map_err(|e| AppError::validation("environment", e.to_string()))?)
             }
-        },
-    };
-    let key = NewClientKey { name, environment, access, expires_at };
-    backend.create_client_key(&viewer, client_uuid, key).await.map_err(respond_with)
+        };
+        let expires_at = match expires_in_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(days) if (1..=MAX_EXPIRY_DAYS).contains(&days) => Some(Timestamp::now().plus_seconds(days * 86_400)),
+                _ => {
+                    return Err(AppError::validation(
+                        "expires_in_days",
+                        format!("An expiry is 1 to {MAX_EXPIRY_DAYS} days away, or none."),
+                    ));
+                }
+            },
+        };
+        let key = NewClientKey { name, environment, access, expires_at };
+        backend.create_client_key(&viewer, client_uuid, key).await
+    })
+    .await
+    .map_err(respond_with)
 }
 
 /// Revokes a client API key. `understood` is the confirmation checkbox, which must be ticked.
@@ -60,15 +63,18 @@ pub async fn revoke_api_key(
     key_id: String,
     #[server(default)] understood: Option<String>,
 ) -> Result<ClientKeyView, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    if understood.is_none() {
-        return Err(respond_with(AppError::validation(
-            "understood",
-            "Confirm that programs using this key will be refused from now on.",
-        )));
-    }
-    backend.revoke_client_key(&viewer, client_uuid, key_id).await.map_err(respond_with)
+    use crate::backend::{as_viewer, respond_with};
+    as_viewer(|backend, viewer| async move {
+        if understood.is_none() {
+            return Err(AppError::validation(
+                "understood",
+                "Confirm that programs using this key will be refused from now on.",
+            ));
+        }
+        backend.revoke_client_key(&viewer, client_uuid, key_id).await
+    })
+    .await
+    .map_err(respond_with)
 }
 
 /// The "API keys" section of the settings page.

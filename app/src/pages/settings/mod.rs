@@ -18,10 +18,7 @@ use crate::vocab::{Environment, NotificationType};
 /// log).
 #[server(prefix = "/fn", endpoint = "reveal_signing_secret")]
 pub async fn reveal_signing_secret(client_uuid: String, environment: Environment) -> Result<String, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    use crate::vocab::SecretPurpose;
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    backend.reveal_secret(&viewer, client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
+    notification_secret(client_uuid, environment, crate::dto::SecretAction::Reveal, true).await
 }
 
 /// Replaces an environment's notification signing secret and shows the new one; the old one keeps
@@ -32,16 +29,31 @@ pub async fn rotate_signing_secret(
     environment: Environment,
     #[server(default)] understood: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::backend::{require_viewer, respond_with};
+    notification_secret(client_uuid, environment, crate::dto::SecretAction::Rotate, understood.is_some()).await
+}
+
+/// Reveals or rotates an environment's notification signing secret for the signed-in viewer, once
+/// `confirmed` (a rotation's checkbox).
+#[cfg(feature = "ssr")]
+async fn notification_secret(
+    client_uuid: String,
+    environment: Environment,
+    action: crate::dto::SecretAction,
+    confirmed: bool,
+) -> Result<String, AppError> {
+    use crate::backend::{as_viewer, respond_with};
     use crate::vocab::SecretPurpose;
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
-    if understood.is_none() {
-        return Err(respond_with(AppError::validation(
-            "understood",
-            "Confirm that you understand the current secret keeps working for 24 hours.",
-        )));
-    }
-    backend.rotate_secret(&viewer, client_uuid, environment, SecretPurpose::Notification).await.map_err(respond_with)
+    as_viewer(|backend, viewer| async move {
+        if !confirmed {
+            return Err(AppError::validation(
+                "understood",
+                "Confirm that you understand the current secret keeps working for 24 hours.",
+            ));
+        }
+        backend.secret_action(&viewer, client_uuid, environment, SecretPurpose::Notification, action).await
+    })
+    .await
+    .map_err(respond_with)
 }
 
 /// Sends a test notification of `kind` to an environment's endpoint.

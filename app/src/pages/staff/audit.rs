@@ -10,7 +10,9 @@ use leptos_router::params::ParamsMap;
 use crate::components::data_table::DataTable;
 use crate::components::loaded::Loaded;
 use crate::components::time_label::TimeLabel;
-use crate::dto::{AuditEntryView, AuditQuery, Page};
+use crate::dto::{AuditEntryView, AuditQuery, ClientView, Page};
+use crate::pages::staff::StaffOnly;
+use crate::pages::staff::clients::list::staff_clients;
 use crate::pages::staff::clients::manage_path;
 use crate::query::from_params;
 use crate::vocab::Environment;
@@ -38,15 +40,28 @@ pub fn AuditPage() -> impl IntoView {
     // The page's URL query is the audit list's query, read as everywhere else.
     let audit_query = move || from_params::<AuditQuery>(&query.read());
     let entries = Resource::new(audit_query, |query| async move { staff_audit_log(query?).await });
+    // Staff pick a client by name; the list is small enough to offer whole (clients are ROOK's
+    // customers, not their users).
+    let clients = Resource::new(|| (), |()| async move { staff_clients(None).await });
     let initial = query.get_untracked();
-    let value_of = move |name: &str| initial.get(name).unwrap_or_default();
+    let chosen = StoredValue::new(initial.get("client_uuid").unwrap_or_default());
+    let action = StoredValue::new(initial.get("action").unwrap_or_default());
 
     view! {
         <Title text="Audit log · rook-notify" />
         <h1>"Audit log"</h1>
+        <StaffOnly>
         <Form method="GET" action="/staff/audit" attr:class="filters" attr:role="search">
-            <label for="audit-client">"Client UUID"</label>
-            <input id="audit-client" type="text" name="client_uuid" autocomplete="off" value=value_of("client_uuid") />
+            <label for="audit-client">"Client"</label>
+            <Suspense fallback=|| view! { <select id="audit-client" name="client_uuid" disabled=true></select> }>
+                {move || Suspend::new({
+                    let chosen = chosen.get_value();
+                    async move {
+                        let clients = clients.await.unwrap_or_default();
+                        view! { <ClientPicker clients chosen /> }
+                    }
+                })}
+            </Suspense>
             <label for="audit-action">"Action"</label>
             <input
                 id="audit-action"
@@ -55,13 +70,14 @@ pub fn AuditPage() -> impl IntoView {
                 list="audit-actions"
                 placeholder="e.g. subscription."
                 autocomplete="off"
-                value=value_of("action")
+                value=action.get_value()
             />
             <datalist id="audit-actions">
                 {KNOWN_ACTIONS.iter().map(|a| view! { <option value=*a></option> }).collect_view()}
             </datalist>
             <button type="submit">"Filter"</button>
         </Form>
+        </StaffOnly>
         <Loaded
             keep_shown=true
             content=move || async move {
@@ -104,17 +120,40 @@ fn AuditTable(page: Page<AuditEntryView>, query: ParamsMap) -> impl IntoView {
     }
 }
 
+/// Every client by name, and "Any client"; the one in the URL chosen (kept even when it is not a
+/// client, so the filter says what it filters by).
+#[component]
+fn ClientPicker(clients: Vec<ClientView>, chosen: String) -> impl IntoView {
+    let known = chosen.is_empty() || clients.iter().any(|c| c.client_uuid == chosen);
+    let unknown = (!known).then(|| view! { <option value=chosen.clone() selected=true>{chosen.clone()}</option> });
+    let options = clients
+        .into_iter()
+        .map(|client| {
+            let selected = client.client_uuid == chosen;
+            view! { <option value=client.client_uuid selected=selected>{client.name}</option> }
+        })
+        .collect_view();
+    view! {
+        <select id="audit-client" name="client_uuid">
+            <option value="" selected=chosen.is_empty()>"Any client"</option>
+            {unknown}
+            {options}
+        </select>
+    }
+}
+
 /// One entry.
 #[component]
 fn AuditRow(entry: AuditEntryView) -> impl IntoView {
     let client = entry.client_uuid.map(|uuid| {
+        let name = entry.client_name.clone().unwrap_or_else(|| uuid.clone());
         view! {
-            <A href=manage_path(&uuid)>
-                <code>{uuid.clone()}</code>
+            <A href=manage_path(&uuid) attr:title=uuid.clone()>
+                {name}
             </A>
         }
     });
-    let detail = serde_json::to_string(&entry.detail).unwrap_or_default();
+    let detail = detail_in_words(&entry.detail);
     let environment = entry.environment.map(|e| e.parse::<Environment>().map_or(e, |env| env.label().to_owned()));
     view! {
         <tr>
@@ -128,8 +167,74 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
             <td>{client}</td>
             <td>{environment}</td>
             <td class="detail">
-                <code>{detail}</code>
+                <dl>
+                    {detail
+                        .into_iter()
+                        .map(|(what, value)| view! {
+                            <dt>{what}</dt>
+                            <dd>{value}</dd>
+                        })
+                        .collect_view()}
+                </dl>
             </td>
         </tr>
+    }
+}
+
+/// An entry's detail as (what, value) pairs for people: `released_held` reads "Released held", a
+/// `true` reads "yes", a list is joined with commas. Nested values stay JSON (no entry writes any).
+pub fn detail_in_words(detail: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+    let Value::Object(fields) = detail else {
+        return match detail {
+            Value::Null => Vec::new(),
+            other => vec![("Detail".to_owned(), other.to_string())],
+        };
+    };
+    let words = |value: &Value| match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        Value::Null => "none".to_owned(),
+        other => other.to_string(),
+    };
+    // Sorted by name, whatever order the JSON map keeps.
+    let mut fields: Vec<_> = fields.iter().collect();
+    fields.sort_by_key(|(key, _)| key.as_str());
+    fields
+        .into_iter()
+        .map(|(key, value)| {
+            let mut what = key.replace('_', " ");
+            if let Some(first) = what.get(..1) {
+                what = first.to_uppercase() + &what[1..];
+            }
+            let value = match value {
+                Value::Array(items) if items.is_empty() => "none".to_owned(),
+                Value::Array(items) => items.iter().map(words).collect::<Vec<_>>().join(", "),
+                other => words(other),
+            };
+            (what, value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detail_in_words;
+    use serde_json::json;
+
+    #[test]
+    fn an_entrys_detail_reads_as_words() {
+        let detail = json!({ "released_held": 3, "types": ["user.created", "user.deleted"], "active": false });
+        assert_eq!(
+            detail_in_words(&detail),
+            vec![
+                ("Active".to_owned(), "no".to_owned()),
+                ("Released held".to_owned(), "3".to_owned()),
+                ("Types".to_owned(), "user.created, user.deleted".to_owned()),
+            ]
+        );
+        assert!(detail_in_words(&json!({})).is_empty());
+        assert!(detail_in_words(&serde_json::Value::Null).is_empty());
     }
 }

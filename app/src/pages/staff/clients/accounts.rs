@@ -19,13 +19,11 @@ pub async fn staff_create_client_account(
     client_uuid: String,
     email: String,
 ) -> Result<NewAccountCredentials, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
-        backend.create_client_account(&viewer, client_uuid, email).await
-    }
-    .await;
+    let result =
+        as_viewer(|backend, viewer| async move { backend.create_client_account(&viewer, client_uuid, email).await })
+            .await;
     answer(CREATE_ACCOUNT_FORM, result, credentials_notice)
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::state_badge::StateBadge;
-use crate::components::switch::SubmitSwitch;
+use crate::components::switch::{ConfirmSwitchOff, SubmitSwitch};
 use crate::components::time_label::TimeLabel;
 use crate::dto::{EnvironmentChange, EnvironmentUpdate, EnvironmentView, SubscriptionView};
 use crate::error::AppError;
@@ -66,12 +66,11 @@ pub async fn staff_set_subscription(
     environment: Environment,
     active: bool,
 ) -> Result<SubscriptionView, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         backend.set_subscription(&viewer, client_uuid, environment, active).await
-    }
+    })
     .await;
     answer(&subscription_form(environment), result, |s| subscription_notice(environment, s))
 }
@@ -84,12 +83,11 @@ pub async fn staff_update_environment(
     environment: Environment,
     #[server(default)] change: EnvironmentForm,
 ) -> Result<EnvironmentUpdate, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         backend.update_environment(&viewer, client_uuid, environment, change.into()).await
-    }
+    })
     .await;
     answer(&settings_form(environment), result, settings_notice)
 }
@@ -97,14 +95,13 @@ pub async fn staff_update_environment(
 /// Re-enables a disabled endpoint, which sends what was held while it was disabled.
 #[server(prefix = "/fn", endpoint = "staff_reenable")]
 pub async fn staff_reenable(client_uuid: String, environment: Environment) -> Result<Reenabled, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         let subscription = backend.reenable(&viewer, client_uuid.clone(), environment).await?;
         let client = backend.client_view(&viewer, client_uuid).await?;
         Ok(Reenabled { client_name: client.name, environment, subscription })
-    }
+    })
     .await;
     answer(&reenable_form(environment), result, reenable_notice)
 }
@@ -177,6 +174,8 @@ impl Default for EnvironmentActions {
 #[component]
 pub fn EnvironmentSettingsPanel(
     client_uuid: String,
+    /// The client's name, for the words that say what a switch does.
+    client_name: String,
     env: EnvironmentView,
     actions: EnvironmentActions,
     previous: Option<FormOutcome>,
@@ -223,6 +222,49 @@ pub fn EnvironmentSettingsPanel(
         }
     });
 
+    // Switching off stops a paying client's deliveries: it asks first, saying so in words. Switching
+    // on needs a URL to send to, so the switch waits for one rather than failing after the click.
+    let has_url = env.notification_webhook_url.is_some();
+    let hint = if subscribed || has_url {
+        "On needs a Notification Webhook URL. Off stops delivery, but notifications are still recorded (as not \
+         subscribed), so the client's history stays complete."
+            .to_owned()
+    } else {
+        format!("Set the {label} Notification Webhook URL below to switch the subscription on.")
+    };
+    let switch = if subscribed {
+        let consequence = format!(
+            "{client_name} will stop receiving {label} notifications; they will still be recorded, as not subscribed."
+        );
+        view! {
+            <ConfirmSwitchOff label=format!("{label} subscribed") consequence described_by=described_by>
+                <ActionForm action=actions.subscription attr:class="switch-form">
+                    <EnvironmentFields client_uuid=switch_uuid environment />
+                    <input type="hidden" name="active" value="false" />
+                    <button type="submit" class="danger" disabled=move || actions.subscription.pending().get()>
+                        "Switch off " {label}
+                    </button>
+                </ActionForm>
+            </ConfirmSwitchOff>
+        }
+        .into_any()
+    } else {
+        view! {
+            <ActionForm action=actions.subscription attr:class="switch-form">
+                <EnvironmentFields client_uuid=switch_uuid environment />
+                <input type="hidden" name="active" value="true" />
+                <SubmitSwitch
+                    label=format!("{label} subscribed")
+                    on=false
+                    described_by=described_by
+                    busy=actions.subscription.pending()
+                    unavailable=!has_url
+                />
+            </ActionForm>
+        }
+        .into_any()
+    };
+
     view! {
         <section class="panel environment-settings" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
@@ -232,20 +274,8 @@ pub fn EnvironmentSettingsPanel(
                 " since "
                 <TimeLabel at=subscription.since />
             </p>
-            <ActionForm action=actions.subscription attr:class="switch-form">
-                <EnvironmentFields client_uuid=switch_uuid environment />
-                <input type="hidden" name="active" value=if subscribed { "false" } else { "true" } />
-                <SubmitSwitch
-                    label=format!("{label} subscribed")
-                    on=subscribed
-                    described_by=described_by
-                    busy=actions.subscription.pending()
-                />
-            </ActionForm>
-            <p class="hint" id=hint_id>
-                "On needs a Notification Webhook URL. Off stops delivery, but notifications are still "
-                "recorded (as not subscribed), so the client's history stays complete."
-            </p>
+            {switch}
+            <p class="hint" id=hint_id>{hint}</p>
             <OutcomeNote outcome=subscription_note />
             {disabled}
             <OutcomeNote outcome=reenable_note />

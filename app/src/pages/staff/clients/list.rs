@@ -12,10 +12,13 @@ use super::manage_path;
 use crate::components::data_table::DataTable;
 use crate::components::loaded::Loaded;
 use crate::components::state_badge::StateBadge;
+use crate::components::time_label::TimeLabel;
 use crate::dto::{ClientQuery, ClientView, EnvironmentView};
 use crate::error::AppError;
+use crate::pages::staff::StaffOnly;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
 use crate::query::from_params;
+use crate::timestamp::Timestamp;
 use crate::vocab::Environment;
 
 /// The form key of "New client".
@@ -24,10 +27,11 @@ const CREATE_CLIENT_FORM: &str = "create-client";
 /// Clients whose name contains `q` or whose UUID starts with it (all when empty), by name (staff).
 #[server(prefix = "/fn", endpoint = "staff_clients")]
 pub async fn staff_clients(#[server(default)] q: Option<String>) -> Result<Vec<ClientView>, AppError> {
-    use crate::backend::{require_viewer, respond_with};
-    let (backend, viewer) = require_viewer().await.map_err(respond_with)?;
+    use crate::backend::{as_viewer, respond_with};
     let search = q.filter(|q| !q.trim().is_empty());
-    backend.search_clients(&viewer, search).await.map_err(respond_with)
+    as_viewer(|backend, viewer| async move { backend.search_clients(&viewer, search).await })
+        .await
+        .map_err(respond_with)
 }
 
 /// Creates a client (staff), with ROOK's client UUID when it has one, and goes to its page.
@@ -36,14 +40,13 @@ pub async fn staff_create_client(
     name: String,
     #[server(default)] client_uuid: Option<String>,
 ) -> Result<ClientView, AppError> {
-    use crate::backend::require_viewer;
+    use crate::backend::as_viewer;
     use crate::pages::staff::form_outcome::answer;
-    let result = async {
-        let (backend, viewer) = require_viewer().await?;
+    let result = as_viewer(|backend, viewer| async move {
         // An empty field means "make one up".
         let client_uuid = client_uuid.filter(|u| !u.trim().is_empty());
         backend.create_client(&viewer, name, client_uuid).await
-    }
+    })
     .await;
     let result = answer(CREATE_CLIENT_FORM, result, |_| None);
     if let Ok(client) = &result {
@@ -62,16 +65,17 @@ pub fn ClientsPage() -> impl IntoView {
     let previous = previous_outcome();
 
     let navigate = use_navigate();
-    let filter_as_typed = move |ev| {
+    let filter_as_typed = Callback::new(move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         let query = if text.trim().is_empty() { ParamsMap::new() } else { ParamsMap::from_iter([("q", text)]) };
         let options = NavigateOptions { replace: true, scroll: false, ..Default::default() };
         navigate(&format!("/staff/clients{}", query.to_query_string()), options);
-    };
+    });
 
     view! {
         <Title text="Clients · rook-notify" />
         <h1>"Clients"</h1>
+        <StaffOnly>
         <Form method="GET" action="/staff/clients" attr:class="toolbar" attr:role="search">
             <label for="client-filter">"Filter clients"</label>
             <input
@@ -81,10 +85,11 @@ pub fn ClientsPage() -> impl IntoView {
                 placeholder="Name or client UUID"
                 autocomplete="off"
                 value=query.read_untracked().get("q").unwrap_or_default()
-                on:input=filter_as_typed
+                on:input=move |ev| filter_as_typed.run(ev)
             />
             <button type="submit">"Search"</button>
         </Form>
+        </StaffOnly>
         <Loaded
             keep_shown=true
             content=move || async move {
@@ -152,7 +157,14 @@ fn ClientTable(list: Vec<ClientView>) -> impl IntoView {
 fn ClientRow(client: ClientView) -> impl IntoView {
     let state = |env: Environment| {
         let view = client.environments.iter().find(|e| e.environment == env).cloned();
-        view! { <td>{view.map(|e: EnvironmentView| view! { <StateBadge state=e.subscription.state reason=e.subscription.disabled_reason /> })}</td> }
+        view! {
+            <td>
+                {view.map(|e: EnvironmentView| view! {
+                    <StateBadge state=e.subscription.state reason=e.subscription.disabled_reason />
+                    <Failing failures=e.consecutive_failures since=e.failing_since />
+                })}
+            </td>
+        }
     };
     let (sandbox, production) = (state(Environment::Sandbox), state(Environment::Production));
     let name = client.name;
@@ -175,4 +187,20 @@ fn ClientRow(client: ClientView) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// An endpoint whose last attempts failed: how many in a row, since when (nothing when the last one
+/// succeeded).
+#[component]
+fn Failing(failures: u32, since: Option<Timestamp>) -> impl IntoView {
+    (failures > 0).then(|| {
+        let attempts =
+            if failures == 1 { "1 failed attempt".to_owned() } else { format!("{failures} failed attempts in a row") };
+        view! {
+            <span class="failing">
+                {attempts}
+                {since.map(|at| view! { ", since " <TimeLabel at /> })}
+            </span>
+        }
+    })
 }

@@ -76,7 +76,15 @@ fn ManagedClientView(
         .into_iter()
         .map(|env| {
             let actions = actions_of(env.environment);
-            view! { <EnvironmentSettingsPanel client_uuid=uuid.clone() env actions previous=previous.clone() /> }
+            view! {
+                <EnvironmentSettingsPanel
+                    client_uuid=uuid.clone()
+                    client_name=client.name.clone()
+                    env
+                    actions
+                    previous=previous.clone()
+                />
+            }
         })
         .collect_view();
     view! {

@@ -1,8 +1,10 @@
-//! What every bulk resend (failed notifications, rejected data deliveries) shares: how much one call
-//! queues, the range of creation times it covers, and what follows once the store queued its part.
+//! What every resend (of one notification or data delivery, or in bulk) shares: what follows once the
+//! store queued it, and for a bulk resend how much one call queues and the range of creation times it
+//! covers.
 
 use app::dto::BulkResendReceipt;
 use app::timestamp::Timestamp;
+use app::vocab::Environment;
 use serde_json::json;
 
 use super::paging::check_time_range;
@@ -25,9 +27,24 @@ pub(super) fn resend_range(
 }
 
 impl Services {
-    /// After the store queued `queued` of a bulk resend on `endpoint` (`remaining` left): wakes the
-    /// dispatcher, writes `action` with the range and the counts to the audit log, and answers the
-    /// receipt.
+    /// After the store queued a resend (of one item or in bulk): wakes the dispatcher and writes
+    /// `action` with `detail` (what was queued) to the audit log.
+    pub(super) async fn resent(
+        &self,
+        actor: &Actor,
+        action: &str,
+        (client_uuid, environment): (&str, Environment),
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        self.wake_dispatcher();
+        let mut tx = self.store().begin().await?;
+        self.audit_in(&mut tx, actor, action, Some(client_uuid), Some(environment), detail, now).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// After the store queued `queued` of a bulk resend on `endpoint` (`remaining` left): what follows
+    /// any resend, the range and the counts written to the audit log, and the receipt.
     pub(super) async fn bulk_resent(
         &self,
         actor: &Actor,
@@ -37,9 +54,9 @@ impl Services {
         (queued, remaining): (u64, u64),
         now: Timestamp,
     ) -> Result<BulkResendReceipt, ServiceError> {
-        self.wake_dispatcher();
         let detail = json!({ "since": since, "until": until, "queued": queued, "remaining": remaining });
-        self.audit(actor, action, Some(&endpoint.client_uuid), Some(endpoint.environment), detail, now).await?;
+        let scope = (endpoint.client_uuid.as_str(), endpoint.environment);
+        self.resent(actor, action, scope, detail, now).await?;
         Ok(BulkResendReceipt { queued, remaining })
     }
 }
