@@ -152,6 +152,15 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration, global = true)]
     pub login_failure_window: Duration,
 
+    /// Requests per second each client API key may make, on average (a bulk resend also counts each
+    /// item it queues); counted per process.
+    #[arg(long, env = "ROOK_NOTIFY_CLIENT_KEY_RATE", default_value_t = 10.0, value_parser = parse_positive_rate, global = true)]
+    pub client_key_rate: f64,
+
+    /// Requests a client API key may make at once before its rate applies.
+    #[arg(long, env = "ROOK_NOTIFY_CLIENT_KEY_BURST", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub client_key_burst: u32,
+
     /// How long in-flight work may take to finish after SIGTERM or Ctrl-C before the process exits.
     #[arg(long, env = "ROOK_NOTIFY_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration, global = true)]
     pub shutdown_grace: Duration,
@@ -393,6 +402,14 @@ fn sqlite_file(database_url: &str) -> Option<PathBuf> {
 
 fn parse_trusted_proxies(s: &str) -> Result<crate::service::TrustedProxies, String> {
     s.parse()
+}
+
+/// A rate: a finite number above zero.
+fn parse_positive_rate(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{raw}` is not a rate above zero (requests per second, such as 10 or 0.5)")),
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::engine::delivery_client::DeliveryClientConfig;
 use crate::engine::retry::RetryPolicy;
 use crate::engine::{Engine, EngineConfig, EngineError};
-use crate::service::{LoginLimits, ServiceConfig, ServiceError, Services};
+use crate::service::{KeyRate, LoginLimits, ServiceConfig, ServiceError, Services};
 use crate::store::{SecretCipher, Store, StoreError, generate_key, parse_key};
 use crate::web::{self, AllowedOrigins, session};
 
@@ -269,6 +269,7 @@ pub fn service_config(settings: &Settings) -> ServiceConfig {
         api_token: settings.api_token.clone().filter(|t| !t.is_empty()),
         trusted_proxies: settings.trusted_proxies.clone(),
         max_pending_ingest: settings.max_pending_ingest,
+        client_key_rate: KeyRate { per_second: settings.client_key_rate, burst: settings.client_key_burst },
     }
 }
 

@@ -99,6 +99,16 @@ macro_rules! for_each_backend_action {
                 until: Option<Timestamp>,
             ) -> BulkResendReceipt;
 
+            /// A client's API keys, newest first, revoked ones included (never the keys themselves).
+            fn list_client_keys(client_uuid: String) -> Vec<ClientKeyView>
+                => #[server(prefix = "/fn", endpoint = "client_api_keys")] client_api_keys;
+
+            /// Creates a client API key; the answer holds the key in clear, this once.
+            fn create_client_key(client_uuid: String, key: NewClientKey) -> CreatedClientKey;
+
+            /// Revokes a client API key: it stops working at once.
+            fn revoke_client_key(client_uuid: String, key_id: String) -> ClientKeyView;
+
             // ---- staff only ----
 
             /// Clients whose name contains `search` or whose UUID starts with it (all when `None`),

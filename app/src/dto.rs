@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::query::TimeBound;
 use crate::timestamp::Timestamp;
 use crate::vocab::{
-    AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment,
+    AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment, KeyAccess,
     NotificationStatus, NotificationType, Pillar, Role, SubscriptionState,
 };
 
@@ -408,6 +408,8 @@ pub struct DataDeliveryQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// A data delivery's id: list what was handed over after it, oldest first (not with `cursor`).
+    pub after: Option<String>,
 }
 
 /// The answer to handing over a data delivery.
@@ -430,4 +432,52 @@ pub struct AlertView {
     pub at: Timestamp,
     /// What led to it: failure count, since when, the reason of a disabling.
     pub detail: serde_json::Value,
+}
+
+/// A client API key as it is listed (never the key itself: only its digest is stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ClientKeyView {
+    pub id: String,
+    pub client_uuid: String,
+    pub name: String,
+    /// The one environment the key reaches; `null`: both.
+    pub environment: Option<Environment>,
+    pub access: KeyAccess,
+    /// Who created it (an account's email, or `api-token:<name>`).
+    pub created_by: String,
+    pub created_at: Timestamp,
+    /// After this the key answers 401; `null`: never.
+    pub expires_at: Option<Timestamp>,
+    /// When it was last used (to within a minute); `null`: never.
+    pub last_used_at: Option<Timestamp>,
+    /// When it was revoked; a revoked key answers 401.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// What a new client API key may reach and for how long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewClientKey {
+    /// 1 to 100 characters, to recognise it in the list.
+    pub name: String,
+    /// Only this environment; absent or `null`: both.
+    #[serde(default)]
+    pub environment: Option<Environment>,
+    pub access: KeyAccess,
+    /// When it stops working; absent or `null`: never. Must be in the future.
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A client API key just created: the key in clear is in this answer only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CreatedClientKey {
+    #[serde(flatten)]
+    pub key: ClientKeyView,
+    /// `rnck_` and 43 random characters: send it as `Authorization: Bearer <secret>`. It is not shown
+    /// again.
+    pub secret: String,
 }

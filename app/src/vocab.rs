@@ -264,6 +264,11 @@ wire_enum! {
     pub enum Role as "role" { Staff => "staff", Client => "client" }
 }
 
+wire_enum! {
+    /// What a client API key may do through the pull API: read, or also resend and send tests.
+    pub enum KeyAccess as "key access" { ReadOnly => "read_only", ReadWrite => "read_write" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

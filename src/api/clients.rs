@@ -13,8 +13,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::{Admin, ApiJson, ApiPath, ListQuery};
-use super::openapi::{BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
+use super::extract::{Admin, ApiJson, ApiPath, ListQuery, PullCaller};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
+};
 use super::paths::{ClientPath, EnvironmentPath, SecretPath};
 use crate::service::{EnvironmentPatch, Patch, Services, SubscriptionChange as Change};
 
@@ -24,7 +26,7 @@ pub fn routes() -> OpenApiRouter<Services> {
         .routes(routes!(create_client, list_clients))
         .routes(routes!(get_client))
         .routes(routes!(update_environment))
-        .routes(routes!(set_subscription))
+        .routes(routes!(set_subscription, get_subscription))
         .routes(routes!(reveal_secret))
         .routes(routes!(rotate_secret))
         .routes(routes!(resend_failed))
@@ -185,6 +187,25 @@ async fn set_subscription(
     Ok(Json(view))
 }
 
+/// An environment's Notification Webhook subscription (never its secret).
+#[utoipa::path(
+    get, path = "/clients/{client_uuid}/environments/{env}/subscription", tag = "clients",
+    params(EnvironmentPath),
+    security(("bearer" = []), ("client_key" = [])),
+    responses(
+        (status = OK, description = "The subscription.", body = SubscriptionView),
+        Unauthorized, Forbidden, NotFound, TooManyRequests,
+    )
+)]
+async fn get_subscription(
+    State(services): State<Services>,
+    PullCaller(actor): PullCaller,
+    ApiPath(path): ApiPath<EnvironmentPath>,
+) -> Result<Json<SubscriptionView>, ApiError> {
+    let environment = path.environment()?;
+    Ok(Json(services.subscription(&actor, &path.client_uuid, environment).await?))
+}
+
 /// A signing secret.
 #[derive(Serialize, utoipa::ToSchema)]
 struct SecretAnswer {
@@ -243,14 +264,15 @@ pub(super) struct ResendRange {
     post, path = "/clients/{client_uuid}/environments/{env}/resend-failed", tag = "notifications",
     params(EnvironmentPath),
     request_body = ResendRange,
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = ACCEPTED, description = "How many were queued.", body = BulkResendReceipt),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable,
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests,
     )
 )]
 async fn resend_failed(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
@@ -273,14 +295,15 @@ struct TestRequest {
     post, path = "/clients/{client_uuid}/environments/{env}/test", tag = "notifications",
     params(EnvironmentPath),
     request_body(content = Option<TestRequest>, description = "Optional: none sends a `subscription.test`."),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = ACCEPTED, description = "The test notification, recorded and due.", body = EventReceipt),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable,
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests,
     )
 )]
 async fn send_test(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(path): ApiPath<EnvironmentPath>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<EventReceipt>), ApiError> {

@@ -13,9 +13,10 @@ use utoipa_axum::routes;
 use super::clients::ResendRange;
 use super::error::ApiError;
 use super::events::{IDEMPOTENCY_KEY, idempotency_key, ingest_answer};
-use super::extract::{Admin, ApiJson, ApiPath, Caller, ListQuery};
+use super::extract::{ApiJson, ApiPath, Caller, ListQuery, PullCaller};
 use super::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable,
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized,
+    Unprocessable,
 };
 use super::paths::EnvironmentPath;
 use crate::service::{DataDeliveryRequest, Services};
@@ -65,14 +66,15 @@ async fn hand_over(
 #[utoipa::path(
     get, path = "/data-deliveries", tag = "data-deliveries", operation_id = "list_data_deliveries",
     params(DataDeliveryQuery),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = OK, description = "One page.", body = Page<DataDeliverySummary>),
-        Unauthorized, Forbidden, NotFound, Unprocessable,
+        Unauthorized, Forbidden, NotFound, Unprocessable, TooManyRequests,
     )
 )]
 async fn list(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ListQuery(query): ListQuery<DataDeliveryQuery>,
 ) -> Result<Json<Page<DataDeliverySummary>>, ApiError> {
     Ok(Json(services.list_data_deliveries(&actor, query).await?))
@@ -82,14 +84,15 @@ async fn list(
 #[utoipa::path(
     get, path = "/data-deliveries/{id}", tag = "data-deliveries", operation_id = "get_data_delivery",
     params(("id" = String, Path, description = "The data delivery's id.")),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = OK, description = "The data delivery.", body = DataDeliveryDetail),
-        Unauthorized, Forbidden, NotFound,
+        Unauthorized, Forbidden, NotFound, TooManyRequests,
     )
 )]
 async fn detail(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DataDeliveryDetail>, ApiError> {
     Ok(Json(services.data_delivery_detail(&actor, &id).await?))
@@ -99,14 +102,15 @@ async fn detail(
 #[utoipa::path(
     post, path = "/data-deliveries/{id}/resend", tag = "data-deliveries", operation_id = "resend_data_delivery",
     params(("id" = String, Path, description = "The data delivery's id.")),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = ACCEPTED, description = "Queued.", body = DataDeliverySummary),
-        Unauthorized, Forbidden, NotFound, Conflict,
+        Unauthorized, Forbidden, NotFound, Conflict, TooManyRequests,
     )
 )]
 async fn resend(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<DataDeliverySummary>), ApiError> {
     Ok((StatusCode::ACCEPTED, Json(services.resend_data(&actor, &id).await?)))
@@ -120,14 +124,15 @@ async fn resend(
     post, path = "/clients/{client_uuid}/environments/{env}/resend-rejected-data", tag = "data-deliveries",
     params(EnvironmentPath),
     request_body = ResendRange,
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = ACCEPTED, description = "How many were queued.", body = BulkResendReceipt),
-        BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, Unprocessable,
+        BadRequest, Unauthorized, Forbidden, NotFound, PayloadTooLarge, Unprocessable, TooManyRequests,
     )
 )]
 async fn resend_rejected(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {

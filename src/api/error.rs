@@ -96,7 +96,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::RateLimited { retry_after } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                format!("Too many attempts; try again in {} s.", retry_after.as_secs().max(1)),
+                format!("Too many requests; try again in {} s.", retry_after.as_secs().max(1)),
             )
             .with_retry_after(retry_after),
             ServiceError::Unavailable { code, message, retry_after } => {

@@ -2,24 +2,30 @@
 //! the bearer token, JSON bodies whose faults name the field at fault, path segments and list query
 //! strings (answered in the API's error shape, never axum's plain-text rejections).
 
+use std::net::SocketAddr;
+
 use app::error::AppError;
 use app::query::parse_pairs;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::service::{Actor, Services};
+use crate::service::{Actor, ServiceError, Services};
 use crate::store::TokenScope;
 
-/// Whoever the bearer token stands for (any scope).
+/// Whoever the bearer token stands for (any scope, or a client API key).
 pub struct Caller(pub Actor);
 
-/// A caller whose token has admin scope; an ingest token gets 403.
+/// A caller whose token has admin scope; an ingest token or a client API key gets 403.
 pub struct Admin(pub Actor);
+
+/// A caller of a pull API route: an admin token or a client API key (which the service then holds
+/// to its client, its environment and its access); an ingest token gets 403.
+pub struct PullCaller(pub Actor);
 
 impl<S> FromRequestParts<S> for Caller
 where
@@ -38,7 +44,18 @@ where
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
         let services = Services::from_ref(state);
-        services.authenticate_token(token).await.map(Caller).map_err(|_| ApiError::unauthorized())
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
+            let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+            services.client_address(c.0.ip(), forwarded)
+        });
+        match services.authenticate_bearer(token, address).await {
+            Ok(actor) => Ok(Caller(actor)),
+            // Over a key's rate (429), or the database away (503): worth telling apart from a bad token.
+            Err(
+                err @ (ServiceError::RateLimited { .. } | ServiceError::Unavailable { .. } | ServiceError::Internal),
+            ) => Err(err.into()),
+            Err(_) => Err(ApiError::unauthorized()),
+        }
     }
 }
 
@@ -50,16 +67,40 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-        match actor {
-            Actor::ApiToken { scope: TokenScope::Ingest, .. } => Err(ApiError::new(
+        match PullCaller::from_request_parts(parts, state).await? {
+            PullCaller(Actor::ClientKey(_)) => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                "This token has the ingest scope; this route needs an admin token.",
+                "A client API key may only call the pull API's routes (its notifications, data deliveries and \
+                 subscriptions); this route needs an admin token.",
             )),
-            actor => Ok(Admin(actor)),
+            PullCaller(actor) => Ok(Admin(actor)),
         }
     }
+}
+
+impl<S> FromRequestParts<S> for PullCaller
+where
+    Services: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        match actor {
+            Actor::ApiToken { scope: TokenScope::Ingest, .. } => Err(ingest_refused()),
+            actor => Ok(PullCaller(actor)),
+        }
+    }
+}
+
+fn ingest_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "This token has the ingest scope; this route needs an admin token.",
+    )
 }
 
 /// A JSON body: malformed JSON is 400, a body that does not fit the expected shape (wrong types,

@@ -5,6 +5,7 @@
 //! so the router and its OpenAPI document (`GET /api/openapi.json`) come from one list.
 
 mod audit;
+mod client_keys;
 mod clients;
 mod data_deliveries;
 mod error;
@@ -48,6 +49,7 @@ pub fn router(services: Services) -> Router {
 fn routes() -> OpenApiRouter<Services> {
     OpenApiRouter::new()
         .merge(audit::routes())
+        .merge(client_keys::routes())
         .merge(clients::routes())
         .merge(data_deliveries::routes())
         .merge(events::routes())

@@ -8,8 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
-use super::extract::{Admin, ApiPath, ListQuery};
-use super::openapi::{Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
+use super::extract::{ApiPath, ListQuery, PullCaller};
+use super::openapi::{Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable};
 use crate::service::Services;
 
 /// The routes of this file, each documented by its handler's annotation.
@@ -23,14 +23,15 @@ pub fn routes() -> OpenApiRouter<Services> {
 #[utoipa::path(
     get, path = "/notifications", tag = "notifications", operation_id = "list_notifications",
     params(NotificationQuery),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = OK, description = "One page.", body = Page<NotificationSummary>),
-        Unauthorized, Forbidden, NotFound, Unprocessable,
+        Unauthorized, Forbidden, NotFound, Unprocessable, TooManyRequests,
     )
 )]
 async fn list(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ListQuery(query): ListQuery<NotificationQuery>,
 ) -> Result<Json<Page<NotificationSummary>>, ApiError> {
     Ok(Json(services.list_notifications(&actor, query).await?))
@@ -40,14 +41,15 @@ async fn list(
 #[utoipa::path(
     get, path = "/notifications/{id}", tag = "notifications", operation_id = "get_notification",
     params(("id" = String, Path, description = "The notification's id (its `webhook-id`).")),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = OK, description = "The notification.", body = NotificationDetail),
-        Unauthorized, Forbidden, NotFound,
+        Unauthorized, Forbidden, NotFound, TooManyRequests,
     )
 )]
 async fn detail(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<NotificationDetail>, ApiError> {
     Ok(Json(services.notification_detail(&actor, &id).await?))
@@ -57,14 +59,15 @@ async fn detail(
 #[utoipa::path(
     post, path = "/notifications/{id}/resend", tag = "notifications", operation_id = "resend_notification",
     params(("id" = String, Path, description = "The notification's id (its `webhook-id`).")),
+        security(("bearer" = []), ("client_key" = [])),
     responses(
         (status = ACCEPTED, description = "Queued.", body = NotificationSummary),
-        Unauthorized, Forbidden, NotFound, Conflict,
+        Unauthorized, Forbidden, NotFound, Conflict, TooManyRequests,
     )
 )]
 async fn resend(
     State(services): State<Services>,
-    Admin(actor): Admin,
+    PullCaller(actor): PullCaller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<NotificationSummary>), ApiError> {
     Ok((StatusCode::ACCEPTED, Json(services.resend(&actor, &id).await?)))

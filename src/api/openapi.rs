@@ -25,15 +25,18 @@ use super::error::{ApiError, ErrorBody};
         title = "rook-notify API",
         description = "ROOK's Notification Webhook service. ROOK's services report platform events and hand over \
             Data Webhook documents; staff tools manage clients, subscriptions and secrets and browse deliveries. \
-            Every route needs `Authorization: Bearer <token>`. The receiver guide (docs/receiver-guide.md) \
-            explains the webhooks below: headers, signatures, retries."
+            Every route needs `Authorization: Bearer <token>`. A client's own programs call the pull API (the \
+            routes that accept the `client_key` scheme) with a client API key (`rnck_…`), which reaches only \
+            its client (and environment, when scoped), read-only or read-write, within its own request rate. \
+            The receiver guide (docs/receiver-guide.md) explains the webhooks below: headers, signatures, retries."
     ),
     modifiers(&BearerToken),
     security(("bearer" = [])),
     components(
         schemas(ErrorBody, NotificationPayload),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, ServiceUnavailable
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable, TooManyRequests,
+            ServiceUnavailable
         )
     ),
     tags(
@@ -41,18 +44,28 @@ use super::error::{ApiError, ErrorBody};
         (name = "platform-events", description = "What happened in a client's integration: each event is a notification."),
         (name = "notifications", description = "Notifications, their delivery attempts, resending."),
         (name = "data-deliveries", description = "Documents for the client's Data Webhook, their attempts, resending."),
+        (name = "api-keys", description = "Client API keys: what a client's own programs call the pull API with."),
         (name = "webhooks", description = "What the client's Notification Webhook receives: see the receiver guide."),
     )
 )]
 pub struct ApiDoc;
 
-/// The bearer token every route needs (`ROOK_NOTIFY_API_TOKEN`, or one made by `create-token`).
+/// The bearer credentials: ROOK's API tokens (`ROOK_NOTIFY_API_TOKEN`, or one made by `create-token`),
+/// which every route takes, and client API keys, which only the pull API's routes take.
 struct BearerToken;
 
 impl Modify for BearerToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        let mut client_key = Http::new(HttpAuthScheme::Bearer);
+        client_key.description = Some(
+            "A client API key (`rnck_…`), created in the dashboard's Webhook settings or with \
+             `POST /clients/{client_uuid}/api-keys`: only its client's notifications, data deliveries and \
+             subscriptions (and only one environment's, when scoped); read-only keys cannot resend or send tests."
+                .to_owned(),
+        );
+        components.add_security_scheme("client_key", SecurityScheme::Http(client_key));
     }
 }
 
@@ -167,7 +180,8 @@ error_responses! {
     /// No valid API token: send `Authorization: Bearer <token>` (`unauthorized`).
     Unauthorized => UNAUTHORIZED, ApiError::unauthorized();
     /// The token's scope does not allow this route: an `ingest` token may only report platform events and
-    /// hand over data deliveries (`forbidden`).
+    /// hand over data deliveries, a client API key only call the pull API, and a read-only key cannot
+    /// resend or send tests (`forbidden`).
     Forbidden => FORBIDDEN,
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This token has the ingest scope; this route needs an admin token.");
     /// No such client, environment, secret, notification or data delivery (`not_found`).
@@ -183,6 +197,10 @@ error_responses! {
     /// such as `url_required`).
     Unprocessable => UNPROCESSABLE_ENTITY,
         ApiError::validation("user_id", "user_id: invalid type: integer `5`, expected a string");
+    /// A client API key went over its request rate (a bulk resend counts each item it queues); try
+    /// again after the `Retry-After` seconds (`rate_limited`).
+    TooManyRequests => TOO_MANY_REQUESTS,
+        ApiError::from(crate::service::ServiceError::RateLimited { retry_after: std::time::Duration::from_secs(2) });
     /// Nothing was recorded; send the same request again after the `Retry-After` seconds: too many
     /// requests are waiting to be recorded (`overloaded`), or the database has no room (`storage_full`).
     ServiceUnavailable => SERVICE_UNAVAILABLE,

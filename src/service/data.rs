@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::paging::{DEFAULT_PAGE, page_request, text_filter};
+use super::paging::{DeliveryListScope, text_filter};
 use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
@@ -130,17 +130,18 @@ impl Services {
         }
     }
 
-    /// A page of a client's data deliveries, newest first.
+    /// A page of a client's data deliveries: newest first, or with `after` oldest first after that
+    /// delivery (how a client's program catches up).
     pub async fn list_data_deliveries(
         &self,
         actor: &Actor,
         query: DataDeliveryQuery,
     ) -> Result<Page<DataDeliverySummary>, ServiceError> {
-        let client_uuid = self.listed_client(actor, query.client_uuid.as_deref(), "data deliveries to list").await?;
-        let page = page_request(query.limit, DEFAULT_PAGE, query.cursor.as_deref(), None, (query.since, query.until))?;
+        let DeliveryListScope { client_uuid, environment, page } =
+            self.delivery_list_scope(actor, &query, "data deliveries to list").await?;
         let filter = DataDeliveryFilter {
             client_uuid,
-            environment: query.environment,
+            environment,
             status: query.status,
             user_id: text_filter("user_id", query.user_id.as_deref())?,
             since: page.since,
@@ -170,6 +171,7 @@ impl Services {
 
     /// Queues an immediate new attempt of a data delivery (409 once its payload was purged).
     pub async fn resend_data(&self, actor: &Actor, id: &str) -> Result<DataDeliverySummary, ServiceError> {
+        actor.require_write()?;
         let delivery = self.visible_data_delivery(actor, id).await?;
         let now = Timestamp::now();
         if !self.store().schedule_data_resend(&delivery.id, &actor.audit_name(), now).await? {
@@ -194,18 +196,25 @@ impl Services {
         since: Timestamp,
         until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
         let (since, until) = resend_range(since, until, now)?;
         let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
+        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
         let counts = self
             .store()
-            .schedule_data_resend_rejected(&endpoint, (since, until), &actor.audit_name(), BULK_RESEND_LIMIT, now)
-            .await?;
+            .schedule_data_resend_rejected(&endpoint, (since, until), &actor.audit_name(), allowed, now)
+            .await;
+        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
+        let counts = counts?;
         self.bulk_resent(actor, "data_delivery.bulk_resent", &endpoint, (since, until), counts, now).await
     }
 
     async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {
-        actor.visible_item("data delivery", id, |id| self.store().data_delivery(id), |d| &d.client_uuid).await
+        actor
+            .visible_item("data delivery", id, |id| self.store().data_delivery(id), |d| (&d.client_uuid, d.environment))
+            .await
     }
 }

@@ -372,6 +372,8 @@ impl Services {
         purpose: SecretPurpose,
         action: SecretAction,
     ) -> Result<String, ServiceError> {
+        // A client's program reads deliveries with its key; secrets stay with people and ROOK's tokens.
+        actor.refuse_client_key()?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let client_uuid = client.client_uuid.as_str();
         let now = Timestamp::now();

@@ -5,12 +5,14 @@
 
 mod accounts;
 mod actor;
+mod client_keys;
 mod clients;
 mod dashboard;
 mod data;
 mod environments;
 mod error;
 mod events;
+mod key_rate;
 mod login_limit;
 mod notifications;
 mod paging;
@@ -23,11 +25,13 @@ mod user_id;
 mod views;
 
 pub use accounts::SignedIn;
-pub use actor::Actor;
+pub use actor::{Actor, ClientKeyActor};
+pub use client_keys::CLIENT_KEY_PREFIX;
 pub use data::DataDeliveryRequest;
 pub use environments::{EnvironmentPatch, Patch, SubscriptionChange};
 pub use error::ServiceError;
 pub use events::PlatformEvent;
+pub use key_rate::KeyRate;
 pub use login_limit::LoginLimits;
 pub use tokens::{IdempotencyKey, IdempotentReply};
 pub use trusted_proxies::TrustedProxies;
@@ -55,6 +59,8 @@ pub struct ServiceConfig {
     /// Ingest requests (events and data deliveries) waiting to be recorded at most; more are refused
     /// with 503 and `Retry-After`.
     pub max_pending_ingest: usize,
+    /// Each client API key's request rate.
+    pub client_key_rate: KeyRate,
 }
 
 impl Default for ServiceConfig {
@@ -65,6 +71,7 @@ impl Default for ServiceConfig {
             api_token: None,
             trusted_proxies: TrustedProxies::default(),
             max_pending_ingest: crate::engine::ingest_queue::DEFAULT_MAX_PENDING,
+            client_key_rate: KeyRate::default(),
         }
     }
 }
@@ -79,6 +86,10 @@ struct Inner {
     store: Store,
     config: ServiceConfig,
     login_limiter: LoginLimiter,
+    /// Each client API key's request budget.
+    key_rate: key_rate::KeyRateLimiter,
+    /// What this process remembers of client API keys' uses.
+    key_uses: std::sync::Mutex<client_keys::KeyUses>,
     ingest: IngestQueue,
     /// Wakes the dispatcher when something became due.
     due: Arc<DueSignal>,
@@ -102,6 +113,8 @@ impl Services {
         Services {
             inner: Arc::new(Inner {
                 login_limiter: LoginLimiter::new(config.login_limits, store.clone()),
+                key_rate: key_rate::KeyRateLimiter::new(config.client_key_rate),
+                key_uses: std::sync::Mutex::default(),
                 store,
                 config,
                 ingest,

@@ -6,7 +6,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
-use super::paging::{DEFAULT_PAGE, page_request, text_filter};
+use super::paging::{DeliveryListScope, text_filter};
 use super::resend::{BULK_RESEND_LIMIT, resend_range};
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
@@ -21,17 +21,11 @@ impl Services {
         actor: &Actor,
         query: NotificationQuery,
     ) -> Result<Page<NotificationSummary>, ServiceError> {
-        let client_uuid = self.listed_client(actor, query.client_uuid.as_deref(), "notifications to list").await?;
-        let page = page_request(
-            query.limit,
-            DEFAULT_PAGE,
-            query.cursor.as_deref(),
-            query.after.as_deref(),
-            (query.since, query.until),
-        )?;
+        let DeliveryListScope { client_uuid, environment, page } =
+            self.delivery_list_scope(actor, &query, "notifications to list").await?;
         let filter = NotificationFilter {
             client_uuid,
-            environment: query.environment,
+            environment,
             kind: query.kind,
             category: query.category,
             status: query.status,
@@ -72,6 +66,7 @@ impl Services {
     /// A success settles it as delivered and cancels its pending retries. 409 `payload_purged` once
     /// retention removed its payload: there is nothing left to send.
     pub async fn resend(&self, actor: &Actor, id: &str) -> Result<NotificationSummary, ServiceError> {
+        actor.require_write()?;
         let notification = self.visible_notification(actor, id).await?;
         if notification.body.is_none() {
             return Err(payload_purged());
@@ -100,15 +95,18 @@ impl Services {
         since: Timestamp,
         until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         let now = Timestamp::now();
         let (since, until) = resend_range(since, until, now)?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
-        let counts = self
-            .store()
-            .schedule_resend_failed(&endpoint, since, until, &actor.audit_name(), BULK_RESEND_LIMIT, now)
-            .await?;
+        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
+        let counts =
+            self.store().schedule_resend_failed(&endpoint, since, until, &actor.audit_name(), allowed, now).await;
+        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
+        let counts = counts?;
         self.bulk_resent(actor, "notification.bulk_resent", &endpoint, (since, until), counts, now).await
     }
 
@@ -120,6 +118,8 @@ impl Services {
         environment: Environment,
         kind: Option<NotificationType>,
     ) -> Result<EventReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
         let (client, _) = self.visible_client(actor, client_uuid).await?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let now = Timestamp::now();
@@ -148,7 +148,9 @@ impl Services {
 
     /// The notification, if the actor may see it; `NotFound` otherwise (never told apart).
     async fn visible_notification(&self, actor: &Actor, id: &str) -> Result<NotificationRecord, ServiceError> {
-        actor.visible_item("notification", id, |id| self.store().notification(id), |n| &n.client_uuid).await
+        actor
+            .visible_item("notification", id, |id| self.store().notification(id), |n| (&n.client_uuid, n.environment))
+            .await
     }
 
     /// `Conflict` unless the environment's subscription is active with a URL.

@@ -1,9 +1,10 @@
 //! Keyset pagination, shared by every list: a checked page request in, a page with the cursor of the
 //! next one out.
 
-use app::dto::Page;
+use app::dto::{DataDeliveryQuery, NotificationQuery, Page};
 use app::query::TimeBound;
 use app::timestamp::Timestamp;
+use app::vocab::Environment;
 
 use super::{Actor, ServiceError, Services};
 use crate::store::Position;
@@ -125,6 +126,20 @@ impl Services {
         self.visible_client(actor, &client_uuid).await?;
         Ok(client_uuid)
     }
+
+    /// Checks what a list of one client's deliveries (`what`, for the message when no client is named)
+    /// asks for, and whether the actor may see it.
+    pub(super) async fn delivery_list_scope(
+        &self,
+        actor: &Actor,
+        query: &impl DeliveryListQuery,
+        what: &str,
+    ) -> Result<DeliveryListScope, ServiceError> {
+        let client_uuid = self.listed_client(actor, query.client_uuid(), what).await?;
+        let page = page_request(query.limit(), DEFAULT_PAGE, query.cursor(), query.after(), query.range())?;
+        let environment = actor.listed_environment(query.environment())?;
+        Ok(DeliveryListScope { client_uuid, environment, page })
+    }
 }
 
 /// The client a list of every client's entries (audit, alerts) is narrowed to: a client account's
@@ -134,4 +149,37 @@ pub(super) fn narrowed_client(actor: &Actor, named: Option<&str>) -> Result<Opti
         Some(own) => Ok(Some(own.to_owned())),
         None => named.filter(|c| !c.trim().is_empty()).map(super::clients::parse_client_uuid).transpose(),
     }
+}
+
+/// The fields that the lists of one client's notifications and of its data deliveries share.
+pub(super) trait DeliveryListQuery {
+    fn client_uuid(&self) -> Option<&str>;
+    fn environment(&self) -> Option<Environment>;
+    fn limit(&self) -> Option<u32>;
+    fn cursor(&self) -> Option<&str>;
+    fn after(&self) -> Option<&str>;
+    fn range(&self) -> (Option<TimeBound>, Option<TimeBound>);
+}
+
+macro_rules! delivery_list_query {
+    ($($query:ty),+) => {$(
+        impl DeliveryListQuery for $query {
+            fn client_uuid(&self) -> Option<&str> { self.client_uuid.as_deref() }
+            fn environment(&self) -> Option<Environment> { self.environment }
+            fn limit(&self) -> Option<u32> { self.limit }
+            fn cursor(&self) -> Option<&str> { self.cursor.as_deref() }
+            fn after(&self) -> Option<&str> { self.after.as_deref() }
+            fn range(&self) -> (Option<TimeBound>, Option<TimeBound>) { (self.since, self.until) }
+        }
+    )+};
+}
+
+delivery_list_query!(NotificationQuery, DataDeliveryQuery);
+
+/// Where a list of one client's deliveries reads: the client (which the actor must see), the
+/// environment it is narrowed to (a scoped client API key's own), and the page asked for.
+pub(super) struct DeliveryListScope {
+    pub client_uuid: String,
+    pub environment: Option<Environment>,
+    pub page: PageRequest,
 }

@@ -56,7 +56,7 @@ pub enum IdempotentReply<T> {
     Replay { status: u16, body: String },
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 

@@ -11,6 +11,7 @@ mod accounts;
 mod alerts;
 mod audit;
 mod cipher;
+mod client_keys;
 mod clients;
 mod connect;
 mod data;
@@ -31,6 +32,7 @@ pub use accounts::{AccountRecord, NewAccount};
 pub use alerts::AlertRecord;
 pub use audit::NewAuditEntry;
 pub use cipher::{SecretCipher, SecretKind, SecretOwner, generate_key, parse_key};
+pub use client_keys::NewClientKey;
 pub use clients::{ClientRecord, EnvironmentRecord};
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{

@@ -17,7 +17,8 @@ use super::{
 /// through the [`Store`] would wait for the connection this transaction holds).
 pub struct StoreTx<'s> {
     store: &'s Store,
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// The transaction itself: the store's modules that add changes of their own write through it.
+    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
 }
 
 impl Store {

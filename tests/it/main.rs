@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod cli;
+mod client_keys;
 mod config;
 mod dashboard_client;
 mod dashboard_data;

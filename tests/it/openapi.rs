@@ -12,13 +12,14 @@ use crate::support::external::{node_with, repo_path, run};
 use crate::support::{TestApp, TestDatabase, spawn_app};
 
 /// Every route of README's API table: (method, path).
-const ROUTES: [(&str, &str); 19] = [
+const ROUTES: [(&str, &str); 23] = [
     ("post", "/api/v1/clients"),
     ("get", "/api/v1/clients"),
     ("get", "/api/v1/audit-log"),
     ("get", "/api/v1/clients/{client_uuid}"),
     ("put", "/api/v1/clients/{client_uuid}/environments/{env}"),
     ("put", "/api/v1/clients/{client_uuid}/environments/{env}/subscription"),
+    ("get", "/api/v1/clients/{client_uuid}/environments/{env}/subscription"),
     ("get", "/api/v1/clients/{client_uuid}/environments/{env}/secrets/{purpose}"),
     ("post", "/api/v1/clients/{client_uuid}/environments/{env}/secrets/{purpose}/rotate"),
     ("post", "/api/v1/platform-events"),
@@ -28,6 +29,23 @@ const ROUTES: [(&str, &str); 19] = [
     ("post", "/api/v1/clients/{client_uuid}/environments/{env}/resend-failed"),
     ("post", "/api/v1/clients/{client_uuid}/environments/{env}/test"),
     ("post", "/api/v1/data-deliveries"),
+    ("get", "/api/v1/data-deliveries"),
+    ("get", "/api/v1/data-deliveries/{id}"),
+    ("post", "/api/v1/data-deliveries/{id}/resend"),
+    ("post", "/api/v1/clients/{client_uuid}/environments/{env}/resend-rejected-data"),
+    ("post", "/api/v1/clients/{client_uuid}/api-keys"),
+    ("get", "/api/v1/clients/{client_uuid}/api-keys"),
+    ("post", "/api/v1/clients/{client_uuid}/api-keys/{key_id}/revoke"),
+];
+
+/// The pull API: the routes a client API key may call (README's API table marks them).
+const PULL_ROUTES: [(&str, &str); 10] = [
+    ("get", "/api/v1/notifications"),
+    ("get", "/api/v1/notifications/{id}"),
+    ("post", "/api/v1/notifications/{id}/resend"),
+    ("post", "/api/v1/clients/{client_uuid}/environments/{env}/resend-failed"),
+    ("post", "/api/v1/clients/{client_uuid}/environments/{env}/test"),
+    ("get", "/api/v1/clients/{client_uuid}/environments/{env}/subscription"),
     ("get", "/api/v1/data-deliveries"),
     ("get", "/api/v1/data-deliveries/{id}"),
     ("post", "/api/v1/data-deliveries/{id}/resend"),
@@ -63,6 +81,7 @@ fn concrete(path: &str) -> String {
         .replace("{env}", "sandbox")
         .replace("{purpose}", "notification")
         .replace("{id}", "01937c1e-7d2a-7000-8000-000000000002")
+        .replace("{key_id}", "01937c1e-7d2a-7000-8000-000000000003")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,6 +113,7 @@ async fn every_operation_is_described_from_the_real_types() {
     assert_eq!(document["openapi"], "3.1.0");
     assert_eq!(document["security"], serde_json::json!([{ "bearer": [] }]));
     assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(document["components"]["securitySchemes"]["client_key"]["scheme"], "bearer");
 
     let mut operation_ids = BTreeSet::new();
     for (method, path, operation) in operations(&document) {
@@ -107,6 +127,18 @@ async fn every_operation_is_described_from_the_real_types() {
         let (_, success) = success.unwrap_or_else(|| panic!("{what}: a 2xx answer"));
         assert!(success["content"]["application/json"]["schema"].is_object(), "{what}: a 2xx schema");
         assert_eq!(responses["401"]["$ref"], "#/components/responses/Unauthorized", "{what}: 401");
+        // The pull API's routes also take a client API key, and say it; no other route does.
+        let pull = PULL_ROUTES.iter().any(|(m, p)| (*m, *p) == (method.as_str(), path.as_str()));
+        let schemes: BTreeSet<&str> = operation["security"]
+            .as_array()
+            .map(|s| s.iter().filter_map(|r| r.as_object()).flat_map(|r| r.keys().map(String::as_str)).collect())
+            .unwrap_or_default();
+        if pull {
+            assert_eq!(schemes, BTreeSet::from(["bearer", "client_key"]), "{what}: its security");
+            assert_eq!(responses["429"]["$ref"], "#/components/responses/TooManyRequests", "{what}: 429");
+        } else {
+            assert!(!schemes.contains("client_key"), "{what}: a client key is refused here");
+        }
         // Every path parameter is declared as one.
         let declared: BTreeSet<&str> = operation["parameters"]
             .as_array()

@@ -5,6 +5,7 @@
 mod accounts;
 mod alerts;
 mod audit;
+mod client_keys;
 mod clients;
 mod connect;
 mod coverage;

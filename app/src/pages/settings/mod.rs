@@ -1,6 +1,7 @@
 //! A client's webhook settings: per environment the signing secret (reveal, rotate) and test
-//! notifications, and the receiver guide. Reading the settings uses `client_profile`.
+//! notifications, the client's API keys, and the receiver guide. Reading the settings uses `client_profile`.
 
+pub mod api_keys;
 mod environment;
 pub mod guide;
 mod page;

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::api_keys::ApiKeys;
 use super::environment::EnvironmentSettings;
 use super::guide::ReceiverGuide;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
@@ -26,10 +27,11 @@ pub fn SettingsPage() -> impl IntoView {
                 <ClientNav client_uuid=client.client_uuid.clone() name=client.name current=ClientTab::Settings />
                 <noscript>
                     <p class="note">
-                        "Revealing and rotating secrets and sending test notifications need JavaScript."
+                        "Revealing and rotating secrets, sending test notifications and API keys need JavaScript."
                     </p>
                 </noscript>
                 {environments}
+                <ApiKeys client_uuid=client.client_uuid.clone() />
                 <ReceiverGuide />
             })
         } />

@@ -150,6 +150,9 @@ pub const SERVER_FUNCTIONS: &[(&str, &[&str])] = &[
     ("client_dashboard", &["client_uuid"]),
     ("client_profile", &["client_uuid"]),
     ("reenable_endpoint", &["client_uuid", "environment"]),
+    ("client_api_keys", &["client_uuid"]),
+    ("create_api_key", &["client_uuid", "name", "environment", "access:text", "expires_in_days:text"]),
+    ("revoke_api_key", &["client_uuid", "key_id:text", "understood:text"]),
 ];
 
 /// The server functions registered in this binary (their URL paths), as the server routes them.
