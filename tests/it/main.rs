@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod cli;
+mod compression;
 mod config;
 mod dashboard_client;
 mod dashboard_data;
