@@ -61,6 +61,7 @@ impl Application {
                 engine_config(&settings)?,
                 services.due_signal(),
                 services.engine_health(),
+                services.recorded_sender(),
             )?)
         } else {
             None

@@ -38,7 +38,11 @@ test("a client filters the feed to extraction.failed, opens one, resends it and 
   await expect(manual).toHaveCount(0);
   await page.getByRole("button", { name: "Resend" }).click();
   await expect(manual).toHaveCount(1, { timeout: 20_000 });
-  await expect(page.getByRole("status").filter({ hasText: "The new attempt is shown below." })).toBeVisible();
+  // It failed again, and the page says so — as an error, not in green.
+  await expect(page.getByRole("alert")).toHaveText(
+    "Resent, but the new attempt failed: HTTP 500. It is the newest under Attempts.",
+  );
+  await expect(page.getByRole("status").filter({ hasText: "Resent" })).toHaveCount(0);
 });
 
 test("the overview shows both environments with charts described in words", async ({ page }) => {

@@ -7,7 +7,7 @@ export const clientUuid = {
 };
 
 /** The API token the Playwright server accepts (playwright.config.ts). */
-const apiHeaders = { Authorization: "Bearer e2e-admin-token" };
+export const apiHeaders = { Authorization: "Bearer e2e-admin-token" };
 
 /** Reports a platform event for Vitalis' Sandbox through the API; returns the notification's id. */
 export async function postEvent(request: APIRequestContext, event: Record<string, unknown>): Promise<string> {

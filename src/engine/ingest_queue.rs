@@ -8,6 +8,7 @@ use app::timestamp::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 
 use super::due::DueSignal;
+use super::recorded::{self, Recorded};
 
 use crate::store::{Channel, EndpointKey, IngestItem, IngestOutcome, Store, StoreError};
 
@@ -53,7 +54,7 @@ impl IngestQueue {
     /// Starts the writer task. `due` is signalled after each commit that recorded something, so the
     /// dispatcher starts delivering at once; `recorded` hears the client UUIDs that have new
     /// notifications (live feeds listen to it). At most `max_pending` requests wait at once.
-    pub fn start(store: Store, due: Arc<DueSignal>, recorded: broadcast::Sender<String>, max_pending: usize) -> Self {
+    pub fn start(store: Store, due: Arc<DueSignal>, recorded: broadcast::Sender<Recorded>, max_pending: usize) -> Self {
         let max_pending = max_pending.max(1);
         // Room for every admitted request, so an admitted one never waits for the channel.
         let (tx, rx) = mpsc::channel::<Pending>(max_pending);
@@ -89,7 +90,7 @@ async fn write_batches(
     store: Store,
     mut rx: mpsc::Receiver<Pending>,
     due: Arc<DueSignal>,
-    recorded: broadcast::Sender<String>,
+    recorded: broadcast::Sender<Recorded>,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -150,17 +151,11 @@ fn refused(err: &StoreError, events: usize) -> IngestError {
 }
 
 /// Tells the dispatcher and the live feeds about recorded events.
-fn announce(items: &[IngestItem], due: &DueSignal, recorded: &broadcast::Sender<String>) {
+fn announce(items: &[IngestItem], due: &DueSignal, recorded: &broadcast::Sender<Recorded>) {
     // The dispatcher claims from exactly these endpoints, without scanning for them.
     due.endpoints(items.iter().map(|i| {
         let n = &i.notification;
         (Channel::Notification, EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment })
     }));
-    let mut clients: Vec<&str> = items.iter().map(|i| i.notification.client_uuid.as_str()).collect();
-    clients.sort_unstable();
-    clients.dedup();
-    for client in clients {
-        // No listener is fine: nobody has a live feed open.
-        let _ = recorded.send(client.to_owned());
-    }
+    recorded::announce(recorded, items.iter().map(|i| i.notification.client_uuid.as_str()), Recorded::New);
 }

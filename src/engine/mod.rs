@@ -15,6 +15,7 @@ pub mod due;
 pub mod health;
 pub mod ingest_queue;
 mod listener;
+pub mod recorded;
 mod recorder;
 mod rejection;
 pub mod retention;
@@ -26,7 +27,7 @@ pub mod ssrf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::store::{NativePool, Store};
@@ -78,12 +79,14 @@ pub struct Engine {
 
 impl Engine {
     /// Starts the dispatcher and the recorder (and, on Postgres, a listener that wakes the dispatcher
-    /// when another process records due work). `due` wakes the dispatcher.
+    /// when another process records due work). `due` wakes the dispatcher; `recorded` tells live feeds
+    /// whose notifications each recorded batch changed.
     pub fn start(
         store: Store,
         config: EngineConfig,
         due: Arc<due::DueSignal>,
         health: Arc<health::EngineHealth>,
+        recorded: broadcast::Sender<recorded::Recorded>,
     ) -> Result<Self, EngineError> {
         let client = DeliveryClient::new(config.client.clone())?;
         let (stop, stopped) = watch::channel(false);
@@ -100,6 +103,7 @@ impl Engine {
             due.clone(),
             alerts_due.clone(),
             health,
+            recorded,
         ));
         let alerts = match &config.staff_alerts {
             Some(target) => {

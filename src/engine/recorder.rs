@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::timestamp::Timestamp;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use super::due::DueSignal;
 use super::health::EngineHealth;
+use super::recorded::{self, Recorded};
 use super::rules::DeliveryRules;
 use crate::store::{AttemptRecord, Channel, EndpointKey, Skipped, Store, StoreError};
 
@@ -48,6 +49,7 @@ pub(super) async fn run(
     due: Arc<DueSignal>,
     alerts_due: Arc<Notify>,
     health: Arc<EngineHealth>,
+    recorded: broadcast::Sender<Recorded>,
 ) {
     let recorder = Recorder { store, thresholds, alerts_due, health };
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -76,12 +78,26 @@ pub(super) async fn run(
             .filter_map(|a| a.next.next_attempt_at)
             .chain(skipped.iter().filter_map(|s| s.next.next_attempt_at))
             .min();
+        // Live feeds show each notification's status and attempts: these clients' rows changed, and a
+        // rejection notice is a new notification of its client.
+        let changed: Vec<String> = attempts
+            .iter()
+            .filter(|a| a.channel == Channel::Notification)
+            .map(|a| a.endpoint.client_uuid.clone())
+            .chain(
+                skipped.iter().filter(|s| s.channel == Channel::Notification).map(|s| s.endpoint.client_uuid.clone()),
+            )
+            .collect();
+        let noticed: Vec<String> =
+            attempts.iter().filter(|a| a.notice.is_some()).map(|a| a.endpoint.client_uuid.clone()).collect();
         recorder.record(attempts, skipped).await;
         for ack in acks {
             // A dispatcher task that stopped waiting (shutdown) has nothing more to do with it.
             let _ = ack.send(());
         }
         due.endpoints(endpoints);
+        recorded::announce(&recorded, changed.iter().map(String::as_str), Recorded::Changed);
+        recorded::announce(&recorded, noticed.iter().map(String::as_str), Recorded::New);
         if let Some(at) = next_due {
             due.at(at);
         }

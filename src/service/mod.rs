@@ -43,6 +43,7 @@ use tokio::sync::{broadcast, watch};
 use crate::engine::due::DueSignal;
 use crate::engine::health::EngineHealth;
 use crate::engine::ingest_queue::IngestQueue;
+use crate::engine::recorded::Recorded;
 use crate::store::Store;
 use login_limit::LoginLimiter;
 
@@ -93,8 +94,8 @@ struct Inner {
     ingest: IngestQueue,
     /// Wakes the dispatcher when something became due.
     due: Arc<DueSignal>,
-    /// Client UUIDs with newly recorded notifications (for live feeds).
-    recorded: broadcast::Sender<String>,
+    /// The clients whose notifications were recorded or changed (for live feeds).
+    recorded: broadcast::Sender<Recorded>,
     /// Turns `true` when the server begins to shut down.
     closing: watch::Sender<bool>,
     /// What the delivery engine reports about itself (readiness).
@@ -157,10 +158,16 @@ impl Services {
         self.inner.engine_health.clone()
     }
 
-    /// Hears the client UUIDs of notifications recorded by this process from now on (a live feed also
-    /// polls, for notifications recorded by other processes).
-    pub fn recorded_signal(&self) -> broadcast::Receiver<String> {
+    /// Hears, from now on, the clients whose notifications this process records or changes (a live feed
+    /// also polls, for what other processes record).
+    pub fn recorded_signal(&self) -> broadcast::Receiver<Recorded> {
         self.inner.recorded.subscribe()
+    }
+
+    /// Where the engine announces the notifications it changed; live feeds hear it through
+    /// [`Services::recorded_signal`].
+    pub fn recorded_sender(&self) -> broadcast::Sender<Recorded> {
+        self.inner.recorded.clone()
     }
 
     /// Tells long-lived responses (live feeds) that the server is shutting down: graceful shutdown

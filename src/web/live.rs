@@ -1,29 +1,33 @@
 //! The live notification feed: Server-Sent Events that carry a client's newly recorded notifications
-//! to an open feed page, so new rows appear without a reload.
+//! to an open feed page, and the changes of the rows it shows, so the page follows without a reload.
 //!
 //! `GET /live/notifications?…` takes the feed page's own query ([`NotificationQuery`]: the same
 //! filters, read the same way; `after` is the newest notification the page shows) and answers
-//! `text/event-stream`. Each event is one notification (the JSON of a `NotificationSummary`, its `id`
-//! as the event id, so a reconnecting browser sends `Last-Event-ID` and misses nothing). The session
-//! is checked on every connection, through the same service layer as the server functions: 401
-//! `{"kind":"unauthenticated"}` when signed out, 404 for a client the account may not see, 422 naming
-//! the filter at fault.
+//! `text/event-stream`. Each unnamed event is a new notification (the JSON of a `NotificationSummary`,
+//! its `id` as the event id, so a reconnecting browser sends `Last-Event-ID` and misses nothing). Each
+//! `changed` event is a notification the page already has, as it is now (its status, attempt count
+//! and last attempt changed), with no event id. The session is checked on every connection, through
+//! the same service layer as the server functions: 401 `{"kind":"unauthenticated"}` when signed out,
+//! 404 for a client the account may not see, 422 naming the filter at fault.
 //!
-//! A feed looks with the feed's own listing — the same query and SQL, oldest first after the last
-//! notification it sent — so no filter is written twice. It wakes when this process records a
-//! notification for its client, and every two seconds for those recorded by other processes; wake-ups
-//! are coalesced to at most one look per [`LOOK_GAP`], so a feed's cost does not grow with the event
-//! rate. On every look it checks the session again in the session store, so a feed ends within
-//! seconds of sign-out (the session is deleted) or expiry, rather than streaming on for a browser that
-//! is no longer signed in. A connection ends after ten minutes (the browser reconnects) and when the
-//! server shuts down.
+//! A feed looks with the feed's own listing — the same query and SQL — so no filter is written twice:
+//! oldest first after the last notification it sent for what is new, or, when notifications of its
+//! client changed, the newest [`LOOK_LIMIT`] again, compared with what it last saw of them. It wakes
+//! when this process records a notification for its client or an attempt of one (the `recorded`
+//! signal, [`Recorded`]), and every two seconds for what other processes record (reading the newest
+//! again only while one of them still waits for an attempt); wake-ups are coalesced to at most one look
+//! per [`LOOK_GAP`], so a feed's cost does not grow with the event rate. On every look it checks the
+//! session again in the session store, so a feed ends within seconds of sign-out (the session is
+//! deleted) or expiry, rather than streaming on for a browser that is no longer signed in. A
+//! connection ends after ten minutes (the browser reconnects) and when the server shuts down.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use app::dto::{NotificationQuery, NotificationSummary};
 use app::error::AppError;
 use app::query::parse_pairs;
+use app::vocab::NotificationStatus;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,6 +39,7 @@ use tokio::time::Instant;
 use tower_sessions::Session;
 
 use super::session::{BrowserSession, SqlSessionStore, still_signed_in};
+use crate::engine::recorded::Recorded;
 use crate::service::{Actor, Services};
 use crate::store::new_id;
 use app::backend::SessionPort;
@@ -106,11 +111,13 @@ async fn open(
         query,
         cursor: after,
         wakeups,
+        known: BTreeMap::new(),
         pending: VecDeque::new(),
         greeted: false,
     };
-    // The first look also authorises: a client the actor may not see ends here, before any event.
-    feed.look().await?;
+    // The first look also authorises: a client the actor may not see ends here, before any event. It
+    // learns the state of what the page shows; the page reads it again once the feed is open.
+    feed.read_again(false).await?;
     Ok(futures::stream::unfold(feed, Feed::next_event))
 }
 
@@ -127,11 +134,37 @@ struct Feed {
     /// The last notification looked at: where the next look continues.
     cursor: String,
     wakeups: Wakeups,
+    /// The newest notifications up to the cursor as last seen (at most [`KNOWN_LIMIT`]): a look that
+    /// reads them again sends those that changed.
+    known: BTreeMap<String, NotificationSummary>,
     /// Found, not sent yet.
-    pending: VecDeque<NotificationSummary>,
+    pending: VecDeque<Outgoing>,
     /// Whether the reconnection delay was sent.
     greeted: bool,
 }
+
+/// An event waiting to be sent.
+enum Outgoing {
+    /// A notification recorded after the cursor: a new row, at the top.
+    New(NotificationSummary),
+    /// A notification at or before the cursor whose status or attempts changed: its row, redrawn.
+    Changed(NotificationSummary),
+}
+
+impl Outgoing {
+    fn event(&self) -> Result<Event, axum::Error> {
+        match self {
+            // The id is the resumption point: only new notifications move it.
+            Outgoing::New(n) => Event::default().id(n.id.clone()).json_data(n),
+            Outgoing::Changed(n) => Event::default().event(CHANGED_EVENT).json_data(n),
+        }
+    }
+}
+
+/// The name of the event that carries a changed notification (a new one is an unnamed `message`).
+const CHANGED_EVENT: &str = "changed";
+/// How many notifications a feed remembers the state of (the newest ones).
+const KNOWN_LIMIT: usize = 2 * LOOK_LIMIT as usize;
 
 impl Feed {
     /// The next event, or `None` when the connection should end.
@@ -141,18 +174,15 @@ impl Feed {
             return Some((Ok(Event::default().retry(RECONNECT_AFTER).comment("live")), self));
         }
         loop {
-            if let Some(notification) = self.pending.pop_front() {
-                let event = Event::default().id(notification.id.clone()).json_data(&notification);
-                return Some((event, self));
+            if let Some(outgoing) = self.pending.pop_front() {
+                return Some((outgoing.event(), self));
             }
-            if !self.wakeups.next().await {
-                return None;
-            }
+            let heard = self.wakeups.next().await?;
             if !still_signed_in(&self.sessions, self.session_id, &self.account_id).await {
                 tracing::debug!("live feed ended: the session is over");
                 return None;
             }
-            if let Err(err) = self.look().await {
+            if let Err(err) = self.look(heard).await {
                 // Access can change while a feed is open (an account removed): stop, the browser
                 // reconnects and gets the answer it now deserves.
                 tracing::info!(error = %err, "live feed ended");
@@ -161,8 +191,16 @@ impl Feed {
         }
     }
 
+    /// One look, one listing (two only when more than a window's worth arrived at once): the newest
+    /// notifications again when some changed — or, on a poll tick, while one shown is still waiting
+    /// for its attempt, as another process may have made it — and otherwise what came after the cursor.
+    async fn look(&mut self, heard: Heard) -> Result<(), AppError> {
+        let waiting = || self.known.values().any(|n| is_waiting(n.status));
+        if heard.changed || (heard.tick && waiting()) { self.read_again(true).await } else { self.list_new().await }
+    }
+
     /// Lists what was recorded after the cursor with the feed's own query, and queues it.
-    async fn look(&mut self) -> Result<(), AppError> {
+    async fn list_new(&mut self) -> Result<(), AppError> {
         let query =
             NotificationQuery { after: Some(self.cursor.clone()), limit: Some(LOOK_LIMIT), ..self.query.clone() };
         let page = self.services.list_notifications(&self.actor, query).await?;
@@ -171,15 +209,67 @@ impl Feed {
         if let Some(next) = page.next_cursor {
             self.cursor = next;
         }
-        self.pending.extend(page.items);
+        for n in page.items {
+            self.remember(&n);
+            self.pending.push_back(Outgoing::New(n));
+        }
         Ok(())
     }
+
+    /// Lists the newest notifications with the feed's own query: those after the cursor are new, and
+    /// those up to it that differ from what was known are queued as changed (unless `tell` is false:
+    /// the first look only learns what the page shows).
+    async fn read_again(&mut self, tell: bool) -> Result<(), AppError> {
+        let query = NotificationQuery { after: None, cursor: None, limit: Some(LOOK_LIMIT), ..self.query.clone() };
+        let page = self.services.list_notifications(&self.actor, query).await?;
+        let (new, shown): (Vec<_>, Vec<_>) = page.items.into_iter().partition(|n| n.id > self.cursor);
+        if shown.is_empty() && page.next_cursor.is_some() {
+            // Only new ones, and more beyond: some between them and the cursor may be unseen. They go
+            // out oldest first, by the cursor.
+            return self.list_new().await;
+        }
+        for n in shown {
+            if tell && self.known.get(&n.id) != Some(&n) {
+                self.pending.push_back(Outgoing::Changed(n.clone()));
+            }
+            self.remember(&n);
+        }
+        // Newest first: sent oldest first, as the cursor moves.
+        for n in new.into_iter().rev() {
+            self.cursor.clone_from(&n.id);
+            self.remember(&n);
+            self.pending.push_back(Outgoing::New(n));
+        }
+        Ok(())
+    }
+
+    /// Keeps a notification's state as sent or shown, forgetting the oldest beyond [`KNOWN_LIMIT`].
+    fn remember(&mut self, n: &NotificationSummary) {
+        self.known.insert(n.id.clone(), n.clone());
+        while self.known.len() > KNOWN_LIMIT {
+            self.known.pop_first();
+        }
+    }
+}
+
+/// Whether a notification still waits for an attempt whose result a page should show.
+fn is_waiting(status: NotificationStatus) -> bool {
+    matches!(status, NotificationStatus::Pending | NotificationStatus::Retrying)
+}
+
+/// What woke a feed, gathered over one gap.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Heard {
+    /// Notifications of the watched client changed (or some announcements were missed).
+    changed: bool,
+    /// The poll tick: another process may have recorded or changed something.
+    tick: bool,
 }
 
 /// When a feed should look again: a recording for its client, a poll tick, or more left from the last
 /// look — never sooner than [`LOOK_GAP`] after the previous look.
 struct Wakeups {
-    recorded: broadcast::Receiver<String>,
+    recorded: broadcast::Receiver<Recorded>,
     closing: watch::Receiver<bool>,
     /// The client whose recordings wake this feed (`None`: any).
     watched: Option<String>,
@@ -190,46 +280,73 @@ struct Wakeups {
 }
 
 impl Wakeups {
-    fn new(recorded: broadcast::Receiver<String>, closing: watch::Receiver<bool>, watched: Option<String>) -> Self {
+    fn new(recorded: broadcast::Receiver<Recorded>, closing: watch::Receiver<bool>, watched: Option<String>) -> Self {
         let now = Instant::now();
         Wakeups { recorded, closing, watched, deadline: now + CONNECTION_LIFETIME, last_look: now, look_again: false }
     }
 
-    /// Waits until the feed should look again; `false` when the connection should end instead.
-    async fn next(&mut self) -> bool {
-        let woken = std::mem::take(&mut self.look_again) || self.heard_something().await;
-        if !woken {
-            return false;
+    /// Waits until the feed should look again, saying what was heard; `None` when the connection
+    /// should end instead.
+    async fn next(&mut self) -> Option<Heard> {
+        let mut heard = Heard::default();
+        if !std::mem::take(&mut self.look_again) {
+            heard = self.heard_something().await?;
         }
         // Whatever else is recorded during the gap is found by this one look.
         let earliest = self.last_look + LOOK_GAP;
         tokio::select! {
             () = tokio::time::sleep_until(earliest) => {}
-            () = tokio::time::sleep_until(self.deadline) => return false,
-            _ = self.closing.wait_for(|closing| *closing) => return false,
+            () = tokio::time::sleep_until(self.deadline) => return None,
+            _ = self.closing.wait_for(|closing| *closing) => return None,
+        }
+        // What was announced during the gap is covered by this look, not a reason for another one.
+        loop {
+            match self.recorded.try_recv() {
+                Ok(recorded) => {
+                    note(self.watched.as_deref(), &recorded, &mut heard);
+                }
+                Err(broadcast::error::TryRecvError::Lagged(_)) => heard.changed = true,
+                Err(_) => break,
+            }
         }
         self.last_look = Instant::now();
-        true
+        Some(heard)
     }
 
-    /// Waits for a recording of the watched client or the poll tick; `false` when the connection ends.
-    async fn heard_something(&mut self) -> bool {
+    /// Waits for a recording of the watched client or the poll tick; `None` when the connection ends.
+    async fn heard_something(&mut self) -> Option<Heard> {
         let tick = tokio::time::sleep(POLL_INTERVAL);
         tokio::pin!(tick);
+        let mut heard = Heard::default();
         loop {
             tokio::select! {
-                () = &mut tick => return true,
-                () = tokio::time::sleep_until(self.deadline) => return false,
-                _ = self.closing.wait_for(|closing| *closing) => return false,
-                heard = self.recorded.recv() => match heard {
-                    Ok(client_uuid) if self.watched.as_ref().is_none_or(|w| *w == client_uuid) => return true,
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
-                    Err(broadcast::error::RecvError::Closed) => return false,
+                () = &mut tick => return Some(Heard { tick: true, ..heard }),
+                () = tokio::time::sleep_until(self.deadline) => return None,
+                _ = self.closing.wait_for(|closing| *closing) => return None,
+                recorded = self.recorded.recv() => match recorded {
+                    Ok(recorded) => {
+                        if note(self.watched.as_deref(), &recorded, &mut heard) {
+                            return Some(heard);
+                        }
+                    }
+                    // Announcements were missed: read the newest again.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return Some(Heard { changed: true, ..heard }),
+                    Err(broadcast::error::RecvError::Closed) => return None,
                 },
             }
         }
     }
+}
+
+/// Adds an announcement about the `watched` client (`None`: any) to `heard`; whether it was about it.
+fn note(watched: Option<&str>, recorded: &Recorded, heard: &mut Heard) -> bool {
+    if watched.is_some_and(|w| w != recorded.client_uuid()) {
+        return false;
+    }
+    if let Recorded::Changed(_) = recorded {
+        heard.changed = true;
+    }
+    true
 }
 
 #[cfg(test)]
@@ -248,13 +365,13 @@ mod tests {
         // A recording every millisecond for longer than the window.
         let recorder = tokio::spawn(async move {
             for _ in 0..1500 {
-                let _ = recorded.send("c".to_owned());
+                let _ = recorded.send(Recorded::Changed("c".to_owned()));
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         });
         let mut looks = 0;
         while started.elapsed() < window {
-            assert!(wakeups.next().await);
+            assert!(wakeups.next().await.is_some());
             looks += 1;
         }
         recorder.abort();
@@ -264,11 +381,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn changes_of_the_watched_client_ask_to_read_again_and_join_the_look_they_wait_for() {
+        let (recorded, receiver) = broadcast::channel(16);
+        let (_closing, closing) = watch::channel(false);
+        let mut wakeups = Wakeups::new(receiver, closing, Some("c".to_owned()));
+        recorded.send(Recorded::Changed("other".to_owned())).unwrap();
+        recorded.send(Recorded::New("c".to_owned())).unwrap();
+        assert_eq!(wakeups.next().await, Some(Heard::default()), "new notifications only: list what is new");
+
+        // Woken by a new one; the change heard during the gap is read by the same look.
+        recorded.send(Recorded::New("c".to_owned())).unwrap();
+        recorded.send(Recorded::Changed("other".to_owned())).unwrap();
+        recorded.send(Recorded::Changed("c".to_owned())).unwrap();
+        assert_eq!(wakeups.next().await, Some(Heard { changed: true, tick: false }));
+    }
+
+    #[tokio::test]
     async fn shutting_down_ends_the_wait() {
-        let (_recorded, receiver) = broadcast::channel::<String>(16);
+        let (_recorded, receiver) = broadcast::channel::<Recorded>(16);
         let (closing_tx, closing) = watch::channel(false);
         let mut wakeups = Wakeups::new(receiver, closing, None);
         closing_tx.send(true).unwrap();
-        assert!(!wakeups.next().await);
+        assert!(wakeups.next().await.is_none());
     }
 }

@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::app::browser_client;
+use crate::support::receiver::Reply;
 use crate::support::{TestApp, TestDatabase, TestReceiver, spawn_app};
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -242,6 +243,7 @@ crate::on_both_backends!(
     the_pages_render_on_the_server_for_the_own_client_only,
     the_live_feed_needs_a_session_and_hides_other_clients,
     a_notification_recorded_after_the_feed_opened_arrives_on_the_stream,
+    a_shown_notification_delivered_after_the_feed_opened_arrives_changed_within_a_second,
 );
 
 // ---- the live feed ----
@@ -319,6 +321,45 @@ async fn a_notification_recorded_after_the_feed_opened_arrives_on_the_stream(db:
     let seen = read_until(&mut resumed, &deleted, Duration::from_secs(10)).await;
     assert!(!seen.contains(&format!("id: {created}")), "{seen}");
     drop((all, deletions, resumed));
+    t.app.stop().await;
+}
+
+/// The `changed` events of an event stream as (event, data) text, in order.
+fn changed_events(stream: &str) -> Vec<Value> {
+    stream
+        .split("\n\n")
+        .filter(|event| event.lines().any(|line| line == "event: changed"))
+        .filter_map(|event| event.lines().find_map(|line| line.strip_prefix("data: ")))
+        .map(|data| serde_json::from_str(data).unwrap())
+        .collect()
+}
+
+async fn a_shown_notification_delivered_after_the_feed_opened_arrives_changed_within_a_second(db: TestDatabase) {
+    let t = two_clients(db).await;
+    let browser = t.signed_in().await;
+    // The receiver holds the next attempt for 2 s (deliberately slow, within the tests' 3 s delivery
+    // timeout): the notification is still pending when the page shows it and its feed opens.
+    t.receiver.reply_next([Reply::Slow(Duration::from_secs(2), 200)]);
+    let shown = t.app.user_created(&t.own, "user-own-slow").await;
+    t.receiver.wait_for_arrivals(3, Duration::from_secs(10)).await;
+    let url = live_url(&t.app, &[("client_uuid", &t.own), ("after", &shown)]);
+    let mut feed = browser.get(url).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    let other = t.app.user_created(&t.other, "user-other-live").await;
+
+    t.app.wait_for_notification(&other, "delivered", 1, Duration::from_secs(10)).await;
+    let record = t.app.wait_for_notification(&shown, "delivered", 1, Duration::from_secs(10)).await;
+    // Seen delivered in the store: its row's change is on the stream within a second.
+    let seen = read_until(&mut feed, "\"status\":\"delivered\"", Duration::from_secs(1)).await;
+    let changed = changed_events(&seen);
+    assert_eq!(changed.len(), 1, "one change, of the row shown: {seen}");
+    assert_eq!(changed[0]["id"], shown.as_str());
+    assert_eq!(changed[0]["attempt_count"], 1);
+    assert_eq!(changed[0]["last_attempt_at"], record["last_attempt_at"]);
+    assert!(!seen.contains(&format!("id: {shown}")), "a change does not move the resumption point: {seen}");
+    assert!(!seen.contains(&other), "never another client's: {seen}");
+    assert!(!seen.contains(&t.own_notification), "nothing unchanged: {seen}");
+    drop(feed);
     t.app.stop().await;
 }
 

@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod cli;
 mod client_keys;
+mod compression;
 mod config;
 mod dashboard_client;
 mod dashboard_data;

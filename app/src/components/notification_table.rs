@@ -14,13 +14,13 @@ pub fn notification_href(id: &str) -> String {
     format!("/notifications/{}", url_escape(id))
 }
 
-/// The notifications as a table; rows are keyed by id, so arrivals are added without redrawing the
-/// rest.
+/// The notifications as a table; rows are keyed by id and state, so arrivals are added without
+/// redrawing the rest, and a row is redrawn when its status or attempts change.
 #[component]
 pub fn NotificationTable(rows: impl Fn() -> Vec<NotificationSummary> + Send + Sync + 'static) -> impl IntoView {
     view! {
         <TableFrame class="feed" caption="Notifications, newest first" columns=COLUMNS>
-            <For each=rows key=|n| n.id.clone() let:n>
+            <For each=rows key=|n| (n.id.clone(), n.status, n.attempt_count, n.last_attempt_at) let:n>
                 <NotificationRow n />
             </For>
         </TableFrame>
@@ -33,6 +33,7 @@ const COLUMNS: &[&str] = &["Recorded", "Type", "Environment", "User id", "Data s
 #[component]
 fn NotificationRow(n: NotificationSummary) -> impl IntoView {
     let test = n.test.then(|| view! { <span class="badge badge-test">"test"</span> });
+    let last_attempt = n.last_attempt_at.map(|at| view! { " · last " <TimeLabel at /> });
     view! {
         <tr>
             <td>
@@ -49,7 +50,7 @@ fn NotificationRow(n: NotificationSummary) -> impl IntoView {
             <td>
                 <StatusBadge status=n.status />
             </td>
-            <td>{n.attempt_count}</td>
+            <td>{n.attempt_count}{last_attempt}</td>
         </tr>
     }
 }

@@ -17,3 +17,20 @@ pub fn StateBadge(state: SubscriptionState, reason: Option<DisabledReason>) -> i
     };
     view! { <span class=format!("badge badge-{}", state.as_str())>{text}</span> }
 }
+
+/// Why resending is off: the environment's subscription is not active (the server answers 409 then).
+/// `id` lets a disabled button point at it (`aria-describedby`).
+#[component]
+pub fn ResendNeedsSubscription(
+    state: SubscriptionState,
+    reason: Option<DisabledReason>,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <p class="note" id=id>
+            "Resending needs an active subscription. This one is "
+            <StateBadge state reason />
+            "."
+        </p>
+    }
+}

@@ -13,7 +13,7 @@ use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_table::{NotificationTable, notification_href};
-use crate::components::state_badge::StateBadge;
+use crate::components::state_badge::ResendNeedsSubscription;
 use crate::dto::{BulkResendReceipt, DataDeliverySummary};
 use crate::error::AppError;
 use crate::pages::notifications::rejected_data::document_words;
@@ -138,14 +138,8 @@ fn FailedSection(
         }
         .into_any()
     } else {
-        view! {
-            <p class="note">
-                "Resending needs an active subscription. This one is "
-                <StateBadge state=env.subscription.state reason=env.subscription.disabled_reason />
-                "."
-            </p>
-        }
-        .into_any()
+        view! { <ResendNeedsSubscription state=env.subscription.state reason=env.subscription.disabled_reason /> }
+            .into_any()
     };
     let listing = if env.failed.is_empty() {
         view! { <p class="empty">"Nothing failed."</p> }.into_any()

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::curl::curl_command;
 use super::rejected_data::{RejectedData, ResendRejectedData};
 use super::{NotificationData, ResendNotification, notification_page};
-use crate::components::attempt::AttemptCard;
+use crate::components::attempt::{AttemptCard, error_kind_words};
 use crate::components::browser::{CopyButton, refetch_until};
 use crate::components::client_nav::{ClientNav, ClientTab};
 use crate::components::facts::{Fact, IdFact};
@@ -15,9 +15,10 @@ use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::StatusBadge;
 use crate::components::pretty_json::pretty_json;
+use crate::components::state_badge::ResendNeedsSubscription;
 use crate::components::time_label::TimeFact;
-use crate::dto::NotificationDetail;
-use crate::vocab::{NotificationStatus, NotificationType};
+use crate::dto::{AttemptView, NotificationDetail};
+use crate::vocab::{NotificationStatus, NotificationType, SubscriptionState};
 
 /// How many seconds the page keeps looking for the attempt a resend queued.
 const RESEND_WAIT_SECS: u32 = 20;
@@ -67,20 +68,20 @@ pub fn NotificationPage() -> impl IntoView {
             refetch_until(data, RESEND_WAIT_SECS, move || attempts_shown() > before);
         }
     });
+    // What the resend's attempt came to, once the page shows it: green only when it was delivered.
+    let resent = Memo::new(move |_| {
+        let before = awaiting.get()?;
+        let attempts = data.get()?.ok()?.detail.attempts;
+        Some((attempts.len() > before).then(|| attempts.last().map(resend_result)).flatten())
+    });
     let error = Signal::derive(move || match resend.value().get() {
         Some(Err(err)) => Some(err.to_string()),
-        Some(Ok(_)) => None,
+        Some(Ok(_)) => resent.get().flatten().and_then(Result::err),
         None => query.read().get(ERROR_KEY).and_then(|code| error_message(&code)),
     });
-    let success = Signal::derive(move || match (awaiting.get(), resend.value().get()) {
-        (Some(before), Some(Ok(_))) => {
-            let shown = data.get().and_then(Result::ok).map_or(0, |d| d.detail.attempts.len());
-            Some(if shown > before {
-                "The new attempt is shown below.".to_owned()
-            } else {
-                "Resend queued: waiting for the new attempt…".to_owned()
-            })
-        }
+    let success = Signal::derive(move || match (resent.get(), resend.value().get()) {
+        (Some(Some(result)), Some(Ok(_))) => result.ok(),
+        (Some(None), Some(Ok(_))) => Some("Resend queued: waiting for the new attempt…".to_owned()),
         _ => query
             .read()
             .get("resent")
@@ -98,6 +99,18 @@ pub fn NotificationPage() -> impl IntoView {
     }
 }
 
+/// What a resend's attempt came to, in words: `Ok` when it was delivered, `Err` when it failed.
+fn resend_result(attempt: &AttemptView) -> Result<String, String> {
+    let status = attempt.response_status.map(|s| format!("HTTP {s}"));
+    if attempt.succeeded {
+        let status = status.map(|s| format!(" ({s})")).unwrap_or_default();
+        return Ok(format!("Resent: the new attempt was delivered{status}."));
+    }
+    let why = status.or_else(|| attempt.error_kind.map(|k| error_kind_words(k).to_owned()));
+    let why = why.unwrap_or_else(|| "no answer".to_owned());
+    Err(format!("Resent, but the new attempt failed: {why}. It is the newest under Attempts."))
+}
+
 /// Everything about the notification.
 #[component]
 fn NotificationView(
@@ -109,7 +122,12 @@ fn NotificationView(
     data_error: Signal<Option<String>>,
     data_success: Signal<Option<String>>,
 ) -> impl IntoView {
-    let NotificationData { client_name, detail, body } = data;
+    let NotificationData { client_name, detail, body, subscription } = data;
+    // Resending needs an active subscription (the server answers 409 otherwise): say so up front.
+    let blocked = subscription
+        .filter(|s| s.state != SubscriptionState::Active)
+        .map(|s| view! { <ResendNeedsSubscription state=s.state reason=s.disabled_reason id="resend-blocked" /> });
+    let resend_off = blocked.is_some();
     let NotificationDetail { summary, payload, attempts, data_delivery } = detail;
     let rejected_data = data_delivery.map(|delivery| {
         view! {
@@ -184,8 +202,15 @@ fn NotificationView(
         </dl>
         <ActionForm action=resend attr:class="inline">
             <input type="hidden" name="id" value=id />
-            <button type="submit" disabled=move || resend.pending().get()>"Resend"</button>
+            <button
+                type="submit"
+                disabled=move || resend_off || resend.pending().get()
+                aria-describedby=resend_off.then_some("resend-blocked")
+            >
+                "Resend"
+            </button>
         </ActionForm>
+        {blocked}
         <FormNotice error success />
         {rejected}
         {rejected_data}

@@ -1,6 +1,7 @@
 //! `/clients/:client_uuid/notifications`: a client's notifications, newest first, filtered by the
 //! page's query, a page at a time ("Older" carries the keyset cursor), and — on the first page, with
-//! JavaScript — live: new notifications appear at the top as they are recorded.
+//! JavaScript — live: new notifications appear at the top as they are recorded, and each row's status
+//! and attempts change as attempts finish. Without JavaScript the page says to reload it.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -10,7 +11,7 @@ use crate::components::client_nav::{ClientNav, ClientTab};
 use crate::components::filters::{FilterForm, filter_pairs, with_query};
 use crate::components::load_error::LoadError;
 use crate::components::notification_table::NotificationTable;
-use crate::dto::{NotificationQuery, NotificationSummary};
+use crate::dto::NotificationQuery;
 use crate::query::from_params;
 
 /// The feed page.
@@ -27,8 +28,7 @@ pub fn FeedPage() -> impl IntoView {
             notification_feed(NotificationQuery { client_uuid: Some(client_uuid), ..filters? }).await
         },
     );
-    let arrived = RwSignal::new(Vec::<NotificationSummary>::new());
-    let following = live::follow(feed, arrived);
+    let (live, following) = live::follow(feed);
 
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -53,12 +53,7 @@ pub fn FeedPage() -> impl IntoView {
                             "No notifications yet."
                         };
                         let listed = data.page.items;
-                        // Arrivals first; a listed notification that also arrived is shown once.
-                        let rows = move || {
-                            let arrived = arrived.get();
-                            let listed = listed.iter().filter(|n| !arrived.iter().any(|a| a.id == n.id)).cloned();
-                            arrived.iter().cloned().chain(listed).collect::<Vec<_>>()
-                        };
+                        let rows = move || live.rows(&listed);
                         let is_empty = {
                             let rows = rows.clone();
                             move || rows().is_empty()
@@ -72,7 +67,11 @@ pub fn FeedPage() -> impl IntoView {
                             <FilterForm action=base.clone() query=filters />
                             <p class="live-status" role="status">
                                 {move || {
-                                    following.get().then_some("Live: new notifications appear at the top.")
+                                    if following.get() {
+                                        "Live: new notifications appear at the top. Each row's status and attempts change as attempts finish."
+                                    } else {
+                                        "This page does not change by itself: reload it to see new notifications and the latest status of each."
+                                    }
                                 }}
                             </p>
                             <Show when=is_empty fallback=move || view! { <NotificationTable rows=rows.clone() /> }>

@@ -10,7 +10,7 @@ pub mod rejected_data;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::dto::{NotificationDetail, NotificationQuery, NotificationSummary, Page};
+use crate::dto::{NotificationDetail, NotificationQuery, NotificationSummary, Page, SubscriptionView};
 use crate::error::AppError;
 
 /// One page of a client's feed, with what heads the page.
@@ -30,6 +30,8 @@ pub struct NotificationData {
     pub detail: NotificationDetail,
     /// The stored body, byte for byte (`None` once purged by retention).
     pub body: Option<String>,
+    /// The subscription of the notification's environment: resending needs it active.
+    pub subscription: Option<SubscriptionView>,
 }
 
 /// A page of a client's notifications, newest first (the query names the client; a client account
@@ -60,7 +62,12 @@ pub async fn notification_page(id: String) -> Result<NotificationData, AppError>
         let detail = backend.notification_detail(&viewer, id.clone()).await?;
         let client = backend.client_view(&viewer, detail.summary.client_uuid.clone()).await?;
         let body = backend.notification_body(&viewer, id).await?;
-        Ok(NotificationData { client_name: client.name, detail, body })
+        let subscription = client
+            .environments
+            .into_iter()
+            .find(|e| e.environment == detail.summary.environment)
+            .map(|e| e.subscription);
+        Ok(NotificationData { client_name: client.name, detail, body, subscription })
     })
     .await;
     outcome.map_err(respond_with)
