@@ -6,34 +6,18 @@ use app::dto::{ClientKeyView, CreatedClientKey, NewClientKey};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Deserializer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ApiError;
 use super::extract::{Admin, ApiJson, ApiPath};
 use super::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable};
-use super::paths::ClientPath;
+use super::paths::{ClientPath, KeyPath};
 use crate::service::Services;
 
 /// The routes of this file, each documented by its handler's annotation.
 pub fn routes() -> OpenApiRouter<Services> {
     OpenApiRouter::new().routes(routes!(create_key, list_keys)).routes(routes!(revoke_key))
-}
-
-/// `/clients/{client_uuid}/api-keys/{key_id}`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-struct KeyPath {
-    /// The client's UUID (in either case).
-    #[serde(deserialize_with = "lower_case")]
-    client_uuid: String,
-    /// The key's id (as listed; never the key itself).
-    key_id: String,
-}
-
-fn lower_case<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(String::deserialize(d)?.to_ascii_lowercase())
 }
 
 /// Creates a client API key; the answer holds the key (`rnck_…`) in clear, once.

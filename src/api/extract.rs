@@ -8,7 +8,7 @@ use app::error::AppError;
 use app::query::parse_pairs;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -27,14 +27,11 @@ pub struct Admin(pub Actor);
 /// to its client, its environment and its access); an ingest token gets 403.
 pub struct PullCaller(pub Actor);
 
-impl<S> FromRequestParts<S> for Caller
-where
-    Services: FromRef<S>,
-    S: Send + Sync,
-{
+// The API's routers all hold `Services` as their state, so the caller extractors read it directly.
+impl FromRequestParts<Services> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, services: &Services) -> Result<Self, ApiError> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -43,7 +40,6 @@ where
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
-        let services = Services::from_ref(state);
         let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
             let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
             services.client_address(c.0.ip(), forwarded)
@@ -59,15 +55,11 @@ where
     }
 }
 
-impl<S> FromRequestParts<S> for Admin
-where
-    Services: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<Services> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match PullCaller::from_request_parts(parts, state).await? {
+    async fn from_request_parts(parts: &mut Parts, services: &Services) -> Result<Self, ApiError> {
+        match PullCaller::from_request_parts(parts, services).await? {
             PullCaller(Actor::ClientKey(_)) => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -79,18 +71,13 @@ where
     }
 }
 
-impl<S> FromRequestParts<S> for PullCaller
-where
-    Services: FromRef<S>,
-    S: Send + Sync,
-{
+impl FromRequestParts<Services> for PullCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
-        match actor {
-            Actor::ApiToken { scope: TokenScope::Ingest, .. } => Err(ingest_refused()),
-            actor => Ok(PullCaller(actor)),
+    async fn from_request_parts(parts: &mut Parts, services: &Services) -> Result<Self, ApiError> {
+        match Caller::from_request_parts(parts, services).await? {
+            Caller(Actor::ApiToken { scope: TokenScope::Ingest, .. }) => Err(ingest_refused()),
+            Caller(actor) => Ok(PullCaller(actor)),
         }
     }
 }

@@ -58,6 +58,17 @@ impl SecretPath {
     }
 }
 
+/// `/clients/{client_uuid}/api-keys/{key_id}`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct KeyPath {
+    /// The client's UUID (in either case).
+    #[serde(deserialize_with = "canonical_uuid")]
+    pub client_uuid: String,
+    /// The key's id (as listed; never the key itself).
+    pub key_id: String,
+}
+
 /// UUIDs are case-insensitive and stored in lower case: a path may name a client in either case.
 fn canonical_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(String::deserialize(d)?.to_ascii_lowercase())

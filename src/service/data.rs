@@ -13,12 +13,12 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::paging::{DeliveryListScope, text_filter};
-use super::resend::{BULK_RESEND_LIMIT, resend_range};
+use super::resend::BulkResend;
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
 use super::views::data_delivery_summary;
 use super::{Actor, ServiceError, Services};
-use crate::store::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, EndpointKey, NewDataDelivery, new_id};
+use crate::store::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery, new_id};
 
 const MAX_DOCUMENT_ID_LEN: usize = 256;
 /// The longest top-level `datetime` of a payload accepted (an RFC 3339 time needs about 35).
@@ -196,20 +196,7 @@ impl Services {
         since: Timestamp,
         until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
-        actor.require_write()?;
-        actor.require_environment(environment)?;
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
-        let now = Timestamp::now();
-        let (since, until) = resend_range(since, until, now)?;
-        let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
-        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
-        let counts = self
-            .store()
-            .schedule_data_resend_rejected(&endpoint, (since, until), &actor.audit_name(), allowed, now)
-            .await;
-        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
-        let counts = counts?;
-        self.bulk_resent(actor, "data_delivery.bulk_resent", &endpoint, (since, until), counts, now).await
+        self.resend_in_bulk(actor, client_uuid, environment, (since, until), BulkResend::RejectedData).await
     }
 
     async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {

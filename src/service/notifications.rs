@@ -7,10 +7,10 @@ use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionStat
 use serde_json::json;
 
 use super::paging::{DeliveryListScope, text_filter};
-use super::resend::{BULK_RESEND_LIMIT, resend_range};
+use super::resend::BulkResend;
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
-use crate::store::{EndpointKey, NotificationFilter, NotificationRecord, new_id};
+use crate::store::{NotificationFilter, NotificationRecord, new_id};
 
 impl Services {
     /// A page of one client's notifications: newest first, or with `after` oldest first after that
@@ -95,19 +95,7 @@ impl Services {
         since: Timestamp,
         until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
-        actor.require_write()?;
-        actor.require_environment(environment)?;
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
-        let now = Timestamp::now();
-        let (since, until) = resend_range(since, until, now)?;
-        self.require_subscribed(&client.client_uuid, environment).await?;
-        let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
-        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
-        let counts =
-            self.store().schedule_resend_failed(&endpoint, since, until, &actor.audit_name(), allowed, now).await;
-        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
-        let counts = counts?;
-        self.bulk_resent(actor, "notification.bulk_resent", &endpoint, (since, until), counts, now).await
+        self.resend_in_bulk(actor, client_uuid, environment, (since, until), BulkResend::FailedNotifications).await
     }
 
     /// Sends a test notification: `subscription.test`, or an example of `kind` marked as a test.
@@ -154,7 +142,11 @@ impl Services {
     }
 
     /// `Conflict` unless the environment's subscription is active with a URL.
-    async fn require_subscribed(&self, client_uuid: &str, environment: Environment) -> Result<(), ServiceError> {
+    pub(super) async fn require_subscribed(
+        &self,
+        client_uuid: &str,
+        environment: Environment,
+    ) -> Result<(), ServiceError> {
         let env =
             self.store().environment(client_uuid, environment).await?.ok_or(ServiceError::NotFound("environment"))?;
         match (env.state, env.notification_webhook_url) {

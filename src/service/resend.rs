@@ -1,6 +1,6 @@
 //! What every resend (of one notification or data delivery, or in bulk) shares: what follows once the
-//! store queued it, and for a bulk resend how much one call queues and the range of creation times it
-//! covers.
+//! store queued it; and a bulk resend of failed notifications or rejected data deliveries as a whole
+//! (the checks, the range of creation times it covers, how much one call queues, the audit).
 
 use app::dto::BulkResendReceipt;
 use app::timestamp::Timestamp;
@@ -11,12 +11,21 @@ use super::paging::check_time_range;
 use super::{Actor, ServiceError, Services};
 use crate::store::EndpointKey;
 
+/// What a bulk resend queues again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BulkResend {
+    /// The failed notifications (only while the subscription is active).
+    FailedNotifications,
+    /// The rejected data deliveries.
+    RejectedData,
+}
+
 /// How many items one bulk resend queues at most; the receipt's `remaining` says how many are left.
-pub(super) const BULK_RESEND_LIMIT: u32 = 10_000;
+const BULK_RESEND_LIMIT: u32 = 10_000;
 
 /// The creation times `[since, until)` a bulk resend covers: up to now (and a second beyond, so what
 /// was created this instant is included) when `until` is absent.
-pub(super) fn resend_range(
+fn resend_range(
     since: Timestamp,
     until: Option<Timestamp>,
     now: Timestamp,
@@ -58,5 +67,41 @@ impl Services {
         let scope = (endpoint.client_uuid.as_str(), endpoint.environment);
         self.resent(actor, action, scope, detail, now).await?;
         Ok(BulkResendReceipt { queued, remaining })
+    }
+
+    /// Queues an immediate attempt of every failed notification or rejected data delivery of an
+    /// environment created in `[since, until)` (up to [`BULK_RESEND_LIMIT`] per call; `remaining` says
+    /// how many are left). A client key's allowance is taken first and what was not queued given back.
+    pub(super) async fn resend_in_bulk(
+        &self,
+        actor: &Actor,
+        client_uuid: &str,
+        environment: Environment,
+        (since, until): (Timestamp, Option<Timestamp>),
+        what: BulkResend,
+    ) -> Result<BulkResendReceipt, ServiceError> {
+        actor.require_write()?;
+        actor.require_environment(environment)?;
+        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let now = Timestamp::now();
+        let range = resend_range(since, until, now)?;
+        if what == BulkResend::FailedNotifications {
+            self.require_subscribed(&client.client_uuid, environment).await?;
+        }
+        let endpoint = EndpointKey { client_uuid: client.client_uuid.clone(), environment };
+        let allowed = self.bulk_allowance(actor, BULK_RESEND_LIMIT)?;
+        let by = actor.audit_name();
+        let (counts, action) = match what {
+            BulkResend::FailedNotifications => (
+                self.store().schedule_resend_failed(&endpoint, range.0, range.1, &by, allowed, now).await,
+                "notification.bulk_resent",
+            ),
+            BulkResend::RejectedData => (
+                self.store().schedule_data_resend_rejected(&endpoint, range, &by, allowed, now).await,
+                "data_delivery.bulk_resent",
+            ),
+        };
+        self.unused_bulk_allowance(actor, allowed, counts.as_ref().map_or(0, |c| c.0));
+        self.bulk_resent(actor, action, &endpoint, range, counts?, now).await
     }
 }

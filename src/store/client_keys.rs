@@ -4,7 +4,7 @@ use app::dto::ClientKeyView;
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, KeyAccess};
 
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::{Store, StoreError, StoreTx, new_id};
 
 /// A key to store: everything but its id and times.
@@ -39,11 +39,7 @@ struct KeyRow {
 impl KeyRow {
     fn view(self) -> Result<ClientKeyView, StoreError> {
         Ok(ClientKeyView {
-            environment: self
-                .environment
-                .as_deref()
-                .map(|e| parse_stored(e, "client_api_keys.environment"))
-                .transpose()?,
+            environment: parse_stored_opt(self.environment.as_deref(), "client_api_keys.environment")?,
             access: parse_stored(&self.access, "client_api_keys.access")?,
             id: self.id,
             client_uuid: self.client_uuid,

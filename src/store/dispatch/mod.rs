@@ -17,7 +17,7 @@ use app::vocab::{
     SecretPurpose, SubscriptionState,
 };
 
-use super::error::parse_stored;
+use super::error::{parse_stored, parse_stored_opt};
 use super::ingest::NewNotification;
 use super::{Dialect, SecretKind, SecretOwner, Store, StoreError};
 
@@ -295,11 +295,7 @@ impl ClaimRow {
                 client_uuid: self.client_uuid,
                 environment: parse_stored(&self.environment, "environment")?,
             },
-            notification_type: self
-                .notification_type
-                .as_deref()
-                .map(|t| parse_stored(t, "notifications.type"))
-                .transpose()?,
+            notification_type: parse_stored_opt(self.notification_type.as_deref(), "notifications.type")?,
             status: parse_stored(&self.status, "status")?,
             trigger: match self.next_trigger {
                 Some(t) => parse_stored(&t, "next_trigger")?,
