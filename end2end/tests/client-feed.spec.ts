@@ -80,3 +80,14 @@ test("categories are offered and shown in words, filtering by their wire value",
   await rows.first().getByRole("link").first().click();
   await expect(page.getByRole("definition").filter({ hasText: /^User management$/ })).toBeVisible();
 });
+
+test("a filter the page cannot read is named, and the form stays to fix it", async ({ page }) => {
+  await signIn(page, demo.vitalis);
+  await page.goto(`/clients/${clientUuid.vitalis}/notifications?status=bogus`);
+  await expect(page.getByRole("alert")).toContainText("status");
+  await expect(page.getByRole("button", { name: "Apply filters" })).toBeVisible();
+  await page.getByRole("link", { name: "Show every notification" }).click();
+  await expect(page).toHaveURL(new RegExp(`/clients/${clientUuid.vitalis}/notifications$`));
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  await expect(page.getByRole("table")).toBeVisible();
+});

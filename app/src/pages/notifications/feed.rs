@@ -12,6 +12,7 @@ use crate::components::filters::{FilterForm, filter_pairs, with_query};
 use crate::components::load_error::LoadError;
 use crate::components::notification_table::NotificationTable;
 use crate::dto::NotificationQuery;
+use crate::error::AppError;
 use crate::query::from_params;
 
 /// The feed page.
@@ -81,6 +82,19 @@ pub fn FeedPage() -> impl IntoView {
                                 {newest}
                                 {older}
                             </nav>
+                        }
+                            .into_any()
+                    }
+                    // A filter the page cannot read (a hand-edited `?status=bogus`): say which, and
+                    // keep the form, so the person can fix the filter rather than lose the page.
+                    Err(err @ AppError::Validation { .. }) => {
+                        let base = ClientTab::Notifications.href(&client_uuid.get_untracked());
+                        view! {
+                            <LoadError err />
+                            <FilterForm action=base.clone() query=NotificationQuery::default() />
+                            <p>
+                                <a href=base>"Show every notification"</a>
+                            </p>
                         }
                             .into_any()
                     }
