@@ -102,6 +102,15 @@ pub struct NotificationSummary {
     pub created_at: Timestamp,
     pub status: NotificationStatus,
     pub test: bool,
+    #[serde(flatten)]
+    pub progress: DeliveryProgress,
+}
+
+/// How far sending a notification or a data document has come: its list rows and its store records
+/// both carry it (on the wire its fields sit beside the others).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeliveryProgress {
     pub attempt_count: u32,
     pub next_attempt_at: Option<Timestamp>,
     pub last_attempt_at: Option<Timestamp>,
@@ -365,11 +374,8 @@ pub struct DataDeliverySummary {
     pub document_id: Option<String>,
     pub created_at: Timestamp,
     pub status: DataDeliveryStatus,
-    pub attempt_count: u32,
-    pub next_attempt_at: Option<Timestamp>,
-    pub last_attempt_at: Option<Timestamp>,
-    pub delivered_at: Option<Timestamp>,
-    pub last_error_kind: Option<AttemptErrorKind>,
+    #[serde(flatten)]
+    pub progress: DeliveryProgress,
     /// The payload was removed by retention (the record and attempts stay).
     pub payload_purged: bool,
     /// The `data_webhook.rejected` notification sent at its first rejection.

@@ -17,7 +17,8 @@ const MAX_MESSAGE_LEN: usize = 2000;
 /// How far in the future `occurred_at` may be (clock skew between ROOK's machines).
 const MAX_FUTURE_MICROS: i64 = 5 * 60 * 1_000_000;
 
-/// A platform event as ROOK's services report it (`POST /api/v1/platform-events`).
+/// A platform event as ROOK's services report it (`POST /api/v1/platform-events`). An absent optional
+/// field reads as `None` (serde's rule for `Option`).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformEvent {
@@ -26,18 +27,12 @@ pub struct PlatformEvent {
     #[serde(rename = "type")]
     pub kind: NotificationType,
     pub user_id: String,
-    #[serde(default)]
     pub data_source: Option<String>,
-    #[serde(default)]
     pub reason: Option<ExtractionFailureReason>,
-    #[serde(default)]
     pub data_type: Option<DataType>,
-    #[serde(default)]
     pub pillar: Option<Pillar>,
-    #[serde(default)]
     pub message: Option<String>,
     /// When it happened; now when absent.
-    #[serde(default)]
     pub occurred_at: Option<Timestamp>,
 }
 

@@ -59,11 +59,7 @@ pub(crate) fn notification_summary(n: &NotificationRecord) -> NotificationSummar
         created_at: n.created_at,
         status: n.status,
         test: n.is_test,
-        attempt_count: n.attempt_count,
-        next_attempt_at: n.next_attempt_at,
-        last_attempt_at: n.last_attempt_at,
-        delivered_at: n.delivered_at,
-        last_error_kind: n.last_error_kind,
+        progress: n.progress,
     }
 }
 
@@ -87,11 +83,7 @@ pub(crate) fn data_delivery_summary(d: &DataDeliveryRecord) -> DataDeliverySumma
         document_id: d.document_id.clone(),
         created_at: d.created_at,
         status: d.status,
-        attempt_count: d.attempt_count,
-        next_attempt_at: d.next_attempt_at,
-        last_attempt_at: d.last_attempt_at,
-        delivered_at: d.delivered_at,
-        last_error_kind: d.last_error_kind,
+        progress: d.progress,
         payload_purged: d.body_purged_at.is_some(),
         rejected_notification_id: d.rejected_notification_id.clone(),
     }

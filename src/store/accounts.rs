@@ -60,22 +60,17 @@ impl Store {
 
     /// The account with this (normalised) email.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountRecord>, StoreError> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1");
-        let row: Option<AccountRow> = sqlx::query_as(&sql).bind(email).fetch_optional(&self.read).await?;
-        row.map(TryInto::try_into).transpose()
+        self.one_by::<AccountRow, _>(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1"), email).await
     }
 
     /// The accounts of a client, by email.
     pub async fn accounts_of_client(&self, client_uuid: &str) -> Result<Vec<AccountRecord>, StoreError> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE client_uuid = $1 ORDER BY email");
-        let rows: Vec<AccountRow> = sqlx::query_as(&sql).bind(client_uuid).fetch_all(&self.read).await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+        self.all_by::<AccountRow, _>(&sql, client_uuid).await
     }
 
     /// The account with this id.
     pub async fn account(&self, id: &str) -> Result<Option<AccountRecord>, StoreError> {
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1");
-        let row: Option<AccountRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
-        row.map(TryInto::try_into).transpose()
+        self.one_by::<AccountRow, _>(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"), id).await
     }
 }

@@ -36,19 +36,20 @@ struct KeyRow {
     revoked_at: Option<i64>,
 }
 
-impl KeyRow {
-    fn view(self) -> Result<ClientKeyView, StoreError> {
+impl TryFrom<KeyRow> for ClientKeyView {
+    type Error = StoreError;
+    fn try_from(row: KeyRow) -> Result<Self, StoreError> {
         Ok(ClientKeyView {
-            environment: parse_stored_opt(self.environment.as_deref(), "client_api_keys.environment")?,
-            access: parse_stored(&self.access, "client_api_keys.access")?,
-            id: self.id,
-            client_uuid: self.client_uuid,
-            name: self.name,
-            created_by: self.created_by,
-            created_at: Timestamp::from_micros(self.created_at),
-            expires_at: self.expires_at.map(Timestamp::from_micros),
-            last_used_at: self.last_used_at.map(Timestamp::from_micros),
-            revoked_at: self.revoked_at.map(Timestamp::from_micros),
+            environment: parse_stored_opt(row.environment.as_deref(), "client_api_keys.environment")?,
+            access: parse_stored(&row.access, "client_api_keys.access")?,
+            id: row.id,
+            client_uuid: row.client_uuid,
+            name: row.name,
+            created_by: row.created_by,
+            created_at: Timestamp::from_micros(row.created_at),
+            expires_at: row.expires_at.map(Timestamp::from_micros),
+            last_used_at: row.last_used_at.map(Timestamp::from_micros),
+            revoked_at: row.revoked_at.map(Timestamp::from_micros),
         })
     }
 }
@@ -56,16 +57,14 @@ impl KeyRow {
 impl Store {
     /// The key whose digest this is (revoked and expired ones too: the caller decides).
     pub async fn client_key_by_digest(&self, key_sha256: &str) -> Result<Option<ClientKeyView>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE key_sha256 = $1");
-        let row: Option<KeyRow> = sqlx::query_as(&sql).bind(key_sha256).fetch_optional(&self.read).await?;
-        row.map(KeyRow::view).transpose()
+        self.one_by::<KeyRow, _>(&format!("SELECT {COLUMNS} FROM client_api_keys WHERE key_sha256 = $1"), key_sha256)
+            .await
     }
 
     /// A client's keys, newest first (revoked ones included).
     pub async fn client_keys(&self, client_uuid: &str) -> Result<Vec<ClientKeyView>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE client_uuid = $1 ORDER BY id DESC");
-        let rows: Vec<KeyRow> = sqlx::query_as(&sql).bind(client_uuid).fetch_all(&self.read).await?;
-        rows.into_iter().map(KeyRow::view).collect()
+        self.all_by::<KeyRow, _>(&sql, client_uuid).await
     }
 
     /// Records that the key was used at `now` (a figure shown beside the key, not a setting: written on
@@ -139,7 +138,7 @@ impl StoreTx<'_> {
         let sql = format!("SELECT {COLUMNS} FROM client_api_keys WHERE client_uuid = $1 AND id = $2");
         let row: Option<KeyRow> =
             sqlx::query_as(&sql).bind(client_uuid).bind(key_id).fetch_optional(&mut *self.tx).await?;
-        row.map(KeyRow::view).transpose()
+        row.map(TryInto::try_into).transpose()
     }
 
     /// Remembers that the key was used from `address`; `true` when this is the first use from there.

@@ -1,12 +1,14 @@
 //! Data Webhook deliveries: documents ROOK hands over, stored once and sent byte for byte by the
 //! engine to the environment's Data Webhook URL; their payloads are purged after the retention period.
 
+use app::dto::DeliveryProgress;
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pillar};
+use app::vocab::{AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pillar};
 
-use super::error::{parse_stored, parse_stored_opt};
+use super::error::parse_stored;
 use super::ingest::IdempotencyClaim;
 use super::list_query::{Conditions, Position};
+use super::progress::ProgressRow;
 use super::retention::finished;
 use super::vocab_sql::SqlLiteral;
 use super::{EndpointKey, Store, StoreError};
@@ -42,11 +44,7 @@ pub struct DataDeliveryRecord {
     pub body: Option<Vec<u8>>,
     pub body_purged_at: Option<Timestamp>,
     pub status: DataDeliveryStatus,
-    pub attempt_count: u32,
-    pub next_attempt_at: Option<Timestamp>,
-    pub last_attempt_at: Option<Timestamp>,
-    pub delivered_at: Option<Timestamp>,
-    pub last_error_kind: Option<AttemptErrorKind>,
+    pub progress: DeliveryProgress,
     pub rejected_notification_id: Option<String>,
 }
 
@@ -82,11 +80,8 @@ struct Row {
     body: Option<Vec<u8>>,
     body_purged_at: Option<i64>,
     status: String,
-    attempt_count: i64,
-    next_attempt_at: Option<i64>,
-    last_attempt_at: Option<i64>,
-    delivered_at: Option<i64>,
-    last_error_kind: Option<String>,
+    #[sqlx(flatten)]
+    progress: ProgressRow,
     rejected_notification_id: Option<String>,
 }
 
@@ -98,7 +93,6 @@ impl TryFrom<Row> for DataDeliveryRecord {
             data_type: parse_stored(&r.data_type, "data_deliveries.data_type")?,
             pillar: parse_stored(&r.pillar, "data_deliveries.pillar")?,
             status: parse_stored(&r.status, "data_deliveries.status")?,
-            last_error_kind: parse_stored_opt(r.last_error_kind.as_deref(), "data_deliveries.last_error_kind")?,
             id: r.id,
             client_uuid: r.client_uuid,
             user_id: r.user_id,
@@ -106,10 +100,7 @@ impl TryFrom<Row> for DataDeliveryRecord {
             created_at: Timestamp::from_micros(r.created_at),
             body: r.body,
             body_purged_at: r.body_purged_at.map(Timestamp::from_micros),
-            attempt_count: u32::try_from(r.attempt_count).unwrap_or(u32::MAX),
-            next_attempt_at: r.next_attempt_at.map(Timestamp::from_micros),
-            last_attempt_at: r.last_attempt_at.map(Timestamp::from_micros),
-            delivered_at: r.delivered_at.map(Timestamp::from_micros),
+            progress: r.progress.parse("data_deliveries")?,
             rejected_notification_id: r.rejected_notification_id,
         })
     }
@@ -181,9 +172,7 @@ impl Store {
 
     /// One data delivery, with its body.
     pub async fn data_delivery(&self, id: &str) -> Result<Option<DataDeliveryRecord>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM data_deliveries WHERE id = $1");
-        let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
-        row.map(TryInto::try_into).transpose()
+        self.one_by::<Row, _>(&format!("SELECT {COLUMNS} FROM data_deliveries WHERE id = $1"), id).await
     }
 
     /// A page of one client's data deliveries (without bodies) matching `filter`, from `position` on.

@@ -21,6 +21,7 @@ mod ingest;
 mod list_query;
 mod login;
 mod notifications;
+mod progress;
 mod retention;
 mod secrets;
 mod stats;
@@ -118,6 +119,25 @@ impl Store {
             Dialect::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.write.begin().await?,
         })
+    }
+
+    /// The row `sql` selects with its one parameter `key` (an id, an email, a digest), read as a `T`:
+    /// the shape of every lookup by one key.
+    pub(crate) async fn one_by<R, T>(&self, sql: &str, key: &str) -> Result<Option<T>, StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin + TryInto<T, Error = StoreError>,
+    {
+        let row: Option<R> = sqlx::query_as(sql).bind(key).fetch_optional(&self.read).await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// Every row `sql` selects with its one parameter `key` (a client), each read as a `T`.
+    pub(crate) async fn all_by<R, T>(&self, sql: &str, key: &str) -> Result<Vec<T>, StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin + TryInto<T, Error = StoreError>,
+    {
+        let rows: Vec<R> = sqlx::query_as(sql).bind(key).fetch_all(&self.read).await?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Checks that the database answers.

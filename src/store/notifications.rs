@@ -1,13 +1,14 @@
 //! Reading notifications and their attempts, and the state changes people ask for: resend, resend
 //! every failed one in a range, release what was held, stop what was waiting.
 
-use app::dto::AttemptView;
+use app::dto::{AttemptView, DeliveryProgress};
 use app::timestamp::Timestamp;
-use app::vocab::{AttemptErrorKind, AttemptTrigger, Category, Environment, NotificationStatus, NotificationType};
+use app::vocab::{AttemptTrigger, Category, Environment, NotificationStatus, NotificationType};
 
 use super::dispatch::{EndpointKey, hold_waiting};
 use super::error::{parse_stored, parse_stored_opt};
 use super::list_query::{Conditions, Position};
+use super::progress::ProgressRow;
 use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{Store, StoreError};
 
@@ -27,11 +28,7 @@ pub struct NotificationRecord {
     /// `None` once purged by retention.
     pub body: Option<Vec<u8>>,
     pub status: NotificationStatus,
-    pub attempt_count: u32,
-    pub next_attempt_at: Option<Timestamp>,
-    pub last_attempt_at: Option<Timestamp>,
-    pub delivered_at: Option<Timestamp>,
-    pub last_error_kind: Option<AttemptErrorKind>,
+    pub progress: DeliveryProgress,
 }
 
 /// Which notifications to list. `client_uuid` is required: listings are always per client.
@@ -66,11 +63,8 @@ struct Row {
     is_test: i64,
     body: Option<Vec<u8>>,
     status: String,
-    attempt_count: i64,
-    next_attempt_at: Option<i64>,
-    last_attempt_at: Option<i64>,
-    delivered_at: Option<i64>,
-    last_error_kind: Option<String>,
+    #[sqlx(flatten)]
+    progress: ProgressRow,
 }
 
 impl TryFrom<Row> for NotificationRecord {
@@ -81,7 +75,6 @@ impl TryFrom<Row> for NotificationRecord {
             kind: parse_stored(&r.kind, "notifications.type")?,
             category: parse_stored(&r.category, "notifications.category")?,
             status: parse_stored(&r.status, "notifications.status")?,
-            last_error_kind: parse_stored_opt(r.last_error_kind.as_deref(), "notifications.last_error_kind")?,
             id: r.id,
             client_uuid: r.client_uuid,
             user_id: r.user_id,
@@ -90,10 +83,7 @@ impl TryFrom<Row> for NotificationRecord {
             created_at: Timestamp::from_micros(r.created_at),
             is_test: r.is_test != 0,
             body: r.body,
-            attempt_count: u32::try_from(r.attempt_count).unwrap_or(u32::MAX),
-            next_attempt_at: r.next_attempt_at.map(Timestamp::from_micros),
-            last_attempt_at: r.last_attempt_at.map(Timestamp::from_micros),
-            delivered_at: r.delivered_at.map(Timestamp::from_micros),
+            progress: r.progress.parse("notifications")?,
         })
     }
 }
@@ -120,9 +110,7 @@ struct AttemptRow {
 impl Store {
     /// One notification.
     pub async fn notification(&self, id: &str) -> Result<Option<NotificationRecord>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM notifications WHERE id = $1");
-        let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
-        row.map(TryInto::try_into).transpose()
+        self.one_by::<Row, _>(&format!("SELECT {COLUMNS} FROM notifications WHERE id = $1"), id).await
     }
 
     /// A page of one client's notifications matching `filter`, from `position` on: newest first

@@ -20,7 +20,7 @@ pub fn notification_href(id: &str) -> String {
 pub fn NotificationTable(rows: impl Fn() -> Vec<NotificationSummary> + Send + Sync + 'static) -> impl IntoView {
     view! {
         <TableFrame class="feed" caption="Notifications, newest first" columns=COLUMNS>
-            <For each=rows key=|n| (n.id.clone(), n.status, n.attempt_count, n.last_attempt_at) let:n>
+            <For each=rows key=|n| (n.id.clone(), n.status, n.progress.attempt_count, n.progress.last_attempt_at) let:n>
                 <NotificationRow n />
             </For>
         </TableFrame>
@@ -33,7 +33,7 @@ const COLUMNS: &[&str] = &["Recorded", "Type", "Environment", "User id", "Data s
 #[component]
 fn NotificationRow(n: NotificationSummary) -> impl IntoView {
     let test = n.test.then(|| view! { <span class="badge badge-test">"test"</span> });
-    let last_attempt = n.last_attempt_at.map(|at| view! { " · last " <TimeLabel at /> });
+    let last_attempt = n.progress.last_attempt_at.map(|at| view! { " · last " <TimeLabel at /> });
     view! {
         <tr>
             <td>
@@ -50,7 +50,7 @@ fn NotificationRow(n: NotificationSummary) -> impl IntoView {
             <td>
                 <StatusBadge status=n.status />
             </td>
-            <td>{n.attempt_count}{last_attempt}</td>
+            <td>{n.progress.attempt_count}{last_attempt}</td>
         </tr>
     }
 }

@@ -100,8 +100,8 @@ async fn an_outcome_of_a_superseded_claim_never_overwrites_the_newer_one(db: Tes
 
     let n = store.notification(&id).await.unwrap().expect("the notification");
     assert_eq!(n.status, NotificationStatus::Delivered, "delivered stays delivered");
-    assert_eq!(n.attempt_count, 1);
-    assert_eq!(n.next_attempt_at, None, "nothing is scheduled again");
+    assert_eq!(n.progress.attempt_count, 1);
+    assert_eq!(n.progress.next_attempt_at, None, "nothing is scheduled again");
     let attempts = store.attempts_of(&id).await.unwrap();
     assert_eq!(attempts.len(), 1, "only the current claim's attempt is recorded");
     assert_eq!(attempts[0].attempt_number, 1);
@@ -124,12 +124,12 @@ async fn the_current_claim_is_applied_after_a_stale_one_reported_first(db: TestD
     assert_eq!(record(store, &[attempt(&first[0], true, t0.plus_micros(3 * SECOND))], &[], t0).await, 1);
     let n = store.notification(&id).await.unwrap().unwrap();
     assert_eq!(n.status, NotificationStatus::Pending);
-    assert_eq!(n.attempt_count, 0);
+    assert_eq!(n.progress.attempt_count, 0);
     // The newer claim's failure is applied.
     assert_eq!(record(store, &[attempt(&second[0], false, t0.plus_micros(3 * SECOND))], &[], t0).await, 0);
     let n = store.notification(&id).await.unwrap().unwrap();
     assert_eq!(n.status, NotificationStatus::Retrying);
-    assert_eq!(n.attempt_count, 1);
+    assert_eq!(n.progress.attempt_count, 1);
     app.stop().await;
 }
 

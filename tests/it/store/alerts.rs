@@ -26,7 +26,7 @@ async fn a_gone_answer_disables_the_endpoint_holds_its_waiting_notifications_and
     assert_eq!(env.state_since, t0.plus_seconds(3));
     for id in [&tried, &waiting] {
         let n = store.notification(id).await.unwrap().unwrap();
-        assert_eq!((n.status, n.next_attempt_at), (NotificationStatus::Held, None), "held until re-enabled");
+        assert_eq!((n.status, n.progress.next_attempt_at), (NotificationStatus::Held, None), "held until re-enabled");
     }
 
     let alerts = store.list_alerts(Some(A), 10).await.unwrap();

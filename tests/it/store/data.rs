@@ -23,8 +23,8 @@ async fn a_document_is_recorded_due_now_and_claimed_byte_for_byte(db: TestDataba
     assert_eq!((d.client_uuid.as_str(), d.environment, d.user_id.as_str()), (A, a.environment, "u1"));
     assert_eq!((d.data_type, d.pillar, d.document_id.as_deref()), (DataType::Summary, Pillar::Sleep, Some("doc-u1")));
     assert_eq!(d.body.as_deref(), Some(doc.body.as_slice()), "the exact bytes");
-    assert_eq!((d.status, d.created_at, d.next_attempt_at), (DataDeliveryStatus::Pending, t0, Some(t0)));
-    assert_eq!((d.attempt_count, d.body_purged_at, d.rejected_notification_id), (0, None, None));
+    assert_eq!((d.status, d.created_at, d.progress.next_attempt_at), (DataDeliveryStatus::Pending, t0, Some(t0)));
+    assert_eq!((d.progress.attempt_count, d.body_purged_at, d.rejected_notification_id), (0, None, None));
     assert!(store.data_delivery("0190b7e2-0000-7000-8000-00000000ffff").await.unwrap().is_none());
     assert_eq!(store.due_endpoints(Channel::Data, t0).await.unwrap(), vec![a.clone()]);
     assert!(store.due_endpoints(Channel::Notification, t0).await.unwrap().is_empty());
@@ -46,7 +46,7 @@ async fn a_document_is_recorded_due_now_and_claimed_byte_for_byte(db: TestDataba
     store.record_attempts(&[ok], &[], &rules(), 5, t0.plus_seconds(1)).await.unwrap();
     let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
     assert_eq!(
-        (d.status, d.attempt_count, d.delivered_at),
+        (d.status, d.progress.attempt_count, d.progress.delivered_at),
         (DataDeliveryStatus::Delivered, 1, Some(t0.plus_seconds(1)))
     );
     let attempts = store.data_attempts_of(&doc.id).await.unwrap();
@@ -72,9 +72,12 @@ async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(
     assert!(summary.alerts.is_empty() && summary.disabled.is_empty(), "the Data Webhook has no endpoint health");
 
     let d = store.data_delivery(&doc.id).await.unwrap().unwrap();
-    assert_eq!((d.status, d.attempt_count, d.next_attempt_at), (DataDeliveryStatus::Retrying, 1, Some(planned)));
     assert_eq!(
-        (d.last_error_kind, d.rejected_notification_id.as_deref()),
+        (d.status, d.progress.attempt_count, d.progress.next_attempt_at),
+        (DataDeliveryStatus::Retrying, 1, Some(planned))
+    );
+    assert_eq!(
+        (d.progress.last_error_kind, d.rejected_notification_id.as_deref()),
         (Some(AttemptErrorKind::HttpStatus), Some(notice.id.as_str()))
     );
     let n = store.notification(&notice.id).await.unwrap().unwrap();
@@ -83,7 +86,7 @@ async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(
     // A resend is due now, keeps the planned retry to restore, and the claim knows it was notified.
     let now = t0.plus_seconds(10);
     assert!(store.schedule_data_resend(&doc.id, "staff@rook.example", now).await.unwrap());
-    assert_eq!(store.data_delivery(&doc.id).await.unwrap().unwrap().next_attempt_at, Some(now));
+    assert_eq!(store.data_delivery(&doc.id).await.unwrap().unwrap().progress.next_attempt_at, Some(now));
     let resend = claim(&store, Channel::Data, &a, now).await;
     let c = &resend[0];
     assert_eq!((c.trigger, c.triggered_by.as_deref()), (AttemptTrigger::Resend, Some("staff@rook.example")));
@@ -111,10 +114,18 @@ async fn a_bulk_resend_queues_rejected_documents_of_the_range_oldest_first(db: T
     // [t0, t0+3): the failed one and the retrying one; the delivered one is not rejected.
     let (range, now) = ((t0, t0.plus_seconds(3)), t0.plus_seconds(10));
     assert_eq!(store.schedule_data_resend_rejected(&a, range, "staff", 1, now).await.unwrap(), (1, 1));
-    assert_eq!(store.data_delivery(&docs[0].id).await.unwrap().unwrap().next_attempt_at, Some(now), "oldest first");
+    assert_eq!(
+        store.data_delivery(&docs[0].id).await.unwrap().unwrap().progress.next_attempt_at,
+        Some(now),
+        "oldest first"
+    );
     assert_eq!(store.schedule_data_resend_rejected(&a, range, "staff", 10, now).await.unwrap(), (1, 0));
     assert_eq!(store.schedule_data_resend_rejected(&a, range, "staff", 10, now).await.unwrap(), (0, 0));
-    assert_eq!(store.data_delivery(&docs[3].id).await.unwrap().unwrap().next_attempt_at, None, "outside the range");
+    assert_eq!(
+        store.data_delivery(&docs[3].id).await.unwrap().unwrap().progress.next_attempt_at,
+        None,
+        "outside the range"
+    );
 
     let queued = claim(&store, Channel::Data, &a, now).await;
     assert_eq!(claimed_ids(&queued), [docs[0].id.clone(), docs[1].id.clone()]);

@@ -167,15 +167,21 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
     assert_eq!(summary, RecordSummary::default(), "nothing disabled, noticed, alerted or stale");
 
     let n = store.notification(&ok).await.unwrap().unwrap();
-    assert_eq!((n.status, n.attempt_count, n.next_attempt_at), (NotificationStatus::Delivered, 1, None));
-    assert_eq!((n.delivered_at, n.last_attempt_at), (Some(t0.plus_seconds(1)), Some(t0.plus_seconds(1))));
+    assert_eq!(
+        (n.status, n.progress.attempt_count, n.progress.next_attempt_at),
+        (NotificationStatus::Delivered, 1, None)
+    );
+    assert_eq!(
+        (n.progress.delivered_at, n.progress.last_attempt_at),
+        (Some(t0.plus_seconds(1)), Some(t0.plus_seconds(1)))
+    );
     let n = store.notification(&bad).await.unwrap().unwrap();
-    assert_eq!((n.status, n.attempt_count), (NotificationStatus::Retrying, 1));
-    assert_eq!((n.next_attempt_at, n.delivered_at), (Some(t0.plus_seconds(60)), None));
-    assert_eq!(n.last_error_kind, Some(AttemptErrorKind::HttpStatus));
+    assert_eq!((n.status, n.progress.attempt_count), (NotificationStatus::Retrying, 1));
+    assert_eq!((n.progress.next_attempt_at, n.progress.delivered_at), (Some(t0.plus_seconds(60)), None));
+    assert_eq!(n.progress.last_error_kind, Some(AttemptErrorKind::HttpStatus));
     let n = store.notification(&skip).await.unwrap().unwrap();
     assert_eq!(
-        (n.status, n.attempt_count, n.next_attempt_at),
+        (n.status, n.progress.attempt_count, n.progress.next_attempt_at),
         (NotificationStatus::Pending, 0, Some(t0.plus_seconds(30)))
     );
     assert!(store.attempts_of(&skip).await.unwrap().is_empty(), "a skip is not an attempt");

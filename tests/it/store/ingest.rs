@@ -22,14 +22,21 @@ async fn a_notification_starts_in_the_status_its_subscription_gives_it(db: TestD
     let n = store.notification(&id).await.unwrap().unwrap();
     assert_eq!((n.client_uuid.as_str(), n.environment, n.kind), (A, Environment::Sandbox, UserCreated));
     assert_eq!((n.category, n.user_id.as_deref(), n.is_test), (Category::UserManagement, Some("u1"), false));
-    assert_eq!((n.created_at, n.occurred_at, n.next_attempt_at), (t0, t0.plus_seconds(-5), Some(t0)), "due now");
+    assert_eq!(
+        (n.created_at, n.occurred_at, n.progress.next_attempt_at),
+        (t0, t0.plus_seconds(-5), Some(t0)),
+        "due now"
+    );
     assert_eq!(n.body.as_deref(), Some(br#"{"type":"user.created","user_id":"u1"}"#.as_slice()));
-    assert_eq!((n.attempt_count, n.last_attempt_at, n.delivered_at, n.last_error_kind), (0, None, None, None));
+    assert_eq!(
+        (n.progress.attempt_count, n.progress.last_attempt_at, n.progress.delivered_at, n.progress.last_error_kind),
+        (0, None, None, None)
+    );
     assert!(store.notification("0190b7e2-0000-7000-8000-00000000ffff").await.unwrap().is_none());
 
     let (id, status) = record_kind(&store, &production, UserCreated, "u1", t0).await;
     assert_eq!(status, NotSubscribed, "the add-on is off");
-    assert_eq!(store.notification(&id).await.unwrap().unwrap().next_attempt_at, None, "never sent");
+    assert_eq!(store.notification(&id).await.unwrap().unwrap().progress.next_attempt_at, None, "never sent");
 
     // A type filter: unwanted types are recorded as filtered; tests always go through.
     store

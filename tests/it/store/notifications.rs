@@ -22,7 +22,7 @@ async fn a_resend_makes_one_notification_due_now_and_keeps_the_planned_retry(db:
         store.schedule_resend(&id, AttemptTrigger::Resend, "staff@rook.example", t0.plus_seconds(10)).await.unwrap()
     );
     let n = store.notification(&id).await.unwrap().unwrap();
-    assert_eq!((n.status, n.next_attempt_at), (NotificationStatus::Retrying, Some(t0.plus_seconds(10))));
+    assert_eq!((n.status, n.progress.next_attempt_at), (NotificationStatus::Retrying, Some(t0.plus_seconds(10))));
     let resend = claim(&store, Channel::Notification, &a, t0.plus_seconds(10)).await;
     assert_eq!(resend.len(), 1);
     let c = &resend[0];
@@ -37,7 +37,7 @@ async fn a_resend_makes_one_notification_due_now_and_keeps_the_planned_retry(db:
     assert_eq!(status, NotificationStatus::NotSubscribed);
     assert!(store.schedule_resend(&quiet, AttemptTrigger::Resend, "s", t0.plus_seconds(20)).await.unwrap());
     let n = store.notification(&quiet).await.unwrap().unwrap();
-    assert_eq!((n.status, n.next_attempt_at), (NotificationStatus::Pending, Some(t0.plus_seconds(20))));
+    assert_eq!((n.status, n.progress.next_attempt_at), (NotificationStatus::Pending, Some(t0.plus_seconds(20))));
 }
 
 async fn a_bulk_resend_queues_failed_notifications_of_the_range_oldest_first(db: TestDatabase) {
@@ -61,16 +61,19 @@ async fn a_bulk_resend_queues_failed_notifications_of_the_range_oldest_first(db:
     let (since, until, now) = (t0, t0.plus_seconds(2), t0.plus_seconds(10));
     assert_eq!(store.schedule_resend_failed(&a, since, until, "staff", 1, now).await.unwrap(), (1, 1));
     let first = store.notification(&ids[0]).await.unwrap().unwrap();
-    assert_eq!((first.status, first.next_attempt_at), (NotificationStatus::Failed, Some(now)), "oldest first");
-    assert_eq!(store.notification(&ids[1]).await.unwrap().unwrap().next_attempt_at, None);
+    assert_eq!((first.status, first.progress.next_attempt_at), (NotificationStatus::Failed, Some(now)), "oldest first");
+    assert_eq!(store.notification(&ids[1]).await.unwrap().unwrap().progress.next_attempt_at, None);
     assert_eq!(store.schedule_resend_failed(&a, since, until, "staff", 10, now).await.unwrap(), (1, 0));
     assert_eq!(
         store.schedule_resend_failed(&a, since, until, "staff", 10, now).await.unwrap(),
         (0, 0),
         "queued ones stay queued once"
     );
-    assert_eq!(store.notification(&ids[2]).await.unwrap().unwrap().next_attempt_at, None, "outside the range");
-    assert_eq!(store.notification(&retrying).await.unwrap().unwrap().next_attempt_at, Some(t0.plus_seconds(900)));
+    assert_eq!(store.notification(&ids[2]).await.unwrap().unwrap().progress.next_attempt_at, None, "outside the range");
+    assert_eq!(
+        store.notification(&retrying).await.unwrap().unwrap().progress.next_attempt_at,
+        Some(t0.plus_seconds(900))
+    );
 
     let queued = claim(&store, Channel::Notification, &a, now).await;
     assert_eq!(claimed_ids(&queued), ids[..2]);
@@ -98,7 +101,7 @@ async fn an_endpoints_waiting_notifications_are_held_released_or_stopped(db: Tes
         let store = &store;
         async move {
             let n = store.notification(&id).await.unwrap().unwrap();
-            (n.status, n.next_attempt_at)
+            (n.status, n.progress.next_attempt_at)
         }
     };
 

@@ -100,7 +100,7 @@ async fn a_re_enabling_transaction_releases_or_stops_what_was_held(db: TestDatab
     assert_eq!(tx.release_held(&a, t0.plus_seconds(1)).await.unwrap(), 3);
     tx.commit().await.unwrap();
     assert_eq!(status(ids[1].clone()).await, NotificationStatus::Pending);
-    assert_eq!(store.notification(&ids[1]).await.unwrap().unwrap().next_attempt_at, Some(t0.plus_seconds(1)));
+    assert_eq!(store.notification(&ids[1]).await.unwrap().unwrap().progress.next_attempt_at, Some(t0.plus_seconds(1)));
 
     let mut tx = store.begin().await.unwrap();
     tx.set_subscription_state(A, Environment::Sandbox, SubscriptionState::Inactive, None, t0).await.unwrap();

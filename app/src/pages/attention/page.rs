@@ -203,7 +203,7 @@ fn RejectedDataList(
 ) -> impl IntoView {
     let label = environment.label();
     let row = |d: DataDeliverySummary| {
-        let error = d.last_error_kind.map_or("—", error_kind_words);
+        let error = d.progress.last_error_kind.map_or("—", error_kind_words);
         let document = document_words(&d);
         let notice =
             d.rejected_notification_id.map(|id| view! { <a href=notification_href(&id)>"Rejection notice"</a> });
@@ -213,7 +213,7 @@ fn RejectedDataList(
                 <td>{d.user_id}</td>
                 <td>{document}</td>
                 <td>{or_absent(d.document_id)}</td>
-                <td>{d.attempt_count}</td>
+                <td>{d.progress.attempt_count}</td>
                 <td>{error}</td>
                 <td>{notice}</td>
             </tr>

@@ -38,7 +38,7 @@ pub fn NotificationPage() -> impl IntoView {
     // After "Resend rejected data", look again every second until the delivery has a new attempt.
     Effect::new(move |_| {
         if let Some(Ok(summary)) = resend_data.value().get() {
-            let before = summary.attempt_count as usize;
+            let before = summary.progress.attempt_count as usize;
             let shown = move || {
                 data.get_untracked()
                     .and_then(Result::ok)
@@ -63,7 +63,7 @@ pub fn NotificationPage() -> impl IntoView {
     let awaiting = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
         if let Some(Ok(summary)) = resend.value().get() {
-            let before = summary.attempt_count as usize;
+            let before = summary.progress.attempt_count as usize;
             awaiting.set(Some(before));
             refetch_until(data, RESEND_WAIT_SECS, move || attempts_shown() > before);
         }
@@ -164,10 +164,11 @@ fn NotificationView(
         .then(|| payload.as_ref().map(|p| view! { <RejectionDetails payload=p.clone() /> }))
         .flatten();
     let next_due = summary
+        .progress
         .next_attempt_at
         .filter(|_| matches!(summary.status, NotificationStatus::Retrying | NotificationStatus::Pending))
         .map(|at| view! { <TimeFact term="Next attempt due" at /> });
-    let delivered = summary.delivered_at.map(|at| view! { <TimeFact term="Delivered" at /> });
+    let delivered = summary.progress.delivered_at.map(|at| view! { <TimeFact term="Delivered" at /> });
     let attempt_count = attempts.len();
     let attempts_view = if attempts.is_empty() {
         view! { <p class="empty">"No attempt yet."</p> }.into_any()

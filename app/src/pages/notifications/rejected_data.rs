@@ -34,7 +34,7 @@ pub fn document_words(delivery: &DataDeliverySummary) -> String {
 /// What became of the delivery, in words: accepted (on a resend, when that is how), or still rejected.
 fn outcome_words(delivery: &DataDeliveryDetail) -> String {
     let s = &delivery.summary;
-    match (s.status, s.delivered_at) {
+    match (s.status, s.progress.delivered_at) {
         (DataDeliveryStatus::Delivered, Some(at)) => {
             let manual = delivery
                 .attempts
@@ -67,7 +67,7 @@ pub fn RejectedData(
     let outcome = outcome_words(&delivery);
     let DataDeliveryDetail { summary, attempts, .. } = delivery;
     let purged = summary.payload_purged;
-    let next = summary.next_attempt_at.map(|at| view! { <TimeFact term="Next attempt due" at /> });
+    let next = summary.progress.next_attempt_at.map(|at| view! { <TimeFact term="Next attempt due" at /> });
     let attempts_view = attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view();
     view! {
         <section aria-labelledby="rejected-data-heading" class="rejected-data">
