@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building rook-notify needs, skipping whatever is already there.
 #   scripts/setup.sh            the wasm32 target: all that building and running needs (no npm, no Python)
-#   scripts/setup.sh --tests    also the end-to-end tests' npm packages and the receiver guide's Python
+#   scripts/setup.sh --tests    also the end-to-end tests' npm packages (with the npm standardwebhooks that
+#                               the receiver guide's Node.js programs use) and the receiver guide's Python
 #                               venv (target/pyenv)
 #   scripts/setup.sh --browser  also Chromium from Debian (for the browser tests)
 # Only package registries are used (crates.io, npm, PyPI, Debian): nothing is downloaded from GitHub or a

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::support::{Reply, Subscribed, TestApp, TestDatabase, spawn_subscribed};
 
 /// Creates a key for `client_uuid` through the admin API; returns its listed view and the secret.
-async fn create_key(app: &TestApp, client_uuid: &str, body: Value) -> (Value, String) {
+pub(crate) async fn create_key(app: &TestApp, client_uuid: &str, body: Value) -> (Value, String) {
     let res = app.send_json(Method::POST, &format!("/clients/{client_uuid}/api-keys"), &body).await;
     assert_eq!(res.status(), StatusCode::CREATED, "the key is created");
     let created: Value = res.json().await.unwrap();

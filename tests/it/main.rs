@@ -21,6 +21,7 @@ mod migrations;
 mod openapi;
 mod overload;
 mod receiver_guide;
+mod receiver_reconciliation;
 mod retention_rules;
 mod schema_parity;
 mod secrets_at_rest;

@@ -13,7 +13,7 @@ use rook_notify::engine::retry::RetrySchedule;
 use rook_notify::engine::signing::hmac_sha256_hex;
 use serde_json::{Value, json};
 
-use crate::support::external::{node_with, pyenv_python, repo_path, run};
+use crate::support::external::{node_script_in, node_with, pyenv_python, repo_path, run};
 use crate::support::receiver::Received;
 use crate::support::{TestDatabase, TestReceiver, spawn_app};
 
@@ -23,10 +23,12 @@ mod rust_snippet {
 }
 
 const GUIDE: &str = include_str!("../../docs/receiver-guide.md");
-const SNIPPETS: [(&str, &str); 3] = [
+const SNIPPETS: [(&str, &str); 5] = [
     ("docs/verify/verify.mjs", include_str!("../../docs/verify/verify.mjs")),
     ("docs/verify/verify.py", include_str!("../../docs/verify/verify.py")),
     ("docs/verify/verify.rs", include_str!("../../docs/verify/verify.rs")),
+    ("docs/verify/reconcile.py", include_str!("../../docs/verify/reconcile.py")),
+    ("docs/verify/reconcile.mjs", include_str!("../../docs/verify/reconcile.mjs")),
 ];
 /// A secret that signed nothing here (the Standard Webhooks specification's example).
 const WRONG_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -112,10 +114,7 @@ async fn the_guides_snippets_verify_real_deliveries_and_refuse_a_wrong_secret() 
     }
     let dir = tempfile::tempdir().unwrap();
     if let Some(node) = node_with("standardwebhooks").await {
-        // As in a receiver's project: the script beside a node_modules that has the package.
-        let script = dir.path().join("verify.mjs");
-        std::fs::copy(repo_path("docs/verify/verify.mjs"), &script).unwrap();
-        std::os::unix::fs::symlink(repo_path("end2end/node_modules"), dir.path().join("node_modules")).unwrap();
+        let script = node_script_in(dir.path(), "docs/verify/verify.mjs");
         for (delivery, secrets) in &cases {
             check_snippet(&node, &script, delivery, secrets, dir.path()).await;
         }

@@ -24,6 +24,18 @@ pub async fn node_with(package: &str) -> Option<PathBuf> {
     Some(node)
 }
 
+/// A copy of the Node.js script at `relative` in `dir`, beside a `node_modules` that is the end-to-end
+/// tests' (as in a receiver's project, where the script imports the packages installed next to it).
+pub fn node_script_in(dir: &Path, relative: &str) -> PathBuf {
+    let script = dir.join(Path::new(relative).file_name().expect("a file name"));
+    std::fs::copy(repo_path(relative), &script).expect("the script copied");
+    let modules = dir.join("node_modules");
+    if !modules.exists() {
+        std::os::unix::fs::symlink(repo_path("end2end/node_modules"), modules).expect("node_modules linked");
+    }
+    script
+}
+
 /// The Python of `target/pyenv`, when it exists and can import `module`.
 pub async fn pyenv_python(module: &str) -> Option<PathBuf> {
     let python = repo_path("target/pyenv/bin/python");
