@@ -107,6 +107,8 @@ pub struct NotificationSummary {
     pub last_attempt_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub last_error_kind: Option<AttemptErrorKind>,
+    /// The payload was removed by retention (the record and attempts stay; it can no longer be resent).
+    pub payload_purged: bool,
 }
 
 /// A notification with its payload and every attempt.
@@ -211,7 +213,8 @@ pub struct NotificationQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// A notification's id: list what was recorded after it, oldest first (not with `cursor`).
+    /// A notification's id (one a list returned): list what was recorded after it, oldest first in the
+    /// order the records were committed, so nothing committed later is skipped (not with `cursor`).
     pub after: Option<String>,
 }
 
@@ -408,7 +411,8 @@ pub struct DataDeliveryQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// A data delivery's id: list what was handed over after it, oldest first (not with `cursor`).
+    /// A data delivery's id (one a list returned): list what was handed over after it, oldest first in
+    /// the order the records were committed (not with `cursor`).
     pub after: Option<String>,
 }
 

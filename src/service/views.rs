@@ -64,6 +64,7 @@ pub(crate) fn notification_summary(n: &NotificationRecord) -> NotificationSummar
         last_attempt_at: n.last_attempt_at,
         delivered_at: n.delivered_at,
         last_error_kind: n.last_error_kind,
+        payload_purged: n.body.is_none(),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct NotificationRecord {
     pub last_attempt_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub last_error_kind: Option<AttemptErrorKind>,
+    /// Its place in commit order (see `store/commit_order.rs`).
+    pub seq: i64,
 }
 
 /// Which notifications to list. `client_uuid` is required: listings are always per client.
@@ -49,7 +51,7 @@ pub struct NotificationFilter {
 }
 
 const COLUMNS: &str = "id, client_uuid, environment, type, category, user_id, data_source, occurred_at, created_at, \
-                       is_test, body, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, last_error_kind";
+                       is_test, body, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, last_error_kind, seq";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -71,6 +73,7 @@ struct Row {
     last_attempt_at: Option<i64>,
     delivered_at: Option<i64>,
     last_error_kind: Option<String>,
+    seq: i64,
 }
 
 impl TryFrom<Row> for NotificationRecord {
@@ -94,6 +97,7 @@ impl TryFrom<Row> for NotificationRecord {
             next_attempt_at: r.next_attempt_at.map(Timestamp::from_micros),
             last_attempt_at: r.last_attempt_at.map(Timestamp::from_micros),
             delivered_at: r.delivered_at.map(Timestamp::from_micros),
+            seq: r.seq,
         })
     }
 }
@@ -126,8 +130,8 @@ impl Store {
     }
 
     /// A page of one client's notifications matching `filter`, from `position` on: newest first
-    /// before a notification, or oldest first after one (what a live feed has not shown yet). Ids are
-    /// UUIDv7, so id order is creation order.
+    /// before a notification (ids are UUIDv7, so id order is creation order), or oldest first in commit
+    /// order after one's `seq` (what a live feed or a receiver has not seen yet).
     pub async fn list_notifications(
         &self,
         filter: &NotificationFilter,
