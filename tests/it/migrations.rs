@@ -124,6 +124,15 @@ async fn a_populated_database_gets_commit_order_in_id_order_and_continues_it(db:
     let t = Timestamp::now().as_micros();
     let client = "0190b7e2-4c1a-7b3e-9f00-0000000000c2";
     let id = |n: u32| format!("01a00000-0000-7000-8000-00000000000{n}");
+    // A notification as a release before 0007 inserts it: without `seq`.
+    let old_notification = |n: u32| {
+        format!(
+            "INSERT INTO notifications (id, client_uuid, environment, type, category, occurred_at, created_at, body, \
+             status) VALUES ('{}', '{client}', 'sandbox', 'user.created', 'user_management', {t}, {t}, NULL, \
+             'not_subscribed')",
+            id(n)
+        )
+    };
     let mut statements = vec![
         format!("INSERT INTO clients (client_uuid, name, created_at) VALUES ('{client}', 'Old Co', {t})"),
         format!(
@@ -133,12 +142,7 @@ async fn a_populated_database_gets_commit_order_in_id_order_and_continues_it(db:
     ];
     // Inserted out of id order: the numbering follows the ids.
     for n in [3, 1, 2] {
-        statements.push(format!(
-            "INSERT INTO notifications (id, client_uuid, environment, type, category, occurred_at, created_at, body, \
-             status) VALUES ('{}', '{client}', 'sandbox', 'user.created', 'user_management', {t}, {t}, NULL, \
-             'not_subscribed')",
-            id(n)
-        ));
+        statements.push(old_notification(n));
         statements.push(format!(
             "INSERT INTO data_deliveries (id, client_uuid, environment, user_id, data_type, pillar, hash_datetime, \
              created_at, status) VALUES ('{}', '{client}', 'sandbox', 'u1', 'summary', 'sleep', 'x', {t}, 'delivered')",
@@ -152,9 +156,16 @@ async fn a_populated_database_gets_commit_order_in_id_order_and_continues_it(db:
         assert_eq!(store.notification(&id(n)).await.unwrap().unwrap().seq, i64::from(n), "notification {n}");
         assert_eq!(store.data_delivery(&id(n)).await.unwrap().unwrap().seq, i64::from(n), "data delivery {n}");
     }
+    if backend == "postgres" {
+        // A process of the previous release inserts without `seq` during a rolling upgrade: the
+        // column's default numbers it next.
+        execute_each(&store, &[old_notification(4)]).await;
+        assert_eq!(store.notification(&id(4)).await.unwrap().unwrap().seq, 4, "numbered after the others");
+    }
     let filter = NotificationFilter { client_uuid: client.to_owned(), ..Default::default() };
     let after_first = store.list_notifications(&filter, &Position::After(1), 10).await.unwrap();
-    assert_eq!(after_first.iter().map(|n| n.id.clone()).collect::<Vec<_>>(), [id(2), id(3)]);
+    let listed: Vec<String> = after_first.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(listed[..2], [id(2), id(3)]);
 
     // A delivery handed over now, with an id older than all of them, is numbered after them.
     let document = rook_notify::store::NewDataDelivery {
