@@ -16,9 +16,10 @@ pub const MAX_PAGE: u32 = 200;
 /// Where a page starts, its size and its time range, checked: what a list's store query needs.
 pub(super) struct PageRequest {
     pub limit: u32,
-    /// Where the store starts; with `after`, only once the list resolved it ([`Services::resolve_after`]).
+    /// Where the store starts. With `after` it is `Position::After` only once the list resolved that
+    /// id to its row's place in commit order (`delivery_list_scope`).
     pub position: Position,
-    /// The listed id `after` names, to be resolved to its place in commit order.
+    /// The listed id `after` names, until resolved.
     pub after: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
@@ -147,22 +148,12 @@ impl Services {
         let client_uuid = self.listed_client(actor, query.client_uuid(), what).await?;
         let mut page = page_request(query.limit(), DEFAULT_PAGE, query.cursor(), query.after(), query.range())?;
         if let Some(after) = page.after.take() {
-            page.position = Position::After(self.resolve_after(Q::CHANNEL, &client_uuid, &after, "after").await?);
+            // Its place in commit order, among the client's own rows only.
+            let seq = self.store().seq_of(Q::CHANNEL, &client_uuid, &after).await?;
+            page.position = Position::After(seq.ok_or_else(|| not_listed("after"))?);
         }
         let environment = actor.listed_environment(query.environment())?;
         Ok(DeliveryListScope { client_uuid, environment, page })
-    }
-
-    /// The place in commit order of `id`, a row of the client's list on `channel` (named by `field`),
-    /// where a page `after` it starts; 422 when the client has no such row.
-    pub(super) async fn resolve_after(
-        &self,
-        channel: Channel,
-        client_uuid: &str,
-        id: &str,
-        field: &str,
-    ) -> Result<i64, ServiceError> {
-        self.store().seq_of(channel, client_uuid, id).await?.ok_or_else(|| not_listed(field))
     }
 }
 

@@ -180,6 +180,11 @@ async fn the_audit_log_lists_by_action_prefix(db: TestDatabase) {
     assert_eq!(actions(None).await.len(), 4);
 }
 
+/// Where a page after A's row `id` of `channel`'s table starts: after its place in commit order.
+async fn after_row(store: &rook_notify::store::Store, channel: Channel, id: &str) -> Position {
+    Position::After(store.seq_of(channel, A, id).await.unwrap().expect("one of A's"))
+}
+
 /// UUIDv7 ids are made before commit, so one made earlier can commit after a newer one was listed
 /// (group commit, several processes): the list after the newer one still holds it, as `after` follows
 /// the order of commits, not of ids. The same for data deliveries.
@@ -190,9 +195,8 @@ async fn a_row_committed_after_a_newer_one_was_listed_still_comes_after_it(db: T
     let after = |id: String| {
         let (store, all) = (&store, &all);
         async move {
-            let seq = store.seq_of(Channel::Notification, A, &id).await.unwrap().expect("one of A's");
-            let listed = store.list_notifications(all, &Position::After(seq), 10).await.unwrap();
-            listed.into_iter().map(|n| n.id).collect::<Vec<_>>()
+            let position = after_row(store, Channel::Notification, &id).await;
+            store.list_notifications(all, &position, 10).await.unwrap().into_iter().map(|n| n.id).collect::<Vec<_>>()
         }
     };
     let (first, _) = record_kind(&store, &sandbox, NotificationType::UserCreated, "u0", t0).await;
@@ -217,8 +221,8 @@ async fn a_row_committed_after_a_newer_one_was_listed_still_comes_after_it(db: T
     let data_after = |id: String| {
         let (store, documents) = (&store, &documents);
         async move {
-            let seq = store.seq_of(Channel::Data, A, &id).await.unwrap().expect("one of A's");
-            let listed = store.list_data_deliveries(documents, &Position::After(seq), 10).await.unwrap();
+            let position = after_row(store, Channel::Data, &id).await;
+            let listed = store.list_data_deliveries(documents, &position, 10).await.unwrap();
             listed.into_iter().map(|d| d.id).collect::<Vec<_>>()
         }
     };
