@@ -40,9 +40,9 @@ fn seed_sql(postgres: bool, rows: u64) -> String {
     };
     format!(
         "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, occurred_at, created_at, \
-         body, status, attempt_count, delivered_at) \
+         body, status, attempt_count, delivered_at, seq) \
          SELECT {id}, '{CLIENT}', {env}, {types}, {categories}, {user}, 1764428400000000 + n * 1000, \
-                1764428400000000 + n * 1000, NULL, {status}, 1, 1764428400000000 + n * 1000 \
+                1764428400000000 + n * 1000, NULL, {status}, 1, 1764428400000000 + n * 1000, n \
          FROM {source}"
     )
 }
@@ -104,6 +104,7 @@ async fn run(name: &str, url: &str, rows: u64, postgres: bool) {
     let cases: Vec<(&str, NotificationQuery)> = vec![
         ("first page", query(NotificationQuery::default())),
         ("page at 50%", query(NotificationQuery { cursor: Some(middle.clone()), ..Default::default() })),
+        ("after at 50%", query(NotificationQuery { after: Some(middle.clone()), ..Default::default() })),
         (
             "type=extraction.failed",
             query(NotificationQuery { kind: Some(NotificationType::ExtractionFailed), ..Default::default() }),

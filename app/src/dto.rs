@@ -104,6 +104,8 @@ pub struct NotificationSummary {
     pub test: bool,
     #[serde(flatten)]
     pub progress: DeliveryProgress,
+    /// The payload was removed by retention (the record and attempts stay; it can no longer be resent).
+    pub payload_purged: bool,
 }
 
 /// How far sending a notification or a data document has come: its list rows and its store records
@@ -220,7 +222,8 @@ pub struct NotificationQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// A notification's id: list what was recorded after it, oldest first (not with `cursor`).
+    /// A notification's id (one a list returned): list what was recorded after it, oldest first in the
+    /// order the records were committed, so nothing committed later is skipped (not with `cursor`).
     pub after: Option<String>,
 }
 
@@ -414,7 +417,8 @@ pub struct DataDeliveryQuery {
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// A data delivery's id: list what was handed over after it, oldest first (not with `cursor`).
+    /// A data delivery's id (one a list returned): list what was handed over after it, oldest first in
+    /// the order the records were committed (not with `cursor`).
     pub after: Option<String>,
 }
 

@@ -6,23 +6,70 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
-use super::paging::{DeliveryListScope, text_filter};
+use super::paging::{DeliveryListScope, PageRequest, text_filter};
 use super::resend::BulkResend;
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
-use crate::store::{NotificationFilter, NotificationRecord, new_id};
+use crate::store::{Channel, NotificationFilter, NotificationRecord, Position, new_id};
 
 impl Services {
-    /// A page of one client's notifications: newest first, or with `after` oldest first after that
-    /// notification (how a live feed continues). A client account sees only its own client; staff and
-    /// tokens must name the client.
+    /// A page of one client's notifications: newest first, or with `after` oldest first in commit
+    /// order after that notification (how a receiver catches up). A client account sees only its own
+    /// client; staff and tokens must name the client.
     pub async fn list_notifications(
         &self,
         actor: &Actor,
         query: NotificationQuery,
     ) -> Result<Page<NotificationSummary>, ServiceError> {
-        let DeliveryListScope { client_uuid, environment, page } =
+        let (page, rows) = self.notification_rows(actor, query, None).await?;
+        Ok(page.page(rows, |n| &n.id, notification_summary))
+    }
+
+    /// Where a live feed of `query`'s client starts in commit order: after the notification `after`
+    /// (the newest one the page shows, or the last one the feed sent), or without one after the
+    /// latest one committed so far. Checks the query and the actor as the list does.
+    pub async fn notification_feed_start(
+        &self,
+        actor: &Actor,
+        query: &NotificationQuery,
+        after: Option<&str>,
+    ) -> Result<i64, ServiceError> {
+        let query = NotificationQuery { after: after.map(str::to_owned), cursor: None, ..query.clone() };
+        let DeliveryListScope { client_uuid, page, .. } =
+            self.delivery_list_scope(actor, &query, "notifications to follow").await?;
+        match page.position {
+            Position::After(seq) => Ok(seq),
+            Position::Before(_) => Ok(self.store().latest_seq(Channel::Notification, &client_uuid).await?),
+        }
+    }
+
+    /// The notifications matching `query` committed after `seq` (a place in commit order), oldest
+    /// first, at most the query's limit, each with its own place: what a live feed sends next. The
+    /// query's `cursor` and `after` are not used.
+    pub async fn notifications_committed_after(
+        &self,
+        actor: &Actor,
+        query: NotificationQuery,
+        seq: i64,
+    ) -> Result<Vec<(i64, NotificationSummary)>, ServiceError> {
+        let query = NotificationQuery { cursor: None, after: None, ..query };
+        let (_, rows) = self.notification_rows(actor, query, Some(seq)).await?;
+        Ok(rows.iter().map(|n| (n.seq, notification_summary(n))).collect())
+    }
+
+    /// The rows of a page of notifications, after `seq` in commit order when given (the query's own
+    /// position otherwise), and the page they were read for.
+    async fn notification_rows(
+        &self,
+        actor: &Actor,
+        query: NotificationQuery,
+        seq: Option<i64>,
+    ) -> Result<(PageRequest, Vec<NotificationRecord>), ServiceError> {
+        let DeliveryListScope { client_uuid, environment, mut page } =
             self.delivery_list_scope(actor, &query, "notifications to list").await?;
+        if let Some(seq) = seq {
+            page.position = Position::After(seq);
+        }
         let filter = NotificationFilter {
             client_uuid,
             environment,
@@ -35,7 +82,7 @@ impl Services {
             until: page.until,
         };
         let rows = self.store().list_notifications(&filter, &page.position, page.fetch()).await?;
-        Ok(page.page(rows, |n| &n.id, notification_summary))
+        Ok((page, rows))
     }
 
     /// One notification with its payload and every attempt.

@@ -7,7 +7,7 @@ use app::timestamp::Timestamp;
 use app::vocab::Environment;
 
 use super::{Actor, ServiceError, Services};
-use crate::store::Position;
+use crate::store::{Channel, Position};
 
 /// The page size when none is asked for, and the largest allowed.
 pub const DEFAULT_PAGE: u32 = 50;
@@ -16,13 +16,17 @@ pub const MAX_PAGE: u32 = 200;
 /// Where a page starts, its size and its time range, checked: what a list's store query needs.
 pub(super) struct PageRequest {
     pub limit: u32,
+    /// Where the store starts. With `after` it is `Position::After` only once the list resolved that
+    /// id to its row's place in commit order (`delivery_list_scope`).
     pub position: Position,
+    /// The listed id `after` names, until resolved.
+    pub after: Option<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
 }
 
 /// Checks a list's page size (`default` when absent), its keyset position (`cursor`: newest first
-/// before it; `after`: oldest first after it; at most one of them) and its time range.
+/// before it; `after`: oldest first, in commit order, after it; at most one of them) and its time range.
 pub(super) fn page_request(
     limit: Option<u32>,
     default: u32,
@@ -34,17 +38,17 @@ pub(super) fn page_request(
     if limit == 0 || limit > MAX_PAGE {
         return Err(ServiceError::validation("limit", format!("limit is between 1 and {MAX_PAGE}.")));
     }
-    let position = match (cursor, after) {
+    let (position, after) = match (cursor, after) {
         (Some(_), Some(_)) => {
             return Err(ServiceError::validation("after", "Give either cursor or after, not both."));
         }
-        (Some(cursor), None) => Position::Before(Some(listed_id("cursor", cursor)?)),
-        (None, Some(after)) => Position::After(listed_id("after", after)?),
-        (None, None) => Position::NEWEST,
+        (Some(cursor), None) => (Position::Before(Some(listed_id("cursor", cursor)?)), None),
+        (None, Some(after)) => (Position::After(0), Some(listed_id("after", after)?)),
+        (None, None) => (Position::NEWEST, None),
     };
     let (since, until) = (range.0.map(TimeBound::start), range.1.map(TimeBound::end));
     check_time_range(since, until)?;
-    Ok(PageRequest { limit, position, since, until })
+    Ok(PageRequest { limit, position, after, since, until })
 }
 
 /// A keyset position must be an id a list returned (UUIDs only: anything else is a client's mistake,
@@ -55,8 +59,14 @@ fn listed_id(field: &str, id: &str) -> Result<String, ServiceError> {
         Err(_) if field == "cursor" => {
             Err(ServiceError::validation(field, "`cursor` is not one a previous page returned."))
         }
-        Err(_) => Err(ServiceError::validation(field, format!("`{field}` is not the id of a listed item."))),
+        Err(_) => Err(not_listed(field)),
     }
+}
+
+/// The answer to an `after` that is no id of the client's listed items: malformed, another client's,
+/// or deleted by retention.
+fn not_listed(field: &str) -> ServiceError {
+    ServiceError::validation(field, format!("`{field}` is not the id of a listed item."))
 }
 
 impl PageRequest {
@@ -129,14 +139,19 @@ impl Services {
 
     /// Checks what a list of one client's deliveries (`what`, for the message when no client is named)
     /// asks for, and whether the actor may see it.
-    pub(super) async fn delivery_list_scope(
+    pub(super) async fn delivery_list_scope<Q: DeliveryListQuery>(
         &self,
         actor: &Actor,
-        query: &impl DeliveryListQuery,
+        query: &Q,
         what: &str,
     ) -> Result<DeliveryListScope, ServiceError> {
         let client_uuid = self.listed_client(actor, query.client_uuid(), what).await?;
-        let page = page_request(query.limit(), DEFAULT_PAGE, query.cursor(), query.after(), query.range())?;
+        let mut page = page_request(query.limit(), DEFAULT_PAGE, query.cursor(), query.after(), query.range())?;
+        if let Some(after) = page.after.take() {
+            // Its place in commit order, among the client's own rows only.
+            let seq = self.store().seq_of(Q::CHANNEL, &client_uuid, &after).await?;
+            page.position = Position::After(seq.ok_or_else(|| not_listed("after"))?);
+        }
         let environment = actor.listed_environment(query.environment())?;
         Ok(DeliveryListScope { client_uuid, environment, page })
     }
@@ -153,6 +168,8 @@ pub(super) fn narrowed_client(actor: &Actor, named: Option<&str>) -> Result<Opti
 
 /// The fields that the lists of one client's notifications and of its data deliveries share.
 pub(super) trait DeliveryListQuery {
+    /// The table listed.
+    const CHANNEL: Channel;
     fn client_uuid(&self) -> Option<&str>;
     fn environment(&self) -> Option<Environment>;
     fn limit(&self) -> Option<u32>;
@@ -162,8 +179,9 @@ pub(super) trait DeliveryListQuery {
 }
 
 macro_rules! delivery_list_query {
-    ($($query:ty),+) => {$(
+    ($($query:ty => $channel:expr),+) => {$(
         impl DeliveryListQuery for $query {
+            const CHANNEL: Channel = $channel;
             fn client_uuid(&self) -> Option<&str> { self.client_uuid.as_deref() }
             fn environment(&self) -> Option<Environment> { self.environment }
             fn limit(&self) -> Option<u32> { self.limit }
@@ -174,7 +192,7 @@ macro_rules! delivery_list_query {
     )+};
 }
 
-delivery_list_query!(NotificationQuery, DataDeliveryQuery);
+delivery_list_query!(NotificationQuery => Channel::Notification, DataDeliveryQuery => Channel::Data);
 
 /// Where a list of one client's deliveries reads: the client (which the actor must see), the
 /// environment it is narrowed to (a scoped client API key's own), and the page asked for.

@@ -60,6 +60,7 @@ pub(crate) fn notification_summary(n: &NotificationRecord) -> NotificationSummar
         status: n.status,
         test: n.is_test,
         progress: n.progress,
+        payload_purged: n.body.is_none(),
     }
 }
 

@@ -5,6 +5,8 @@ use app::dto::DeliveryProgress;
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pillar};
 
+use super::commit_order::take_seqs;
+use super::dispatch::Channel;
 use super::error::parse_stored;
 use super::ingest::IdempotencyClaim;
 use super::list_query::{Conditions, Position};
@@ -46,6 +48,8 @@ pub struct DataDeliveryRecord {
     pub status: DataDeliveryStatus,
     pub progress: DeliveryProgress,
     pub rejected_notification_id: Option<String>,
+    /// Its place in commit order (see `store/commit_order.rs`).
+    pub seq: i64,
 }
 
 /// Which data deliveries to list (always one client).
@@ -61,11 +65,11 @@ pub struct DataDeliveryFilter {
 
 const COLUMNS: &str = "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, body, \
                        body_purged_at, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, \
-                       last_error_kind, rejected_notification_id";
+                       last_error_kind, rejected_notification_id, seq";
 /// The same without the body, for lists.
 const LIST_COLUMNS: &str = "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, \
                             NULL AS body, body_purged_at, status, attempt_count, next_attempt_at, last_attempt_at, \
-                            delivered_at, last_error_kind, rejected_notification_id";
+                            delivered_at, last_error_kind, rejected_notification_id, seq";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -83,6 +87,7 @@ struct Row {
     #[sqlx(flatten)]
     progress: ProgressRow,
     rejected_notification_id: Option<String>,
+    seq: i64,
 }
 
 impl TryFrom<Row> for DataDeliveryRecord {
@@ -102,6 +107,7 @@ impl TryFrom<Row> for DataDeliveryRecord {
             body_purged_at: r.body_purged_at.map(Timestamp::from_micros),
             progress: r.progress.parse("data_deliveries")?,
             rejected_notification_id: r.rejected_notification_id,
+            seq: r.seq,
         })
     }
 }
@@ -146,10 +152,12 @@ impl Store {
                 return Ok(DataIngestOutcome::DuplicateKey);
             }
         }
+        // The last write: it takes its commit-order number first (see `store/commit_order.rs`).
+        let seq = take_seqs(&mut tx, Channel::Data, 1).await?;
         sqlx::query(&format!(
             "INSERT INTO data_deliveries (id, client_uuid, environment, user_id, data_type, pillar, document_id, \
-             hash_datetime, created_at, body, status, next_attempt_at, next_trigger) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {pending}, $9, {schedule})",
+             hash_datetime, created_at, body, status, next_attempt_at, next_trigger, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {pending}, $9, {schedule}, $11)",
             pending = DataDeliveryStatus::Pending.sql(),
             schedule = AttemptTrigger::Schedule.sql(),
         ))
@@ -163,6 +171,7 @@ impl Store {
         .bind(&new.hash_datetime)
         .bind(now.as_micros())
         .bind(new.body.as_slice())
+        .bind(seq)
         .execute(&mut *tx)
         .await?;
         self.dialect.notify_due(&mut tx).await?;

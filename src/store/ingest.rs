@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
 
+use super::commit_order::take_seqs;
+use super::dispatch::Channel;
 use super::error::parse_stored;
 use super::{Placeholders, Store, StoreError, rows_per_statement};
 
@@ -192,27 +194,23 @@ pub(super) async fn admission(
     })
 }
 
-/// Inserts a notification in `status`; due now when `pending`.
-pub(super) async fn insert_notification(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    n: &NewNotification,
-    status: NotificationStatus,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    insert_notifications(tx, &[(n, status)], now).await
-}
-
-/// Inserts notifications, many per statement; each is due now when `pending`.
-async fn insert_notifications(
+/// Inserts notifications, many per statement, numbered in commit order (in the order given); each is
+/// due now when `pending`. The transaction's last writes: it takes the numbers first (see
+/// `store/commit_order.rs`).
+pub(super) async fn insert_notifications(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     notifications: &[(&NewNotification, NotificationStatus)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 15;
+    const COLUMNS: usize = 16;
+    if notifications.is_empty() {
+        return Ok(());
+    }
+    let mut seq = take_seqs(tx, Channel::Notification, notifications.len()).await?;
     for chunk in notifications.chunks(rows_per_statement(COLUMNS)) {
         let sql = format!(
             "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
-             occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by) \
+             occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by, seq) \
              VALUES {}",
             Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
         );
@@ -234,7 +232,9 @@ async fn insert_notifications(
                 .bind(status.as_str())
                 .bind(due.then_some(now.as_micros()))
                 .bind(due.then_some(n.trigger.as_str()))
-                .bind(if due { n.triggered_by.as_deref() } else { None });
+                .bind(if due { n.triggered_by.as_deref() } else { None })
+                .bind(seq);
+            seq += 1;
         }
         query.execute(&mut **tx).await?;
     }

@@ -1,19 +1,22 @@
 //! The one way the store builds a list's query: a `WHERE` clause of only the filters that are set
 //! (so each backend's planner sees the conditions it can use an index for, rather than
-//! `($n IS NULL OR …)` it must plan around), keyset pagination on the UUIDv7 id in either direction,
-//! and numbered placeholders bound in order.
+//! `($n IS NULL OR …)` it must plan around), keyset pagination — newest first on the UUIDv7 id, oldest
+//! first on the commit order `seq` (see `store/commit_order.rs`) — and numbered placeholders bound in
+//! order.
 
 use app::timestamp::Timestamp;
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::QueryAs;
 
-/// Where a page of a list starts, on its UUIDv7 id (creation order).
+/// Where a page of a list starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Position {
-    /// Newest first, strictly older than this id (`None`: from the newest).
+    /// Newest first on the UUIDv7 id (creation order), strictly older than this id (`None`: from the
+    /// newest). For reading history: a row committed late shows in its place by id.
     Before(Option<String>),
-    /// Oldest first, strictly newer than this id.
-    After(String),
+    /// Oldest first in commit order, strictly after this `seq`: what was recorded since, for catching
+    /// up. A row that commits later always comes after, whatever its id.
+    After(i64),
 }
 
 impl Position {
@@ -89,17 +92,17 @@ impl Conditions {
                 if let Some(before) = before {
                     self.add("id < $?", before.as_str());
                 }
-                "DESC"
+                "id DESC"
             }
             Position::After(after) => {
-                self.add("id > $?", after.as_str());
-                "ASC"
+                self.add("seq > $?", *after);
+                "seq ASC"
             }
         };
         self.args.push(Arg::Int(i64::from(limit)));
         let conditions = if self.clauses.is_empty() { "TRUE".to_owned() } else { self.clauses.join(" AND ") };
         let sql =
-            format!("SELECT {columns} FROM {table} WHERE {conditions} ORDER BY id {order} LIMIT ${}", self.args.len());
+            format!("SELECT {columns} FROM {table} WHERE {conditions} ORDER BY {order} LIMIT ${}", self.args.len());
         Listing { sql, binds: Binds(self.args) }
     }
 }

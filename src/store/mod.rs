@@ -13,6 +13,7 @@ mod audit;
 mod cipher;
 mod client_keys;
 mod clients;
+mod commit_order;
 mod connect;
 mod data;
 mod dispatch;

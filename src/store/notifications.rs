@@ -29,6 +29,8 @@ pub struct NotificationRecord {
     pub body: Option<Vec<u8>>,
     pub status: NotificationStatus,
     pub progress: DeliveryProgress,
+    /// Its place in commit order (see `store/commit_order.rs`).
+    pub seq: i64,
 }
 
 /// Which notifications to list. `client_uuid` is required: listings are always per client.
@@ -46,7 +48,7 @@ pub struct NotificationFilter {
 }
 
 const COLUMNS: &str = "id, client_uuid, environment, type, category, user_id, data_source, occurred_at, created_at, \
-                       is_test, body, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, last_error_kind";
+                       is_test, body, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, last_error_kind, seq";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -65,6 +67,7 @@ struct Row {
     status: String,
     #[sqlx(flatten)]
     progress: ProgressRow,
+    seq: i64,
 }
 
 impl TryFrom<Row> for NotificationRecord {
@@ -84,6 +87,7 @@ impl TryFrom<Row> for NotificationRecord {
             is_test: r.is_test != 0,
             body: r.body,
             progress: r.progress.parse("notifications")?,
+            seq: r.seq,
         })
     }
 }
@@ -114,8 +118,8 @@ impl Store {
     }
 
     /// A page of one client's notifications matching `filter`, from `position` on: newest first
-    /// before a notification, or oldest first after one (what a live feed has not shown yet). Ids are
-    /// UUIDv7, so id order is creation order.
+    /// before a notification (ids are UUIDv7, so id order is creation order), or oldest first in commit
+    /// order after one's `seq` (what a live feed or a receiver has not seen yet).
     pub async fn list_notifications(
         &self,
         filter: &NotificationFilter,

@@ -4,15 +4,20 @@
 //! `GET /live/notifications?…` takes the feed page's own query ([`NotificationQuery`]: the same
 //! filters, read the same way; `after` is the newest notification the page shows) and answers
 //! `text/event-stream`. Each unnamed event is a new notification (the JSON of a `NotificationSummary`,
-//! its `id` as the event id, so a reconnecting browser sends `Last-Event-ID` and misses nothing). Each
+//! its `id` as the event id, so a reconnecting browser sends `Last-Event-ID` and misses nothing). New
+//! means committed after the last one sent, in commit order (`store/commit_order.rs`): the feed keeps
+//! that place, starting from the one `Last-Event-ID` or `after` names (resolved like the pull API's
+//! `after`) or from the latest committed when it opens, so a notification whose transaction commits
+//! after a newer id was sent still goes out. The commit position itself never leaves the server. Each
 //! `changed` event is a notification the page already has, as it is now (its status, attempt count
 //! and last attempt changed), with no event id. The session is checked on every connection, through
 //! the same service layer as the server functions: 401 `{"kind":"unauthenticated"}` when signed out,
 //! 404 for a client the account may not see, 422 naming the filter at fault.
 //!
 //! A feed looks with the feed's own listing — the same query and SQL — so no filter is written twice:
-//! oldest first after the last notification it sent for what is new, or, when notifications of its
-//! client changed, the newest [`LOOK_LIMIT`] again, compared with what it last saw of them. It wakes
+//! oldest first in commit order after the last notification it sent for what is new, or, when
+//! notifications of its client changed, the newest [`LOOK_LIMIT`] again, compared with what it last saw
+//! of them (and, when that shows one it has not seen, what is new as well). It wakes
 //! when this process records a notification for its client or an attempt of one (the `recorded`
 //! signal, [`Recorded`]), and every two seconds for what other processes record (reading the newest
 //! again only while one of them still waits for an attempt); wake-ups are coalesced to at most one look
@@ -41,7 +46,6 @@ use tower_sessions::Session;
 use super::session::{BrowserSession, SqlSessionStore, still_signed_in};
 use crate::engine::recorded::Recorded;
 use crate::service::{Actor, Services};
-use crate::store::new_id;
 use app::backend::SessionPort;
 
 /// How often a feed looks for notifications recorded by other processes.
@@ -92,10 +96,12 @@ async fn open(
     if query.cursor.is_some() {
         return Err(AppError::validation("cursor", "A live feed follows what is new: it takes `after`, not `cursor`."));
     }
-    // A reconnecting browser says which notification it saw last; a feed that names none starts now
-    // (ids are UUIDv7: one made now sorts after everything recorded so far).
+    // A reconnecting browser says which notification it saw last; a feed that names none starts after
+    // the latest one committed. This also authorises: a client the actor may not see ends here, before
+    // any event.
     let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
-    let after = last_seen.map(str::to_owned).or(query.after.take()).unwrap_or_else(new_id);
+    let after = last_seen.map(str::to_owned).or(query.after.take());
+    let cursor = services.notification_feed_start(&actor, &query, after.as_deref()).await?;
     let watched = match &query.client_uuid {
         Some(uuid) => Some(uuid.trim().to_ascii_lowercase()),
         None => actor.own_client().map(str::to_owned),
@@ -109,14 +115,14 @@ async fn open(
         account_id,
         actor,
         query,
-        cursor: after,
+        cursor,
         wakeups,
         known: BTreeMap::new(),
         pending: VecDeque::new(),
         greeted: false,
     };
-    // The first look also authorises: a client the actor may not see ends here, before any event. It
-    // learns the state of what the page shows; the page reads it again once the feed is open.
+    // The first look learns the state of what the page shows (the page reads it again once the feed is
+    // open), and finds what was committed since the start.
     feed.read_again(false).await?;
     Ok(futures::stream::unfold(feed, Feed::next_event))
 }
@@ -131,8 +137,9 @@ struct Feed {
     actor: Actor,
     /// The feed's query; each look lists what came after `cursor`.
     query: NotificationQuery,
-    /// The last notification looked at: where the next look continues.
-    cursor: String,
+    /// The place in commit order of the last notification sent (or of where the feed started): where
+    /// the next look continues.
+    cursor: i64,
     wakeups: Wakeups,
     /// The newest notifications up to the cursor as last seen (at most [`KNOWN_LIMIT`]): a look that
     /// reads them again sends those that changed.
@@ -145,9 +152,9 @@ struct Feed {
 
 /// An event waiting to be sent.
 enum Outgoing {
-    /// A notification recorded after the cursor: a new row, at the top.
+    /// A notification committed after the cursor: a new row, at the top.
     New(NotificationSummary),
-    /// A notification at or before the cursor whose status or attempts changed: its row, redrawn.
+    /// A notification already shown or sent whose status or attempts changed: its row, redrawn.
     Changed(NotificationSummary),
 }
 
@@ -191,56 +198,46 @@ impl Feed {
         }
     }
 
-    /// One look, one listing (two only when more than a window's worth arrived at once): the newest
-    /// notifications again when some changed — or, on a poll tick, while one shown is still waiting
-    /// for its attempt, as another process may have made it — and otherwise what came after the cursor.
+    /// One look, one listing (two only when the newest show one not seen yet, or more than a window's
+    /// worth arrived at once): the newest notifications again when some changed — or, on a poll tick,
+    /// while one shown is still waiting for its attempt, as another process may have made it — and
+    /// otherwise what came after the cursor.
     async fn look(&mut self, heard: Heard) -> Result<(), AppError> {
         let waiting = || self.known.values().any(|n| is_waiting(n.status));
         if heard.changed || (heard.tick && waiting()) { self.read_again(true).await } else { self.list_new().await }
     }
 
-    /// Lists what was recorded after the cursor with the feed's own query, and queues it.
+    /// Lists what was committed after the cursor with the feed's own query, oldest first, and queues it.
     async fn list_new(&mut self) -> Result<(), AppError> {
-        let query =
-            NotificationQuery { after: Some(self.cursor.clone()), limit: Some(LOOK_LIMIT), ..self.query.clone() };
-        let page = self.services.list_notifications(&self.actor, query).await?;
+        let query = NotificationQuery { limit: Some(LOOK_LIMIT), ..self.query.clone() };
+        let found = self.services.notifications_committed_after(&self.actor, query, self.cursor).await?;
         // A full page: there may be more, look again as soon as the gap allows.
-        self.wakeups.look_again = page.items.len() == LOOK_LIMIT as usize;
-        if let Some(next) = page.next_cursor {
-            self.cursor = next;
-        }
-        for n in page.items {
+        self.wakeups.look_again = found.len() == LOOK_LIMIT as usize;
+        for (seq, n) in found {
+            self.cursor = seq;
             self.remember(&n);
             self.pending.push_back(Outgoing::New(n));
         }
         Ok(())
     }
 
-    /// Lists the newest notifications with the feed's own query: those after the cursor are new, and
-    /// those up to it that differ from what was known are queued as changed (unless `tell` is false:
-    /// the first look only learns what the page shows).
+    /// Lists the newest notifications with the feed's own query and queues those that differ from what
+    /// was known as changed (unless `tell` is false: the first look only learns what the page shows).
+    /// The newest by id are not the newest by commit, so one not known yet may be new or not: then it
+    /// lists what was committed after the cursor as well, which sends it if it is.
     async fn read_again(&mut self, tell: bool) -> Result<(), AppError> {
         let query = NotificationQuery { after: None, cursor: None, limit: Some(LOOK_LIMIT), ..self.query.clone() };
         let page = self.services.list_notifications(&self.actor, query).await?;
-        let (new, shown): (Vec<_>, Vec<_>) = page.items.into_iter().partition(|n| n.id > self.cursor);
-        if shown.is_empty() && page.next_cursor.is_some() {
-            // Only new ones, and more beyond: some between them and the cursor may be unseen. They go
-            // out oldest first, by the cursor.
-            return self.list_new().await;
-        }
-        for n in shown {
-            if tell && self.known.get(&n.id) != Some(&n) {
-                self.pending.push_back(Outgoing::Changed(n.clone()));
+        let mut unseen = !tell;
+        for n in page.items {
+            match self.known.get(&n.id) {
+                Some(known) if tell && known != &n => self.pending.push_back(Outgoing::Changed(n.clone())),
+                Some(_) => {}
+                None => unseen = true,
             }
             self.remember(&n);
         }
-        // Newest first: sent oldest first, as the cursor moves.
-        for n in new.into_iter().rev() {
-            self.cursor.clone_from(&n.id);
-            self.remember(&n);
-            self.pending.push_back(Outgoing::New(n));
-        }
-        Ok(())
+        if unseen { self.list_new().await } else { Ok(()) }
     }
 
     /// Keeps a notification's state as sent or shown, forgetting the oldest beyond [`KNOWN_LIMIT`].

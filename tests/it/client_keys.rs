@@ -20,7 +20,7 @@ pub(crate) async fn create_key(app: &TestApp, client_uuid: &str, body: Value) ->
 }
 
 /// A request to `path` under `/api/v1` with a client API key.
-fn with_key(app: &TestApp, key: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+pub(crate) fn with_key(app: &TestApp, key: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
     app.client.request(method, app.url(&format!("/api/v1{path}"))).bearer_auth(key)
 }
 
@@ -34,7 +34,7 @@ async fn status_with_key(app: &TestApp, key: &str, method: Method, path: &str, b
 }
 
 /// The JSON a GET of `path` with a client API key answers, which must be a 200.
-async fn get_with_key(app: &TestApp, key: &str, path: &str) -> Value {
+pub(crate) async fn get_with_key(app: &TestApp, key: &str, path: &str) -> Value {
     let res = with_key(app, key, Method::GET, path).send().await.expect("an API request");
     assert_eq!(res.status(), 200, "GET {path}");
     res.json().await.expect("a JSON answer")

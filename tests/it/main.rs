@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod cli;
 mod client_keys;
+mod commit_order;
 mod compression;
 mod config;
 mod dashboard_client;

@@ -2,7 +2,7 @@
 
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, NotificationStatus};
-use rook_notify::store::{Channel, EndpointKey, NativePool, Store};
+use rook_notify::store::{Channel, DataDeliveryFilter, EndpointKey, NativePool, NotificationFilter, Position, Store};
 
 use crate::support::TestDatabase;
 
@@ -19,7 +19,8 @@ async fn a_new_database_has_pending_migrations_and_none_after_migrating(db: Test
 
 crate::on_both_backends!(
     a_new_database_has_pending_migrations_and_none_after_migrating,
-    a_populated_database_of_the_previous_release_migrates_with_nothing_lost
+    a_populated_database_of_the_previous_release_migrates_with_nothing_lost,
+    a_populated_database_gets_commit_order_in_id_order_and_continues_it
 );
 
 /// Applies only the migrations up to `version` (as an older release of rook-notify did).
@@ -74,13 +75,7 @@ async fn a_populated_database_of_the_previous_release_migrates_with_nothing_lost
              'sandbox', 'user.created', 'user_management', {t}, {t}, NULL, 'delivered', 1, {t})"
         ),
     ];
-    for sql in &statements {
-        let done = match store.native() {
-            NativePool::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
-            NativePool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
-        };
-        assert_eq!(done.unwrap(), 1, "{sql}");
-    }
+    execute_each(&store, &statements).await;
 
     store.migrate().await.unwrap();
     assert_eq!(store.pending_migrations().await.unwrap(), 0);
@@ -106,5 +101,87 @@ async fn a_populated_database_of_the_previous_release_migrates_with_nothing_lost
         .unwrap();
     let ids: Vec<&str> = claimed.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["01a00000-0000-7000-8000-000000000001"], "after its lease the old claim is due again");
+    store.close().await;
+}
+
+/// Runs each statement on the store's own pool; each must change one row.
+async fn execute_each(store: &Store, statements: &[String]) {
+    for sql in statements {
+        let done = match store.native() {
+            NativePool::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+            NativePool::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+        };
+        assert_eq!(done.unwrap(), 1, "{sql}");
+    }
+}
+
+/// Rows recorded before commit order (migration 0007) are numbered in id order, and `after` lists
+/// from them; what is recorded afterwards comes after every one of them.
+async fn a_populated_database_gets_commit_order_in_id_order_and_continues_it(db: TestDatabase) {
+    let backend = if db.url.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let store = Store::connect(&db.url, crate::support::test_cipher()).await.unwrap();
+    migrate_up_to(&store, backend, 6).await;
+    let t = Timestamp::now().as_micros();
+    let client = "0190b7e2-4c1a-7b3e-9f00-0000000000c2";
+    let id = |n: u32| format!("01a00000-0000-7000-8000-00000000000{n}");
+    // A notification as a release before 0007 inserts it: without `seq`.
+    let old_notification = |n: u32| {
+        format!(
+            "INSERT INTO notifications (id, client_uuid, environment, type, category, occurred_at, created_at, body, \
+             status) VALUES ('{}', '{client}', 'sandbox', 'user.created', 'user_management', {t}, {t}, NULL, \
+             'not_subscribed')",
+            id(n)
+        )
+    };
+    let mut statements = vec![
+        format!("INSERT INTO clients (client_uuid, name, created_at) VALUES ('{client}', 'Old Co', {t})"),
+        format!(
+            "INSERT INTO environments (client_uuid, environment, subscription_state, state_since, updated_at) \
+             VALUES ('{client}', 'sandbox', 'inactive', {t}, {t})"
+        ),
+    ];
+    // Inserted out of id order: the numbering follows the ids.
+    for n in [3, 1, 2] {
+        statements.push(old_notification(n));
+        statements.push(format!(
+            "INSERT INTO data_deliveries (id, client_uuid, environment, user_id, data_type, pillar, hash_datetime, \
+             created_at, status) VALUES ('{}', '{client}', 'sandbox', 'u1', 'summary', 'sleep', 'x', {t}, 'delivered')",
+            id(n)
+        ));
+    }
+    execute_each(&store, &statements).await;
+    store.migrate().await.unwrap();
+
+    for n in 1..=3 {
+        assert_eq!(store.notification(&id(n)).await.unwrap().unwrap().seq, i64::from(n), "notification {n}");
+        assert_eq!(store.data_delivery(&id(n)).await.unwrap().unwrap().seq, i64::from(n), "data delivery {n}");
+    }
+    if backend == "postgres" {
+        // A process of the previous release inserts without `seq` during a rolling upgrade: the
+        // column's default numbers it next.
+        execute_each(&store, &[old_notification(4)]).await;
+        assert_eq!(store.notification(&id(4)).await.unwrap().unwrap().seq, 4, "numbered after the others");
+    }
+    let filter = NotificationFilter { client_uuid: client.to_owned(), ..Default::default() };
+    let after_first = store.list_notifications(&filter, &Position::After(1), 10).await.unwrap();
+    let listed: Vec<String> = after_first.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(listed[..2], [id(2), id(3)]);
+
+    // A delivery handed over now, with an id older than all of them, is numbered after them.
+    let document = rook_notify::store::NewDataDelivery {
+        id: "01000000-0000-7000-8000-000000000000".to_owned(),
+        client_uuid: client.to_owned(),
+        environment: Environment::Sandbox,
+        user_id: "u1".to_owned(),
+        data_type: app::vocab::DataType::Summary,
+        pillar: app::vocab::Pillar::Sleep,
+        document_id: None,
+        hash_datetime: "x".to_owned(),
+        body: b"{}".to_vec(),
+    };
+    store.insert_data_delivery(&document, None, Timestamp::now()).await.unwrap();
+    let documents = DataDeliveryFilter { client_uuid: client.to_owned(), ..Default::default() };
+    let after_last = store.list_data_deliveries(&documents, &Position::After(3), 10).await.unwrap();
+    assert_eq!(after_last.iter().map(|d| (d.id.as_str(), d.seq)).collect::<Vec<_>>(), [(document.id.as_str(), 4)]);
     store.close().await;
 }

@@ -11,7 +11,7 @@ use super::health::{BatchHealth, disable, update_health};
 use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordRules, RecordSummary, Skipped};
 use crate::store::alerts::insert_alert;
 use crate::store::error::parse_stored;
-use crate::store::ingest::{admission, insert_notification};
+use crate::store::ingest::{admission, insert_notifications};
 use crate::store::{Placeholders, Store, StoreError, new_id, rows_per_statement};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
@@ -124,11 +124,13 @@ impl Store {
                 .collect();
             apply_next_states(&mut tx, channel, &rows).await?;
         }
+        // Rejection notices are inserted last (they take commit-order numbers, see `store/commit_order.rs`).
+        let mut notices = Vec::new();
         for a in &attempts {
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
                 let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
-                insert_notification(&mut tx, n, status, now).await?;
+                notices.push((n, status));
                 if notice.first {
                     sqlx::query(
                         "UPDATE data_deliveries SET rejection_notified = 1, rejected_notification_id = $1 WHERE id = $2",
@@ -181,6 +183,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        insert_notifications(&mut tx, &notices, now).await?;
         tx.commit().await?;
         Ok(summary)
     }

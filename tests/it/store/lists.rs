@@ -12,7 +12,7 @@ use rook_notify::store::{
 use serde_json::json;
 
 use super::fixtures::{
-    claim, delivered, document, endpoint, outcome, record_kind, rules, subscribed, subscribed_store,
+    claim, delivered, document, endpoint, item, notification, outcome, record_kind, rules, subscribed, subscribed_store,
 };
 use super::migrated;
 use crate::support::TestDatabase;
@@ -92,11 +92,15 @@ async fn notifications_list_newest_first_filtered_with_a_keyset_cursor(db: TestD
     let f = NotificationFilter { data_source: Some("polar".to_owned()), ..all.clone() };
     assert_eq!(only(f).await, expect(&[3]), "a data source, whatever its case");
 
-    // What a live feed has not shown yet: after an id, oldest first, of that client only, filtered.
+    // What a live feed has not shown yet: after a notification's place in commit order, oldest first,
+    // of that client only, filtered.
     let after = |client: &str, id: &str, limit: u32, filter: Option<NotificationFilter>| {
-        let (store, position) = (&store, Position::After(id.to_owned()));
+        let (store, id) = (&store, id.to_owned());
         let filter = filter.unwrap_or(NotificationFilter { client_uuid: client.to_owned(), ..Default::default() });
-        async move { store.list_notifications(&filter, &position, limit).await.unwrap() }
+        async move {
+            let seq = store.notification(&id).await.unwrap().unwrap().seq;
+            store.list_notifications(&filter, &Position::After(seq), limit).await.unwrap()
+        }
     };
     let later = after(A, &made[1], 10, None).await;
     assert_eq!(ids(&later), [made[2].as_str(), made[3].as_str(), made[4].as_str()]);
@@ -176,8 +180,70 @@ async fn the_audit_log_lists_by_action_prefix(db: TestDatabase) {
     assert_eq!(actions(None).await.len(), 4);
 }
 
+/// Where a page after A's row `id` of `channel`'s table starts: after its place in commit order.
+async fn after_row(store: &rook_notify::store::Store, channel: Channel, id: &str) -> Position {
+    Position::After(store.seq_of(channel, A, id).await.unwrap().expect("one of A's"))
+}
+
+/// UUIDv7 ids are made before commit, so one made earlier can commit after a newer one was listed
+/// (group commit, several processes): the list after the newer one still holds it, as `after` follows
+/// the order of commits, not of ids. The same for data deliveries.
+async fn a_row_committed_after_a_newer_one_was_listed_still_comes_after_it(db: TestDatabase) {
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
+    let other = subscribed(&store, B, "Beta", t0).await;
+    let all = NotificationFilter { client_uuid: A.to_owned(), ..Default::default() };
+    let after = |id: String| {
+        let (store, all) = (&store, &all);
+        async move {
+            let position = after_row(store, Channel::Notification, &id).await;
+            store.list_notifications(all, &position, 10).await.unwrap().into_iter().map(|n| n.id).collect::<Vec<_>>()
+        }
+    };
+    let (first, _) = record_kind(&store, &sandbox, NotificationType::UserCreated, "u0", t0).await;
+    let late = notification(&sandbox, NotificationType::UserCreated, "late", t0);
+    let (newer, _) = record_kind(&store, &sandbox, NotificationType::UserCreated, "u1", t0).await;
+    assert!(late.id < newer, "the late one's id sorts before the newer one's");
+    assert_eq!(after(first.clone()).await, [newer.as_str()], "a receiver sees the newer one, and stops there");
+    store.ingest(&[item(late.clone())], t0).await.unwrap();
+    assert_eq!(after(newer.clone()).await, [late.id.as_str()], "committed later, listed after, whatever its id");
+    assert_eq!(after(first).await, [newer, late.id.clone()], "in the order of commits");
+
+    let (of_b, _) = record_kind(&store, &other, NotificationType::UserCreated, "u0", t0).await;
+    assert_eq!(store.seq_of(Channel::Notification, B, &late.id).await.unwrap(), None, "A's row is not B's");
+    let late_seq = store.seq_of(Channel::Notification, A, &late.id).await.unwrap().unwrap();
+    assert_eq!(store.latest_seq(Channel::Notification, A).await.unwrap(), late_seq, "A's latest commit");
+    let b_seq = store.seq_of(Channel::Notification, B, &of_b).await.unwrap().unwrap();
+    assert!(b_seq > late_seq, "one order for every client");
+    let nobody = "0190b7e2-0000-7000-8000-0000000000ff";
+    assert_eq!(store.latest_seq(Channel::Notification, nobody).await.unwrap(), 0, "none yet");
+
+    let documents = DataDeliveryFilter { client_uuid: A.to_owned(), ..Default::default() };
+    let data_after = |id: String| {
+        let (store, documents) = (&store, &documents);
+        async move {
+            let position = after_row(store, Channel::Data, &id).await;
+            let listed = store.list_data_deliveries(documents, &position, 10).await.unwrap();
+            listed.into_iter().map(|d| d.id).collect::<Vec<_>>()
+        }
+    };
+    let first = document(&sandbox, "u0");
+    let late = document(&sandbox, "late");
+    let newer = document(&sandbox, "u1");
+    assert!(late.id < newer.id);
+    store.insert_data_delivery(&first, None, t0).await.unwrap();
+    store.insert_data_delivery(&newer, None, t0).await.unwrap();
+    assert_eq!(data_after(first.id.clone()).await, [newer.id.as_str()]);
+    store.insert_data_delivery(&late, None, t0).await.unwrap();
+    assert_eq!(data_after(newer.id.clone()).await, [late.id.as_str()], "committed later, listed after");
+    assert_eq!(
+        store.latest_seq(Channel::Data, A).await.unwrap(),
+        store.data_delivery(&late.id).await.unwrap().unwrap().seq
+    );
+}
+
 crate::on_both_backends!(
     notifications_list_newest_first_filtered_with_a_keyset_cursor,
     data_deliveries_list_newest_first_filtered_without_bodies,
     the_audit_log_lists_by_action_prefix,
+    a_row_committed_after_a_newer_one_was_listed_still_comes_after_it,
 );
