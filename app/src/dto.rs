@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::query::TimeBound;
 use crate::timestamp::Timestamp;
 use crate::vocab::{
-    AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment, KeyAccess,
-    NotificationStatus, NotificationType, Pillar, Role, SubscriptionState,
+    AttemptErrorKind, AttemptTrigger, Category, DataDeliveryStatus, DataType, DisabledReason, Environment,
+    ExtractionFailureReason, KeyAccess, NotificationStatus, NotificationType, Pillar, Role, SubscriptionState,
 };
 
 /// The signed-in person, as the server resolved them from the session for this request.
@@ -102,6 +102,9 @@ pub struct NotificationSummary {
     pub created_at: Timestamp,
     pub status: NotificationStatus,
     pub test: bool,
+    /// `extraction.failed`: why (see the receiver guide's table of reasons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ExtractionFailureReason>,
     #[serde(flatten)]
     pub progress: DeliveryProgress,
     /// The payload was removed by retention (the record and attempts stay; it can no longer be resent).

@@ -18,6 +18,7 @@ pub mod error;
 pub mod pages;
 pub mod payload;
 pub mod query;
+pub mod reasons;
 pub mod timestamp;
 pub mod vocab;
 

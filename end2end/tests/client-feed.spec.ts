@@ -34,7 +34,7 @@ test("a client filters the feed to extraction.failed, opens one, resends it and 
   await expect(page.getByText("curl -X POST")).toBeVisible();
 
   await waitForHydration(page);
-  const manual = page.getByRole("article").filter({ hasText: "Manual resend" });
+  const manual = page.locator(".attempt").filter({ hasText: "Manual resend" });
   await expect(manual).toHaveCount(0);
   await page.getByRole("button", { name: "Resend" }).click();
   await expect(manual).toHaveCount(1, { timeout: 20_000 });

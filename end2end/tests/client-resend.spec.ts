@@ -18,7 +18,7 @@ test("a resend that is delivered says so in green, with the status it got", asyn
   );
   await expect(page.getByRole("alert")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Attempt 2 — Delivered (HTTP 200)", level: 4 })).toBeVisible();
-  await expect(page.locator("dd").filter({ hasText: /^Delivered$/ })).toBeVisible();
+  await expect(page.locator(".status-line").getByText("Delivered", { exact: true })).toBeVisible();
 });
 
 test("a notification of an environment without an active subscription cannot be resent, and the page says why", async ({

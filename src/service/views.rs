@@ -5,7 +5,7 @@ use app::dto::{
     AttemptView, ClientView, DataDeliverySummary, EnvironmentView, NotificationDetail, NotificationSummary,
     SubscriptionView,
 };
-use app::vocab::SubscriptionState;
+use app::vocab::{ExtractionFailureReason, SubscriptionState};
 
 use crate::store::{ClientRecord, DataDeliveryRecord, EnvironmentRecord, NotificationRecord};
 
@@ -59,6 +59,7 @@ pub(crate) fn notification_summary(n: &NotificationRecord) -> NotificationSummar
         created_at: n.created_at,
         status: n.status,
         test: n.is_test,
+        reason: n.body.as_deref().and_then(stated_reason),
         progress: n.progress,
         payload_purged: n.body.is_none(),
     }
@@ -88,4 +89,17 @@ pub(crate) fn data_delivery_summary(d: &DataDeliveryRecord) -> DataDeliverySumma
         payload_purged: d.body_purged_at.is_some(),
         rejected_notification_id: d.rejected_notification_id.clone(),
     }
+}
+
+/// The `details.reason` of a stored notification body (`extraction.failed` only).
+fn stated_reason(body: &[u8]) -> Option<ExtractionFailureReason> {
+    #[derive(serde::Deserialize)]
+    struct Stated {
+        details: StatedDetails,
+    }
+    #[derive(serde::Deserialize)]
+    struct StatedDetails {
+        reason: Option<ExtractionFailureReason>,
+    }
+    serde_json::from_slice::<Stated>(body).ok()?.details.reason
 }

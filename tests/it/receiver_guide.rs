@@ -154,3 +154,12 @@ fn assert_rook_hash_is_as_the_guide_says(delivery: &Received) {
     let message = text("client_uuid") + &text("user_id") + &text("datetime");
     assert_eq!(delivery.header("x-rook-hash"), hmac_sha256_hex("ROOK_Secret_Key", &message));
 }
+
+#[test]
+fn the_guide_explains_every_extraction_failure_reason_with_the_dashboards_table() {
+    let table = app::reasons::reason_table_markdown();
+    assert!(
+        GUIDE.contains(&table),
+        "the guide's table of reasons under `extraction.failed` is not `app::reasons::reason_table_markdown()`:\n{table}"
+    );
+}

@@ -20,6 +20,18 @@ pub const fn error_kind_words(kind: AttemptErrorKind) -> &'static str {
     }
 }
 
+/// What went wrong in two words, for a table's cell.
+pub const fn error_kind_label(kind: AttemptErrorKind) -> &'static str {
+    match kind {
+        AttemptErrorKind::Timeout => "timed out",
+        AttemptErrorKind::Dns => "host not found",
+        AttemptErrorKind::Connect => "no connection",
+        AttemptErrorKind::Tls => "TLS failed",
+        AttemptErrorKind::HttpStatus => "non-2xx answer",
+        AttemptErrorKind::RefusedDestination => "address refused",
+    }
+}
+
 /// Why an attempt was made.
 pub const fn trigger_words(trigger: AttemptTrigger) -> &'static str {
     match trigger {
@@ -41,11 +53,10 @@ pub fn outcome_words(attempt: &AttemptView) -> String {
     }
 }
 
-/// One attempt as an article headed (level 4) "Attempt N — outcome".
+/// One attempt, collapsed to one line — "Attempt N — outcome" (a level-4 heading), when, how long, why —
+/// that opens to the request and the response.
 #[component]
 pub fn AttemptCard(attempt: AttemptView) -> impl IntoView {
-    let heading_id = format!("attempt-{}", attempt.id);
-    let labelled_by = heading_id.clone();
     let class = if attempt.succeeded { "attempt attempt-ok" } else { "attempt attempt-failed" };
     let outcome = outcome_words(&attempt);
     let error = attempt.error_kind.map(|kind| {
@@ -68,17 +79,15 @@ pub fn AttemptCard(attempt: AttemptView) -> impl IntoView {
         }
     });
     view! {
-        <article class=class aria-labelledby=labelled_by>
-            <h4 id=heading_id>{format!("Attempt {} — {outcome}", attempt.attempt_number)}</h4>
-            <dl class="facts">
-                <dt>"Started"</dt>
-                <dd>
+        <details class=class id=format!("attempt-{}", attempt.id)>
+            <summary>
+                <h4>{format!("Attempt {} — {outcome}", attempt.attempt_number)}</h4>
+                <span class="attempt-meta">
                     <TimeLabel at=attempt.started_at />
-                </dd>
-                <dt>"Duration"</dt>
-                <dd>{format!("{} ms", attempt.duration_ms)}</dd>
-                <dt>"Trigger"</dt>
-                <dd>{trigger_words(attempt.trigger)}</dd>
+                    {format!(" · {} ms · {}", attempt.duration_ms, trigger_words(attempt.trigger))}
+                </span>
+            </summary>
+            <dl class="facts">
                 <dt>"Triggered by"</dt>
                 <dd>{attempt.triggered_by.clone().unwrap_or_else(|| "ROOK (automatic)".to_owned())}</dd>
                 <dt>"URL"</dt>
@@ -89,7 +98,7 @@ pub fn AttemptCard(attempt: AttemptView) -> impl IntoView {
             </dl>
             <Headers caption="Request headers" headers=attempt.request_headers.clone() />
             {response}
-        </article>
+        </details>
     }
 }
 

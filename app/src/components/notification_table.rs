@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 
+use super::attempt::error_kind_label;
 use super::data_table::TableFrame;
 use super::filters::url_escape;
 use super::notification_status::StatusBadge;
 use super::time_label::TimeLabel;
 use crate::components::facts::or_absent;
 use crate::dto::NotificationSummary;
+use crate::reasons::reason_words;
 
 /// The page of a notification.
 pub fn notification_href(id: &str) -> String {
@@ -34,6 +36,12 @@ const COLUMNS: &[&str] = &["Recorded", "Type", "Environment", "User id", "Data s
 fn NotificationRow(n: NotificationSummary) -> impl IntoView {
     let test = n.test.then(|| view! { <span class="badge badge-test">"test"</span> });
     let last_attempt = n.progress.last_attempt_at.map(|at| view! { " · last " <TimeLabel at /> });
+    let last_error = n.progress.last_error_kind.filter(|_| n.progress.delivered_at.is_none()).map(|kind| {
+        view! { <span class="reason">{format!("Last attempt: {}", error_kind_label(kind))}</span> }
+    });
+    let reason = n.reason.map(|r| {
+        view! { <span class="reason">{reason_words(r, n.data_source.as_deref()).title}</span> }
+    });
     view! {
         <tr>
             <td>
@@ -43,6 +51,7 @@ fn NotificationRow(n: NotificationSummary) -> impl IntoView {
                 <a href=notification_href(&n.id)>{n.kind.as_str()}</a>
                 " "
                 {test}
+                {reason}
             </td>
             <td>{n.environment.label()}</td>
             <td>{or_absent(n.user_id)}</td>
@@ -50,7 +59,7 @@ fn NotificationRow(n: NotificationSummary) -> impl IntoView {
             <td>
                 <StatusBadge status=n.status />
             </td>
-            <td>{n.progress.attempt_count}{last_attempt}</td>
+            <td>{n.progress.attempt_count}{last_attempt}{last_error}</td>
         </tr>
     }
 }

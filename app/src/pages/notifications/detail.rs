@@ -16,8 +16,10 @@ use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_status::StatusBadge;
 use crate::components::pretty_json::pretty_json;
 use crate::components::state_badge::ResendNeedsSubscription;
-use crate::components::time_label::TimeFact;
+use crate::components::time_label::{TimeFact, TimeLabel};
 use crate::dto::{AttemptView, NotificationDetail};
+use crate::payload::{Details, NotificationPayload};
+use crate::reasons::reason_words;
 use crate::vocab::{NotificationStatus, NotificationType, SubscriptionState};
 
 /// How many seconds the page keeps looking for the attempt a resend queued.
@@ -160,15 +162,17 @@ fn NotificationView(
         Some(text) => view! { <pre class="payload">{text}</pre> }.into_any(),
         None => view! { <p class="empty">"The payload was removed by retention."</p> }.into_any(),
     };
-    let rejected = (summary.kind == NotificationType::DataWebhookRejected)
-        .then(|| payload.as_ref().map(|p| view! { <RejectionDetails payload=p.clone() /> }))
-        .flatten();
+    let details = payload.and_then(|p| serde_json::from_value::<NotificationPayload>(p).ok()).map(|p| p.details);
+    let why = details.map(|details| match summary.kind {
+        NotificationType::DataWebhookRejected => view! { <RejectionWords details /> }.into_any(),
+        _ => view! { <ReasonBlock details data_source=summary.data_source.clone() /> }.into_any(),
+    });
     let next_due = summary
         .progress
         .next_attempt_at
         .filter(|_| matches!(summary.status, NotificationStatus::Retrying | NotificationStatus::Pending))
-        .map(|at| view! { <TimeFact term="Next attempt due" at /> });
-    let delivered = summary.progress.delivered_at.map(|at| view! { <TimeFact term="Delivered" at /> });
+        .map(|at| view! { " · next attempt " <TimeLabel at /> });
+    let delivered = summary.progress.delivered_at.map(|at| view! { " · delivered " <TimeLabel at /> });
     let attempt_count = attempts.len();
     let attempts_view = if attempts.is_empty() {
         view! { <p class="empty">"No attempt yet."</p> }.into_any()
@@ -176,31 +180,27 @@ fn NotificationView(
         attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view().into_any()
     };
     let id = summary.id.clone();
+    let attempts_heading = if summary.kind == NotificationType::DataWebhookRejected {
+        format!("Attempts to send this notice to your Notification Webhook ({attempt_count}), newest first")
+    } else {
+        format!("Attempts ({attempt_count}), newest first")
+    };
 
+    // The first screen holds what a developer comes for: the status, why, and the attempts; the
+    // record's facts, the payload and the curl command follow.
     view! {
         <ClientNav client_uuid=summary.client_uuid.clone() name=client_name />
         <p>
             <a href=feed>"All notifications"</a>
         </p>
         <h2>{format!("{} notification", summary.kind.as_str())}</h2>
-        <dl class="facts">
-            <IdFact term="Id (webhook-id)" id=summary.id.clone() />
-            <dt>"Category"</dt>
-            <dd>{summary.category.label()}</dd>
-            <dt>"Environment"</dt>
-            <dd>{summary.environment.label()}</dd>
-            <Fact term="User id" value=summary.user_id />
-            <Fact term="Data source" value=summary.data_source />
-            <TimeFact term="Happened" at=summary.datetime />
-            <TimeFact term="Recorded" at=summary.created_at />
-            <dt>"Status"</dt>
-            <dd>
-                <StatusBadge status=summary.status />
-                {summary.test.then_some(" (test notification)")}
-            </dd>
+        <p class="status-line">
+            <StatusBadge status=summary.status />
+            {summary.test.then_some(" (test notification)")}
             {next_due}
             {delivered}
-        </dl>
+        </p>
+        {why}
         <ActionForm action=resend attr:class="inline">
             <input type="hidden" name="id" value=id />
             <button
@@ -213,8 +213,25 @@ fn NotificationView(
         </ActionForm>
         {blocked}
         <FormNotice error success />
-        {rejected}
+        <section aria-labelledby="attempts-heading">
+            <h3 id="attempts-heading">{attempts_heading}</h3>
+            {attempts_view}
+        </section>
         {rejected_data}
+        <section aria-labelledby="facts-heading">
+            <h3 id="facts-heading">"Details"</h3>
+            <dl class="facts">
+                <IdFact term="Id (webhook-id)" id=summary.id.clone() />
+                <dt>"Category"</dt>
+                <dd>{summary.category.label()}</dd>
+                <dt>"Environment"</dt>
+                <dd>{summary.environment.label()}</dd>
+                <Fact term="User id" value=summary.user_id />
+                <Fact term="Data source" value=summary.data_source />
+                <TimeFact term="Happened" at=summary.datetime />
+                <TimeFact term="Recorded" at=summary.created_at />
+            </dl>
+        </section>
         <section aria-labelledby="payload-heading">
             <h3 id="payload-heading">"Payload"</h3>
             {payload_view}
@@ -223,33 +240,75 @@ fn NotificationView(
             <h3 id="curl-heading">"Copy as curl"</h3>
             {curl}
         </section>
-        <section aria-labelledby="attempts-heading">
-            <h3 id="attempts-heading">{format!("Attempts ({attempt_count}), newest first")}</h3>
-            {attempts_view}
-        </section>
     }
 }
 
-/// What a `data_webhook.rejected` notification says was rejected: the payload's `details`, field by
-/// field.
+/// Why an extraction failed, from the table of reasons, with ROOK's own message when it sent one.
 #[component]
-fn RejectionDetails(payload: serde_json::Value) -> impl IntoView {
-    let fields = payload.get("details").and_then(|d| d.as_object()).map(|details| {
-        details
-            .iter()
-            .map(|(name, value)| {
-                let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-                view! {
-                    <dt>{name.replace('_', " ")}</dt>
-                    <dd>{value}</dd>
-                }
-            })
-            .collect_view()
+fn ReasonBlock(details: Details, data_source: Option<String>) -> impl IntoView {
+    let words = details.reason.map(|reason| reason_words(reason, data_source.as_deref()));
+    let message = details.message.filter(|m| !m.trim().is_empty());
+    (words.is_some() || message.is_some()).then(|| {
+        let words = words.map(|w| {
+            view! {
+                <p>
+                    <strong>{w.title}</strong>
+                    ": "
+                    {w.what}
+                </p>
+                <p>
+                    <strong>"What to do: "</strong>
+                    {w.next}
+                </p>
+            }
+        });
+        let message = message.map(|m| view! { <p class="note">{format!("ROOK's message: {m}")}</p> });
+        view! {
+            <section class="why" aria-label="Why">
+                {words}
+                {message}
+            </section>
+        }
+    })
+}
+
+/// What a `data_webhook.rejected` notification says your Data Webhook did, in sentences: which
+/// document, what it answered, whether ROOK tries again.
+#[component]
+fn RejectionWords(details: Details) -> impl IntoView {
+    let document = match (details.pillar, details.data_type) {
+        (Some(pillar), Some(data_type)) => format!("a {} {}", pillar.as_str(), data_type.as_str()),
+        _ => "a document".to_owned(),
+    };
+    let document = match &details.document_id {
+        Some(id) => format!("{document} (document {id})"),
+        None => document,
+    };
+    let answer = match (details.response_status, details.error_kind) {
+        (Some(status), _) => format!("answered HTTP {status}"),
+        (None, Some(kind)) => format!("could not be reached: {}", error_kind_words(kind)),
+        (None, None) => "did not accept it".to_owned(),
+    };
+    let attempt = details.attempt_number.map(|n| format!(" on attempt {n}")).unwrap_or_default();
+    let next = match (details.will_retry, details.next_attempt_at) {
+        (Some(true), Some(at)) => view! { "ROOK will try again " <TimeLabel at /> "." }.into_any(),
+        (Some(true), None) => view! { "ROOK will try again." }.into_any(),
+        _ => {
+            view! { "ROOK will not try again on its own: resend it below once your Data Webhook is fixed." }.into_any()
+        }
+    };
+    let excerpt = details.response_excerpt.filter(|e| !e.is_empty()).map(|excerpt| {
+        view! {
+            <p class="label">"Its answer began:"</p>
+            <pre class="body-excerpt">{excerpt}</pre>
+        }
     });
     view! {
-        <section aria-labelledby="rejection-heading">
+        <section class="why" aria-labelledby="rejection-heading">
             <h3 id="rejection-heading">"What your Data Webhook rejected"</h3>
-            <dl class="facts">{fields}</dl>
+            <p>{format!("Your Data Webhook {answer}{attempt} when ROOK sent it {document}.")}</p>
+            <p>{next}</p>
+            {excerpt}
         </section>
     }
 }

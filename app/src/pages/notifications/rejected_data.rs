@@ -68,6 +68,7 @@ pub fn RejectedData(
     let DataDeliveryDetail { summary, attempts, .. } = delivery;
     let purged = summary.payload_purged;
     let next = summary.progress.next_attempt_at.map(|at| view! { <TimeFact term="Next attempt due" at /> });
+    let attempt_count = attempts.len();
     let attempts_view = attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view();
     view! {
         <section aria-labelledby="rejected-data-heading" class="rejected-data">
@@ -95,7 +96,7 @@ pub fn RejectedData(
                     .into_any()
             }}
             <FormNotice error success />
-            <h4>"Its attempts, newest first"</h4>
+            <h4>{format!("Attempts to your Data Webhook ({attempt_count}), newest first")}</h4>
             {attempts_view}
         </section>
     }

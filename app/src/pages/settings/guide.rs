@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::payload::example;
+use crate::reasons::{DataSourceKind, reason_table};
 use crate::vocab::NotificationType;
 
 const RUST_VERIFY: &str = r#"// Cargo.toml: standardwebhooks = "1"
@@ -125,6 +126,46 @@ pub fn ReceiverGuide() -> impl IntoView {
 
             <h3>"Notification types"</h3>
             {examples}
+
+            <h3>"Why an extraction failed"</h3>
+            <p>
+                "An " <code>"extraction.failed"</code> " notification's " <code>"details.reason"</code>
+                " says why; what it means depends on where the data source keeps its data:"
+            </p>
+            <ReasonTable kind=DataSourceKind::Cloud />
+            <ReasonTable kind=DataSourceKind::Phone />
         </section>
+    }
+}
+
+/// The table of reasons for one kind of data source (the receiver guide in `docs/` shows the same).
+#[component]
+fn ReasonTable(kind: DataSourceKind) -> impl IntoView {
+    let rows = reason_table(kind)
+        .into_iter()
+        .map(|(reason, words)| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <code>{reason.as_str()}</code>
+                    </th>
+                    <td>{words.what}</td>
+                    <td>{words.next}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="reasons">
+            <caption>{kind.label()}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"reason"</th>
+                    <th scope="col">"What happened"</th>
+                    <th scope="col">"What to do"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }

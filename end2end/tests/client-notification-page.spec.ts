@@ -1,0 +1,101 @@
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { clientUuid, postEvent } from "./client-helpers";
+import { demo, signIn, waitForHydration } from "./helpers";
+
+// What a developer opens a notification for — its status, why it failed, its attempts — is on the first
+// screen of a laptop; the record's facts, the payload and the curl command come after.
+test.use({ viewport: { width: 1280, height: 900 } });
+
+/** Whether the element lies wholly within the first screen (the page not scrolled). */
+async function onFirstScreen(page: Page, element: Locator): Promise<boolean> {
+  await expect(element).toBeVisible();
+  const box = await element.boundingBox();
+  const height = page.viewportSize()?.height ?? 0;
+  return box !== null && box.y >= 0 && box.y + box.height <= height;
+}
+
+test("a failed extraction shows its reason in words in the feed and, with its attempts, on the first screen", async ({
+  page,
+  request,
+}) => {
+  // The demo receiver rejects `reject-bo`: this notification fails and is retried.
+  const id = await postEvent(request, {
+    type: "extraction.failed",
+    user_id: "reject-bo",
+    data_source: "Oura",
+    reason: "credentials_invalid",
+  });
+  await signIn(page, demo.vitalis);
+  await page.goto(`/clients/${clientUuid.vitalis}/notifications?type=extraction.failed&data_source=Oura`);
+  const row = page.getByRole("row").filter({ has: page.locator(`a[href="/notifications/${id}"]`) });
+  await expect(row.getByText("Credentials no longer valid")).toBeVisible();
+
+  await page.goto(`/notifications/${id}`);
+  await waitForHydration(page);
+  // Wait for the first attempt, then read the page as it comes fresh from the server.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("heading", { name: /^Attempt 1 — Failed: HTTP 500/, level: 4 })).toBeVisible({
+      timeout: 1_000,
+    });
+  }).toPass({ timeout: 20_000 });
+
+  const why = page.getByRole("region", { name: "Why" });
+  await expect(why).toContainText("Credentials no longer valid: Oura no longer accepts the token stored for this user");
+  await expect(why).toContainText("What to do: The user must link Oura again.");
+  expect(await onFirstScreen(page, page.locator(".status-line"))).toBe(true);
+  expect(await onFirstScreen(page, why)).toBe(true);
+  const newest = page.locator(".attempt").first();
+  expect(await onFirstScreen(page, newest.locator("summary"))).toBe(true);
+  await expect(newest.locator("summary")).toContainText(/\d+ ms · Scheduled delivery/);
+
+  // Collapsed to one line: the request and the answer open on demand.
+  await expect(newest.getByRole("table", { name: "Request headers" })).toBeHidden();
+  await newest.locator("summary").click();
+  await expect(newest.getByRole("table", { name: "Request headers" })).toBeVisible();
+  await expect(newest.getByRole("heading", { name: "Response: HTTP 500", level: 5 })).toBeVisible();
+
+  // The payload and curl follow the attempts.
+  const attemptsTop = (await page.getByRole("heading", { name: /^Attempts \(\d+\), newest first$/ }).boundingBox())!.y;
+  const payloadTop = (await page.getByRole("heading", { name: "Payload", level: 3 }).boundingBox())!.y;
+  expect(payloadTop).toBeGreaterThan(attemptsTop);
+});
+
+test("a failed row says what went wrong last, and a phone data source gets the phone's words", async ({
+  page,
+  request,
+}) => {
+  const id = await postEvent(request, {
+    type: "extraction.failed",
+    user_id: "reject-bo",
+    data_source: "Apple Health",
+    reason: "permission_denied",
+  });
+  await signIn(page, demo.vitalis);
+  const row = page.getByRole("row").filter({ has: page.locator(`a[href="/notifications/${id}"]`) });
+  await expect(async () => {
+    await page.goto(`/clients/${clientUuid.vitalis}/notifications?type=extraction.failed&user_id=reject-bo`);
+    await expect(row.getByText("Last attempt: non-2xx answer")).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(row.getByText("Permission denied")).toBeVisible();
+  await page.goto(`/notifications/${id}`);
+  await expect(page.getByRole("region", { name: "Why" })).toContainText(
+    "What to do: Ask the user to allow it in Apple Health's settings on their phone.",
+  );
+});
+
+test("a rejection notice says in sentences what the Data Webhook answered, and its two attempt lists differ", async ({
+  page,
+}) => {
+  await signIn(page, demo.vitalis);
+  await page.goto(`/clients/${clientUuid.vitalis}/notifications?type=data_webhook.rejected`);
+  await page.getByRole("link", { name: "data_webhook.rejected" }).first().click();
+  const rejected = page.getByRole("region", { name: "What your Data Webhook rejected" });
+  await expect(rejected).toContainText(/Your Data Webhook answered HTTP 500 on attempt \d+ when ROOK sent it a physical summary/);
+  await expect(rejected).toContainText(/ROOK will (try again|not try again on its own)/);
+  // No raw keys of the payload's details.
+  await expect(rejected).not.toContainText("will retry");
+  await expect(rejected).not.toContainText("error kind");
+  await expect(page.getByRole("heading", { name: /^Attempts to send this notice to your Notification Webhook \(\d+\)/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: /^Attempts to your Data Webhook \(\d+\)/ })).toBeVisible();
+});
