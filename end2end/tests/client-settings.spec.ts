@@ -35,7 +35,11 @@ test("a client resends every failed notification since a date", async ({ page })
   await page.goto(`/clients/${clientUuid.vitalis}/attention`);
   await waitForHydration(page);
   const sandbox = page.getByRole("region", { name: "Sandbox" });
+  // The button first says what it will do, and how many are listed.
+  await expect(sandbox.getByRole("button", { name: "Yes, resend the failed notifications" })).toBeHidden();
+  await sandbox.getByText("Resend all failed in Sandbox…").click();
+  await expect(sandbox.getByText(/^Every failed Sandbox notification recorded since the day you choose gets an immediate new attempt \((more than )?\d+ listed below\)/)).toBeVisible();
   await expect(sandbox.getByLabel("Resend all failed since")).toHaveValue(/^\d{4}-\d{2}-\d{2}$/);
-  await sandbox.getByRole("button", { name: "Resend all failed in Sandbox" }).click();
-  await expect(page.getByRole("status").filter({ hasText: /^Queued \d+ failed notifications/ })).toBeVisible();
+  await sandbox.getByRole("button", { name: "Yes, resend the failed notifications" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Queued \d+ failed notifications?/ })).toBeVisible();
 });

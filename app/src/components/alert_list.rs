@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::plural::count_of;
 use crate::dto::AlertView;
 use crate::vocab::AlertKind;
 
@@ -10,7 +11,7 @@ pub fn alert_words(alert: &AlertView) -> String {
     let detail = &alert.detail;
     match alert.kind {
         AlertKind::Failing => match detail.get("consecutive_failures").and_then(|n| n.as_u64()) {
-            Some(n) => format!("Started failing: {n} attempts in a row failed"),
+            Some(n) => format!("Started failing: {} failed", count_of(n, "attempt", "attempts in a row")),
             None => "Started failing".to_owned(),
         },
         AlertKind::Disabled => match detail.get("reason").and_then(|r| r.as_str()) {

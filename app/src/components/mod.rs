@@ -17,6 +17,7 @@ pub mod loaded;
 pub mod notice;
 pub mod notification_status;
 pub mod notification_table;
+pub mod plural;
 pub mod pretty_json;
 pub mod state_badge;
 pub mod subscription_facts;

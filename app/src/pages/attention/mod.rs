@@ -33,7 +33,8 @@ pub struct FailedInEnvironment {
     pub failed: Vec<NotificationSummary>,
     /// Whether there are more than those listed.
     pub more: bool,
-    /// Data deliveries the client's Data Webhook rejected for good, newest first.
+    /// Data deliveries the client's Data Webhook rejected (for good, or so far with a retry to come),
+    /// newest first: what "Resend rejected data" queues.
     pub rejected_data: Vec<DataDeliverySummary>,
     pub more_rejected_data: bool,
 }
@@ -64,14 +65,23 @@ pub async fn failed_notifications(client_uuid: String) -> Result<AttentionData, 
                 limit: Some(FAILED_SHOWN),
                 ..DataDeliveryQuery::default()
             };
-            let rejected = backend.list_data_deliveries(&viewer, data_query).await?;
+            let rejected = backend.list_data_deliveries(&viewer, data_query.clone()).await?;
+            // "Resend rejected data" also queues deliveries still retrying after a rejection: list
+            // them too, so the page shows what the button resends.
+            let retry_query = DataDeliveryQuery { status: Some(DataDeliveryStatus::Retrying), ..data_query };
+            let retrying = backend.list_data_deliveries(&viewer, retry_query).await?;
+            let more_rejected_data = rejected.next_cursor.is_some() || retrying.next_cursor.is_some();
+            let mut rejected_data = rejected.items;
+            rejected_data.extend(retrying.items);
+            rejected_data.sort_by_key(|d| std::cmp::Reverse(d.created_at));
+            rejected_data.truncate(FAILED_SHOWN as usize);
             environments.push(FailedInEnvironment {
                 environment: env.environment,
                 subscription: env.subscription,
                 more: page.next_cursor.is_some(),
                 failed: page.items,
-                more_rejected_data: rejected.next_cursor.is_some(),
-                rejected_data: rejected.items,
+                more_rejected_data,
+                rejected_data,
             });
         }
         let default_since = Timestamp::now().plus_seconds(-7 * 86_400).to_rfc3339()[..10].to_owned();

@@ -13,11 +13,12 @@ use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_table::{NotificationTable, notification_href};
+use crate::components::plural::count_of;
 use crate::components::state_badge::ResendNeedsSubscription;
 use crate::dto::{BulkResendReceipt, DataDeliverySummary};
 use crate::error::AppError;
 use crate::pages::notifications::rejected_data::document_words;
-use crate::vocab::{Environment, NotificationStatus, SubscriptionState};
+use crate::vocab::{DataDeliveryStatus, Environment, NotificationStatus, SubscriptionState};
 
 /// The needs-attention page.
 #[component]
@@ -47,8 +48,8 @@ pub fn AttentionPage() -> impl IntoView {
         let failed = receipt(resend.value().get(), "queued", "remaining");
         let data = receipt(resend_data.value().get(), "data_queued", "data_remaining");
         failed
-            .map(|r| receipt_words(&r, "failed notifications"))
-            .or_else(|| data.map(|r| receipt_words(&r, "rejected data deliveries")))
+            .map(|r| receipt_words(&r, ("failed notification", "failed notifications")))
+            .or_else(|| data.map(|r| receipt_words(&r, ("rejected data delivery", "rejected data deliveries"))))
     });
 
     view! {
@@ -85,13 +86,34 @@ pub fn AttentionPage() -> impl IntoView {
     }
 }
 
-/// "Queued 3 failed notifications for an immediate attempt; none remain."
-fn receipt_words(receipt: &BulkResendReceipt, what: &str) -> String {
+/// "Queued 3 failed notifications for an immediate attempt; none remain." (`what`: the noun for one
+/// and for several).
+fn receipt_words(receipt: &BulkResendReceipt, (one, many): (&str, &str)) -> String {
     let remaining = match receipt.remaining {
         0 => "none remain".to_owned(),
+        1 => "1 remains: resend again to queue it".to_owned(),
         n => format!("{n} remain: resend again to queue them"),
     };
-    format!("Queued {} {what} for an immediate attempt; {remaining}.", receipt.queued)
+    format!("Queued {} for an immediate attempt; {remaining}.", count_of(receipt.queued, one, many))
+}
+
+/// How many a list shows, in words: "3", or "more than 20" when it was cut.
+fn listed_count(listed: usize, more: bool) -> String {
+    if more { format!("more than {listed}") } else { listed.to_string() }
+}
+
+/// A bulk resend behind a confirmation: `opener` opens the form, which says what it will do.
+#[component]
+fn ConfirmBulkResend(opener: String, consequence: String, children: Children) -> impl IntoView {
+    view! {
+        <details class="confirm-bulk">
+            <summary>{opener}</summary>
+            <div class="confirm-panel">
+                <p>{consequence}</p>
+                {children()}
+            </div>
+        </details>
+    }
 }
 
 /// One environment: its failed notifications and the bulk resend.
@@ -122,19 +144,29 @@ fn FailedSection(
         />
     };
     let subscribed = env.subscription.state == SubscriptionState::Active;
-    let resend_form = if subscribed {
+    let resend_form = if env.failed.is_empty() {
+        // Nothing to resend: no button that would queue nothing.
+        ().into_any()
+    } else if subscribed {
+        let consequence = format!(
+            "Every failed {label} notification recorded since the day you choose gets an immediate new attempt \
+             ({} listed below). Their history stays.",
+            listed_count(env.failed.len(), env.more)
+        );
         view! {
-            <ActionForm action=resend attr:class="inline-form">
-                <ResendSinceFields
-                    client_uuid=client_uuid.clone()
-                    environment=env.environment
-                    id=format!("since-{key}")
-                    label="Resend all failed since"
-                    default_since
-                    button=format!("Resend all failed in {label}")
-                    pending=resend.pending()
-                />
-            </ActionForm>
+            <ConfirmBulkResend opener=format!("Resend all failed in {label}…") consequence>
+                <ActionForm action=resend attr:class="inline-form">
+                    <ResendSinceFields
+                        client_uuid=client_uuid.clone()
+                        environment=env.environment
+                        id=format!("since-{key}")
+                        label="Resend all failed since"
+                        default_since
+                        button="Yes, resend the failed notifications".to_owned()
+                        pending=resend.pending()
+                    />
+                </ActionForm>
+            </ConfirmBulkResend>
         }
         .into_any()
     } else {
@@ -204,6 +236,7 @@ fn RejectedDataList(
     let label = environment.label();
     let row = |d: DataDeliverySummary| {
         let error = d.progress.last_error_kind.map_or("—", error_kind_words);
+        let state = if d.status == DataDeliveryStatus::Retrying { "Rejected so far; retrying" } else { "Rejected" };
         let document = document_words(&d);
         let notice =
             d.rejected_notification_id.map(|id| view! { <a href=notification_href(&id)>"Rejection notice"</a> });
@@ -213,6 +246,7 @@ fn RejectedDataList(
                 <td>{d.user_id}</td>
                 <td>{document}</td>
                 <td>{or_absent(d.document_id)}</td>
+                <td>{state}</td>
                 <td>{d.progress.attempt_count}</td>
                 <td>{error}</td>
                 <td>{notice}</td>
@@ -220,24 +254,36 @@ fn RejectedDataList(
         }
     };
     let listed = !rows.is_empty();
+    let consequence = format!(
+        "Every {label} data delivery your Data Webhook rejected since the day you choose, for good or so far, \
+         gets an immediate new attempt ({} listed below).",
+        listed_count(rows.len(), more)
+    );
+    let form = listed.then(|| {
+        view! {
+            <ConfirmBulkResend opener=format!("Resend rejected data in {label}…") consequence>
+                <ActionForm action=resend attr:class="inline-form">
+                    <ResendSinceFields
+                        client_uuid
+                        environment
+                        id=format!("data-since-{}", environment.as_str())
+                        label="Resend all rejected data since"
+                        default_since
+                        button="Yes, resend the rejected data".to_owned()
+                        pending=resend.pending()
+                    />
+                </ActionForm>
+            </ConfirmBulkResend>
+        }
+    });
     view! {
         <h3>"Rejected data deliveries"</h3>
-        <ActionForm action=resend attr:class="inline-form">
-            <ResendSinceFields
-                client_uuid
-                environment
-                id=format!("data-since-{}", environment.as_str())
-                label="Resend all rejected data since"
-                default_since
-                button=format!("Resend rejected data in {label}")
-                pending=resend.pending()
-            />
-        </ActionForm>
+        {form}
         <DataTable
             class="data-table"
             caption_shown=true
             caption=format!("Rejected data deliveries in {label}, newest first")
-            columns=&["Handed over", "User", "Document", "Document id", "Attempts", "Last error", "Notice"]
+            columns=&["Handed over", "User", "Document", "Document id", "Status", "Attempts", "Last error", "Notice"]
             items=rows
             row
             empty="No rejected data deliveries."
@@ -253,12 +299,25 @@ mod tests {
     #[test]
     fn the_receipt_says_what_was_queued_and_what_remains() {
         assert_eq!(
-            receipt_words(&BulkResendReceipt { queued: 3, remaining: 0 }, "failed notifications"),
+            receipt_words(
+                &BulkResendReceipt { queued: 3, remaining: 0 },
+                ("failed notification", "failed notifications")
+            ),
             "Queued 3 failed notifications for an immediate attempt; none remain."
         );
         assert!(
-            receipt_words(&BulkResendReceipt { queued: 10_000, remaining: 5 }, "rejected data deliveries")
-                .contains("5 remain")
+            receipt_words(
+                &BulkResendReceipt { queued: 10_000, remaining: 5 },
+                ("rejected data delivery", "rejected data deliveries")
+            )
+            .contains("5 remain")
+        );
+        assert_eq!(
+            receipt_words(
+                &BulkResendReceipt { queued: 1, remaining: 0 },
+                ("rejected data delivery", "rejected data deliveries")
+            ),
+            "Queued 1 rejected data delivery for an immediate attempt; none remain."
         );
     }
 }

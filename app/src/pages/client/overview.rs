@@ -1,6 +1,7 @@
 //! A client's overview: for Sandbox and Production, the subscription's state (with a way to re-enable
 //! a disabled endpoint), the URLs, the last day's notifications by status and last week's charts.
 
+use crate::components::plural::count_of;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -96,7 +97,10 @@ fn EnvironmentHealthPanel(
         view! {
             <p class="warning">
                 "Failing since " <TimeLabel at=since />
-                {format!(": {} failed attempts in a row, {last_success}.", env.consecutive_failures)}
+                {format!(
+                    ": {}, {last_success}.",
+                    count_of(u64::from(env.consecutive_failures), "failed attempt", "failed attempts in a row")
+                )}
             </p>
         }
     });

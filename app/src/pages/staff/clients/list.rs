@@ -1,6 +1,7 @@
 //! The staff's list of clients: search by name or client UUID (a GET form, filtering as they type
 //! when JavaScript runs), both environments' states, and a form to create a client.
 
+use crate::components::plural::count_of;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
@@ -194,8 +195,7 @@ fn ClientRow(client: ClientView) -> impl IntoView {
 #[component]
 fn Failing(failures: u32, since: Option<Timestamp>) -> impl IntoView {
     (failures > 0).then(|| {
-        let attempts =
-            if failures == 1 { "1 failed attempt".to_owned() } else { format!("{failures} failed attempts in a row") };
+        let attempts = count_of(u64::from(failures), "failed attempt", "failed attempts in a row");
         view! {
             <span class="failing">
                 {attempts}
