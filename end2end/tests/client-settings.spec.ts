@@ -9,14 +9,26 @@ test("a client reveals and rotates its signing secret and sends a test notificat
   const sandbox = page.getByRole("region", { name: "Sandbox" });
 
   await sandbox.getByRole("button", { name: "Reveal Sandbox signing secret" }).click();
-  await expect(sandbox.getByRole("status").filter({ hasText: "Signing secret: whsec_" })).toBeVisible();
+  const current = sandbox.getByRole("status").filter({ hasText: "Current secret" });
+  // The secret stands on its own line: nothing after it to copy by mistake.
+  await expect(current.locator("code.secret")).toHaveText(/^whsec_[A-Za-z0-9+/=]+$/);
+  await expect(current.getByRole("button", { name: "Copy secret" })).toBeVisible();
+  const before = await current.locator("code.secret").textContent();
 
   const rotate = sandbox.getByRole("button", { name: "Rotate Sandbox secret" });
   await rotate.click();
-  await expect(sandbox.getByText("New signing secret")).toHaveCount(0);
-  await sandbox.getByLabel("I understand the current secret keeps working for 24 hours").check();
+  await expect(sandbox.getByText("New secret")).toHaveCount(0);
+  const understood = sandbox.getByLabel("I understand the current secret keeps working for 24 hours");
+  await understood.check();
   await rotate.click();
-  await expect(sandbox.getByRole("status").filter({ hasText: "New signing secret: whsec_" })).toBeVisible();
+  const rotated = sandbox.getByRole("status").filter({ hasText: "New secret" });
+  await expect(rotated.locator("code.secret")).toHaveText(/^whsec_[A-Za-z0-9+/=]+$/);
+  expect(await rotated.locator("code.secret").textContent()).not.toBe(before);
+  // The secret revealed before is the previous one now: it no longer stands as the current one.
+  await expect(current).toHaveCount(0);
+  await expect(understood).not.toBeChecked();
+  await rotated.getByRole("button", { name: "Hide" }).click();
+  await expect(rotated).toHaveCount(0);
 
   await sandbox.getByLabel("Type").selectOption("user.created");
   await sandbox.getByRole("button", { name: "Send test to Sandbox" }).click();
@@ -42,4 +54,23 @@ test("a client resends every failed notification since a date", async ({ page })
   await expect(sandbox.getByLabel("Resend all failed since")).toHaveValue(/^\d{4}-\d{2}-\d{2}$/);
   await sandbox.getByRole("button", { name: "Yes, resend the failed notifications" }).click();
   await expect(page.getByRole("status").filter({ hasText: /^Queued \d+ failed notifications?/ })).toBeVisible();
+});
+
+test("the Data Webhook's own signing secret is shown, and who changes URLs and types is said", async ({ page }) => {
+  await signIn(page, demo.vitalis);
+  await page.goto(`/clients/${clientUuid.vitalis}/settings`);
+  await waitForHydration(page);
+  const sandbox = page.getByRole("region", { name: "Sandbox" });
+  await expect(sandbox.getByText(/^ROOK staff set the URLs, the notification types and the subscription/)).toBeVisible();
+  await expect(sandbox.getByRole("link", { name: "support@tryrook.io" }).first()).toBeVisible();
+  await expect(sandbox.getByRole("term").filter({ hasText: "Notification types" })).toBeVisible();
+
+  await expect(sandbox.getByRole("heading", { name: "Data Webhook signing secret", level: 3 })).toBeVisible();
+  await sandbox.getByRole("button", { name: "Reveal Sandbox Data Webhook signing secret" }).click();
+  const data = sandbox.getByRole("status").filter({ hasText: "Current secret" });
+  await expect(data.locator("code.secret")).toHaveText(/^whsec_[A-Za-z0-9+/=]+$/);
+  await sandbox.getByRole("button", { name: "Reveal Sandbox signing secret" }).click();
+  const both = sandbox.getByRole("status").filter({ hasText: "Current secret" }).locator("code.secret");
+  await expect(both).toHaveCount(2);
+  expect(await both.nth(0).textContent()).not.toBe(await both.nth(1).textContent());
 });

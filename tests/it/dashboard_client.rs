@@ -66,6 +66,11 @@ impl TwoClients {
             ("resend_failed_since", vec![client(), sandbox(), ("since", week_ago)]),
             ("reveal_signing_secret", vec![client(), sandbox()]),
             ("rotate_signing_secret", vec![client(), sandbox(), ("understood", "on".to_owned())]),
+            ("reveal_signing_secret", vec![client(), sandbox(), ("purpose", "data".to_owned())]),
+            (
+                "rotate_signing_secret",
+                vec![client(), sandbox(), ("purpose", "data".to_owned()), ("understood", "on".to_owned())],
+            ),
             ("send_test_notification", vec![client(), sandbox(), ("kind", "subscription.test".to_owned())]),
         ]
     }

@@ -1,5 +1,5 @@
 //! What a client's pages say about one environment's Notification Webhook: the subscription's state
-//! and since when, and both webhook URLs.
+//! and since when, both webhook URLs, the types it sends, and who changes them.
 
 use leptos::prelude::*;
 
@@ -16,12 +16,34 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
     let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
         view! {
             <p class="note">
-                "Not subscribed. The Notification Webhook is sold by ROOK staff: contact your ROOK account manager or "
+                "Not subscribed. The Notification Webhook is sold by ROOK staff, who also set its URLs and types: "
+                "contact your ROOK account manager or "
                 <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
             </p>
         }
     });
+    // Clients cannot edit these themselves: say who does (an unsubscribed environment's note above
+    // already does).
+    let who_changes = (subscription.state != SubscriptionState::Inactive).then(|| {
+        view! {
+            <p class="note">
+                "ROOK staff set the URLs, the notification types and the subscription. To change them, write to "
+                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> " with your client UUID."
+            </p>
+        }
+    });
     let url = |url: Option<String>| url.unwrap_or_else(|| "not set".to_owned());
+    let types = match &subscription.types {
+        None => "Every type".to_owned(),
+        Some(types) => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+    };
+    let filtered = subscription.types.is_some().then(|| {
+        view! {
+            <p class="note">
+                "Types not chosen are still recorded, as “Filtered out”, and are not sent; the feed lists them."
+            </p>
+        }
+    });
     view! {
         <p>
             "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
@@ -34,6 +56,10 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
             <dd>{url(env.notification_webhook_url)}</dd>
             <dt>"Data Webhook URL"</dt>
             <dd>{url(env.data_webhook_url)}</dd>
+            <dt>"Notification types"</dt>
+            <dd>{types}</dd>
         </dl>
+        {filtered}
+        {who_changes}
     }
 }

@@ -8,14 +8,14 @@ use leptos::prelude::*;
 
 use super::{RevealSigningSecret, RotateSigningSecret, SendTestNotification};
 use crate::components::attempt::outcome_words;
-use crate::components::browser::{refetch_until, use_hydrated};
+use crate::components::browser::{CopyButton, refetch_until, use_hydrated};
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::notification_table::notification_href;
 use crate::components::subscription_facts::SubscriptionFacts;
 use crate::dto::EnvironmentView;
 use crate::error::AppError;
 use crate::pages::notifications::notification_page;
-use crate::vocab::{NotificationType, SubscriptionState};
+use crate::vocab::{NotificationType, SecretPurpose, SubscriptionState};
 
 /// How many seconds a test's result is waited for.
 const TEST_WAIT_SECS: u32 = 20;
@@ -33,29 +33,62 @@ pub fn EnvironmentSettings(client_uuid: String, env: EnvironmentView) -> impl In
     } else {
         view! { <p class="note">"Test notifications need an active subscription."</p> }.into_any()
     };
+    let data_secret = env.data_webhook_url.is_some().then(|| {
+        view! { <SigningSecret client_uuid=client_uuid.clone() env=env.clone() purpose=SecretPurpose::Data /> }
+    });
     view! {
         <section class="panel" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
             <SubscriptionFacts env=env.clone() />
-            <SigningSecret client_uuid=client_uuid.clone() env=env.clone() />
+            <SigningSecret client_uuid=client_uuid.clone() env=env.clone() purpose=SecretPurpose::Notification />
+            {data_secret}
             {test}
         </section>
     }
 }
 
-/// Reveal and rotate the notification signing secret.
+/// Reveal, copy, hide and rotate one of an environment's signing secrets: the notification one, or the
+/// Data Webhook one (which signs the documents sent to the Data Webhook URL).
 #[component]
-fn SigningSecret(client_uuid: String, env: EnvironmentView) -> impl IntoView {
+fn SigningSecret(client_uuid: String, env: EnvironmentView, purpose: SecretPurpose) -> impl IntoView {
     let hydrated = use_hydrated();
     let reveal = ServerAction::<RevealSigningSecret>::new();
     let rotate = ServerAction::<RotateSigningSecret>::new();
     let label = env.environment.label();
-    let key = env.environment.as_str();
+    let key = format!("{}-{}", env.environment.as_str(), purpose.as_str());
+    let (title, what, named) = match purpose {
+        SecretPurpose::Notification => (
+            "Notification signing secret",
+            "Every notification is signed with this secret (Standard Webhooks, see the receiver guide).",
+            label.to_owned(),
+        ),
+        SecretPurpose::Data => (
+            "Data Webhook signing secret",
+            "Every document sent to your Data Webhook URL is signed with this secret: verify those requests \
+             with it, as the receiver guide shows for notifications.",
+            format!("{label} Data Webhook"),
+        ),
+    };
+    let reveal_label = format!("Reveal {named} signing secret");
+    let rotate_label = format!("Rotate {named} secret");
+    let understood_label = match purpose {
+        SecretPurpose::Notification => "I understand the current secret keeps working for 24 hours",
+        SecretPurpose::Data => "I understand the current Data Webhook secret keeps working for 24 hours",
+    };
     let confirm_id = format!("rotate-confirm-{key}");
+    let understood = RwSignal::new(false);
+    // After a rotation the secret revealed before is the previous one: it is hidden rather than left
+    // under a label that no longer fits, and the confirmation is unticked for the next time.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = rotate.value().get() {
+            reveal.value().set(None);
+            understood.set(false);
+        }
+    });
     let rotate_client = client_uuid.clone();
     let revealed = move || match reveal.value().get() {
         Some(Ok(secret)) => view! {
-            <p role="status">"Signing secret: " <code class="secret">{secret}</code></p>
+            <SecretShown term="Current secret" secret on_hide=move || reveal.value().set(None) />
         }
         .into_any(),
         Some(Err(err)) => error_alert(err),
@@ -63,37 +96,56 @@ fn SigningSecret(client_uuid: String, env: EnvironmentView) -> impl IntoView {
     };
     let rotated = move || match rotate.value().get() {
         Some(Ok(secret)) => view! {
-            <p role="status">
-                "New signing secret: " <code class="secret">{secret}</code>
-                ". The previous one keeps signing for 24 hours."
-            </p>
+            <SecretShown term="New secret" secret on_hide=move || rotate.value().set(None) />
+            <p class="note">"The previous secret keeps signing for 24 hours, so receivers can switch without a gap."</p>
         }
         .into_any(),
         Some(Err(err)) => error_alert(err),
         None => ().into_any(),
     };
     view! {
-        <h3>"Signing secret"</h3>
-        <p>
-            "Every notification is signed with this secret (Standard Webhooks, see the receiver guide). "
-            "Revealing it is recorded in the audit log."
-        </p>
+        <h3>{title}</h3>
+        <p>{what} " Revealing it is recorded in the audit log."</p>
         <ActionForm action=reveal attr:class="inline-form">
             <EnvironmentFields client_uuid environment=env.environment />
+            <input type="hidden" name="purpose" value=purpose.as_str() />
             <button type="submit" disabled=move || !hydrated.get() || reveal.pending().get()>
-                {format!("Reveal {label} signing secret")}
+                {reveal_label}
             </button>
         </ActionForm>
         {revealed}
         <ActionForm action=rotate attr:class="inline-form">
             <EnvironmentFields client_uuid=rotate_client environment=env.environment />
-            <input id=confirm_id.clone() type="checkbox" name="understood" required />
-            <label for=confirm_id>"I understand the current secret keeps working for 24 hours"</label>
+            <input type="hidden" name="purpose" value=purpose.as_str() />
+            <input
+                id=confirm_id.clone()
+                type="checkbox"
+                name="understood"
+                required
+                prop:checked=move || understood.get()
+                on:change=move |ev| understood.set(event_target_checked(&ev))
+            />
+            <label for=confirm_id>{understood_label}</label>
             <button type="submit" disabled=move || !hydrated.get() || rotate.pending().get()>
-                {format!("Rotate {label} secret")}
+                {rotate_label}
             </button>
         </ActionForm>
         {rotated}
+    }
+}
+
+/// A secret on a line of its own (nothing to copy with it by mistake), with Copy and Hide.
+#[component]
+fn SecretShown(term: &'static str, secret: String, on_hide: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <div role="status" class="secret-shown">
+            <p class="label">{term}</p>
+            <code class="secret">{secret.clone()}</code>
+            <CopyButton label="Copy secret" text=secret />
+            <button type="button" class="secondary" on:click=move |_| on_hide()>
+                "Hide"
+            </button>
+        </div>
     }
 }
 

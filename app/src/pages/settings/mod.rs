@@ -12,37 +12,44 @@ use leptos::prelude::*;
 
 use crate::dto::EventReceipt;
 use crate::error::AppError;
-use crate::vocab::{Environment, NotificationType};
+use crate::vocab::{Environment, NotificationType, SecretPurpose};
 
-/// Shows an environment's notification signing secret (the service writes the reveal to the audit
-/// log).
+/// Shows an environment's signing secret of `purpose` (the notification one when absent; the service
+/// writes the reveal to the audit log).
 #[server(prefix = "/fn", endpoint = "reveal_signing_secret")]
-pub async fn reveal_signing_secret(client_uuid: String, environment: Environment) -> Result<String, AppError> {
-    notification_secret(client_uuid, environment, crate::dto::SecretAction::Reveal, true).await
+pub async fn reveal_signing_secret(
+    client_uuid: String,
+    environment: Environment,
+    #[server(default)] purpose: Option<SecretPurpose>,
+) -> Result<String, AppError> {
+    signing_secret(client_uuid, environment, purpose, crate::dto::SecretAction::Reveal, true).await
 }
 
-/// Replaces an environment's notification signing secret and shows the new one; the old one keeps
-/// signing for 24 hours. `understood` is the confirmation checkbox, which must be ticked.
+/// Replaces an environment's signing secret of `purpose` (the notification one when absent) and shows
+/// the new one; the old one keeps signing for 24 hours. `understood` is the confirmation checkbox,
+/// which must be ticked.
 #[server(prefix = "/fn", endpoint = "rotate_signing_secret")]
 pub async fn rotate_signing_secret(
     client_uuid: String,
     environment: Environment,
+    #[server(default)] purpose: Option<SecretPurpose>,
     #[server(default)] understood: Option<String>,
 ) -> Result<String, AppError> {
-    notification_secret(client_uuid, environment, crate::dto::SecretAction::Rotate, understood.is_some()).await
+    signing_secret(client_uuid, environment, purpose, crate::dto::SecretAction::Rotate, understood.is_some()).await
 }
 
-/// Reveals or rotates an environment's notification signing secret for the signed-in viewer, once
-/// `confirmed` (a rotation's checkbox).
+/// Reveals or rotates an environment's signing secret for the signed-in viewer, once `confirmed` (a
+/// rotation's checkbox).
 #[cfg(feature = "ssr")]
-async fn notification_secret(
+async fn signing_secret(
     client_uuid: String,
     environment: Environment,
+    purpose: Option<SecretPurpose>,
     action: crate::dto::SecretAction,
     confirmed: bool,
 ) -> Result<String, AppError> {
     use crate::backend::{as_viewer, respond_with};
-    use crate::vocab::SecretPurpose;
+    let purpose = purpose.unwrap_or(SecretPurpose::Notification);
     as_viewer(|backend, viewer| async move {
         if !confirmed {
             return Err(AppError::validation(
@@ -50,7 +57,7 @@ async fn notification_secret(
                 "Confirm that you understand the current secret keeps working for 24 hours.",
             ));
         }
-        backend.secret_action(&viewer, client_uuid, environment, SecretPurpose::Notification, action).await
+        backend.secret_action(&viewer, client_uuid, environment, purpose, action).await
     })
     .await
     .map_err(respond_with)
