@@ -99,3 +99,12 @@ test("a rejection notice says in sentences what the Data Webhook answered, and i
   await expect(page.getByRole("heading", { name: /^Attempts to send this notice to your Notification Webhook \(\d+\)/ })).toBeVisible();
   await expect(page.getByRole("heading", { name: /^Attempts to your Data Webhook \(\d+\)/ })).toBeVisible();
 });
+
+test("a notification that is not there says so and offers the way back", async ({ page }) => {
+  await signIn(page, demo.vitalis);
+  const response = await page.goto("/notifications/00000000-0000-7000-8000-000000000000");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("alert")).toBeVisible();
+  await page.getByRole("link", { name: "Back to the overview" }).click();
+  await expect(page).toHaveURL(new RegExp(`/clients/${clientUuid.vitalis}$`));
+});

@@ -1,7 +1,7 @@
 //! What a page shows when its data could not be loaded.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::{A, Redirect};
 
 use crate::error::AppError;
 
@@ -18,5 +18,12 @@ pub fn LoadError(err: AppError) -> impl IntoView {
     {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
-    view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+    // Something missing or not this viewer's is a dead end otherwise: offer the way back.
+    let back = matches!(err, AppError::NotFound { .. } | AppError::Forbidden)
+        .then(|| view! { <p><A href="/">"Back to the overview"</A></p> });
+    view! {
+        <p class="error" role="alert">{err.to_string()}</p>
+        {back}
+    }
+    .into_any()
 }
