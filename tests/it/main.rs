@@ -20,6 +20,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod overload;
+mod rate_limits;
 mod receiver_guide;
 mod retention_rules;
 mod schema_parity;

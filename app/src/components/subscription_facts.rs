@@ -1,5 +1,5 @@
 //! What a client's pages say about one environment's Notification Webhook: the subscription's state
-//! and since when, and both webhook URLs.
+//! and since when, both webhook URLs and their delivery rates.
 
 use leptos::prelude::*;
 
@@ -22,6 +22,8 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
         }
     });
     let url = |url: Option<String>| url.unwrap_or_else(|| "not set".to_owned());
+    let (notification_rate, data_rate) =
+        (rate_limit_words(env.notification_rate_limit), rate_limit_words(env.data_rate_limit));
     view! {
         <p>
             "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
@@ -32,8 +34,21 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
         <dl class="facts">
             <dt>"Notification Webhook URL"</dt>
             <dd>{url(env.notification_webhook_url)}</dd>
+            <dt>"Notification Webhook delivery rate"</dt>
+            <dd>{notification_rate}</dd>
             <dt>"Data Webhook URL"</dt>
             <dd>{url(env.data_webhook_url)}</dd>
+            <dt>"Data Webhook delivery rate"</dt>
+            <dd>{data_rate}</dd>
         </dl>
+    }
+}
+
+/// What a URL's delivery rate cap means, in words (`None`: no cap). Set by ROOK staff.
+pub fn rate_limit_words(rate: Option<u32>) -> String {
+    match rate {
+        Some(1) => "ROOK sends at most 1 delivery per second to this URL".to_owned(),
+        Some(rate) => format!("ROOK sends at most {rate} deliveries per second to this URL"),
+        None => "No limit: ROOK sends as fast as the receiver answers".to_owned(),
     }
 }
