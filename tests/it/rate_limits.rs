@@ -47,13 +47,13 @@ async fn the_api_sets_and_clears_rates_and_refuses_wrong_ones_naming_the_field(d
     let set = app
         .set_environment(&client_uuid, "sandbox", &json!({ "notification_rate_limit": 50, "data_rate_limit": 10000 }))
         .await;
-    assert_eq!(set["environment"]["notification_rate_limit"], 50);
-    assert_eq!(set["environment"]["data_rate_limit"], 10000);
+    assert_eq!(set["notification_rate_limit"], 50);
+    assert_eq!(set["data_rate_limit"], 10000);
     // Changing something else leaves the rates; null removes one.
     app.set_environment(&client_uuid, "sandbox", &json!({ "rook_hash_key": "k" })).await;
     let cleared = app.set_environment(&client_uuid, "sandbox", &json!({ "data_rate_limit": null })).await;
-    assert_eq!(cleared["environment"]["notification_rate_limit"], 50);
-    assert_eq!(cleared["environment"]["data_rate_limit"], Value::Null);
+    assert_eq!(cleared["notification_rate_limit"], 50);
+    assert_eq!(cleared["data_rate_limit"], Value::Null);
     assert_eq!(sandbox(&app.client_view(&client_uuid).await)["notification_rate_limit"], 50);
 
     let log = app
@@ -99,7 +99,7 @@ async fn staff_set_a_rate_in_the_dashboard_and_the_client_reads_it_in_words(db: 
 
     let (status, saved) = save(staff.clone(), "50").await;
     assert_eq!(status, 200, "{saved:#}");
-    assert_eq!(saved["environment"]["notification_rate_limit"], 50);
+    assert_eq!(saved["notification_rate_limit"], 50);
 
     // The client reads it, and may not set it.
     let developer = signed_in(&app, "dev@acme.example").await;
@@ -117,7 +117,7 @@ async fn staff_set_a_rate_in_the_dashboard_and_the_client_reads_it_in_words(db: 
     // An empty field removes the limit.
     let (status, saved) = save(staff, "").await;
     assert_eq!(status, 200, "{saved:#}");
-    assert_eq!(saved["environment"]["notification_rate_limit"], Value::Null);
+    assert_eq!(saved["notification_rate_limit"], Value::Null);
     app.stop().await;
 }
 

@@ -18,7 +18,7 @@ const WITHIN: Duration = Duration::from_secs(30);
 /// Caps the client's Sandbox Notification Webhook at [`CAP`] per second through the admin API.
 async fn cap_sandbox(app: &TestApp, client_uuid: &str) {
     let update = app.set_environment(client_uuid, "sandbox", &json!({ "notification_rate_limit": CAP })).await;
-    assert_eq!(update["environment"]["notification_rate_limit"], CAP, "{update:#}");
+    assert_eq!(update["notification_rate_limit"], CAP, "{update:#}");
 }
 
 /// Reports `count` `user.created` events for the client's Sandbox through `apps` in turn; returns the
