@@ -135,8 +135,9 @@ fn rate_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<String>, D::Error
     })
 }
 
-/// Sets or clears an environment's URLs, ROOK hash key and delivery rates; the answer has `warnings`
-/// worth a look.
+/// Sets or clears an environment's URLs, ROOK hash key and delivery rates (answers `warnings`).
+///
+/// A delivery rate is the most deliveries per second sent to that URL, shared by every process.
 #[utoipa::path(
     put, path = "/clients/{client_uuid}/environments/{env}", tag = "clients",
     params(EnvironmentPath),
