@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::receiver::Received;
 use crate::support::{Subscribed, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with, spawn_subscribed};
@@ -110,7 +110,31 @@ async fn first_attempts_go_before_retries_and_retries_keep_a_tenth_of_the_rate(d
     app.stop().await;
 }
 
+async fn the_data_webhook_has_its_own_cap(db: TestDatabase) {
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/notifications", |_| {}).await;
+    let change = json!({ "data_webhook_url": receiver.url("/data"), "data_rate_limit": CAP });
+    let update = app.set_environment(&client_uuid, "sandbox", &change).await;
+    assert_eq!((&update["data_rate_limit"], &update["notification_rate_limit"]), (&json!(CAP), &Value::Null));
+    let mut ids = Vec::new();
+    for i in 0..2 * CAP {
+        let body = json!({ "client_uuid": client_uuid, "environment": "sandbox", "user_id": "user-7",
+                           "data_type": "summary", "pillar": "sleep", "payload": { "n": i } });
+        let res = app.post_body("/data-deliveries", body.to_string()).await;
+        assert_eq!(res.status(), 202);
+        ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    // The Notification Webhook URL of the same environment has no cap: its notifications go as well.
+    let notifications = report_backlog(&[&app], &client_uuid, CAP).await;
+    let all = receiver.wait_for(ids.len() + notifications.len(), WITHIN).await;
+    let (data, sent): (Vec<Received>, Vec<Received>) = all.into_iter().partition(|r| r.path == "/data");
+    assert_cap_held(&data, CAP);
+    assert_each_once(&data, &ids);
+    assert_each_once(&sent, &notifications);
+    app.stop().await;
+}
+
 crate::on_both_backends!(
+    the_data_webhook_has_its_own_cap,
     a_capped_endpoint_stays_within_its_rate_and_keeps_it_with_a_backlog,
     first_attempts_go_before_retries_and_retries_keep_a_tenth_of_the_rate,
 );

@@ -338,10 +338,7 @@ fn SettingsForm(
                 "ROOK hash key: "
                 <strong>{if env.rook_hash_key_set { "set" } else { "not set" }}</strong>
             </p>
-            <label for=id("hash-key")>
-                <span class="visually-hidden">{label} " "</span>
-                "New ROOK hash key"
-            </label>
+            <FieldLabel id=id("hash-key") label text="New ROOK hash key" />
             <input
                 id=id("hash-key")
                 type="password"
@@ -383,6 +380,18 @@ fn SettingsForm(
     }
 }
 
+/// A field's label. The two environments' forms stand side by side, so it names the environment for
+/// screen readers.
+#[component]
+fn FieldLabel(id: String, label: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <label for=id>
+            <span class="visually-hidden">{label} " "</span>
+            {text}
+        </label>
+    }
+}
+
 /// A delivery rate field (`{key}-{field}`, posted as `change[{field}]`): a whole number from 1 to
 /// 10,000, empty for no limit. A refusal of this field is shown at the field.
 #[component]
@@ -406,10 +415,7 @@ fn RateField(
         move || if refusal().is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() }
     };
     view! {
-        <label for=id.clone()>
-            <span class="visually-hidden">{label} " "</span>
-            {text}
-        </label>
+        <FieldLabel id=id.clone() label text />
         <input
             id=id
             type="number"
@@ -444,10 +450,7 @@ fn UrlField(
 ) -> impl IntoView {
     let id = format!("{key}-{field}");
     view! {
-        <label for=id.clone()>
-            <span class="visually-hidden">{label} " "</span>
-            {text}
-        </label>
+        <FieldLabel id=id.clone() label text />
         <input
             id=id
             type="url"
