@@ -259,20 +259,20 @@ pub(super) async fn run(
                 let claim_time = Timestamp::now();
                 let lease = claim_time.plus_micros(lease_micros);
                 let budget = i64::try_from(bytes_left).unwrap_or(i64::MAX);
-                let RateClaim { claimed, waiting: full } =
+                let (RateClaim { claimed, waiting: full }, failed) =
                     claim(&store, channel, claim_time, lease, &asked, &rated, budget).await;
                 for (key, until) in full {
                     waiting.insert((channel, key), instant_of(until));
                 }
                 // An endpoint that gave less than asked has no more due work for now (unless its
-                // schedule is what was full).
+                // schedule is what was full, or the claim failed: then it is asked again).
                 let mut got: HashMap<&EndpointKey, u32> = HashMap::new();
                 for delivery in &claimed {
                     *got.entry(&delivery.endpoint).or_default() += 1;
                 }
                 let drained: Vec<EndpointKey> = asked
                     .iter()
-                    .filter(|(key, want)| got.get(key).copied().unwrap_or(0) < *want)
+                    .filter(|(key, want)| !failed && got.get(key).copied().unwrap_or(0) < *want)
                     .filter(|(key, _)| !waiting.contains_key(&(channel, key.clone())))
                     .map(|(key, _)| key.clone())
                     .collect();
@@ -361,7 +361,7 @@ async fn look_everywhere(
 }
 
 /// Claims what `asked` wants of `channel`: the endpoints with a rate cap through their send schedule,
-/// the others as they come. A failed claim is logged and takes nothing.
+/// the others as they come. A claim that fails is logged and takes nothing; the flag says one did.
 async fn claim(
     store: &Store,
     channel: Channel,
@@ -370,14 +370,18 @@ async fn claim(
     asked: &[(EndpointKey, u32)],
     rated: &HashSet<Slot>,
     bytes: i64,
-) -> RateClaim {
+) -> (RateClaim, bool) {
     let (capped, plain): (Vec<_>, Vec<_>) =
         asked.iter().cloned().partition(|(key, _)| rated.contains(&(channel, key.clone())));
     let mut claim = RateClaim::default();
+    let mut failed = false;
     if !plain.is_empty() {
         match store.claim_due(channel, now, lease, &plain, bytes).await {
             Ok(claimed) => claim.claimed = claimed,
-            Err(err) => tracing::error!(error = %err, "claiming due deliveries failed"),
+            Err(err) => {
+                tracing::error!(error = %err, "claiming due deliveries failed");
+                failed = true;
+            }
         }
     }
     if !capped.is_empty() {
@@ -388,10 +392,13 @@ async fn claim(
                 claim.claimed.extend(rated.claimed);
                 claim.waiting = rated.waiting;
             }
-            Err(err) => tracing::error!(error = %err, "claiming due deliveries of rate-capped endpoints failed"),
+            Err(err) => {
+                tracing::error!(error = %err, "claiming due deliveries of rate-capped endpoints failed");
+                failed = true;
+            }
         }
     }
-    claim
+    (claim, failed)
 }
 
 /// The instant of the clock the dispatcher sleeps on that is `at` (now if `at` has passed).
