@@ -56,6 +56,12 @@ pub struct EnvironmentView {
     /// The last successful attempt to it, if any.
     #[serde(default)]
     pub last_success_at: Option<Timestamp>,
+    /// The most deliveries per second ROOK sends to the Notification Webhook URL (`None`: no limit).
+    #[serde(default)]
+    pub notification_rate_limit: Option<u32>,
+    /// The most deliveries per second ROOK sends to the Data Webhook URL (`None`: no limit).
+    #[serde(default)]
+    pub data_rate_limit: Option<u32>,
 }
 
 /// An environment's Notification Webhook subscription.
@@ -349,6 +355,12 @@ pub struct EnvironmentChange {
     pub notification_webhook_url: Option<String>,
     pub data_webhook_url: Option<String>,
     pub rook_hash_key: Option<String>,
+    /// Deliveries per second, as typed.
+    #[serde(default)]
+    pub notification_rate_limit: Option<String>,
+    /// Deliveries per second, as typed.
+    #[serde(default)]
+    pub data_rate_limit: Option<String>,
 }
 
 /// A new client account's sign-in: the password is shown once and never stored in clear.

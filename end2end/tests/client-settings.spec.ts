@@ -61,7 +61,7 @@ test("the Data Webhook's own signing secret is shown, and who changes URLs and t
   await page.goto(`/clients/${clientUuid.vitalis}/settings`);
   await waitForHydration(page);
   const sandbox = page.getByRole("region", { name: "Sandbox" });
-  await expect(sandbox.getByText(/^ROOK staff set the URLs, the notification types and the subscription/)).toBeVisible();
+  await expect(sandbox.getByText(/^ROOK staff set the URLs, their delivery rates, the notification types and the subscription/)).toBeVisible();
   await expect(sandbox.getByRole("link", { name: "support@tryrook.io" }).first()).toBeVisible();
   await expect(sandbox.getByRole("term").filter({ hasText: "Notification types" })).toBeVisible();
 

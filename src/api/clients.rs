@@ -115,9 +115,29 @@ struct EnvironmentChange {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     rook_hash_key: Patch<String>,
+    /// The most deliveries per second sent to the Notification Webhook URL: a whole number from 1 to
+    /// 10000; `null`: no limit (the default). Any other value answers 422 naming this field.
+    #[serde(default, deserialize_with = "rate_patch")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
+    notification_rate_limit: Patch<String>,
+    /// The same for the Data Webhook URL.
+    #[serde(default, deserialize_with = "rate_patch")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
+    data_rate_limit: Patch<String>,
 }
 
-/// Sets or clears an environment's URLs and ROOK hash key; the answer has `warnings` worth a look.
+/// A rate that may be absent (unchanged), `null` (no limit) or a value. Any JSON value is taken as its
+/// text, so that the service names the field in its answer to a wrong one (`"50"`, `1.5`, `-1`).
+fn rate_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Patch::Clear,
+        value => Patch::Set(value.to_string()),
+    })
+}
+
+/// Sets or clears an environment's URLs, ROOK hash key and delivery rates (answers `warnings`).
+///
+/// A delivery rate is the most deliveries per second sent to that URL, shared by every process.
 #[utoipa::path(
     put, path = "/clients/{client_uuid}/environments/{env}", tag = "clients",
     params(EnvironmentPath),
@@ -139,6 +159,8 @@ async fn update_environment(
         notification_webhook_url: value.notification_webhook_url,
         data_webhook_url: value.data_webhook_url,
         rook_hash_key: value.rook_hash_key,
+        notification_rate_limit: value.notification_rate_limit,
+        data_rate_limit: value.data_rate_limit,
     };
     Ok(Json(services.update_environment(&actor, &client_uuid, environment, patch).await?))
 }

@@ -53,7 +53,7 @@ pub async fn seed(services: &Services, settings: &Settings) -> Result<(), Startu
             let patch = EnvironmentPatch {
                 notification_webhook_url: Patch::Set(format!("{path}/notifications")),
                 data_webhook_url: Patch::Set(format!("{path}/data")),
-                rook_hash_key: Patch::Unchanged,
+                ..EnvironmentPatch::default()
             };
             services.update_environment(&Actor::System, demo.client_uuid, Environment::Sandbox, patch).await?;
             // The first demo client has its Sandbox subscription on; the second is not subscribed (its

@@ -3,6 +3,11 @@
 //! Fairness: each endpoint has a few delivery slots in this process; an endpoint whose slots and
 //! small queue are full is left out of the next claims, so a slow or dead endpoint never holds back
 //! the others, and its retries never crowd out first attempts elsewhere.
+//!
+//! Rate caps: an endpoint with a cap (deliveries per second, shared by every process) is claimed
+//! through its send schedule in the database (`Store::claim_rated`); each of its deliveries waits for
+//! the send time its claim reserved. When its schedule is full, it waits (left out of claims) until
+//! the schedule has room, without being taken for an endpoint out of work.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +27,9 @@ use super::recorder::{Finished, Handover};
 use super::rejection::notice_for;
 use super::retry::{AttemptResult, RetryPolicy};
 use super::signing::{rook_hash, standard_signature};
-use crate::store::{AttemptRecord, Channel, ClaimedDelivery, EndpointConfig, EndpointKey, NextState, Skipped, Store};
+use crate::store::{
+    AttemptRecord, Channel, ClaimedDelivery, EndpointConfig, EndpointKey, NextState, RateClaim, Skipped, Store,
+};
 
 /// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
 /// one claim takes many freed slots at once: claiming a row at a time would spend the database on
@@ -185,6 +192,10 @@ pub(super) async fn run(
     let mut known: HashMap<Channel, HashSet<EndpointKey>> = HashMap::new();
     let mut look_at = Instant::now();
     let mut looked_at = Instant::now() - LOOK_EVERY;
+    // Endpoints with a rate cap (read with every look at every endpoint), and those of them whose
+    // schedule is full: until when.
+    let mut rated: HashSet<Slot> = HashSet::new();
+    let mut waiting: HashMap<Slot, Instant> = HashMap::new();
 
     while !*stopped.borrow() {
         while tasks.try_join_next().is_some() {}
@@ -194,11 +205,10 @@ pub(super) async fn run(
         }
         let now = Instant::now();
         if let Some(at) = due.take_earliest() {
-            let wait = u64::try_from(at.as_micros() - Timestamp::now().as_micros()).unwrap_or(0);
-            look_at = look_at.min(now + Duration::from_micros(wait));
+            look_at = look_at.min(instant_of(at));
         }
         if (everywhere && now >= looked_at + MIN_LOOK_GAP) || now >= look_at {
-            look_at = look_everywhere(&store, &mut known).await;
+            look_at = look_everywhere(&store, &mut known, &mut rated).await;
             looked_at = now;
         } else if everywhere {
             // Asked again too soon: look at the next chance.
@@ -229,7 +239,11 @@ pub(super) async fn run(
                     candidates.rotate_left(start);
                 }
                 let mut asked: Vec<(EndpointKey, u32)> = Vec::new();
+                waiting.retain(|_, until| *until > now);
                 for key in candidates {
+                    if waiting.contains_key(&(channel, key.clone())) {
+                        continue;
+                    }
                     let want = shared.slots.room(channel, key).min(u32::try_from(left).unwrap_or(u32::MAX));
                     if want > 0 {
                         left -= want as usize;
@@ -243,25 +257,23 @@ pub(super) async fn run(
                     continue;
                 }
                 let claim_time = Timestamp::now();
+                let lease = claim_time.plus_micros(lease_micros);
                 let budget = i64::try_from(bytes_left).unwrap_or(i64::MAX);
-                let claimed = match store
-                    .claim_due(channel, claim_time, claim_time.plus_micros(lease_micros), &asked, budget)
-                    .await
-                {
-                    Ok(claimed) => claimed,
-                    Err(err) => {
-                        tracing::error!(error = %err, "claiming due deliveries failed");
-                        continue;
-                    }
-                };
-                // An endpoint that gave less than asked has no more due work for now.
+                let (RateClaim { claimed, waiting: full }, failed) =
+                    claim(&store, channel, claim_time, lease, &asked, &rated, budget).await;
+                for (key, until) in full {
+                    waiting.insert((channel, key), instant_of(until));
+                }
+                // An endpoint that gave less than asked has no more due work for now (unless its
+                // schedule is what was full, or the claim failed: then it is asked again).
                 let mut got: HashMap<&EndpointKey, u32> = HashMap::new();
                 for delivery in &claimed {
                     *got.entry(&delivery.endpoint).or_default() += 1;
                 }
                 let drained: Vec<EndpointKey> = asked
                     .iter()
-                    .filter(|(key, want)| got.get(key).copied().unwrap_or(0) < *want)
+                    .filter(|(key, want)| !failed && got.get(key).copied().unwrap_or(0) < *want)
+                    .filter(|(key, _)| !waiting.contains_key(&(channel, key.clone())))
                     .map(|(key, _)| key.clone())
                     .collect();
                 for key in drained {
@@ -280,10 +292,11 @@ pub(super) async fn run(
         }
 
         if claimed_total == 0 {
+            let wake_at = waiting.values().copied().fold(look_at, Instant::min);
             let freed = tokio::select! {
                 () = due.signalled() => false,
                 () = shared.capacity_freed.notified() => true,
-                () = tokio::time::sleep_until(look_at) => false,
+                () = tokio::time::sleep_until(wake_at) => false,
                 _ = stopped.changed() => false,
             };
             if freed {
@@ -316,10 +329,18 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Looks at every endpoint at most this often, however often it is asked to.
 const MIN_LOOK_GAP: Duration = Duration::from_millis(20);
 
-/// Adds every endpoint with due work to `known`; returns when to look again: when the next delivery
-/// falls due, or after [`LOOK_EVERY`].
-async fn look_everywhere(store: &Store, known: &mut HashMap<Channel, HashSet<EndpointKey>>) -> Instant {
+/// Adds every endpoint with due work to `known`, and reads which endpoints have a rate cap into
+/// `rated`; returns when to look again: when the next delivery falls due, or after [`LOOK_EVERY`].
+async fn look_everywhere(
+    store: &Store,
+    known: &mut HashMap<Channel, HashSet<EndpointKey>>,
+    rated: &mut HashSet<Slot>,
+) -> Instant {
     let now = Timestamp::now();
+    match store.rated_endpoints().await {
+        Ok(slots) => *rated = slots.into_iter().collect(),
+        Err(err) => tracing::warn!(error = %err, "reading the endpoints' rate caps failed"),
+    }
     for channel in [Channel::Notification, Channel::Data] {
         match store.due_endpoints(channel, now).await {
             Ok(keys) => known.entry(channel).or_default().extend(keys),
@@ -337,6 +358,53 @@ async fn look_everywhere(store: &Store, known: &mut HashMap<Channel, HashSet<End
         }
     };
     Instant::now() + next.clamp(MIN_LOOK_GAP, LOOK_EVERY)
+}
+
+/// Claims what `asked` wants of `channel`: the endpoints with a rate cap through their send schedule,
+/// the others as they come. A claim that fails is logged and takes nothing; the flag says one did.
+async fn claim(
+    store: &Store,
+    channel: Channel,
+    now: Timestamp,
+    lease: Timestamp,
+    asked: &[(EndpointKey, u32)],
+    rated: &HashSet<Slot>,
+    bytes: i64,
+) -> (RateClaim, bool) {
+    let (capped, plain): (Vec<_>, Vec<_>) =
+        asked.iter().cloned().partition(|(key, _)| rated.contains(&(channel, key.clone())));
+    let mut claim = RateClaim::default();
+    let mut failed = false;
+    if !plain.is_empty() {
+        match store.claim_due(channel, now, lease, &plain, bytes).await {
+            Ok(claimed) => claim.claimed = claimed,
+            Err(err) => {
+                tracing::error!(error = %err, "claiming due deliveries failed");
+                failed = true;
+            }
+        }
+    }
+    if !capped.is_empty() {
+        let taken = claim.claimed.iter().map(body_size).sum::<usize>();
+        let bytes = bytes.saturating_sub(i64::try_from(taken).unwrap_or(i64::MAX));
+        match store.claim_rated(channel, now, lease, &capped, bytes).await {
+            Ok(rated) => {
+                claim.claimed.extend(rated.claimed);
+                claim.waiting = rated.waiting;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "claiming due deliveries of rate-capped endpoints failed");
+                failed = true;
+            }
+        }
+    }
+    (claim, failed)
+}
+
+/// The instant of the clock the dispatcher sleeps on that is `at` (now if `at` has passed).
+fn instant_of(at: Timestamp) -> Instant {
+    let wait = u64::try_from(at.as_micros() - Timestamp::now().as_micros()).unwrap_or(0);
+    Instant::now() + Duration::from_micros(wait)
 }
 
 fn body_size(delivery: &ClaimedDelivery) -> usize {
@@ -373,6 +441,11 @@ async fn dispatch(
             let id = delivery.id.clone();
             let finished = match config {
                 Some(config) if config.sends(channel) => {
+                    // A rate-capped endpoint's delivery goes at the send time its claim reserved (within
+                    // a second; the lease is far longer).
+                    if let Some(at) = delivery.send_at {
+                        tokio::time::sleep_until(instant_of(at)).await;
+                    }
                     // Wait for one of the endpoint's slots; the claim is ours meanwhile. A slot that
                     // does not come soon means the endpoint is slow: give the claim back rather than
                     // hold room that other endpoints could use.

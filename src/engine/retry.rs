@@ -149,6 +149,7 @@ mod tests {
             triggered_by: None,
             resume_at: None,
             lease: Timestamp::from_micros(0),
+            send_at: None,
         }
     }
 

@@ -15,6 +15,8 @@ use crate::store::{EndpointKey, EnvironmentRecord, NewAuditEntry, StoreTx};
 pub const ROTATION_OVERLAP_MICROS: i64 = 24 * 3600 * 1_000_000;
 /// The longest ROOK hash key accepted.
 const MAX_HASH_KEY_LEN: usize = 512;
+/// The highest delivery rate cap accepted, in deliveries per second.
+pub const MAX_RATE_LIMIT: u32 = 10_000;
 
 /// A change to one field: leave it, clear it, or set it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,6 +54,11 @@ pub struct EnvironmentPatch {
     pub notification_webhook_url: Patch<String>,
     pub data_webhook_url: Patch<String>,
     pub rook_hash_key: Patch<String>,
+    /// The most deliveries per second to the Notification Webhook URL, as typed (a whole number from 1
+    /// to [`MAX_RATE_LIMIT`]); cleared: no cap.
+    pub notification_rate_limit: Patch<String>,
+    /// The same for the Data Webhook URL.
+    pub data_rate_limit: Patch<String>,
 }
 
 impl Services {
@@ -93,6 +100,9 @@ impl Services {
             }
             other => other.apply(current.rook_hash_key.clone()),
         };
+        let notification_rate = parse_rate(patch.notification_rate_limit, "notification_rate_limit")?
+            .apply(current.notification_rate_limit);
+        let data_rate = parse_rate(patch.data_rate_limit, "data_rate_limit")?.apply(current.data_rate_limit);
         if notification_url.is_none() && current.state == SubscriptionState::Active {
             return Err(ServiceError::validation(
                 "notification_webhook_url",
@@ -150,6 +160,7 @@ impl Services {
             now,
         )
         .await?;
+        tx.set_rate_limits(client_uuid, environment, notification_rate, data_rate, now).await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -160,11 +171,17 @@ impl Services {
                 "notification_webhook_url": notification_url,
                 "data_webhook_url": data_url,
                 "rook_hash_key_set": hash_key.is_some(),
+                "notification_rate_limit": notification_rate,
+                "data_rate_limit": data_rate,
             }),
             now,
         )
         .await?;
         tx.commit().await?;
+        if (notification_rate, data_rate) != (current.notification_rate_limit, current.data_rate_limit) {
+            // The dispatcher reads the caps when it looks at every endpoint.
+            self.wake_dispatcher();
+        }
         let updated = self.environment_record(&client.client_uuid, environment).await?;
         Ok(EnvironmentUpdate { environment: environment_view(&updated), warnings })
     }
@@ -493,6 +510,26 @@ fn needs_notification_url(current: &EnvironmentRecord, environment: Environment)
 
 fn find(environments: &[EnvironmentRecord], environment: Environment) -> Result<&EnvironmentRecord, ServiceError> {
     environments.iter().find(|e| e.environment == environment).ok_or(ServiceError::NotFound("environment"))
+}
+
+/// A rate cap as typed: a whole number of deliveries per second from 1 to [`MAX_RATE_LIMIT`].
+fn parse_rate(patch: Patch<String>, field: &str) -> Result<Patch<u32>, ServiceError> {
+    Ok(match patch {
+        Patch::Set(raw) => match raw.trim().parse::<u32>() {
+            Ok(rate) if (1..=MAX_RATE_LIMIT).contains(&rate) => Patch::Set(rate),
+            _ => {
+                return Err(ServiceError::validation(
+                    field,
+                    format!(
+                        "The delivery rate must be a whole number of deliveries per second from 1 to {MAX_RATE_LIMIT}, \
+                         or empty for no limit."
+                    ),
+                ));
+            }
+        },
+        Patch::Clear => Patch::Clear,
+        Patch::Unchanged => Patch::Unchanged,
+    })
 }
 
 fn same_as_data_url(environment: Environment) -> ServiceError {

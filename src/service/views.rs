@@ -30,6 +30,8 @@ pub(crate) fn environment_view(env: &EnvironmentRecord) -> EnvironmentView {
         consecutive_failures: env.consecutive_failures,
         failing_since: env.failing_since,
         last_success_at: env.last_success_at,
+        notification_rate_limit: env.notification_rate_limit,
+        data_rate_limit: env.data_rate_limit,
     }
 }
 

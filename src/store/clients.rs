@@ -32,6 +32,10 @@ pub struct EnvironmentRecord {
     pub consecutive_failures: u32,
     /// The types the subscription wants; `None` wants every type.
     pub notification_types: Option<Vec<NotificationType>>,
+    /// The most deliveries per second sent to the Notification Webhook URL (`None`: no cap).
+    pub notification_rate_limit: Option<u32>,
+    /// The most deliveries per second sent to the Data Webhook URL (`None`: no cap).
+    pub data_rate_limit: Option<u32>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,6 +70,8 @@ pub(super) struct EnvironmentRow {
     last_success_at: Option<i64>,
     consecutive_failures: i64,
     notification_types: Option<String>,
+    notification_rate_limit: Option<i64>,
+    data_rate_limit: Option<i64>,
 }
 
 impl TryFrom<EnvironmentRow> for EnvironmentRecord {
@@ -85,13 +91,15 @@ impl TryFrom<EnvironmentRow> for EnvironmentRecord {
             last_success_at: row.last_success_at.map(Timestamp::from_micros),
             consecutive_failures: u32::try_from(row.consecutive_failures).unwrap_or(u32::MAX),
             notification_types: row.notification_types.as_deref().map(parse_types).transpose()?,
+            notification_rate_limit: row.notification_rate_limit.and_then(|r| u32::try_from(r).ok()),
+            data_rate_limit: row.data_rate_limit.and_then(|r| u32::try_from(r).ok()),
         })
     }
 }
 
 pub(super) const ENVIRONMENT_COLUMNS: &str = "client_uuid, environment, notification_webhook_url, data_webhook_url, \
      rook_hash_key, subscription_state, disabled_reason, state_since, updated_at, failing_since, last_success_at, \
-     consecutive_failures, notification_types";
+     consecutive_failures, notification_types, notification_rate_limit, data_rate_limit";
 
 impl Store {
     /// Creates a client with both environments inactive and without URLs.

@@ -39,7 +39,7 @@ pub use clients::{ClientRecord, EnvironmentRecord};
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{
     AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, NextState,
-    RecordRules, RecordSummary, RejectionNotice, Skipped,
+    RateClaim, RecordRules, RecordSummary, RejectionNotice, Skipped,
 };
 pub use error::StoreError;
 pub use ingest::{

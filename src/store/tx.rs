@@ -5,7 +5,7 @@
 use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationStatus, NotificationType, SecretPurpose, SubscriptionState};
 
-use super::dispatch::EndpointKey;
+use super::dispatch::{Channel, EndpointKey};
 use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{
     AccountRecord, ClientRecord, NewAccount, NewAuditEntry, SecretKind, SecretOwner, Store, StoreError, new_id,
@@ -140,6 +140,39 @@ impl StoreTx<'_> {
         )
         .bind(stored);
         self.update_environment(set, client_uuid, environment, now).await
+    }
+
+    /// Sets an environment's delivery rates (deliveries per second; `None`: no cap) for both channels,
+    /// and makes sure each capped channel has its shared send schedule (`endpoint_rates`).
+    pub async fn set_rate_limits(
+        &mut self,
+        client_uuid: &str,
+        environment: Environment,
+        notification: Option<u32>,
+        data: Option<u32>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let set = sqlx::query(
+            "UPDATE environments SET notification_rate_limit = $1, data_rate_limit = $2, updated_at = $3 \
+             WHERE client_uuid = $4 AND environment = $5",
+        )
+        .bind(notification.map(i64::from))
+        .bind(data.map(i64::from));
+        self.update_environment(set, client_uuid, environment, now).await?;
+        for (channel, cap) in [(Channel::Notification, notification), (Channel::Data, data)] {
+            if cap.is_some() {
+                sqlx::query(
+                    "INSERT INTO endpoint_rates (client_uuid, environment, channel, next_send_at) \
+                     VALUES ($1, $2, $3, 0) ON CONFLICT (client_uuid, environment, channel) DO NOTHING",
+                )
+                .bind(client_uuid)
+                .bind(environment.as_str())
+                .bind(channel.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Moves an environment's subscription to `state` (with a reason when disabled), from now on.

@@ -101,6 +101,8 @@ impl Lend<'_, EnvironmentPatch> for EnvironmentChange {
             notification_webhook_url: patch(&self.notification_webhook_url),
             data_webhook_url: patch(&self.data_webhook_url),
             rook_hash_key: patch(&self.rook_hash_key),
+            notification_rate_limit: patch(&self.notification_rate_limit),
+            data_rate_limit: patch(&self.data_rate_limit),
         }
     }
 }

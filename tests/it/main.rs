@@ -21,6 +21,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod overload;
+mod rate_limits;
 mod receiver_guide;
 mod receiver_reconciliation;
 mod retention_rules;

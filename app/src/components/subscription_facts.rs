@@ -1,5 +1,6 @@
 //! What a client's pages say about one environment's Notification Webhook: the subscription's state
-//! and since when, both webhook URLs, the types it sends, and who changes them.
+//! and since when, both webhook URLs and their delivery rates, the types it sends, and who changes
+//! them.
 
 use leptos::prelude::*;
 
@@ -27,7 +28,8 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
     let who_changes = (subscription.state != SubscriptionState::Inactive).then(|| {
         view! {
             <p class="note">
-                "ROOK staff set the URLs, the notification types and the subscription. To change them, write to "
+                "ROOK staff set the URLs, their delivery rates, the notification types and the subscription. To "
+                "change them, write to "
                 <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> " with your client UUID."
             </p>
         }
@@ -44,6 +46,8 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
             </p>
         }
     });
+    let (notification_rate, data_rate) =
+        (rate_limit_words(env.notification_rate_limit), rate_limit_words(env.data_rate_limit));
     view! {
         <p>
             "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
@@ -54,12 +58,25 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
         <dl class="facts">
             <dt>"Notification Webhook URL"</dt>
             <dd>{url(env.notification_webhook_url)}</dd>
+            <dt>"Notification Webhook delivery rate"</dt>
+            <dd>{notification_rate}</dd>
             <dt>"Data Webhook URL"</dt>
             <dd>{url(env.data_webhook_url)}</dd>
             <dt>"Notification types"</dt>
             <dd>{types}</dd>
+            <dt>"Data Webhook delivery rate"</dt>
+            <dd>{data_rate}</dd>
         </dl>
         {filtered}
         {who_changes}
+    }
+}
+
+/// What a URL's delivery rate cap means, in words (`None`: no cap). Set by ROOK staff.
+pub fn rate_limit_words(rate: Option<u32>) -> String {
+    match rate {
+        Some(1) => "ROOK sends at most 1 delivery per second to this URL".to_owned(),
+        Some(rate) => format!("ROOK sends at most {rate} deliveries per second to this URL"),
+        None => "No limit: ROOK sends as fast as the receiver answers".to_owned(),
     }
 }

@@ -5,7 +5,10 @@
 //! deliveries (to the Data Webhook URL); their tables have the same delivery columns.
 
 mod health;
+mod rates;
 mod record;
+
+pub use rates::RateClaim;
 
 pub(super) use health::hold_waiting;
 
@@ -42,6 +45,19 @@ impl Channel {
         match self {
             Channel::Notification => "notification_webhook_url",
             Channel::Data => "data_webhook_url",
+        }
+    }
+
+    /// The channel's name where the database stores it (`endpoint_rates.channel`).
+    pub const fn as_str(self) -> &'static str {
+        self.purpose().as_str()
+    }
+
+    /// The environment's column with this channel's rate cap (deliveries per second, NULL: none).
+    const fn rate_column(self) -> &'static str {
+        match self {
+            Channel::Notification => "notification_rate_limit",
+            Channel::Data => "data_rate_limit",
         }
     }
 
@@ -128,6 +144,9 @@ pub struct ClaimedDelivery {
     /// own time plus the lease length, and only once the previous one has passed), so an outcome whose
     /// lease is no longer the row's comes from a claim that was superseded, and is not applied.
     pub lease: Timestamp,
+    /// On an endpoint with a rate cap, the send time this claim reserved for it: it is not sent
+    /// before (`None`: at once).
+    pub send_at: Option<Timestamp>,
 }
 
 /// An endpoint's delivery settings for one channel at claim time.
@@ -251,6 +270,53 @@ pub struct RecordSummary {
     pub stale: usize,
 }
 
+/// Which of an endpoint's due rows a claim statement takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// Any, in due order, unless the endpoint has a rate cap (capped endpoints are claimed by
+    /// [`Store::claim_rated`]).
+    Uncapped,
+    /// Only rows never tried (`attempt_count = 0`).
+    FirstAttempts,
+    /// Only rows tried before.
+    Retries,
+}
+
+/// One claim transaction under way: what it took so far, and what is left of its byte budget.
+struct Claiming<'t> {
+    tx: &'t mut sqlx::Transaction<'static, sqlx::Any>,
+    channel: Channel,
+    now: Timestamp,
+    lease_until: Timestamp,
+    bytes_left: i64,
+    claimed: Vec<ClaimedDelivery>,
+}
+
+impl Claiming<'_> {
+    /// Claims up to `count` rows of `endpoint` with `sql` (see [`Store::claim_sql`]); returns how many.
+    async fn take(&mut self, sql: &str, endpoint: &EndpointKey, count: u32) -> Result<u32, StoreError> {
+        if count == 0 || self.bytes_left <= 0 {
+            return Ok(0);
+        }
+        let rows: Vec<ClaimRow> = sqlx::query_as(sql)
+            .bind(self.lease_until.as_micros())
+            .bind(&endpoint.client_uuid)
+            .bind(endpoint.environment.as_str())
+            .bind(self.now.as_micros())
+            .bind(i64::from(count))
+            .bind(self.bytes_left)
+            .fetch_all(&mut **self.tx)
+            .await?;
+        let taken = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        for row in rows {
+            let delivery = row.into_claimed(self.channel)?;
+            self.bytes_left -= delivery.body.as_ref().map_or(0, |b| i64::try_from(b.len()).unwrap_or(i64::MAX));
+            self.claimed.push(delivery);
+        }
+        Ok(taken)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
     id: String,
@@ -314,6 +380,7 @@ impl ClaimRow {
             resend_mark: self.resend_requested_at.map(Timestamp::from_micros),
             triggered_by: self.next_triggered_by,
             resume_at: self.resume_at.map(Timestamp::from_micros),
+            send_at: None,
         })
     }
 }
@@ -352,6 +419,30 @@ impl Store {
         endpoints: &[(EndpointKey, u32)],
         bytes: i64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let sql = self.claim_sql(channel, Take::Uncapped);
+        let mut tx = self.begin_claim().await?;
+        let mut claim = Claiming { tx: &mut tx, channel, now, lease_until, bytes_left: bytes, claimed: Vec::new() };
+        for (endpoint, count) in endpoints {
+            claim.take(&sql, endpoint, *count).await?;
+        }
+        let claimed = std::mem::take(&mut claim.claimed);
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// A claim's transaction. On Postgres it commits asynchronously: a claim lost in a crash is only
+    /// claimed again when its lease ends, so it needs no fsync.
+    async fn begin_claim(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
+    /// The statement that claims one endpoint's due rows of `channel` that `take` names, oldest due
+    /// first (binds: lease, client, environment, now, how many, bytes left).
+    fn claim_sql(&self, channel: Channel, take: Take) -> String {
         let (table, returning) = (channel.table(), channel.returning());
         // Only the first of the rows in due order may exceed what is left of the byte budget. The rows
         // are locked first (Postgres), then sized: window functions and row locks do not mix.
@@ -359,47 +450,31 @@ impl Store {
             Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
             Dialect::Sqlite => "",
         };
-        let sql = format!(
+        let only = match take {
+            // Evaluated once per statement (it does not depend on the row): an endpoint given a cap
+            // since the dispatcher last looked is left alone, not sent to at full speed.
+            Take::Uncapped => format!(
+                "AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.client_uuid = $2 AND e.environment = $3 \
+                 AND e.{rate} IS NOT NULL)",
+                rate = channel.rate_column()
+            ),
+            Take::FirstAttempts => "AND attempt_count = 0".to_owned(),
+            // The same words as the partial index `*_due_retries` (migration 0008), so it is used.
+            Take::Retries => "AND attempt_count > 0".to_owned(),
+        };
+        format!(
             "UPDATE {table} SET lease_until = $1, next_attempt_at = $1 WHERE id IN ( \
                SELECT id FROM ( \
                  SELECT id, size, SUM(size) OVER (ORDER BY next_attempt_at, id) AS upto FROM ( \
                    SELECT id, next_attempt_at, COALESCE(length(body), 0) AS size FROM {table} \
                    WHERE client_uuid = $2 AND environment = $3 AND next_attempt_at <= $4 \
-                     AND (lease_until IS NULL OR lease_until <= $4) \
+                     AND (lease_until IS NULL OR lease_until <= $4) {only} \
                    ORDER BY next_attempt_at, id LIMIT $5 {lock} \
                  ) due \
                ) sized WHERE upto - size < $6 \
              ) \
              RETURNING {returning}"
-        );
-        let mut tx = self.begin_write().await?;
-        if self.dialect == Dialect::Postgres {
-            // A claim lost in a crash is only claimed again when its lease ends: no fsync needed.
-            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
-        }
-        let mut claimed = Vec::new();
-        let mut bytes_left = bytes;
-        for (endpoint, count) in endpoints {
-            if *count == 0 || bytes_left <= 0 {
-                continue;
-            }
-            let rows: Vec<ClaimRow> = sqlx::query_as(&sql)
-                .bind(lease_until.as_micros())
-                .bind(&endpoint.client_uuid)
-                .bind(endpoint.environment.as_str())
-                .bind(now.as_micros())
-                .bind(i64::from(*count))
-                .bind(bytes_left)
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in rows {
-                let delivery = row.into_claimed(channel)?;
-                bytes_left -= delivery.body.as_ref().map_or(0, |b| i64::try_from(b.len()).unwrap_or(i64::MAX));
-                claimed.push(delivery);
-            }
-        }
-        tx.commit().await?;
-        Ok(claimed)
+        )
     }
 
     /// Gives claimed deliveries back (graceful shutdown), due at once: another process may take them.

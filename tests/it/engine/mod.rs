@@ -10,4 +10,5 @@ mod fencing;
 mod filter;
 mod operations;
 mod poison;
+mod rates;
 mod retention;

@@ -17,6 +17,8 @@ pub struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// When the request arrived (before any wait of a [`Reply::Slow`]).
+    pub at: Instant,
 }
 
 impl Received {
@@ -133,6 +135,7 @@ impl TestReceiver {
 }
 
 async fn receive(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let at = Instant::now();
     let reply = inner.replies.lock().unwrap().pop_front().or_else(|| inner.default.lock().unwrap().clone());
     *inner.arrivals.lock().unwrap() += 1;
     inner.arrived.notify_waiters();
@@ -140,7 +143,7 @@ async fn receive(State(inner): State<Arc<Inner>>, uri: Uri, headers: HeaderMap, 
         // Not a wait for anything: answering late is what this reply is for.
         tokio::time::sleep(*wait).await;
     }
-    inner.received.lock().unwrap().push(Received { path: uri.path().to_owned(), headers, body: body.to_vec() });
+    inner.received.lock().unwrap().push(Received { path: uri.path().to_owned(), headers, body: body.to_vec(), at });
     inner.arrived.notify_waiters();
     let status = |s: u16| StatusCode::from_u16(s).unwrap();
     match reply {

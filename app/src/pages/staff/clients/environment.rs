@@ -1,11 +1,12 @@
 //! One environment of a client as staff manage it: the subscription switch, re-enabling a disabled
-//! endpoint, and the form for the URLs and the ROOK hash key.
+//! endpoint, and the form for the URLs, the ROOK hash key and the delivery rates.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::state_badge::StateBadge;
+use crate::components::subscription_facts::rate_limit_words;
 use crate::components::switch::{ConfirmSwitchOff, SubmitSwitch};
 use crate::components::time_label::TimeLabel;
 use crate::dto::{EnvironmentChange, EnvironmentUpdate, EnvironmentView, SubscriptionView};
@@ -28,6 +29,12 @@ pub struct EnvironmentForm {
     pub new_rook_hash_key: Option<String>,
     #[serde(default)]
     pub clear_rook_hash_key: bool,
+    /// Deliveries per second to the Notification Webhook URL; empty: no limit.
+    #[serde(default, deserialize_with = "sent_even_if_empty")]
+    pub notification_rate_limit: Option<String>,
+    /// Deliveries per second to the Data Webhook URL; empty: no limit.
+    #[serde(default, deserialize_with = "sent_even_if_empty")]
+    pub data_rate_limit: Option<String>,
 }
 
 /// A field that was sent is `Some`, even when empty. (Form decoding reads an empty value of a plain
@@ -47,6 +54,8 @@ impl From<EnvironmentForm> for EnvironmentChange {
             notification_webhook_url: form.notification_webhook_url,
             data_webhook_url: form.data_webhook_url,
             rook_hash_key,
+            notification_rate_limit: form.notification_rate_limit,
+            data_rate_limit: form.data_rate_limit,
         }
     }
 }
@@ -329,10 +338,7 @@ fn SettingsForm(
                 "ROOK hash key: "
                 <strong>{if env.rook_hash_key_set { "set" } else { "not set" }}</strong>
             </p>
-            <label for=id("hash-key")>
-                <span class="visually-hidden">{label} " "</span>
-                "New ROOK hash key"
-            </label>
+            <FieldLabel id=id("hash-key") label text="New ROOK hash key" />
             <input
                 id=id("hash-key")
                 type="password"
@@ -351,10 +357,82 @@ fn SettingsForm(
                     "Clear the " <span class="visually-hidden">{label} " "</span> "ROOK hash key"
                 </label>
             </div>
+            <RateField
+                key
+                field="notification_rate_limit"
+                label
+                text="Notification Webhook: most deliveries per second"
+                value=env.notification_rate_limit
+                action
+            />
+            <RateField
+                key
+                field="data_rate_limit"
+                label
+                text="Data Webhook: most deliveries per second"
+                value=env.data_rate_limit
+                action
+            />
             <button type="submit" disabled=move || action.pending().get()>
                 "Save " {label} " settings"
             </button>
         </ActionForm>
+    }
+}
+
+/// A field's label. The two environments' forms stand side by side, so it names the environment for
+/// screen readers.
+#[component]
+fn FieldLabel(id: String, label: &'static str, text: &'static str) -> impl IntoView {
+    view! {
+        <label for=id>
+            <span class="visually-hidden">{label} " "</span>
+            {text}
+        </label>
+    }
+}
+
+/// A delivery rate field (`{key}-{field}`, posted as `change[{field}]`): a whole number from 1 to
+/// 10,000, empty for no limit. A refusal of this field is shown at the field.
+#[component]
+fn RateField(
+    key: &'static str,
+    field: &'static str,
+    label: &'static str,
+    text: &'static str,
+    value: Option<u32>,
+    action: ServerAction<StaffUpdateEnvironment>,
+) -> impl IntoView {
+    let id = format!("{key}-{field}");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let refusal = move || match action.value().get() {
+        Some(Err(AppError::Validation { field: refused, message })) if refused == field => Some(message),
+        _ => None,
+    };
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || if refusal().is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() }
+    };
+    view! {
+        <FieldLabel id=id.clone() label text />
+        <input
+            id=id
+            type="number"
+            min="1"
+            max="10000"
+            step="1"
+            inputmode="numeric"
+            name=format!("change[{field}]")
+            value=value.map(|v| v.to_string()).unwrap_or_default()
+            aria-invalid=move || refusal().is_some().then_some("true")
+            aria-describedby=described_by
+        />
+        <p class="hint" id=hint_id>
+            {rate_limit_words(value)} ". Empty: no limit; otherwise 1 to 10000. With a backlog, first attempts go "
+            "before retries, and retries keep a tenth of the rate."
+        </p>
+        {move || refusal().map(|message| view! { <p class="error" id=error_id.clone() role="alert">{message}</p> })}
     }
 }
 
@@ -372,10 +450,7 @@ fn UrlField(
 ) -> impl IntoView {
     let id = format!("{key}-{field}");
     view! {
-        <label for=id.clone()>
-            <span class="visually-hidden">{label} " "</span>
-            {text}
-        </label>
+        <FieldLabel id=id.clone() label text />
         <input
             id=id
             type="url"
