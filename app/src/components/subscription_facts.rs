@@ -14,24 +14,25 @@ use crate::vocab::SubscriptionState;
 #[component]
 pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let subscription = env.subscription;
-    let not_subscribed = (subscription.state == SubscriptionState::Inactive).then(|| {
+    let inactive = subscription.state == SubscriptionState::Inactive;
+    let not_subscribed = inactive.then(|| {
         view! {
-            <p class="note">
-                "Not subscribed. The Notification Webhook is sold by ROOK staff, who also set its URLs and types: "
-                "contact your ROOK account manager or "
-                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
-            </p>
+            <AskSupport
+                lead="Not subscribed. The Notification Webhook is sold by ROOK staff, who also set its URLs and types: \
+                      contact your ROOK account manager or "
+                tail="."
+            />
         }
     });
     // Clients cannot edit these themselves: say who does (an unsubscribed environment's note above
     // already does).
-    let who_changes = (subscription.state != SubscriptionState::Inactive).then(|| {
+    let who_changes = (!inactive).then(|| {
         view! {
-            <p class="note">
-                "ROOK staff set the URLs, their delivery rates, the notification types and the subscription. To "
-                "change them, write to "
-                <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> " with your client UUID."
-            </p>
+            <AskSupport
+                lead="ROOK staff set the URLs, their delivery rates, the notification types and the subscription. To \
+                      change them, write to "
+                tail=" with your client UUID."
+            />
         }
     });
     let url = |url: Option<String>| url.unwrap_or_else(|| "not set".to_owned());
@@ -69,6 +70,16 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
         </dl>
         {filtered}
         {who_changes}
+    }
+}
+
+/// A note that sends the client to ROOK's support address: `lead`, the address, `tail`.
+#[component]
+fn AskSupport(lead: &'static str, tail: &'static str) -> impl IntoView {
+    view! {
+        <p class="note">
+            {lead} <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> {tail}
+        </p>
     }
 }
 
