@@ -108,3 +108,18 @@ test("a notification that is not there says so and offers the way back", async (
   await page.getByRole("link", { name: "Back to the overview" }).click();
   await expect(page).toHaveURL(new RegExp(`/clients/${clientUuid.vitalis}$`));
 });
+
+test("times read relative, with the exact local and UTC time on hover and focus", async ({ page, request }) => {
+  const id = await postEvent(request, { type: "user.created", user_id: "relative-time-reader" });
+  await signIn(page, demo.vitalis);
+  await page.goto(`/notifications/${id}`);
+  await waitForHydration(page);
+  const recorded = page.getByRole("definition").filter({ has: page.locator("time") }).last().locator("time");
+  await expect(recorded).toHaveText(/^(just now|\d+ min ago)$/);
+  await expect(recorded).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  await expect(recorded).toHaveAttribute("data-exact", /\(your time\) · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  // Keyboard users reach it too: focusing shows the same exact time.
+  await recorded.focus();
+  const shown = await recorded.evaluate((el) => getComputedStyle(el, "::after").content);
+  expect(shown).toContain("UTC");
+});

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::plural::count_of;
+use super::time_label::TimeLabel;
 use crate::dto::AlertView;
 use crate::vocab::AlertKind;
 
@@ -39,7 +40,7 @@ pub fn AlertList(alerts: Vec<AlertView>, #[prop(optional)] show_client: bool) ->
             });
             view! {
                 <li class=format!("alert alert-{}", alert.kind.as_str())>
-                    <time datetime=alert.at.to_rfc3339()>{alert.at.to_display()}</time>
+                    <TimeLabel at=alert.at />
                     " · "
                     {client}
                     {alert.environment.label()}

@@ -15,6 +15,7 @@ use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_table::{NotificationTable, notification_href};
 use crate::components::plural::count_of;
 use crate::components::state_badge::ResendNeedsSubscription;
+use crate::components::time_label::TimeLabel;
 use crate::dto::{BulkResendReceipt, DataDeliverySummary};
 use crate::error::AppError;
 use crate::pages::notifications::rejected_data::document_words;
@@ -242,7 +243,9 @@ fn RejectedDataList(
             d.rejected_notification_id.map(|id| view! { <a href=notification_href(&id)>"Rejection notice"</a> });
         view! {
             <tr>
-                <td>{d.created_at.to_display()}</td>
+                <td>
+                    <TimeLabel at=d.created_at />
+                </td>
                 <td>{d.user_id}</td>
                 <td>{document}</td>
                 <td>{or_absent(d.document_id)}</td>

@@ -91,16 +91,19 @@ fn EnvironmentHealthPanel(
         }
     });
     let failing = env.failing_since.map(|since| {
-        let last_success = env
-            .last_success_at
-            .map_or("no success recorded".to_owned(), |at| format!("last success {}", at.to_display()));
+        let last_success = match env.last_success_at {
+            Some(at) => view! { "last success " <TimeLabel at /> }.into_any(),
+            None => "no success recorded".into_any(),
+        };
         view! {
             <p class="warning">
                 "Failing since " <TimeLabel at=since />
                 {format!(
-                    ": {}, {last_success}.",
+                    ": {}, ",
                     count_of(u64::from(env.consecutive_failures), "failed attempt", "failed attempts in a row")
                 )}
+                {last_success}
+                "."
             </p>
         }
     });

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::components::attempt::AttemptCard;
 use crate::components::facts::{Fact, IdFact};
 use crate::components::notice::FormNotice;
-use crate::components::time_label::TimeFact;
+use crate::components::time_label::{TimeFact, TimeLabel};
 use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
 use crate::error::AppError;
 use crate::vocab::{AttemptTrigger, DataDeliveryStatus};
@@ -31,8 +31,9 @@ pub fn document_words(delivery: &DataDeliverySummary) -> String {
     format!("{} {}", delivery.pillar.as_str(), delivery.data_type.as_str())
 }
 
-/// What became of the delivery, in words: accepted (on a resend, when that is how), or still rejected.
-fn outcome_words(delivery: &DataDeliveryDetail) -> String {
+/// What became of the delivery, in words: accepted (on a resend, when that is how) and when, or still
+/// rejected.
+fn outcome_words(delivery: &DataDeliveryDetail) -> AnyView {
     let s = &delivery.summary;
     match (s.status, s.progress.delivered_at) {
         (DataDeliveryStatus::Delivered, Some(at)) => {
@@ -42,16 +43,13 @@ fn outcome_words(delivery: &DataDeliveryDetail) -> String {
                 .rev()
                 .find(|a| a.succeeded)
                 .is_some_and(|a| matches!(a.trigger, AttemptTrigger::Resend | AttemptTrigger::BulkResend));
-            if manual {
-                format!("Accepted on resend at {}", at.to_display())
-            } else {
-                format!("Accepted at {}", at.to_display())
-            }
+            let accepted = if manual { "Accepted on resend " } else { "Accepted " };
+            view! { {accepted} <TimeLabel at /> }.into_any()
         }
         (DataDeliveryStatus::Retrying | DataDeliveryStatus::Pending, _) => {
-            "Rejected so far; another attempt is scheduled".to_owned()
+            "Rejected so far; another attempt is scheduled".into_any()
         }
-        _ => "Rejected; no further attempt is scheduled".to_owned(),
+        _ => "Rejected; no further attempt is scheduled".into_any(),
     }
 }
 
