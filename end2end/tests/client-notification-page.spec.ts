@@ -1,4 +1,4 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { clientUuid, postEvent } from "./client-helpers";
 import { demo, signIn, waitForHydration } from "./helpers";
 
@@ -14,20 +14,27 @@ async function onFirstScreen(page: Page, element: Locator): Promise<boolean> {
   return box !== null && box.y >= 0 && box.y + box.height <= height;
 }
 
+/**
+ * Reports an extraction failure for `reject-bo`, whom the demo receiver rejects (so it fails and is
+ * retried), signs in as its client, and returns its id and its row in any feed page shown.
+ */
+async function failedExtraction(page: Page, request: APIRequestContext, dataSource: string, reason: string) {
+  const id = await postEvent(request, {
+    type: "extraction.failed",
+    user_id: "reject-bo",
+    data_source: dataSource,
+    reason,
+  });
+  await signIn(page, demo.vitalis);
+  return { id, row: page.getByRole("row").filter({ has: page.locator(`a[href="/notifications/${id}"]`) }) };
+}
+
 test("a failed extraction shows its reason in words in the feed and, with its attempts, on the first screen", async ({
   page,
   request,
 }) => {
-  // The demo receiver rejects `reject-bo`: this notification fails and is retried.
-  const id = await postEvent(request, {
-    type: "extraction.failed",
-    user_id: "reject-bo",
-    data_source: "Oura",
-    reason: "credentials_invalid",
-  });
-  await signIn(page, demo.vitalis);
+  const { id, row } = await failedExtraction(page, request, "Oura", "credentials_invalid");
   await page.goto(`/clients/${clientUuid.vitalis}/notifications?type=extraction.failed&data_source=Oura`);
-  const row = page.getByRole("row").filter({ has: page.locator(`a[href="/notifications/${id}"]`) });
   await expect(row.getByText("Credentials no longer valid")).toBeVisible();
 
   await page.goto(`/notifications/${id}`);
@@ -65,14 +72,7 @@ test("a failed row says what went wrong last, and a phone data source gets the p
   page,
   request,
 }) => {
-  const id = await postEvent(request, {
-    type: "extraction.failed",
-    user_id: "reject-bo",
-    data_source: "Apple Health",
-    reason: "permission_denied",
-  });
-  await signIn(page, demo.vitalis);
-  const row = page.getByRole("row").filter({ has: page.locator(`a[href="/notifications/${id}"]`) });
+  const { id, row } = await failedExtraction(page, request, "Apple Health", "permission_denied");
   await expect(async () => {
     await page.goto(`/clients/${clientUuid.vitalis}/notifications?type=extraction.failed&user_id=reject-bo`);
     await expect(row.getByText("Last attempt: non-2xx answer")).toBeVisible({ timeout: 1_000 });
