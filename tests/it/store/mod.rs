@@ -16,6 +16,7 @@ mod ingest;
 mod lists;
 mod login;
 mod notifications;
+mod rates;
 mod retention;
 mod secrets;
 mod stats;
