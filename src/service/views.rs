@@ -93,15 +93,8 @@ pub(crate) fn data_delivery_summary(d: &DataDeliveryRecord) -> DataDeliverySumma
     }
 }
 
-/// The `details.reason` of a stored notification body (`extraction.failed` only).
+/// The `details.reason` of a stored notification body (`extraction.failed` only), read with the
+/// payload's own type.
 fn stated_reason(body: &[u8]) -> Option<ExtractionFailureReason> {
-    #[derive(serde::Deserialize)]
-    struct Stated {
-        details: StatedDetails,
-    }
-    #[derive(serde::Deserialize)]
-    struct StatedDetails {
-        reason: Option<ExtractionFailureReason>,
-    }
-    serde_json::from_slice::<Stated>(body).ok()?.details.reason
+    serde_json::from_slice::<app::payload::NotificationPayload>(body).ok()?.details.reason
 }
