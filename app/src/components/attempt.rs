@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::time_label::TimeLabel;
-use crate::dto::AttemptView;
+use crate::dto::{AttemptView, DeliveryProgress};
 use crate::vocab::{AttemptErrorKind, AttemptTrigger};
 
 /// What went wrong, said for people.
@@ -30,6 +30,20 @@ pub const fn error_kind_label(kind: AttemptErrorKind) -> &'static str {
         AttemptErrorKind::HttpStatus => "non-2xx answer",
         AttemptErrorKind::RefusedDestination => "address refused",
     }
+}
+
+/// How the newest attempt of an undelivered item ended, for a list row: its HTTP status when the
+/// receiver answered ("HTTP 503"), else what went wrong ("timed out"); none once delivered or before
+/// any attempt.
+pub fn last_attempt_outcome(progress: &DeliveryProgress) -> Option<String> {
+    if progress.delivered_at.is_some() {
+        return None;
+    }
+    let kind = progress.last_error_kind?;
+    Some(match (kind, progress.last_http_status) {
+        (AttemptErrorKind::HttpStatus, Some(status)) => format!("HTTP {status}"),
+        _ => error_kind_label(kind).to_owned(),
+    })
 }
 
 /// Why an attempt was made.

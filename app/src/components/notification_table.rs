@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::attempt::error_kind_label;
+use super::attempt::last_attempt_outcome;
 use super::data_table::TableFrame;
 use super::filters::url_escape;
 use super::notification_status::StatusBadge;
@@ -36,9 +36,8 @@ const COLUMNS: &[&str] = &["Recorded", "Type", "Environment", "User id", "Data s
 fn NotificationRow(n: NotificationSummary) -> impl IntoView {
     let test = n.test.then(|| view! { <span class="badge badge-test">"test"</span> });
     let last_attempt = n.progress.last_attempt_at.map(|at| view! { " · last " <TimeLabel at /> });
-    let last_error = n.progress.last_error_kind.filter(|_| n.progress.delivered_at.is_none()).map(|kind| {
-        view! { <span class="reason">{format!("Last attempt: {}", error_kind_label(kind))}</span> }
-    });
+    let last_error = last_attempt_outcome(&n.progress)
+        .map(|outcome| view! { <span class="reason">{format!("Last attempt: {outcome}")}</span> });
     let reason = n.reason.map(|r| {
         view! { <span class="reason">{reason_words(r, n.data_source.as_deref()).title}</span> }
     });

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, failed_notifications};
-use crate::components::attempt::error_kind_words;
+use crate::components::attempt::last_attempt_outcome;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::data_table::DataTable;
 use crate::components::facts::or_absent;
@@ -236,7 +236,7 @@ fn RejectedDataList(
 ) -> impl IntoView {
     let label = environment.label();
     let row = |d: DataDeliverySummary| {
-        let error = d.progress.last_error_kind.map_or("—", error_kind_words);
+        let error = last_attempt_outcome(&d.progress).unwrap_or_else(|| "—".to_owned());
         let state = if d.status == DataDeliveryStatus::Retrying { "Rejected so far; retrying" } else { "Rejected" };
         let document = document_words(&d);
         let notice =
