@@ -34,8 +34,9 @@ async function visibleSiteNavigations(page: Page): Promise<string[]> {
   );
 }
 
-/** Every visible table shows its rows stacked: in each body row the cells are one under another, each
- * labelled with its column's heading (when the column has one), and every cell is on the screen. */
+/** Every visible table with column headings shows its rows stacked: in each body row the cells are one
+ * under another, each labelled with its column's heading (when the column has one). Every cell of every
+ * table (a name–value table without headings too) is on the screen. */
 async function expectStackedTables(page: Page, what: string) {
   const width = viewportWidth(page);
   const problems = await page.evaluate((width) => {
@@ -51,7 +52,7 @@ async function expectStackedTables(page: Page, what: string) {
         cells.forEach((cell, i) => {
           const box = cell.getBoundingClientRect();
           if (box.right > width + 0.5) found.push(`cell ${i + 1} of a row ends at ${box.right} px`);
-          if (i > 0 && box.top < cells[i - 1].getBoundingClientRect().bottom - 0.5) {
+          if (headings.length > 0 && i > 0 && box.top < cells[i - 1].getBoundingClientRect().bottom - 0.5) {
             found.push(`cell ${i + 1} of a row is beside cell ${i}, not under it`);
           }
           const heading = headings[i] ?? "";
