@@ -102,15 +102,20 @@ pub fn FilterForm(
         })
         .collect_view();
     let clear = action.clone();
+    // Closed, the disclosure keeps the filters off a phone's first screen; a wider screen shows them
+    // whether it is open or not (style/main.css), so no script decides.
     view! {
-        <Form method="GET" action=action attr:class="filters" attr:aria-label="Filter notifications">
-            {choices}
-            {inputs}
-            <div class="filter-actions">
-                <button type="submit">"Apply filters"</button>
-                <a href=clear>"Clear filters"</a>
-            </div>
-        </Form>
+        <details class="filter-disclosure">
+            <summary>"Filters"</summary>
+            <Form method="GET" action=action attr:class="filters" attr:aria-label="Filter notifications">
+                {choices}
+                {inputs}
+                <div class="filter-actions">
+                    <button type="submit">"Apply filters"</button>
+                    <a href=clear>"Clear filters"</a>
+                </div>
+            </Form>
+        </details>
     }
 }
 

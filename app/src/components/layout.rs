@@ -25,8 +25,11 @@ pub fn Shell(children: Children) -> impl IntoView {
                     match viewer.await {
                         Ok(Some(v)) => {
                             let role = if v.is_staff() { "ROOK staff" } else { "Client" };
+                            // A client's main navigation is its client tabs: a phone shows it once
+                            // (style/main.css hides the page's own tabs beside it).
+                            let links_class = (!v.is_staff()).then_some("client-pages");
                             view! {
-                                <nav aria-label="Main">
+                                <nav aria-label="Main" class=links_class>
                                     {main_links(&v)
                                         .into_iter()
                                         .map(|(href, text, exact)| view! { <A href exact>{text}</A> })

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::data_table::TableFrame;
 use crate::payload::example;
 use crate::reasons::{DataSourceKind, reason_table};
 use crate::vocab::NotificationType;
@@ -156,16 +157,8 @@ fn ReasonTable(kind: DataSourceKind) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="reasons">
-            <caption>{kind.label()}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"reason"</th>
-                    <th scope="col">"What happened"</th>
-                    <th scope="col">"What to do"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <TableFrame class="reasons" caption=kind.label() caption_shown=true columns=&["reason", "What happened", "What to do"]>
+            {rows}
+        </TableFrame>
     }
 }
