@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let actions = SessionActions { login: ServerAction::<Login>::new(), logout: ServerAction::<Logout>::new() };
     provide_context(actions);
+    components::time_label::provide_clock();
     // Effects run only in the browser, after hydration: the mark tells people and tests that the page
     // is interactive now.
     Effect::new(|_| {
