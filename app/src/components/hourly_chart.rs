@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::dto::HourlyStat;
+use crate::i18n::{use_lang, words::parts as w};
 
 /// The height of the drawing, in its own units (the CSS decides the size on screen).
 const HEIGHT: f64 = 80.0;
@@ -40,6 +41,7 @@ impl AttemptTotals {
 /// and put the figures in text beside it (a picture alone tells a screen reader nothing).
 #[component]
 pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl IntoView {
+    let lang = use_lang();
     let busiest = hours.iter().map(|h| h.succeeded + h.failed).max().unwrap_or(0).max(1) as f64;
     let width = SLOT * hours.len().max(1) as f64;
     let bars = hours
@@ -49,7 +51,7 @@ pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl 
             let x = i as f64 * SLOT + 1.0;
             let ok = h.succeeded as f64 / busiest * HEIGHT;
             let failed = h.failed as f64 / busiest * HEIGHT;
-            let tip = format!("{}: {} delivered, {} failed", h.hour.to_display(), h.succeeded, h.failed);
+            let tip = w::hour_tip(lang, &h.hour.to_display(), h.succeeded, h.failed);
             view! {
                 <g>
                     <title>{tip}</title>
