@@ -115,119 +115,119 @@ async function notificationOfType(page: Page, type: string): Promise<string> {
 }
 
 test.describe("a Spanish browser (es-ES), no cookie", () => {
-test.use({ locale: "es-ES" });
+  test.use({ locale: "es-ES" });
 
-test("every client page reads in Spanish", async ({ page }) => {
-  test.setTimeout(120_000);
-  await page.goto("/login");
-  await expectSpanish(page, "login");
-  await signIn(page, demo.vitalis);
-  const failed = await postEvent(page.request, {
-    type: "extraction.failed",
-    user_id: uniqueUser("i18n"),
-    data_source: "Oura",
-    reason: "credentials_invalid",
+  test("every client page reads in Spanish", async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.goto("/login");
+    await expectSpanish(page, "login");
+    await signIn(page, demo.vitalis);
+    const failed = await postEvent(page.request, {
+      type: "extraction.failed",
+      user_id: uniqueUser("i18n"),
+      data_source: "Oura",
+      reason: "credentials_invalid",
+    });
+    const rejected = await notificationOfType(page, "data_webhook.rejected");
+    const base = `/clients/${clientUuid.vitalis}`;
+    const pages: [string, string][] = [
+      ["overview", base],
+      ["feed", `${base}/notifications`],
+      ["a notification", `/notifications/${failed}`],
+      ["rejected data", `/notifications/${rejected}`],
+      ["needs attention", `${base}/attention`],
+      ["webhook settings", `${base}/settings`],
+      ["guide", "/guide"],
+      ["not found", "/no-such-page"],
+    ];
+    for (const [what, url] of pages) {
+      await page.goto(url);
+      await waitForHydration(page);
+      await expectSpanish(page, what);
+    }
+    // The live feed, once it follows: its status line and rows as they change.
+    await page.goto(`${base}/notifications`);
+    await waitForHydration(page);
+    await expect(page.getByRole("status").filter({ hasText: "En directo" })).toBeVisible();
+    await postEvent(page.request, { type: "user.created", user_id: uniqueUser("i18n-live") });
+    await expectSpanish(page, "live feed");
   });
-  const rejected = await notificationOfType(page, "data_webhook.rejected");
-  const base = `/clients/${clientUuid.vitalis}`;
-  const pages: [string, string][] = [
-    ["overview", base],
-    ["feed", `${base}/notifications`],
-    ["a notification", `/notifications/${failed}`],
-    ["rejected data", `/notifications/${rejected}`],
-    ["needs attention", `${base}/attention`],
-    ["webhook settings", `${base}/settings`],
-    ["guide", "/guide"],
-    ["not found", "/no-such-page"],
-  ];
-  for (const [what, url] of pages) {
-    await page.goto(url);
-    await waitForHydration(page);
-    await expectSpanish(page, what);
-  }
-  // The live feed, once it follows: its status line and rows as they change.
-  await page.goto(`${base}/notifications`);
-  await waitForHydration(page);
-  await expect(page.getByRole("status").filter({ hasText: "En directo" })).toBeVisible();
-  await postEvent(page.request, { type: "user.created", user_id: uniqueUser("i18n-live") });
-  await expectSpanish(page, "live feed");
-});
 
-test("every staff page reads in Spanish", async ({ page }) => {
-  test.setTimeout(120_000);
-  await signIn(page, demo.staff);
-  const pages: [string, string][] = [
-    ["staff clients", "/staff/clients"],
-    ["a client and its environments", `/staff/clients/${clientUuid.vitalis}`],
-    ["audit", "/staff/audit"],
-    ["health", "/staff/health"],
-    ["not found", "/staff/no-such-page"],
-  ];
-  for (const [what, url] of pages) {
-    await page.goto(url);
-    await waitForHydration(page);
-    await expectSpanish(page, what);
-  }
-});
+  test("every staff page reads in Spanish", async ({ page }) => {
+    test.setTimeout(120_000);
+    await signIn(page, demo.staff);
+    const pages: [string, string][] = [
+      ["staff clients", "/staff/clients"],
+      ["a client and its environments", `/staff/clients/${clientUuid.vitalis}`],
+      ["audit", "/staff/audit"],
+      ["health", "/staff/health"],
+      ["not found", "/staff/no-such-page"],
+    ];
+    for (const [what, url] of pages) {
+      await page.goto(url);
+      await waitForHydration(page);
+      await expectSpanish(page, what);
+    }
+  });
 
 });
 
 test.describe("an English browser (en-US)", () => {
-test.use({ locale: "en-US" });
+  test.use({ locale: "en-US" });
 
-test("the pages read in English", async ({ page }) => {
-  test.setTimeout(90_000);
-  await page.goto("/login");
-  await expectEnglish(page, "login");
-  await signIn(page, demo.vitalis);
-  const base = `/clients/${clientUuid.vitalis}`;
-  for (const [what, url] of [
-    ["overview", base],
-    ["feed", `${base}/notifications`],
-    ["needs attention", `${base}/attention`],
-    ["webhook settings", `${base}/settings`],
-    ["guide", "/guide"],
-  ]) {
-    await page.goto(url);
+  test("the pages read in English", async ({ page }) => {
+    test.setTimeout(90_000);
+    await page.goto("/login");
+    await expectEnglish(page, "login");
+    await signIn(page, demo.vitalis);
+    const base = `/clients/${clientUuid.vitalis}`;
+    for (const [what, url] of [
+      ["overview", base],
+      ["feed", `${base}/notifications`],
+      ["needs attention", `${base}/attention`],
+      ["webhook settings", `${base}/settings`],
+      ["guide", "/guide"],
+    ]) {
+      await page.goto(url);
+      await waitForHydration(page);
+      await expectEnglish(page, what);
+    }
+  });
+
+  test("the switch changes the language and is remembered after a reload and a new sign-in", async ({ page }) => {
+    await signIn(page, demo.vitalis);
+    const feed = `/clients/${clientUuid.vitalis}/notifications?status=failed`;
+    await page.goto(feed);
     await waitForHydration(page);
-    await expectEnglish(page, what);
-  }
-});
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
 
-test("the switch changes the language and is remembered after a reload and a new sign-in", async ({ page }) => {
-  await signIn(page, demo.vitalis);
-  const feed = `/clients/${clientUuid.vitalis}/notifications?status=failed`;
-  await page.goto(feed);
-  await waitForHydration(page);
-  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "Español" }).click();
+    // Back on the same page, filters kept, in Spanish.
+    await expect(page).toHaveURL(feed);
+    await expect(page.locator("html")).toHaveAttribute("lang", "es");
+    await expect(page.getByRole("button", { name: "Aplicar filtros" })).toBeVisible();
 
-  await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "Español" }).click();
-  // Back on the same page, filters kept, in Spanish.
-  await expect(page).toHaveURL(feed);
-  await expect(page.locator("html")).toHaveAttribute("lang", "es");
-  await expect(page.getByRole("button", { name: "Aplicar filtros" })).toBeVisible();
+    await page.reload();
+    await expect(page.locator("html")).toHaveAttribute("lang", "es");
 
-  await page.reload();
-  await expect(page.locator("html")).toHaveAttribute("lang", "es");
+    await waitForHydration(page);
+    await page.getByRole("button", { name: "Cerrar sesión" }).click();
+    await page.goto("/login");
+    await expect(page.getByRole("button", { name: "Iniciar sesión" })).toBeVisible();
+    await signIn(page, demo.vitalis);
+    await expect(page.locator("html")).toHaveAttribute("lang", "es");
+    await expect(page.getByRole("link", { name: "Resumen" }).first()).toBeVisible();
 
-  await waitForHydration(page);
-  await page.getByRole("button", { name: "Cerrar sesión" }).click();
-  await page.goto("/login");
-  await expect(page.getByRole("button", { name: "Iniciar sesión" })).toBeVisible();
-  await signIn(page, demo.vitalis);
-  await expect(page.locator("html")).toHaveAttribute("lang", "es");
-  await expect(page.getByRole("link", { name: "Resumen" }).first()).toBeVisible();
+    await page.getByRole("navigation", { name: "Idioma" }).getByRole("link", { name: "English" }).click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await expect(page.getByRole("link", { name: "Overview" }).first()).toBeVisible();
+  });
 
-  await page.getByRole("navigation", { name: "Idioma" }).getByRole("link", { name: "English" }).click();
-  await expect(page.locator("html")).toHaveAttribute("lang", "en");
-  await expect(page.getByRole("link", { name: "Overview" }).first()).toBeVisible();
-});
-
-test("the switch never sends the browser to another site", async ({ request }) => {
-  const res = await request.get("/lang?to=es&back=//evil.example/x", { maxRedirects: 0 });
-  expect(res.status()).toBe(303);
-  expect(res.headers()["location"]).toBe("/");
-  expect(res.headers()["set-cookie"]).toContain("lang=es");
-  expect(res.headers()["set-cookie"]).toContain("SameSite=Lax");
-});
+  test("the switch never sends the browser to another site", async ({ request }) => {
+    const res = await request.get("/lang?to=es&back=//evil.example/x", { maxRedirects: 0 });
+    expect(res.status()).toBe(303);
+    expect(res.headers()["location"]).toBe("/");
+    expect(res.headers()["set-cookie"]).toContain("lang=es");
+    expect(res.headers()["set-cookie"]).toContain("SameSite=Lax");
+  });
 });

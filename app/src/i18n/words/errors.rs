@@ -114,6 +114,12 @@ fn invalid(field: &str, message: &str) -> String {
             "Defina la URL del Notification Webhook antes de activar la suscripción."
         }
         _ if url => "Introduzca una URL http(s) absoluta, como https://example.com/rook/notifications.",
+        "understood" if message.contains("secret") => {
+            "Confirme que entiende que el secreto actual sigue funcionando durante 24 horas."
+        }
+        "understood" => "Confirme que los programas que usen esta clave serán rechazados a partir de ahora.",
+        "expires_in_days" => "La caducidad es de 1 a 3650 días, o ninguna.",
+        "environment" => "Elija Sandbox o Producción.",
         "rook_hash_key" => "La clave hash de ROOK debe tener entre 1 y 512 caracteres.",
         "types" => "Elija al menos un tipo de notificación, o todos.",
         "q" => "La búsqueda es demasiado larga.",
