@@ -27,10 +27,12 @@ pub fn AttemptCard(attempt: AttemptView) -> impl IntoView {
     let lang = use_lang();
     let outcome = outcome_words(lang, &attempt);
     let error = attempt.error_kind.map(|kind| {
-        let detail = attempt.error_message.clone().map(|m| format!(" ({m})")).unwrap_or_default();
+        // The engine's own diagnostic stays as it was recorded (`translate="no"`): the words before it say
+        // what happened in the page's language.
+        let detail = attempt.error_message.clone().map(|m| view! { " (" <span translate="no">{m}</span> ")" });
         view! {
             <dt>{lang.t(w::ERROR)}</dt>
-            <dd>{format!("{}{detail}", capitalised(lang.t(vocab::error_kind_words(kind))))}</dd>
+            <dd>{capitalised(lang.t(vocab::error_kind_words(kind)))} {detail}</dd>
         }
     });
     let response = attempt.response_status.map(|status| {

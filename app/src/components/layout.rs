@@ -83,7 +83,10 @@ fn LanguageSwitch(lang: Lang) -> impl IntoView {
         .into_iter()
         .map(|to| {
             let href = move || {
-                let back = format!("{}{}", location.pathname.get(), location.search.get());
+                // The router's `search` comes without its `?`.
+                let search = location.search.get();
+                let query = if search.is_empty() { String::new() } else { format!("?{search}") };
+                let back = format!("{}{query}", location.pathname.get());
                 format!("/lang?to={}&back={}", to.code(), url_escape(&back))
             };
             let current = (to == lang).then_some("true");
