@@ -127,6 +127,9 @@ pub struct DeliveryProgress {
     pub last_attempt_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub last_error_kind: Option<AttemptErrorKind>,
+    /// The HTTP status the newest attempt was answered with (none when it got no answer, or before the
+    /// first attempt).
+    pub last_http_status: Option<u16>,
 }
 
 /// A notification with its payload and every attempt.

@@ -75,7 +75,7 @@ test("a failed row says what went wrong last, and a phone data source gets the p
   const { id, row } = await failedExtraction(page, request, "Apple Health", "permission_denied");
   await expect(async () => {
     await page.goto(`/clients/${clientUuid.vitalis}/notifications?type=extraction.failed&user_id=reject-bo`);
-    await expect(row.getByText("Last attempt: non-2xx answer")).toBeVisible({ timeout: 1_000 });
+    await expect(row.getByText("Last attempt: HTTP 500")).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 20_000 });
   await expect(row.getByText("Permission denied")).toBeVisible();
   await page.goto(`/notifications/${id}`);

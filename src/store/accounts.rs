@@ -3,18 +3,20 @@
 use app::timestamp::Timestamp;
 use app::vocab::Role;
 
-use super::error::parse_stored;
+use super::stored::stored_record;
 use super::{Store, StoreError};
 
-/// An account as stored. `password_hash` is an argon2 PHC string, never a password.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountRecord {
-    pub id: String,
-    pub email: String,
-    pub password_hash: String,
-    pub role: Role,
-    pub client_uuid: Option<String>,
-    pub created_at: Timestamp,
+stored_record! {
+    /// An account as stored. `password_hash` is an argon2 PHC string, never a password.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AccountRecord read from "accounts" as AccountRow {
+        pub id: String,
+        pub email: String,
+        pub password_hash: String,
+        pub role: Role,
+        pub client_uuid: Option<String>,
+        pub created_at: Timestamp,
+    }
 }
 
 /// What it takes to create an account. `email` must already be normalised (trimmed, lowercase).
@@ -24,30 +26,6 @@ pub struct NewAccount<'a> {
     pub password_hash: &'a str,
     pub role: Role,
     pub client_uuid: Option<&'a str>,
-}
-
-#[derive(sqlx::FromRow)]
-struct AccountRow {
-    id: String,
-    email: String,
-    password_hash: String,
-    role: String,
-    client_uuid: Option<String>,
-    created_at: i64,
-}
-
-impl TryFrom<AccountRow> for AccountRecord {
-    type Error = StoreError;
-    fn try_from(row: AccountRow) -> Result<Self, StoreError> {
-        Ok(AccountRecord {
-            role: parse_stored(&row.role, "accounts.role")?,
-            id: row.id,
-            email: row.email,
-            password_hash: row.password_hash,
-            client_uuid: row.client_uuid,
-            created_at: Timestamp::from_micros(row.created_at),
-        })
-    }
 }
 
 const ACCOUNT_COLUMNS: &str = "id, email, password_hash, role, client_uuid, created_at";

@@ -4,48 +4,22 @@
 use app::timestamp::Timestamp;
 use app::vocab::{AlertKind, Environment};
 
-use super::error::parse_stored;
+use super::stored::stored_record;
 use super::{Store, StoreError, new_id};
 
-/// A stored alert.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertRecord {
-    pub id: String,
-    pub client_uuid: String,
-    /// The client's name (its UUID if the client is gone).
-    pub client_name: String,
-    pub environment: Environment,
-    pub kind: AlertKind,
-    pub at: Timestamp,
-    pub detail: serde_json::Value,
-    pub send_attempts: u32,
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    client_uuid: String,
-    client_name: String,
-    environment: String,
-    kind: String,
-    at: i64,
-    detail: String,
-    send_attempts: i64,
-}
-
-impl TryFrom<Row> for AlertRecord {
-    type Error = StoreError;
-    fn try_from(r: Row) -> Result<Self, StoreError> {
-        Ok(AlertRecord {
-            environment: parse_stored(&r.environment, "alerts.environment")?,
-            kind: parse_stored(&r.kind, "alerts.kind")?,
-            detail: serde_json::from_str(&r.detail).map_err(|e| StoreError::Corrupt(format!("alerts.detail: {e}")))?,
-            id: r.id,
-            client_uuid: r.client_uuid,
-            client_name: r.client_name,
-            at: Timestamp::from_micros(r.at),
-            send_attempts: u32::try_from(r.send_attempts).unwrap_or(u32::MAX),
-        })
+stored_record! {
+    /// A stored alert.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AlertRecord read from "alerts" as Row {
+        pub id: String,
+        pub client_uuid: String,
+        /// The client's name (its UUID if the client is gone).
+        pub client_name: String,
+        pub environment: Environment,
+        pub kind: AlertKind,
+        pub at: Timestamp,
+        pub detail: serde_json::Value,
+        pub send_attempts: u32,
     }
 }
 

@@ -4,7 +4,7 @@ use app::dto::ClientKeyView;
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, KeyAccess};
 
-use super::error::{parse_stored, parse_stored_opt};
+use super::stored::stored_record;
 use super::{Store, StoreError, StoreTx, new_id};
 
 /// A key to store: everything but its id and times.
@@ -22,35 +22,18 @@ pub struct NewClientKey<'a> {
 const COLUMNS: &str =
     "id, client_uuid, environment, name, access, created_by, created_at, expires_at, last_used_at, revoked_at";
 
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    id: String,
-    client_uuid: String,
-    environment: Option<String>,
-    name: String,
-    access: String,
-    created_by: String,
-    created_at: i64,
-    expires_at: Option<i64>,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
-impl TryFrom<KeyRow> for ClientKeyView {
-    type Error = StoreError;
-    fn try_from(row: KeyRow) -> Result<Self, StoreError> {
-        Ok(ClientKeyView {
-            environment: parse_stored_opt(row.environment.as_deref(), "client_api_keys.environment")?,
-            access: parse_stored(&row.access, "client_api_keys.access")?,
-            id: row.id,
-            client_uuid: row.client_uuid,
-            name: row.name,
-            created_by: row.created_by,
-            created_at: Timestamp::from_micros(row.created_at),
-            expires_at: row.expires_at.map(Timestamp::from_micros),
-            last_used_at: row.last_used_at.map(Timestamp::from_micros),
-            revoked_at: row.revoked_at.map(Timestamp::from_micros),
-        })
+stored_record! {
+    read ClientKeyView from "client_api_keys" as KeyRow {
+        id: String,
+        client_uuid: String,
+        environment: Option<Environment>,
+        name: String,
+        access: KeyAccess,
+        created_by: String,
+        created_at: Timestamp,
+        expires_at: Option<Timestamp>,
+        last_used_at: Option<Timestamp>,
+        revoked_at: Option<Timestamp>,
     }
 }
 

@@ -3,97 +3,43 @@
 use app::timestamp::Timestamp;
 use app::vocab::{DisabledReason, Environment, NotificationType, SubscriptionState};
 
-use super::error::{parse_stored, parse_stored_opt};
+use super::stored::stored_record;
 use super::{SecretKind, SecretOwner, Store, StoreError};
 
-/// A client of ROOK.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientRecord {
-    pub client_uuid: String,
-    pub name: String,
-    pub created_at: Timestamp,
-}
-
-/// One environment of a client, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvironmentRecord {
-    pub client_uuid: String,
-    pub environment: Environment,
-    pub notification_webhook_url: Option<String>,
-    pub data_webhook_url: Option<String>,
-    pub rook_hash_key: Option<String>,
-    pub state: SubscriptionState,
-    pub disabled_reason: Option<DisabledReason>,
-    pub state_since: Timestamp,
-    pub updated_at: Timestamp,
-    /// First failure since the last success, while failing.
-    pub failing_since: Option<Timestamp>,
-    pub last_success_at: Option<Timestamp>,
-    pub consecutive_failures: u32,
-    /// The types the subscription wants; `None` wants every type.
-    pub notification_types: Option<Vec<NotificationType>>,
-    /// The most deliveries per second sent to the Notification Webhook URL (`None`: no cap).
-    pub notification_rate_limit: Option<u32>,
-    /// The most deliveries per second sent to the Data Webhook URL (`None`: no cap).
-    pub data_rate_limit: Option<u32>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ClientRow {
-    client_uuid: String,
-    name: String,
-    created_at: i64,
-}
-
-impl From<ClientRow> for ClientRecord {
-    fn from(row: ClientRow) -> Self {
-        ClientRecord {
-            client_uuid: row.client_uuid,
-            name: row.name,
-            created_at: Timestamp::from_micros(row.created_at),
-        }
+stored_record! {
+    /// A client of ROOK.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ClientRecord read from "clients" as ClientRow {
+        pub client_uuid: String,
+        pub name: String,
+        pub created_at: Timestamp,
     }
 }
 
-#[derive(sqlx::FromRow)]
-pub(super) struct EnvironmentRow {
-    client_uuid: String,
-    environment: String,
-    notification_webhook_url: Option<String>,
-    data_webhook_url: Option<String>,
-    rook_hash_key: Option<String>,
-    subscription_state: String,
-    disabled_reason: Option<String>,
-    state_since: i64,
-    updated_at: i64,
-    failing_since: Option<i64>,
-    last_success_at: Option<i64>,
-    consecutive_failures: i64,
-    notification_types: Option<String>,
-    notification_rate_limit: Option<i64>,
-    data_rate_limit: Option<i64>,
-}
-
-impl TryFrom<EnvironmentRow> for EnvironmentRecord {
-    type Error = StoreError;
-    fn try_from(row: EnvironmentRow) -> Result<Self, StoreError> {
-        Ok(EnvironmentRecord {
-            environment: parse_stored(&row.environment, "environments.environment")?,
-            state: parse_stored(&row.subscription_state, "environments.subscription_state")?,
-            disabled_reason: parse_stored_opt(row.disabled_reason.as_deref(), "environments.disabled_reason")?,
-            client_uuid: row.client_uuid,
-            notification_webhook_url: row.notification_webhook_url,
-            data_webhook_url: row.data_webhook_url,
-            rook_hash_key: row.rook_hash_key,
-            state_since: Timestamp::from_micros(row.state_since),
-            updated_at: Timestamp::from_micros(row.updated_at),
-            failing_since: row.failing_since.map(Timestamp::from_micros),
-            last_success_at: row.last_success_at.map(Timestamp::from_micros),
-            consecutive_failures: u32::try_from(row.consecutive_failures).unwrap_or(u32::MAX),
-            notification_types: row.notification_types.as_deref().map(parse_types).transpose()?,
-            notification_rate_limit: row.notification_rate_limit.and_then(|r| u32::try_from(r).ok()),
-            data_rate_limit: row.data_rate_limit.and_then(|r| u32::try_from(r).ok()),
-        })
+stored_record! {
+    /// One environment of a client, as stored.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct EnvironmentRecord read from "environments" as EnvironmentRow {
+        pub client_uuid: String,
+        pub environment: Environment,
+        pub notification_webhook_url: Option<String>,
+        pub data_webhook_url: Option<String>,
+        pub rook_hash_key: Option<String>,
+        #[row(rename = "subscription_state")]
+        pub state: SubscriptionState,
+        pub disabled_reason: Option<DisabledReason>,
+        pub state_since: Timestamp,
+        pub updated_at: Timestamp,
+        /// First failure since the last success, while failing.
+        pub failing_since: Option<Timestamp>,
+        pub last_success_at: Option<Timestamp>,
+        pub consecutive_failures: u32,
+        /// The types the subscription wants; `None` wants every type.
+        pub notification_types: Option<Vec<NotificationType>>,
+        /// The most deliveries per second sent to the Notification Webhook URL (`None`: no cap).
+        pub notification_rate_limit: Option<u32>,
+        /// The most deliveries per second sent to the Data Webhook URL (`None`: no cap).
+        pub data_rate_limit: Option<u32>,
     }
 }
 
@@ -114,12 +60,11 @@ impl Store {
 
     /// The client with this UUID.
     pub async fn client(&self, client_uuid: &str) -> Result<Option<ClientRecord>, StoreError> {
-        let row: Option<ClientRow> =
-            sqlx::query_as("SELECT client_uuid, name, created_at FROM clients WHERE client_uuid = $1")
-                .bind(client_uuid)
-                .fetch_optional(&self.read)
-                .await?;
-        Ok(row.map(Into::into))
+        self.one_by::<ClientRow, _>(
+            "SELECT client_uuid, name, created_at FROM clients WHERE client_uuid = $1",
+            client_uuid,
+        )
+        .await
     }
 
     /// Clients ordered by name (then UUID), optionally only those whose name contains `search`
@@ -148,7 +93,7 @@ impl Store {
                 .await?
             }
         };
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// Both environments of each of these clients, ordered by client then environment.
@@ -192,11 +137,6 @@ impl Store {
             sqlx::query_as(&sql).bind(client_uuid).bind(environment.as_str()).fetch_optional(&self.read).await?;
         row.map(|row| self.environment_record(row)).transpose()
     }
-}
-
-/// Parses a stored type filter (comma-separated wire strings).
-pub(super) fn parse_types(stored: &str) -> Result<Vec<NotificationType>, StoreError> {
-    stored.split(',').filter(|t| !t.is_empty()).map(|t| parse_stored(t, "environments.notification_types")).collect()
 }
 
 /// Escapes `%`, `_` and `\` so that a search string matches itself literally in `LIKE … ESCAPE '\'`.

@@ -7,11 +7,11 @@ use app::vocab::{AttemptTrigger, DataDeliveryStatus, DataType, Environment, Pill
 
 use super::commit_order::take_seqs;
 use super::dispatch::Channel;
-use super::error::parse_stored;
 use super::ingest::IdempotencyClaim;
 use super::list_query::{Conditions, Position};
-use super::progress::ProgressRow;
+use super::progress::progress_columns;
 use super::retention::finished;
+use super::stored::stored_record;
 use super::vocab_sql::SqlLiteral;
 use super::{EndpointKey, Store, StoreError};
 
@@ -31,25 +31,28 @@ pub struct NewDataDelivery {
     pub body: Vec<u8>,
 }
 
-/// A stored data delivery (without attempts).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataDeliveryRecord {
-    pub id: String,
-    pub client_uuid: String,
-    pub environment: Environment,
-    pub user_id: String,
-    pub data_type: DataType,
-    pub pillar: Pillar,
-    pub document_id: Option<String>,
-    pub created_at: Timestamp,
-    /// `None` once purged by retention.
-    pub body: Option<Vec<u8>>,
-    pub body_purged_at: Option<Timestamp>,
-    pub status: DataDeliveryStatus,
-    pub progress: DeliveryProgress,
-    pub rejected_notification_id: Option<String>,
-    /// Its place in commit order (see `store/commit_order.rs`).
-    pub seq: i64,
+stored_record! {
+    /// A stored data delivery (without attempts).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DataDeliveryRecord read from "data_deliveries" as Row {
+        pub id: String,
+        pub client_uuid: String,
+        pub environment: Environment,
+        pub user_id: String,
+        pub data_type: DataType,
+        pub pillar: Pillar,
+        pub document_id: Option<String>,
+        pub created_at: Timestamp,
+        /// `None` once purged by retention.
+        pub body: Option<Vec<u8>>,
+        pub body_purged_at: Option<Timestamp>,
+        pub status: DataDeliveryStatus,
+        #[row(flatten)]
+        pub progress: DeliveryProgress,
+        pub rejected_notification_id: Option<String>,
+        /// Its place in commit order (see `store/commit_order.rs`).
+        pub seq: i64,
+    }
 }
 
 /// Which data deliveries to list (always one client).
@@ -63,54 +66,17 @@ pub struct DataDeliveryFilter {
     pub until: Option<Timestamp>,
 }
 
-const COLUMNS: &str = "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, body, \
-                       body_purged_at, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, \
-                       last_error_kind, rejected_notification_id, seq";
+const COLUMNS: &str = concat!(
+    "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, body, body_purged_at, \
+     status, rejected_notification_id, seq, ",
+    progress_columns!("data_deliveries", "data_delivery_id")
+);
 /// The same without the body, for lists.
-const LIST_COLUMNS: &str = "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, \
-                            NULL AS body, body_purged_at, status, attempt_count, next_attempt_at, last_attempt_at, \
-                            delivered_at, last_error_kind, rejected_notification_id, seq";
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    client_uuid: String,
-    environment: String,
-    user_id: String,
-    data_type: String,
-    pillar: String,
-    document_id: Option<String>,
-    created_at: i64,
-    body: Option<Vec<u8>>,
-    body_purged_at: Option<i64>,
-    status: String,
-    #[sqlx(flatten)]
-    progress: ProgressRow,
-    rejected_notification_id: Option<String>,
-    seq: i64,
-}
-
-impl TryFrom<Row> for DataDeliveryRecord {
-    type Error = StoreError;
-    fn try_from(r: Row) -> Result<Self, StoreError> {
-        Ok(DataDeliveryRecord {
-            environment: parse_stored(&r.environment, "data_deliveries.environment")?,
-            data_type: parse_stored(&r.data_type, "data_deliveries.data_type")?,
-            pillar: parse_stored(&r.pillar, "data_deliveries.pillar")?,
-            status: parse_stored(&r.status, "data_deliveries.status")?,
-            id: r.id,
-            client_uuid: r.client_uuid,
-            user_id: r.user_id,
-            document_id: r.document_id,
-            created_at: Timestamp::from_micros(r.created_at),
-            body: r.body,
-            body_purged_at: r.body_purged_at.map(Timestamp::from_micros),
-            progress: r.progress.parse("data_deliveries")?,
-            rejected_notification_id: r.rejected_notification_id,
-            seq: r.seq,
-        })
-    }
-}
+const LIST_COLUMNS: &str = concat!(
+    "id, client_uuid, environment, user_id, data_type, pillar, document_id, created_at, NULL AS body, \
+     body_purged_at, status, rejected_notification_id, seq, ",
+    progress_columns!("data_deliveries", "data_delivery_id")
+);
 
 /// What recording a data delivery did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,25 +98,10 @@ impl Store {
         // The write lock first: a transaction that reads first fails at once (SQLite calls no busy
         // handler for a read transaction that wants to write) while another process writes.
         let mut tx = self.begin_write().await?;
-        if let Some((claim, receipt)) = idempotency {
-            let claimed = sqlx::query(
-                "INSERT INTO idempotency_keys (token_id, key, request_sha256, response_status, response_body, created_at) \
-                 VALUES ($1, $2, $3, 202, $4, $5) \
-                 ON CONFLICT (token_id, key) DO UPDATE SET request_sha256 = excluded.request_sha256, \
-                 response_body = excluded.response_body, created_at = excluded.created_at \
-                 WHERE idempotency_keys.created_at < $6",
-            )
-            .bind(&claim.token_id)
-            .bind(&claim.key)
-            .bind(&claim.request_sha256)
-            .bind(receipt)
-            .bind(now.as_micros())
-            .bind(claim.expired_before.as_micros())
-            .execute(&mut *tx)
-            .await?;
-            if claimed.rows_affected() == 0 {
-                return Ok(DataIngestOutcome::DuplicateKey);
-            }
+        if let Some((claim, receipt)) = idempotency
+            && !claim.take(&mut tx, receipt, now).await?
+        {
+            return Ok(DataIngestOutcome::DuplicateKey);
         }
         // The last write: it takes its commit-order number first (see `store/commit_order.rs`).
         let seq = take_seqs(&mut tx, Channel::Data, 1).await?;

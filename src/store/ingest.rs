@@ -9,6 +9,7 @@ use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationTy
 use super::commit_order::take_seqs;
 use super::dispatch::Channel;
 use super::error::parse_stored;
+use super::stored::FromStored;
 use super::{Placeholders, Store, StoreError, rows_per_statement};
 
 /// The channel Postgres processes listen on to hear about new due notifications.
@@ -66,6 +67,35 @@ pub struct IdempotencyClaim {
     pub expired_before: Timestamp,
 }
 
+impl IdempotencyClaim {
+    /// Claims the key for a request whose stored answer is `receipt`, or takes over one that expired,
+    /// inside the transaction that records what the request asked for. False when a live key holds it
+    /// (a concurrent or earlier request): the row is left untouched and nothing may be recorded.
+    pub(super) async fn take(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        receipt: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (token_id, key, request_sha256, response_status, response_body, created_at) \
+             VALUES ($1, $2, $3, 202, $4, $5) \
+             ON CONFLICT (token_id, key) DO UPDATE SET request_sha256 = excluded.request_sha256, \
+             response_body = excluded.response_body, created_at = excluded.created_at \
+             WHERE idempotency_keys.created_at < $6",
+        )
+        .bind(&self.token_id)
+        .bind(&self.key)
+        .bind(&self.request_sha256)
+        .bind(receipt)
+        .bind(now.as_micros())
+        .bind(self.expired_before.as_micros())
+        .execute(&mut **tx)
+        .await?;
+        Ok(claimed.rows_affected() > 0)
+    }
+}
+
 /// One event to record.
 #[derive(Debug, Clone)]
 pub struct IngestItem {
@@ -111,28 +141,11 @@ impl Store {
                     status
                 }
             };
-            if let Some(claim) = &item.idempotency {
-                // Claims the key, or takes over one that expired; a live key held by a concurrent request
-                // leaves the row untouched and this event unrecorded.
-                let claimed = sqlx::query(
-                    "INSERT INTO idempotency_keys (token_id, key, request_sha256, response_status, response_body, created_at) \
-                     VALUES ($1, $2, $3, 202, $4, $5) \
-                     ON CONFLICT (token_id, key) DO UPDATE SET request_sha256 = excluded.request_sha256, \
-                     response_body = excluded.response_body, created_at = excluded.created_at \
-                     WHERE idempotency_keys.created_at < $6",
-                )
-                .bind(&claim.token_id)
-                .bind(&claim.key)
-                .bind(&claim.request_sha256)
-                .bind(receipt_body(&n.id, status))
-                .bind(now.as_micros())
-                .bind(claim.expired_before.as_micros())
-                .execute(&mut *tx)
-                .await?;
-                if claimed.rows_affected() == 0 {
-                    outcomes.push(IngestOutcome::DuplicateKey);
-                    continue;
-                }
+            if let Some(claim) = &item.idempotency
+                && !claim.take(&mut tx, &receipt_body(&n.id, status), now).await?
+            {
+                outcomes.push(IngestOutcome::DuplicateKey);
+                continue;
             }
             outcomes.push(IngestOutcome::Recorded { notification_id: n.id.clone(), status });
             recorded.push((item, status));
@@ -190,7 +203,7 @@ pub(super) async fn admission(
     Ok(Admission {
         state: parse_stored(&state, "environments.subscription_state")?,
         has_url: url.is_some(),
-        types: types.as_deref().map(super::clients::parse_types).transpose()?,
+        types: FromStored::from_stored(types, "environments.notification_types")?,
     })
 }
 

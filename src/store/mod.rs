@@ -26,6 +26,7 @@ mod progress;
 mod retention;
 mod secrets;
 mod stats;
+mod stored;
 mod tokens;
 mod tx;
 mod vocab_sql;

@@ -8,29 +8,34 @@ use app::vocab::{AttemptTrigger, Category, Environment, NotificationStatus, Noti
 use super::dispatch::{EndpointKey, hold_waiting};
 use super::error::{parse_stored, parse_stored_opt};
 use super::list_query::{Conditions, Position};
-use super::progress::ProgressRow;
+use super::progress::progress_columns;
+use super::stored::stored_record;
 use super::vocab_sql::{SqlLiteral, sql_list};
 use super::{Store, StoreError};
 
-/// A stored notification (without its attempts).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotificationRecord {
-    pub id: String,
-    pub client_uuid: String,
-    pub environment: Environment,
-    pub kind: NotificationType,
-    pub category: Category,
-    pub user_id: Option<String>,
-    pub data_source: Option<String>,
-    pub occurred_at: Timestamp,
-    pub created_at: Timestamp,
-    pub is_test: bool,
-    /// `None` once purged by retention.
-    pub body: Option<Vec<u8>>,
-    pub status: NotificationStatus,
-    pub progress: DeliveryProgress,
-    /// Its place in commit order (see `store/commit_order.rs`).
-    pub seq: i64,
+stored_record! {
+    /// A stored notification (without its attempts).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct NotificationRecord read from "notifications" as Row {
+        pub id: String,
+        pub client_uuid: String,
+        pub environment: Environment,
+        #[row(rename = "type")]
+        pub kind: NotificationType,
+        pub category: Category,
+        pub user_id: Option<String>,
+        pub data_source: Option<String>,
+        pub occurred_at: Timestamp,
+        pub created_at: Timestamp,
+        pub is_test: bool,
+        /// `None` once purged by retention.
+        pub body: Option<Vec<u8>>,
+        pub status: NotificationStatus,
+        #[row(flatten)]
+        pub progress: DeliveryProgress,
+        /// Its place in commit order (see `store/commit_order.rs`).
+        pub seq: i64,
+    }
 }
 
 /// Which notifications to list. `client_uuid` is required: listings are always per client.
@@ -47,50 +52,11 @@ pub struct NotificationFilter {
     pub until: Option<Timestamp>,
 }
 
-const COLUMNS: &str = "id, client_uuid, environment, type, category, user_id, data_source, occurred_at, created_at, \
-                       is_test, body, status, attempt_count, next_attempt_at, last_attempt_at, delivered_at, last_error_kind, seq";
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    client_uuid: String,
-    environment: String,
-    #[sqlx(rename = "type")]
-    kind: String,
-    category: String,
-    user_id: Option<String>,
-    data_source: Option<String>,
-    occurred_at: i64,
-    created_at: i64,
-    is_test: i64,
-    body: Option<Vec<u8>>,
-    status: String,
-    #[sqlx(flatten)]
-    progress: ProgressRow,
-    seq: i64,
-}
-
-impl TryFrom<Row> for NotificationRecord {
-    type Error = StoreError;
-    fn try_from(r: Row) -> Result<Self, StoreError> {
-        Ok(NotificationRecord {
-            environment: parse_stored(&r.environment, "notifications.environment")?,
-            kind: parse_stored(&r.kind, "notifications.type")?,
-            category: parse_stored(&r.category, "notifications.category")?,
-            status: parse_stored(&r.status, "notifications.status")?,
-            id: r.id,
-            client_uuid: r.client_uuid,
-            user_id: r.user_id,
-            data_source: r.data_source,
-            occurred_at: Timestamp::from_micros(r.occurred_at),
-            created_at: Timestamp::from_micros(r.created_at),
-            is_test: r.is_test != 0,
-            body: r.body,
-            progress: r.progress.parse("notifications")?,
-            seq: r.seq,
-        })
-    }
-}
+const COLUMNS: &str = concat!(
+    "id, client_uuid, environment, type, category, user_id, data_source, occurred_at, created_at, is_test, body, \
+     status, seq, ",
+    progress_columns!("notifications", "notification_id")
+);
 
 #[derive(sqlx::FromRow)]
 struct AttemptRow {

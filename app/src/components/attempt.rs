@@ -3,9 +3,24 @@
 use leptos::prelude::*;
 
 use super::time_label::TimeLabel;
-use crate::dto::AttemptView;
+use crate::dto::{AttemptView, DeliveryProgress};
 use crate::i18n::words::{parts as w, vocab};
 use crate::i18n::{Lang, use_lang};
+use crate::vocab::AttemptErrorKind;
+
+/// How the newest attempt of an undelivered item ended, for a list row: its HTTP status when the
+/// receiver answered ("HTTP 503"), else what went wrong ("timed out"); none once delivered or before
+/// any attempt.
+pub fn last_attempt_outcome(lang: Lang, progress: &DeliveryProgress) -> Option<String> {
+    if progress.delivered_at.is_some() {
+        return None;
+    }
+    let kind = progress.last_error_kind?;
+    Some(match (kind, progress.last_http_status) {
+        (AttemptErrorKind::HttpStatus, Some(status)) => format!("HTTP {status}"),
+        _ => lang.t(vocab::error_kind_label(kind)).to_owned(),
+    })
+}
 
 /// The outcome in a few words: "Delivered (HTTP 200)", "Failed: HTTP 503", "Failed: timeout".
 pub fn outcome_words(lang: Lang, attempt: &AttemptView) -> String {

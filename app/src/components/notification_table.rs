@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::attempt::last_attempt_outcome;
 use super::data_table::TableFrame;
 use super::filters::url_escape;
 use super::notification_status::StatusBadge;
@@ -41,9 +42,8 @@ fn NotificationRow(n: NotificationSummary) -> impl IntoView {
         .test
         .then(|| view! { <span class="badge badge-test">{lang.t(crate::i18n::words::common::TEST_BADGE)}</span> });
     let last_attempt = n.progress.last_attempt_at.map(|at| view! { {lang.t(w::T_LAST)} <TimeLabel at /> });
-    let last_error = n.progress.last_error_kind.filter(|_| n.progress.delivered_at.is_none()).map(|kind| {
-        view! { <span class="reason">{format!("{}: {}", lang.t(w::LAST_ATTEMPT), lang.t(vocab::error_kind_label(kind)))}</span> }
-    });
+    let last_error = last_attempt_outcome(lang, &n.progress)
+        .map(|outcome| view! { <span class="reason">{format!("{}: {outcome}", lang.t(w::LAST_ATTEMPT))}</span> });
     let reason = n.reason.map(|r| {
         view! { <span class="reason">{reason_words(lang, r, n.data_source.as_deref()).title}</span> }
     });

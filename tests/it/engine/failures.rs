@@ -140,6 +140,7 @@ async fn a_notification_that_keeps_failing_ends_failed_after_the_schedule(db: Te
     }
     assert_eq!(n["next_attempt_at"], Value::Null);
     assert_eq!(n["last_error_kind"], "http_status");
+    assert_eq!(n["last_http_status"], 503, "the newest attempt's answer, on the item");
     assert_eq!(receiver.received().len(), 3);
     for request in receiver.received() {
         verify(&secret, &request);

@@ -80,6 +80,7 @@ async fn a_rejected_document_is_retried_resent_and_its_first_rejection_notified(
         (d.progress.last_error_kind, d.rejected_notification_id.as_deref()),
         (Some(AttemptErrorKind::HttpStatus), Some(notice.id.as_str()))
     );
+    assert_eq!(d.progress.last_http_status, Some(400), "the newest attempt's answer");
     let n = store.notification(&notice.id).await.unwrap().unwrap();
     assert_eq!((n.kind, n.status), (NotificationType::DataWebhookRejected, NotificationStatus::Pending));
 

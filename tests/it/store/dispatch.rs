@@ -2,7 +2,9 @@
 //! settings, and recording attempts in batches.
 
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus, NotificationType, SecretPurpose};
-use rook_notify::store::{Channel, NextState, RecordSummary, SecretCipher, Skipped, Store};
+use rook_notify::store::{
+    Channel, NextState, NotificationFilter, Position, RecordSummary, SecretCipher, Skipped, Store,
+};
 
 use super::fixtures::{
     DATA_URL, NOTIFY_URL, attempt, claim, claimed, claimed_ids, delivered, endpoint, record, retry_at, rules,
@@ -179,6 +181,11 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
     assert_eq!((n.status, n.progress.attempt_count), (NotificationStatus::Retrying, 1));
     assert_eq!((n.progress.next_attempt_at, n.progress.delivered_at), (Some(t0.plus_seconds(60)), None));
     assert_eq!(n.progress.last_error_kind, Some(AttemptErrorKind::HttpStatus));
+    assert_eq!(n.progress.last_http_status, Some(500), "the newest attempt's answer");
+    let filter = NotificationFilter { client_uuid: n.client_uuid.clone(), ..Default::default() };
+    let listed = store.list_notifications(&filter, &Position::Before(None), 10).await.unwrap();
+    let last_status = |id: &str| listed.iter().find(|l| l.id == id).unwrap().progress.last_http_status;
+    assert_eq!((last_status(&bad), last_status(&skip)), (Some(500), None), "lists carry it; no attempt, none");
     let n = store.notification(&skip).await.unwrap().unwrap();
     assert_eq!(
         (n.status, n.progress.attempt_count, n.progress.next_attempt_at),

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, failed_notifications};
+use crate::components::attempt::last_attempt_outcome;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::data_table::DataTable;
 use crate::components::facts::or_absent;
@@ -235,7 +236,7 @@ fn RejectedDataList(
     let lang = use_lang();
     let label = lang.t(vocab::environment(environment));
     let row = move |d: DataDeliverySummary| {
-        let error = d.progress.last_error_kind.map_or("—", |k| lang.t(vocab::error_kind_words(k)));
+        let error = last_attempt_outcome(lang, &d.progress).unwrap_or_else(|| "—".to_owned());
         let state = lang.t(if d.status == DataDeliveryStatus::Retrying { w::REJECTED_RETRYING } else { w::REJECTED });
         let document = document_words(lang, &d);
         let notice = d
