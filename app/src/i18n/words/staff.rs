@@ -212,6 +212,17 @@ pub fn detail_field(lang: Lang, key: &str) -> String {
         "until" => "Hasta",
         "via" => "Vía",
         "active" => "Activa",
+        "access" => "Acceso",
+        "expires_at" => "Caduca",
+        "reason" => "Motivo",
+        "status" => "Estado",
+        "subscription" => "Suscripción",
+        "environment" => "Entorno",
+        "notification_webhook_url" => "URL del Notification Webhook",
+        "data_webhook_url" => "URL del Data Webhook",
+        "rook_hash_key" => "Clave hash de ROOK",
+        "notification_rate_limit" => "Ritmo del Notification Webhook",
+        "data_rate_limit" => "Ritmo del Data Webhook",
         _ => "",
     };
     if lang == Lang::Es && !spanish.is_empty() {
