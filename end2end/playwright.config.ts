@@ -14,6 +14,9 @@ const port = Number(process.env.E2E_PORT ?? 3187);
 process.env.E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "rook-notify-e2e-"));
 const binary = process.env.E2E_BINARY ?? path.join(targetDir, "debug", "rook-notify");
 
+// Specs about a phone's layout, run only by the `phone` project.
+const phoneOnly = /\/phone-[^/]*\.spec\.ts$/;
+
 export default defineConfig({
   testDir: "./tests",
   // One worker: the specs share one server and its demo data.
@@ -43,8 +46,15 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "javascript", testIgnore: /\.nojs\.spec\.ts$/ },
+    { name: "javascript", testIgnore: [/\.nojs\.spec\.ts$/, phoneOnly] },
     { name: "no-javascript", testMatch: /\.nojs\.spec\.ts$/, use: { javaScriptEnabled: false } },
+    // A phone (390 × 844, touch, the page's own viewport meta honoured): the phone's layout spec, and
+    // the journeys a phone user takes first — signing in, opening a notification and resending it.
+    {
+      name: "phone",
+      testMatch: [phoneOnly, /\/sign-in\.spec\.ts$/, /\/client-resend\.spec\.ts$/],
+      use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+    },
   ],
   webServer: {
     command: `"${binary}" serve`,

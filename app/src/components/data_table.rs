@@ -1,5 +1,9 @@
 //! Every table of the dashboard: one caption, one row of column headings, then the rows — or, when
 //! there is nothing to list, a sentence that says so instead of an empty table.
+//!
+//! On a narrow screen (style/main.css) a table's rows are stacked, one cell a line, each cell
+//! labelled with its column's heading. The table carries its headings as CSS custom properties
+//! (`--col-1`, `--col-2`, …) for that, so the cells need no label of their own.
 
 use leptos::prelude::*;
 
@@ -23,7 +27,8 @@ pub fn TableFrame(
     children: Children,
 ) -> impl IntoView {
     let lang = use_lang();
-    let headings = columns.iter().map(|text| view! { <th scope="col">{lang.t(*text)}</th> }).collect_view();
+    let headings_said: Vec<&str> = columns.iter().map(|text| lang.t(*text)).collect();
+    let headings = headings_said.iter().map(|text| view! { <th scope="col">{*text}</th> }).collect_view();
     let unseen = unseen_column.map(|text| lang.t(text)).map(|text| {
         view! {
             <th scope="col">
@@ -37,7 +42,7 @@ pub fn TableFrame(
         view! { <caption class="visually-hidden">{caption}</caption> }.into_any()
     };
     view! {
-        <table class=class>
+        <table class=format!("{class} stacking") style=column_labels(&headings_said)>
             {caption}
             <thead>
                 <tr>{headings}{unseen}</tr>
@@ -45,6 +50,30 @@ pub fn TableFrame(
             <tbody>{children()}</tbody>
         </table>
     }
+}
+
+/// The column headings as the custom properties a stacked row's cells show as their labels:
+/// `--col-1:"Recorded";--col-2:"Type";…`, each a CSS string.
+fn column_labels(columns: &[&str]) -> String {
+    columns.iter().enumerate().map(|(i, text)| format!("--col-{}:{};", i + 1, css_string(text))).collect()
+}
+
+/// `text` as a quoted CSS string (quotes, backslashes and line breaks escaped).
+fn css_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\a "),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `items` as a table, one row each by `row`, or the sentence `empty` when there are none.
@@ -77,4 +106,16 @@ where
         </TableFrame>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_labels_are_css_strings_numbered_from_one() {
+        assert_eq!(column_labels(&["Type", "Status"]), r#"--col-1:"Type";--col-2:"Status";"#);
+        assert_eq!(column_labels(&[r#"a "b" \ c"#]), r#"--col-1:"a \"b\" \\ c";"#);
+        assert_eq!(column_labels(&[]), "");
+    }
 }

@@ -104,15 +104,20 @@ pub fn FilterForm(
         })
         .collect_view();
     let clear = action.clone();
+    // Closed, the disclosure keeps the filters off a phone's first screen; a wider screen shows them
+    // whether it is open or not (style/main.css), so no script decides.
     view! {
-        <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
-            {choices}
-            {inputs}
-            <div class="filter-actions">
-                <button type="submit">{lang.t(w::F_APPLY)}</button>
-                <a href=clear>{lang.t(w::F_CLEAR)}</a>
-            </div>
-        </Form>
+        <details class="filter-disclosure">
+            <summary>{lang.t(w::F_SUMMARY)}</summary>
+            <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
+                {choices}
+                {inputs}
+                <div class="filter-actions">
+                    <button type="submit">{lang.t(w::F_APPLY)}</button>
+                    <a href=clear>{lang.t(w::F_CLEAR)}</a>
+                </div>
+            </Form>
+        </details>
     }
 }
 

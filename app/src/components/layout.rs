@@ -29,8 +29,11 @@ pub fn Shell(children: Children) -> impl IntoView {
                     match viewer.await {
                         Ok(Some(v)) => {
                             let role = lang.t(if v.is_staff() { w::ROOK_STAFF } else { w::CLIENT });
+                            // A client's main navigation is its client tabs: a phone shows it once
+                            // (style/main.css hides the page's own tabs beside it).
+                            let links_class = (!v.is_staff()).then_some("client-pages");
                             view! {
-                                <nav aria-label=lang.t(w::NAV_MAIN)>
+                                <nav aria-label=lang.t(w::NAV_MAIN) class=links_class>
                                     {main_links(&v, lang)
                                         .into_iter()
                                         .map(|(href, text, exact)| view! { <A href exact>{text}</A> })

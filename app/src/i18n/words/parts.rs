@@ -33,6 +33,7 @@ catalog! {
     F_FROM: "From" => "Desde";
     F_TO: "To" => "Hasta";
     F_FORM: "Filter notifications" => "Filtrar notificaciones";
+    F_SUMMARY: "Filters" => "Filtros";
     F_APPLY: "Apply filters" => "Aplicar filtros";
     F_CLEAR: "Clear filters" => "Quitar filtros";
     F_ANY: "Any" => "Cualquiera";

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::data_table::TableFrame;
 use crate::i18n::{use_lang, words::guide as w};
 use crate::payload::example;
 use crate::reasons::{DataSourceKind, reason_table};
@@ -159,16 +160,13 @@ fn ReasonTable(kind: DataSourceKind) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="reasons">
-            <caption>{kind.label(lang)}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{lang.t(w::COL_REASON)}</th>
-                    <th scope="col">{lang.t(w::COL_WHAT)}</th>
-                    <th scope="col">{lang.t(w::COL_NEXT)}</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <TableFrame
+            class="reasons"
+            caption=kind.label(lang)
+            caption_shown=true
+            columns=&[w::COL_REASON, w::COL_WHAT, w::COL_NEXT]
+        >
+            {rows}
+        </TableFrame>
     }
 }
