@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
     provide_context(i18n::initial_lang());
     let actions = SessionActions { login: ServerAction::<Login>::new(), logout: ServerAction::<Logout>::new() };
     provide_context(actions);
+    components::time_label::provide_clock();
     // Effects run only in the browser, after hydration: the mark tells people and tests that the page
     // is interactive now.
     Effect::new(|_| {

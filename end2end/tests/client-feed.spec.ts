@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { clientUuid, postEvent } from "./client-helpers";
-import { demo, signIn, waitForHydration } from "./helpers";
+import { demo, expectReadableCharts, signIn, waitForHydration } from "./helpers";
 
 test("a client filters the feed to extraction.failed, opens one, resends it and sees the new attempt", async ({
   page,
@@ -52,6 +52,7 @@ test("the overview shows both environments with charts described in words", asyn
   await expect(sandbox.getByText("Active", { exact: true })).toBeVisible();
   await expect(sandbox.getByRole("img", { name: /^Sandbox success rate, last 7 days: / })).toBeVisible();
   await expect(sandbox.getByRole("img", { name: /^Sandbox average latency, last 7 days: / })).toBeVisible();
+  await expectReadableCharts(sandbox, 2);
   const production = page.getByRole("region", { name: "Production" });
   await expect(production.getByText("Inactive", { exact: true })).toBeVisible();
   await expect(production.getByText("support@tryrook.io")).toBeVisible();

@@ -123,3 +123,17 @@ test("times read relative, with the exact local and UTC time on hover and focus"
   const shown = await recorded.evaluate((el) => getComputedStyle(el, "::after").content);
   expect(shown).toContain("UTC");
 });
+
+test("relative times keep up while the page stays open", async ({ page, request }) => {
+  const id = await postEvent(request, { type: "user.created", user_id: "relative-time-watcher" });
+  // The browser's clock is Playwright's from the start, so its timers and `Date` can be moved on.
+  await page.clock.install();
+  await signIn(page, demo.vitalis);
+  await page.goto(`/notifications/${id}`);
+  await waitForHydration(page);
+  const recorded = page.getByRole("definition").filter({ has: page.locator("time") }).last().locator("time");
+  await expect(recorded).toHaveText(/^(just now|\d+ min ago)$/);
+  // Three hours on, with no reload and nothing new from the server: the page's clock has ticked.
+  await page.clock.fastForward("03:00:00");
+  await expect(recorded).toHaveText("3 h ago");
+});

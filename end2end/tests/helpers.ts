@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 /** The demo logins the server seeds (see src/demo.rs). */
 export const demo = {
@@ -21,4 +21,29 @@ export async function signIn(page: Page, who: { email: string; password: string 
  * is large: on a busy machine compiling it can take longer than the default 10 s. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 30_000 });
+}
+
+/** Checks that `count` charts in `region` can be read: every bar that stands for something is at
+ * least 4 px tall and 4 px wide on screen, and every text of the charts (scale, dates, hours) is at
+ * least 12 px. */
+export async function expectReadableCharts(region: Locator, count: number) {
+  const charts = region.locator("figure").filter({ has: region.page().getByRole("img") });
+  await expect(charts).toHaveCount(count);
+  for (const chart of await charts.all()) {
+    const bars = await chart
+      .locator("rect")
+      .evaluateAll((rects) =>
+        rects.map((r) => r.getBoundingClientRect()).filter((b) => b.height > 0).map((b) => ({ w: b.width, h: b.height })),
+      );
+    expect(bars.length, "a chart with bars").toBeGreaterThan(0);
+    for (const bar of bars) {
+      expect(bar.h, "bar height in px").toBeGreaterThanOrEqual(4);
+      expect(bar.w, "bar width in px").toBeGreaterThanOrEqual(4);
+    }
+    const sizes = await chart
+      .locator("text, span")
+      .evaluateAll((texts) => texts.filter((t) => t.textContent?.trim()).map((t) => parseFloat(getComputedStyle(t).fontSize)));
+    expect(sizes.length, "a chart with labels").toBeGreaterThan(0);
+    for (const size of sizes) expect(size, "label font size in px").toBeGreaterThanOrEqual(12);
+  }
 }

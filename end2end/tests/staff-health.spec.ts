@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { expectReadableCharts } from "./helpers";
 import {
   createClient,
   openStaffPage,
@@ -37,6 +38,7 @@ test("the health page shows the queue and the last day's figures", async ({ page
   const day = page.getByRole("region", { name: "Last 24 hours" });
   await expect(day.getByText("Error rate")).toBeVisible();
   await expect(day.getByRole("img", { name: /Delivery attempts per hour over the last 24 hours/ })).toBeVisible();
+  await expectReadableCharts(day, 1);
 });
 
 test("a disabled endpoint is listed with its reason and re-enabled in one click", async ({ page, request }) => {

@@ -85,3 +85,36 @@ test("staff create a dashboard account and its one-time password signs in", asyn
   await page.reload();
   await expect(page.getByText(password)).toHaveCount(0);
 });
+
+test("a refused URL is shown at its field, and goes with the next successful action", async ({ page, request }) => {
+  await openNewClientAsStaff(page, request, "Field Error Co");
+  const sandbox = page.getByRole("region", { name: "Sandbox" });
+  const url = sandbox.getByLabel("Sandbox Notification Webhook URL");
+  const save = sandbox.getByRole("button", { name: "Save Sandbox settings" });
+  await url.fill("https://hooks.example.com/field-error");
+  await save.click();
+  await expect(sandbox.getByRole("status").last()).toHaveText("Sandbox settings saved.");
+
+  // A Notification Webhook URL equal to the Data Webhook URL is refused: the refusal sits at the
+  // field it is about, not under the button.
+  await url.fill("https://data.example.com/field-error");
+  await sandbox.getByLabel("Sandbox Data Webhook URL").fill("https://data.example.com/field-error");
+  await save.click();
+  const refusal = sandbox.getByRole("alert");
+  await expect(refusal).toHaveCount(1);
+  await expect(refusal).toContainText("must differ");
+  await expect(url).toHaveAttribute("aria-invalid", "true");
+  const refusalId = await refusal.getAttribute("id");
+  expect(refusalId).toBeTruthy();
+  await expect(url).toHaveAttribute("aria-describedby", new RegExp(`(^| )${refusalId}( |$)`));
+  const [fieldBox, refusalBox, saveBox] = await Promise.all([url.boundingBox(), refusal.boundingBox(), save.boundingBox()]);
+  expect(refusalBox!.y).toBeGreaterThan(fieldBox!.y);
+  expect(refusalBox!.y).toBeLessThan(saveBox!.y);
+  await expect(sandbox.getByLabel("Sandbox Data Webhook URL")).not.toHaveAttribute("aria-invalid", "true");
+
+  // The next successful action, here switching the subscription on, clears it.
+  await sandbox.getByRole("switch", { name: "Sandbox subscribed" }).click();
+  await expect(sandbox.getByRole("status").first()).toHaveText("The Sandbox subscription is on.");
+  await expect(page.getByRole("region", { name: "Sandbox" }).getByRole("alert")).toHaveCount(0);
+  await expect(page.getByLabel("Sandbox Notification Webhook URL")).not.toHaveAttribute("aria-invalid", "true");
+});

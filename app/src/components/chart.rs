@@ -1,6 +1,7 @@
-//! Last week's deliveries as two small charts, hour by hour — success rate and average latency —
-//! drawn as inline SVG. Each chart is an image with a summary as its name, and a table of the days
-//! repeats the figures for people who cannot see the charts.
+//! Last week's deliveries as two small charts — success rate and average latency — drawn as inline
+//! SVG, one bar per six hours (a week of single hours would be 168 slivers a few pixels wide). Each
+//! chart is an image with a summary as its name, its scale and days are written beside it in text of
+//! the page's size, and a table of the days repeats the figures for people who cannot see the charts.
 
 use leptos::prelude::*;
 
@@ -9,9 +10,58 @@ use crate::dto::HourlyStat;
 use crate::i18n::words::parts as w;
 use crate::i18n::{Lang, use_lang};
 
-/// Width of one hour's bar slot, and the charts' height, in SVG units.
-const SLOT: f64 = 4.0;
+/// Hours per bar.
+const BUCKET_HOURS: u32 = 6;
+/// Width of one bar's slot and of its bar, and the charts' height, in SVG units.
+const SLOT: f64 = 10.0;
+const BAR: f64 = 8.0;
 const HEIGHT: f64 = 100.0;
+/// The least height of a bar that stands for something (in SVG units, about a pixel each on screen),
+/// so that one failure among hundreds of deliveries still shows.
+pub const MIN_BAR: f64 = 5.0;
+
+/// The height of a bar for `share` (0 to 1) of `height`: nothing for nothing, else at least [`MIN_BAR`].
+pub fn bar_height(share: f64, height: f64) -> f64 {
+    if share > 0.0 { (share * height).max(MIN_BAR) } else { 0.0 }
+}
+
+/// The heights of a stacked bar's two parts, each a share of `height` and at least [`MIN_BAR`] when
+/// not empty; a part raised to the minimum is taken from the other, so the bar never overflows.
+pub fn stacked_heights(lower: f64, upper: f64, height: f64) -> (f64, f64) {
+    let (lower_h, upper_h) = (bar_height(lower, height), bar_height(upper, height));
+    let over = (lower_h + upper_h - height).max(0.0);
+    if lower_h >= upper_h { (lower_h - over, upper_h) } else { (lower_h, upper_h - over) }
+}
+
+/// The hours summed into bars of [`BUCKET_HOURS`], each starting on a multiple of that hour of the
+/// UTC day (so that midnights fall between bars); latency weighed by attempts.
+pub fn buckets(hourly: &[HourlyStat]) -> Vec<HourlyStat> {
+    let mut out: Vec<(HourlyStat, String)> = Vec::new();
+    for hour in hourly {
+        let at = hour.hour.to_rfc3339();
+        let hour_of_day: u32 = at[11..13].parse().unwrap_or(0);
+        let key = format!("{}T{}", &at[..10], hour_of_day / BUCKET_HOURS);
+        let attempts = (hour.succeeded + hour.failed) as f64;
+        match out.last_mut() {
+            Some((_, last)) if *last == key => {}
+            _ => out.push((
+                HourlyStat { hour: hour.hour, succeeded: 0, failed: 0, avg_latency_ms: 0.0, max_latency_ms: 0.0 },
+                key,
+            )),
+        }
+        if let Some((bucket, _)) = out.last_mut() {
+            let before = (bucket.succeeded + bucket.failed) as f64;
+            bucket.succeeded += hour.succeeded;
+            bucket.failed += hour.failed;
+            if before + attempts > 0.0 {
+                bucket.avg_latency_ms =
+                    (bucket.avg_latency_ms * before + hour.avg_latency_ms * attempts) / (before + attempts);
+            }
+            bucket.max_latency_ms = bucket.max_latency_ms.max(hour.max_latency_ms);
+        }
+    }
+    out.into_iter().map(|(bucket, _)| bucket).collect()
+}
 
 /// One day of attempts, summed from its hours.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,31 +150,35 @@ pub fn DeliveryCharts(
     label: &'static str,
     hourly: Vec<HourlyStat>,
 ) -> impl IntoView {
-    let width = hourly.len() as f64 * SLOT;
     let lang = use_lang();
     let success = success_summary(lang, label, &hourly);
     let latency = latency_summary(lang, label, &hourly);
-    let slowest = hourly.iter().map(|h| h.avg_latency_ms).fold(0.0_f64, f64::max);
-    let success_bars = hourly
+    let succeeded: u64 = hourly.iter().map(|h| h.succeeded).sum();
+    let attempts: u64 = hourly.iter().map(|h| h.succeeded + h.failed).sum();
+    let bars = buckets(&hourly);
+    let width = bars.len().max(1) as f64 * SLOT;
+    let slowest = bars.iter().map(|h| h.avg_latency_ms).fold(0.0_f64, f64::max);
+    let success_bars = bars
         .iter()
         .enumerate()
         .filter_map(|(i, h)| {
             let rate = success_percent(h.succeeded, h.failed)? / 100.0;
-            let x = i as f64 * SLOT;
-            let ok = rate * HEIGHT;
+            let x = i as f64 * SLOT + (SLOT - BAR) / 2.0;
+            let (ok, failed) = stacked_heights(rate, 1.0 - rate, HEIGHT);
             Some(view! {
-                <rect class="bar-failed" x=x y=0 width=SLOT - 1.0 height=HEIGHT - ok />
-                <rect class="bar-ok" x=x y=HEIGHT - ok width=SLOT - 1.0 height=ok />
+                <rect class="bar-failed" x=x y=HEIGHT - ok - failed width=BAR height=failed />
+                <rect class="bar-ok" x=x y=HEIGHT - ok width=BAR height=ok />
             })
         })
         .collect_view();
-    let latency_bars = hourly
+    let latency_bars = bars
         .iter()
         .enumerate()
         .filter(|(_, h)| h.succeeded + h.failed > 0 && slowest > 0.0)
         .map(|(i, h)| {
-            let height = (h.avg_latency_ms / slowest * HEIGHT).max(1.0);
-            view! { <rect class="bar-latency" x=i as f64 * SLOT y=HEIGHT - height width=SLOT - 1.0 height=height /> }
+            let height = bar_height(h.avg_latency_ms / slowest, HEIGHT);
+            let x = i as f64 * SLOT + (SLOT - BAR) / 2.0;
+            view! { <rect class="bar-latency" x=x y=HEIGHT - height width=BAR height=height /> }
         })
         .collect_view();
 
@@ -143,18 +197,29 @@ pub fn DeliveryCharts(
             }
         })
         .collect_view();
-    let view_box = format!("0 0 {width} {}", HEIGHT + 14.0);
-    let (success_ticks, latency_ticks) = (day_ticks(&hourly), day_ticks(&hourly));
+    let view_box = format!("0 0 {width} {HEIGHT}");
+    let success_total = match success_percent(succeeded, attempts - succeeded) {
+        Some(rate) => w::rate_of(lang, rate, attempts),
+        None => lang.t(w::NO_ATTEMPTS).to_owned(),
+    };
+    let (success_labels, latency_labels) = (day_labels(&bars), day_labels(&bars));
+    let (success_ticks, latency_ticks) = (day_ticks(&bars), day_ticks(&bars));
     view! {
         <div class="charts">
-            <Chart caption=lang.t(w::SUCCESS_PER_HOUR).to_owned() summary=success view_box=view_box.clone()>
-                {success_bars}
-                {success_ticks}
-            </Chart>
-            <Chart caption=w::latency_caption(lang, slowest) summary=latency view_box>
-                {latency_bars}
-                {latency_ticks}
-            </Chart>
+            <figure class="chart">
+                <figcaption>{lang.t(w::SUCCESS_PER_6H)} {success_total}</figcaption>
+                <ChartPlot label=success top="100 %".to_owned() bottom="0 %" view_box=view_box.clone() labels=success_labels>
+                    {success_bars}
+                    {success_ticks}
+                </ChartPlot>
+            </figure>
+            <figure class="chart">
+                <figcaption>{w::latency_6h(lang, slowest)}</figcaption>
+                <ChartPlot label=latency top=format!("{slowest:.0} ms") bottom="0 ms" view_box labels=latency_labels>
+                    {latency_bars}
+                    {latency_ticks}
+                </ChartPlot>
+            </figure>
             <TableFrame
                 class="visually-hidden"
                 caption_shown=true
@@ -167,37 +232,61 @@ pub fn DeliveryCharts(
     }
 }
 
-/// One chart: an image named by `summary`, whose drawing is `children`.
+/// A chart's drawing: an image named by `label` (its text alternative) whose bars are `children`, its
+/// scale written at its side (`top` for the full height, `bottom` for the baseline) and `labels`
+/// under it (each at a percentage of the width), in the page's text, not in the stretched drawing.
 #[component]
-fn Chart(caption: String, summary: String, view_box: String, children: Children) -> impl IntoView {
-    let name = summary.clone();
+pub fn ChartPlot(
+    #[prop(into)] label: String,
+    top: String,
+    bottom: &'static str,
+    view_box: String,
+    labels: Vec<(f64, String)>,
+    children: Children,
+) -> impl IntoView {
+    let labels = labels
+        .into_iter()
+        .map(|(percent, text)| view! { <span style=format!("left: {percent:.2}%")>{text}</span> })
+        .collect_view();
+    let name = label.clone();
     view! {
-        <figure class="chart">
-            <figcaption>{caption}</figcaption>
-            <svg role="img" aria-label=name viewBox=view_box preserveAspectRatio="none">
-                <title>{summary}</title>
-                {children()}
-            </svg>
-        </figure>
+        <div class="chart-plot">
+            <div class="chart-scale" aria-hidden="true">
+                <span>{top}</span>
+                <span>{bottom}</span>
+            </div>
+            <div class="chart-drawing">
+                <svg role="img" aria-label=name viewBox=view_box preserveAspectRatio="none">
+                    <title>{label}</title>
+                    {children()}
+                </svg>
+                <div class="chart-labels" aria-hidden="true">
+                    {labels}
+                </div>
+            </div>
+        </div>
     }
 }
 
-/// A line and a date under each midnight (UTC).
-fn day_ticks(hourly: &[HourlyStat]) -> Vec<AnyView> {
-    hourly
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.hour.to_rfc3339()[11..13] == *"00")
-        .map(|(i, h)| {
+/// The bars that start a UTC day.
+fn midnights(bars: &[HourlyStat]) -> impl Iterator<Item = (usize, &HourlyStat)> {
+    bars.iter().enumerate().filter(|(_, h)| h.hour.to_rfc3339()[11..13] == *"00")
+}
+
+/// A line before each bar that starts a UTC day.
+fn day_ticks(bars: &[HourlyStat]) -> Vec<AnyView> {
+    midnights(bars)
+        .map(|(i, _)| {
             let x = i as f64 * SLOT;
-            let label = h.hour.to_rfc3339()[5..10].to_owned();
-            view! {
-                <line class="tick" x1=x y1=0 x2=x y2=HEIGHT />
-                <text class="tick-label" x=x + 2.0 y=HEIGHT + 12.0>{label}</text>
-            }
-            .into_any()
+            view! { <line class="tick" x1=x y1=0 x2=x y2=HEIGHT /> }.into_any()
         })
         .collect()
+}
+
+/// The date (`MM-DD`) under each day's first bar, placed in percent of the chart's width.
+fn day_labels(bars: &[HourlyStat]) -> Vec<(f64, String)> {
+    let slots = bars.len().max(1) as f64;
+    midnights(bars).map(|(i, h)| (i as f64 * 100.0 / slots, h.hour.to_rfc3339()[5..10].to_owned())).collect()
 }
 
 #[cfg(test)]
@@ -236,5 +325,38 @@ mod tests {
             success_summary(Lang::En, "Production", &[]),
             "Production success rate, last 7 days: no delivery attempts."
         );
+    }
+
+    #[test]
+    fn bars_of_six_hours_start_at_those_hours_of_the_day() {
+        let hourly = [
+            hour("2026-11-28T22:00:00Z", 1, 0, 10.0),
+            hour("2026-11-28T23:00:00Z", 1, 1, 40.0),
+            hour("2026-11-29T00:00:00Z", 3, 1, 20.0),
+            hour("2026-11-29T05:00:00Z", 0, 0, 0.0),
+            hour("2026-11-29T06:00:00Z", 2, 0, 5.0),
+        ];
+        let bars = buckets(&hourly);
+        let summed: Vec<_> =
+            bars.iter().map(|b| (b.hour.to_rfc3339()[..13].to_owned(), b.succeeded, b.failed)).collect();
+        assert_eq!(
+            summed,
+            [
+                ("2026-11-28T22".to_owned(), 2, 1),
+                ("2026-11-29T00".to_owned(), 3, 1),
+                ("2026-11-29T06".to_owned(), 2, 0)
+            ]
+        );
+        assert_eq!(bars[0].avg_latency_ms, (10.0 + 2.0 * 40.0) / 3.0);
+    }
+
+    #[test]
+    fn a_bar_that_stands_for_something_is_never_too_small_to_see_and_never_overflows() {
+        assert_eq!(bar_height(0.0, HEIGHT), 0.0);
+        assert_eq!(bar_height(0.001, HEIGHT), MIN_BAR);
+        assert_eq!(bar_height(0.5, HEIGHT), 50.0);
+        let (ok, failed) = stacked_heights(0.999, 0.001, HEIGHT);
+        assert_eq!((ok + failed, failed), (HEIGHT, MIN_BAR));
+        assert_eq!(stacked_heights(1.0, 0.0, HEIGHT), (HEIGHT, 0.0));
     }
 }

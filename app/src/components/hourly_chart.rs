@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::chart::{ChartPlot, stacked_heights};
 use crate::dto::HourlyStat;
 use crate::i18n::{use_lang, words::parts as w};
 
@@ -36,21 +37,29 @@ impl AttemptTotals {
     }
 }
 
-/// One stacked bar per hour, successes below and failures above, scaled to the busiest hour; each bar
-/// has a tooltip with its figures. `label` is the chart's accessible name: say there what it shows,
-/// and put the figures in text beside it (a picture alone tells a screen reader nothing).
+/// One stacked bar per hour, successes below and failures above, scaled to the busiest hour (an hour
+/// with any attempt or failure shows, however few); each bar has a tooltip with its figures, the scale
+/// and the hours are written beside the drawing. `label` is the chart's accessible name: say there
+/// what it shows, and put the figures in text beside it (a picture alone tells a screen reader nothing).
 #[component]
 pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl IntoView {
     let lang = use_lang();
-    let busiest = hours.iter().map(|h| h.succeeded + h.failed).max().unwrap_or(0).max(1) as f64;
-    let width = SLOT * hours.len().max(1) as f64;
+    let busiest = hours.iter().map(|h| h.succeeded + h.failed).max().unwrap_or(0);
+    let scale = busiest.max(1) as f64;
+    let slots = hours.len().max(1) as f64;
+    let width = SLOT * slots;
+    let labels = hours
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.hour.to_rfc3339()[11..13].parse::<u32>().is_ok_and(|hour| hour % 6 == 0))
+        .map(|(i, h)| (i as f64 * 100.0 / slots, format!("{}:00", &h.hour.to_rfc3339()[11..13])))
+        .collect();
     let bars = hours
         .into_iter()
         .enumerate()
         .map(|(i, h)| {
             let x = i as f64 * SLOT + 1.0;
-            let ok = h.succeeded as f64 / busiest * HEIGHT;
-            let failed = h.failed as f64 / busiest * HEIGHT;
+            let (ok, failed) = stacked_heights(h.succeeded as f64 / scale, h.failed as f64 / scale, HEIGHT);
             let tip = w::hour_tip(lang, &h.hour.to_display(), h.succeeded, h.failed);
             view! {
                 <g>
@@ -73,17 +82,12 @@ pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl 
             }
         })
         .collect_view();
+    let top = w::attempts_top(lang, busiest);
     view! {
-        <svg
-            class="hourly-chart"
-            role="img"
-            aria-label=label
-            viewBox=format!("0 0 {width} {HEIGHT}")
-            preserveAspectRatio="none"
-        >
+        <ChartPlot label top bottom="0" view_box=format!("0 0 {width} {HEIGHT}") labels>
             <line class="baseline" x1="0" y1=HEIGHT.to_string() x2=width.to_string() y2=HEIGHT.to_string() />
             {bars}
-        </svg>
+        </ChartPlot>
     }
 }
 

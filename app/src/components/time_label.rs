@@ -1,22 +1,50 @@
 //! Points in time as the dashboard writes them.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use super::browser::use_hydrated;
 use crate::i18n::{Lang, use_lang, words::parts as w};
 use crate::timestamp::Timestamp;
 
+/// How often relative times are written again while a page stays open: the coarsest of them, "just
+/// now" and minutes, stay within half a minute of the truth.
+const CLOCK_TICK: Duration = Duration::from_secs(30);
+
+/// The page's clock for relative times: one interval for the whole page, which every [`TimeLabel`]
+/// follows (a timer per label would wake the browser once per time on the page).
+#[derive(Clone, Copy)]
+pub struct Clock(ReadSignal<u64>);
+
+/// Starts the page's clock (once, at the root of the app) and provides it to every [`TimeLabel`].
+pub fn provide_clock() {
+    let (ticks, set_ticks) = signal(0_u64);
+    // Effects run only in the browser, after hydration: the server's page has no clock to follow.
+    Effect::new(move |_| set_interval(move || set_ticks.update(|t| *t += 1), CLOCK_TICK));
+    provide_context(Clock(ticks));
+}
+
 /// A `<time>` element, machine-readable in its `datetime`. The server writes the exact UTC time; once
-/// the page runs in the browser it reads as people say it ("5 min ago"), and hovering or focusing it
-/// shows the exact time in the viewer's own zone and in UTC.
+/// the page runs in the browser it reads as people say it ("5 min ago"), written again as the page's
+/// [`Clock`] ticks, and hovering or focusing it shows the exact time in the viewer's own zone and in UTC.
 #[component]
 pub fn TimeLabel(at: Timestamp) -> impl IntoView {
     let lang = use_lang();
     let hydrated = use_hydrated();
+    let clock = use_context::<Clock>();
     let utc = at.to_display();
     let shown = {
         let utc = utc.clone();
-        move || if hydrated.get() { browser::relative(lang, at) } else { utc.clone() }
+        move || {
+            if !hydrated.get() {
+                return utc.clone();
+            }
+            if let Some(Clock(ticks)) = clock {
+                ticks.track();
+            }
+            browser::relative(lang, at)
+        }
     };
     let exact = move || {
         if hydrated.get() {

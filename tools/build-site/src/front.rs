@@ -28,12 +28,10 @@ pub fn build(project: &Project, release: bool) -> Result<PathBuf> {
     if !project.lib_features.is_empty() {
         command.args(["--features", &project.lib_features.join(",")]);
     }
-    let profile_dir = if release {
-        command.args(["--profile", &project.lib_profile_release]);
-        project.lib_profile_release.as_str()
-    } else {
-        "debug"
-    };
+    let profile = if release { &project.lib_profile_release } else { &project.lib_profile_dev };
+    command.args(["--profile", profile]);
+    // Cargo writes the `dev` profile's output under `debug/`, every other profile's under its name.
+    let profile_dir = if profile == "dev" { "debug" } else { profile.as_str() };
     // `cargo run` exports the tool's own package variables; the wasm build must not see them.
     for (key, _) in std::env::vars_os() {
         if key.to_str().is_some_and(|k| k.starts_with("CARGO_PKG_") || k == "CARGO_MANIFEST_DIR") {

@@ -14,6 +14,8 @@ pub struct Project {
     pub lib_features: Vec<String>,
     pub lib_default_features: bool,
     pub lib_profile_release: String,
+    /// The profile of a build without `--release`: `dev` unless the metadata names one.
+    pub lib_profile_dev: String,
     pub output_name: String,
     site_root: PathBuf,
     pub site_pkg_dir: String,
@@ -54,6 +56,7 @@ impl Project {
                 .unwrap_or_default(),
             lib_default_features: leptos["lib-default-features"].as_bool().unwrap_or(true),
             lib_profile_release: text("lib-profile-release").unwrap_or_else(|| "release".into()),
+            lib_profile_dev: text("lib-profile-dev").unwrap_or_else(|| "dev".into()),
             output_name: required("output-name")?,
             site_root: PathBuf::from(text("site-root").unwrap_or_else(|| "target/site".into())),
             site_pkg_dir: text("site-pkg-dir").unwrap_or_else(|| "pkg".into()),
@@ -126,7 +129,8 @@ mod tests {
             "metadata": { "leptos": [{
                 "lib-package": "app", "output-name": "rook_notify", "site-root": "target/site",
                 "style-file": "style/main.css", "assets-dir": "public", "lib-features": ["hydrate"],
-                "lib-default-features": false, "lib-profile-release": "wasm-release"
+                "lib-default-features": false, "lib-profile-release": "wasm-release",
+                "lib-profile-dev": "wasm-dev"
             }]}
         });
         let project = Project::from_metadata(&metadata).unwrap();
@@ -134,5 +138,6 @@ mod tests {
         assert_eq!(project.style_file, PathBuf::from("/repo/style/main.css"));
         assert_eq!(project.lib_features, ["hydrate"]);
         assert!(!project.lib_default_features);
+        assert_eq!(project.lib_profile_dev, "wasm-dev");
     }
 }

@@ -73,6 +73,8 @@ catalog! {
     BACK_TO_OVERVIEW: "Back to the overview" => "Volver al resumen";
     // Charts.
     SUCCESS_PER_HOUR: "Success rate per hour" => "Tasa de éxito por hora";
+    SUCCESS_PER_6H: "Success rate per 6 hours (UTC): " => "Tasa de éxito cada 6 horas (UTC): ";
+    NO_ATTEMPTS: "no attempts" => "sin intentos";
     COL_DAY: "Day (UTC)" => "Día (UTC)";
     COL_SUCCESS_RATE: "Success rate" => "Tasa de éxito";
     COL_AVG_LATENCY: "Average latency" => "Latencia media";
@@ -188,5 +190,31 @@ pub fn hour_tip(lang: Lang, hour: &str, delivered: u64, failed: u64) -> String {
     match lang {
         Lang::En => format!("{hour}: {delivered} delivered, {failed} failed"),
         Lang::Es => format!("{hour}: {delivered} entregados, {failed} fallidos"),
+    }
+}
+
+/// "83.3 % of 6 attempts succeeded".
+pub fn rate_of(lang: Lang, rate: f64, attempts: u64) -> String {
+    match lang {
+        Lang::En => format!("{rate:.1} % of {attempts} attempts succeeded"),
+        Lang::Es => format!("el {rate:.1} % de {attempts} intentos tuvo éxito"),
+    }
+}
+
+/// The latency chart's caption, per 6 hours.
+pub fn latency_6h(lang: Lang, slowest_ms: f64) -> String {
+    match lang {
+        Lang::En => format!("Average latency per 6 hours (UTC): slowest {slowest_ms:.0} ms"),
+        Lang::Es => format!("Latencia media cada 6 horas (UTC): la más lenta {slowest_ms:.0} ms"),
+    }
+}
+
+/// The hourly chart's top: "1 attempt", "12 attempts".
+pub fn attempts_top(lang: Lang, n: u64) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 attempt".to_owned(),
+        (Lang::En, n) => format!("{n} attempts"),
+        (Lang::Es, 1) => "1 intento".to_owned(),
+        (Lang::Es, n) => format!("{n} intentos"),
     }
 }

@@ -117,14 +117,25 @@ where
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,
 {
+    after_success(action, move || {
+        if let Some(form) = form.get_untracked() {
+            form.reset();
+        }
+    });
+}
+
+/// Runs `then` after each successful run of `action` (in the browser; nothing runs on the server).
+pub fn after_success<S>(action: ServerAction<S>, then: impl Fn() + 'static)
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
     Effect::new(move |seen: Option<usize>| {
         let version = action.version().get();
         let succeeded = action.value().with_untracked(|run| matches!(run, Some(Ok(_))));
-        if seen.is_some_and(|seen| seen != version)
-            && succeeded
-            && let Some(form) = form.get_untracked()
-        {
-            form.reset();
+        if seen.is_some_and(|seen| seen != version) && succeeded {
+            then();
         }
         version
     });

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::i18n::use_lang;
 use crate::i18n::words::{staff as w, vocab};
 use crate::pages::staff::form_outcome::{
-    FormOutcome, Outcome, OutcomeNote, current_outcome, previous_for, reset_after_success,
+    FormOutcome, Outcome, OutcomeNote, after_success, current_outcome, previous_for, reset_after_success,
 };
 use crate::vocab::{Environment, SubscriptionState};
 
@@ -160,12 +160,28 @@ pub struct EnvironmentActions {
     pub subscription: ServerAction<StaffSetSubscription>,
     pub settings: ServerAction<StaffUpdateEnvironment>,
     pub reenable: ServerAction<StaffReenable>,
+    /// Whether a successful switch or re-enable came after the settings form's last answer: a refusal
+    /// of the settings stands until the environment's next successful action (a later save replaces it).
+    settings_cleared: RwSignal<bool>,
 }
 
 impl EnvironmentActions {
     /// Fresh actions.
     pub fn new() -> Self {
-        Self { subscription: ServerAction::new(), settings: ServerAction::new(), reenable: ServerAction::new() }
+        let actions = Self {
+            subscription: ServerAction::new(),
+            settings: ServerAction::new(),
+            reenable: ServerAction::new(),
+            settings_cleared: RwSignal::new(false),
+        };
+        let cleared = actions.settings_cleared;
+        Effect::new(move |_| {
+            actions.settings.version().track();
+            cleared.set(false);
+        });
+        after_success(actions.subscription, move || cleared.set(true));
+        after_success(actions.reenable, move || cleared.set(true));
+        actions
     }
 
     /// Changes whenever one of the actions completes (to reload what they changed).
@@ -204,10 +220,18 @@ pub fn EnvironmentSettingsPanel(
         let run = actions.reenable.value().get();
         previous.with_value(|p| current_outcome(run, reenable_notice, previous_for(p, &reenable_form(environment))))
     });
+    let settings_cleared = actions.settings_cleared;
     let settings_note = Signal::derive(move || {
         let run = actions.settings.value().get();
+        // A refusal of one field is shown at that field, not under the button.
+        if settings_cleared.get()
+            || matches!(&run, Some(Err(AppError::Validation { field, .. })) if SHOWN_AT_FIELD.contains(&field.as_str()))
+        {
+            return None;
+        }
         previous.with_value(|p| current_outcome(run, settings_notice, previous_for(p, &settings_form(environment))))
     });
+    let refusals = FieldRefusals { action: actions.settings, cleared: settings_cleared.into() };
 
     let subscription = env.subscription.clone();
     let subscribed = subscription.state != SubscriptionState::Inactive;
@@ -282,7 +306,7 @@ pub fn EnvironmentSettingsPanel(
             <OutcomeNote outcome=subscription_note />
             {disabled}
             <OutcomeNote outcome=reenable_note />
-            <SettingsForm client_uuid env action=actions.settings />
+            <SettingsForm client_uuid env action=actions.settings refusals />
             <OutcomeNote outcome=settings_note />
         </section>
     }
@@ -294,6 +318,7 @@ fn SettingsForm(
     client_uuid: String,
     env: EnvironmentView,
     action: ServerAction<StaffUpdateEnvironment>,
+    refusals: FieldRefusals,
 ) -> impl IntoView {
     let environment = env.environment;
     let lang = use_lang();
@@ -312,18 +337,20 @@ fn SettingsForm(
                 field="notification-url"
                 label
                 text=lang.t(w::NW_URL)
-                name="change[notification_webhook_url]"
+                name="notification_webhook_url"
                 value=env.notification_webhook_url
                 placeholder="https://example.com/rook/notifications"
+                refusals
             />
             <UrlField
                 key
                 field="data-url"
                 label
                 text=lang.t(w::DW_URL)
-                name="change[data_webhook_url]"
+                name="data_webhook_url"
                 value=env.data_webhook_url
                 placeholder="https://example.com/rook/data"
+                refusals
             />
             <p class="hint" id=id("url-hint")>
                 {lang.t(w::EMPTY_REMOVES)} {https_rule}
@@ -358,7 +385,7 @@ fn SettingsForm(
                 label
                 text=lang.t(w::NW_RATE)
                 value=env.notification_rate_limit
-                action
+                refusals
             />
             <RateField
                 key
@@ -366,7 +393,7 @@ fn SettingsForm(
                 label
                 text=lang.t(w::DW_RATE)
                 value=env.data_rate_limit
-                action
+                refusals
             />
             <button type="submit" disabled=move || action.pending().get()>
                 {w::save_settings(lang, label)}
@@ -387,6 +414,55 @@ fn FieldLabel(id: String, label: &'static str, text: &'static str) -> impl IntoV
     }
 }
 
+/// The fields whose refusals the settings form shows at the field (the service names them so).
+const SHOWN_AT_FIELD: [&str; 4] =
+    ["notification_webhook_url", "data_webhook_url", "notification_rate_limit", "data_rate_limit"];
+
+/// The settings form's refusals of single fields: the last save's, unless a later successful action
+/// of the panel cleared it.
+#[derive(Clone, Copy)]
+struct FieldRefusals {
+    action: ServerAction<StaffUpdateEnvironment>,
+    cleared: Signal<bool>,
+}
+
+impl FieldRefusals {
+    /// Why the last save refused `field`, if it did and that still stands.
+    fn of(self, field: &'static str) -> Option<String> {
+        if self.cleared.get() {
+            return None;
+        }
+        match self.action.value().get() {
+            Some(Err(err @ AppError::Validation { .. })) if matches!(&err, AppError::Validation { field: refused, .. } if refused == field) => {
+                Some(use_lang().error(&err))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A field's refusal as the field's own: `aria-invalid` and `aria-describedby` for its input (described
+/// by its hint, then the refusal), and the message right after it.
+struct FieldCheck {
+    invalid: Signal<Option<&'static str>>,
+    described_by: Signal<String>,
+    message: AnyView,
+}
+
+fn field_check(refusals: FieldRefusals, field: &'static str, id: &str, hint_id: String) -> FieldCheck {
+    let error_id = format!("{id}-error");
+    let refusal = move || refusals.of(field);
+    let described_by = {
+        let error_id = error_id.clone();
+        Signal::derive(move || if refusal().is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() })
+    };
+    let message = (move || {
+        refusal().map(|message| view! { <p class="error field-error" id=error_id.clone() role="alert">{message}</p> })
+    })
+    .into_any();
+    FieldCheck { invalid: Signal::derive(move || refusal().is_some().then_some("true")), described_by, message }
+}
+
 /// A delivery rate field (`{key}-{field}`, posted as `change[{field}]`): a whole number from 1 to
 /// 10,000, empty for no limit. A refusal of this field is shown at the field.
 #[component]
@@ -396,22 +472,12 @@ fn RateField(
     label: &'static str,
     text: &'static str,
     value: Option<u32>,
-    action: ServerAction<StaffUpdateEnvironment>,
+    refusals: FieldRefusals,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = format!("{key}-{field}");
     let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let refusal = move || match action.value().get() {
-        Some(Err(err @ AppError::Validation { .. })) if matches!(&err, AppError::Validation { field: refused, .. } if refused == field) => {
-            Some(lang.error(&err))
-        }
-        _ => None,
-    };
-    let described_by = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || if refusal().is_some() { format!("{hint_id} {error_id}") } else { hint_id.clone() }
-    };
+    let check = field_check(refusals, field, &id, hint_id.clone());
     view! {
         <FieldLabel id=id.clone() label text />
         <input
@@ -423,18 +489,19 @@ fn RateField(
             inputmode="numeric"
             name=format!("change[{field}]")
             value=value.map(|v| v.to_string()).unwrap_or_default()
-            aria-invalid=move || refusal().is_some().then_some("true")
-            aria-describedby=described_by
+            aria-invalid=check.invalid
+            aria-describedby=check.described_by
         />
         <p class="hint" id=hint_id>
             {rate_limit_words(lang, value)} {lang.t(w::RATE_HINT)}
         </p>
-        {move || refusal().map(|message| view! { <p class="error" id=error_id.clone() role="alert">{message}</p> })}
+        {check.message}
     }
 }
 
-/// One of the settings form's URL fields (`{key}-{field}`), described by the form's URL hint. The two
-/// environments' forms stand side by side, so its label names the environment for screen readers.
+/// One of the settings form's URL fields (`{key}-{field}`, posted as `change[{name}]`), described by
+/// the form's URL hint. The two environments' forms stand side by side, so its label names the
+/// environment for screen readers. A refusal of this URL is shown right under it.
 #[component]
 fn UrlField(
     key: &'static str,
@@ -444,17 +511,21 @@ fn UrlField(
     name: &'static str,
     value: Option<String>,
     placeholder: &'static str,
+    refusals: FieldRefusals,
 ) -> impl IntoView {
     let id = format!("{key}-{field}");
+    let check = field_check(refusals, name, &id, format!("{key}-url-hint"));
     view! {
         <FieldLabel id=id.clone() label text />
         <input
             id=id
             type="url"
-            name=name
+            name=format!("change[{name}]")
             value=value.unwrap_or_default()
             placeholder=placeholder
-            aria-describedby=format!("{key}-url-hint")
+            aria-invalid=check.invalid
+            aria-describedby=check.described_by
         />
+        {check.message}
     }
 }
