@@ -90,11 +90,11 @@ fn login_error_code(err: &AppError) -> &'static str {
 }
 
 /// The message for a login error code carried in the query (the no-JavaScript path).
-pub fn login_error_message(code: &str) -> Option<String> {
+pub fn login_error_message(lang: crate::i18n::Lang, code: &str) -> Option<String> {
     match code {
-        "invalid_credentials" => Some(AppError::InvalidCredentials.to_string()),
-        "rate_limited" => Some("Too many failed sign-in attempts. Try again later.".to_owned()),
-        "internal" => Some(AppError::Internal.to_string()),
+        "invalid_credentials" => Some(lang.error(&AppError::InvalidCredentials)),
+        "rate_limited" => Some(lang.t(crate::i18n::words::errors::LOGIN_RATE_LIMITED).to_owned()),
+        "internal" => Some(lang.error(&AppError::Internal)),
         _ => None,
     }
 }

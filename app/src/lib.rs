@@ -15,6 +15,7 @@ pub mod backend;
 pub mod components;
 pub mod dto;
 pub mod error;
+pub mod i18n;
 pub mod pages;
 pub mod payload;
 pub mod query;
@@ -49,9 +50,11 @@ pub const OUTPUT_NAME: &str = "rook_notify";
 
 /// The whole HTML document, rendered on the server around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The browser reads the language back from `lang` when it hydrates (`i18n::initial_lang`).
+    let lang = i18n::initial_lang();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -89,6 +92,7 @@ macro_rules! pages {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(i18n::initial_lang());
     let actions = SessionActions { login: ServerAction::<Login>::new(), logout: ServerAction::<Logout>::new() };
     provide_context(actions);
     components::time_label::provide_clock();

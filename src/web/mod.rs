@@ -3,6 +3,7 @@
 
 mod backend;
 mod health;
+mod language;
 mod live;
 mod origin;
 mod request_context;
@@ -47,6 +48,7 @@ pub fn router(
 
     let dashboard = Router::new()
         .route("/live/notifications", get(live::notifications).with_state((services.clone(), sessions.store.clone())))
+        .route("/lang", get(language::switch).with_state(sessions.secure))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

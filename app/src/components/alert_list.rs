@@ -2,38 +2,40 @@
 
 use leptos::prelude::*;
 
-use super::plural::count_of;
 use super::time_label::TimeLabel;
 use crate::dto::AlertView;
+use crate::i18n::words::{parts as w, vocab};
+use crate::i18n::{Lang, use_lang};
 use crate::vocab::AlertKind;
 
 /// What an alert says, in words, with what its detail adds.
-pub fn alert_words(alert: &AlertView) -> String {
+pub fn alert_words(lang: Lang, alert: &AlertView) -> String {
     let detail = &alert.detail;
     match alert.kind {
         AlertKind::Failing => match detail.get("consecutive_failures").and_then(|n| n.as_u64()) {
-            Some(n) => format!("Started failing: {} failed", count_of(n, "attempt", "attempts in a row")),
-            None => "Started failing".to_owned(),
+            Some(n) => w::alert_failing(lang, n),
+            None => lang.t(w::ALERT_FAILING).to_owned(),
         },
         AlertKind::Disabled => match detail.get("reason").and_then(|r| r.as_str()) {
-            Some("gone") => "Disabled: the receiver answered 410 Gone".to_owned(),
-            Some("failing") => "Disabled: failing for days without a success".to_owned(),
-            _ => "Disabled".to_owned(),
+            Some("gone") => lang.t(w::ALERT_DISABLED_GONE).to_owned(),
+            Some("failing") => lang.t(w::ALERT_DISABLED_FAILING).to_owned(),
+            _ => lang.t(w::ALERT_DISABLED).to_owned(),
         },
-        AlertKind::Recovered => "Recovered: deliveries succeed again".to_owned(),
+        AlertKind::Recovered => lang.t(w::ALERT_RECOVERED).to_owned(),
     }
 }
 
 /// The alerts, newest first; with `show_client`, each names its client (for staff).
 #[component]
 pub fn AlertList(alerts: Vec<AlertView>, #[prop(optional)] show_client: bool) -> impl IntoView {
+    let lang = use_lang();
     if alerts.is_empty() {
-        return view! { <p class="empty">"No alerts."</p> }.into_any();
+        return view! { <p class="empty">{lang.t(w::NO_ALERTS)}</p> }.into_any();
     }
     let items = alerts
         .into_iter()
         .map(|alert| {
-            let words = alert_words(&alert);
+            let words = alert_words(lang, &alert);
             let client = show_client.then(|| {
                 let href = format!("/clients/{}", alert.client_uuid);
                 view! { <a href=href title=alert.client_uuid.clone()>{alert.client_name.clone()}</a> " · " }
@@ -43,7 +45,7 @@ pub fn AlertList(alerts: Vec<AlertView>, #[prop(optional)] show_client: bool) ->
                     <TimeLabel at=alert.at />
                     " · "
                     {client}
-                    {alert.environment.label()}
+                    {lang.t(vocab::environment(alert.environment))}
                     " · "
                     <strong>{words}</strong>
                 </li>

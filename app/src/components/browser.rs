@@ -20,6 +20,7 @@ pub fn CopyButton(
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let (copied, set_copied) = signal(false);
+    let copied_words = crate::i18n::use_lang().t(crate::i18n::words::common::COPIED);
     let copy = move |_| {
         write_to_clipboard(&text);
         set_copied.set(true);
@@ -30,7 +31,7 @@ pub fn CopyButton(
                 {label}
             </button>
             <span role="status" class="copied">
-                {move || copied.get().then_some("Copied to the clipboard.")}
+                {move || copied.get().then_some(copied_words)}
             </span>
         </Show>
     }

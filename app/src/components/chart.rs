@@ -7,6 +7,8 @@ use leptos::prelude::*;
 
 use super::data_table::TableFrame;
 use crate::dto::HourlyStat;
+use crate::i18n::words::parts as w;
+use crate::i18n::{Lang, use_lang};
 
 /// Hours per bar.
 const BUCKET_HOURS: u32 = 6;
@@ -112,11 +114,11 @@ fn success_percent(succeeded: u64, failed: u64) -> Option<f64> {
 }
 
 /// What the success-rate chart shows, in one sentence.
-pub fn success_summary(label: &str, hourly: &[HourlyStat]) -> String {
+pub fn success_summary(lang: Lang, label: &str, hourly: &[HourlyStat]) -> String {
     let succeeded: u64 = hourly.iter().map(|h| h.succeeded).sum();
     let failed: u64 = hourly.iter().map(|h| h.failed).sum();
     let Some(rate) = success_percent(succeeded, failed) else {
-        return format!("{label} success rate, last 7 days: no delivery attempts.");
+        return w::success_summary(lang, label, None, 0, "");
     };
     let worst = hourly
         .iter()
@@ -124,23 +126,21 @@ pub fn success_summary(label: &str, hourly: &[HourlyStat]) -> String {
         .min_by(|a, b| a.0.total_cmp(&b.0));
     let worst = worst
         .filter(|(r, _)| *r < 100.0)
-        .map(|(r, hour)| format!("; worst hour {r:.0} % at {}", hour.to_display()))
+        .map(|(r, hour)| w::worst_hour(lang, r, &hour.to_display()))
         .unwrap_or_default();
-    format!("{label} success rate, last 7 days: {rate:.1} % of {} attempts succeeded{worst}.", succeeded + failed)
+    w::success_summary(lang, label, Some(rate), succeeded + failed, &worst)
 }
 
 /// What the latency chart shows, in one sentence.
-pub fn latency_summary(label: &str, hourly: &[HourlyStat]) -> String {
+pub fn latency_summary(lang: Lang, label: &str, hourly: &[HourlyStat]) -> String {
     let attempts: u64 = hourly.iter().map(|h| h.succeeded + h.failed).sum();
     if attempts == 0 {
-        return format!("{label} average latency, last 7 days: no delivery attempts.");
+        return w::latency_summary(lang, label, None, "");
     }
     let weighted: f64 = hourly.iter().map(|h| h.avg_latency_ms * (h.succeeded + h.failed) as f64).sum();
     let slowest = hourly.iter().max_by(|a, b| a.avg_latency_ms.total_cmp(&b.avg_latency_ms));
-    let slowest = slowest
-        .map(|h| format!("; slowest hour averaged {:.0} ms at {}", h.avg_latency_ms, h.hour.to_display()))
-        .unwrap_or_default();
-    format!("{label} average latency, last 7 days: {:.0} ms{slowest}.", weighted / attempts as f64)
+    let slowest = slowest.map(|h| w::slowest_hour(lang, h.avg_latency_ms, &h.hour.to_display())).unwrap_or_default();
+    w::latency_summary(lang, label, Some(weighted / attempts as f64), &slowest)
 }
 
 /// Both charts and the table of days for one environment.
@@ -150,8 +150,9 @@ pub fn DeliveryCharts(
     label: &'static str,
     hourly: Vec<HourlyStat>,
 ) -> impl IntoView {
-    let success = success_summary(label, &hourly);
-    let latency = latency_summary(label, &hourly);
+    let lang = use_lang();
+    let success = success_summary(lang, label, &hourly);
+    let latency = latency_summary(lang, label, &hourly);
     let succeeded: u64 = hourly.iter().map(|h| h.succeeded).sum();
     let attempts: u64 = hourly.iter().map(|h| h.succeeded + h.failed).sum();
     let bars = buckets(&hourly);
@@ -198,22 +199,22 @@ pub fn DeliveryCharts(
         .collect_view();
     let view_box = format!("0 0 {width} {HEIGHT}");
     let success_total = match success_percent(succeeded, attempts - succeeded) {
-        Some(rate) => format!("{rate:.1} % of {attempts} attempts succeeded"),
-        None => "no attempts".to_owned(),
+        Some(rate) => w::rate_of(lang, rate, attempts),
+        None => lang.t(w::NO_ATTEMPTS).to_owned(),
     };
     let (success_labels, latency_labels) = (day_labels(&bars), day_labels(&bars));
     let (success_ticks, latency_ticks) = (day_ticks(&bars), day_ticks(&bars));
     view! {
         <div class="charts">
             <figure class="chart">
-                <figcaption>"Success rate per 6 hours (UTC): " {success_total}</figcaption>
+                <figcaption>{lang.t(w::SUCCESS_PER_6H)} {success_total}</figcaption>
                 <ChartPlot label=success top="100 %".to_owned() bottom="0 %" view_box=view_box.clone() labels=success_labels>
                     {success_bars}
                     {success_ticks}
                 </ChartPlot>
             </figure>
             <figure class="chart">
-                <figcaption>{format!("Average latency per 6 hours (UTC): slowest {slowest:.0} ms")}</figcaption>
+                <figcaption>{w::latency_6h(lang, slowest)}</figcaption>
                 <ChartPlot label=latency top=format!("{slowest:.0} ms") bottom="0 ms" view_box labels=latency_labels>
                     {latency_bars}
                     {latency_ticks}
@@ -222,8 +223,8 @@ pub fn DeliveryCharts(
             <TableFrame
                 class="visually-hidden"
                 caption_shown=true
-                caption=format!("{label} deliveries per day, last 7 days")
-                columns=&["Day (UTC)", "Attempts", "Success rate", "Average latency"]
+                caption=w::per_day_caption(lang, label)
+                columns=&[w::COL_DAY, w::T_ATTEMPTS, w::COL_SUCCESS_RATE, w::COL_AVG_LATENCY]
             >
                 {days}
             </TableFrame>
@@ -316,11 +317,14 @@ mod tests {
     fn summaries_name_the_rate_and_the_worst_hour_or_say_there_was_nothing() {
         let hourly = [hour("2026-11-29T00:00:00Z", 3, 1, 20.0), hour("2026-11-29T01:00:00Z", 2, 0, 5.0)];
         assert_eq!(
-            success_summary("Sandbox", &hourly),
+            success_summary(Lang::En, "Sandbox", &hourly),
             "Sandbox success rate, last 7 days: 83.3 % of 6 attempts succeeded; worst hour 75 % at 2026-11-29 00:00:00 UTC."
         );
-        assert!(latency_summary("Sandbox", &hourly).contains("15 ms"));
-        assert_eq!(success_summary("Production", &[]), "Production success rate, last 7 days: no delivery attempts.");
+        assert!(latency_summary(Lang::En, "Sandbox", &hourly).contains("15 ms"));
+        assert_eq!(
+            success_summary(Lang::En, "Production", &[]),
+            "Production success rate, last 7 days: no delivery attempts."
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::filters::url_escape;
+use crate::i18n::{Msg, use_lang, words::common as w};
 
 /// The pages about one client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,12 +21,12 @@ impl ClientTab {
         [ClientTab::Overview, ClientTab::Notifications, ClientTab::Attention, ClientTab::Settings];
 
     /// The tab's name.
-    pub const fn label(self) -> &'static str {
+    pub const fn label(self) -> Msg {
         match self {
-            ClientTab::Overview => "Overview",
-            ClientTab::Notifications => "Notifications",
-            ClientTab::Attention => "Needs attention",
-            ClientTab::Settings => "Webhook settings",
+            ClientTab::Overview => w::TAB_OVERVIEW,
+            ClientTab::Notifications => w::TAB_NOTIFICATIONS,
+            ClientTab::Attention => w::TAB_ATTENTION,
+            ClientTab::Settings => w::TAB_SETTINGS,
         }
     }
 
@@ -52,13 +53,14 @@ pub fn use_client_uuid() -> impl Fn() -> String + Copy + Send + Sync + 'static {
 /// them) marked.
 #[component]
 pub fn ClientNav(client_uuid: String, name: String, #[prop(optional)] current: Option<ClientTab>) -> impl IntoView {
+    let lang = use_lang();
     let tabs = ClientTab::ALL
         .into_iter()
         .map(|tab| {
             let here = (Some(tab) == current).then_some("page");
             view! {
                 <a href=tab.href(&client_uuid) aria-current=here>
-                    {tab.label()}
+                    {lang.t(tab.label())}
                 </a>
             }
         })
@@ -66,7 +68,7 @@ pub fn ClientNav(client_uuid: String, name: String, #[prop(optional)] current: O
     view! {
         <header class="client-header">
             <h1>{name}</h1>
-            <nav class="tabs" aria-label="Client">
+            <nav class="tabs" aria-label=lang.t(w::NAV_CLIENT)>
                 {tabs}
             </nav>
         </header>

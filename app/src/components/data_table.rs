@@ -7,6 +7,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{Msg, use_lang};
+
 /// The table's frame around `children` (its rows). The caption names the table for assistive
 /// technology; it stays off the screen (a heading above already says the same) unless `caption_shown`.
 #[component]
@@ -17,15 +19,17 @@ pub fn TableFrame(
     #[prop(into)] caption: String,
     #[prop(optional)] caption_shown: bool,
     /// The column headings, left to right.
-    columns: &'static [&'static str],
+    columns: &'static [Msg],
     /// A last column whose heading only screen readers announce, for cells that say what they are
     /// (links, buttons).
     #[prop(optional_no_strip)]
-    unseen_column: Option<&'static str>,
+    unseen_column: Option<Msg>,
     children: Children,
 ) -> impl IntoView {
-    let headings = columns.iter().map(|text| view! { <th scope="col">{*text}</th> }).collect_view();
-    let unseen = unseen_column.map(|text| {
+    let lang = use_lang();
+    let headings_said: Vec<&str> = columns.iter().map(|text| lang.t(*text)).collect();
+    let headings = headings_said.iter().map(|text| view! { <th scope="col">{*text}</th> }).collect_view();
+    let unseen = unseen_column.map(|text| lang.t(text)).map(|text| {
         view! {
             <th scope="col">
                 <span class="visually-hidden">{text}</span>
@@ -38,7 +42,7 @@ pub fn TableFrame(
         view! { <caption class="visually-hidden">{caption}</caption> }.into_any()
     };
     view! {
-        <table class=format!("{class} stacking") style=column_labels(columns)>
+        <table class=format!("{class} stacking") style=column_labels(&headings_said)>
             {caption}
             <thead>
                 <tr>{headings}{unseen}</tr>
@@ -80,8 +84,8 @@ pub fn DataTable<T, R, V>(
     class: &'static str,
     #[prop(into)] caption: String,
     #[prop(optional)] caption_shown: bool,
-    columns: &'static [&'static str],
-    #[prop(optional)] unseen_column: Option<&'static str>,
+    columns: &'static [Msg],
+    #[prop(optional)] unseen_column: Option<Msg>,
     items: Vec<T>,
     row: R,
     /// What to say instead of the table when there is nothing to list.

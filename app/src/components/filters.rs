@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
-use super::notification_status::status_words;
 use crate::dto::NotificationQuery;
+use crate::i18n::use_lang;
+use crate::i18n::words::{parts as w, vocab};
 use crate::query::{TimeBound, to_pairs};
 use crate::vocab::{Category, Environment, NotificationStatus, NotificationType};
 
@@ -55,22 +56,23 @@ pub fn FilterForm(
     query: NotificationQuery,
 ) -> impl IntoView {
     // The closed sets: each of its values as (wire value, words), and the current one.
+    let lang = use_lang();
     let choices = [
         (
-            ("filter-environment", "environment", "Environment"),
-            choice(Environment::ALL, (Environment::as_str, Environment::label), query.environment),
+            ("filter-environment", "environment", lang.t(w::F_ENVIRONMENT)),
+            choice(Environment::ALL, (Environment::as_str, &|v| lang.t(vocab::environment(v))), query.environment),
         ),
         (
-            ("filter-category", "category", "Category"),
-            choice(Category::ALL, (Category::as_str, Category::label), query.category),
+            ("filter-category", "category", lang.t(w::F_CATEGORY)),
+            choice(Category::ALL, (Category::as_str, &|v| lang.t(vocab::category(v))), query.category),
         ),
         (
-            ("filter-type", "type", "Type"),
-            choice(NotificationType::ALL, (NotificationType::as_str, NotificationType::as_str), query.kind),
+            ("filter-type", "type", lang.t(w::F_TYPE)),
+            choice(NotificationType::ALL, (NotificationType::as_str, &NotificationType::as_str), query.kind),
         ),
         (
-            ("filter-status", "status", "Status"),
-            choice(NotificationStatus::ALL, (NotificationStatus::as_str, status_words), query.status),
+            ("filter-status", "status", lang.t(w::F_STATUS)),
+            choice(NotificationStatus::ALL, (NotificationStatus::as_str, &|v| lang.t(vocab::status(v))), query.status),
         ),
     ];
     let choices = choices
@@ -85,10 +87,10 @@ pub fn FilterForm(
     };
     // The free ones: id, name, label, input type, value.
     let inputs = [
-        ("filter-user", "user_id", "User id", "search", text(query.user_id)),
-        ("filter-source", "data_source", "Data source", "search", text(query.data_source)),
-        ("filter-from", "since", "From", "date", day(query.since)),
-        ("filter-to", "until", "To", "date", day(query.until)),
+        ("filter-user", "user_id", lang.t(w::F_USER), "search", text(query.user_id)),
+        ("filter-source", "data_source", lang.t(w::F_SOURCE), "search", text(query.data_source)),
+        ("filter-from", "since", lang.t(w::F_FROM), "date", day(query.since)),
+        ("filter-to", "until", lang.t(w::F_TO), "date", day(query.until)),
     ];
     let inputs = inputs
         .into_iter()
@@ -106,13 +108,13 @@ pub fn FilterForm(
     // whether it is open or not (style/main.css), so no script decides.
     view! {
         <details class="filter-disclosure">
-            <summary>"Filters"</summary>
-            <Form method="GET" action=action attr:class="filters" attr:aria-label="Filter notifications">
+            <summary>{lang.t(w::F_SUMMARY)}</summary>
+            <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
                 {choices}
                 {inputs}
                 <div class="filter-actions">
-                    <button type="submit">"Apply filters"</button>
-                    <a href=clear>"Clear filters"</a>
+                    <button type="submit">{lang.t(w::F_APPLY)}</button>
+                    <a href=clear>{lang.t(w::F_CLEAR)}</a>
                 </div>
             </Form>
         </details>
@@ -120,7 +122,11 @@ pub fn FilterForm(
 }
 
 /// A closed set's choices, (wire value, words) each, and the current value's wire value ("" for any).
-fn choice<T: Copy>(all: &[T], (wire, words): (Words<T>, Words<T>), current: Option<T>) -> (Options, String) {
+fn choice<T: Copy>(
+    all: &[T],
+    (wire, words): (Words<T>, &dyn Fn(T) -> &'static str),
+    current: Option<T>,
+) -> (Options, String) {
     let options = all.iter().map(|v| (wire(*v), words(*v))).collect();
     (options, current.map(wire).unwrap_or_default().to_owned())
 }
@@ -143,7 +149,7 @@ fn Choice(
         <div class="field">
             <label for=id>{label}</label>
             <select id=id name=name>
-                <option value="">"Any"</option>
+                <option value="">{use_lang().t(w::F_ANY)}</option>
                 {options}
             </select>
         </div>

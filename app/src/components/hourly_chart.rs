@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::chart::{ChartPlot, stacked_heights};
 use crate::dto::HourlyStat;
+use crate::i18n::{use_lang, words::parts as w};
 
 /// The height of the drawing, in its own units (the CSS decides the size on screen).
 const HEIGHT: f64 = 80.0;
@@ -42,6 +43,7 @@ impl AttemptTotals {
 /// what it shows, and put the figures in text beside it (a picture alone tells a screen reader nothing).
 #[component]
 pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl IntoView {
+    let lang = use_lang();
     let busiest = hours.iter().map(|h| h.succeeded + h.failed).max().unwrap_or(0);
     let scale = busiest.max(1) as f64;
     let slots = hours.len().max(1) as f64;
@@ -58,7 +60,7 @@ pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl 
         .map(|(i, h)| {
             let x = i as f64 * SLOT + 1.0;
             let (ok, failed) = stacked_heights(h.succeeded as f64 / scale, h.failed as f64 / scale, HEIGHT);
-            let tip = format!("{}: {} delivered, {} failed", h.hour.to_display(), h.succeeded, h.failed);
+            let tip = w::hour_tip(lang, &h.hour.to_display(), h.succeeded, h.failed);
             view! {
                 <g>
                     <title>{tip}</title>
@@ -80,7 +82,7 @@ pub fn HourlyChart(hours: Vec<HourlyStat>, #[prop(into)] label: String) -> impl 
             }
         })
         .collect_view();
-    let top = if busiest == 1 { "1 attempt".to_owned() } else { format!("{busiest} attempts") };
+    let top = w::attempts_top(lang, busiest);
     view! {
         <ChartPlot label top bottom="0" view_box=format!("0 0 {width} {HEIGHT}") labels>
             <line class="baseline" x1="0" y1=HEIGHT.to_string() x2=width.to_string() y2=HEIGHT.to_string() />

@@ -26,7 +26,8 @@ where
             }
         })
     };
-    let fallback = || view! { <p>"Loading…"</p> };
+    let loading = crate::i18n::use_lang().t(crate::i18n::words::parts::LOADING);
+    let fallback = move || view! { <p>{loading}</p> };
     if keep_shown {
         view! { <Transition fallback>{page}</Transition> }.into_any()
     } else {

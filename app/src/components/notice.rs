@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::i18n::{Lang, words::errors as w};
 
 /// The query key of an error code after a form posted without JavaScript.
 pub const ERROR_KEY: &str = "error";
@@ -24,21 +25,21 @@ pub fn error_code(err: &AppError) -> String {
 }
 
 /// The words for an error code found in the query; `None` for a code no form sends.
-pub fn error_message(code: &str) -> Option<String> {
+pub fn error_message(lang: Lang, code: &str) -> Option<String> {
     let words = match code {
-        "not_found" => "Not found.",
-        "endpoint_disabled" => "This endpoint is disabled: re-enable it first.",
-        "not_subscribed" => "The Notification Webhook subscription of this environment is not active.",
-        "not_disabled" => "This subscription is not disabled.",
-        "invalid_since" => "Enter the date to resend from, such as 2026-11-22.",
-        "invalid_until" => "The date to resend from must be in the past.",
-        "forbidden" => return Some(AppError::Forbidden.to_string()),
-        "unauthenticated" => return Some(AppError::Unauthenticated.to_string()),
-        "internal" => return Some(AppError::Internal.to_string()),
-        code if code.starts_with("invalid_") => "A value in the form was not accepted; check it and try again.",
+        "not_found" => w::NOT_FOUND,
+        "endpoint_disabled" => w::ENDPOINT_DISABLED,
+        "not_subscribed" => w::NOT_SUBSCRIBED,
+        "not_disabled" => w::NOT_DISABLED,
+        "invalid_since" => w::INVALID_SINCE,
+        "invalid_until" => w::INVALID_UNTIL,
+        "forbidden" => return Some(lang.error(&AppError::Forbidden)),
+        "unauthenticated" => return Some(lang.error(&AppError::Unauthenticated)),
+        "internal" => return Some(lang.error(&AppError::Internal)),
+        code if code.starts_with("invalid_") => w::INVALID_VALUE,
         _ => return None,
     };
-    Some(words.to_owned())
+    Some(lang.t(words).to_owned())
 }
 
 /// Ends a server function that a form calls. With JavaScript the outcome goes back to the page (an

@@ -2,19 +2,20 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{use_lang, words::parts as w};
 use crate::vocab::{DisabledReason, SubscriptionState};
 
 /// "Active", "Inactive" or "Disabled (…)", with a class per state for colour. The words carry the
 /// meaning; colour only repeats it.
 #[component]
 pub fn StateBadge(state: SubscriptionState, reason: Option<DisabledReason>) -> impl IntoView {
-    let text = match (state, reason) {
-        (SubscriptionState::Active, _) => "Active".to_owned(),
-        (SubscriptionState::Inactive, _) => "Inactive".to_owned(),
-        (SubscriptionState::Disabled, Some(DisabledReason::Gone)) => "Disabled: receiver answered 410 Gone".to_owned(),
-        (SubscriptionState::Disabled, Some(DisabledReason::Failing)) => "Disabled: failing for 5 days".to_owned(),
-        (SubscriptionState::Disabled, None) => "Disabled".to_owned(),
-    };
+    let text = use_lang().t(match (state, reason) {
+        (SubscriptionState::Active, _) => w::S_ACTIVE,
+        (SubscriptionState::Inactive, _) => w::S_INACTIVE,
+        (SubscriptionState::Disabled, Some(DisabledReason::Gone)) => w::S_DISABLED_GONE,
+        (SubscriptionState::Disabled, Some(DisabledReason::Failing)) => w::S_DISABLED_FAILING,
+        (SubscriptionState::Disabled, None) => w::S_DISABLED,
+    });
     view! { <span class=format!("badge badge-{}", state.as_str())>{text}</span> }
 }
 
@@ -28,7 +29,7 @@ pub fn ResendNeedsSubscription(
 ) -> impl IntoView {
     view! {
         <p class="note" id=id>
-            "Resending needs an active subscription. This one is "
+            {use_lang().t(w::RESEND_NEEDS)}
             <StateBadge state reason />
             "."
         </p>

@@ -7,19 +7,20 @@ use leptos::prelude::*;
 use super::state_badge::StateBadge;
 use super::time_label::TimeLabel;
 use crate::dto::EnvironmentView;
+use crate::i18n::{Lang, use_lang, words::parts as w};
 use crate::vocab::SubscriptionState;
 
 /// The subscription's state, then `children` (what can be done about it), then — when the client is
 /// not subscribed — whom to ask, and the URLs.
 #[component]
 pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let lang = use_lang();
     let subscription = env.subscription;
     let inactive = subscription.state == SubscriptionState::Inactive;
     let not_subscribed = inactive.then(|| {
         view! {
             <AskSupport
-                lead="Not subscribed. The Notification Webhook is sold by ROOK staff, who also set its URLs and types: \
-                      contact your ROOK account manager or "
+                lead=lang.t(w::NOT_SUBSCRIBED_LEAD)
                 tail="."
             />
         }
@@ -29,43 +30,42 @@ pub fn SubscriptionFacts(env: EnvironmentView, #[prop(optional)] children: Optio
     let who_changes = (!inactive).then(|| {
         view! {
             <AskSupport
-                lead="ROOK staff set the URLs, their delivery rates, the notification types and the subscription. To \
-                      change them, write to "
-                tail=" with your client UUID."
+                lead=lang.t(w::WHO_CHANGES_LEAD)
+                tail=lang.t(w::WHO_CHANGES_TAIL)
             />
         }
     });
-    let url = |url: Option<String>| url.unwrap_or_else(|| "not set".to_owned());
+    let url = |url: Option<String>| url.unwrap_or_else(|| lang.t(crate::i18n::words::common::NOT_SET).to_owned());
     let types = match &subscription.types {
-        None => "Every type".to_owned(),
+        None => lang.t(w::EVERY_TYPE).to_owned(),
         Some(types) => types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
     };
     let filtered = subscription.types.is_some().then(|| {
         view! {
             <p class="note">
-                "Types not chosen are still recorded, as “Filtered out”, and are not sent; the feed lists them."
+                {lang.t(w::FILTERED_NOTE)}
             </p>
         }
     });
     let (notification_rate, data_rate) =
-        (rate_limit_words(env.notification_rate_limit), rate_limit_words(env.data_rate_limit));
+        (rate_limit_words(lang, env.notification_rate_limit), rate_limit_words(lang, env.data_rate_limit));
     view! {
         <p>
-            "Notification Webhook: " <StateBadge state=subscription.state reason=subscription.disabled_reason />
-            " since " <TimeLabel at=subscription.since />
+            {lang.t(w::NW_STATE)} <StateBadge state=subscription.state reason=subscription.disabled_reason />
+            {lang.t(w::SINCE)} <TimeLabel at=subscription.since />
         </p>
         {children.map(|children| children())}
         {not_subscribed}
         <dl class="facts">
-            <dt>"Notification Webhook URL"</dt>
+            <dt>{lang.t(w::NW_URL)}</dt>
             <dd>{url(env.notification_webhook_url)}</dd>
-            <dt>"Notification Webhook delivery rate"</dt>
+            <dt>{lang.t(w::NW_RATE)}</dt>
             <dd>{notification_rate}</dd>
-            <dt>"Data Webhook URL"</dt>
+            <dt>{lang.t(w::DW_URL)}</dt>
             <dd>{url(env.data_webhook_url)}</dd>
-            <dt>"Notification types"</dt>
+            <dt>{lang.t(w::TYPES)}</dt>
             <dd>{types}</dd>
-            <dt>"Data Webhook delivery rate"</dt>
+            <dt>{lang.t(w::DW_RATE)}</dt>
             <dd>{data_rate}</dd>
         </dl>
         {filtered}
@@ -84,10 +84,10 @@ fn AskSupport(lead: &'static str, tail: &'static str) -> impl IntoView {
 }
 
 /// What a URL's delivery rate cap means, in words (`None`: no cap). Set by ROOK staff.
-pub fn rate_limit_words(rate: Option<u32>) -> String {
+pub fn rate_limit_words(lang: Lang, rate: Option<u32>) -> String {
     match rate {
-        Some(1) => "ROOK sends at most 1 delivery per second to this URL".to_owned(),
-        Some(rate) => format!("ROOK sends at most {rate} deliveries per second to this URL"),
-        None => "No limit: ROOK sends as fast as the receiver answers".to_owned(),
+        Some(1) => lang.t(w::RATE_ONE).to_owned(),
+        Some(rate) => w::rate_many(lang, rate),
+        None => lang.t(w::RATE_NONE).to_owned(),
     }
 }

@@ -11,7 +11,7 @@ fn switch_look(label: String, on: bool) -> impl IntoView {
         </span>
         <span class="switch-label">{label}</span>
         <span class="switch-state" aria-hidden="true">
-            {if on { "On" } else { "Off" }}
+            {crate::i18n::use_lang().t(if on { crate::i18n::words::common::ON } else { crate::i18n::words::common::OFF })}
         </span>
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::browser::use_hydrated;
+use crate::i18n::{Lang, use_lang, words::parts as w};
 use crate::timestamp::Timestamp;
 
 /// How often relative times are written again while a page stays open: the coarsest of them, "just
@@ -29,6 +30,7 @@ pub fn provide_clock() {
 /// [`Clock`] ticks, and hovering or focusing it shows the exact time in the viewer's own zone and in UTC.
 #[component]
 pub fn TimeLabel(at: Timestamp) -> impl IntoView {
+    let lang = use_lang();
     let hydrated = use_hydrated();
     let clock = use_context::<Clock>();
     let utc = at.to_display();
@@ -41,11 +43,16 @@ pub fn TimeLabel(at: Timestamp) -> impl IntoView {
             if let Some(Clock(ticks)) = clock {
                 ticks.track();
             }
-            browser::relative(at)
+            browser::relative(lang, at)
         }
     };
-    let exact =
-        move || if hydrated.get() { format!("{} (your time) · {utc}", browser::local(at)) } else { utc.clone() };
+    let exact = move || {
+        if hydrated.get() {
+            format!("{} {} · {utc}", browser::local(lang, at), lang.t(w::YOUR_TIME))
+        } else {
+            utc.clone()
+        }
+    };
     view! {
         <time class="time" datetime=at.to_rfc3339() title=exact.clone() data-exact=exact tabindex="0">
             {shown}
@@ -55,48 +62,49 @@ pub fn TimeLabel(at: Timestamp) -> impl IntoView {
 
 /// How long before (or after) `now` an instant is, as people say it: "just now", "5 min ago", "3 h
 /// ago", "2 days ago", "in 4 min"; past a month, the day itself.
-pub fn relative_words(at: Timestamp, now: Timestamp) -> String {
+pub fn relative_words(lang: Lang, at: Timestamp, now: Timestamp) -> String {
     let seconds = (now.as_micros() - at.as_micros()) / 1_000_000;
     let (ahead, seconds) = (seconds < 0, seconds.unsigned_abs());
     let span = match seconds {
-        0..45 => return "just now".to_owned(),
+        0..45 => return lang.t(w::JUST_NOW).to_owned(),
         45..3_600 => format!("{} min", (seconds + 30) / 60),
         3_600..86_400 => format!("{} h", (seconds + 1_800) / 3_600),
-        86_400..172_800 if !ahead => return "yesterday".to_owned(),
-        86_400..2_592_000 => format!("{} days", (seconds + 43_200) / 86_400),
+        86_400..172_800 if !ahead => return lang.t(w::YESTERDAY).to_owned(),
+        86_400..2_592_000 => w::days(lang, (seconds + 43_200) / 86_400),
         _ => return at.to_display()[..10].to_owned(),
     };
-    if ahead { format!("in {span}") } else { format!("{span} ago") }
+    w::relative(lang, &span, ahead)
 }
 
 /// The browser's clock and zone (the server has neither for its viewer).
 #[cfg(feature = "hydrate")]
 mod browser {
-    use super::{Timestamp, relative_words};
+    use super::{Lang, Timestamp, relative_words};
 
     /// `at` relative to the browser's clock.
-    pub fn relative(at: Timestamp) -> String {
+    pub fn relative(lang: Lang, at: Timestamp) -> String {
         let now = Timestamp::from_micros((js_sys::Date::now() * 1_000.0) as i64);
-        relative_words(at, now)
+        relative_words(lang, at, now)
     }
 
     /// `at` in the browser's zone and locale.
-    pub fn local(at: Timestamp) -> String {
+    pub fn local(lang: Lang, at: Timestamp) -> String {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64((at.as_micros() / 1_000) as f64));
-        String::from(date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+        // The page's language, not the browser's: the rest of the page reads in it too.
+        String::from(date.to_locale_string(lang.code(), &wasm_bindgen::JsValue::UNDEFINED))
     }
 }
 
 /// On the server the page is never hydrated, so these are never called; they keep the exact time.
 #[cfg(not(feature = "hydrate"))]
 mod browser {
-    use super::Timestamp;
+    use super::{Lang, Timestamp};
 
-    pub fn relative(at: Timestamp) -> String {
+    pub fn relative(_: Lang, at: Timestamp) -> String {
         at.to_display()
     }
 
-    pub fn local(at: Timestamp) -> String {
+    pub fn local(_: Lang, at: Timestamp) -> String {
         at.to_display()
     }
 }
@@ -135,18 +143,29 @@ pub fn duration_words(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::{duration_words, relative_words};
+    use crate::i18n::Lang;
     use crate::timestamp::Timestamp;
 
     #[test]
     fn relative_times_read_as_people_say_them() {
         let now: Timestamp = "2026-12-02T12:00:00.000Z".parse().unwrap();
-        assert_eq!(relative_words(now.plus_seconds(-10), now), "just now");
-        assert_eq!(relative_words(now.plus_seconds(-5 * 60), now), "5 min ago");
-        assert_eq!(relative_words(now.plus_seconds(-3 * 3600), now), "3 h ago");
-        assert_eq!(relative_words(now.plus_seconds(-30 * 3600), now), "yesterday");
-        assert_eq!(relative_words(now.plus_seconds(-4 * 86_400), now), "4 days ago");
-        assert_eq!(relative_words(now.plus_seconds(4 * 60), now), "in 4 min");
-        assert_eq!(relative_words(now.plus_seconds(-40 * 86_400), now), "2026-10-23");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(-10), now), "just now");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(-5 * 60), now), "5 min ago");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(-3 * 3600), now), "3 h ago");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(-30 * 3600), now), "yesterday");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(-4 * 86_400), now), "4 days ago");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(4 * 60), now), "in 4 min");
+        assert_eq!(relative_words(Lang::En, now.plus_seconds(-40 * 86_400), now), "2026-10-23");
+    }
+
+    #[test]
+    fn relative_times_read_in_spanish_too() {
+        let now: Timestamp = "2026-12-02T12:00:00.000Z".parse().unwrap();
+        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-10), now), "ahora mismo");
+        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-5 * 60), now), "hace 5 min");
+        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-30 * 3600), now), "ayer");
+        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-4 * 86_400), now), "hace 4 días");
+        assert_eq!(relative_words(Lang::Es, now.plus_seconds(4 * 60), now), "dentro de 4 min");
     }
 
     #[test]

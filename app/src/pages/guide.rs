@@ -3,18 +3,20 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::i18n::{use_lang, words::guide as w};
 use crate::pages::settings::guide::ReceiverGuide;
 
 /// The receiver guide on a page of its own, without signing in.
 #[component]
 pub fn GuidePage() -> impl IntoView {
+    let lang = use_lang();
     view! {
-        <Title text="Receiver guide · rook-notify" />
-        <h1>"Receiving ROOK notifications"</h1>
+        <Title text=lang.title(w::PAGE_TITLE) />
+        <h1>{lang.t(w::PAGE_HEADING)}</h1>
         <p class="lead">
-            "How ROOK's Notification Webhook calls your receiver, what every notification looks like, and "
-            "how to verify that a request comes from ROOK. The OpenAPI document of the HTTP API, with these "
-            "payloads as webhooks, is at " <a href="/api/openapi.json">"/api/openapi.json"</a> "."
+            {lang.t(w::PAGE_LEAD_1)}
+            {lang.t(w::PAGE_LEAD_2)}
+            {lang.t(w::PAGE_LEAD_3)} <a href="/api/openapi.json">"/api/openapi.json"</a> "."
         </p>
         <ReceiverGuide />
     }

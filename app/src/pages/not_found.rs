@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::{use_lang, words::common as w};
+
 /// Says the page does not exist, with a way back, and answers 404.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -10,10 +12,11 @@ pub fn NotFound() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+    let lang = use_lang();
     view! {
         <section class="panel">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. " <A href="/">"Back to the overview"</A></p>
+            <h1>{lang.t(w::NOT_FOUND_TITLE)}</h1>
+            <p>{lang.t(w::NOT_FOUND_TEXT)} <A href="/">{lang.t(w::NOT_FOUND_BACK)}</A></p>
         </section>
     }
 }

@@ -13,17 +13,19 @@ use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_table::{NotificationTable, notification_href};
-use crate::components::plural::count_of;
 use crate::components::state_badge::ResendNeedsSubscription;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{BulkResendReceipt, DataDeliverySummary};
 use crate::error::AppError;
+use crate::i18n::words::{attention as w, notification, parts, vocab};
+use crate::i18n::{Lang, Noun, use_lang};
 use crate::pages::notifications::rejected_data::document_words;
 use crate::vocab::{DataDeliveryStatus, Environment, NotificationStatus, SubscriptionState};
 
 /// The needs-attention page.
 #[component]
 pub fn AttentionPage() -> impl IntoView {
+    let lang = use_lang();
     let query = use_query_map();
     let resend = ServerAction::<ResendFailedSince>::new();
     let resend_data = ServerAction::<ResendRejectedDataSince>::new();
@@ -33,9 +35,9 @@ pub fn AttentionPage() -> impl IntoView {
         |(uuid, _, _)| failed_notifications(uuid),
     );
     let error = Signal::derive(move || match (resend.value().get(), resend_data.value().get()) {
-        (Some(Err(err)), _) | (_, Some(Err(err))) => Some(err.to_string()),
+        (Some(Err(err)), _) | (_, Some(Err(err))) => Some(lang.error(&err)),
         (Some(Ok(_)), _) | (_, Some(Ok(_))) => None,
-        (None, None) => query.read().get(ERROR_KEY).and_then(|code| error_message(&code)),
+        (None, None) => query.read().get(ERROR_KEY).and_then(|code| error_message(lang, &code)),
     });
     let success = Signal::derive(move || {
         let receipt = |run: Option<Result<BulkResendReceipt, AppError>>, queued: &str, remaining: &str| match run {
@@ -49,8 +51,8 @@ pub fn AttentionPage() -> impl IntoView {
         let failed = receipt(resend.value().get(), "queued", "remaining");
         let data = receipt(resend_data.value().get(), "data_queued", "data_remaining");
         failed
-            .map(|r| receipt_words(&r, ("failed notification", "failed notifications")))
-            .or_else(|| data.map(|r| receipt_words(&r, ("rejected data delivery", "rejected data deliveries"))))
+            .map(|r| receipt_words(lang, &r, w::FAILED_NOTIFICATION))
+            .or_else(|| data.map(|r| receipt_words(lang, &r, w::REJECTED_DELIVERY)))
     });
 
     view! {
@@ -76,9 +78,9 @@ pub fn AttentionPage() -> impl IntoView {
             Ok(view! {
                 <ClientNav client_uuid=data.client_uuid.clone() name=data.client_name current=ClientTab::Attention />
                 <p class="lead">
-                    "Notifications whose retries are exhausted, and Data Webhook deliveries your "
-                    "receiver rejected for good. Resending queues an immediate new attempt; the "
-                    "history stays."
+                    {lang.t(w::LEAD_1)}
+                    {lang.t(w::LEAD_2)}
+                    {lang.t(w::LEAD_3)}
                 </p>
                 <FormNotice error success />
                 {sections}
@@ -89,18 +91,18 @@ pub fn AttentionPage() -> impl IntoView {
 
 /// "Queued 3 failed notifications for an immediate attempt; none remain." (`what`: the noun for one
 /// and for several).
-fn receipt_words(receipt: &BulkResendReceipt, (one, many): (&str, &str)) -> String {
+fn receipt_words(lang: Lang, receipt: &BulkResendReceipt, noun: Noun) -> String {
     let remaining = match receipt.remaining {
-        0 => "none remain".to_owned(),
-        1 => "1 remains: resend again to queue it".to_owned(),
-        n => format!("{n} remain: resend again to queue them"),
+        0 => lang.t(w::NONE_REMAIN).to_owned(),
+        1 => lang.t(w::ONE_REMAINS).to_owned(),
+        n => w::remain(lang, n),
     };
-    format!("Queued {} for an immediate attempt; {remaining}.", count_of(receipt.queued, one, many))
+    w::queued(lang, &lang.count_of(receipt.queued, noun), &remaining)
 }
 
 /// How many a list shows, in words: "3", or "more than 20" when it was cut.
-fn listed_count(listed: usize, more: bool) -> String {
-    if more { format!("more than {listed}") } else { listed.to_string() }
+fn listed_count(lang: Lang, listed: usize, more: bool) -> String {
+    if more { w::more_than(lang, listed) } else { listed.to_string() }
 }
 
 /// A bulk resend behind a confirmation: `opener` opens the form, which says what it will do.
@@ -126,7 +128,8 @@ fn FailedSection(
     resend: ServerAction<ResendFailedSince>,
     resend_data: ServerAction<ResendRejectedDataSince>,
 ) -> impl IntoView {
-    let label = env.environment.label();
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(env.environment));
     let key = env.environment.as_str();
     let heading_id = format!("failed-{key}");
     let labelled_by = heading_id.clone();
@@ -149,21 +152,17 @@ fn FailedSection(
         // Nothing to resend: no button that would queue nothing.
         ().into_any()
     } else if subscribed {
-        let consequence = format!(
-            "Every failed {label} notification recorded since the day you choose gets an immediate new attempt \
-             ({} listed below). Their history stays.",
-            listed_count(env.failed.len(), env.more)
-        );
+        let consequence = w::failed_consequence(lang, label, &listed_count(lang, env.failed.len(), env.more));
         view! {
-            <ConfirmBulkResend opener=format!("Resend all failed in {label}…") consequence>
+            <ConfirmBulkResend opener=w::resend_all_failed(lang, label) consequence>
                 <ActionForm action=resend attr:class="inline-form">
                     <ResendSinceFields
                         client_uuid=client_uuid.clone()
                         environment=env.environment
                         id=format!("since-{key}")
-                        label="Resend all failed since"
+                        label=lang.t(w::RESEND_SINCE)
                         default_since
-                        button="Yes, resend the failed notifications".to_owned()
+                        button=lang.t(w::YES_RESEND).to_owned()
                         pending=resend.pending()
                     />
                 </ActionForm>
@@ -175,13 +174,13 @@ fn FailedSection(
             .into_any()
     };
     let listing = if env.failed.is_empty() {
-        view! { <p class="empty">"Nothing failed."</p> }.into_any()
+        view! { <p class="empty">{lang.t(w::NOTHING_FAILED)}</p> }.into_any()
     } else {
         let rows = env.failed;
         let more = env.more.then(|| {
             view! {
                 <p>
-                    <a href=all_failed.clone()>{format!("All failed {label} notifications")}</a>
+                    <a href=all_failed.clone()>{w::all_failed(lang, label)}</a>
                 </p>
             }
         });
@@ -194,7 +193,7 @@ fn FailedSection(
     view! {
         <section class="panel" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
-            <h3>"Failed notifications"</h3>
+            <h3>{lang.t(w::FAILED_NOTIFICATIONS)}</h3>
             {resend_form}
             {listing}
             {rejected}
@@ -234,13 +233,15 @@ fn RejectedDataList(
     default_since: String,
     resend: ServerAction<ResendRejectedDataSince>,
 ) -> impl IntoView {
-    let label = environment.label();
-    let row = |d: DataDeliverySummary| {
-        let error = last_attempt_outcome(&d.progress).unwrap_or_else(|| "—".to_owned());
-        let state = if d.status == DataDeliveryStatus::Retrying { "Rejected so far; retrying" } else { "Rejected" };
-        let document = document_words(&d);
-        let notice =
-            d.rejected_notification_id.map(|id| view! { <a href=notification_href(&id)>"Rejection notice"</a> });
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(environment));
+    let row = move |d: DataDeliverySummary| {
+        let error = last_attempt_outcome(lang, &d.progress).unwrap_or_else(|| "—".to_owned());
+        let state = lang.t(if d.status == DataDeliveryStatus::Retrying { w::REJECTED_RETRYING } else { w::REJECTED });
+        let document = document_words(lang, &d);
+        let notice = d
+            .rejected_notification_id
+            .map(|id| view! { <a href=notification_href(&id)>{lang.t(w::REJECTION_NOTICE)}</a> });
         view! {
             <tr>
                 <td>
@@ -257,22 +258,18 @@ fn RejectedDataList(
         }
     };
     let listed = !rows.is_empty();
-    let consequence = format!(
-        "Every {label} data delivery your Data Webhook rejected since the day you choose, for good or so far, \
-         gets an immediate new attempt ({} listed below).",
-        listed_count(rows.len(), more)
-    );
+    let consequence = w::data_consequence(lang, label, &listed_count(lang, rows.len(), more));
     let form = listed.then(|| {
         view! {
-            <ConfirmBulkResend opener=format!("Resend rejected data in {label}…") consequence>
+            <ConfirmBulkResend opener=w::resend_rejected(lang, label) consequence>
                 <ActionForm action=resend attr:class="inline-form">
                     <ResendSinceFields
                         client_uuid
                         environment
                         id=format!("data-since-{}", environment.as_str())
-                        label="Resend all rejected data since"
+                        label=lang.t(w::RESEND_DATA_SINCE)
                         default_since
-                        button="Yes, resend the rejected data".to_owned()
+                        button=lang.t(w::YES_RESEND_DATA).to_owned()
                         pending=resend.pending()
                     />
                 </ActionForm>
@@ -280,18 +277,27 @@ fn RejectedDataList(
         }
     });
     view! {
-        <h3>"Rejected data deliveries"</h3>
+        <h3>{lang.t(w::REJECTED_DELIVERIES)}</h3>
         {form}
         <DataTable
             class="data-table"
             caption_shown=true
-            caption=format!("Rejected data deliveries in {label}, newest first")
-            columns=&["Handed over", "User", "Document", "Document id", "Status", "Attempts", "Last error", "Notice"]
+            caption=w::rejected_caption(lang, label)
+            columns=&[
+                notification::HANDED_OVER,
+                w::COL_USER,
+                notification::DOCUMENT,
+                notification::DOCUMENT_ID,
+                parts::F_STATUS,
+                parts::T_ATTEMPTS,
+                w::COL_LAST_ERROR,
+                w::COL_NOTICE,
+            ]
             items=rows
             row
-            empty="No rejected data deliveries."
+            empty=lang.t(w::NO_REJECTED)
         />
-        {(listed && more).then(|| view! { <p class="note">"Only the newest are listed."</p> })}
+        {(listed && more).then(|| view! { <p class="note">{lang.t(w::ONLY_NEWEST)}</p> })}
     }
 }
 
@@ -302,24 +308,15 @@ mod tests {
     #[test]
     fn the_receipt_says_what_was_queued_and_what_remains() {
         assert_eq!(
-            receipt_words(
-                &BulkResendReceipt { queued: 3, remaining: 0 },
-                ("failed notification", "failed notifications")
-            ),
+            receipt_words(Lang::En, &BulkResendReceipt { queued: 3, remaining: 0 }, w::FAILED_NOTIFICATION),
             "Queued 3 failed notifications for an immediate attempt; none remain."
         );
         assert!(
-            receipt_words(
-                &BulkResendReceipt { queued: 10_000, remaining: 5 },
-                ("rejected data delivery", "rejected data deliveries")
-            )
-            .contains("5 remain")
+            receipt_words(Lang::En, &BulkResendReceipt { queued: 10_000, remaining: 5 }, w::REJECTED_DELIVERY)
+                .contains("5 remain")
         );
         assert_eq!(
-            receipt_words(
-                &BulkResendReceipt { queued: 1, remaining: 0 },
-                ("rejected data delivery", "rejected data deliveries")
-            ),
+            receipt_words(Lang::En, &BulkResendReceipt { queued: 1, remaining: 0 }, w::REJECTED_DELIVERY),
             "Queued 1 rejected data delivery for an immediate attempt; none remain."
         );
     }

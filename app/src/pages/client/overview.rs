@@ -1,7 +1,6 @@
 //! A client's overview: for Sandbox and Production, the subscription's state (with a way to re-enable
 //! a disabled endpoint), the URLs, the last day's notifications by status and last week's charts.
 
-use crate::components::plural::count_of;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -14,25 +13,27 @@ use crate::components::filters::{filter_pairs, with_query};
 use crate::components::form_fields::EnvironmentFields;
 use crate::components::loaded::Loaded;
 use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
-use crate::components::notification_status::status_words;
 use crate::components::subscription_facts::SubscriptionFacts;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{EnvironmentHealth, NotificationQuery};
+use crate::i18n::use_lang;
+use crate::i18n::words::{overview as w, parts, vocab};
 use crate::query::TimeBound;
 use crate::vocab::{Environment, SubscriptionState};
 
 /// `/clients/:client_uuid`.
 #[component]
 pub fn ClientOverviewPage() -> impl IntoView {
+    let lang = use_lang();
     let query = use_query_map();
     let reenable = ServerAction::<ReenableEndpoint>::new();
     let client_uuid = use_client_uuid();
     let dashboard =
         Resource::new(move || (client_uuid(), reenable.version().get()), |(uuid, _)| client_dashboard(uuid));
     let error = Signal::derive(move || match reenable.value().get() {
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(lang.error(&err)),
         Some(Ok(_)) => None,
-        None => query.read().get(ERROR_KEY).and_then(|code| error_message(&code)),
+        None => query.read().get(ERROR_KEY).and_then(|code| error_message(lang, &code)),
     });
     let success = Signal::derive(move || {
         let environment = match reenable.value().get() {
@@ -40,7 +41,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
             Some(Err(_)) => None,
             None => query.read().get("reenabled").and_then(|e| e.parse::<Environment>().ok()),
         };
-        environment.map(|e| format!("{} re-enabled: held notifications are being sent.", e.label()))
+        environment.map(|e| w::reenabled(lang, lang.t(vocab::environment(e))))
     });
 
     view! {
@@ -58,7 +59,7 @@ pub fn ClientOverviewPage() -> impl IntoView {
                 <FormNotice error success />
                 <div class="environment-panels">{environments}</div>
                 <section class="panel" aria-labelledby="alerts-heading">
-                    <h2 id="alerts-heading">"Recent alerts"</h2>
+                    <h2 id="alerts-heading">{lang.t(w::RECENT_ALERTS)}</h2>
                     <AlertList alerts=dashboard.alerts />
                 </section>
             })
@@ -73,8 +74,9 @@ fn EnvironmentHealthPanel(
     health: EnvironmentHealth,
     reenable: ServerAction<ReenableEndpoint>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let env = health.environment;
-    let label = env.environment.label();
+    let label = lang.t(vocab::environment(env.environment));
     let feed = ClientTab::Notifications.href(&client_uuid);
     let heading_id = format!("environment-{}", env.environment.as_str());
     let labelled_by = heading_id.clone();
@@ -84,23 +86,23 @@ fn EnvironmentHealthPanel(
             <ActionForm action=reenable attr:class="inline">
                 <EnvironmentFields client_uuid environment=env.environment />
                 <button type="submit" disabled=move || reenable.pending().get()>
-                    {format!("Re-enable {label}")}
+                    {w::reenable(lang, label)}
                 </button>
             </ActionForm>
-            <p class="note">"Re-enabling sends the notifications held while the endpoint was disabled."</p>
+            <p class="note">{lang.t(w::REENABLE_NOTE)}</p>
         }
     });
     let failing = env.failing_since.map(|since| {
         let last_success = match env.last_success_at {
-            Some(at) => view! { "last success " <TimeLabel at /> }.into_any(),
-            None => "no success recorded".into_any(),
+            Some(at) => view! { {lang.t(w::LAST_SUCCESS)} <TimeLabel at /> }.into_any(),
+            None => lang.t(w::NO_SUCCESS).into_any(),
         };
         view! {
             <p class="warning">
-                "Failing since " <TimeLabel at=since />
+                {lang.t(w::FAILING_SINCE)} <TimeLabel at=since />
                 {format!(
                     ": {}, ",
-                    count_of(u64::from(env.consecutive_failures), "failed attempt", "failed attempts in a row")
+                    lang.count_of(u64::from(env.consecutive_failures), parts::ATTEMPTS_IN_A_ROW)
                 )}
                 {last_success}
                 "."
@@ -124,24 +126,22 @@ fn EnvironmentHealthPanel(
         .collect();
     let quiet =
         health.counts_24h.iter().all(|c| c.count == 0) && health.hourly.iter().all(|h| h.succeeded + h.failed == 0);
-    let counts = health.counts_24h.into_iter().map(|c| (status_words(c.status), c.count.to_string())).collect();
+    let counts =
+        health.counts_24h.into_iter().map(|c| (lang.t(vocab::status(c.status)), c.count.to_string())).collect();
     let activity = if quiet {
-        let why = if env.subscription.state == SubscriptionState::Inactive {
-            " It is not subscribed: nothing is sent to it."
-        } else {
-            ""
-        };
+        let why =
+            if env.subscription.state == SubscriptionState::Inactive { lang.t(w::NOT_SUBSCRIBED_WHY) } else { "" };
         view! {
             <p class="empty">
-                {format!("{label}: no notifications in the last 24 hours and no deliveries in the last 7 days.{why}")}
+                {w::quiet(lang, label, why)}
             </p>
         }
         .into_any()
     } else {
         view! {
-            <h3>"Notifications in the last 24 hours"</h3>
+            <h3>{lang.t(w::LAST_24H)}</h3>
             <Figures class="counts" items=counts links />
-            <h3>"Deliveries in the last 7 days"</h3>
+            <h3>{lang.t(w::LAST_7D)}</h3>
             <DeliveryCharts label hourly=health.hourly />
         }
         .into_any()

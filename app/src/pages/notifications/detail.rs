@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::curl::curl_command;
 use super::rejected_data::{RejectedData, ResendRejectedData};
 use super::{NotificationData, ResendNotification, notification_page};
-use crate::components::attempt::{AttemptCard, error_kind_words};
+use crate::components::attempt::AttemptCard;
 use crate::components::browser::{CopyButton, refetch_until};
 use crate::components::client_nav::{ClientNav, ClientTab};
 use crate::components::facts::{Fact, IdFact};
@@ -18,6 +18,8 @@ use crate::components::pretty_json::pretty_json;
 use crate::components::state_badge::ResendNeedsSubscription;
 use crate::components::time_label::{TimeFact, TimeLabel};
 use crate::dto::{AttemptView, NotificationDetail};
+use crate::i18n::words::{notification as w, parts, vocab};
+use crate::i18n::{Lang, use_lang};
 use crate::payload::{Details, NotificationPayload};
 use crate::reasons::reason_words;
 use crate::vocab::{NotificationStatus, NotificationType, SubscriptionState};
@@ -28,6 +30,7 @@ const RESEND_WAIT_SECS: u32 = 20;
 /// The notification page.
 #[component]
 pub fn NotificationPage() -> impl IntoView {
+    let lang = use_lang();
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
@@ -51,14 +54,12 @@ pub fn NotificationPage() -> impl IntoView {
         }
     });
     let data_error = Signal::derive(move || match resend_data.value().get() {
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(lang.error(&err)),
         _ => None,
     });
     let data_success = Signal::derive(move || match resend_data.value().get() {
-        Some(Ok(_)) => Some("Resend queued: the new attempt shows below once it is made.".to_owned()),
-        _ => {
-            query.read().get("data_resent").map(|_| "Resend queued. Reload the page to see the new attempt.".to_owned())
-        }
+        Some(Ok(_)) => Some(lang.t(w::RESEND_DATA_QUEUED).to_owned()),
+        _ => query.read().get("data_resent").map(|_| lang.t(w::RESEND_DATA_RELOAD).to_owned()),
     });
     let attempts_shown = move || data.get_untracked().and_then(Result::ok).map_or(0, |d| d.detail.attempts.len());
     // After a resend, look again every second until the new attempt is there.
@@ -74,20 +75,17 @@ pub fn NotificationPage() -> impl IntoView {
     let resent = Memo::new(move |_| {
         let before = awaiting.get()?;
         let attempts = data.get()?.ok()?.detail.attempts;
-        Some((attempts.len() > before).then(|| attempts.last().map(resend_result)).flatten())
+        Some((attempts.len() > before).then(|| attempts.last().map(|a| resend_result(lang, a))).flatten())
     });
     let error = Signal::derive(move || match resend.value().get() {
-        Some(Err(err)) => Some(err.to_string()),
+        Some(Err(err)) => Some(lang.error(&err)),
         Some(Ok(_)) => resent.get().flatten().and_then(Result::err),
-        None => query.read().get(ERROR_KEY).and_then(|code| error_message(&code)),
+        None => query.read().get(ERROR_KEY).and_then(|code| error_message(lang, &code)),
     });
     let success = Signal::derive(move || match (resent.get(), resend.value().get()) {
         (Some(Some(result)), Some(Ok(_))) => result.ok(),
-        (Some(None), Some(Ok(_))) => Some("Resend queued: waiting for the new attempt…".to_owned()),
-        _ => query
-            .read()
-            .get("resent")
-            .map(|_| "Resend queued. Reload the page to see the new attempt once it has been made.".to_owned()),
+        (Some(None), Some(Ok(_))) => Some(lang.t(w::RESEND_WAITING).to_owned()),
+        _ => query.read().get("resent").map(|_| lang.t(w::RESEND_RELOAD).to_owned()),
     });
 
     view! {
@@ -102,15 +100,15 @@ pub fn NotificationPage() -> impl IntoView {
 }
 
 /// What a resend's attempt came to, in words: `Ok` when it was delivered, `Err` when it failed.
-fn resend_result(attempt: &AttemptView) -> Result<String, String> {
+fn resend_result(lang: Lang, attempt: &AttemptView) -> Result<String, String> {
     let status = attempt.response_status.map(|s| format!("HTTP {s}"));
     if attempt.succeeded {
         let status = status.map(|s| format!(" ({s})")).unwrap_or_default();
-        return Ok(format!("Resent: the new attempt was delivered{status}."));
+        return Ok(w::resent_ok(lang, &status));
     }
-    let why = status.or_else(|| attempt.error_kind.map(|k| error_kind_words(k).to_owned()));
-    let why = why.unwrap_or_else(|| "no answer".to_owned());
-    Err(format!("Resent, but the new attempt failed: {why}. It is the newest under Attempts."))
+    let why = status.or_else(|| attempt.error_kind.map(|k| lang.t(vocab::error_kind_words(k)).to_owned()));
+    let why = why.unwrap_or_else(|| lang.t(w::NO_ANSWER).to_owned());
+    Err(w::resent_failed(lang, &why))
 }
 
 /// Everything about the notification.
@@ -124,6 +122,7 @@ fn NotificationView(
     data_error: Signal<Option<String>>,
     data_success: Signal<Option<String>>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let NotificationData { client_name, detail, body, subscription } = data;
     // Resending needs an active subscription (the server answers 409 otherwise): say so up front.
     let blocked = subscription
@@ -148,19 +147,19 @@ fn NotificationView(
             let command = curl_command(&last.url, &last.request_headers, body);
             view! {
                 <p class="note">
-                    "The last attempt's request, to send again by hand. Its signature was made for that attempt: "
-                    "receivers reject signatures older than 5 minutes. Signing secrets are never part of it."
+                    {lang.t(w::CURL_NOTE_1)}
+                    {lang.t(w::CURL_NOTE_2)}
                 </p>
                 <pre id="curl-command">{command.clone()}</pre>
-                <CopyButton label="Copy curl command" text=command />
+                <CopyButton label=lang.t(w::COPY_CURL) text=command />
             }
             .into_any()
         }
-        _ => view! { <p class="empty">"No attempt has been made yet: there is no request to copy."</p> }.into_any(),
+        _ => view! { <p class="empty">{lang.t(w::NO_REQUEST)}</p> }.into_any(),
     };
     let payload_view = match body.as_deref().map(pretty_json) {
         Some(text) => view! { <pre class="payload">{text}</pre> }.into_any(),
-        None => view! { <p class="empty">"The payload was removed by retention."</p> }.into_any(),
+        None => view! { <p class="empty">{lang.t(w::PAYLOAD_PURGED)}</p> }.into_any(),
     };
     let details = payload.and_then(|p| serde_json::from_value::<NotificationPayload>(p).ok()).map(|p| p.details);
     let why = details.map(|details| match summary.kind {
@@ -171,32 +170,29 @@ fn NotificationView(
         .progress
         .next_attempt_at
         .filter(|_| matches!(summary.status, NotificationStatus::Retrying | NotificationStatus::Pending))
-        .map(|at| view! { " · next attempt " <TimeLabel at /> });
-    let delivered = summary.progress.delivered_at.map(|at| view! { " · delivered " <TimeLabel at /> });
+        .map(|at| view! { {lang.t(w::NEXT_ATTEMPT)} <TimeLabel at /> });
+    let delivered = summary.progress.delivered_at.map(|at| view! { {lang.t(w::DELIVERED_AT)} <TimeLabel at /> });
     let attempt_count = attempts.len();
     let attempts_view = if attempts.is_empty() {
-        view! { <p class="empty">"No attempt yet."</p> }.into_any()
+        view! { <p class="empty">{lang.t(w::NO_ATTEMPT)}</p> }.into_any()
     } else {
         attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view().into_any()
     };
     let id = summary.id.clone();
-    let attempts_heading = if summary.kind == NotificationType::DataWebhookRejected {
-        format!("Attempts to send this notice to your Notification Webhook ({attempt_count}), newest first")
-    } else {
-        format!("Attempts ({attempt_count}), newest first")
-    };
+    let attempts_heading =
+        w::attempts_heading(lang, attempt_count, summary.kind == NotificationType::DataWebhookRejected);
 
     // The first screen holds what a developer comes for: the status, why, and the attempts; the
     // record's facts, the payload and the curl command follow.
     view! {
         <ClientNav client_uuid=summary.client_uuid.clone() name=client_name />
         <p>
-            <a href=feed>"All notifications"</a>
+            <a href=feed>{lang.t(w::ALL_NOTIFICATIONS)}</a>
         </p>
-        <h2>{format!("{} notification", summary.kind.as_str())}</h2>
+        <h2>{w::heading(lang, summary.kind.as_str())}</h2>
         <p class="status-line">
             <StatusBadge status=summary.status />
-            {summary.test.then_some(" (test notification)")}
+            {summary.test.then_some(lang.t(w::TEST_NOTIFICATION))}
             {next_due}
             {delivered}
         </p>
@@ -208,7 +204,7 @@ fn NotificationView(
                 disabled=move || resend_off || resend.pending().get()
                 aria-describedby=resend_off.then_some("resend-blocked")
             >
-                "Resend"
+                {lang.t(w::RESEND)}
             </button>
         </ActionForm>
         {blocked}
@@ -219,25 +215,25 @@ fn NotificationView(
         </section>
         {rejected_data}
         <section aria-labelledby="facts-heading">
-            <h3 id="facts-heading">"Details"</h3>
+            <h3 id="facts-heading">{lang.t(w::DETAILS)}</h3>
             <dl class="facts">
-                <IdFact term="Id (webhook-id)" id=summary.id.clone() />
-                <dt>"Category"</dt>
-                <dd>{summary.category.label()}</dd>
-                <dt>"Environment"</dt>
-                <dd>{summary.environment.label()}</dd>
-                <Fact term="User id" value=summary.user_id />
-                <Fact term="Data source" value=summary.data_source />
-                <TimeFact term="Happened" at=summary.datetime />
-                <TimeFact term="Recorded" at=summary.created_at />
+                <IdFact term=lang.t(w::ID_WEBHOOK) id=summary.id.clone() />
+                <dt>{lang.t(parts::F_CATEGORY)}</dt>
+                <dd>{lang.t(vocab::category(summary.category))}</dd>
+                <dt>{lang.t(parts::F_ENVIRONMENT)}</dt>
+                <dd>{lang.t(vocab::environment(summary.environment))}</dd>
+                <Fact term=lang.t(parts::F_USER) value=summary.user_id />
+                <Fact term=lang.t(parts::F_SOURCE) value=summary.data_source />
+                <TimeFact term=lang.t(w::HAPPENED) at=summary.datetime />
+                <TimeFact term=lang.t(parts::T_RECORDED) at=summary.created_at />
             </dl>
         </section>
         <section aria-labelledby="payload-heading">
-            <h3 id="payload-heading">"Payload"</h3>
+            <h3 id="payload-heading">{lang.t(w::PAYLOAD)}</h3>
             {payload_view}
         </section>
         <section aria-labelledby="curl-heading">
-            <h3 id="curl-heading">"Copy as curl"</h3>
+            <h3 id="curl-heading">{lang.t(w::COPY_AS_CURL)}</h3>
             {curl}
         </section>
     }
@@ -246,7 +242,8 @@ fn NotificationView(
 /// Why an extraction failed, from the table of reasons, with ROOK's own message when it sent one.
 #[component]
 fn ReasonBlock(details: Details, data_source: Option<String>) -> impl IntoView {
-    let words = details.reason.map(|reason| reason_words(reason, data_source.as_deref()));
+    let lang = use_lang();
+    let words = details.reason.map(|reason| reason_words(lang, reason, data_source.as_deref()));
     let message = details.message.filter(|m| !m.trim().is_empty());
     (words.is_some() || message.is_some()).then(|| {
         let words = words.map(|w| {
@@ -257,14 +254,14 @@ fn ReasonBlock(details: Details, data_source: Option<String>) -> impl IntoView {
                     {w.what}
                 </p>
                 <p>
-                    <strong>"What to do: "</strong>
+                    <strong>{lang.t(w::WHAT_TO_DO)}</strong>
                     {w.next}
                 </p>
             }
         });
-        let message = message.map(|m| view! { <p class="note">{format!("ROOK's message: {m}")}</p> });
+        let message = message.map(|m| view! { <p class="note">{w::rook_message(lang, &m)}</p> });
         view! {
-            <section class="why" aria-label="Why">
+            <section class="why" aria-label=lang.t(w::WHY)>
                 {words}
                 {message}
             </section>
@@ -276,37 +273,36 @@ fn ReasonBlock(details: Details, data_source: Option<String>) -> impl IntoView {
 /// document, what it answered, whether ROOK tries again.
 #[component]
 fn RejectionWords(details: Details) -> impl IntoView {
+    let lang = use_lang();
     let document = match (details.pillar, details.data_type) {
-        (Some(pillar), Some(data_type)) => format!("a {} {}", pillar.as_str(), data_type.as_str()),
-        _ => "a document".to_owned(),
+        (Some(pillar), Some(data_type)) => w::a_document(lang, pillar, data_type),
+        _ => lang.t(w::A_DOCUMENT).to_owned(),
     };
     let document = match &details.document_id {
-        Some(id) => format!("{document} (document {id})"),
+        Some(id) => w::document_with_id(lang, &document, id),
         None => document,
     };
     let answer = match (details.response_status, details.error_kind) {
-        (Some(status), _) => format!("answered HTTP {status}"),
-        (None, Some(kind)) => format!("could not be reached: {}", error_kind_words(kind)),
-        (None, None) => "did not accept it".to_owned(),
+        (Some(status), _) => w::answered(lang, status),
+        (None, Some(kind)) => w::unreachable(lang, lang.t(vocab::error_kind_words(kind))),
+        (None, None) => lang.t(w::DID_NOT_ACCEPT).to_owned(),
     };
-    let attempt = details.attempt_number.map(|n| format!(" on attempt {n}")).unwrap_or_default();
+    let attempt = details.attempt_number.map(|n| w::on_attempt(lang, n)).unwrap_or_default();
     let next = match (details.will_retry, details.next_attempt_at) {
-        (Some(true), Some(at)) => view! { "ROOK will try again " <TimeLabel at /> "." }.into_any(),
-        (Some(true), None) => view! { "ROOK will try again." }.into_any(),
-        _ => {
-            view! { "ROOK will not try again on its own: resend it below once your Data Webhook is fixed." }.into_any()
-        }
+        (Some(true), Some(at)) => view! { {lang.t(w::WILL_RETRY_AT)} <TimeLabel at /> "." }.into_any(),
+        (Some(true), None) => lang.t(w::WILL_RETRY).into_any(),
+        _ => lang.t(w::WILL_NOT_RETRY).into_any(),
     };
     let excerpt = details.response_excerpt.filter(|e| !e.is_empty()).map(|excerpt| {
         view! {
-            <p class="label">"Its answer began:"</p>
+            <p class="label">{lang.t(w::ANSWER_BEGAN)}</p>
             <pre class="body-excerpt">{excerpt}</pre>
         }
     });
     view! {
         <section class="why" aria-labelledby="rejection-heading">
-            <h3 id="rejection-heading">"What your Data Webhook rejected"</h3>
-            <p>{format!("Your Data Webhook {answer}{attempt} when ROOK sent it {document}.")}</p>
+            <h3 id="rejection-heading">{lang.t(w::REJECTED_HEADING)}</h3>
+            <p>{w::rejection(lang, &answer, &attempt, &document)}</p>
             <p>{next}</p>
             {excerpt}
         </section>

@@ -13,11 +13,14 @@ use crate::components::load_error::LoadError;
 use crate::components::notification_table::NotificationTable;
 use crate::dto::NotificationQuery;
 use crate::error::AppError;
+use crate::i18n::use_lang;
+use crate::i18n::words::{notification as w, parts};
 use crate::query::from_params;
 
 /// The feed page.
 #[component]
 pub fn FeedPage() -> impl IntoView {
+    let lang = use_lang();
     let params = use_params_map();
     let query = use_query_map();
     let client_uuid = Memo::new(move |_| params.read().get("client_uuid").unwrap_or_default());
@@ -32,7 +35,7 @@ pub fn FeedPage() -> impl IntoView {
     let (live, following) = live::follow(feed);
 
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p>{lang.t(parts::LOADING)}</p> }>
             {move || Suspend::new(async move {
                 match feed.await {
                     Ok(data) => {
@@ -42,16 +45,16 @@ pub fn FeedPage() -> impl IntoView {
                         let older = data.page.next_cursor.map(|cursor| {
                             let mut pairs = kept.clone();
                             pairs.push(("cursor".to_owned(), cursor));
-                            view! { <a href=with_query(&base, &pairs) rel="next">"Older"</a> }
+                            view! { <a href=with_query(&base, &pairs) rel="next">{lang.t(w::OLDER)}</a> }
                         });
                         let newest = filters
                             .cursor
                             .is_some()
-                            .then(|| view! { <a href=with_query(&base, &kept)>"Newest"</a> });
+                            .then(|| view! { <a href=with_query(&base, &kept)>{lang.t(w::NEWEST)}</a> });
                         let empty_text = if !kept.is_empty() {
-                            "No notification matches these filters."
+                            lang.t(w::NO_MATCH)
                         } else {
-                            "No notifications yet."
+                            lang.t(w::NONE_YET)
                         };
                         let listed = data.page.items;
                         let rows = move || live.rows(&listed);
@@ -69,16 +72,16 @@ pub fn FeedPage() -> impl IntoView {
                             <p class="live-status" role="status">
                                 {move || {
                                     if following.get() {
-                                        "Live: new notifications appear at the top. Each row's status and attempts change as attempts finish."
+                                        lang.t(w::LIVE_ON)
                                     } else {
-                                        "This page does not change by itself: reload it to see new notifications and the latest status of each."
+                                        lang.t(w::LIVE_OFF)
                                     }
                                 }}
                             </p>
                             <Show when=is_empty fallback=move || view! { <NotificationTable rows=rows.clone() /> }>
                                 <p class="empty">{empty_text}</p>
                             </Show>
-                            <nav class="pager" aria-label="Pages">
+                            <nav class="pager" aria-label=lang.t(w::PAGES)>
                                 {newest}
                                 {older}
                             </nav>
@@ -93,7 +96,7 @@ pub fn FeedPage() -> impl IntoView {
                             <LoadError err />
                             <FilterForm action=base.clone() query=NotificationQuery::default() />
                             <p>
-                                <a href=base>"Show every notification"</a>
+                                <a href=base>{lang.t(w::SHOW_EVERY)}</a>
                             </p>
                         }
                             .into_any()

@@ -9,6 +9,8 @@ use crate::components::notice::FormNotice;
 use crate::components::time_label::{TimeFact, TimeLabel};
 use crate::dto::{DataDeliveryDetail, DataDeliverySummary};
 use crate::error::AppError;
+use crate::i18n::words::notification as w;
+use crate::i18n::{Lang, use_lang};
 use crate::vocab::{AttemptTrigger, DataDeliveryStatus};
 
 /// Queues an immediate new attempt of the data delivery a rejection notice is about. Without
@@ -27,13 +29,13 @@ pub async fn resend_rejected_data(
 }
 
 /// What a data delivery carries, in words: its pillar and data type (`sleep summary`).
-pub fn document_words(delivery: &DataDeliverySummary) -> String {
-    format!("{} {}", delivery.pillar.as_str(), delivery.data_type.as_str())
+pub fn document_words(lang: Lang, delivery: &DataDeliverySummary) -> String {
+    w::document(lang, delivery.pillar, delivery.data_type)
 }
 
 /// What became of the delivery, in words: accepted (on a resend, when that is how) and when, or still
 /// rejected.
-fn outcome_words(delivery: &DataDeliveryDetail) -> AnyView {
+fn outcome_words(lang: Lang, delivery: &DataDeliveryDetail) -> AnyView {
     let s = &delivery.summary;
     match (s.status, s.progress.delivered_at) {
         (DataDeliveryStatus::Delivered, Some(at)) => {
@@ -43,13 +45,11 @@ fn outcome_words(delivery: &DataDeliveryDetail) -> AnyView {
                 .rev()
                 .find(|a| a.succeeded)
                 .is_some_and(|a| matches!(a.trigger, AttemptTrigger::Resend | AttemptTrigger::BulkResend));
-            let accepted = if manual { "Accepted on resend " } else { "Accepted " };
+            let accepted = lang.t(if manual { w::ACCEPTED_ON_RESEND } else { w::ACCEPTED });
             view! { {accepted} <TimeLabel at /> }.into_any()
         }
-        (DataDeliveryStatus::Retrying | DataDeliveryStatus::Pending, _) => {
-            "Rejected so far; another attempt is scheduled".into_any()
-        }
-        _ => "Rejected; no further attempt is scheduled".into_any(),
+        (DataDeliveryStatus::Retrying | DataDeliveryStatus::Pending, _) => lang.t(w::REJECTED_SO_FAR).into_any(),
+        _ => lang.t(w::REJECTED_FINAL).into_any(),
     }
 }
 
@@ -62,39 +62,40 @@ pub fn RejectedData(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(into)] success: Signal<Option<String>>,
 ) -> impl IntoView {
-    let outcome = outcome_words(&delivery);
+    let lang = use_lang();
+    let outcome = outcome_words(lang, &delivery);
     let DataDeliveryDetail { summary, attempts, .. } = delivery;
     let purged = summary.payload_purged;
-    let next = summary.progress.next_attempt_at.map(|at| view! { <TimeFact term="Next attempt due" at /> });
+    let next = summary.progress.next_attempt_at.map(|at| view! { <TimeFact term=lang.t(w::NEXT_DUE) at /> });
     let attempt_count = attempts.len();
     let attempts_view = attempts.into_iter().rev().map(|attempt| view! { <AttemptCard attempt /> }).collect_view();
     view! {
         <section aria-labelledby="rejected-data-heading" class="rejected-data">
-            <h3 id="rejected-data-heading">"The rejected data delivery"</h3>
+            <h3 id="rejected-data-heading">{lang.t(w::REJECTED_DELIVERY)}</h3>
             <p class="outcome" role="status">{outcome}</p>
             <dl class="facts">
-                <IdFact term="Data delivery id" id=summary.id.clone() />
-                <dt>"Document"</dt>
-                <dd>{document_words(&summary)}</dd>
-                <Fact term="Document id" value=summary.document_id.clone() />
-                <TimeFact term="Handed over" at=summary.created_at />
+                <IdFact term=lang.t(w::DELIVERY_ID) id=summary.id.clone() />
+                <dt>{lang.t(w::DOCUMENT)}</dt>
+                <dd>{document_words(lang, &summary)}</dd>
+                <Fact term=lang.t(w::DOCUMENT_ID) value=summary.document_id.clone() />
+                <TimeFact term=lang.t(w::HANDED_OVER) at=summary.created_at />
                 {next}
             </dl>
             {if purged {
-                view! { <p class="empty">"Its payload was removed by retention: it cannot be sent again."</p> }
+                view! { <p class="empty">{lang.t(w::DATA_PURGED)}</p> }
                     .into_any()
             } else {
                 view! {
                     <ActionForm action=resend attr:class="inline">
                         <input type="hidden" name="data_delivery_id" value=summary.id.clone() />
                         <input type="hidden" name="notification_id" value=notification_id />
-                        <button type="submit" disabled=move || resend.pending().get()>"Resend rejected data"</button>
+                        <button type="submit" disabled=move || resend.pending().get()>{lang.t(w::RESEND_DATA)}</button>
                     </ActionForm>
                 }
                     .into_any()
             }}
             <FormNotice error success />
-            <h4>{format!("Attempts to your Data Webhook ({attempt_count}), newest first")}</h4>
+            <h4>{w::data_attempts_heading(lang, attempt_count)}</h4>
             {attempts_view}
         </section>
     }

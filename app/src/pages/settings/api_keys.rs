@@ -13,6 +13,8 @@ use crate::components::data_table::DataTable;
 use crate::components::time_label::MaybeTime;
 use crate::dto::{ClientKeyView, CreatedClientKey};
 use crate::error::AppError;
+use crate::i18n::words::{api_keys as w, parts, vocab};
+use crate::i18n::{Lang, use_lang};
 use crate::vocab::{Environment, KeyAccess};
 
 /// Creates a client API key from the settings form: `environment` is empty for both, `expires_in_days`
@@ -80,6 +82,7 @@ pub async fn revoke_api_key(
 /// The "API keys" section of the settings page.
 #[component]
 pub fn ApiKeys(client_uuid: String) -> impl IntoView {
+    let lang = use_lang();
     let hydrated = use_hydrated();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
@@ -90,12 +93,12 @@ pub fn ApiKeys(client_uuid: String) -> impl IntoView {
     );
     let created = move || match create.value().get() {
         Some(Ok(created)) => view! { <NewKey created /> }.into_any(),
-        Some(Err(err)) => error_alert(err),
+        Some(Err(err)) => error_alert(lang, err),
         None => ().into_any(),
     };
     let revoked = move || match revoke.value().get() {
-        Some(Ok(key)) => view! { <p role="status">{format!("The key {} is revoked.", key.name)}</p> }.into_any(),
-        Some(Err(err)) => error_alert(err),
+        Some(Ok(key)) => view! { <p role="status">{w::revoked(lang, &key.name)}</p> }.into_any(),
+        Some(Err(err)) => error_alert(lang, err),
         None => ().into_any(),
     };
     let list_client = client_uuid.clone();
@@ -103,49 +106,50 @@ pub fn ApiKeys(client_uuid: String) -> impl IntoView {
         let client_uuid = list_client.clone();
         keys.get().map(|result| match result {
             Ok(keys) => view! { <KeyList client_uuid keys revoke hydrated /> }.into_any(),
-            Err(err) => error_alert(err),
+            Err(err) => error_alert(lang, err),
         })
     };
     let environments = Environment::ALL
         .iter()
-        .map(|e| view! { <option value=e.as_str()>{format!("{} only", e.label())}</option> })
+        .map(|e| view! { <option value=e.as_str()>{w::only(lang, lang.t(vocab::environment(*e)))}</option> })
         .collect_view();
     view! {
         <section class="panel" aria-labelledby="api-keys">
-            <h2 id="api-keys">"API keys"</h2>
+            <h2 id="api-keys">{lang.t(w::API_KEYS)}</h2>
             <p>
-                "Your programs can list, read and resend your notifications and data deliveries through the API "
-                "with a key (send it as " <code>"Authorization: Bearer <key>"</code>
-                "). A key is shown once; creating, first use from a new address and revoking are recorded in the audit log."
+                {lang.t(w::INTRO_1)}
+                {lang.t(w::INTRO_2)}
+                <code>"Authorization: Bearer <key>"</code>
+                {lang.t(w::INTRO_3)}
             </p>
             <ActionForm action=create attr:class="inline-form">
                 <input type="hidden" name="client_uuid" value=client_uuid />
-                <label for="api-key-name">"Name"</label>
+                <label for="api-key-name">{lang.t(w::NAME)}</label>
                 <input id="api-key-name" name="name" required maxlength="100" />
-                <label for="api-key-environment">"Environment"</label>
+                <label for="api-key-environment">{lang.t(parts::F_ENVIRONMENT)}</label>
                 <select id="api-key-environment" name="environment">
-                    <option value="" selected>"Both environments"</option>
+                    <option value="" selected>{lang.t(w::BOTH)}</option>
                     {environments}
                 </select>
-                <label for="api-key-access">"Access"</label>
+                <label for="api-key-access">{lang.t(w::ACCESS)}</label>
                 <select id="api-key-access" name="access">
-                    <option value=KeyAccess::ReadOnly.as_str() selected>"Read only"</option>
-                    <option value=KeyAccess::ReadWrite.as_str()>"Read and resend"</option>
+                    <option value=KeyAccess::ReadOnly.as_str() selected>{lang.t(w::READ_ONLY)}</option>
+                    <option value=KeyAccess::ReadWrite.as_str()>{lang.t(w::READ_RESEND)}</option>
                 </select>
-                <label for="api-key-expiry">"Expires"</label>
+                <label for="api-key-expiry">{lang.t(w::EXPIRES)}</label>
                 <select id="api-key-expiry" name="expires_in_days">
-                    <option value="" selected>"Never"</option>
-                    <option value="30">"In 30 days"</option>
-                    <option value="90">"In 90 days"</option>
-                    <option value="365">"In a year"</option>
+                    <option value="" selected>{lang.t(w::NEVER)}</option>
+                    <option value="30">{lang.t(w::IN_30)}</option>
+                    <option value="90">{lang.t(w::IN_90)}</option>
+                    <option value="365">{lang.t(w::IN_YEAR)}</option>
                 </select>
                 <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>
-                    "Create API key"
+                    {lang.t(w::CREATE)}
                 </button>
             </ActionForm>
             {created}
             {revoked}
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>{list}</Transition>
+            <Transition fallback=move || view! { <p>{lang.t(parts::LOADING)}</p> }>{list}</Transition>
         </section>
     }
 }
@@ -154,20 +158,21 @@ pub fn ApiKeys(client_uuid: String) -> impl IntoView {
 #[component]
 fn NewKey(created: CreatedClientKey) -> impl IntoView {
     let secret = created.secret;
+    let lang = use_lang();
     view! {
         <div role="status" class="new-key">
             <p>
-                {format!("New API key {}. Copy it now: it is not shown again.", created.key.name)}
+                {w::new_key(lang, &created.key.name)}
             </p>
             <input
                 class="secret"
                 type="text"
                 readonly
-                aria-label="New API key"
+                aria-label=lang.t(w::NEW_KEY)
                 value=secret.clone()
                 size="60"
             />
-            <CopyButton label="Copy API key" text=secret />
+            <CopyButton label=lang.t(w::COPY_KEY) text=secret />
         </div>
     }
 }
@@ -180,30 +185,33 @@ fn KeyList(
     revoke: ServerAction<RevokeApiKey>,
     hydrated: ReadSignal<bool>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let row = move |key: ClientKeyView| {
         let scope = format!(
             "{}, {}",
-            key.environment.map_or("both environments", |e| e.label()),
-            match key.access {
-                KeyAccess::ReadOnly => "read only",
-                KeyAccess::ReadWrite => "read and resend",
-            }
+            key.environment.map_or(lang.t(w::BOTH_LOWER), |e| lang.t(vocab::environment(e))),
+            lang.t(match key.access {
+                KeyAccess::ReadOnly => w::READ_ONLY_LOWER,
+                KeyAccess::ReadWrite => w::READ_RESEND_LOWER,
+            })
         );
         let status = match (key.revoked_at, key.expires_at) {
-            (Some(_), _) => view! { "Revoked " <MaybeTime at=key.revoked_at otherwise="" /> }.into_any(),
-            (None, Some(_)) => view! { "Expires " <MaybeTime at=key.expires_at otherwise="" /> }.into_any(),
-            (None, None) => "Active".into_any(),
+            (Some(_), _) => view! { {lang.t(w::REVOKED)} <MaybeTime at=key.revoked_at otherwise="" /> }.into_any(),
+            (None, Some(_)) => {
+                view! { {lang.t(w::EXPIRES_AT)} <MaybeTime at=key.expires_at otherwise="" /> }.into_any()
+            }
+            (None, None) => lang.t(w::ACTIVE).into_any(),
         };
         let action = if key.revoked_at.is_none() {
             let client_uuid = client_uuid.clone();
             let confirm_id = format!("revoke-confirm-{}", key.id);
-            let label = format!("Revoke {}", key.name);
+            let label = w::revoke(lang, &key.name);
             view! {
                 <ActionForm action=revoke attr:class="inline-form">
                     <input type="hidden" name="client_uuid" value=client_uuid />
                     <input type="hidden" name="key_id" value=key.id.clone() />
                     <input id=confirm_id.clone() type="checkbox" name="understood" required />
-                    <label for=confirm_id>"Programs using it are refused from now on"</label>
+                    <label for=confirm_id>{lang.t(w::REFUSED_FROM_NOW)}</label>
                     <button type="submit" disabled=move || !hydrated.get() || revoke.pending().get()>
                         {label}
                     </button>
@@ -218,7 +226,7 @@ fn KeyList(
                 <td>{key.name.clone()}</td>
                 <td>{scope}</td>
                 <td><MaybeTime at=Some(key.created_at) otherwise="" /></td>
-                <td><MaybeTime at=key.last_used_at otherwise="Never" /></td>
+                <td><MaybeTime at=key.last_used_at otherwise=lang.t(w::NEVER) /></td>
                 <td>{status}</td>
                 <td>{action}</td>
             </tr>
@@ -226,16 +234,16 @@ fn KeyList(
     };
     view! {
         <DataTable
-            caption="API keys"
-            columns=&["Name", "Scope", "Created", "Last used", "Status"]
-            unseen_column="Revoke"
+            caption=lang.t(w::API_KEYS)
+            columns=&[w::NAME, w::COL_SCOPE, w::COL_CREATED, w::COL_LAST_USED, parts::F_STATUS]
+            unseen_column=w::COL_REVOKE
             items=keys
             row
-            empty="No API keys yet."
+            empty=lang.t(w::NO_KEYS)
         />
     }
 }
 
-fn error_alert(err: AppError) -> AnyView {
-    view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+fn error_alert(lang: Lang, err: AppError) -> AnyView {
+    view! { <p class="error" role="alert">{lang.error(&err)}</p> }.into_any()
 }

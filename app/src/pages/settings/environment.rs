@@ -14,6 +14,8 @@ use crate::components::notification_table::notification_href;
 use crate::components::subscription_facts::SubscriptionFacts;
 use crate::dto::EnvironmentView;
 use crate::error::AppError;
+use crate::i18n::use_lang;
+use crate::i18n::words::{parts, settings as w, vocab};
 use crate::pages::notifications::notification_page;
 use crate::vocab::{NotificationType, SecretPurpose, SubscriptionState};
 
@@ -23,7 +25,8 @@ const TEST_WAIT_SECS: u32 = 20;
 /// The settings of one environment.
 #[component]
 pub fn EnvironmentSettings(client_uuid: String, env: EnvironmentView) -> impl IntoView {
-    let label = env.environment.label();
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(env.environment));
     let key = env.environment.as_str();
     let heading_id = format!("settings-{key}");
     let labelled_by = heading_id.clone();
@@ -31,7 +34,7 @@ pub fn EnvironmentSettings(client_uuid: String, env: EnvironmentView) -> impl In
     let test = if active {
         view! { <TestNotification client_uuid=client_uuid.clone() env=env.clone() /> }.into_any()
     } else {
-        view! { <p class="note">"Test notifications need an active subscription."</p> }.into_any()
+        view! { <p class="note">{lang.t(w::TEST_NEEDS_ACTIVE)}</p> }.into_any()
     };
     let data_secret = env.data_webhook_url.is_some().then(|| {
         view! { <SigningSecret client_uuid=client_uuid.clone() env=env.clone() purpose=SecretPurpose::Data /> }
@@ -54,27 +57,21 @@ fn SigningSecret(client_uuid: String, env: EnvironmentView, purpose: SecretPurpo
     let hydrated = use_hydrated();
     let reveal = ServerAction::<RevealSigningSecret>::new();
     let rotate = ServerAction::<RotateSigningSecret>::new();
-    let label = env.environment.label();
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(env.environment));
     let key = format!("{}-{}", env.environment.as_str(), purpose.as_str());
     let (title, what, named) = match purpose {
-        SecretPurpose::Notification => (
-            "Notification signing secret",
-            "Every notification is signed with this secret (Standard Webhooks, see the receiver guide).",
-            label.to_owned(),
-        ),
-        SecretPurpose::Data => (
-            "Data Webhook signing secret",
-            "Every document sent to your Data Webhook URL is signed with this secret: verify those requests \
-             with it, as the receiver guide shows for notifications.",
-            format!("{label} Data Webhook"),
-        ),
+        SecretPurpose::Notification => {
+            (lang.t(w::NOTIFICATION_SECRET), lang.t(w::NOTIFICATION_SECRET_WHAT), label.to_owned())
+        }
+        SecretPurpose::Data => (lang.t(w::DATA_SECRET), lang.t(w::DATA_SECRET_WHAT), w::data_webhook_of(lang, label)),
     };
-    let reveal_label = format!("Reveal {named} signing secret");
-    let rotate_label = format!("Rotate {named} secret");
-    let understood_label = match purpose {
-        SecretPurpose::Notification => "I understand the current secret keeps working for 24 hours",
-        SecretPurpose::Data => "I understand the current Data Webhook secret keeps working for 24 hours",
-    };
+    let reveal_label = w::reveal(lang, &named);
+    let rotate_label = w::rotate(lang, &named);
+    let understood_label = lang.t(match purpose {
+        SecretPurpose::Notification => w::UNDERSTOOD,
+        SecretPurpose::Data => w::UNDERSTOOD_DATA,
+    });
     let confirm_id = format!("rotate-confirm-{key}");
     let understood = RwSignal::new(false);
     // After a rotation the secret revealed before is the previous one: it is hidden rather than left
@@ -88,24 +85,24 @@ fn SigningSecret(client_uuid: String, env: EnvironmentView, purpose: SecretPurpo
     let rotate_client = client_uuid.clone();
     let revealed = move || match reveal.value().get() {
         Some(Ok(secret)) => view! {
-            <SecretShown term="Current secret" secret on_hide=move || reveal.value().set(None) />
+            <SecretShown term=lang.t(w::CURRENT_SECRET) secret on_hide=move || reveal.value().set(None) />
         }
         .into_any(),
-        Some(Err(err)) => error_alert(err),
+        Some(Err(err)) => error_alert(lang, err),
         None => ().into_any(),
     };
     let rotated = move || match rotate.value().get() {
         Some(Ok(secret)) => view! {
-            <SecretShown term="New secret" secret on_hide=move || rotate.value().set(None) />
-            <p class="note">"The previous secret keeps signing for 24 hours, so receivers can switch without a gap."</p>
+            <SecretShown term=lang.t(w::NEW_SECRET) secret on_hide=move || rotate.value().set(None) />
+            <p class="note">{lang.t(w::PREVIOUS_KEEPS)}</p>
         }
         .into_any(),
-        Some(Err(err)) => error_alert(err),
+        Some(Err(err)) => error_alert(lang, err),
         None => ().into_any(),
     };
     view! {
         <h3>{title}</h3>
-        <p>{what} " Revealing it is recorded in the audit log."</p>
+        <p>{what} {lang.t(w::REVEAL_AUDITED)}</p>
         <ActionForm action=reveal attr:class="inline-form">
             <EnvironmentFields client_uuid environment=env.environment />
             <input type="hidden" name="purpose" value=purpose.as_str() />
@@ -137,13 +134,14 @@ fn SigningSecret(client_uuid: String, env: EnvironmentView, purpose: SecretPurpo
 /// A secret on a line of its own (nothing to copy with it by mistake), with Copy and Hide.
 #[component]
 fn SecretShown(term: &'static str, secret: String, on_hide: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <div role="status" class="secret-shown">
             <p class="label">{term}</p>
             <code class="secret">{secret.clone()}</code>
-            <CopyButton label="Copy secret" text=secret />
+            <CopyButton label=lang.t(w::COPY_SECRET) text=secret />
             <button type="button" class="secondary" on:click=move |_| on_hide()>
-                "Hide"
+                {lang.t(w::HIDE)}
             </button>
         </div>
     }
@@ -154,7 +152,8 @@ fn SecretShown(term: &'static str, secret: String, on_hide: impl Fn() + Send + S
 fn TestNotification(client_uuid: String, env: EnvironmentView) -> impl IntoView {
     let hydrated = use_hydrated();
     let send = ServerAction::<SendTestNotification>::new();
-    let label = env.environment.label();
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(env.environment));
     let key = env.environment.as_str();
     let type_id = format!("test-type-{key}");
     let sent = Signal::derive(move || send.value().get().and_then(Result::ok).map(|r| r.notification_id));
@@ -183,31 +182,31 @@ fn TestNotification(client_uuid: String, env: EnvironmentView) -> impl IntoView 
         .collect_view();
     let outcome = move || {
         if let Some(Err(err)) = send.value().get() {
-            return error_alert(err);
+            return error_alert(lang, err);
         }
         let shown = result.get().and_then(Result::ok).flatten();
         let Some(data) = shown else { return ().into_any() };
-        let link = view! { <a href=notification_href(&data.detail.summary.id)>"Open the test notification"</a> };
+        let link = view! { <a href=notification_href(&data.detail.summary.id)>{lang.t(w::OPEN_TEST)}</a> };
         let words = match data.detail.attempts.last() {
-            Some(attempt) => format!("Test result: {}.", outcome_words(attempt)),
-            None => "Test notification sent: waiting for its first attempt…".to_owned(),
+            Some(attempt) => w::test_result(lang, &outcome_words(lang, attempt)),
+            None => lang.t(w::TEST_WAITING).to_owned(),
         };
         view! { <p role="status">{words} " " {link}</p> }.into_any()
     };
     view! {
-        <h3>"Send a test notification"</h3>
+        <h3>{lang.t(w::SEND_TEST)}</h3>
         <ActionForm action=send attr:class="inline-form">
             <EnvironmentFields client_uuid environment=env.environment />
-            <label for=type_id.clone()>"Type"</label>
+            <label for=type_id.clone()>{lang.t(parts::F_TYPE)}</label>
             <select id=type_id name="kind">{options}</select>
             <button type="submit" disabled=move || !hydrated.get() || send.pending().get()>
-                {format!("Send test to {label}")}
+                {w::send_test_to(lang, label)}
             </button>
         </ActionForm>
         <Transition fallback=|| ()>{outcome}</Transition>
     }
 }
 
-fn error_alert(err: AppError) -> AnyView {
-    view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+fn error_alert(lang: crate::i18n::Lang, err: AppError) -> AnyView {
+    view! { <p class="error" role="alert">{lang.error(&err)}</p> }.into_any()
 }

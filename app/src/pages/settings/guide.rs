@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::data_table::TableFrame;
+use crate::i18n::{use_lang, words::guide as w};
 use crate::payload::example;
 use crate::reasons::{DataSourceKind, reason_table};
 use crate::vocab::NotificationType;
@@ -33,6 +34,7 @@ const notification = wh.verify(rawBody, req.headers);"#;
 /// The guide, as a section of the settings page.
 #[component]
 pub fn ReceiverGuide() -> impl IntoView {
+    let lang = use_lang();
     let examples = NotificationType::ALL
         .iter()
         .map(|kind| {
@@ -41,7 +43,7 @@ pub fn ReceiverGuide() -> impl IntoView {
                 <details>
                     <summary>
                         <code>{kind.as_str()}</code>
-                        {format!(" (category {})", kind.category().as_str())}
+                        {w::category_of(lang, kind.category().as_str())}
                     </summary>
                     <pre>{json}</pre>
                 </details>
@@ -50,46 +52,46 @@ pub fn ReceiverGuide() -> impl IntoView {
         .collect_view();
     view! {
         <section class="panel guide" aria-labelledby="guide-heading">
-            <h2 id="guide-heading">"Receiver guide"</h2>
+            <h2 id="guide-heading">{lang.t(w::HEADING)}</h2>
             <p>
-                "Each notification is an HTTPS " <code>"POST"</code>
-                " of a JSON body to your Notification Webhook URL. "
-                "Subscribing is sold by ROOK staff: contact your ROOK account manager or "
+                {lang.t(w::INTRO_1)} <code>"POST"</code>
+                {lang.t(w::INTRO_2)}
+                {lang.t(w::INTRO_3)}
                 <a href="mailto:support@tryrook.io">"support@tryrook.io"</a> "."
             </p>
 
-            <h3>"Headers"</h3>
+            <h3>{lang.t(w::HEADERS)}</h3>
             <dl class="facts">
                 <dt>
                     <code>"webhook-id"</code>
                 </dt>
-                <dd>"The notification's id: the same on every retry. Use it to drop duplicates."</dd>
+                <dd>{lang.t(w::H_ID)}</dd>
                 <dt>
                     <code>"webhook-timestamp"</code>
                 </dt>
-                <dd>"When this attempt was sent, in Unix seconds."</dd>
+                <dd>{lang.t(w::H_TIMESTAMP)}</dd>
                 <dt>
                     <code>"webhook-signature"</code>
                 </dt>
                 <dd>
-                    "One or more space-separated " <code>"v1,<base64>"</code>
-                    " signatures (two for 24 hours after a secret rotation): HMAC-SHA256 of "
-                    <code>"id.timestamp.body"</code> " with your signing secret."
+                    {lang.t(w::H_SIG_1)} <code>"v1,<base64>"</code>
+                    {lang.t(w::H_SIG_2)}
+                    <code>"id.timestamp.body"</code> {lang.t(w::H_SIG_3)}
                 </dd>
                 <dt>
                     <code>"x-rook-hash"</code>
                 </dt>
                 <dd>
-                    "Only if ROOK set a secret hash key for you: the legacy hex HMAC-SHA256 of "
+                    {lang.t(w::H_HASH_1)}
                     <code>"client_uuid + user_id + datetime"</code>
-                    ". It does not cover the body: trust " <code>"webhook-signature"</code> "."
+                    {lang.t(w::H_HASH_2)} <code>"webhook-signature"</code> "."
                 </dd>
             </dl>
 
-            <h3>"Verify every request"</h3>
+            <h3>{lang.t(w::VERIFY)}</h3>
             <p>
-                "Use an official Standard Webhooks library with your signing secret (above). "
-                "They reject signatures older than 5 minutes."
+                {lang.t(w::VERIFY_1)}
+                {lang.t(w::VERIFY_2)}
             </p>
             <h4>"Rust"</h4>
             <pre>{RUST_VERIFY}</pre>
@@ -98,40 +100,40 @@ pub fn ReceiverGuide() -> impl IntoView {
             <h4>"Node.js"</h4>
             <pre>{NODE_VERIFY}</pre>
 
-            <h3>"Answer 2xx, fast"</h3>
+            <h3>{lang.t(w::ANSWER)}</h3>
             <ul>
                 <li>
-                    "Answer any 2xx within 15 seconds, then do the work: "
-                    "store the notification and process it in the background."
+                    {lang.t(w::ANSWER_1)}
+                    {lang.t(w::ANSWER_2)}
                 </li>
-                <li>"Redirects are not followed. Only the first 16 KiB of your answer are kept, for the dashboard."</li>
+                <li>{lang.t(w::REDIRECTS)}</li>
                 <li>
-                    "Without a 2xx, ROOK tries again after 10 s, 1 min, 10 min, 1 h, 2 h, 24 h and 48 h (each ±10 %), "
-                    "then marks the notification failed; you can resend it from the dashboard. A 429 or 503 with "
-                    <code>"Retry-After"</code> " moves the next attempt later."
+                    {lang.t(w::RETRIES_1)}
+                    {lang.t(w::RETRIES_2)}
+                    <code>"Retry-After"</code> {lang.t(w::RETRIES_3)}
                 </li>
                 <li>
-                    "An endpoint that answers 410 Gone, or has failed for 5 days, is disabled: "
-                    "new notifications are held and sent when it is re-enabled."
+                    {lang.t(w::DISABLED_1)}
+                    {lang.t(w::DISABLED_2)}
                 </li>
             </ul>
 
-            <h3>"Duplicates and order"</h3>
+            <h3>{lang.t(w::DUPLICATES)}</h3>
             <ul>
-                <li>"Delivery is at least once: de-duplicate by " <code>"webhook-id"</code> "."</li>
+                <li>{lang.t(w::AT_LEAST_ONCE)} <code>"webhook-id"</code> "."</li>
                 <li>
-                    "Order is not guaranteed (retries, concurrency): the payload's " <code>"datetime"</code>
-                    " says when the event happened."
+                    {lang.t(w::ORDER_1)} <code>"datetime"</code>
+                    {lang.t(w::ORDER_2)}
                 </li>
             </ul>
 
-            <h3>"Notification types"</h3>
+            <h3>{lang.t(w::TYPES)}</h3>
             {examples}
 
-            <h3>"Why an extraction failed"</h3>
+            <h3>{lang.t(w::WHY_FAILED)}</h3>
             <p>
-                "An " <code>"extraction.failed"</code> " notification's " <code>"details.reason"</code>
-                " says why; what it means depends on where the data source keeps its data:"
+                {lang.t(w::WHY_1)} <code>"details.reason"</code> {lang.t(w::WHY_2)} <code>"extraction.failed"</code>
+                {lang.t(w::WHY_3)}
             </p>
             <ReasonTable kind=DataSourceKind::Cloud />
             <ReasonTable kind=DataSourceKind::Phone />
@@ -142,7 +144,8 @@ pub fn ReceiverGuide() -> impl IntoView {
 /// The table of reasons for one kind of data source (the receiver guide in `docs/` shows the same).
 #[component]
 fn ReasonTable(kind: DataSourceKind) -> impl IntoView {
-    let rows = reason_table(kind)
+    let lang = use_lang();
+    let rows = reason_table(lang, kind)
         .into_iter()
         .map(|(reason, words)| {
             view! {
@@ -157,7 +160,12 @@ fn ReasonTable(kind: DataSourceKind) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableFrame class="reasons" caption=kind.label() caption_shown=true columns=&["reason", "What happened", "What to do"]>
+        <TableFrame
+            class="reasons"
+            caption=kind.label(lang)
+            caption_shown=true
+            columns=&[w::COL_REASON, w::COL_WHAT, w::COL_NEXT]
+        >
             {rows}
         </TableFrame>
     }

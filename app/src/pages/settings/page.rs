@@ -7,11 +7,13 @@ use super::environment::EnvironmentSettings;
 use super::guide::ReceiverGuide;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::loaded::Loaded;
+use crate::i18n::{use_lang, words::settings as w};
 use crate::pages::client::client_profile;
 
 /// The webhook settings page.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let lang = use_lang();
     let client_uuid = use_client_uuid();
     let client = Resource::new(client_uuid, client_profile);
 
@@ -27,7 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <ClientNav client_uuid=client.client_uuid.clone() name=client.name current=ClientTab::Settings />
                 <noscript>
                     <p class="note">
-                        "Revealing and rotating secrets, sending test notifications and API keys need JavaScript."
+                        {lang.t(w::NEED_JS)}
                     </p>
                 </noscript>
                 {environments}

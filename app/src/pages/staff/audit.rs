@@ -11,6 +11,8 @@ use crate::components::data_table::DataTable;
 use crate::components::loaded::Loaded;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{AuditEntryView, AuditQuery, ClientView, Page};
+use crate::i18n::words::{parts, staff as w, vocab};
+use crate::i18n::{Lang, use_lang};
 use crate::pages::staff::StaffOnly;
 use crate::pages::staff::clients::list::staff_clients;
 use crate::pages::staff::clients::manage_path;
@@ -46,13 +48,14 @@ pub fn AuditPage() -> impl IntoView {
     let initial = query.get_untracked();
     let chosen = StoredValue::new(initial.get("client_uuid").unwrap_or_default());
     let action = StoredValue::new(initial.get("action").unwrap_or_default());
+    let lang = use_lang();
 
     view! {
-        <Title text="Audit log · rook-notify" />
-        <h1>"Audit log"</h1>
+        <Title text=lang.title(w::AUDIT) />
+        <h1>{lang.t(w::AUDIT)}</h1>
         <StaffOnly>
         <Form method="GET" action="/staff/audit" attr:class="filters" attr:role="search">
-            <label for="audit-client">"Client"</label>
+            <label for="audit-client">{lang.t(w::COL_CLIENT)}</label>
             <Suspense fallback=|| view! { <select id="audit-client" name="client_uuid" disabled=true></select> }>
                 {move || Suspend::new({
                     let chosen = chosen.get_value();
@@ -62,20 +65,20 @@ pub fn AuditPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <label for="audit-action">"Action"</label>
+            <label for="audit-action">{lang.t(w::COL_ACTION)}</label>
             <input
                 id="audit-action"
                 type="text"
                 name="action"
                 list="audit-actions"
-                placeholder="e.g. subscription."
+                placeholder=lang.t(w::ACTION_EXAMPLE)
                 autocomplete="off"
                 value=action.get_value()
             />
             <datalist id="audit-actions">
                 {KNOWN_ACTIONS.iter().map(|a| view! { <option value=*a></option> }).collect_view()}
             </datalist>
-            <button type="submit">"Filter"</button>
+            <button type="submit">{lang.t(w::FILTER)}</button>
         </Form>
         </StaffOnly>
         <Loaded
@@ -102,19 +105,20 @@ fn AuditTable(page: Page<AuditEntryView>, query: ParamsMap) -> impl IntoView {
     let newest = query.get("cursor").is_some().then(|| link_with_cursor(None));
     let older = page.next_cursor.map(|cursor| link_with_cursor(Some(cursor)));
     let listed = !page.items.is_empty();
+    let lang = use_lang();
     view! {
         <DataTable
             class="data audit"
-            caption="Audit log entries, newest first"
-            columns=&["Time", "Actor", "Action", "Client", "Environment", "Detail"]
+            caption=lang.t(w::AUDIT_CAPTION)
+            columns=&[w::COL_TIME, w::COL_ACTOR, w::COL_ACTION, w::COL_CLIENT, parts::F_ENVIRONMENT, w::COL_DETAIL]
             items=page.items
             row=|entry| view! { <AuditRow entry /> }
-            empty="No entry matches."
+            empty=lang.t(w::NO_ENTRY)
         />
         {listed.then(|| view! {
-            <nav class="pager" aria-label="Audit log pages">
-                {newest.map(|href| view! { <A href>"Newest"</A> })}
-                {older.map(|href| view! { <A href>"Older"</A> })}
+            <nav class="pager" aria-label=lang.t(w::AUDIT_PAGES)>
+                {newest.map(|href| view! { <A href>{lang.t(crate::i18n::words::notification::NEWEST)}</A> })}
+                {older.map(|href| view! { <A href>{lang.t(crate::i18n::words::notification::OLDER)}</A> })}
             </nav>
         })}
     }
@@ -135,7 +139,7 @@ fn ClientPicker(clients: Vec<ClientView>, chosen: String) -> impl IntoView {
         .collect_view();
     view! {
         <select id="audit-client" name="client_uuid">
-            <option value="" selected=chosen.is_empty()>"Any client"</option>
+            <option value="" selected=chosen.is_empty()>{use_lang().t(w::ANY_CLIENT)}</option>
             {unknown}
             {options}
         </select>
@@ -153,8 +157,10 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
             </A>
         }
     });
-    let detail = detail_in_words(&entry.detail);
-    let environment = entry.environment.map(|e| e.parse::<Environment>().map_or(e, |env| env.label().to_owned()));
+    let lang = use_lang();
+    let detail = detail_in_words(lang, &entry.detail);
+    let environment =
+        entry.environment.map(|e| e.parse::<Environment>().map_or(e, |env| lang.t(vocab::environment(env)).to_owned()));
     view! {
         <tr>
             <td>
@@ -183,19 +189,19 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
 
 /// An entry's detail as (what, value) pairs for people: `released_held` reads "Released held", a
 /// `true` reads "yes", a list is joined with commas. Nested values stay JSON (no entry writes any).
-pub fn detail_in_words(detail: &serde_json::Value) -> Vec<(String, String)> {
+pub fn detail_in_words(lang: Lang, detail: &serde_json::Value) -> Vec<(String, String)> {
     use serde_json::Value;
     let Value::Object(fields) = detail else {
         return match detail {
             Value::Null => Vec::new(),
-            other => vec![("Detail".to_owned(), other.to_string())],
+            other => vec![(lang.t(w::COL_DETAIL).to_owned(), other.to_string())],
         };
     };
     let words = |value: &Value| match value {
         Value::String(s) => s.clone(),
-        Value::Bool(true) => "yes".to_owned(),
-        Value::Bool(false) => "no".to_owned(),
-        Value::Null => "none".to_owned(),
+        Value::Bool(true) => lang.t(w::YES).to_owned(),
+        Value::Bool(false) => lang.t(w::NO).to_owned(),
+        Value::Null => lang.t(w::NONE).to_owned(),
         other => other.to_string(),
     };
     // Sorted by name, whatever order the JSON map keeps.
@@ -204,12 +210,9 @@ pub fn detail_in_words(detail: &serde_json::Value) -> Vec<(String, String)> {
     fields
         .into_iter()
         .map(|(key, value)| {
-            let mut what = key.replace('_', " ");
-            if let Some(first) = what.get(..1) {
-                what = first.to_uppercase() + &what[1..];
-            }
+            let what = w::detail_field(lang, key);
             let value = match value {
-                Value::Array(items) if items.is_empty() => "none".to_owned(),
+                Value::Array(items) if items.is_empty() => lang.t(w::NONE).to_owned(),
                 Value::Array(items) => items.iter().map(words).collect::<Vec<_>>().join(", "),
                 other => words(other),
             };
@@ -221,20 +224,22 @@ pub fn detail_in_words(detail: &serde_json::Value) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::detail_in_words;
+    use crate::i18n::Lang;
     use serde_json::json;
 
     #[test]
     fn an_entrys_detail_reads_as_words() {
         let detail = json!({ "released_held": 3, "types": ["user.created", "user.deleted"], "active": false });
         assert_eq!(
-            detail_in_words(&detail),
+            detail_in_words(Lang::En, &detail),
             vec![
                 ("Active".to_owned(), "no".to_owned()),
                 ("Released held".to_owned(), "3".to_owned()),
                 ("Types".to_owned(), "user.created, user.deleted".to_owned()),
             ]
         );
-        assert!(detail_in_words(&json!({})).is_empty());
-        assert!(detail_in_words(&serde_json::Value::Null).is_empty());
+        assert!(detail_in_words(Lang::En, &json!({})).is_empty());
+        assert!(detail_in_words(Lang::En, &serde_json::Value::Null).is_empty());
+        assert_eq!(detail_in_words(Lang::Es, &detail)[0], ("Activa".to_owned(), "no".to_owned()));
     }
 }

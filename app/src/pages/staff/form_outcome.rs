@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dto::NewAccountCredentials;
 use crate::error::AppError;
+use crate::i18n::use_lang;
+use crate::i18n::words::{common, errors, staff as w};
 
 /// What to show beside a form after it was submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +40,7 @@ pub struct FormOutcome {
 pub fn outcome_of<T>(result: &Result<T, AppError>, notice: impl FnOnce(&T) -> Option<Outcome>) -> Option<Outcome> {
     match result {
         Ok(answer) => notice(answer),
-        Err(err) => Some(Outcome::Refused(err.to_string())),
+        Err(err) => Some(Outcome::Refused(use_lang().error(err))),
     }
 }
 
@@ -72,26 +74,27 @@ pub fn previous_for(previous: &Option<FormOutcome>, form: &str) -> Option<Outcom
 /// Shows an outcome: refusals in an alert, everything else in a status message.
 #[component]
 pub fn OutcomeNote(#[prop(into)] outcome: Signal<Option<Outcome>>) -> impl IntoView {
+    let lang = use_lang();
     move || {
         outcome.get().map(|outcome| match outcome {
             Outcome::Done(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
             Outcome::Warnings(warnings) => view! {
                 <div class="warning" role="status">
-                    <p>"Saved, with a warning:"</p>
-                    <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+                    <p>{lang.t(w::SAVED_WARNING)}</p>
+                    <ul>{warnings.into_iter().map(|w| view! { <li>{errors::warning(lang, &w)}</li> }).collect_view()}</ul>
                 </div>
             }
             .into_any(),
             Outcome::Credentials(new) => view! {
                 <div class="notice credentials" role="status">
                     <p>
-                        "Account created. Give the client this sign-in over a safe channel. "
-                        <strong>"The password will not be shown again."</strong>
+                        {lang.t(w::ACCOUNT_CREATED)}
+                        <strong>{lang.t(w::PASSWORD_ONCE)}</strong>
                     </p>
                     <dl>
-                        <dt>"Email"</dt>
+                        <dt>{lang.t(common::EMAIL)}</dt>
                         <dd>{new.email}</dd>
-                        <dt>"Password"</dt>
+                        <dt>{lang.t(common::PASSWORD)}</dt>
                         <dd>
                             <code class="secret">{new.password}</code>
                         </dd>

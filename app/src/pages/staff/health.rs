@@ -15,6 +15,8 @@ use crate::components::loaded::Loaded;
 use crate::components::state_badge::StateBadge;
 use crate::components::time_label::{MaybeTime, TimeLabel, duration_words};
 use crate::dto::{DeliveryHealth, EndpointHealth, HourlyStat};
+use crate::i18n::use_lang;
+use crate::i18n::words::{parts, staff as w, vocab};
 use crate::pages::staff::clients::environment::{StaffReenable, reenable_form, reenable_notice};
 use crate::pages::staff::clients::manage_path;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
@@ -29,10 +31,11 @@ pub fn HealthPage() -> impl IntoView {
     let reenable = ServerAction::<StaffReenable>::new();
     let health = Resource::new(move || reenable.version().get(), |_| staff_delivery_health());
     let previous = previous_outcome();
+    let lang = use_lang();
 
     view! {
-        <Title text="Delivery health · rook-notify" />
-        <h1>"Delivery health"</h1>
+        <Title text=lang.title(w::HEALTH) />
+        <h1>{lang.t(w::HEALTH)}</h1>
         <Loaded
             keep_shown=true
             content=move || async move {
@@ -55,27 +58,28 @@ fn HealthView(
     let previous = Environment::ALL.iter().find_map(|env| previous_for(&previous, &reenable_form(*env)));
     let note = Signal::derive(move || current_outcome(reenable.value().get(), reenable_notice, previous.clone()));
     let DeliveryHealth { failing, disabled, queue_depth, oldest_due_age_secs, hourly, alerts } = health;
-    let longest_wait = oldest_due_age_secs.map_or_else(|| "none due now".to_owned(), duration_words);
+    let lang = use_lang();
+    let longest_wait = oldest_due_age_secs.map_or_else(|| lang.t(w::NONE_DUE).to_owned(), duration_words);
     view! {
         <section class="panel" aria-labelledby="queue-heading">
-            <h2 id="queue-heading">"Queue"</h2>
+            <h2 id="queue-heading">{lang.t(w::QUEUE)}</h2>
             <Figures items=vec![
-                ("Queued (due now or awaiting a retry)", queue_depth.to_string()),
-                ("Longest wait of a due notification", longest_wait),
+                (lang.t(w::QUEUED), queue_depth.to_string()),
+                (lang.t(w::LONGEST_WAIT), longest_wait),
             ] />
         </section>
         <Throughput hourly />
         <section class="panel" aria-labelledby="failing-heading">
-            <h2 id="failing-heading">"Failing now"</h2>
+            <h2 id="failing-heading">{lang.t(w::FAILING_NOW)}</h2>
             <FailingTable endpoints=failing />
         </section>
         <section class="panel" aria-labelledby="disabled-heading">
-            <h2 id="disabled-heading">"Disabled endpoints"</h2>
+            <h2 id="disabled-heading">{lang.t(w::DISABLED_ENDPOINTS)}</h2>
             <OutcomeNote outcome=note />
             <DisabledTable endpoints=disabled reenable />
         </section>
         <section class="panel" aria-labelledby="alerts-heading">
-            <h2 id="alerts-heading">"Recent alerts"</h2>
+            <h2 id="alerts-heading">{lang.t(w::RECENT_ALERTS)}</h2>
             <AlertList alerts show_client=true />
         </section>
     }
@@ -84,34 +88,30 @@ fn HealthView(
 /// The last 24 hours: the chart and its figures.
 #[component]
 fn Throughput(hourly: Vec<HourlyStat>) -> impl IntoView {
+    let lang = use_lang();
     let totals = AttemptTotals::of(&hourly);
-    let rate = totals.error_rate_percent().map_or_else(|| "no attempts".to_owned(), |r| format!("{r:.1} %"));
+    let rate = totals.error_rate_percent().map_or_else(|| lang.t(w::NO_ATTEMPTS).to_owned(), |r| format!("{r:.1} %"));
     let span = match (hourly.first(), hourly.last()) {
-        (Some(first), Some(last)) => format!("{} to {}", first.hour.to_display(), last.hour.to_display()),
+        (Some(first), Some(last)) => w::span(lang, &first.hour.to_display(), &last.hour.to_display()),
         _ => String::new(),
     };
-    let summary = format!(
-        "Delivery attempts per hour over the last 24 hours: {} in all, {} delivered, {} failed.",
-        totals.attempts(),
-        totals.succeeded,
-        totals.failed
-    );
+    let summary = w::throughput_summary(lang, totals.attempts(), totals.succeeded, totals.failed);
     view! {
         <section class="panel" aria-labelledby="throughput-heading">
-            <h2 id="throughput-heading">"Last 24 hours"</h2>
+            <h2 id="throughput-heading">{lang.t(w::LAST_24H)}</h2>
             <Figures items=vec![
-                ("Attempts", totals.attempts().to_string()),
-                ("Delivered", totals.succeeded.to_string()),
-                ("Failed", totals.failed.to_string()),
-                ("Error rate", rate),
+                (lang.t(w::ATTEMPTS), totals.attempts().to_string()),
+                (lang.t(w::DELIVERED), totals.succeeded.to_string()),
+                (lang.t(w::FAILED), totals.failed.to_string()),
+                (lang.t(w::ERROR_RATE), rate),
             ] />
             <figure class="chart">
                 <HourlyChart hours=hourly label=summary />
                 <figcaption>
-                    "Attempts per hour, " {span} " (hour starts). "
-                    <span class="legend legend-ok">"Delivered"</span>
+                    {lang.t(w::ATTEMPTS_PER_HOUR)} {span} {lang.t(w::HOUR_STARTS)}
+                    <span class="legend legend-ok">{lang.t(w::DELIVERED)}</span>
                     " "
-                    <span class="legend legend-failed">"Failed"</span>
+                    <span class="legend legend-failed">{lang.t(w::FAILED)}</span>
                 </figcaption>
             </figure>
         </section>
@@ -120,13 +120,14 @@ fn Throughput(hourly: Vec<HourlyStat>) -> impl IntoView {
 
 /// The client, linked to its page, and the environment of an endpoint.
 fn endpoint_cells(e: &EndpointHealth) -> impl IntoView + use<> {
+    let lang = use_lang();
     let (href, name) = (manage_path(&e.client_uuid), e.client_name.clone());
-    let url = e.notification_webhook_url.clone().unwrap_or_else(|| "not set".to_owned());
+    let url = e.notification_webhook_url.clone().unwrap_or_else(|| lang.t(w::NOT_SET).to_owned());
     view! {
         <th scope="row">
             <A href>{name}</A>
         </th>
-        <td>{e.environment.label()}</td>
+        <td>{lang.t(vocab::environment(e.environment))}</td>
         <td class="url">{url}</td>
     }
 }
@@ -134,7 +135,8 @@ fn endpoint_cells(e: &EndpointHealth) -> impl IntoView + use<> {
 /// Active endpoints whose last attempts failed.
 #[component]
 fn FailingTable(endpoints: Vec<EndpointHealth>) -> impl IntoView {
-    let row = |e: EndpointHealth| {
+    let lang = use_lang();
+    let row = move |e: EndpointHealth| {
         view! {
             <tr>
                 {endpoint_cells(&e)}
@@ -143,18 +145,25 @@ fn FailingTable(endpoints: Vec<EndpointHealth>) -> impl IntoView {
                 </td>
                 <td class="number">{e.consecutive_failures}</td>
                 <td>
-                    <MaybeTime at=e.last_success_at otherwise="never" />
+                    <MaybeTime at=e.last_success_at otherwise=lang.t(w::NEVER) />
                 </td>
             </tr>
         }
     };
     view! {
         <DataTable
-            caption="Failing endpoints"
-            columns=&["Client", "Environment", "URL", "Failing since", "Consecutive failures", "Last success"]
+            caption=lang.t(w::FAILING_ENDPOINTS)
+            columns=&[
+                w::COL_CLIENT,
+                parts::F_ENVIRONMENT,
+                parts::URL,
+                w::COL_FAILING_SINCE,
+                w::COL_CONSECUTIVE,
+                w::COL_LAST_SUCCESS,
+            ]
             items=endpoints
             row
-            empty="No endpoint is failing."
+            empty=lang.t(w::NONE_FAILING)
         />
     }
 }
@@ -162,8 +171,9 @@ fn FailingTable(endpoints: Vec<EndpointHealth>) -> impl IntoView {
 /// Endpoints the engine disabled, each with a re-enable button.
 #[component]
 fn DisabledTable(endpoints: Vec<EndpointHealth>, reenable: ServerAction<StaffReenable>) -> impl IntoView {
+    let lang = use_lang();
     let row = move |e: EndpointHealth| {
-        let name = format!("{} {}", e.client_name, e.environment.label());
+        let name = format!("{} {}", e.client_name, lang.t(vocab::environment(e.environment)));
         view! {
             <tr>
                 {endpoint_cells(&e)}
@@ -177,7 +187,7 @@ fn DisabledTable(endpoints: Vec<EndpointHealth>, reenable: ServerAction<StaffRee
                     <ActionForm action=reenable>
                         <EnvironmentFields client_uuid=e.client_uuid.clone() environment=e.environment />
                         <button type="submit" disabled=move || reenable.pending().get()>
-                            "Re-enable" <span class="visually-hidden">" " {name}</span>
+                            {lang.t(w::REENABLE_BUTTON)} <span class="visually-hidden">" " {name}</span>
                         </button>
                     </ActionForm>
                 </td>
@@ -186,12 +196,12 @@ fn DisabledTable(endpoints: Vec<EndpointHealth>, reenable: ServerAction<StaffRee
     };
     view! {
         <DataTable
-            caption="Disabled endpoints"
-            columns=&["Client", "Environment", "URL", "Reason", "Since"]
-            unseen_column="Action"
+            caption=lang.t(w::DISABLED_ENDPOINTS)
+            columns=&[w::COL_CLIENT, parts::F_ENVIRONMENT, parts::URL, w::COL_REASON, w::COL_SINCE]
+            unseen_column=w::COL_ACTION
             items=endpoints
             row
-            empty="No endpoint is disabled."
+            empty=lang.t(w::NONE_DISABLED)
         />
     }
 }

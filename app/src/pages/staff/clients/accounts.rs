@@ -11,6 +11,8 @@ use crate::pages::staff::form_outcome::{
 };
 
 /// The form key of "New account".
+use crate::i18n::{use_lang, words::staff as w};
+
 const CREATE_ACCOUNT_FORM: &str = "create-account";
 
 /// Creates a dashboard account for a client (staff); the generated password is in the answer, once.
@@ -44,6 +46,7 @@ pub fn AccountsPanel(
     });
     let form = NodeRef::new();
     reset_after_success(action, form);
+    let lang = use_lang();
     let row = |a: AccountView| {
         view! {
             <tr>
@@ -56,24 +59,24 @@ pub fn AccountsPanel(
     };
     view! {
         <section class="panel accounts" aria-labelledby="accounts-heading">
-            <h2 id="accounts-heading">"Dashboard accounts"</h2>
+            <h2 id="accounts-heading">{lang.t(w::ACCOUNTS)}</h2>
             <DataTable
-                caption="Dashboard accounts"
-                columns=&["Email", "Created"]
+                caption=lang.t(w::ACCOUNTS)
+                columns=&[w::COL_EMAIL, w::COL_CREATED]
                 items=accounts
                 row
-                empty="No account signs in for this client yet."
+                empty=lang.t(w::NO_ACCOUNT)
             />
-            <h3>"New account"</h3>
+            <h3>{lang.t(w::NEW_ACCOUNT)}</h3>
             <ActionForm action node_ref=form attr:class="inline-form">
                 <input type="hidden" name="client_uuid" value=client_uuid />
-                <label for="new-account-email">"Email"</label>
+                <label for="new-account-email">{lang.t(w::COL_EMAIL)}</label>
                 <input id="new-account-email" type="email" name="email" required autocomplete="off" />
                 <button type="submit" disabled=move || action.pending().get()>
-                    "Create account"
+                    {lang.t(w::CREATE_ACCOUNT)}
                 </button>
             </ActionForm>
-            <p class="hint">"A password is generated and shown once, here."</p>
+            <p class="hint">{lang.t(w::PASSWORD_HINT)}</p>
             <OutcomeNote outcome=note />
         </section>
     }

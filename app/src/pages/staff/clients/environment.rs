@@ -11,6 +11,8 @@ use crate::components::switch::{ConfirmSwitchOff, SubmitSwitch};
 use crate::components::time_label::TimeLabel;
 use crate::dto::{EnvironmentChange, EnvironmentUpdate, EnvironmentView, SubscriptionView};
 use crate::error::AppError;
+use crate::i18n::use_lang;
+use crate::i18n::words::{staff as w, vocab};
 use crate::pages::staff::form_outcome::{
     FormOutcome, Outcome, OutcomeNote, after_success, current_outcome, previous_for, reset_after_success,
 };
@@ -131,13 +133,15 @@ pub fn reenable_form(environment: Environment) -> String {
 }
 
 fn subscription_notice(environment: Environment, subscription: &SubscriptionView) -> Option<Outcome> {
-    let now = if subscription.state == SubscriptionState::Inactive { "off" } else { "on" };
-    Some(Outcome::Done(format!("The {} subscription is {now}.", environment.label())))
+    let lang = use_lang();
+    let now = lang.t(if subscription.state == SubscriptionState::Inactive { w::OFF } else { w::ON });
+    Some(Outcome::Done(w::subscription_now(lang, lang.t(vocab::environment(environment)), now)))
 }
 
 fn settings_notice(update: &EnvironmentUpdate) -> Option<Outcome> {
     Some(if update.warnings.is_empty() {
-        Outcome::Done(format!("{} settings saved.", update.environment.environment.label()))
+        let lang = use_lang();
+        Outcome::Done(w::settings_saved(lang, lang.t(vocab::environment(update.environment.environment))))
     } else {
         Outcome::Warnings(update.warnings.clone())
     })
@@ -145,11 +149,8 @@ fn settings_notice(update: &EnvironmentUpdate) -> Option<Outcome> {
 
 /// What re-enabling says once done.
 pub fn reenable_notice(done: &Reenabled) -> Option<Outcome> {
-    Some(Outcome::Done(format!(
-        "Re-enabled {} {}: notifications held while it was disabled are being sent.",
-        done.client_name,
-        done.environment.label()
-    )))
+    let lang = use_lang();
+    Some(Outcome::Done(w::reenabled(lang, &done.client_name, lang.t(vocab::environment(done.environment)))))
 }
 
 /// The actions of one environment's forms, kept by the page so their answers outlive a reload of
@@ -206,7 +207,8 @@ pub fn EnvironmentSettingsPanel(
     previous: Option<FormOutcome>,
 ) -> impl IntoView {
     let environment = env.environment;
-    let label = environment.label();
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(environment));
     let key = environment.as_str();
     let previous = StoredValue::new(previous);
     let subscription_note = Signal::derive(move || {
@@ -243,12 +245,12 @@ pub fn EnvironmentSettingsPanel(
         view! {
             <div class="paused">
                 <p>
-                    "Delivery is paused: new notifications are held, and sent once the endpoint is re-enabled."
+                    {lang.t(w::PAUSED)}
                 </p>
                 <ActionForm action=actions.reenable>
                     <EnvironmentFields client_uuid=reenable_uuid environment />
                     <button type="submit" disabled=move || actions.reenable.pending().get()>
-                        "Re-enable " {label}
+                        {lang.t(w::REENABLE)} {label}
                     </button>
                 </ActionForm>
             </div>
@@ -258,24 +260,16 @@ pub fn EnvironmentSettingsPanel(
     // Switching off stops a paying client's deliveries: it asks first, saying so in words. Switching
     // on needs a URL to send to, so the switch waits for one rather than failing after the click.
     let has_url = env.notification_webhook_url.is_some();
-    let hint = if subscribed || has_url {
-        "On needs a Notification Webhook URL. Off stops delivery, but notifications are still recorded (as not \
-         subscribed), so the client's history stays complete."
-            .to_owned()
-    } else {
-        format!("Set the {label} Notification Webhook URL below to switch the subscription on.")
-    };
+    let hint = if subscribed || has_url { lang.t(w::SWITCH_HINT).to_owned() } else { w::set_url_first(lang, label) };
     let switch = if subscribed {
-        let consequence = format!(
-            "{client_name} will stop receiving {label} notifications; they will still be recorded, as not subscribed."
-        );
+        let consequence = w::switch_off_consequence(lang, &client_name, label);
         view! {
-            <ConfirmSwitchOff label=format!("{label} subscribed") consequence described_by=described_by>
+            <ConfirmSwitchOff label=w::subscribed(lang, label) consequence described_by=described_by>
                 <ActionForm action=actions.subscription attr:class="switch-form">
                     <EnvironmentFields client_uuid=switch_uuid environment />
                     <input type="hidden" name="active" value="false" />
                     <button type="submit" class="danger" disabled=move || actions.subscription.pending().get()>
-                        "Switch off " {label}
+                        {lang.t(w::SWITCH_OFF)} {label}
                     </button>
                 </ActionForm>
             </ConfirmSwitchOff>
@@ -287,7 +281,7 @@ pub fn EnvironmentSettingsPanel(
                 <EnvironmentFields client_uuid=switch_uuid environment />
                 <input type="hidden" name="active" value="true" />
                 <SubmitSwitch
-                    label=format!("{label} subscribed")
+                    label=w::subscribed(lang, label)
                     on=false
                     described_by=described_by
                     busy=actions.subscription.pending()
@@ -301,10 +295,10 @@ pub fn EnvironmentSettingsPanel(
     view! {
         <section class="panel environment-settings" aria-labelledby=labelled_by>
             <h2 id=heading_id>{label}</h2>
-            <h3>"Notification Webhook subscription"</h3>
+            <h3>{lang.t(w::SUBSCRIPTION)}</h3>
             <p>
                 <StateBadge state=subscription.state reason=subscription.disabled_reason />
-                " since "
+                {lang.t(w::SINCE)}
                 <TimeLabel at=subscription.since />
             </p>
             {switch}
@@ -327,21 +321,22 @@ fn SettingsForm(
     refusals: FieldRefusals,
 ) -> impl IntoView {
     let environment = env.environment;
-    let label = environment.label();
+    let lang = use_lang();
+    let label = lang.t(vocab::environment(environment));
     let key = environment.as_str();
     let id = move |field: &str| format!("{key}-{field}");
-    let https_rule = (environment == Environment::Production).then_some("Production URLs must use https. ");
+    let https_rule = (environment == Environment::Production).then_some(lang.t(w::HTTPS_RULE));
     let form = NodeRef::new();
     reset_after_success(action, form);
     view! {
-        <h3>"Webhook URLs and ROOK hash key"</h3>
+        <h3>{lang.t(w::URLS_AND_KEY)}</h3>
         <ActionForm action node_ref=form attr:class="stack settings-form">
             <EnvironmentFields client_uuid environment />
             <UrlField
                 key
                 field="notification-url"
                 label
-                text="Notification Webhook URL"
+                text=lang.t(w::NW_URL)
                 name="notification_webhook_url"
                 value=env.notification_webhook_url
                 placeholder="https://example.com/rook/notifications"
@@ -351,21 +346,21 @@ fn SettingsForm(
                 key
                 field="data-url"
                 label
-                text="Data Webhook URL"
+                text=lang.t(w::DW_URL)
                 name="data_webhook_url"
                 value=env.data_webhook_url
                 placeholder="https://example.com/rook/data"
                 refusals
             />
             <p class="hint" id=id("url-hint")>
-                "An empty field removes the URL. " {https_rule}
-                "The Notification Webhook URL must differ from every Data Webhook URL of this client."
+                {lang.t(w::EMPTY_REMOVES)} {https_rule}
+                {lang.t(w::MUST_DIFFER)}
             </p>
             <p>
-                "ROOK hash key: "
-                <strong>{if env.rook_hash_key_set { "set" } else { "not set" }}</strong>
+                {lang.t(w::HASH_KEY)}
+                <strong>{lang.t(if env.rook_hash_key_set { w::SET } else { w::NOT_SET })}</strong>
             </p>
-            <FieldLabel id=id("hash-key") label text="New ROOK hash key" />
+            <FieldLabel id=id("hash-key") label text=lang.t(w::NEW_HASH_KEY) />
             <input
                 id=id("hash-key")
                 type="password"
@@ -374,21 +369,21 @@ fn SettingsForm(
                 aria-describedby=id("hash-key-hint")
             />
             <p class="hint" id=id("hash-key-hint")>
-                "Leave empty to keep the current key. It is never shown again once saved; it keys the legacy "
+                {lang.t(w::HASH_HINT_1)}
                 <code>"x-rook-hash"</code>
-                " header."
+                {lang.t(w::HASH_HINT_2)}
             </p>
             <div class="check">
                 <input id=id("clear-hash-key") type="checkbox" name="change[clear_rook_hash_key]" value="true" />
                 <label for=id("clear-hash-key")>
-                    "Clear the " <span class="visually-hidden">{label} " "</span> "ROOK hash key"
+                    {lang.t(w::CLEAR_THE)} <span class="visually-hidden">{label} " "</span> {lang.t(w::ROOK_HASH_KEY)}
                 </label>
             </div>
             <RateField
                 key
                 field="notification_rate_limit"
                 label
-                text="Notification Webhook: most deliveries per second"
+                text=lang.t(w::NW_RATE)
                 value=env.notification_rate_limit
                 refusals
             />
@@ -396,12 +391,12 @@ fn SettingsForm(
                 key
                 field="data_rate_limit"
                 label
-                text="Data Webhook: most deliveries per second"
+                text=lang.t(w::DW_RATE)
                 value=env.data_rate_limit
                 refusals
             />
             <button type="submit" disabled=move || action.pending().get()>
-                "Save " {label} " settings"
+                {w::save_settings(lang, label)}
             </button>
         </ActionForm>
     }
@@ -438,7 +433,9 @@ impl FieldRefusals {
             return None;
         }
         match self.action.value().get() {
-            Some(Err(AppError::Validation { field: refused, message })) if refused == field => Some(message),
+            Some(Err(err @ AppError::Validation { .. })) if matches!(&err, AppError::Validation { field: refused, .. } if refused == field) => {
+                Some(use_lang().error(&err))
+            }
             _ => None,
         }
     }
@@ -477,6 +474,7 @@ fn RateField(
     value: Option<u32>,
     refusals: FieldRefusals,
 ) -> impl IntoView {
+    let lang = use_lang();
     let id = format!("{key}-{field}");
     let hint_id = format!("{id}-hint");
     let check = field_check(refusals, field, &id, hint_id.clone());
@@ -495,8 +493,7 @@ fn RateField(
             aria-describedby=check.described_by
         />
         <p class="hint" id=hint_id>
-            {rate_limit_words(value)} ". Empty: no limit; otherwise 1 to 10000. With a backlog, first attempts go "
-            "before retries, and retries keep a tenth of the rate."
+            {rate_limit_words(lang, value)} {lang.t(w::RATE_HINT)}
         </p>
         {check.message}
     }

@@ -1,7 +1,6 @@
 //! The staff's list of clients: search by name or client UUID (a GET form, filtering as they type
 //! when JavaScript runs), both environments' states, and a form to create a client.
 
-use crate::components::plural::count_of;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
@@ -16,6 +15,8 @@ use crate::components::state_badge::StateBadge;
 use crate::components::time_label::TimeLabel;
 use crate::dto::{ClientQuery, ClientView, EnvironmentView};
 use crate::error::AppError;
+use crate::i18n::use_lang;
+use crate::i18n::words::{parts, staff as w, vocab};
 use crate::pages::staff::StaffOnly;
 use crate::pages::staff::form_outcome::{FormOutcome, OutcomeNote, current_outcome, previous_for, previous_outcome};
 use crate::query::from_params;
@@ -59,6 +60,7 @@ pub async fn staff_create_client(
 /// Every client (or those matching `?q=`), and a form to create one.
 #[component]
 pub fn ClientsPage() -> impl IntoView {
+    let lang = use_lang();
     let query = use_query_map();
     let search = move || from_params::<ClientQuery>(&query.read());
     let clients = Resource::new(search, |search| async move { staff_clients(search?.q).await });
@@ -74,21 +76,21 @@ pub fn ClientsPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Clients · rook-notify" />
-        <h1>"Clients"</h1>
+        <Title text=lang.title(w::CLIENTS) />
+        <h1>{lang.t(w::CLIENTS)}</h1>
         <StaffOnly>
         <Form method="GET" action="/staff/clients" attr:class="toolbar" attr:role="search">
-            <label for="client-filter">"Filter clients"</label>
+            <label for="client-filter">{lang.t(w::FILTER_CLIENTS)}</label>
             <input
                 id="client-filter"
                 type="search"
                 name="q"
-                placeholder="Name or client UUID"
+                placeholder=lang.t(w::NAME_OR_UUID)
                 autocomplete="off"
                 value=query.read_untracked().get("q").unwrap_or_default()
                 on:input=move |ev| filter_as_typed.run(ev)
             />
-            <button type="submit">"Search"</button>
+            <button type="submit">{lang.t(w::SEARCH)}</button>
         </Form>
         </StaffOnly>
         <Loaded
@@ -111,13 +113,14 @@ fn NewClientForm(create: ServerAction<StaffCreateClient>, previous: Option<FormO
     let note = Signal::derive(move || {
         current_outcome(create.value().get(), |_| None, previous_for(&previous, CREATE_CLIENT_FORM))
     });
+    let lang = use_lang();
     view! {
         <section class="panel new-client" aria-labelledby="new-client-heading">
-            <h2 id="new-client-heading">"New client"</h2>
+            <h2 id="new-client-heading">{lang.t(w::NEW_CLIENT)}</h2>
             <ActionForm action=create attr:class="stack">
-                <label for="new-client-name">"Client name"</label>
+                <label for="new-client-name">{lang.t(w::CLIENT_NAME)}</label>
                 <input id="new-client-name" type="text" name="name" required maxlength="200" autocomplete="off" />
-                <label for="new-client-uuid">"Client UUID (optional)"</label>
+                <label for="new-client-uuid">{lang.t(w::CLIENT_UUID_OPTIONAL)}</label>
                 <input
                     id="new-client-uuid"
                     type="text"
@@ -126,10 +129,10 @@ fn NewClientForm(create: ServerAction<StaffCreateClient>, previous: Option<FormO
                     aria-describedby="new-client-uuid-hint"
                 />
                 <p class="hint" id="new-client-uuid-hint">
-                    "ROOK's UUID of the client, when it already has one; a new one is made otherwise."
+                    {lang.t(w::UUID_HINT)}
                 </p>
                 <button type="submit" disabled=move || create.pending().get()>
-                    "Create client"
+                    {lang.t(w::CREATE_CLIENT)}
                 </button>
             </ActionForm>
             <OutcomeNote outcome=note />
@@ -140,15 +143,16 @@ fn NewClientForm(create: ServerAction<StaffCreateClient>, previous: Option<FormO
 /// The clients as a table: name, UUID, both environments' states, and where to go next.
 #[component]
 fn ClientTable(list: Vec<ClientView>) -> impl IntoView {
+    let lang = use_lang();
     view! {
         <DataTable
             class="data clients-table"
-            caption="Clients"
-            columns=&["Name", "Client UUID", "Sandbox", "Production"]
-            unseen_column="Pages"
+            caption=lang.t(w::CLIENTS)
+            columns=&[w::COL_NAME, w::COL_UUID, vocab::ENV_SANDBOX, vocab::ENV_PRODUCTION]
+            unseen_column=w::COL_PAGES
             items=list
             row=|client| view! { <ClientRow client /> }
-            empty="No client matches."
+            empty=lang.t(w::NO_CLIENT)
         />
     }
 }
@@ -170,6 +174,7 @@ fn ClientRow(client: ClientView) -> impl IntoView {
     let (sandbox, production) = (state(Environment::Sandbox), state(Environment::Production));
     let name = client.name;
     let (manage_name, pages_name) = (name.clone(), name.clone());
+    let lang = use_lang();
     view! {
         <tr>
             <th scope="row">{name}</th>
@@ -180,10 +185,10 @@ fn ClientRow(client: ClientView) -> impl IntoView {
             {production}
             <td class="links">
                 <A href=manage_path(&client.client_uuid)>
-                    "Manage" <span class="visually-hidden">" " {manage_name}</span>
+                    {lang.t(w::MANAGE)} <span class="visually-hidden">" " {manage_name}</span>
                 </A>
                 <A href=format!("/clients/{}", client.client_uuid)>
-                    "Client pages" <span class="visually-hidden">" of " {pages_name}</span>
+                    {lang.t(w::CLIENT_PAGES)} <span class="visually-hidden">{lang.t(w::OF)} {pages_name}</span>
                 </A>
             </td>
         </tr>
@@ -195,11 +200,12 @@ fn ClientRow(client: ClientView) -> impl IntoView {
 #[component]
 fn Failing(failures: u32, since: Option<Timestamp>) -> impl IntoView {
     (failures > 0).then(|| {
-        let attempts = count_of(u64::from(failures), "failed attempt", "failed attempts in a row");
+        let lang = use_lang();
+        let attempts = lang.count_of(u64::from(failures), parts::ATTEMPTS_IN_A_ROW);
         view! {
             <span class="failing">
                 {attempts}
-                {since.map(|at| view! { ", since " <TimeLabel at /> })}
+                {since.map(|at| view! { {lang.t(w::SINCE_COMMA)} <TimeLabel at /> })}
             </span>
         }
     })

@@ -12,6 +12,7 @@ use crate::components::client_nav::use_client_uuid;
 use crate::components::loaded::Loaded;
 use crate::dto::{AccountView, ClientView};
 use crate::error::AppError;
+use crate::i18n::{use_lang, words::staff as w};
 use crate::pages::staff::form_outcome::{FormOutcome, previous_outcome};
 use crate::vocab::Environment;
 
@@ -69,6 +70,7 @@ fn ManagedClientView(
     create_account: ServerAction<StaffCreateClientAccount>,
     previous: Option<FormOutcome>,
 ) -> impl IntoView {
+    let lang = use_lang();
     let ManagedClient { client, accounts } = managed;
     let uuid = client.client_uuid.clone();
     let environments = client
@@ -90,13 +92,13 @@ fn ManagedClientView(
     view! {
         <Title text=format!("{} · rook-notify", client.name) />
         <p class="breadcrumb">
-            <A href="/staff/clients">"All clients"</A>
+            <A href="/staff/clients">{lang.t(w::ALL_CLIENTS)}</A>
         </p>
         <h1>{client.name.clone()}</h1>
         <p class="uuid">
-            "Client UUID " <code>{client.client_uuid.clone()}</code> " · "
-            <A href=format!("/clients/{}", client.client_uuid)>"Client pages"</A>
-            " (notifications, resending)"
+            {lang.t(w::CLIENT_UUID_LEAD)} <code>{client.client_uuid.clone()}</code> " · "
+            <A href=format!("/clients/{}", client.client_uuid)>{lang.t(w::CLIENT_PAGES)}</A>
+            {lang.t(w::CLIENT_PAGES_WHAT)}
         </p>
         <div class="environment-panels">{environments}</div>
         <AccountsPanel client_uuid=uuid.clone() accounts action=create_account previous />
