@@ -21,7 +21,8 @@ async function expectNoSidewaysScroll(page: Page, what: string) {
 }
 
 /** The visible navigation landmarks that lead to the site's pages (a pager's Newest/Older links are a
- * navigation of their own list, not of the site). */
+ * navigation of their own list, and the English/Español switch leads to the same page in the other
+ * language: neither is a navigation of the site). */
 async function visibleSiteNavigations(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll("nav, [role=navigation]")]
@@ -30,7 +31,7 @@ async function visibleSiteNavigations(page: Page): Promise<string[]> {
         return box.width > 0 && box.height > 0 && getComputedStyle(nav).visibility !== "hidden";
       })
       .map((nav) => nav.getAttribute("aria-label") ?? "")
-      .filter((name) => !/pages$/i.test(name)),
+      .filter((name) => !/pages$/i.test(name) && !/^(language|idioma)$/i.test(name)),
   );
 }
 
