@@ -163,6 +163,9 @@ test("every staff page fits a phone, with one navigation and stacked tables", as
     await control.scrollIntoViewIfNeeded();
     await expect(control).toBeInViewport({ ratio: 1 });
   }
+  // A client's own pages, seen by staff: that client's tabs are the one navigation.
+  await checkPage(page, `/clients/${clientUuid.vitalis}`, "a client's overview, as staff");
+  await expect(page.getByRole("navigation", { name: "Client" })).toBeVisible();
   await checkPage(page, "/staff/health", "delivery health");
   await checkPage(page, "/staff/audit", "the audit log");
   await checkPage(page, "/staff/no-such-page", "a page that does not exist");

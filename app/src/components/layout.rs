@@ -30,8 +30,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                         Ok(Some(v)) => {
                             let role = lang.t(if v.is_staff() { w::ROOK_STAFF } else { w::CLIENT });
                             // A client's main navigation is its client tabs: a phone shows it once
-                            // (style/main.css hides the page's own tabs beside it).
-                            let links_class = (!v.is_staff()).then_some("client-pages");
+                            // (style/main.css hides the page's own tabs beside it). On a client's
+                            // pages a phone shows staff that client's tabs alone (the brand leads
+                            // back to the staff pages).
+                            let links_class = if v.is_staff() { "staff-pages" } else { "client-pages" };
                             view! {
                                 <nav aria-label=lang.t(w::NAV_MAIN) class=links_class>
                                     {main_links(&v, lang)
