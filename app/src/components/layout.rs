@@ -13,6 +13,10 @@ use crate::components::filters::url_escape;
 use crate::dto::Viewer;
 use crate::i18n::{Lang, use_lang, words::common as w};
 
+/// The top bar's navigation, by whose pages it lists (style/main.css, phone: one navigation).
+const CLIENT_PAGES: &str = "client-pages";
+const STAFF_PAGES: &str = "staff-pages";
+
 /// Wraps the page in the header and main landmarks.
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
@@ -33,7 +37,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                             // (style/main.css hides the page's own tabs beside it). On a client's
                             // pages a phone shows staff that client's tabs alone (the brand leads
                             // back to the staff pages).
-                            let links_class = if v.is_staff() { "staff-pages" } else { "client-pages" };
+                            let links_class = if v.is_staff() { STAFF_PAGES } else { CLIENT_PAGES };
                             view! {
                                 <nav aria-label=lang.t(w::NAV_MAIN) class=links_class>
                                     {main_links(&v, lang)
