@@ -40,15 +40,15 @@ const englishWords = [
   "from", "by", "an", "it", "be", "at", "on", "in", "or", "yet", "which", "what", "when", "there",
 ];
 
-/** Every text people read or hear on the page: text nodes (not code, `<pre>` or data marked
- * `translate="no"`), the accessible labels, placeholders and titles, and the document's title. */
+/** Every text people read or hear on the page: text nodes (not code or `<pre>`: data such as a body,
+ * a header or the engine's recorded diagnostic), the accessible labels, placeholders and titles, and the
+ * document's title. */
 async function texts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const out: string[] = [];
     const skipped = (el: Element | null) => {
       for (let e = el; e; e = e.parentElement) {
         if (["PRE", "CODE", "SCRIPT", "STYLE", "TEMPLATE", "NOSCRIPT"].includes(e.tagName)) return true;
-        if (e.getAttribute("translate") === "no") return true;
       }
       return false;
     };
@@ -102,15 +102,15 @@ async function signIn(page: Page, who: { email: string; password: string }) {
   await page.waitForURL(/\/(clients|staff)\//);
 }
 
-/** A notification id of the given type for Vitalis, through the API. */
-async function notificationOfType(page: Page, type: string): Promise<string> {
+/** The newest Vitalis notification the filter (`type=…`, `status=…`) selects, through the API. */
+async function notificationWhere(page: Page, filter: string): Promise<string> {
   const res = await page.request.get(
-    `/api/v1/notifications?client_uuid=${clientUuid.vitalis}&type=${type}&limit=1`,
+    `/api/v1/notifications?client_uuid=${clientUuid.vitalis}&${filter}&limit=1`,
     { headers: { Authorization: "Bearer e2e-admin-token" } },
   );
   expect(res.status()).toBe(200);
   const items = (await res.json()).items as { id: string }[];
-  expect(items.length, `a ${type} notification`).toBeGreaterThan(0);
+  expect(items.length, `a notification with ${filter}`).toBeGreaterThan(0);
   return items[0].id;
 }
 
@@ -128,13 +128,15 @@ test.describe("a Spanish browser (es-ES), no cookie", () => {
       data_source: "Oura",
       reason: "credentials_invalid",
     });
-    const rejected = await notificationOfType(page, "data_webhook.rejected");
+    const rejected = await notificationWhere(page, "type=data_webhook.rejected");
+    const undelivered = await notificationWhere(page, "status=failed");
     const base = `/clients/${clientUuid.vitalis}`;
     const pages: [string, string][] = [
       ["overview", base],
       ["feed", `${base}/notifications`],
       ["a notification", `/notifications/${failed}`],
       ["rejected data", `/notifications/${rejected}`],
+      ["a failed notification", `/notifications/${undelivered}`],
       ["needs attention", `${base}/attention`],
       ["webhook settings", `${base}/settings`],
       ["guide", "/guide"],
@@ -145,6 +147,13 @@ test.describe("a Spanish browser (es-ES), no cookie", () => {
       await waitForHydration(page);
       await expectSpanish(page, what);
     }
+    // A failed attempt says what happened in Spanish; the engine's recorded diagnostic beside it is
+    // labelled as English and marked so (`lang="en"`) for screen readers and translators.
+    await page.goto(`/notifications/${undelivered}`);
+    const attempt = page.locator("details.attempt-failed").first();
+    await attempt.locator("summary").click();
+    await expect(attempt.getByText("Diagnóstico registrado (en inglés)")).toBeVisible();
+    await expect(attempt.locator("code[lang=en]")).not.toBeEmpty();
     // The live feed, once it follows: its status line and rows as they change.
     await page.goto(`${base}/notifications`);
     await waitForHydration(page);

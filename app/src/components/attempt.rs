@@ -42,12 +42,21 @@ pub fn AttemptCard(attempt: AttemptView) -> impl IntoView {
     let lang = use_lang();
     let outcome = outcome_words(lang, &attempt);
     let error = attempt.error_kind.map(|kind| {
-        // The engine's own diagnostic stays as it was recorded (`translate="no"`): the words before it say
-        // what happened in the page's language.
-        let detail = attempt.error_message.clone().map(|m| view! { " (" <span translate="no">{m}</span> ")" });
         view! {
             <dt>{lang.t(w::ERROR)}</dt>
-            <dd>{capitalised(lang.t(vocab::error_kind_words(kind)))} {detail}</dd>
+            <dd>{capitalised(lang.t(vocab::error_kind_words(kind)))}</dd>
+        }
+    });
+    // The engine's diagnostic is recorded once, in English, with what the network library and the
+    // operating system said ("Connection refused (os error 111)"), which has no translation. The words
+    // above say what happened in the page's language; the record itself is shown as data, like the
+    // receiver's body, and marked as English for browsers, screen readers and translators.
+    let diagnostic = attempt.error_message.clone().map(|message| {
+        view! {
+            <dt>{lang.t(w::DIAGNOSTIC)}</dt>
+            <dd>
+                <code lang="en" translate="no">{message}</code>
+            </dd>
         }
     });
     let response = attempt.response_status.map(|status| {
@@ -79,6 +88,7 @@ pub fn AttemptCard(attempt: AttemptView) -> impl IntoView {
                     <code>{attempt.url.clone()}</code>
                 </dd>
                 {error}
+                {diagnostic}
             </dl>
             <Headers caption=lang.t(w::REQUEST_HEADERS) headers=attempt.request_headers.clone() />
             {response}

@@ -16,6 +16,7 @@ catalog! {
     DELIVERED: "Delivered" => "Entregada";
     FAILED: "Failed" => "Fallida";
     ERROR: "Error" => "Error";
+    DIAGNOSTIC: "Recorded diagnostic (English)" => "Diagnóstico registrado (en inglés)";
     TRUNCATED: "Truncated: only the first 16 KiB of the answer were kept." => "Recortada: solo se guardaron los primeros 16 KiB de la respuesta.";
     RESPONSE_HEADERS: "Response headers" => "Cabeceras de la respuesta";
     REQUEST_HEADERS: "Request headers" => "Cabeceras de la solicitud";
