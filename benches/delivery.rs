@@ -53,6 +53,10 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use sqlx::{PgPool, SqlitePool};
 
+#[path = "support/numbers.rs"]
+mod numbers;
+use numbers::thousands;
+
 const TOKEN: &str = "bench-admin-token";
 const SECRET_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const SHARDS: usize = 64;
@@ -913,17 +917,9 @@ async fn postgres_admin(admin_url: &str, sql: &str) -> Res<()> {
 // ---------------------------------------------------------------------------------------------------
 // The table
 
+/// A rate, rounded, with thousands separated: "12,345".
 fn fmt_rate(v: f64) -> String {
-    let n = v.round() as u64;
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    thousands(v.round() as usize)
 }
 
 fn print_table(reports: &[Report], o: &Options) {

@@ -25,6 +25,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, LOCATION, ORIGIN};
 
+#[path = "support/numbers.rs"]
+mod numbers;
+use numbers::thousands;
+
 /// What Chromium sends on a page or file request over plain http.
 const BROWSER_ENCODING: &str = "gzip, deflate, br, zstd";
 const SECRET_KEY: &str = "b0d9e7b0d9e7b0d9e7b0d9e7b0d9e7b0d9e7b0d9e7b0d9e7b0d9e7b0d9e7b0d9";
@@ -255,19 +259,6 @@ async fn redirect_target(client: &reqwest::Client, url: &str) -> Res<String> {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1_000.0
-}
-
-/// 1234567 → "1,234,567".
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The real server of this build profile on a fresh SQLite database with the demo data.

@@ -24,6 +24,10 @@ use rook_notify::startup::Application;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+#[path = "support/arrivals.rs"]
+mod arrivals;
+use arrivals::busiest_second;
+
 const TOKEN: &str = "bench-admin-token";
 const SECRET_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const CONCURRENCY: usize = 32;
@@ -150,19 +154,6 @@ async fn report(http: &reqwest::Client, base: &str, clients: &[(String, usize)])
         });
     }
     while workers.join_next().await.is_some() {}
-}
-
-/// The most arrivals in a second that starts at an arrival.
-fn busiest_second(times: &[Instant]) -> usize {
-    let mut end = 0;
-    let mut busiest = 0;
-    for (start, at) in times.iter().enumerate() {
-        while end < times.len() && times[end] < *at + Duration::from_secs(1) {
-            end += 1;
-        }
-        busiest = busiest.max(end - start);
-    }
-    busiest
 }
 
 /// One run; returns the other endpoints' deliveries per second.

@@ -57,9 +57,10 @@ macro_rules! for_each_backend_action {
             /// Queues an immediate new attempt of a notification.
             fn resend(id: String) -> NotificationSummary;
 
-            /// Queues an immediate attempt of every failed notification of an environment created
-            /// since `since` (and before `until`, when given).
-            fn resend_failed(
+            /// Queues an immediate attempt of every failed notification or rejected data delivery
+            /// (`what`) of an environment created since `since` (and before `until`, when given).
+            fn resend_in_bulk(
+                what: BulkResend,
                 client_uuid: String,
                 environment: Environment,
                 since: Timestamp,
@@ -89,15 +90,6 @@ macro_rules! for_each_backend_action {
 
             /// Queues an immediate new attempt of a data delivery ("Resend rejected data").
             fn resend_data(id: String) -> DataDeliverySummary;
-
-            /// Queues an immediate attempt of every rejected data delivery of an environment handed
-            /// over since `since` (and before `until`, when given).
-            fn resend_rejected_data(
-                client_uuid: String,
-                environment: Environment,
-                since: Timestamp,
-                until: Option<Timestamp>,
-            ) -> BulkResendReceipt;
 
             /// A client's API keys, newest first, revoked ones included (never the keys themselves).
             fn list_client_keys(client_uuid: String) -> Vec<ClientKeyView>

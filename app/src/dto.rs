@@ -193,6 +193,15 @@ pub enum SecretAction {
     Rotate,
 }
 
+/// What a bulk resend queues again: the API, the dashboard and the service name it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkResend {
+    /// The failed notifications (only while the subscription is active).
+    FailedNotifications,
+    /// The data deliveries the Data Webhook rejected, for good or so far.
+    RejectedData,
+}
+
 /// The answer to a bulk resend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

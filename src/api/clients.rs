@@ -1,7 +1,8 @@
 //! `/clients`: clients, their environments' settings, subscriptions and secrets.
 
 use app::dto::{
-    BulkResendReceipt, ClientQuery, ClientView, EnvironmentUpdate, EventReceipt, SecretAction, SubscriptionView,
+    BulkResend, BulkResendReceipt, ClientQuery, ClientView, EnvironmentUpdate, EventReceipt, SecretAction,
+    SubscriptionView,
 };
 use app::timestamp::Timestamp;
 use app::vocab::NotificationType;
@@ -18,7 +19,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
 };
 use super::paths::{ClientPath, EnvironmentPath, SecretPath};
-use crate::service::{EnvironmentPatch, Patch, Services, SubscriptionChange as Change};
+use crate::service::{Actor, EnvironmentPatch, Patch, Services, SubscriptionChange as Change};
 
 /// The routes of this file, each documented by its handler's annotation.
 pub fn routes() -> OpenApiRouter<Services> {
@@ -236,6 +237,18 @@ struct SecretAnswer {
     secret: String,
 }
 
+/// The answer of both secret routes: the path's secret after `action` (written to the audit log).
+async fn secret_answer(
+    services: &Services,
+    actor: &Actor,
+    path: SecretPath,
+    action: SecretAction,
+) -> Result<Json<SecretAnswer>, ApiError> {
+    let (environment, purpose) = path.parse()?;
+    let secret = services.secret_action(actor, &path.client_uuid, environment, purpose, action).await?;
+    Ok(Json(SecretAnswer { secret }))
+}
+
 /// Reveals a signing secret (audited); it is created when first needed.
 #[utoipa::path(
     get, path = "/clients/{client_uuid}/environments/{env}/secrets/{purpose}", tag = "clients",
@@ -247,9 +260,7 @@ async fn reveal_secret(
     Admin(actor): Admin,
     ApiPath(path): ApiPath<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
-    let (environment, purpose) = path.parse()?;
-    let secret = services.secret_action(&actor, &path.client_uuid, environment, purpose, SecretAction::Reveal).await?;
-    Ok(Json(SecretAnswer { secret }))
+    secret_answer(&services, &actor, path, SecretAction::Reveal).await
 }
 
 /// Makes a new signing secret; the old one keeps signing beside it for 24 h.
@@ -263,9 +274,7 @@ async fn rotate_secret(
     Admin(actor): Admin,
     ApiPath(path): ApiPath<SecretPath>,
 ) -> Result<Json<SecretAnswer>, ApiError> {
-    let (environment, purpose) = path.parse()?;
-    let secret = services.secret_action(&actor, &path.client_uuid, environment, purpose, SecretAction::Rotate).await?;
-    Ok(Json(SecretAnswer { secret }))
+    secret_answer(&services, &actor, path, SecretAction::Rotate).await
 }
 
 /// A range of creation times, `[since, until)`.
@@ -276,6 +285,21 @@ pub(super) struct ResendRange {
     /// Now when absent.
     #[serde(default)]
     pub until: Option<Timestamp>,
+}
+
+/// The answer of both bulk resend routes: `what` of the path's environment created in `range`,
+/// queued (202 with the counts).
+pub(super) async fn resend_in_bulk(
+    services: &Services,
+    actor: &Actor,
+    what: BulkResend,
+    path: EnvironmentPath,
+    range: ResendRange,
+) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
+    let environment = path.environment()?;
+    let receipt =
+        services.resend_in_bulk(actor, what, &path.client_uuid, environment, range.since, range.until).await?;
+    Ok((StatusCode::ACCEPTED, Json(receipt)))
 }
 
 /// Resends the environment's failed notifications.
@@ -298,9 +322,7 @@ async fn resend_failed(
     ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
-    let environment = path.environment()?;
-    let receipt = services.resend_failed(&actor, &path.client_uuid, environment, value.since, value.until).await?;
-    Ok((StatusCode::ACCEPTED, Json(receipt)))
+    resend_in_bulk(&services, &actor, BulkResend::FailedNotifications, path, value).await
 }
 
 /// Which test notification to send.

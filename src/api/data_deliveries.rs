@@ -1,7 +1,8 @@
 //! `/data-deliveries`: documents ROOK hands over for the client's Data Webhook, and their history.
 
 use app::dto::{
-    BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
+    BulkResend, BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary,
+    Page,
 };
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
@@ -10,7 +11,7 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::clients::ResendRange;
+use super::clients::{ResendRange, resend_in_bulk};
 use super::error::ApiError;
 use super::events::{IDEMPOTENCY_KEY, idempotency_key, ingest_answer};
 use super::extract::{ApiJson, ApiPath, Caller, ListQuery, PullCaller};
@@ -136,8 +137,5 @@ async fn resend_rejected(
     ApiPath(path): ApiPath<EnvironmentPath>,
     ApiJson { value, .. }: ApiJson<ResendRange>,
 ) -> Result<(StatusCode, Json<BulkResendReceipt>), ApiError> {
-    let environment = path.environment()?;
-    let receipt =
-        services.resend_rejected_data(&actor, &path.client_uuid, environment, value.since, value.until).await?;
-    Ok((StatusCode::ACCEPTED, Json(receipt)))
+    resend_in_bulk(&services, &actor, BulkResend::RejectedData, path, value).await
 }

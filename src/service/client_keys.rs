@@ -122,8 +122,7 @@ impl Services {
         client_uuid: &str,
         environment: Environment,
     ) -> Result<SubscriptionView, ServiceError> {
-        actor.require_environment(environment)?;
-        let (_, environments) = self.visible_client(actor, client_uuid).await?;
+        let (_, environments) = self.visible_environment(actor, client_uuid, environment).await?;
         let env =
             environments.iter().find(|e| e.environment == environment).ok_or(ServiceError::NotFound("environment"))?;
         Ok(subscription_view(env, None))

@@ -3,9 +3,7 @@
 
 use std::borrow::Cow;
 
-use app::dto::{
-    BulkResendReceipt, DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page,
-};
+use app::dto::{DataDeliveryDetail, DataDeliveryQuery, DataDeliveryReceipt, DataDeliverySummary, Page};
 use app::timestamp::Timestamp;
 use app::vocab::{DataDeliveryStatus, DataType, Environment, Pillar, SecretPurpose};
 use serde::Deserialize;
@@ -13,7 +11,6 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::paging::{DeliveryListScope, text_filter};
-use super::resend::BulkResend;
 use super::tokens::{IdempotencyKey, IdempotentReply};
 use super::user_id::checked_user_id;
 use super::views::data_delivery_summary;
@@ -184,19 +181,6 @@ impl Services {
         self.resent(actor, "data_delivery.resent", (&delivery.client_uuid, delivery.environment), detail, now).await?;
         let updated = self.store().data_delivery(&delivery.id).await?.ok_or(ServiceError::NotFound("data delivery"))?;
         Ok(data_delivery_summary(&updated))
-    }
-
-    /// Queues an immediate attempt of every rejected data delivery of an environment created in
-    /// `[since, until)` (up to 10,000 per call).
-    pub async fn resend_rejected_data(
-        &self,
-        actor: &Actor,
-        client_uuid: &str,
-        environment: Environment,
-        since: Timestamp,
-        until: Option<Timestamp>,
-    ) -> Result<BulkResendReceipt, ServiceError> {
-        self.resend_in_bulk(actor, client_uuid, environment, (since, until), BulkResend::RejectedData).await
     }
 
     async fn visible_data_delivery(&self, actor: &Actor, id: &str) -> Result<DataDeliveryRecord, ServiceError> {

@@ -411,6 +411,19 @@ impl Services {
         Ok(secret)
     }
 
+    /// The client and its environments when the actor may reach `environment` of it: a client API key
+    /// scoped to the other environment gets `NotFound` before the client is looked up, like a client it
+    /// may not see.
+    pub(super) async fn visible_environment(
+        &self,
+        actor: &Actor,
+        client_uuid: &str,
+        environment: Environment,
+    ) -> Result<(crate::store::ClientRecord, Vec<EnvironmentRecord>), ServiceError> {
+        actor.require_environment(environment)?;
+        self.visible_client(actor, client_uuid).await
+    }
+
     /// The client and its environments, or `NotFound` when it does not exist or the actor may not see
     /// it (the two are never told apart).
     pub(super) async fn visible_client(

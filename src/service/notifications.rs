@@ -1,13 +1,12 @@
 //! Reading notifications, resending them, and sending test notifications.
 
-use app::dto::{BulkResendReceipt, EventReceipt, NotificationDetail, NotificationQuery, NotificationSummary, Page};
+use app::dto::{EventReceipt, NotificationDetail, NotificationQuery, NotificationSummary, Page};
 use app::payload::example;
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationType, SubscriptionState};
 use serde_json::json;
 
 use super::paging::{DeliveryListScope, PageRequest, text_filter};
-use super::resend::BulkResend;
 use super::views::{notification_detail, notification_summary};
 use super::{Actor, ServiceError, Services};
 use crate::store::{Channel, NotificationFilter, NotificationRecord, Position, new_id};
@@ -132,19 +131,6 @@ impl Services {
         Ok(notification_summary(&updated))
     }
 
-    /// Queues an immediate attempt of every failed notification of an environment created in
-    /// `[since, until)` (up to 10,000 per call; `remaining` says how many are left).
-    pub async fn resend_failed(
-        &self,
-        actor: &Actor,
-        client_uuid: &str,
-        environment: Environment,
-        since: Timestamp,
-        until: Option<Timestamp>,
-    ) -> Result<BulkResendReceipt, ServiceError> {
-        self.resend_in_bulk(actor, client_uuid, environment, (since, until), BulkResend::FailedNotifications).await
-    }
-
     /// Sends a test notification: `subscription.test`, or an example of `kind` marked as a test.
     pub async fn send_test(
         &self,
@@ -154,8 +140,7 @@ impl Services {
         kind: Option<NotificationType>,
     ) -> Result<EventReceipt, ServiceError> {
         actor.require_write()?;
-        actor.require_environment(environment)?;
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let (client, _) = self.visible_environment(actor, client_uuid, environment).await?;
         self.require_subscribed(&client.client_uuid, environment).await?;
         let now = Timestamp::now();
         let mut payload = example(kind.unwrap_or(NotificationType::SubscriptionTest));

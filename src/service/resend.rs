@@ -2,7 +2,7 @@
 //! store queued it; and a bulk resend of failed notifications or rejected data deliveries as a whole
 //! (the checks, the range of creation times it covers, how much one call queues, the audit).
 
-use app::dto::BulkResendReceipt;
+use app::dto::{BulkResend, BulkResendReceipt};
 use app::timestamp::Timestamp;
 use app::vocab::Environment;
 use serde_json::json;
@@ -10,15 +10,6 @@ use serde_json::json;
 use super::paging::check_time_range;
 use super::{Actor, ServiceError, Services};
 use crate::store::EndpointKey;
-
-/// What a bulk resend queues again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum BulkResend {
-    /// The failed notifications (only while the subscription is active).
-    FailedNotifications,
-    /// The rejected data deliveries.
-    RejectedData,
-}
 
 /// How many items one bulk resend queues at most; the receipt's `remaining` says how many are left.
 const BULK_RESEND_LIMIT: u32 = 10_000;
@@ -72,17 +63,17 @@ impl Services {
     /// Queues an immediate attempt of every failed notification or rejected data delivery of an
     /// environment created in `[since, until)` (up to [`BULK_RESEND_LIMIT`] per call; `remaining` says
     /// how many are left). A client key's allowance is taken first and what was not queued given back.
-    pub(super) async fn resend_in_bulk(
+    pub async fn resend_in_bulk(
         &self,
         actor: &Actor,
+        what: BulkResend,
         client_uuid: &str,
         environment: Environment,
-        (since, until): (Timestamp, Option<Timestamp>),
-        what: BulkResend,
+        since: Timestamp,
+        until: Option<Timestamp>,
     ) -> Result<BulkResendReceipt, ServiceError> {
         actor.require_write()?;
-        actor.require_environment(environment)?;
-        let (client, _) = self.visible_client(actor, client_uuid).await?;
+        let (client, _) = self.visible_environment(actor, client_uuid, environment).await?;
         let now = Timestamp::now();
         let range = resend_range(since, until, now)?;
         if what == BulkResend::FailedNotifications {

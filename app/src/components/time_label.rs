@@ -147,25 +147,23 @@ mod tests {
     use crate::timestamp::Timestamp;
 
     #[test]
-    fn relative_times_read_as_people_say_them() {
+    fn relative_times_read_as_people_say_them_in_both_languages() {
         let now: Timestamp = "2026-12-02T12:00:00.000Z".parse().unwrap();
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(-10), now), "just now");
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(-5 * 60), now), "5 min ago");
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(-3 * 3600), now), "3 h ago");
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(-30 * 3600), now), "yesterday");
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(-4 * 86_400), now), "4 days ago");
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(4 * 60), now), "in 4 min");
-        assert_eq!(relative_words(Lang::En, now.plus_seconds(-40 * 86_400), now), "2026-10-23");
-    }
-
-    #[test]
-    fn relative_times_read_in_spanish_too() {
-        let now: Timestamp = "2026-12-02T12:00:00.000Z".parse().unwrap();
-        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-10), now), "ahora mismo");
-        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-5 * 60), now), "hace 5 min");
-        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-30 * 3600), now), "ayer");
-        assert_eq!(relative_words(Lang::Es, now.plus_seconds(-4 * 86_400), now), "hace 4 días");
-        assert_eq!(relative_words(Lang::Es, now.plus_seconds(4 * 60), now), "dentro de 4 min");
+        // (seconds from now, English, Spanish)
+        let cases = [
+            (-10, "just now", "ahora mismo"),
+            (-5 * 60, "5 min ago", "hace 5 min"),
+            (-3 * 3600, "3 h ago", "hace 3 h"),
+            (-30 * 3600, "yesterday", "ayer"),
+            (-4 * 86_400, "4 days ago", "hace 4 días"),
+            (4 * 60, "in 4 min", "dentro de 4 min"),
+            (-40 * 86_400, "2026-10-23", "2026-10-23"),
+        ];
+        for (offset, en, es) in cases {
+            let at = now.plus_seconds(offset);
+            assert_eq!(relative_words(Lang::En, at, now), en, "{offset} s");
+            assert_eq!(relative_words(Lang::Es, at, now), es, "{offset} s");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::words::{all_msgs, all_nouns};
+use super::words::{all_msgs, all_nouns, all_sentences};
 
 /// Catalog strings that are the same in both languages, each with why.
 const SAME_IN_BOTH: &[(&str, &str)] = &[
@@ -61,26 +61,35 @@ fn has_words(text: &str, phrase: &str) -> bool {
     text.windows(phrase.len()).any(|w| w == phrase.as_slice())
 }
 
+/// What is wrong with a string's two languages: one missing, the Spanish a copy of the English (unless
+/// `same` says it may be), or an English word in the Spanish. `en` and `es` are the words people read
+/// (a sentence's templates without their placeholders).
+fn translation_faults(name: &str, en: &str, es: &str, same: bool) -> Vec<String> {
+    let mut faults = Vec::new();
+    if en.trim().is_empty() && !es.trim().is_empty() {
+        faults.push(format!("{name}: no English"));
+    }
+    if es.trim().is_empty() && !en.trim().is_empty() {
+        faults.push(format!("{name}: no Spanish"));
+    }
+    if en.trim() == es.trim() && !en.trim().is_empty() && !same {
+        faults.push(format!("{name}: the Spanish is the English ({en:?})"));
+    }
+    // "no" is a Spanish word too: it is left out of the English check of Spanish strings.
+    for word in ENGLISH_WORDS.iter().filter(|w| **w != "no") {
+        if has_words(es, word) {
+            faults.push(format!("{name}: the Spanish has the English word {word:?}: {es:?}"));
+        }
+    }
+    faults
+}
+
 #[test]
 fn every_catalog_string_has_its_english_and_its_spanish() {
     let mut missing = Vec::new();
     for (name, msg) in all_msgs() {
         let same = SAME_IN_BOTH.iter().any(|(n, _)| *n == name);
-        if msg.en.trim().is_empty() && !msg.es.trim().is_empty() {
-            missing.push(format!("{name}: no English"));
-        }
-        if msg.es.trim().is_empty() && !msg.en.trim().is_empty() {
-            missing.push(format!("{name}: no Spanish"));
-        }
-        if msg.en.trim() == msg.es.trim() && !msg.en.trim().is_empty() && !same {
-            missing.push(format!("{name}: the Spanish is the English ({:?})", msg.en));
-        }
-        // "no" is a Spanish word too: it is left out of the English check of Spanish strings.
-        for word in ENGLISH_WORDS.iter().filter(|w| **w != "no") {
-            if has_words(msg.es, word) {
-                missing.push(format!("{name}: the Spanish has the English word {word:?}: {:?}", msg.es));
-            }
-        }
+        missing.extend(translation_faults(name, msg.en, msg.es, same));
     }
     for (name, noun) in all_nouns() {
         let forms = [noun.en.0, noun.en.1, noun.es.0, noun.es.1];
@@ -92,6 +101,45 @@ fn every_catalog_string_has_its_english_and_its_spanish() {
         }
     }
     assert!(missing.is_empty(), "untranslated catalog strings:\n{}", missing.join("\n"));
+}
+
+/// A sentence template split into its words and the names of its placeholders (`{name}`, `{rate:.1}`).
+fn template_parts(template: &str) -> (String, Vec<String>) {
+    let (mut words, mut names) = (String::new(), Vec::new());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        words.push_str(&rest[..open]);
+        let close = open + rest[open..].find('}').expect("a placeholder is closed");
+        let name = rest[open + 1..close].split(':').next().unwrap_or_default();
+        names.push(name.to_owned());
+        words.push(' ');
+        rest = &rest[close + 1..];
+    }
+    words.push_str(rest);
+    names.sort();
+    (words, names)
+}
+
+#[test]
+fn every_sentence_has_its_english_and_its_spanish_with_the_same_values() {
+    let mut missing = Vec::new();
+    for (name, sentence) in all_sentences() {
+        let (en, en_values) = template_parts(sentence.en);
+        let (es, es_values) = template_parts(sentence.es);
+        missing.extend(translation_faults(name, &en, &es, false));
+        // A value only one language shows is one the other leaves out (`format!` does not tell).
+        if en_values != es_values {
+            missing.push(format!("{name}: the English shows {en_values:?}, the Spanish {es_values:?}"));
+        }
+    }
+    assert!(missing.is_empty(), "untranslated sentences:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn the_template_split_finds_words_and_placeholders() {
+    let (words, values) = template_parts("de {from} a {to}: {rate:.1} %");
+    assert_eq!(words, "de   a  :   %");
+    assert_eq!(values, ["from", "rate", "to"]);
 }
 
 #[test]
@@ -115,6 +163,16 @@ fn every_catalog_module_is_listed_for_this_test() {
         })
         .sum();
     assert_eq!(declared, all_msgs().len() + all_nouns().len(), "a catalog module is missing from words::all_msgs");
+    // A sentence of `sentences!` names its English as `en: "…"`, on its own line or after `{ `.
+    let sentences: usize = rust_files(&dir)
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let code = text.lines().map(str::trim_start).filter(|l| !l.starts_with("//"));
+            code.filter(|l| l.starts_with("en: \"") || l.contains("{ en: \"")).count()
+        })
+        .sum();
+    assert_eq!(sentences, all_sentences().len(), "a sentences module is missing from words::all_sentences");
 }
 
 /// Literals in view markup that are not words to translate, each with why.

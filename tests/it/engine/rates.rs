@@ -10,6 +10,11 @@ use serde_json::{Value, json};
 use crate::support::receiver::Received;
 use crate::support::{Subscribed, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with, spawn_subscribed};
 
+// The measure the rate-cap benchmark prints, so the test's bound and the bench's figure agree.
+#[path = "../../../benches/support/arrivals.rs"]
+mod arrivals;
+use arrivals::busiest_second;
+
 /// The cap the tests set (deliveries per second): small, so a backlog of a few seconds is few rows.
 const CAP: usize = 20;
 /// Long enough for the backlogs below at the cap, with room for a slow machine.
@@ -29,20 +34,6 @@ async fn report_backlog(apps: &[&TestApp], client_uuid: &str, count: usize) -> V
         ids.push(apps[i % apps.len()].user_created(client_uuid, &format!("u-rate-{i}")).await);
     }
     ids
-}
-
-/// The most arrivals in any second that starts at an arrival (the busiest sliding window: a window
-/// holds the most when it starts at one of them).
-fn busiest_second(times: &[Instant]) -> usize {
-    let mut busiest = 0;
-    let mut end = 0;
-    for (start, at) in times.iter().enumerate() {
-        while end < times.len() && times[end] < *at + Duration::from_secs(1) {
-            end += 1;
-        }
-        busiest = busiest.max(end - start);
-    }
-    busiest
 }
 
 /// Asserts the cap's two properties on the arrival times of a backlog. Each claim reserves send times

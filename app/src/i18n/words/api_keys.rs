@@ -1,7 +1,6 @@
 //! The client's API keys (`pages/settings/api_keys.rs`).
 
-use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     API_KEYS: "API keys" => "Claves de API";
@@ -37,34 +36,19 @@ catalog! {
     NO_KEYS: "No API keys yet." => "Todavía no hay claves de API.";
 }
 
-/// After revoking a key.
-pub fn revoked(lang: Lang, name: &str) -> String {
-    match lang {
-        Lang::En => format!("The key {name} is revoked."),
-        Lang::Es => format!("La clave {name} está revocada."),
-    }
-}
+sentences! {
+    /// After revoking a key.
+    revoked(name: &str) { en: "The key {name} is revoked.", es: "La clave {name} está revocada." }
 
-/// "Sandbox only".
-pub fn only(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("{env} only"),
-        Lang::Es => format!("Solo {env}"),
-    }
-}
+    /// "Sandbox only".
+    only(env: &str) { en: "{env} only", es: "Solo {env}" }
 
-/// A new key's announcement.
-pub fn new_key(lang: Lang, name: &str) -> String {
-    match lang {
-        Lang::En => format!("New API key {name}. Copy it now: it is not shown again."),
-        Lang::Es => format!("Nueva clave de API {name}. Cópiela ahora: no se vuelve a mostrar."),
+    /// A new key's announcement.
+    new_key(name: &str) {
+        en: "New API key {name}. Copy it now: it is not shown again.",
+        es: "Nueva clave de API {name}. Cópiela ahora: no se vuelve a mostrar.",
     }
-}
 
-/// The revoke button.
-pub fn revoke(lang: Lang, name: &str) -> String {
-    match lang {
-        Lang::En => format!("Revoke {name}"),
-        Lang::Es => format!("Revocar {name}"),
-    }
+    /// The revoke button.
+    revoke(name: &str) { en: "Revoke {name}", es: "Revocar {name}" }
 }

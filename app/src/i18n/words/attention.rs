@@ -1,7 +1,6 @@
 //! The Needs attention page (`pages/attention/`).
 
-use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     LEAD_1: "Notifications whose retries are exhausted, and Data Webhook deliveries your "
@@ -33,86 +32,50 @@ catalog! {
     }
 }
 
-/// More than one left after a bulk resend.
-pub fn remain(lang: Lang, n: u64) -> String {
-    match lang {
-        Lang::En => format!("{n} remain: resend again to queue them"),
-        Lang::Es => format!("quedan {n}: reenvíe de nuevo para ponerlas en cola"),
+sentences! {
+    /// More than one left after a bulk resend.
+    remain(n: u64) {
+        en: "{n} remain: resend again to queue them",
+        es: "quedan {n}: reenvíe de nuevo para ponerlas en cola",
     }
-}
 
-/// What a bulk resend queued; `queued` is already counted ("3 failed notifications").
-pub fn queued(lang: Lang, queued: &str, remaining: &str) -> String {
-    match lang {
-        Lang::En => format!("Queued {queued} for an immediate attempt; {remaining}."),
-        Lang::Es => format!("En cola para un intento inmediato: {queued}; {remaining}."),
+    /// What a bulk resend queued; `queued` is already counted ("3 failed notifications").
+    queued(queued: &str, remaining: &str) {
+        en: "Queued {queued} for an immediate attempt; {remaining}.",
+        es: "En cola para un intento inmediato: {queued}; {remaining}.",
     }
-}
 
-/// How many are listed, or more.
-pub fn more_than(lang: Lang, listed: usize) -> String {
-    match lang {
-        Lang::En => format!("more than {listed}"),
-        Lang::Es => format!("más de {listed}"),
+    /// How many are listed, or more.
+    more_than(listed: usize) { en: "more than {listed}", es: "más de {listed}" }
+
+    /// The consequence of resending failed notifications.
+    failed_consequence(env: &str, listed: &str) {
+        en: "Every failed {env} notification recorded since the day you choose gets an immediate new attempt \
+             ({listed} listed below). Their history stays.",
+        es: "Cada notificación fallida de {env} registrada desde el día que elija recibe un nuevo intento inmediato \
+             ({listed} en la lista de abajo). Su historial se conserva.",
     }
-}
 
-/// The consequence of resending failed notifications.
-pub fn failed_consequence(lang: Lang, env: &str, listed: &str) -> String {
-    match lang {
-        Lang::En => format!(
-            "Every failed {env} notification recorded since the day you choose gets an immediate new attempt \
-             ({listed} listed below). Their history stays."
-        ),
-        Lang::Es => format!(
-            "Cada notificación fallida de {env} registrada desde el día que elija recibe un nuevo intento inmediato \
-             ({listed} en la lista de abajo). Su historial se conserva."
-        ),
+    /// The button that opens the bulk resend's confirmation.
+    resend_all_failed(env: &str) { en: "Resend all failed in {env}…", es: "Reenviar todas las fallidas en {env}…" }
+
+    /// A link to the whole list.
+    all_failed(env: &str) { en: "All failed {env} notifications", es: "Todas las notificaciones fallidas de {env}" }
+
+    /// The consequence of resending rejected data.
+    data_consequence(env: &str, listed: &str) {
+        en: "Every {env} data delivery your Data Webhook rejected since the day you choose, for good or so far, \
+             gets an immediate new attempt ({listed} listed below).",
+        es: "Cada entrega de datos de {env} que su Data Webhook rechazó desde el día que elija, definitivamente o por \
+             ahora, recibe un nuevo intento inmediato ({listed} en la lista de abajo).",
     }
-}
 
-/// The button that opens the bulk resend's confirmation.
-pub fn resend_all_failed(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Resend all failed in {env}…"),
-        Lang::Es => format!("Reenviar todas las fallidas en {env}…"),
-    }
-}
+    /// The button that opens the rejected data's confirmation.
+    resend_rejected(env: &str) { en: "Resend rejected data in {env}…", es: "Reenviar los datos rechazados en {env}…" }
 
-/// A link to the whole list.
-pub fn all_failed(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("All failed {env} notifications"),
-        Lang::Es => format!("Todas las notificaciones fallidas de {env}"),
-    }
-}
-
-/// The consequence of resending rejected data.
-pub fn data_consequence(lang: Lang, env: &str, listed: &str) -> String {
-    match lang {
-        Lang::En => format!(
-            "Every {env} data delivery your Data Webhook rejected since the day you choose, for good or so far, \
-             gets an immediate new attempt ({listed} listed below)."
-        ),
-        Lang::Es => format!(
-            "Cada entrega de datos de {env} que su Data Webhook rechazó desde el día que elija, definitivamente o por \
-             ahora, recibe un nuevo intento inmediato ({listed} en la lista de abajo)."
-        ),
-    }
-}
-
-/// The button that opens the rejected data's confirmation.
-pub fn resend_rejected(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Resend rejected data in {env}…"),
-        Lang::Es => format!("Reenviar los datos rechazados en {env}…"),
-    }
-}
-
-/// The rejected deliveries' table caption.
-pub fn rejected_caption(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Rejected data deliveries in {env}, newest first"),
-        Lang::Es => format!("Entregas de datos rechazadas en {env}, las más recientes primero"),
+    /// The rejected deliveries' table caption.
+    rejected_caption(env: &str) {
+        en: "Rejected data deliveries in {env}, newest first",
+        es: "Entregas de datos rechazadas en {env}, las más recientes primero",
     }
 }

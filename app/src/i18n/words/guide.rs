@@ -1,8 +1,7 @@
 //! The receiver guide (`pages/settings/guide.rs`, `pages/guide.rs`). Its code samples, header names
 //! and JSON stay as they are: they are code.
 
-use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     PAGE_TITLE: "Receiver guide" => "Guía del receptor";
@@ -62,10 +61,7 @@ catalog! {
     COL_NEXT: "What to do" => "Qué hacer";
 }
 
-/// " (category user_management)" after a type's name.
-pub fn category_of(lang: Lang, category: &str) -> String {
-    match lang {
-        Lang::En => format!(" (category {category})"),
-        Lang::Es => format!(" (categoría {category})"),
-    }
+sentences! {
+    /// " (category user_management)" after a type's name.
+    category_of(category: &str) { en: " (category {category})", es: " (categoría {category})" }
 }

@@ -1,7 +1,8 @@
 //! The catalog: every visible string of the dashboard in English and Spanish, one module per area.
 //! Adding a string: declare it in the area's `catalog!` (`NAME: "English" => "Español";`) and write
-//! `lang.t(words::area::NAME)` where it shows. Strings with values in them are functions here that
-//! match on the language.
+//! `lang.t(words::area::NAME)` where it shows. Strings with values in them are sentences, declared in
+//! the area's `sentences!` (`name(a: &str) { en: "…{a}…", es: "…{a}…" }`) and called as
+//! `words::area::name(lang, a)`; the few that choose between templates are functions written by hand.
 
 pub mod api_keys;
 pub mod attention;
@@ -47,6 +48,21 @@ pub fn all_nouns() -> Vec<(&'static str, crate::i18n::Noun)> {
         api_keys::NOUNS,
         guide::NOUNS,
         staff::NOUNS,
+    ]
+    .concat()
+}
+
+/// Every sentence of every area, by name, with its two templates (for the completeness test).
+pub fn all_sentences() -> Vec<(&'static str, crate::i18n::Msg)> {
+    [
+        parts::SENTENCES,
+        notification::SENTENCES,
+        overview::SENTENCES,
+        attention::SENTENCES,
+        settings::SENTENCES,
+        api_keys::SENTENCES,
+        guide::SENTENCES,
+        staff::SENTENCES,
     ]
     .concat()
 }

@@ -2,7 +2,7 @@
 //! (`detail.rs`) and its rejected data delivery (`rejected_data.rs`).
 
 use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 use crate::vocab::{DataType, Pillar};
 
 catalog! {
@@ -98,19 +98,47 @@ pub fn document(lang: Lang, p: Pillar, t: DataType) -> String {
     }
 }
 
-/// The resend's attempt was delivered; `status` is " (HTTP 200)" or empty.
-pub fn resent_ok(lang: Lang, status: &str) -> String {
-    match lang {
-        Lang::En => format!("Resent: the new attempt was delivered{status}."),
-        Lang::Es => format!("Reenviada: el nuevo intento se entregó{status}."),
+sentences! {
+    /// The resend's attempt was delivered; `status` is " (HTTP 200)" or empty.
+    resent_ok(status: &str) {
+        en: "Resent: the new attempt was delivered{status}.",
+        es: "Reenviada: el nuevo intento se entregó{status}.",
     }
-}
 
-/// The resend's attempt failed.
-pub fn resent_failed(lang: Lang, why: &str) -> String {
-    match lang {
-        Lang::En => format!("Resent, but the new attempt failed: {why}. It is the newest under Attempts."),
-        Lang::Es => format!("Reenviada, pero el nuevo intento falló: {why}. Es el más reciente en Intentos."),
+    /// The resend's attempt failed.
+    resent_failed(why: &str) {
+        en: "Resent, but the new attempt failed: {why}. It is the newest under Attempts.",
+        es: "Reenviada, pero el nuevo intento falló: {why}. Es el más reciente en Intentos.",
+    }
+
+    /// The heading of the rejected delivery's attempts.
+    data_attempts_heading(count: usize) {
+        en: "Attempts to your Data Webhook ({count}), newest first",
+        es: "Intentos a su Data Webhook ({count}), los más recientes primero",
+    }
+
+    /// A notification page's heading: "user.created notification".
+    heading(kind: &str) { en: "{kind} notification", es: "Notificación {kind}" }
+
+    /// ROOK's own message about an extraction.
+    rook_message(m: &str) { en: "ROOK's message: {m}", es: "Mensaje de ROOK: {m}" }
+
+    /// The rejected document named, with its id.
+    document_with_id(document: &str, id: &str) { en: "{document} (document {id})", es: "{document} (documento {id})" }
+
+    /// How the Data Webhook answered: with a status.
+    answered(status: u16) { en: "answered HTTP {status}", es: "respondió HTTP {status}" }
+
+    /// How the Data Webhook answered: not at all.
+    unreachable(why: &str) { en: "could not be reached: {why}", es: "no se pudo contactar: {why}" }
+
+    /// " on attempt 3".
+    on_attempt(n: u32) { en: " on attempt {n}", es: " en el intento {n}" }
+
+    /// The rejection in one sentence.
+    rejection(answer: &str, attempt: &str, document: &str) {
+        en: "Your Data Webhook {answer}{attempt} when ROOK sent it {document}.",
+        es: "Su Data Webhook {answer}{attempt} cuando ROOK le envió {document}.",
     }
 }
 
@@ -128,74 +156,10 @@ pub fn attempts_heading(lang: Lang, count: usize, rejection_notice: bool) -> Str
     }
 }
 
-/// The heading of the rejected delivery's attempts.
-pub fn data_attempts_heading(lang: Lang, count: usize) -> String {
-    match lang {
-        Lang::En => format!("Attempts to your Data Webhook ({count}), newest first"),
-        Lang::Es => format!("Intentos a su Data Webhook ({count}), los más recientes primero"),
-    }
-}
-
-/// A notification page's heading: "user.created notification".
-pub fn heading(lang: Lang, kind: &str) -> String {
-    match lang {
-        Lang::En => format!("{kind} notification"),
-        Lang::Es => format!("Notificación {kind}"),
-    }
-}
-
-/// ROOK's own message about an extraction.
-pub fn rook_message(lang: Lang, m: &str) -> String {
-    match lang {
-        Lang::En => format!("ROOK's message: {m}"),
-        Lang::Es => format!("Mensaje de ROOK: {m}"),
-    }
-}
-
-/// The rejected document named, with its id.
-pub fn document_with_id(lang: Lang, document: &str, id: &str) -> String {
-    match lang {
-        Lang::En => format!("{document} (document {id})"),
-        Lang::Es => format!("{document} (documento {id})"),
-    }
-}
-
 /// "a physical summary" / "un resumen de física".
 pub fn a_document(lang: Lang, p: Pillar, t: DataType) -> String {
     match (lang, t) {
         (Lang::En, _) => format!("a {}", document(lang, p, t)),
         (Lang::Es, _) => format!("un {}", document(lang, p, t)),
-    }
-}
-
-/// How the Data Webhook answered: with a status.
-pub fn answered(lang: Lang, status: u16) -> String {
-    match lang {
-        Lang::En => format!("answered HTTP {status}"),
-        Lang::Es => format!("respondió HTTP {status}"),
-    }
-}
-
-/// How the Data Webhook answered: not at all.
-pub fn unreachable(lang: Lang, why: &str) -> String {
-    match lang {
-        Lang::En => format!("could not be reached: {why}"),
-        Lang::Es => format!("no se pudo contactar: {why}"),
-    }
-}
-
-/// " on attempt 3".
-pub fn on_attempt(lang: Lang, n: u32) -> String {
-    match lang {
-        Lang::En => format!(" on attempt {n}"),
-        Lang::Es => format!(" en el intento {n}"),
-    }
-}
-
-/// The rejection in one sentence.
-pub fn rejection(lang: Lang, answer: &str, attempt: &str, document: &str) -> String {
-    match lang {
-        Lang::En => format!("Your Data Webhook {answer}{attempt} when ROOK sent it {document}."),
-        Lang::Es => format!("Su Data Webhook {answer}{attempt} cuando ROOK le envió {document}."),
     }
 }

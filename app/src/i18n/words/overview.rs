@@ -1,7 +1,6 @@
 //! The client's overview page (`pages/client/overview.rs`).
 
-use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     RECENT_ALERTS: "Recent alerts" => "Alertas recientes";
@@ -15,28 +14,19 @@ catalog! {
     LAST_7D: "Deliveries in the last 7 days" => "Entregas de los últimos 7 días";
 }
 
-/// After re-enabling an endpoint.
-pub fn reenabled(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("{env} re-enabled: held notifications are being sent."),
-        Lang::Es => format!("{env} reactivado: se están enviando las notificaciones retenidas."),
+sentences! {
+    /// After re-enabling an endpoint.
+    reenabled(env: &str) {
+        en: "{env} re-enabled: held notifications are being sent.",
+        es: "{env} reactivado: se están enviando las notificaciones retenidas.",
     }
-}
 
-/// The button that re-enables an environment's endpoint.
-pub fn reenable(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Re-enable {env}"),
-        Lang::Es => format!("Reactivar {env}"),
-    }
-}
+    /// The button that re-enables an environment's endpoint.
+    reenable(env: &str) { en: "Re-enable {env}", es: "Reactivar {env}" }
 
-/// An environment with nothing recorded and nothing attempted.
-pub fn quiet(lang: Lang, env: &str, why: &str) -> String {
-    match lang {
-        Lang::En => format!("{env}: no notifications in the last 24 hours and no deliveries in the last 7 days.{why}"),
-        Lang::Es => {
-            format!("{env}: sin notificaciones en las últimas 24 horas ni entregas en los últimos 7 días.{why}")
-        }
+    /// An environment with nothing recorded and nothing attempted.
+    quiet(env: &str, why: &str) {
+        en: "{env}: no notifications in the last 24 hours and no deliveries in the last 7 days.{why}",
+        es: "{env}: sin notificaciones en las últimas 24 horas ni entregas en los últimos 7 días.{why}",
     }
 }

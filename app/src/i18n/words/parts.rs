@@ -2,7 +2,7 @@
 //! subscription facts.
 
 use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     // Alerts.
@@ -94,19 +94,59 @@ pub fn alert_failing(lang: Lang, n: u64) -> String {
     format!("{}: {}", lang.t(ALERT_FAILING), lang.count_of(n, ATTEMPTS_IN_A_ROW))
 }
 
-/// An attempt's heading: "Attempt 2 — Failed: HTTP 500".
-pub fn attempt_heading(lang: Lang, number: u32, outcome: &str) -> String {
-    match lang {
-        Lang::En => format!("Attempt {number} — {outcome}"),
-        Lang::Es => format!("Intento {number} — {outcome}"),
+sentences! {
+    /// An attempt's heading: "Attempt 2 — Failed: HTTP 500".
+    attempt_heading(number: u32, outcome: &str) {
+        en: "Attempt {number} — {outcome}",
+        es: "Intento {number} — {outcome}",
     }
-}
 
-/// A delivery rate cap of more than one per second.
-pub fn rate_many(lang: Lang, rate: u32) -> String {
-    match lang {
-        Lang::En => format!("ROOK sends at most {rate} deliveries per second to this URL"),
-        Lang::Es => format!("ROOK envía como máximo {rate} entregas por segundo a esta URL"),
+    /// A delivery rate cap of more than one per second.
+    rate_many(rate: u32) {
+        en: "ROOK sends at most {rate} deliveries per second to this URL",
+        es: "ROOK envía como máximo {rate} entregas por segundo a esta URL",
+    }
+
+    /// A number of days, for [`relative`].
+    days(n: u64) { en: "{n} days", es: "{n} días" }
+
+    /// "; worst hour 50 % at …".
+    worst_hour(rate: f64, at: &str) { en: "; worst hour {rate:.0} % at {at}", es: "; peor hora {rate:.0} % a las {at}" }
+
+    /// "; slowest hour averaged 300 ms at …".
+    slowest_hour(ms: f64, at: &str) {
+        en: "; slowest hour averaged {ms:.0} ms at {at}",
+        es: "; la hora más lenta promedió {ms:.0} ms a las {at}",
+    }
+
+    /// The latency chart's caption.
+    latency_caption(slowest_ms: f64) {
+        en: "Average latency per hour (tallest: {slowest_ms:.0} ms)",
+        es: "Latencia media por hora (la más alta: {slowest_ms:.0} ms)",
+    }
+
+    /// The per-day table's caption.
+    per_day_caption(label: &str) {
+        en: "{label} deliveries per day, last 7 days",
+        es: "Entregas de {label} por día, últimos 7 días",
+    }
+
+    /// An hour's bar tip: "…: 3 delivered, 1 failed".
+    hour_tip(hour: &str, delivered: u64, failed: u64) {
+        en: "{hour}: {delivered} delivered, {failed} failed",
+        es: "{hour}: {delivered} entregados, {failed} fallidos",
+    }
+
+    /// "83.3 % of 6 attempts succeeded".
+    rate_of(rate: f64, attempts: u64) {
+        en: "{rate:.1} % of {attempts} attempts succeeded",
+        es: "el {rate:.1} % de {attempts} intentos tuvo éxito",
+    }
+
+    /// The latency chart's caption, per 6 hours.
+    latency_6h(slowest_ms: f64) {
+        en: "Average latency per 6 hours (UTC): slowest {slowest_ms:.0} ms",
+        es: "Latencia media cada 6 horas (UTC): la más lenta {slowest_ms:.0} ms",
     }
 }
 
@@ -118,14 +158,6 @@ pub fn relative(lang: Lang, span: &str, ahead: bool) -> String {
         (Lang::En, true) => format!("in {span}"),
         (Lang::Es, false) => format!("hace {span}"),
         (Lang::Es, true) => format!("dentro de {span}"),
-    }
-}
-
-/// A number of days, for [`relative`].
-pub fn days(lang: Lang, n: u64) -> String {
-    match lang {
-        Lang::En => format!("{n} days"),
-        Lang::Es => format!("{n} días"),
     }
 }
 
@@ -144,14 +176,6 @@ pub fn success_summary(lang: Lang, label: &str, rate: Option<f64>, attempts: u64
     }
 }
 
-/// "; worst hour 50 % at …".
-pub fn worst_hour(lang: Lang, rate: f64, at: &str) -> String {
-    match lang {
-        Lang::En => format!("; worst hour {rate:.0} % at {at}"),
-        Lang::Es => format!("; peor hora {rate:.0} % a las {at}"),
-    }
-}
-
 /// The latency chart's summary. `slowest` is [`slowest_hour`] or empty.
 pub fn latency_summary(lang: Lang, label: &str, average_ms: Option<f64>, slowest: &str) -> String {
     match (lang, average_ms) {
@@ -159,54 +183,6 @@ pub fn latency_summary(lang: Lang, label: &str, average_ms: Option<f64>, slowest
         (Lang::Es, None) => format!("Latencia media de {label}, últimos 7 días: ningún intento de entrega."),
         (Lang::En, Some(ms)) => format!("{label} average latency, last 7 days: {ms:.0} ms{slowest}."),
         (Lang::Es, Some(ms)) => format!("Latencia media de {label}, últimos 7 días: {ms:.0} ms{slowest}."),
-    }
-}
-
-/// "; slowest hour averaged 300 ms at …".
-pub fn slowest_hour(lang: Lang, ms: f64, at: &str) -> String {
-    match lang {
-        Lang::En => format!("; slowest hour averaged {ms:.0} ms at {at}"),
-        Lang::Es => format!("; la hora más lenta promedió {ms:.0} ms a las {at}"),
-    }
-}
-
-/// The latency chart's caption.
-pub fn latency_caption(lang: Lang, slowest_ms: f64) -> String {
-    match lang {
-        Lang::En => format!("Average latency per hour (tallest: {slowest_ms:.0} ms)"),
-        Lang::Es => format!("Latencia media por hora (la más alta: {slowest_ms:.0} ms)"),
-    }
-}
-
-/// The per-day table's caption.
-pub fn per_day_caption(lang: Lang, label: &str) -> String {
-    match lang {
-        Lang::En => format!("{label} deliveries per day, last 7 days"),
-        Lang::Es => format!("Entregas de {label} por día, últimos 7 días"),
-    }
-}
-
-/// An hour's bar tip: "…: 3 delivered, 1 failed".
-pub fn hour_tip(lang: Lang, hour: &str, delivered: u64, failed: u64) -> String {
-    match lang {
-        Lang::En => format!("{hour}: {delivered} delivered, {failed} failed"),
-        Lang::Es => format!("{hour}: {delivered} entregados, {failed} fallidos"),
-    }
-}
-
-/// "83.3 % of 6 attempts succeeded".
-pub fn rate_of(lang: Lang, rate: f64, attempts: u64) -> String {
-    match lang {
-        Lang::En => format!("{rate:.1} % of {attempts} attempts succeeded"),
-        Lang::Es => format!("el {rate:.1} % de {attempts} intentos tuvo éxito"),
-    }
-}
-
-/// The latency chart's caption, per 6 hours.
-pub fn latency_6h(lang: Lang, slowest_ms: f64) -> String {
-    match lang {
-        Lang::En => format!("Average latency per 6 hours (UTC): slowest {slowest_ms:.0} ms"),
-        Lang::Es => format!("Latencia media cada 6 horas (UTC): la más lenta {slowest_ms:.0} ms"),
     }
 }
 

@@ -1,7 +1,6 @@
 //! The client's webhook settings page (`pages/settings/`): secrets, test notifications, API keys.
 
-use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     NEED_JS: "Revealing and rotating secrets, sending test notifications and API keys need JavaScript."
@@ -31,42 +30,19 @@ catalog! {
     SEND_TEST: "Send a test notification" => "Enviar una notificación de prueba";
 }
 
-/// "Sandbox Data Webhook".
-pub fn data_webhook_of(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("{env} Data Webhook"),
-        Lang::Es => format!("Data Webhook de {env}"),
-    }
-}
+sentences! {
+    /// "Sandbox Data Webhook".
+    data_webhook_of(env: &str) { en: "{env} Data Webhook", es: "Data Webhook de {env}" }
 
-/// The reveal button.
-pub fn reveal(lang: Lang, named: &str) -> String {
-    match lang {
-        Lang::En => format!("Reveal {named} signing secret"),
-        Lang::Es => format!("Revelar el secreto de firma de {named}"),
-    }
-}
+    /// The reveal button.
+    reveal(named: &str) { en: "Reveal {named} signing secret", es: "Revelar el secreto de firma de {named}" }
 
-/// The rotate button.
-pub fn rotate(lang: Lang, named: &str) -> String {
-    match lang {
-        Lang::En => format!("Rotate {named} secret"),
-        Lang::Es => format!("Rotar el secreto de {named}"),
-    }
-}
+    /// The rotate button.
+    rotate(named: &str) { en: "Rotate {named} secret", es: "Rotar el secreto de {named}" }
 
-/// A test's outcome.
-pub fn test_result(lang: Lang, outcome: &str) -> String {
-    match lang {
-        Lang::En => format!("Test result: {outcome}."),
-        Lang::Es => format!("Resultado de la prueba: {outcome}."),
-    }
-}
+    /// A test's outcome.
+    test_result(outcome: &str) { en: "Test result: {outcome}.", es: "Resultado de la prueba: {outcome}." }
 
-/// The send-test button.
-pub fn send_test_to(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Send test to {env}"),
-        Lang::Es => format!("Enviar prueba a {env}"),
-    }
+    /// The send-test button.
+    send_test_to(env: &str) { en: "Send test to {env}", es: "Enviar prueba a {env}" }
 }

@@ -2,7 +2,7 @@
 //! (`pages/staff/`).
 
 use crate::i18n::Lang;
-use crate::i18n::catalog::catalog;
+use crate::i18n::catalog::{catalog, sentences};
 
 catalog! {
     // The clients list.
@@ -117,78 +117,48 @@ catalog! {
         => ". Vacío: sin límite; si no, de 1 a 10000. Con acumulación, los primeros intentos van antes que los reintentos, y los reintentos conservan una décima parte del ritmo.";
 }
 
-/// After switching a subscription.
-pub fn subscription_now(lang: Lang, env: &str, now: &str) -> String {
-    match lang {
-        Lang::En => format!("The {env} subscription is {now}."),
-        Lang::Es => format!("La suscripción de {env} está {now}."),
+sentences! {
+    /// After switching a subscription.
+    subscription_now(env: &str, now: &str) {
+        en: "The {env} subscription is {now}.",
+        es: "La suscripción de {env} está {now}.",
     }
-}
 
-/// After saving an environment's settings.
-pub fn settings_saved(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("{env} settings saved."),
-        Lang::Es => format!("Configuración de {env} guardada."),
-    }
-}
+    /// After saving an environment's settings.
+    settings_saved(env: &str) { en: "{env} settings saved.", es: "Configuración de {env} guardada." }
 
-/// After re-enabling a client's endpoint.
-pub fn reenabled(lang: Lang, client: &str, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Re-enabled {client} {env}: notifications held while it was disabled are being sent."),
-        Lang::Es => format!(
-            "Reactivado {env} de {client}: se están enviando las notificaciones retenidas mientras estaba desactivado."
-        ),
+    /// After re-enabling a client's endpoint.
+    reenabled(client: &str, env: &str) {
+        en: "Re-enabled {client} {env}: notifications held while it was disabled are being sent.",
+        es: "Reactivado {env} de {client}: se están enviando las notificaciones retenidas mientras estaba desactivado.",
     }
-}
 
-/// The hint when there is no URL to switch on with.
-pub fn set_url_first(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Set the {env} Notification Webhook URL below to switch the subscription on."),
-        Lang::Es => format!("Defina abajo la URL del Notification Webhook de {env} para activar la suscripción."),
+    /// The hint when there is no URL to switch on with.
+    set_url_first(env: &str) {
+        en: "Set the {env} Notification Webhook URL below to switch the subscription on.",
+        es: "Defina abajo la URL del Notification Webhook de {env} para activar la suscripción.",
     }
-}
 
-/// What switching off does, said before it is done.
-pub fn switch_off_consequence(lang: Lang, client: &str, env: &str) -> String {
-    match lang {
-        Lang::En => {
-            format!("{client} will stop receiving {env} notifications; they will still be recorded, as not subscribed.")
-        }
-        Lang::Es => format!(
-            "{client} dejará de recibir las notificaciones de {env}; se seguirán registrando, como sin suscripción."
-        ),
+    /// What switching off does, said before it is done.
+    switch_off_consequence(client: &str, env: &str) {
+        en: "{client} will stop receiving {env} notifications; they will still be recorded, as not subscribed.",
+        es: "{client} dejará de recibir las notificaciones de {env}; se seguirán registrando, como sin suscripción.",
     }
-}
 
-/// The subscription switch's label.
-pub fn subscribed(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("{env} subscribed"),
-        Lang::Es => format!("{env} con suscripción"),
-    }
-}
+    /// The subscription switch's label.
+    subscribed(env: &str) { en: "{env} subscribed", es: "{env} con suscripción" }
 
-/// The throughput chart's summary for screen readers.
-pub fn throughput_summary(lang: Lang, all: u64, delivered: u64, failed: u64) -> String {
-    match lang {
-        Lang::En => format!(
-            "Delivery attempts per hour over the last 24 hours: {all} in all, {delivered} delivered, {failed} failed."
-        ),
-        Lang::Es => format!(
-            "Intentos de entrega por hora en las últimas 24 horas: {all} en total, {delivered} entregados, {failed} fallidos."
-        ),
+    /// The throughput chart's summary for screen readers.
+    throughput_summary(all: u64, delivered: u64, failed: u64) {
+        en: "Delivery attempts per hour over the last 24 hours: {all} in all, {delivered} delivered, {failed} failed.",
+        es: "Intentos de entrega por hora en las últimas 24 horas: {all} en total, {delivered} entregados, {failed} fallidos.",
     }
-}
 
-/// "from to to" of the chart's hours.
-pub fn span(lang: Lang, from: &str, to: &str) -> String {
-    match lang {
-        Lang::En => format!("{from} to {to}"),
-        Lang::Es => format!("de {from} a {to}"),
-    }
+    /// "from to to" of the chart's hours.
+    span(from: &str, to: &str) { en: "{from} to {to}", es: "de {from} a {to}" }
+
+    /// The settings form's button.
+    save_settings(env: &str) { en: "Save {env} settings", es: "Guardar la configuración de {env}" }
 }
 
 /// An audit detail's field name in words (the server names them in snake case).
@@ -232,13 +202,5 @@ pub fn detail_field(lang: Lang, key: &str) -> String {
     match what.get(..1) {
         Some(first) => first.to_uppercase() + &what[1..],
         None => what,
-    }
-}
-
-/// The settings form's button.
-pub fn save_settings(lang: Lang, env: &str) -> String {
-    match lang {
-        Lang::En => format!("Save {env} settings"),
-        Lang::Es => format!("Guardar la configuración de {env}"),
     }
 }

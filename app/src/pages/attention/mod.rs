@@ -8,7 +8,7 @@ pub use page::AttentionPage;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::dto::{BulkResendReceipt, DataDeliverySummary, NotificationSummary, SubscriptionView};
+use crate::dto::{BulkResend, BulkResendReceipt, DataDeliverySummary, NotificationSummary, SubscriptionView};
 use crate::error::AppError;
 use crate::vocab::Environment;
 
@@ -100,7 +100,7 @@ pub async fn resend_failed_since(
     environment: Environment,
     since: String,
 ) -> Result<BulkResendReceipt, AppError> {
-    resend_since(BulkResend::Notifications, client_uuid, environment, since).await
+    resend_since(BulkResend::FailedNotifications, client_uuid, environment, since).await
 }
 
 /// Queues an immediate attempt of every rejected data delivery of an environment handed over since the
@@ -115,18 +115,17 @@ pub async fn resend_rejected_data_since(
     resend_since(BulkResend::RejectedData, client_uuid, environment, since).await
 }
 
-/// What a bulk resend form on this page resends.
-#[cfg(feature = "ssr")]
-#[derive(Clone, Copy)]
-enum BulkResend {
-    /// Failed notifications.
-    Notifications,
-    /// Rejected Data Webhook deliveries.
-    RejectedData,
+/// The query keys under which a form post of `what` brings its receipt's counts back to the page (both
+/// forms share the page, so each kind has its own): queued, then remaining.
+fn receipt_keys(what: BulkResend) -> (&'static str, &'static str) {
+    match what {
+        BulkResend::FailedNotifications => ("queued", "remaining"),
+        BulkResend::RejectedData => ("data_queued", "data_remaining"),
+    }
 }
 
-/// A bulk resend form's post: `since` is a day, and the page gets the counts back under its own keys
-/// for each kind (both forms share the page).
+/// A bulk resend form's post: `since` is a day, and the page gets the counts back under the kind's
+/// [`receipt_keys`].
 #[cfg(feature = "ssr")]
 async fn resend_since(
     kind: BulkResend,
@@ -144,18 +143,10 @@ async fn resend_since(
             "" => return Err(AppError::validation("since", "Enter the date to resend from.")),
             since => since.parse::<TimeBound>().map_err(|e| AppError::validation("since", e.to_string()))?.start(),
         };
-        match kind {
-            BulkResend::Notifications => backend.resend_failed(&viewer, client_uuid, environment, since, None).await,
-            BulkResend::RejectedData => {
-                backend.resend_rejected_data(&viewer, client_uuid, environment, since, None).await
-            }
-        }
+        backend.resend_in_bulk(&viewer, kind, client_uuid, environment, since, None).await
     })
     .await;
-    let (queued, remaining) = match kind {
-        BulkResend::Notifications => ("queued", "remaining"),
-        BulkResend::RejectedData => ("data_queued", "data_remaining"),
-    };
+    let (queued, remaining) = receipt_keys(kind);
     finish_form_post(outcome, &page, |receipt| {
         vec![(queued, receipt.queued.to_string()), (remaining, receipt.remaining.to_string())]
     })

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, failed_notifications};
+use super::{FailedInEnvironment, ResendFailedSince, ResendRejectedDataSince, failed_notifications, receipt_keys};
 use crate::components::attempt::last_attempt_outcome;
 use crate::components::client_nav::{ClientNav, ClientTab, use_client_uuid};
 use crate::components::data_table::DataTable;
@@ -15,7 +15,7 @@ use crate::components::notice::{ERROR_KEY, FormNotice, error_message};
 use crate::components::notification_table::{NotificationTable, notification_href};
 use crate::components::state_badge::ResendNeedsSubscription;
 use crate::components::time_label::TimeLabel;
-use crate::dto::{BulkResendReceipt, DataDeliverySummary};
+use crate::dto::{BulkResend, BulkResendReceipt, DataDeliverySummary};
 use crate::error::AppError;
 use crate::i18n::words::{attention as w, notification, parts, vocab};
 use crate::i18n::{Lang, Noun, use_lang};
@@ -40,16 +40,17 @@ pub fn AttentionPage() -> impl IntoView {
         (None, None) => query.read().get(ERROR_KEY).and_then(|code| error_message(lang, &code)),
     });
     let success = Signal::derive(move || {
-        let receipt = |run: Option<Result<BulkResendReceipt, AppError>>, queued: &str, remaining: &str| match run {
+        let receipt = |run: Option<Result<BulkResendReceipt, AppError>>, what: BulkResend| match run {
             Some(run) => run.ok(),
             None => {
                 let query = query.read();
                 let count = |key: &str| query.get(key).and_then(|v| v.parse::<u64>().ok());
+                let (queued, remaining) = receipt_keys(what);
                 count(queued).zip(count(remaining)).map(|(queued, remaining)| BulkResendReceipt { queued, remaining })
             }
         };
-        let failed = receipt(resend.value().get(), "queued", "remaining");
-        let data = receipt(resend_data.value().get(), "data_queued", "data_remaining");
+        let failed = receipt(resend.value().get(), BulkResend::FailedNotifications);
+        let data = receipt(resend_data.value().get(), BulkResend::RejectedData);
         failed
             .map(|r| receipt_words(lang, &r, w::FAILED_NOTIFICATION))
             .or_else(|| data.map(|r| receipt_words(lang, &r, w::REJECTED_DELIVERY)))
