@@ -24,8 +24,8 @@ export async function waitForHydration(page: Page) {
 }
 
 /** Checks that `count` charts in `region` can be read: every bar that stands for something is at
- * least 4 px tall and 4 px wide on screen, and every text of the charts (scale, dates, hours) is at
- * least 12 px. */
+ * least 4 px tall and 4 px wide on screen, every text of the charts (scale, dates, hours) is at least
+ * 12 px, and every date or hour under a chart lies within the chart's width (none runs past its edge). */
 export async function expectReadableCharts(region: Locator, count: number) {
   const charts = region.locator("figure").filter({ has: region.page().getByRole("img") });
   await expect(charts).toHaveCount(count);
@@ -45,5 +45,13 @@ export async function expectReadableCharts(region: Locator, count: number) {
       .evaluateAll((texts) => texts.filter((t) => t.textContent?.trim()).map((t) => parseFloat(getComputedStyle(t).fontSize)));
     expect(sizes.length, "a chart with labels").toBeGreaterThan(0);
     for (const size of sizes) expect(size, "label font size in px").toBeGreaterThanOrEqual(12);
+    const outside = await chart.locator(".chart-drawing").evaluate((drawing) => {
+      const edge = drawing.getBoundingClientRect();
+      return [...drawing.querySelectorAll(".chart-labels span")]
+        .map((label) => ({ text: label.textContent, box: label.getBoundingClientRect() }))
+        .filter(({ box }) => box.left < edge.left - 0.5 || box.right > edge.right + 0.5)
+        .map(({ text, box }) => `${text} at ${box.left}–${box.right} px, the chart ${edge.left}–${edge.right} px`);
+    });
+    expect(outside, "labels past the chart's edges").toEqual([]);
   }
 }

@@ -246,7 +246,7 @@ pub fn ChartPlot(
 ) -> impl IntoView {
     let labels = labels
         .into_iter()
-        .map(|(percent, text)| view! { <span style=format!("left: {percent:.2}%")>{text}</span> })
+        .map(|(percent, text)| view! { <span style=label_position(percent)>{text}</span> })
         .collect_view();
     let name = label.clone();
     view! {
@@ -266,6 +266,13 @@ pub fn ChartPlot(
             </div>
         </div>
     }
+}
+
+/// Where a label under a chart stands, `percent` of the way across: a label in the left half starts
+/// there, one past the middle ends there, so the last label of a narrow chart ends inside the chart
+/// instead of running past its edge (and widening a phone's page).
+pub fn label_position(percent: f64) -> String {
+    if percent > 50.0 { format!("right: {:.2}%", 100.0 - percent) } else { format!("left: {percent:.2}%") }
 }
 
 /// The bars that start a UTC day.
@@ -348,6 +355,13 @@ mod tests {
             ]
         );
         assert_eq!(bars[0].avg_latency_ms, (10.0 + 2.0 * 40.0) / 3.0);
+    }
+
+    #[test]
+    fn labels_past_the_middle_end_where_they_stand_the_others_start_there() {
+        assert_eq!(label_position(0.0), "left: 0.00%");
+        assert_eq!(label_position(50.0), "left: 50.00%");
+        assert_eq!(label_position(87.5), "right: 12.50%");
     }
 
     #[test]
