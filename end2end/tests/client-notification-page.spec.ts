@@ -3,8 +3,12 @@ import { clientUuid, postEvent } from "./client-helpers";
 import { demo, signIn, waitForHydration } from "./helpers";
 
 // What a developer opens a notification for — its status, why it failed, its attempts — is on the first
-// screen of a laptop; the record's facts, the payload and the curl command come after.
-test.use({ viewport: { width: 1280, height: 900 } });
+// screen of a laptop (of a phone, on the phone project); the record's facts, the payload and the curl
+// command come after.
+test.use({
+  viewport: async ({ isMobile }, use, testInfo) =>
+    use(isMobile ? (testInfo.project.use.viewport ?? null) : { width: 1280, height: 900 }),
+});
 
 /** Whether the element lies wholly within the first screen (the page not scrolled). */
 async function onFirstScreen(page: Page, element: Locator): Promise<boolean> {

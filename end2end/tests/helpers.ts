@@ -55,3 +55,15 @@ export async function expectReadableCharts(region: Locator, count: number) {
     expect(outside, "labels past the chart's edges").toEqual([]);
   }
 }
+
+/** Opens the feed's filters when they are folded away: a phone shows them behind a "Filters" toggle
+ * (a closed `<details>`), a wider screen always shows them and has no toggle. Opens only a closed one,
+ * so calling it twice never folds them again. */
+export async function openFilters(page: Page) {
+  const disclosure = page.locator("details.filter-disclosure");
+  await expect(disclosure).toHaveCount(1);
+  const toggle = disclosure.locator(":scope > summary");
+  const closed = !(await disclosure.evaluate((details) => (details as HTMLDetailsElement).open));
+  if (closed && (await toggle.isVisible())) await toggle.click();
+  await expect(disclosure.locator("button[type=submit]")).toBeVisible();
+}
