@@ -126,6 +126,14 @@ test("times read relative, with the exact local and UTC time on hover and focus"
   await recorded.focus();
   const shown = await recorded.evaluate((el) => getComputedStyle(el, "::after").content);
   expect(shown).toContain("UTC");
+  // Whole on the screen: it never runs past the screen's edge (nor widens the page). The screen's width
+  // as configured: a phone browser zooms out to fit a too-wide page, and its inner width grows with it.
+  const screenWidth = page.viewportSize()!.width;
+  for (const time of await page.locator("time[data-exact]").all()) {
+    await time.focus();
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth, "the page's width with an exact time shown").toBeLessThanOrEqual(screenWidth);
+  }
 });
 
 test("relative times keep up while the page stays open", async ({ page, request }) => {
