@@ -48,11 +48,11 @@ export default defineConfig({
   projects: [
     { name: "javascript", testIgnore: [/\.nojs\.spec\.ts$/, phoneOnly] },
     { name: "no-javascript", testMatch: /\.nojs\.spec\.ts$/, use: { javaScriptEnabled: false } },
-    // A phone (390 × 844, touch, the page's own viewport meta honoured): the phone's layout spec, and
-    // the journeys a phone user takes first — signing in, opening a notification and resending it.
+    // A phone (390 × 844, touch, the page's own viewport meta honoured): every journey the desktop
+    // runs, and the phone's own layout spec.
     {
       name: "phone",
-      testMatch: [phoneOnly, /\/sign-in\.spec\.ts$/, /\/client-resend\.spec\.ts$/],
+      testIgnore: /\.nojs\.spec\.ts$/,
       use: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
     },
   ],

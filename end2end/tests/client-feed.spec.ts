@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { clientUuid, postEvent } from "./client-helpers";
-import { demo, expectReadableCharts, signIn, waitForHydration } from "./helpers";
+import { demo, expectReadableCharts, openFilters, signIn, waitForHydration } from "./helpers";
 
 test("a client filters the feed to extraction.failed, opens one, resends it and sees the new attempt", async ({
   page,
@@ -17,6 +17,7 @@ test("a client filters the feed to extraction.failed, opens one, resends it and 
   await page.goto(`/clients/${clientUuid.vitalis}/notifications`);
   await waitForHydration(page);
 
+  await openFilters(page);
   await page.getByLabel("Type").selectOption("extraction.failed");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page).toHaveURL(/[?&]type=extraction\.failed/);
@@ -73,6 +74,7 @@ test("categories are offered and shown in words, filtering by their wire value",
   await signIn(page, demo.vitalis);
   await page.goto(`/clients/${clientUuid.vitalis}/notifications`);
   await waitForHydration(page);
+  await openFilters(page);
   await expect(page.getByLabel("Category").locator("option", { hasText: "user_management" })).toHaveCount(0);
   await page.getByLabel("Category").selectOption({ label: "User management" });
   await page.getByRole("button", { name: "Apply filters" }).click();

@@ -3,8 +3,12 @@ import { clientUuid, postEvent } from "./client-helpers";
 import { demo, signIn, waitForHydration } from "./helpers";
 
 // What a developer opens a notification for — its status, why it failed, its attempts — is on the first
-// screen of a laptop; the record's facts, the payload and the curl command come after.
-test.use({ viewport: { width: 1280, height: 900 } });
+// screen of a laptop (of a phone, on the phone project); the record's facts, the payload and the curl
+// command come after.
+test.use({
+  viewport: async ({ isMobile }, use, testInfo) =>
+    use(isMobile ? (testInfo.project.use.viewport ?? null) : { width: 1280, height: 900 }),
+});
 
 /** Whether the element lies wholly within the first screen (the page not scrolled). */
 async function onFirstScreen(page: Page, element: Locator): Promise<boolean> {
@@ -122,6 +126,14 @@ test("times read relative, with the exact local and UTC time on hover and focus"
   await recorded.focus();
   const shown = await recorded.evaluate((el) => getComputedStyle(el, "::after").content);
   expect(shown).toContain("UTC");
+  // Whole on the screen: it never runs past the screen's edge (nor widens the page). The screen's width
+  // as configured: a phone browser zooms out to fit a too-wide page, and its inner width grows with it.
+  const screenWidth = page.viewportSize()!.width;
+  for (const time of await page.locator("time[data-exact]").all()) {
+    await time.focus();
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(pageWidth, "the page's width with an exact time shown").toBeLessThanOrEqual(screenWidth);
+  }
 });
 
 test("relative times keep up while the page stays open", async ({ page, request }) => {

@@ -1,11 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { demo, signIn, waitForHydration } from "./helpers";
+import { demo, openFilters, signIn, waitForHydration } from "./helpers";
 
 // The demo hands a document for `reject-bo` to Vitalis Health's Data Webhook, which the demo receiver
 // rejects: a data_webhook.rejected notification tells the client.
 test("a client opens a rejection notice, sees the rejected data and resends it", async ({ page }) => {
   await signIn(page, demo.vitalis);
   await page.getByRole("link", { name: "Notifications" }).first().click();
+  await openFilters(page);
   await page.getByLabel("Type").selectOption("data_webhook.rejected");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await page.getByRole("link", { name: /data_webhook\.rejected/ }).first().click();

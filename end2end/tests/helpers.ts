@@ -24,8 +24,9 @@ export async function waitForHydration(page: Page) {
 }
 
 /** Checks that `count` charts in `region` can be read: every bar that stands for something is at
- * least 4 px tall and 4 px wide on screen, and every text of the charts (scale, dates, hours) is at
- * least 12 px. */
+ * least 4 px tall and 4 px wide on screen, every text of the charts (scale, dates, hours) is at least
+ * 12 px, and the dates or hours under a chart lie within the chart's width (none runs past its edge)
+ * and apart (none covers another). */
 export async function expectReadableCharts(region: Locator, count: number) {
   const charts = region.locator("figure").filter({ has: region.page().getByRole("img") });
   await expect(charts).toHaveCount(count);
@@ -45,5 +46,36 @@ export async function expectReadableCharts(region: Locator, count: number) {
       .evaluateAll((texts) => texts.filter((t) => t.textContent?.trim()).map((t) => parseFloat(getComputedStyle(t).fontSize)));
     expect(sizes.length, "a chart with labels").toBeGreaterThan(0);
     for (const size of sizes) expect(size, "label font size in px").toBeGreaterThanOrEqual(12);
+    // The labels shown (a phone leaves some out), left to right, and the chart's edges.
+    const { edge, labels } = await chart.locator(".chart-drawing").evaluate((drawing) => {
+      const { left, right } = drawing.getBoundingClientRect();
+      const labels = [...drawing.querySelectorAll(".chart-labels span")]
+        .map((span) => ({ text: span.textContent, box: span.getBoundingClientRect() }))
+        .filter(({ box }) => box.width > 0)
+        .sort((a, b) => a.box.left - b.box.left)
+        .map(({ text, box }) => ({ text, left: box.left, right: box.right }));
+      return { edge: { left, right }, labels };
+    });
+    expect(labels.length, "a chart with dates or hours under it").toBeGreaterThan(0);
+    for (const label of labels) {
+      expect(label.left, `${label.text} starts before the chart`).toBeGreaterThanOrEqual(edge.left - 0.5);
+      expect(label.right, `${label.text} ends past the chart`).toBeLessThanOrEqual(edge.right + 0.5);
+    }
+    for (let i = 1; i < labels.length; i++) {
+      const [before, label] = [labels[i - 1], labels[i]];
+      expect(label.left, `${label.text} starts before ${before.text} ends`).toBeGreaterThanOrEqual(before.right - 0.5);
+    }
   }
+}
+
+/** Opens the feed's filters when they are folded away: a phone shows them behind a "Filters" toggle
+ * (a closed `<details>`), a wider screen always shows them and has no toggle. Opens only a closed one,
+ * so calling it twice never folds them again. */
+export async function openFilters(page: Page) {
+  const disclosure = page.locator("details.filter-disclosure");
+  await expect(disclosure).toHaveCount(1);
+  const toggle = disclosure.locator(":scope > summary");
+  const closed = !(await disclosure.evaluate((details) => (details as HTMLDetailsElement).open));
+  if (closed && (await toggle.isVisible())) await toggle.click();
+  await expect(disclosure.locator("button[type=submit]")).toBeVisible();
 }

@@ -1,7 +1,7 @@
 import { test, expect, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { demo, waitForHydration } from "./helpers";
+import { demo, openFilters, waitForHydration } from "./helpers";
 import { clientUuid, postEvent, uniqueUser } from "./client-helpers";
 
 // The dashboard speaks English and Spanish: the browser's language picks one, a switch in the top bar
@@ -214,6 +214,7 @@ test.describe("an English browser (en-US)", () => {
     // Back on the same page, filters kept, in Spanish.
     await expect(page).toHaveURL(feed);
     await expect(page.locator("html")).toHaveAttribute("lang", "es");
+    await openFilters(page);
     await expect(page.getByRole("button", { name: "Aplicar filtros" })).toBeVisible();
 
     await page.reload();

@@ -234,7 +234,8 @@ pub fn DeliveryCharts(
 
 /// A chart's drawing: an image named by `label` (its text alternative) whose bars are `children`, its
 /// scale written at its side (`top` for the full height, `bottom` for the baseline) and `labels`
-/// under it (each at a percentage of the width), in the page's text, not in the stretched drawing.
+/// under it (each at a percentage of the width, evenly spaced, placed by [`placed_labels`]), in the
+/// page's text, not in the stretched drawing.
 #[component]
 pub fn ChartPlot(
     #[prop(into)] label: String,
@@ -244,9 +245,11 @@ pub fn ChartPlot(
     labels: Vec<(f64, String)>,
     children: Children,
 ) -> impl IntoView {
-    let labels = labels
+    let labels = placed_labels(labels)
         .into_iter()
-        .map(|(percent, text)| view! { <span style=format!("left: {percent:.2}%")>{text}</span> })
+        .map(|(percent, text, minor)| {
+            view! { <span class=minor.then_some("minor") style=format!("left: {percent:.2}%")>{text}</span> }
+        })
         .collect_view();
     let name = label.clone();
     view! {
@@ -266,6 +269,25 @@ pub fn ChartPlot(
             </div>
         </div>
     }
+}
+
+/// Labels closer than this (in percent of the chart's width) are many: a phone shows every other one.
+const DENSE_GAP: f64 = 100.0 / 6.0;
+
+/// The labels a chart writes under it, `(percent, text, minor)` each. Every label starts at its point,
+/// each in its own stretch up to the next label's point; the last one is written only when its stretch,
+/// up to the chart's end, is as long as the others' — a shorter one (the hours up to now) would run past
+/// the chart's edge, and anchoring it elsewhere would cover its neighbour. Of many labels every other
+/// one is minor: a phone's narrow chart leaves them out (style/main.css), a wider one has room for all.
+pub fn placed_labels(mut labels: Vec<(f64, String)>) -> Vec<(f64, String, bool)> {
+    let gaps: Vec<f64> = labels.windows(2).map(|pair| pair[1].0 - pair[0].0).collect();
+    // A lone label has no neighbour to measure by: it is written when it stands in the left half.
+    let stretch = if gaps.is_empty() { 50.0 } else { gaps.iter().copied().fold(0.0, f64::max) };
+    if labels.last().is_some_and(|(percent, _)| 100.0 - percent < stretch - 1e-6) {
+        labels.pop();
+    }
+    let dense = gaps.iter().any(|gap| *gap < DENSE_GAP);
+    labels.into_iter().enumerate().map(|(i, (percent, text))| (percent, text, dense && i % 2 == 1)).collect()
 }
 
 /// The bars that start a UTC day.
@@ -348,6 +370,25 @@ mod tests {
             ]
         );
         assert_eq!(bars[0].avg_latency_ms, (10.0 + 2.0 * 40.0) / 3.0);
+    }
+
+    #[test]
+    fn a_last_label_without_room_is_left_out_and_many_labels_alternate() {
+        let labels = |points: &[f64]| points.iter().map(|p| (*p, format!("{p}"))).collect::<Vec<_>>();
+        let placed = |points: &[f64]| {
+            placed_labels(labels(points)).into_iter().map(|(p, _, minor)| (p, minor)).collect::<Vec<_>>()
+        };
+        // Four hours of a day at 0, 25, 50, 75 %: the last stretch is as long as the others.
+        assert_eq!(placed(&[0.0, 25.0, 50.0, 75.0]), [(0.0, false), (25.0, false), (50.0, false), (75.0, false)]);
+        // The hours up to now are a short last stretch: no label there.
+        assert_eq!(placed(&[10.0, 35.0, 60.0, 85.0]), [(10.0, false), (35.0, false), (60.0, false)]);
+        // A week's days, 4 of 29 bars apart: every other one is minor.
+        let days: Vec<f64> = (0..7).map(|d| (1 + 4 * d) as f64 * 100.0 / 29.0).collect();
+        let placed_days = placed(&days);
+        assert_eq!(placed_days.len(), 7);
+        assert_eq!(placed_days.iter().filter(|(_, minor)| *minor).count(), 3);
+        assert_eq!(placed(&[40.0]), [(40.0, false)]);
+        assert!(placed(&[60.0]).is_empty());
     }
 
     #[test]

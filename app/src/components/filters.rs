@@ -54,6 +54,9 @@ pub fn FilterForm(
     /// The page the form shows filtered (the feed's path).
     action: String,
     query: NotificationQuery,
+    /// Shown open on a phone too: the filters need fixing before the feed can be read.
+    #[prop(optional)]
+    open: bool,
 ) -> impl IntoView {
     // The closed sets: each of its values as (wire value, words), and the current one.
     let lang = use_lang();
@@ -107,7 +110,7 @@ pub fn FilterForm(
     // Closed, the disclosure keeps the filters off a phone's first screen; a wider screen shows them
     // whether it is open or not (style/main.css), so no script decides.
     view! {
-        <details class="filter-disclosure">
+        <details class="filter-disclosure" open=open>
             <summary>{lang.t(w::F_SUMMARY)}</summary>
             <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
                 {choices}

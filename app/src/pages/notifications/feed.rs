@@ -89,12 +89,13 @@ pub fn FeedPage() -> impl IntoView {
                             .into_any()
                     }
                     // A filter the page cannot read (a hand-edited `?status=bogus`): say which, and
-                    // keep the form, so the person can fix the filter rather than lose the page.
+                    // keep the form, open on a phone too, so the person can fix the filter rather
+                    // than lose the page.
                     Err(err @ AppError::Validation { .. }) => {
                         let base = ClientTab::Notifications.href(&client_uuid.get_untracked());
                         view! {
                             <LoadError err />
-                            <FilterForm action=base.clone() query=NotificationQuery::default() />
+                            <FilterForm action=base.clone() query=NotificationQuery::default() open=true />
                             <p>
                                 <a href=base>{lang.t(w::SHOW_EVERY)}</a>
                             </p>
