@@ -128,11 +128,17 @@ test("times read relative, with the exact local and UTC time on hover and focus"
   expect(shown).toContain("UTC");
   // Whole on the screen: it never runs past the screen's edge (nor widens the page). The screen's width
   // as configured: a phone browser zooms out to fit a too-wide page, and its inner width grows with it.
+  // Times in a table's last column (the feed, Needs attention) and the overview's included.
   const screenWidth = page.viewportSize()!.width;
-  for (const time of await page.locator("time[data-exact]").all()) {
-    await time.focus();
-    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    expect(pageWidth, "the page's width with an exact time shown").toBeLessThanOrEqual(screenWidth);
+  const base = `/clients/${clientUuid.vitalis}`;
+  for (const url of [`/notifications/${id}`, base, `${base}/notifications`, `${base}/attention`]) {
+    await page.goto(url);
+    await waitForHydration(page);
+    for (const time of await page.locator("time[data-exact]").all()) {
+      await time.focus();
+      const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(pageWidth, `the width of ${url} with an exact time shown`).toBeLessThanOrEqual(screenWidth);
+    }
   }
 });
 
