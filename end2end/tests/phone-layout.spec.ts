@@ -151,6 +151,9 @@ test("the feed's filters are one closed line on a phone, opened on demand, and s
   await expect(page).toHaveURL(/type=extraction\.failed/);
   const types = page.getByRole("row").getByRole("link", { name: /^[a-z_.]+$/ });
   await expect(types.first()).toHaveText("extraction.failed");
+  // Folded again, the filters say that one is in force.
+  await expect(apply).toBeHidden();
+  await expect(page.locator("details.filter-disclosure > summary")).toHaveText("Filters (1)");
 });
 
 test("every staff page fits a phone, with one navigation and stacked tables", async ({ page }) => {

@@ -78,6 +78,9 @@ pub fn FilterForm(
             choice(NotificationStatus::ALL, (NotificationStatus::as_str, &|v| lang.t(vocab::status(v))), query.status),
         ),
     ];
+    // How many filters are in force: the closed disclosure says so, so a phone that folds the form
+    // still shows that the feed is filtered.
+    let mut in_force = choices.iter().filter(|(_, (_, current))| !current.is_empty()).count();
     let choices = choices
         .into_iter()
         .map(|((id, name, label), (options, current))| view! { <Choice id name label options current /> })
@@ -95,6 +98,11 @@ pub fn FilterForm(
         ("filter-from", "since", lang.t(w::F_FROM), "date", day(query.since)),
         ("filter-to", "until", lang.t(w::F_TO), "date", day(query.until)),
     ];
+    in_force += inputs.iter().filter(|(.., value)| !value.is_empty()).count();
+    let summary = match in_force {
+        0 => lang.t(w::F_SUMMARY).to_owned(),
+        n => format!("{} ({n})", lang.t(w::F_SUMMARY)),
+    };
     let inputs = inputs
         .into_iter()
         .map(|(id, name, label, kind, value)| {
@@ -111,7 +119,7 @@ pub fn FilterForm(
     // whether it is open or not (style/main.css), so no script decides.
     view! {
         <details class="filter-disclosure" open=open>
-            <summary>{lang.t(w::F_SUMMARY)}</summary>
+            <summary>{summary}</summary>
             <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
                 {choices}
                 {inputs}
