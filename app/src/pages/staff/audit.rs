@@ -149,8 +149,12 @@ fn ClientPicker(clients: Vec<ClientView>, chosen: String) -> impl IntoView {
 /// One entry.
 #[component]
 fn AuditRow(entry: AuditEntryView) -> impl IntoView {
+    // A client no longer known by name is shown by its UUID, as code (an id is no word to translate).
     let client = entry.client_uuid.map(|uuid| {
-        let name = entry.client_name.clone().unwrap_or_else(|| uuid.clone());
+        let name = match entry.client_name.clone() {
+            Some(name) => name.into_any(),
+            None => view! { <code>{uuid.clone()}</code> }.into_any(),
+        };
         view! {
             <A href=manage_path(&uuid) attr:title=uuid.clone()>
                 {name}
@@ -159,6 +163,8 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
     });
     let lang = use_lang();
     let detail = detail_in_words(lang, &entry.detail);
+    // Who acted is shown as recorded, as code: an email, `api-token:<name>` or `client-key:<name>:<id>`
+    // (names people chose, in any language).
     let environment =
         entry.environment.map(|e| e.parse::<Environment>().map_or(e, |env| lang.t(vocab::environment(env)).to_owned()));
     view! {
@@ -166,7 +172,9 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
             <td>
                 <TimeLabel at=entry.at />
             </td>
-            <td>{entry.actor}</td>
+            <td>
+                <code>{entry.actor}</code>
+            </td>
             <td>
                 <code>{entry.action}</code>
             </td>
@@ -176,9 +184,15 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
                 <dl>
                     {detail
                         .into_iter()
-                        .map(|(what, value)| view! {
-                            <dt>{what}</dt>
-                            <dd>{value}</dd>
+                        .map(|(what, value)| {
+                            let value = match value {
+                                Shown::Words(words) => words.into_any(),
+                                Shown::Recorded(data) => view! { <code>{data}</code> }.into_any(),
+                            };
+                            view! {
+                                <dt>{what}</dt>
+                                <dd>{value}</dd>
+                            }
                         })
                         .collect_view()}
                 </dl>
@@ -187,14 +201,24 @@ fn AuditRow(entry: AuditEntryView) -> impl IntoView {
     }
 }
 
+/// How a value of an entry's detail is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// Words of the page's language ("yes", "none") or a number.
+    Words(String),
+    /// What the entry recorded as it was (an id, a URL, a type's wire name): data in no language, shown
+    /// as code, like a header or a body.
+    Recorded(String),
+}
+
 /// An entry's detail as (what, value) pairs for people: `released_held` reads "Released held", a
 /// `true` reads "yes", a list is joined with commas. Nested values stay JSON (no entry writes any).
-pub fn detail_in_words(lang: Lang, detail: &serde_json::Value) -> Vec<(String, String)> {
+pub fn detail_in_words(lang: Lang, detail: &serde_json::Value) -> Vec<(String, Shown)> {
     use serde_json::Value;
     let Value::Object(fields) = detail else {
         return match detail {
             Value::Null => Vec::new(),
-            other => vec![(lang.t(w::COL_DETAIL).to_owned(), other.to_string())],
+            other => vec![(lang.t(w::COL_DETAIL).to_owned(), Shown::Recorded(other.to_string()))],
         };
     };
     let words = |value: &Value| match value {
@@ -212,9 +236,10 @@ pub fn detail_in_words(lang: Lang, detail: &serde_json::Value) -> Vec<(String, S
         .map(|(key, value)| {
             let what = w::detail_field(lang, key);
             let value = match value {
-                Value::Array(items) if items.is_empty() => lang.t(w::NONE).to_owned(),
-                Value::Array(items) => items.iter().map(words).collect::<Vec<_>>().join(", "),
-                other => words(other),
+                Value::Array(items) if items.is_empty() => Shown::Words(lang.t(w::NONE).to_owned()),
+                Value::Array(items) => Shown::Recorded(items.iter().map(words).collect::<Vec<_>>().join(", ")),
+                Value::String(_) | Value::Object(_) => Shown::Recorded(words(value)),
+                other => Shown::Words(words(other)),
             };
             (what, value)
         })
@@ -223,7 +248,7 @@ pub fn detail_in_words(lang: Lang, detail: &serde_json::Value) -> Vec<(String, S
 
 #[cfg(test)]
 mod tests {
-    use super::detail_in_words;
+    use super::{Shown, detail_in_words};
     use crate::i18n::Lang;
     use serde_json::json;
 
@@ -233,13 +258,19 @@ mod tests {
         assert_eq!(
             detail_in_words(Lang::En, &detail),
             vec![
-                ("Active".to_owned(), "no".to_owned()),
-                ("Released held".to_owned(), "3".to_owned()),
-                ("Types".to_owned(), "user.created, user.deleted".to_owned()),
+                ("Active".to_owned(), Shown::Words("no".to_owned())),
+                ("Released held".to_owned(), Shown::Words("3".to_owned())),
+                ("Types".to_owned(), Shown::Recorded("user.created, user.deleted".to_owned())),
             ]
         );
         assert!(detail_in_words(Lang::En, &json!({})).is_empty());
         assert!(detail_in_words(Lang::En, &serde_json::Value::Null).is_empty());
-        assert_eq!(detail_in_words(Lang::Es, &detail)[0], ("Activa".to_owned(), "no".to_owned()));
+        assert_eq!(detail_in_words(Lang::Es, &detail)[0], ("Activa".to_owned(), Shown::Words("no".to_owned())));
+        // An id is recorded data, not words.
+        let key = json!({ "key_id": "01a2360f-4630-7462-869f-1be48f15494f" });
+        assert_eq!(
+            detail_in_words(Lang::Es, &key)[0].1,
+            Shown::Recorded("01a2360f-4630-7462-869f-1be48f15494f".to_owned())
+        );
     }
 }
