@@ -75,7 +75,9 @@ const MAX_SLOW_FACTOR: usize = 4;
 struct Endpoint {
     /// Delivery slots: `per_endpoint` requests at a time.
     sending: Arc<Semaphore>,
-    /// Claimed and not yet recorded (waiting for a slot, sending, or waiting for the recorder).
+    /// Claimed and not yet handed to the recorder (waiting for a slot, or sending). What waits for the
+    /// recorder counts against the process's `max_in_flight` instead: the endpoint could not send it
+    /// any faster, and keeping its room until the commit made every endpoint wait on the recorder.
     claimed: usize,
     /// Requests of this endpoint running longer than [`SLOW_AFTER`].
     slow: usize,
@@ -126,15 +128,11 @@ impl Slots {
         endpoint.sending.clone()
     }
 
-    /// The delivery's outcome went to the recorder: its body is no longer held, and its claim is no
-    /// longer this process's to give back.
-    fn hand_over(&self, channel: Channel, id: &str, bytes: usize) {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(channel, id.to_owned()));
+    /// The delivery's outcome went to the recorder: its body is no longer held, its claim is no
+    /// longer this process's to give back, and its endpoint has the room back.
+    fn hand_over(&self, slot: &Slot, id: &str, bytes: usize) {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(slot.0, id.to_owned()));
         self.bytes.fetch_sub(bytes, Ordering::AcqRel);
-    }
-
-    /// The delivery's outcome is recorded: its endpoint has the room back.
-    fn give_back(&self, slot: &Slot) {
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.claimed = endpoint.claimed.saturating_sub(1);
@@ -487,15 +485,16 @@ async fn dispatch(
             };
             let (recorded, on_record) = oneshot::channel();
             let handed = shared.finished.send(Handover { finished, recorded }).await.is_ok();
-            // The recorder has it now: shutdown must not give this claim back under its outcome.
-            shared.slots.hand_over(channel, &id, bytes);
-            if handed {
-                // The delivery keeps its room until its outcome is in the database, so a crash can
-                // send again at most what this process has in flight.
-                let _ = on_record.await;
-            }
-            shared.slots.give_back(&slot);
+            // The recorder has it now: shutdown must not give this claim back under its outcome, and
+            // the endpoint may send more.
+            shared.slots.hand_over(&slot, &id, bytes);
             shared.capacity_freed.notify_one();
+            if handed {
+                // The task (one of the process's `max_in_flight`) lasts until the outcome is in the
+                // database, so a crash can send again at most what this process has in flight.
+                let _ = on_record.await;
+                shared.capacity_freed.notify_one();
+            }
         });
     }
 }
