@@ -83,6 +83,11 @@ struct Endpoint {
     slow: usize,
 }
 
+/// An endpoint may have this many times its requests in flight claimed and not yet sent: enough for
+/// its slots never to wait on the next claim, which queues behind the recorder's commits on SQLite's
+/// single writer. Its requests in flight stay at `max_in_flight_per_endpoint`.
+const CLAIM_AHEAD: usize = 8;
+
 /// A request still running after this long is slow: it stops counting against the process's
 /// `max_in_flight`, and its endpoint gets no new claims until it ends. An endpoint that accepts
 /// connections and never answers then holds only what it already had, never the whole process.
@@ -93,7 +98,7 @@ const SLOT_WAIT: Duration = Duration::from_secs(1);
 impl Slots {
     /// How many more deliveries `key` of `channel` may have claimed now.
     fn room(&self, channel: Channel, key: &EndpointKey) -> u32 {
-        let budget = self.per_endpoint * 2;
+        let budget = self.per_endpoint * CLAIM_AHEAD;
         let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         match endpoints.get(&(channel, key.clone())) {
             Some(endpoint) if endpoint.slow > 0 => 0,
