@@ -474,19 +474,15 @@ async fn dispatch(
                 }
                 // Switched off or disabled since it was due: the store turns this into
                 // `not_subscribed` or `held`. A data delivery whose URL was removed waits.
-                _ => Finished::Skipped(Skipped {
-                    channel,
-                    id: id.clone(),
-                    endpoint: delivery.endpoint.clone(),
-                    resend_mark: delivery.resend_mark,
-                    lease: delivery.lease,
-                    next: NextState {
+                _ => skipped(
+                    &delivery,
+                    NextState {
                         status: NotificationStatus::Pending,
                         next_attempt_at: (channel == Channel::Data)
                             .then(|| Timestamp::now().plus_seconds(UNSIGNABLE_RETRY)),
                         resume_at: None,
                     },
-                }),
+                ),
             };
             let (recorded, on_record) = oneshot::channel();
             let handed = shared.finished.send(Handover { finished, recorded }).await.is_ok();
@@ -515,17 +511,21 @@ fn outlives_lease(delivery: &ClaimedDelivery, timeout: Duration) -> bool {
 
 /// The claim given back without an attempt: due again at once, in the state it had.
 fn unchanged(delivery: &ClaimedDelivery) -> Finished {
+    skipped(
+        delivery,
+        NextState { status: delivery.status, next_attempt_at: Some(Timestamp::now()), resume_at: delivery.resume_at },
+    )
+}
+
+/// The claim handed back without an attempt, to be set to `next` (if it is still current).
+fn skipped(delivery: &ClaimedDelivery, next: NextState) -> Finished {
     Finished::Skipped(Skipped {
         channel: delivery.channel,
         id: delivery.id.clone(),
         endpoint: delivery.endpoint.clone(),
         resend_mark: delivery.resend_mark,
         lease: delivery.lease,
-        next: NextState {
-            status: delivery.status,
-            next_attempt_at: Some(Timestamp::now()),
-            resume_at: delivery.resume_at,
-        },
+        next,
     })
 }
 
@@ -537,25 +537,18 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
         // Its payload was purged: sending an empty signed body would be a lie that "succeeds". It
         // cannot be delivered any more.
         tracing::error!(delivery_id = %delivery.id, "the payload of a due delivery is gone; marking it failed");
-        return Finished::Skipped(Skipped {
-            channel: delivery.channel,
-            id: delivery.id.clone(),
-            endpoint: delivery.endpoint.clone(),
-            resend_mark: delivery.resend_mark,
-            lease: delivery.lease,
-            next: NextState { status: NotificationStatus::Failed, next_attempt_at: None, resume_at: None },
-        });
+        return skipped(
+            &delivery,
+            NextState { status: NotificationStatus::Failed, next_attempt_at: None, resume_at: None },
+        );
     };
     let request = match signed_request(&delivery, &body, config, &url, sent_at) {
         Ok(request) => request,
         Err(reason) => {
             tracing::error!(delivery_id = %delivery.id, %reason, "cannot sign; will try again later");
-            return Finished::Skipped(Skipped {
-                channel: delivery.channel,
-                endpoint: delivery.endpoint.clone(),
-                resend_mark: delivery.resend_mark,
-                lease: delivery.lease,
-                next: NextState {
+            return skipped(
+                &delivery,
+                NextState {
                     status: if delivery.attempt_count == 0 {
                         NotificationStatus::Pending
                     } else {
@@ -564,8 +557,7 @@ async fn deliver(shared: &Shared, delivery: ClaimedDelivery, config: &EndpointCo
                     next_attempt_at: Some(sent_at.plus_seconds(UNSIGNABLE_RETRY)),
                     resume_at: delivery.resume_at,
                 },
-                id: delivery.id,
-            });
+            );
         }
     };
     let outcome = shared.client.send(&request).await;
