@@ -95,13 +95,6 @@ pub struct EndpointKey {
     pub environment: Environment,
 }
 
-impl EndpointKey {
-    /// `client_uuid/environment`, the form SQL compares against.
-    pub fn joined(&self) -> String {
-        format!("{}/{}", self.client_uuid, self.environment.as_str())
-    }
-}
-
 /// What a claimed data delivery carries besides the common fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataMeta {
@@ -481,11 +474,14 @@ impl Store {
     /// Each is given back only if its claim (id and lease) is still the current one.
     pub async fn release_claims(&self, channel: Channel, claims: &[(String, Timestamp)]) -> Result<(), StoreError> {
         for chunk in claims.chunks(250) {
-            let list = (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3)).collect::<Vec<_>>();
+            // Equality pairs, not a row value `IN (VALUES …)`: SQLite answers that by reading every row.
+            let list = (0..chunk.len())
+                .map(|i| format!("(id = ${} AND lease_until = ${})", 2 * i + 2, 2 * i + 3))
+                .collect::<Vec<_>>();
             let sql = format!(
-                "UPDATE {} SET lease_until = NULL, next_attempt_at = $1 WHERE (id, lease_until) IN (VALUES {})",
+                "UPDATE {} SET lease_until = NULL, next_attempt_at = $1 WHERE {}",
                 channel.table(),
-                list.join(", ")
+                list.join(" OR ")
             );
             let mut query = sqlx::query(&sql).bind(Timestamp::now().as_micros());
             for (id, lease) in chunk {
@@ -520,20 +516,26 @@ impl Store {
     ) -> Result<HashMap<EndpointKey, EndpointConfig>, StoreError> {
         let mut configs = HashMap::new();
         for chunk in keys.chunks(200) {
-            let list = (3..chunk.len() + 3).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            // One equality pair per endpoint on the primary key, so each is an index seek on both
+            // backends: a joined `client_uuid || '/' || environment` (and, on SQLite, a row value
+            // `IN (VALUES …)`) read every environment on every claim.
+            let list = (0..chunk.len())
+                .map(|i| format!("(e.client_uuid = ${} AND e.environment = ${})", 2 * i + 3, 2 * i + 4))
+                .collect::<Vec<_>>()
+                .join(" OR ");
             let sql = format!(
                 "SELECT e.client_uuid, e.environment, e.subscription_state, e.{url}, e.rook_hash_key, s.secret \
                  FROM environments e LEFT JOIN signing_secrets s \
                    ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = $2 \
                   AND (s.retired_at IS NULL OR s.retired_at > $1) \
-                 WHERE e.client_uuid || '/' || e.environment IN ({list}) \
+                 WHERE {list} \
                  ORDER BY e.client_uuid, e.environment, (s.retired_at IS NULL) DESC, s.created_at DESC",
                 url = channel.url_column()
             );
             type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
             let mut query = sqlx::query_as::<_, Row>(&sql).bind(now.as_micros()).bind(channel.purpose().as_str());
             for key in chunk {
-                query = query.bind(key.joined());
+                query = query.bind(&key.client_uuid).bind(key.environment.as_str());
             }
             for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {
                 let environment = parse_stored(&env, "environments.environment")?;

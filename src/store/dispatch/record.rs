@@ -206,14 +206,13 @@ async fn subscription_states(
     let mut states = HashMap::with_capacity(endpoints.len());
     for chunk in endpoints.chunks(250) {
         let mut placeholders = Placeholders::for_connection(tx);
+        // Equality pairs on the primary key, each an index seek: SQLite answers a row value
+        // `IN (VALUES …)` by reading every environment.
         let pairs = (0..chunk.len())
-            .map(|_| format!("({}, {})", placeholders.next(), placeholders.next()))
+            .map(|_| format!("(client_uuid = {} AND environment = {})", placeholders.next(), placeholders.next()))
             .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT client_uuid, environment, subscription_state FROM environments \
-             WHERE (client_uuid, environment) IN (VALUES {pairs})"
-        );
+            .join(" OR ");
+        let sql = format!("SELECT client_uuid, environment, subscription_state FROM environments WHERE {pairs}");
         let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
         for key in chunk {
             query = query.bind(&key.client_uuid).bind(key.environment.as_str());
