@@ -175,6 +175,11 @@ impl Placeholders {
         Placeholders { sqlite: conn.backend_name().eq_ignore_ascii_case("sqlite"), next: 0 }
     }
 
+    /// Placeholders for a statement on a pool of `dialect`.
+    pub(crate) fn for_dialect(dialect: Dialect) -> Self {
+        Placeholders { sqlite: dialect == Dialect::Sqlite, next: 0 }
+    }
+
     /// The next placeholder.
     pub(crate) fn next(&mut self) -> String {
         self.next += 1;
@@ -187,6 +192,16 @@ impl Placeholders {
             .map(|_| format!("({})", (0..columns).map(|_| self.next()).collect::<Vec<_>>().join(", ")))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// A condition that matches `rows` pairs of values of two columns: `(a = $1 AND b = $2) OR …`.
+    /// Not a row value `(a, b) IN (VALUES …)`: SQLite answers that by reading every row, while each
+    /// equality pair on an index is a seek, on both backends.
+    pub(crate) fn pairs_equal(&mut self, left: &str, right: &str, rows: usize) -> String {
+        (0..rows)
+            .map(|_| format!("({left} = {} AND {right} = {})", self.next(), self.next()))
+            .collect::<Vec<_>>()
+            .join(" OR ")
     }
 }
 

@@ -22,7 +22,7 @@ use app::vocab::{
 
 use super::error::{parse_stored, parse_stored_opt};
 use super::ingest::NewNotification;
-use super::{Dialect, SecretKind, SecretOwner, Store, StoreError};
+use super::{Dialect, Placeholders, SecretKind, SecretOwner, Store, StoreError};
 
 /// Which webhook a delivery goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -474,14 +474,12 @@ impl Store {
     /// Each is given back only if its claim (id and lease) is still the current one.
     pub async fn release_claims(&self, channel: Channel, claims: &[(String, Timestamp)]) -> Result<(), StoreError> {
         for chunk in claims.chunks(250) {
-            // Equality pairs, not a row value `IN (VALUES …)`: SQLite answers that by reading every row.
-            let list = (0..chunk.len())
-                .map(|i| format!("(id = ${} AND lease_until = ${})", 2 * i + 2, 2 * i + 3))
-                .collect::<Vec<_>>();
+            let mut placeholders = Placeholders::for_dialect(self.dialect);
+            let now = placeholders.next();
             let sql = format!(
-                "UPDATE {} SET lease_until = NULL, next_attempt_at = $1 WHERE {}",
+                "UPDATE {} SET lease_until = NULL, next_attempt_at = {now} WHERE {}",
                 channel.table(),
-                list.join(" OR ")
+                placeholders.pairs_equal("id", "lease_until", chunk.len())
             );
             let mut query = sqlx::query(&sql).bind(Timestamp::now().as_micros());
             for (id, lease) in chunk {
@@ -516,24 +514,22 @@ impl Store {
     ) -> Result<HashMap<EndpointKey, EndpointConfig>, StoreError> {
         let mut configs = HashMap::new();
         for chunk in keys.chunks(200) {
-            // One equality pair per endpoint on the primary key, so each is an index seek on both
-            // backends: a joined `client_uuid || '/' || environment` (and, on SQLite, a row value
-            // `IN (VALUES …)`) read every environment on every claim.
-            let list = (0..chunk.len())
-                .map(|i| format!("(e.client_uuid = ${} AND e.environment = ${})", 2 * i + 3, 2 * i + 4))
-                .collect::<Vec<_>>()
-                .join(" OR ");
+            // Each endpoint by its primary key (an index seek), not by a joined
+            // `client_uuid || '/' || environment`, which read every environment on every claim.
+            let mut placeholders = Placeholders::for_dialect(self.dialect);
+            let (purpose, at) = (placeholders.next(), placeholders.next());
+            let list = placeholders.pairs_equal("e.client_uuid", "e.environment", chunk.len());
             let sql = format!(
                 "SELECT e.client_uuid, e.environment, e.subscription_state, e.{url}, e.rook_hash_key, s.secret \
                  FROM environments e LEFT JOIN signing_secrets s \
-                   ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = $2 \
-                  AND (s.retired_at IS NULL OR s.retired_at > $1) \
+                   ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = {purpose} \
+                  AND (s.retired_at IS NULL OR s.retired_at > {at}) \
                  WHERE {list} \
                  ORDER BY e.client_uuid, e.environment, (s.retired_at IS NULL) DESC, s.created_at DESC",
                 url = channel.url_column()
             );
             type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
-            let mut query = sqlx::query_as::<_, Row>(&sql).bind(now.as_micros()).bind(channel.purpose().as_str());
+            let mut query = sqlx::query_as::<_, Row>(&sql).bind(channel.purpose().as_str()).bind(now.as_micros());
             for key in chunk {
                 query = query.bind(&key.client_uuid).bind(key.environment.as_str());
             }

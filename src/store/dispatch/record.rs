@@ -206,12 +206,7 @@ async fn subscription_states(
     let mut states = HashMap::with_capacity(endpoints.len());
     for chunk in endpoints.chunks(250) {
         let mut placeholders = Placeholders::for_connection(tx);
-        // Equality pairs on the primary key, each an index seek: SQLite answers a row value
-        // `IN (VALUES …)` by reading every environment.
-        let pairs = (0..chunk.len())
-            .map(|_| format!("(client_uuid = {} AND environment = {})", placeholders.next(), placeholders.next()))
-            .collect::<Vec<_>>()
-            .join(" OR ");
+        let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
         let sql = format!("SELECT client_uuid, environment, subscription_state FROM environments WHERE {pairs}");
         let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
         for key in chunk {
