@@ -126,7 +126,9 @@ impl Engine {
         let dispatcher =
             tokio::spawn(dispatcher::run(store.clone(), client, config, due.clone(), finished_tx, stopped.clone()));
         let listener = match store.native() {
-            NativePool::Postgres(pool) => Some(tokio::spawn(listener::run(pool.clone(), due, stopped))),
+            NativePool::Postgres(pool) => {
+                Some(tokio::spawn(listener::run(pool.clone(), store.instance().to_owned(), due, stopped)))
+            }
             NativePool::Sqlite(_) => None,
         };
         Ok(Engine { stop, dispatcher, recorder, listener, retention, alerts })

@@ -10,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Executor};
 
-use super::{Dialect, NativePool, SecretCipher, Store, StoreError};
+use super::{Dialect, NativePool, SecretCipher, Store, StoreError, new_id};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -116,7 +116,14 @@ impl Store {
             any_pool(&any_url, 8, SQLITE_ACQUIRE_TIMEOUT, Some(format!("{SQLITE_SESSION_PRAGMAS}{limit}"))).await?;
         let write =
             any_pool(&any_url, 1, SQLITE_ACQUIRE_TIMEOUT, Some(format!("{SQLITE_WRITER_PRAGMAS}{limit}"))).await?;
-        Ok(Store { read, write, native: NativePool::Sqlite(native), dialect: Dialect::Sqlite, cipher })
+        Ok(Store {
+            read,
+            write,
+            native: NativePool::Sqlite(native),
+            dialect: Dialect::Sqlite,
+            cipher,
+            instance: new_id().into(),
+        })
     }
 
     async fn connect_postgres(url: &str, cipher: SecretCipher) -> Result<Self, StoreError> {
@@ -135,6 +142,7 @@ impl Store {
             native: NativePool::Postgres(native),
             dialect: Dialect::Postgres,
             cipher,
+            instance: new_id().into(),
         })
     }
 

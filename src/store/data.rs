@@ -125,7 +125,7 @@ impl Store {
         .bind(seq)
         .execute(&mut *tx)
         .await?;
-        self.dialect.notify_due(&mut tx).await?;
+        self.notify_due(&mut tx).await?;
         tx.commit().await?;
         Ok(DataIngestOutcome::Recorded)
     }
@@ -176,7 +176,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() > 0 {
-            self.dialect.notify_due(&mut tx).await?;
+            self.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
@@ -225,7 +225,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         if queued > 0 {
-            self.dialect.notify_due(&mut tx).await?;
+            self.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))

@@ -63,18 +63,6 @@ pub enum Dialect {
     Postgres,
 }
 
-impl Dialect {
-    /// Wakes other processes' dispatchers when `conn`'s transaction commits (a Postgres `NOTIFY` is
-    /// delivered at commit, and not at all on rollback); on SQLite there is only this process, which
-    /// wakes its dispatcher in memory.
-    pub(crate) async fn notify_due(self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
-        if self == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')").bind(DUE_CHANNEL).execute(conn).await?;
-        }
-        Ok(())
-    }
-}
-
 /// The backend's own pool, for what must speak its native protocol (migrations, the session store,
 /// `LISTEN`).
 #[derive(Debug, Clone)]
@@ -95,6 +83,9 @@ pub struct Store {
     dialect: Dialect,
     /// Encrypts secrets before they are stored, decrypts them when read.
     cipher: SecretCipher,
+    /// This store's name in its wake-ups (a new id per connect), so a process can tell its own
+    /// `NOTIFY` from another's.
+    instance: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -106,6 +97,23 @@ impl Store {
     /// The backend's native pool.
     pub fn native(&self) -> &NativePool {
         &self.native
+    }
+
+    /// Wakes other processes' dispatchers when `conn`'s transaction commits (a Postgres `NOTIFY` is
+    /// delivered at commit, and not at all on rollback). It carries [`Store::instance`]: this process
+    /// wakes its own dispatcher in memory, naming the endpoints when it knows them, so it ignores its
+    /// own notifications rather than look at every endpoint after each commit. On SQLite there is
+    /// only this process.
+    pub(crate) async fn notify_due(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(DUE_CHANNEL).bind(&*self.instance).execute(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// This store's name in the wake-ups it sends (see [`Store::notify_due`]).
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The cipher secrets are stored with.

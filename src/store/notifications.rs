@@ -176,7 +176,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        self.dialect.notify_due(&mut tx).await?;
+        self.notify_due(&mut tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -224,7 +224,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         if queued > 0 {
-            self.dialect.notify_due(&mut tx).await?;
+            self.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))

@@ -320,7 +320,7 @@ impl StoreTx<'_> {
         .await?
         .rows_affected();
         if released > 0 {
-            self.store.dialect.notify_due(&mut self.tx).await?;
+            self.store.notify_due(&mut self.tx).await?;
         }
         Ok(released)
     }
