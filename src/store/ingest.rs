@@ -1,7 +1,7 @@
 //! Recording platform events: the domain change (users, data-source links) and the notification are
 //! written in one transaction (the transactional outbox), many events per transaction (group commit).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
@@ -126,21 +126,19 @@ impl Store {
         // The write lock first: a transaction that reads first fails at once (SQLite calls no busy
         // handler for a read transaction that wants to write) while another process writes.
         let mut tx = self.begin_write().await?;
-        let mut admissions: HashMap<(String, Environment), Admission> = HashMap::new();
+        let environments: Vec<(&str, Environment)> = items
+            .iter()
+            .map(|i| (i.notification.client_uuid.as_str(), i.notification.environment))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let admissions = admissions(&mut tx, &environments).await?;
         let mut outcomes = Vec::with_capacity(items.len());
         let mut recorded: Vec<(&IngestItem, NotificationStatus)> = Vec::with_capacity(items.len());
         for item in items {
             let n = &item.notification;
-            let key = (n.client_uuid.clone(), n.environment);
-            let status = match admissions.get(&key) {
-                Some(admission) => admission.status_for(n),
-                None => {
-                    let admission = admission(&mut tx, &n.client_uuid, n.environment).await?;
-                    let status = admission.status_for(n);
-                    admissions.insert(key, admission);
-                    status
-                }
-            };
+            let status =
+                admissions.get(&(n.client_uuid.clone(), n.environment)).ok_or(StoreError::NotFound)?.status_for(n);
             if let Some(claim) = &item.idempotency
                 && !claim.take(&mut tx, &receipt_body(&n.id, status), now).await?
             {
@@ -156,7 +154,7 @@ impl Store {
             recorded.iter().map(|(item, status)| (&item.notification, *status)).collect();
         insert_notifications(&mut tx, &notifications, now).await?;
         if recorded.iter().any(|(_, s)| *s == NotificationStatus::Pending) {
-            self.dialect.notify_due(&mut tx).await?;
+            self.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(outcomes)
@@ -191,20 +189,40 @@ pub(super) async fn admission(
     client_uuid: &str,
     environment: Environment,
 ) -> Result<Admission, StoreError> {
-    let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT subscription_state, notification_webhook_url, notification_types FROM environments \
-         WHERE client_uuid = $1 AND environment = $2",
-    )
-    .bind(client_uuid)
-    .bind(environment.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some((state, url, types)) = row else { return Err(StoreError::NotFound) };
-    Ok(Admission {
-        state: parse_stored(&state, "environments.subscription_state")?,
-        has_url: url.is_some(),
-        types: FromStored::from_stored(types, "environments.notification_types")?,
-    })
+    admissions(tx, &[(client_uuid, environment)])
+        .await?
+        .remove(&(client_uuid.to_owned(), environment))
+        .ok_or(StoreError::NotFound)
+}
+
+/// The admission rules of these environments (those that exist), read in the recording transaction
+/// with one statement per 250 of them.
+async fn admissions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    environments: &[(&str, Environment)],
+) -> Result<HashMap<(String, Environment), Admission>, StoreError> {
+    let mut admissions = HashMap::with_capacity(environments.len());
+    for chunk in environments.chunks(250) {
+        let mut placeholders = Placeholders::for_connection(tx);
+        let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
+        let sql = format!(
+            "SELECT client_uuid, environment, subscription_state, notification_webhook_url, notification_types \
+             FROM environments WHERE {pairs}"
+        );
+        let mut query = sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
+        for (client_uuid, environment) in chunk {
+            query = query.bind(*client_uuid).bind(environment.as_str());
+        }
+        for (client_uuid, environment, state, url, types) in query.fetch_all(&mut **tx).await? {
+            let admission = Admission {
+                state: parse_stored(&state, "environments.subscription_state")?,
+                has_url: url.is_some(),
+                types: FromStored::from_stored(types, "environments.notification_types")?,
+            };
+            admissions.insert((client_uuid, parse_stored(&environment, "environments.environment")?), admission);
+        }
+    }
+    Ok(admissions)
 }
 
 /// Inserts notifications, many per statement, numbered in commit order (in the order given); each is

@@ -3,10 +3,12 @@
 use app::timestamp::Timestamp;
 use app::vocab::{NotificationStatus, SubscriptionState};
 
+use std::collections::HashMap;
+
 use super::{EndpointHealth, EndpointKey};
-use crate::store::StoreError;
 use crate::store::error::parse_stored;
 use crate::store::vocab_sql::{SqlLiteral, sql_list};
+use crate::store::{Placeholders, StoreError, rows_per_statement};
 
 /// What one batch saw of one endpoint.
 #[derive(Debug, Default)]
@@ -24,59 +26,93 @@ pub(super) struct Streak {
     pub(super) after: EndpointHealth,
 }
 
-/// Applies a batch's successes and failures to an endpoint's failure streak.
-pub(super) async fn update_health(
+/// Applies a batch's successes and failures to each endpoint's failure streak: one statement reads
+/// the streaks before, one updates them all (a statement per endpoint cost Postgres a round trip each,
+/// and the single SQLite writer a hand-off each).
+pub(super) async fn update_health<'k>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    key: &EndpointKey,
-    h: &BatchHealth,
+    batch: &[(&'k EndpointKey, &BatchHealth)],
     now: Timestamp,
-) -> Result<Streak, StoreError> {
-    let before: i64 =
-        sqlx::query_scalar("SELECT consecutive_failures FROM environments WHERE client_uuid = $1 AND environment = $2")
-            .bind(&key.client_uuid)
-            .bind(key.environment.as_str())
-            .fetch_optional(&mut **tx)
-            .await?
-            .unwrap_or(0);
-    let (last_success, first_failure, failures) = (h.last_success, h.first_failure, h.failures);
-    // A success clears the failure streak; failures after it in the same batch start a new one.
-    let failure_after_success = match (last_success, first_failure) {
-        (Some(s), Some(f)) if f > s => Some(f),
-        (Some(_), _) => None,
-        (None, f) => f,
-    };
-    type After = (i64, Option<i64>, Option<i64>, String);
-    let after: Option<After> = sqlx::query_as(
-        "UPDATE environments SET \
-           last_success_at = CASE WHEN $1 IS NULL THEN last_success_at ELSE $1 END, \
-           failing_since = CASE WHEN $1 IS NOT NULL THEN $2 \
-                                WHEN failing_since IS NULL THEN $2 ELSE failing_since END, \
-           consecutive_failures = CASE WHEN $1 IS NOT NULL THEN (CASE WHEN $2 IS NULL THEN 0 ELSE 1 END) \
-                                       ELSE consecutive_failures + $3 END, \
-           updated_at = $4 \
-         WHERE client_uuid = $5 AND environment = $6 \
-         RETURNING consecutive_failures, failing_since, last_success_at, subscription_state",
-    )
-    .bind(last_success.map(Timestamp::as_micros))
-    .bind(failure_after_success.map(Timestamp::as_micros))
-    .bind(i64::from(failures))
-    .bind(now.as_micros())
-    .bind(&key.client_uuid)
-    .bind(key.environment.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (failures, failing_since, last_success_at, subscription) =
-        after.unwrap_or((0, None, None, SubscriptionState::Inactive.as_str().to_owned()));
-    Ok(Streak {
-        before: u32::try_from(before).unwrap_or(0),
-        after: EndpointHealth {
-            subscription: parse_stored(&subscription, "environments.subscription_state")?,
-            failing_since: failing_since.map(Timestamp::from_micros),
-            last_success_at: last_success_at.map(Timestamp::from_micros),
-            consecutive_failures: u32::try_from(failures).unwrap_or(0),
-            gone: h.gone,
-        },
-    })
+) -> Result<Vec<(&'k EndpointKey, Streak)>, StoreError> {
+    const COLUMNS: usize = 5;
+    let mut streaks = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(rows_per_statement(COLUMNS).min(250)) {
+        let mut placeholders = Placeholders::for_connection(tx);
+        let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
+        let sql = format!("SELECT client_uuid, environment, consecutive_failures FROM environments WHERE {pairs}");
+        let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql);
+        for (key, _) in chunk {
+            query = query.bind(&key.client_uuid).bind(key.environment.as_str());
+        }
+        let before: HashMap<(String, String), i64> =
+            query.fetch_all(&mut **tx).await?.into_iter().map(|(c, e, n)| ((c, e), n)).collect();
+
+        let mut placeholders = Placeholders::for_connection(tx);
+        let at = placeholders.next();
+        let values = (0..chunk.len())
+            .map(|_| {
+                let p: Vec<String> = (0..COLUMNS).map(|_| placeholders.next()).collect();
+                format!(
+                    "SELECT {} AS v_client, {} AS v_environment, {} AS v_success, {} AS v_failure, {} AS v_failures",
+                    p[0], p[1], p[2], p[3], p[4]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        // A success clears the failure streak; failures after it in the same batch start a new one.
+        let sql = format!(
+            "UPDATE environments SET \
+               last_success_at = CASE WHEN v_success IS NULL THEN last_success_at ELSE v_success END, \
+               failing_since = CASE WHEN v_success IS NOT NULL THEN v_failure \
+                                    WHEN failing_since IS NULL THEN v_failure ELSE failing_since END, \
+               consecutive_failures = CASE WHEN v_success IS NOT NULL \
+                                           THEN (CASE WHEN v_failure IS NULL THEN 0 ELSE 1 END) \
+                                           ELSE consecutive_failures + v_failures END, \
+               updated_at = {at} \
+             FROM ({values}) AS v WHERE client_uuid = v_client AND environment = v_environment \
+             RETURNING client_uuid, environment, consecutive_failures, failing_since, last_success_at, \
+               subscription_state"
+        );
+        let mut query =
+            sqlx::query_as::<_, (String, String, i64, Option<i64>, Option<i64>, String)>(&sql).bind(now.as_micros());
+        for (key, h) in chunk {
+            let failure_after_success = match (h.last_success, h.first_failure) {
+                (Some(s), Some(f)) if f > s => Some(f),
+                (Some(_), _) => None,
+                (None, f) => f,
+            };
+            query = query
+                .bind(&key.client_uuid)
+                .bind(key.environment.as_str())
+                .bind(h.last_success.map(Timestamp::as_micros))
+                .bind(failure_after_success.map(Timestamp::as_micros))
+                .bind(i64::from(h.failures));
+        }
+        let mut after: HashMap<(String, String), _> = HashMap::new();
+        for (client_uuid, environment, failures, failing_since, last_success_at, subscription) in
+            query.fetch_all(&mut **tx).await?
+        {
+            after.insert((client_uuid, environment), (failures, failing_since, last_success_at, subscription));
+        }
+        for (key, h) in chunk {
+            let row = (key.client_uuid.clone(), key.environment.as_str().to_owned());
+            // An endpoint deleted meanwhile has no row: no streak, and nothing to disable.
+            let (failures, failing_since, last_success_at, subscription) =
+                after.remove(&row).unwrap_or((0, None, None, SubscriptionState::Inactive.as_str().to_owned()));
+            let streak = Streak {
+                before: u32::try_from(before.get(&row).copied().unwrap_or(0)).unwrap_or(0),
+                after: EndpointHealth {
+                    subscription: parse_stored(&subscription, "environments.subscription_state")?,
+                    failing_since: failing_since.map(Timestamp::from_micros),
+                    last_success_at: last_success_at.map(Timestamp::from_micros),
+                    consecutive_failures: u32::try_from(failures).unwrap_or(0),
+                    gone: h.gone,
+                },
+            };
+            streaks.push((*key, streak));
+        }
+    }
+    Ok(streaks)
 }
 
 /// Disables an active endpoint and holds its waiting notifications; false if it was not active.

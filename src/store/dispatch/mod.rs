@@ -24,6 +24,10 @@ use super::error::{parse_stored, parse_stored_opt};
 use super::ingest::NewNotification;
 use super::{Dialect, Placeholders, SecretKind, SecretOwner, Store, StoreError};
 
+/// How many endpoints one claim statement asks for at most (a power of two: statements are padded to
+/// one).
+const CLAIM_ENDPOINTS_PER_STATEMENT: usize = 32;
+
 /// Which webhook a delivery goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {
@@ -286,20 +290,20 @@ struct Claiming<'t> {
 }
 
 impl Claiming<'_> {
-    /// Claims up to `count` rows of `endpoint` with `sql` (see [`Store::claim_sql`]); returns how many.
-    async fn take(&mut self, sql: &str, endpoint: &EndpointKey, count: u32) -> Result<u32, StoreError> {
-        if count == 0 || self.bytes_left <= 0 {
+    /// Claims up to each endpoint's count of its rows with `sql`, a statement for that many endpoints
+    /// (see [`Store::claim_sql`]); returns how many rows it took in all.
+    async fn take(&mut self, sql: &str, endpoints: &[(&EndpointKey, u32)]) -> Result<u32, StoreError> {
+        if endpoints.iter().all(|(_, count)| *count == 0) || self.bytes_left <= 0 {
             return Ok(0);
         }
-        let rows: Vec<ClaimRow> = sqlx::query_as(sql)
+        let mut query = sqlx::query_as::<_, ClaimRow>(sql)
             .bind(self.lease_until.as_micros())
-            .bind(&endpoint.client_uuid)
-            .bind(endpoint.environment.as_str())
             .bind(self.now.as_micros())
-            .bind(i64::from(count))
-            .bind(self.bytes_left)
-            .fetch_all(&mut **self.tx)
-            .await?;
+            .bind(self.bytes_left);
+        for (endpoint, count) in endpoints {
+            query = query.bind(&endpoint.client_uuid).bind(endpoint.environment.as_str()).bind(i64::from(*count));
+        }
+        let rows = query.fetch_all(&mut **self.tx).await?;
         let taken = u32::try_from(rows.len()).unwrap_or(u32::MAX);
         for row in rows {
             let delivery = row.into_claimed(self.channel)?;
@@ -412,11 +416,19 @@ impl Store {
         endpoints: &[(EndpointKey, u32)],
         bytes: i64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let sql = self.claim_sql(channel, Take::Uncapped);
         let mut tx = self.begin_claim().await?;
         let mut claim = Claiming { tx: &mut tx, channel, now, lease_until, bytes_left: bytes, claimed: Vec::new() };
-        for (endpoint, count) in endpoints {
-            claim.take(&sql, endpoint, *count).await?;
+        for chunk in endpoints.chunks(CLAIM_ENDPOINTS_PER_STATEMENT) {
+            // Padded to a power of two with endpoints asked for nothing, so a handful of statement
+            // shapes serve every number of endpoints (each backend keeps them prepared).
+            let shape = chunk.len().next_power_of_two();
+            let none = EndpointKey { client_uuid: String::new(), environment: Environment::Sandbox };
+            let asked: Vec<(&EndpointKey, u32)> = chunk
+                .iter()
+                .map(|(endpoint, count)| (endpoint, *count))
+                .chain(std::iter::repeat_n((&none, 0), shape - chunk.len()))
+                .collect();
+            claim.take(&self.claim_sql(channel, Take::Uncapped, shape), &asked).await?;
         }
         let claimed = std::mem::take(&mut claim.claimed);
         tx.commit().await?;
@@ -433,38 +445,50 @@ impl Store {
         Ok(tx)
     }
 
-    /// The statement that claims one endpoint's due rows of `channel` that `take` names, oldest due
-    /// first (binds: lease, client, environment, now, how many, bytes left).
-    fn claim_sql(&self, channel: Channel, take: Take) -> String {
+    /// The statement that claims the due rows of `channel` that `take` names for `endpoints`
+    /// endpoints: for each, up to its count, oldest due first (binds: lease, now, bytes left, then
+    /// client, environment and count of each endpoint). One statement for all of them: a statement
+    /// per endpoint cost Postgres a round trip each, and the single SQLite writer a hand-off each.
+    fn claim_sql(&self, channel: Channel, take: Take, endpoints: usize) -> String {
         let (table, returning) = (channel.table(), channel.returning());
-        // Only the first of the rows in due order may exceed what is left of the byte budget. The rows
-        // are locked first (Postgres), then sized: window functions and row locks do not mix.
+        // Only the first of the rows, in the endpoints' order and then due order, may exceed what is
+        // left of the byte budget. The rows are locked first (Postgres), then sized: window functions
+        // and row locks do not mix.
         let lock = match self.dialect {
             Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
             Dialect::Sqlite => "",
         };
-        let only = match take {
-            // Evaluated once per statement (it does not depend on the row): an endpoint given a cap
-            // since the dispatcher last looked is left alone, not sent to at full speed.
-            Take::Uncapped => format!(
-                "AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.client_uuid = $2 AND e.environment = $3 \
-                 AND e.{rate} IS NOT NULL)",
-                rate = channel.rate_column()
-            ),
-            Take::FirstAttempts => "AND attempt_count = 0".to_owned(),
-            // The same words as the partial index `*_due_retries` (migration 0008), so it is used.
-            Take::Retries => "AND attempt_count > 0".to_owned(),
-        };
+        let branches = (0..endpoints)
+            .map(|i| {
+                let (client, environment, count) = (4 + 3 * i, 5 + 3 * i, 6 + 3 * i);
+                let only = match take {
+                    // Evaluated once per statement (it does not depend on the row): an endpoint given a
+                    // cap since the dispatcher last looked is left alone, not sent to at full speed.
+                    Take::Uncapped => format!(
+                        "AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.client_uuid = ${client} \
+                         AND e.environment = ${environment} AND e.{rate} IS NOT NULL)",
+                        rate = channel.rate_column()
+                    ),
+                    Take::FirstAttempts => "AND attempt_count = 0".to_owned(),
+                    // The same words as the partial index `*_due_retries` (migration 0008), so it is used.
+                    Take::Retries => "AND attempt_count > 0".to_owned(),
+                };
+                format!(
+                    "SELECT * FROM ( \
+                       SELECT {i} AS ord, id, next_attempt_at, COALESCE(length(body), 0) AS size FROM {table} \
+                       WHERE client_uuid = ${client} AND environment = ${environment} AND next_attempt_at <= $2 \
+                         AND (lease_until IS NULL OR lease_until <= $2) {only} \
+                       ORDER BY next_attempt_at, id LIMIT ${count} {lock} \
+                     ) AS e{i}"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
         format!(
             "UPDATE {table} SET lease_until = $1, next_attempt_at = $1 WHERE id IN ( \
                SELECT id FROM ( \
-                 SELECT id, size, SUM(size) OVER (ORDER BY next_attempt_at, id) AS upto FROM ( \
-                   SELECT id, next_attempt_at, COALESCE(length(body), 0) AS size FROM {table} \
-                   WHERE client_uuid = $2 AND environment = $3 AND next_attempt_at <= $4 \
-                     AND (lease_until IS NULL OR lease_until <= $4) {only} \
-                   ORDER BY next_attempt_at, id LIMIT $5 {lock} \
-                 ) due \
-               ) sized WHERE upto - size < $6 \
+                 SELECT id, size, SUM(size) OVER (ORDER BY ord, next_attempt_at, id) AS upto FROM ({branches}) due \
+               ) sized WHERE upto - size < $3 \
              ) \
              RETURNING {returning}"
         )

@@ -124,9 +124,9 @@ impl Store {
             rate = channel.rate_column()
         );
         let (firsts, retries, uncapped) = (
-            self.claim_sql(channel, Take::FirstAttempts),
-            self.claim_sql(channel, Take::Retries),
-            self.claim_sql(channel, Take::Uncapped),
+            self.claim_sql(channel, Take::FirstAttempts, 1),
+            self.claim_sql(channel, Take::Retries, 1),
+            self.claim_sql(channel, Take::Uncapped, 1),
         );
         let mut tx = self.begin_claim().await?;
         let mut waiting = Vec::new();
@@ -157,7 +157,7 @@ impl Store {
                 continue;
             };
             let Some(cap) = cap.filter(|c| *c > 0) else {
-                claim.take(&uncapped, endpoint, *wanted).await?;
+                claim.take(&uncapped, &[(endpoint, *wanted)]).await?;
                 continue;
             };
             let plan = SendPlan::new(cap, next_send_at, now.as_micros(), *wanted);
@@ -166,9 +166,9 @@ impl Store {
                 continue;
             }
             let before = claim.claimed.len();
-            let mut got = claim.take(&retries, endpoint, plan.retry_slots).await?;
-            got += claim.take(&firsts, endpoint, plan.count - got).await?;
-            got += claim.take(&retries, endpoint, plan.count - got).await?;
+            let mut got = claim.take(&retries, &[(endpoint, plan.retry_slots)]).await?;
+            got += claim.take(&firsts, &[(endpoint, plan.count - got)]).await?;
+            got += claim.take(&retries, &[(endpoint, plan.count - got)]).await?;
             for (k, delivery) in claim.claimed[before..].iter_mut().enumerate() {
                 delivery.send_at = Some(Timestamp::from_micros(plan.send_time(k)));
             }

@@ -67,8 +67,9 @@ impl Store {
                 h.gone |= a.gone;
             }
         }
-        for (key, h) in &health {
-            let streak = update_health(&mut tx, key, h, now).await?;
+        let batch: Vec<(&EndpointKey, &BatchHealth)> = health.iter().map(|(key, h)| (*key, h)).collect();
+        for (key, streak) in update_health(&mut tx, &batch, now).await? {
+            let h = &health[key];
             let threshold = alert_after_failures.max(1);
             let after = streak.after.consecutive_failures;
             if h.failures > 0 && streak.before < threshold && after >= threshold {
@@ -162,31 +163,47 @@ impl Store {
             tally.latency_us_sum += a.duration_micros;
             tally.latency_us_max = tally.latency_us_max.max(a.duration_micros);
         }
-        for ((key, hour), tally) in rollup {
-            sqlx::query(
-                "INSERT INTO delivery_stats_hourly (client_uuid, environment, hour, attempts_succeeded, attempts_failed, \
-                 latency_us_sum, latency_us_max) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (client_uuid, environment, hour) DO UPDATE SET \
-                 attempts_succeeded = delivery_stats_hourly.attempts_succeeded + excluded.attempts_succeeded, \
-                 attempts_failed = delivery_stats_hourly.attempts_failed + excluded.attempts_failed, \
-                 latency_us_sum = delivery_stats_hourly.latency_us_sum + excluded.latency_us_sum, \
-                 latency_us_max = CASE WHEN excluded.latency_us_max > delivery_stats_hourly.latency_us_max \
-                                  THEN excluded.latency_us_max ELSE delivery_stats_hourly.latency_us_max END",
-            )
-            .bind(&key.client_uuid)
-            .bind(key.environment.as_str())
-            .bind(hour)
-            .bind(tally.succeeded)
-            .bind(tally.failed)
-            .bind(tally.latency_us_sum)
-            .bind(tally.latency_us_max)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let rollup: Vec<((&EndpointKey, i64), HourTally)> = rollup.into_iter().collect();
+        add_to_hourly_stats(&mut tx, &rollup).await?;
         insert_notifications(&mut tx, &notices, now).await?;
         tx.commit().await?;
         Ok(summary)
     }
+}
+
+/// Adds each endpoint's hour to its row of `delivery_stats_hourly`, many rows per statement (each
+/// (endpoint, hour) comes once, so no statement updates a row twice).
+async fn add_to_hourly_stats(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rollup: &[((&EndpointKey, i64), HourTally)],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 7;
+    for chunk in rollup.chunks(rows_per_statement(COLUMNS)) {
+        let sql = format!(
+            "INSERT INTO delivery_stats_hourly (client_uuid, environment, hour, attempts_succeeded, attempts_failed, \
+             latency_us_sum, latency_us_max) VALUES {} \
+             ON CONFLICT (client_uuid, environment, hour) DO UPDATE SET \
+             attempts_succeeded = delivery_stats_hourly.attempts_succeeded + excluded.attempts_succeeded, \
+             attempts_failed = delivery_stats_hourly.attempts_failed + excluded.attempts_failed, \
+             latency_us_sum = delivery_stats_hourly.latency_us_sum + excluded.latency_us_sum, \
+             latency_us_max = CASE WHEN excluded.latency_us_max > delivery_stats_hourly.latency_us_max \
+                              THEN excluded.latency_us_max ELSE delivery_stats_hourly.latency_us_max END",
+            Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for ((key, hour), tally) in chunk {
+            query = query
+                .bind(&key.client_uuid)
+                .bind(key.environment.as_str())
+                .bind(*hour)
+                .bind(tally.succeeded)
+                .bind(tally.failed)
+                .bind(tally.latency_us_sum)
+                .bind(tally.latency_us_max);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// One endpoint's notification attempts in one hour, as added to its row of `delivery_stats_hourly`.

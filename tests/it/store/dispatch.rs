@@ -72,6 +72,53 @@ async fn claims_take_the_oldest_due_first_under_a_lease(db: TestDatabase) {
     assert_eq!(again.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [ids[0].as_str()]);
 }
 
+/// One claim over many endpoints (several statements of up to 32, padded): each endpoint gets its
+/// own count, and one byte budget spans them all, the first row taken whatever its size.
+async fn one_claim_takes_each_endpoints_count_under_one_byte_budget(db: TestDatabase) {
+    let (store, t0, a) = subscribed_store(&db, A).await;
+    let b = subscribed(&store, B, "Beta", t0).await;
+    let (a1, _) = record(&store, &a, "u-a1", t0).await;
+    record(&store, &a, "u-a2", t0.plus_seconds(1)).await;
+    let (b1, _) = record(&store, &b, "u-b1", t0).await;
+    let (b2, _) = record(&store, &b, "u-b2", t0.plus_seconds(1)).await;
+    record(&store, &b, "u-b3", t0.plus_seconds(2)).await;
+    let now = t0.plus_seconds(5);
+    let lease = now.plus_seconds(60);
+
+    // Room for a's first and b's first: bytes before a row must be under the budget.
+    let a1_size = store.notification(&a1).await.unwrap().unwrap().body.map_or(0, |b| b.len());
+    let budget = i64::try_from(a1_size).unwrap() + 1;
+    let asked = [(a.clone(), 1), (b.clone(), 2)];
+    let first = store.claim_due(Channel::Notification, now, lease, &asked, budget).await.unwrap();
+    assert_eq!(
+        claimed_ids(&first),
+        [a1.clone(), b1],
+        "a's count of one, then b's first; b's second is over the budget"
+    );
+
+    // Without a budget, each endpoint's count: a asked for none, b for two of its two left.
+    let asked = [(a.clone(), 0), (b.clone(), 2)];
+    let rest = claimed_ids(&store.claim_due(Channel::Notification, now, lease, &asked, i64::MAX).await.unwrap());
+    assert_eq!(rest.len(), 2);
+    assert!(rest.contains(&b2) && !rest.contains(&a1), "{rest:?}");
+
+    // Forty endpoints in one claim: more than one statement holds.
+    let mut many = Vec::new();
+    for i in 0..40 {
+        let client = format!("0190b7e2-0000-7000-8000-{:012x}", 0xc000 + i);
+        let endpoint = subscribed(&store, &client, &format!("Client {i}"), t0).await;
+        let (id, _) = record(&store, &endpoint, "u", t0).await;
+        many.push((endpoint, id));
+    }
+    let asked: Vec<_> = many.iter().map(|(endpoint, _)| (endpoint.clone(), 5)).collect();
+    let claims = store.claim_due(Channel::Notification, now, lease, &asked, i64::MAX).await.unwrap();
+    assert_eq!(claims.len(), 40);
+    for (endpoint, id) in &many {
+        let c = claimed(&claims, id);
+        assert_eq!((&c.endpoint, c.lease), (endpoint, lease));
+    }
+}
+
 async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDatabase) {
     let (store, t0, sandbox) = subscribed_store(&db, A).await;
     let production = endpoint(A, Environment::Production);
@@ -218,6 +265,7 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
 
 crate::on_both_backends!(
     claims_take_the_oldest_due_first_under_a_lease,
+    one_claim_takes_each_endpoints_count_under_one_byte_budget,
     endpoint_configs_carry_the_url_state_and_signing_secrets,
     a_recorded_batch_applies_each_outcome_and_counts_it,
 );
