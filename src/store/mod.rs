@@ -202,6 +202,19 @@ impl Placeholders {
             .join(", ")
     }
 
+    /// The placeholders of `rows` rows named by `columns`, as a subquery to join an update with:
+    /// `SELECT $1 AS a, $2 AS b UNION ALL SELECT $3 AS a, $4 AS b` (a `VALUES` list has no column
+    /// names on SQLite).
+    pub(crate) fn select_rows(&mut self, rows: usize, columns: &[&str]) -> String {
+        (0..rows)
+            .map(|_| {
+                let fields: Vec<String> = columns.iter().map(|c| format!("{} AS {c}", self.next())).collect();
+                format!("SELECT {}", fields.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    }
+
     /// A condition that matches `rows` pairs of values of two columns: `(a = $1 AND b = $2) OR …`.
     /// Not a row value `(a, b) IN (VALUES …)`: SQLite answers that by reading every row, while each
     /// equality pair on an index is a seek, on both backends.

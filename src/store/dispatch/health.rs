@@ -34,9 +34,9 @@ pub(super) async fn update_health<'k>(
     batch: &[(&'k EndpointKey, &BatchHealth)],
     now: Timestamp,
 ) -> Result<Vec<(&'k EndpointKey, Streak)>, StoreError> {
-    const COLUMNS: usize = 5;
+    const FIELDS: [&str; 5] = ["v_client", "v_environment", "v_success", "v_failure", "v_failures"];
     let mut streaks = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(rows_per_statement(COLUMNS).min(250)) {
+    for chunk in batch.chunks(rows_per_statement(FIELDS.len()).min(250)) {
         let mut placeholders = Placeholders::for_connection(tx);
         let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
         let sql = format!("SELECT client_uuid, environment, consecutive_failures FROM environments WHERE {pairs}");
@@ -49,16 +49,7 @@ pub(super) async fn update_health<'k>(
 
         let mut placeholders = Placeholders::for_connection(tx);
         let at = placeholders.next();
-        let values = (0..chunk.len())
-            .map(|_| {
-                let p: Vec<String> = (0..COLUMNS).map(|_| placeholders.next()).collect();
-                format!(
-                    "SELECT {} AS v_client, {} AS v_environment, {} AS v_success, {} AS v_failure, {} AS v_failures",
-                    p[0], p[1], p[2], p[3], p[4]
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
+        let values = placeholders.select_rows(chunk.len(), &FIELDS);
         // A success clears the failure streak; failures after it in the same batch start a new one.
         let sql = format!(
             "UPDATE environments SET \

@@ -377,25 +377,28 @@ async fn apply_next_states(
     channel: Channel,
     rows: &[NextRow<'_>],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 12;
+    const FIELDS: [&str; 12] = [
+        "id",
+        "deliverable",
+        "status",
+        "next_at",
+        "resume_at",
+        "attempted",
+        "at",
+        "succeeded",
+        "error_kind",
+        "scheduled",
+        "mark",
+        "lease",
+    ];
     let table = channel.table();
     let pending = format!(
         "({table}.resend_requested_at IS NOT NULL AND (v.mark IS NULL OR {table}.resend_requested_at > v.mark))"
     );
-    for chunk in rows.chunks(rows_per_statement(COLUMNS)) {
+    for chunk in rows.chunks(rows_per_statement(FIELDS.len())) {
         // Anonymous placeholders on SQLite: binding n named ones costs n².
         let mut placeholders = Placeholders::for_connection(tx);
-        let values = (0..chunk.len())
-            .map(|_| {
-                let p: Vec<String> = (0..COLUMNS).map(|_| placeholders.next()).collect();
-                format!(
-                    "SELECT {} AS id, {} AS deliverable, {} AS status, {} AS next_at, {} AS resume_at, {} AS attempted, \
-                     {} AS at, {} AS succeeded, {} AS error_kind, {} AS scheduled, {} AS mark, {} AS lease",
-                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
+        let values = placeholders.select_rows(chunk.len(), &FIELDS);
         let sql = format!(
             "UPDATE {table} SET status = v.status, \
                next_attempt_at = CASE WHEN {pending} AND v.deliverable = 1 THEN {table}.resend_requested_at \
