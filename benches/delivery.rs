@@ -26,11 +26,19 @@
 //! 5. **latency**: `--latency-events` events at a steady 1,000/s → time from sending the API request
 //!    to the first arrival of that webhook-id at the receiver, p50/p99;
 //!
+//! 6. **fairness under hung receivers** (`--hung`, 100 by default, 0 skips it): `--hung` more
+//!    endpoints whose receiver accepts the connection and never answers, each with
+//!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
+//!    delivery off together with N more events for the ordinary endpoints; then delivery on → the
+//!    ordinary endpoints' drain rate (first arrival → the database says N more delivered) and its
+//!    steady 10–90 % window, each printed as a share of phase 2's (the aim: ≥ 90 %). The hung
+//!    requests are still open when it ends: the server is killed, not stopped.
+//!
 //! With `--processes 2` CPU is the sum over both servers and RSS the larger of the two. At the end it
 //! verifies again that every event ingested has exactly one attempt and is delivered.
 //!
 //!     cargo bench --bench delivery -- [--events 100000] [--endpoints 10] [--skew] [--concurrency 64]
-//!         [--latency-events 5000] [--processes 1|2] [--skip-sqlite] [--skip-postgres]
+//!         [--latency-events 5000] [--processes 1|2] [--hung 100] [--skip-sqlite] [--skip-postgres]
 //!         [--postgres-url URL] [--phase-deadline-secs 600] [--keep-logs]
 //!
 //! Events are spread evenly over `--endpoints` clients, each subscribed with its own URL path on the
@@ -74,6 +82,7 @@ struct Options {
     concurrency: usize,
     latency_events: usize,
     processes: usize,
+    hung: usize,
     postgres_url: String,
     skip_postgres: bool,
     skip_sqlite: bool,
@@ -89,6 +98,7 @@ fn options() -> Options {
         concurrency: 64,
         latency_events: 5_000,
         processes: 1,
+        hung: 100,
         postgres_url: std::env::var("ROOK_NOTIFY_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
         skip_postgres: false,
@@ -114,6 +124,7 @@ fn options() -> Options {
             "--concurrency" => o.concurrency = number(&mut args, "--concurrency").max(1),
             "--latency-events" => o.latency_events = number(&mut args, "--latency-events"),
             "--processes" => o.processes = number(&mut args, "--processes").clamp(1, 2),
+            "--hung" => o.hung = number(&mut args, "--hung"),
             "--postgres-url" => o.postgres_url = args.next().expect("--postgres-url URL"),
             "--skip-postgres" => o.skip_postgres = true,
             "--skip-sqlite" => o.skip_sqlite = true,
@@ -124,7 +135,7 @@ fn options() -> Options {
             "--help" | "-h" => {
                 println!(
                     "cargo bench --bench delivery -- [--events N] [--endpoints N] [--skew] [--concurrency N] \
-                     [--latency-events N] [--processes 1|2] [--skip-sqlite] [--skip-postgres] \
+                     [--latency-events N] [--processes 1|2] [--hung N] [--skip-sqlite] [--skip-postgres] \
                      [--postgres-url URL] [--phase-deadline-secs S] [--keep-logs]"
                 );
                 std::process::exit(0)
@@ -617,6 +628,7 @@ struct Report {
     peak_rss: Option<f64>,
     peak_rss_all: Option<f64>,
     rest_rss: Option<f64>,
+    fairness: Option<Fairness>,
     duplicates_drain: Option<u64>,
     duplicates_total: Option<u64>,
     /// Database checks: what was answered 2xx is stored, attempted once and delivered.
@@ -624,6 +636,19 @@ struct Report {
     /// Non-2xx answers (or no answer) from the API, all phases.
     api_errors: u64,
     error: Option<String>,
+}
+
+/// Phase 6's figures.
+struct Fairness {
+    /// The ordinary endpoints' deliveries/s, and as a share of the drain's (phase 2).
+    rate: f64,
+    share: f64,
+    /// The same over the steady window (10–90 %), and as a share of the drain's steady window.
+    steady: Option<f64>,
+    steady_share: Option<f64>,
+    hung: usize,
+    /// Connections the hung receiver accepted.
+    held: u64,
 }
 
 impl Report {
@@ -901,6 +926,150 @@ async fn run_backend(
         format!("at the end arrivals = {delivered_arrivals} (expected ≥ {target})"),
         delivered_arrivals >= target,
     );
+
+    // 6. Fairness under hung receivers.
+    if o.hung > 0 {
+        fairness(b, o, receiver, &uuids, target as usize, report).await?;
+    }
+    Ok(())
+}
+
+/// Events per hung endpoint in the fairness phase: as many as its requests in flight (4 by default),
+/// so every hung endpoint holds all of its slots and 100 of them more than the process's 256.
+const HUNG_EVENTS_EACH: usize = 4;
+
+/// A receiver that accepts every connection, reads what comes and never answers; the connections stay
+/// open until it is dropped.
+struct HungReceiver {
+    url: String,
+    accepted: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HungReceiver {
+    async fn start() -> Res<Self> {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let accepted = Arc::new(AtomicU64::new(0));
+        let counter = accepted.clone();
+        let task = tokio::spawn(async move {
+            let mut open = tokio::task::JoinSet::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Relaxed);
+                open.spawn(async move {
+                    let mut buffer = vec![0u8; 4096];
+                    while matches!(stream.read(&mut buffer).await, Ok(n) if n > 0) {}
+                });
+            }
+        });
+        Ok(HungReceiver { url, accepted, task })
+    }
+}
+
+impl Drop for HungReceiver {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts (and closes) every held connection.
+        self.task.abort();
+    }
+}
+
+/// Phase 6: `o.hung` endpoints that never answer, next to N more events for the ordinary endpoints.
+/// `first` is the index of the first event not used yet (event indexes make distinct user ids).
+async fn fairness(
+    b: &Backend<'_>,
+    o: &Options,
+    receiver: &Arc<Receiver>,
+    uuids: &Arc<Vec<String>>,
+    first: usize,
+    report: &mut Report,
+) -> Res<()> {
+    let log = |phase: &str| b.dir.join(format!("server-{}-{phase}.log", b.name));
+    let admin = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(30)).build().unwrap();
+    let hung = HungReceiver::start().await?;
+    let server = Server::start(&b.database_url, false, log("fairness-ingest")).await?;
+    let mut hung_uuids = Vec::with_capacity(o.hung);
+    for h in 0..o.hung {
+        hung_uuids.push(subscribed_client(&admin, &server.base, &format!("{}/h{h}", hung.url), 1_000 + h).await?);
+    }
+    let hung_count = o.hung * HUNG_EVENTS_EACH;
+    let (url, hung_uuids) = (format!("{}/api/v1/platform-events", server.base), Arc::new(hung_uuids));
+    let hung_load = run_load(hung_count, o.concurrency, o.phase_deadline, move |client, i| {
+        client
+            .post(&url)
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(event_body(&hung_uuids[i % hung_uuids.len()], first + i))
+    })
+    .await
+    .map_err(|e| format!("fairness: ingest for the hung endpoints: {e}"))?;
+    let load = ingest(&server.base, uuids, o, first + hung_count, o.events)
+        .await
+        .map_err(|e| format!("fairness: ingest: {e}"))?;
+    report.api_errors += hung_load.errors + load.errors;
+    server.stop().await;
+
+    let db = Db::connect(&b.database_url).await?;
+    let before = db.delivered().await?;
+    let target = before + load.ok;
+    let (arrivals0, dups0) = receiver.counters();
+    receiver.reset_span();
+    let mut servers = Vec::new();
+    for p in 0..report.processes {
+        servers.push(Server::start(&b.database_url, true, log(&format!("fairness{p}"))).await?);
+    }
+    let deadline = Instant::now() + o.phase_deadline;
+    // Polls of the delivered count (the hung endpoints' attempts are recorded only when they time out).
+    let mut polls = Vec::new();
+    let done = loop {
+        let delivered = db.delivered().await?;
+        let at = Instant::now();
+        polls.push(Poll { at, attempts: delivered });
+        if delivered >= target {
+            break at;
+        }
+        if at > deadline {
+            return Err(format!("fairness: deadline passed with {delivered}/{target} delivered"));
+        }
+        let near = target - delivered <= load.ok / 50;
+        tokio::time::sleep(Duration::from_millis(if near { 25 } else { 200 })).await;
+    };
+    let (arrivals1, dups1) = receiver.counters();
+    let accepted = hung.accepted.load(Relaxed);
+    let started = receiver.span().map_or(done, |(first, _)| first);
+    let rate = load.ok as f64 / done.duration_since(started).as_secs_f64().max(1e-9);
+    let share = report.drain.map_or(0.0, |drain| rate / drain);
+    // The steady rate, 10–90 % of the way, next to the drain's: what the others keep once the hung
+    // endpoints hold all they can (the whole-phase rate includes the first second, in which the hung
+    // requests still count against the process's slots).
+    let steady = window_rate(&polls, before, load.ok, 0.10, 0.90).map(|(r, _)| r);
+    let steady_share = match (steady, report.window) {
+        (Some(fair), Some((drain, _))) if drain > 0.0 => Some(fair / drain),
+        _ => None,
+    };
+    println!(
+        "  fairness: {} ordinary deliveries in {:.1} s = {rate:.0}/s ({:.0} % of the drain's rate), steady \
+         10–90 %: {} while {} endpoints never answer ({accepted} connections held)",
+        load.ok,
+        done.duration_since(started).as_secs_f64(),
+        share * 100.0,
+        match (steady, steady_share) {
+            (Some(v), Some(s)) => format!("{v:.0}/s ({:.0} % of the drain's steady rate)", s * 100.0),
+            _ => "n/a".to_owned(),
+        },
+        o.hung
+    );
+    report.fairness = Some(Fairness { rate, share, steady, steady_share, hung: o.hung, held: accepted });
+    report.check(
+        format!("fairness: arrivals = {} (expected ≥ {})", arrivals1 - arrivals0, load.ok),
+        arrivals1 - arrivals0 >= load.ok,
+    );
+    report.check(format!("fairness: duplicates = {}", dups1 - dups0), dups1 == dups0);
+    report.duplicates_total = report.duplicates_total.map(|d| d + dups1 - dups0);
+    // The hung requests would hold a graceful stop for its whole grace period: kill the servers.
+    drop(servers);
+    db.close().await;
+    drop(hung);
     Ok(())
 }
 
@@ -980,6 +1149,22 @@ fn print_table(reports: &[Report], o: &Options) {
             Box::new(move |r: &Report| {
                 r.peak_rss
                     .map_or(na(), |v| format!("{v:.1} / {} MiB", r.peak_rss_all.map_or(na(), |a| format!("{a:.1}"))))
+            }),
+        ),
+        (
+            "with hung endpoints, others /s",
+            Box::new(move |r: &Report| {
+                r.fairness.as_ref().map_or(na(), |f| {
+                    format!(
+                        "{} ({:.0} % of drain); steady {} ({}); {} hung, {} conns held",
+                        fmt_rate(f.rate),
+                        f.share * 100.0,
+                        f.steady.map_or(na(), fmt_rate),
+                        f.steady_share.map_or(na(), |s| format!("{:.0} %", s * 100.0)),
+                        f.hung,
+                        f.held
+                    )
+                })
             }),
         ),
         ("RSS at rest after drain", Box::new(move |r: &Report| r.rest_rss.map_or(na(), |v| format!("{v:.1} MiB")))),
