@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::receiver::Received;
-use crate::support::{Subscribed, TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with, spawn_subscribed};
+use crate::support::{TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with};
 
 // The measure the rate-cap benchmark prints, so the test's bound and the bench's figure agree.
 #[path = "../../../benches/support/arrivals.rs"]
@@ -26,14 +26,32 @@ async fn cap_sandbox(app: &TestApp, client_uuid: &str) {
     assert_eq!(update["notification_rate_limit"], CAP, "{update:#}");
 }
 
-/// Reports `count` `user.created` events for the client's Sandbox through `apps` in turn; returns the
-/// notification ids.
-async fn report_backlog(apps: &[&TestApp], client_uuid: &str, count: usize) -> Vec<String> {
+/// Reports `count` `user.created` events for the client's Sandbox; returns the notification ids.
+async fn report_backlog(app: &TestApp, client_uuid: &str, count: usize) -> Vec<String> {
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
-        ids.push(apps[i % apps.len()].user_created(client_uuid, &format!("u-rate-{i}")).await);
+        ids.push(app.user_created(client_uuid, &format!("u-rate-{i}")).await);
     }
     ids
+}
+
+/// A backlog the tests below drain: an application with delivery off (the caller stops it), a
+/// receiver, and a client whose Sandbox points at the receiver's `path` and is capped at [`CAP`].
+/// Made with delivery off, the backlog is all due when delivery starts, so the schedule has work for
+/// every send time from the first one on: made while delivering, a slow moment of the test's own
+/// requests would leave the schedule idle and look like a rate below the cap.
+struct Backlog {
+    setup: TestApp,
+    receiver: TestReceiver,
+    client_uuid: String,
+}
+
+async fn capped_backlog(db: TestDatabase, path: &str) -> Backlog {
+    let receiver = TestReceiver::start().await;
+    let setup = spawn_app_with(db, |s| s.deliver = false).await;
+    let (client_uuid, _) = setup.subscribed_client(&receiver.url(path)).await;
+    cap_sandbox(&setup, &client_uuid).await;
+    Backlog { setup, receiver, client_uuid }
 }
 
 /// Asserts the cap's two properties on the arrival times of a backlog. Each claim reserves send times
@@ -59,9 +77,10 @@ fn assert_each_once(arrivals: &[Received], ids: &[String]) {
 }
 
 async fn a_capped_endpoint_stays_within_its_rate_and_keeps_it_with_a_backlog(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/capped", |_| {}).await;
-    cap_sandbox(&app, &client_uuid).await;
-    let ids = report_backlog(&[&app], &client_uuid, 3 * CAP).await;
+    let Backlog { setup, receiver, client_uuid } = capped_backlog(db.shared(), "/capped").await;
+    let ids = report_backlog(&setup, &client_uuid, 3 * CAP).await;
+    setup.stop().await;
+    let app = spawn_app(db).await;
     let arrivals = receiver.wait_for(ids.len(), WITHIN).await;
     assert_cap_held(&arrivals, CAP);
     assert_each_once(&arrivals, &ids);
@@ -69,12 +88,8 @@ async fn a_capped_endpoint_stays_within_its_rate_and_keeps_it_with_a_backlog(db:
 }
 
 async fn first_attempts_go_before_retries_and_retries_keep_a_tenth_of_the_rate(db: TestDatabase) {
-    let receiver = TestReceiver::start().await;
-    // The backlog is made with delivery off, so the engine finds all of it due at once.
-    let setup = spawn_app_with(db.shared(), |s| s.deliver = false).await;
-    let (client_uuid, _) = setup.subscribed_client(&receiver.url("/mixed")).await;
-    cap_sandbox(&setup, &client_uuid).await;
-    let ids = report_backlog(&[&setup], &client_uuid, 40).await;
+    let Backlog { setup, receiver, client_uuid } = capped_backlog(db.shared(), "/mixed").await;
+    let ids = report_backlog(&setup, &client_uuid, 40).await;
     // A quarter wait for a retry, long overdue: in due order alone they would all go first.
     let retries: HashSet<String> = ids[30..].iter().cloned().collect();
     for id in &retries {
@@ -102,20 +117,24 @@ async fn first_attempts_go_before_retries_and_retries_keep_a_tenth_of_the_rate(d
 }
 
 async fn the_data_webhook_has_its_own_cap(db: TestDatabase) {
-    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/notifications", |_| {}).await;
-    let change = json!({ "data_webhook_url": receiver.url("/data"), "data_rate_limit": CAP });
-    let update = app.set_environment(&client_uuid, "sandbox", &change).await;
+    let Backlog { setup, receiver, client_uuid } = capped_backlog(db.shared(), "/notifications").await;
+    // The data channel gets its own cap; the notification channel's is removed.
+    let change = json!({ "data_webhook_url": receiver.url("/data"), "data_rate_limit": CAP,
+                         "notification_rate_limit": null });
+    let update = setup.set_environment(&client_uuid, "sandbox", &change).await;
     assert_eq!((&update["data_rate_limit"], &update["notification_rate_limit"]), (&json!(CAP), &Value::Null));
     let mut ids = Vec::new();
     for i in 0..2 * CAP {
         let body = json!({ "client_uuid": client_uuid, "environment": "sandbox", "user_id": "user-7",
                            "data_type": "summary", "pillar": "sleep", "payload": { "n": i } });
-        let res = app.post_body("/data-deliveries", body.to_string()).await;
+        let res = setup.post_body("/data-deliveries", body.to_string()).await;
         assert_eq!(res.status(), 202);
         ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
     }
     // The Notification Webhook URL of the same environment has no cap: its notifications go as well.
-    let notifications = report_backlog(&[&app], &client_uuid, CAP).await;
+    let notifications = report_backlog(&setup, &client_uuid, CAP).await;
+    setup.stop().await;
+    let app = spawn_app(db).await;
     let all = receiver.wait_for(ids.len() + notifications.len(), WITHIN).await;
     let (data, sent): (Vec<Received>, Vec<Received>) = all.into_iter().partition(|r| r.path == "/data");
     assert_cap_held(&data, CAP);
@@ -133,13 +152,12 @@ crate::on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_postgres_share_an_endpoints_rate() {
     let Some(db) = TestDatabase::postgres().await else { return };
-    let receiver = TestReceiver::start().await;
+    let Backlog { setup, receiver, client_uuid } = capped_backlog(db.shared(), "/shared").await;
+    let ids = report_backlog(&setup, &client_uuid, 3 * CAP).await;
+    setup.stop().await;
+    // Both processes start on the backlog; either may claim any of it.
     let first = spawn_app(db.shared()).await;
     let second = spawn_app(db).await;
-    let (client_uuid, _) = first.subscribed_client(&receiver.url("/shared")).await;
-    cap_sandbox(&first, &client_uuid).await;
-    // Events arrive through both processes; either may claim any of them.
-    let ids = report_backlog(&[&first, &second], &client_uuid, 3 * CAP).await;
     let arrivals = receiver.wait_for(ids.len(), WITHIN).await;
     assert_cap_held(&arrivals, CAP);
     assert_each_once(&arrivals, &ids);
