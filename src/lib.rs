@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod memory;
 pub mod metrics;
 pub mod server;
 pub mod service;

@@ -1,5 +1,5 @@
 //! Connecting, migrating and the handle itself: which backend, its pools, the cipher, checkpoints,
-//! and closing.
+//! freeing memory at rest, and closing.
 
 use app::timestamp::Timestamp;
 use rook_notify::store::{Dialect, NativePool, Store, StoreError};
@@ -41,6 +41,22 @@ async fn a_store_migrates_once_and_knows_its_backend(db: TestDatabase) {
         Dialect::Sqlite => assert!(wal_pages > 0, "the writes went to the WAL"),
         Dialect::Postgres => assert_eq!(wal_pages, 0),
     }
+
+    // Freeing the page caches at rest waits for no connection in use (here the writer, inside a
+    // transaction), and every pool answers afterwards with the data where it was.
+    store
+        .in_tx(async |_tx| {
+            tokio::time::timeout(std::time::Duration::from_secs(10), store.release_memory())
+                .await
+                .expect("release_memory waited for the connection in use")
+        })
+        .await
+        .unwrap();
+    store.release_memory().await.unwrap();
+    let client = store.client("0190b7e2-0000-7000-8000-0000000000a9").await.unwrap();
+    assert_eq!(client.map(|c| c.name).as_deref(), Some("Acme"));
+    subscribed(&store, "0190b7e2-0000-7000-8000-0000000000b0", "Beta", t0).await;
+    assert_eq!(store.list_clients(None, 10).await.unwrap().len(), 2);
 
     store.close().await;
     assert!(store.ping().await.is_err(), "a closed store answers nothing");
