@@ -25,7 +25,6 @@
 //!    out-rate (attempts recorded per second, from the database polls) over the same window;
 //! 5. **latency**: `--latency-events` events at a steady 1,000/s → time from sending the API request
 //!    to the first arrival of that webhook-id at the receiver, p50/p99;
-//!
 //! 6. **fairness under hung receivers** (`--hung`, 100 by default, 0 skips it): `--hung` more
 //!    endpoints whose receiver accepts the connection and never answers, each with
 //!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
@@ -33,6 +32,9 @@
 //!    ordinary endpoints' drain rate (first arrival → the database says N more delivered) and its
 //!    steady 10–90 % window, each printed as a share of phase 2's (the aim: ≥ 90 %). The hung
 //!    requests are still open when it ends: the server is killed, not stopped.
+//!
+//! On SQLite a thread of its own polls the WAL file's size every 20 ms over the whole run and reports
+//! the largest (the server bounds it: `WAL_BOUND_PAGES` in `src/store/connect.rs`).
 //!
 //! With `--processes 2` CPU is the sum over both servers and RSS the larger of the two. At the end it
 //! verifies again that every event ingested has exactly one attempt and is delivered.
@@ -628,6 +630,8 @@ struct Report {
     peak_rss: Option<f64>,
     peak_rss_all: Option<f64>,
     rest_rss: Option<f64>,
+    /// The SQLite WAL file's largest size over the whole run (bytes).
+    wal_peak: Option<u64>,
     fairness: Option<Fairness>,
     duplicates_drain: Option<u64>,
     duplicates_total: Option<u64>,
@@ -636,6 +640,37 @@ struct Report {
     /// Non-2xx answers (or no answer) from the API, all phases.
     api_errors: u64,
     error: Option<String>,
+}
+
+/// Watches the SQLite WAL file's size from a thread of its own (polled every 20 ms) and keeps the
+/// largest: the WAL's bound, stated by the server, checked from outside.
+struct WalWatch {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl WalWatch {
+    fn start(path: std::path::PathBuf) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let stop = stop.clone();
+            move || {
+                let mut peak = 0;
+                while !stop.load(Relaxed) {
+                    peak = peak.max(std::fs::metadata(&path).map_or(0, |m| m.len()));
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                peak
+            }
+        });
+        WalWatch { stop, thread }
+    }
+
+    /// The largest size seen.
+    fn stop(self) -> u64 {
+        self.stop.store(true, Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
 }
 
 /// Phase 6's figures.
@@ -1169,6 +1204,10 @@ fn print_table(reports: &[Report], o: &Options) {
         ),
         ("RSS at rest after drain", Box::new(move |r: &Report| r.rest_rss.map_or(na(), |v| format!("{v:.1} MiB")))),
         (
+            "SQLite WAL file, largest",
+            Box::new(move |r: &Report| r.wal_peak.map_or(na(), |b| format!("{:.1} MiB", b as f64 / 1_048_576.0))),
+        ),
+        (
             "duplicates drain / total",
             Box::new(move |r: &Report| {
                 format!(
@@ -1258,10 +1297,12 @@ async fn main() {
             dir: dir.path(),
         };
         let mut report = Report { name: "sqlite".into(), processes: 1, ..Report::default() };
+        let wal = WalWatch::start(dir.path().join("bench.db-wal"));
         if let Err(e) = run_backend(&backend, &o, &receiver, &receiver_url, &mut report).await {
             println!("  FAILED: {e}");
             report.error = Some(e);
         }
+        report.wal_peak = Some(wal.stop());
         reports.push(report);
     }
 

@@ -147,15 +147,41 @@ impl Store {
     }
 
     /// Copies what the SQLite WAL holds into the database (nothing to do on Postgres), so the WAL stays
-    /// bounded while checkpoints are off the commit path: run it every second or so. `PASSIVE` never
-    /// waits for (or blocks) the writer or readers; once it has copied everything, the writer starts the
-    /// WAL over and `journal_size_limit` trims the file. (A blocking `RESTART` here held the write lock
-    /// while readers finished and made ingestion time out under load.) Returns the WAL's size in pages.
+    /// bounded while checkpoints are off the commit path: run it every second or so. Returns the WAL's
+    /// size in pages.
+    ///
+    /// Each call is a `PASSIVE` checkpoint, which never waits for (or blocks) the writer or readers.
+    /// That alone does not bound the WAL under sustained load: the writer starts the WAL over (and
+    /// `journal_size_limit` trims the file) only when everything has been copied and no reader is
+    /// inside the WAL, and with writes and reads never pausing that moment does not come (the WAL
+    /// reached 2.3 GiB in a minute, BENCHMARKS.md). So past [`WAL_BOUND_PAGES`] the checkpoint takes
+    /// the writer's turn (nothing is written meanwhile, so it can copy everything) and runs `RESTART`,
+    /// which waits at most [`RESTART_WAIT`] for the readers still inside the WAL (new ones read the
+    /// database file) and lets the next write start it over. (A `RESTART` every second from another
+    /// connection stalled ingestion under load: it waited for the writer, then copied a second's
+    /// frames holding the write lock with a 10 s busy timeout.)
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
         let NativePool::Sqlite(pool) = &self.native else { return Ok(0) };
         // (busy, WAL pages, pages checkpointed)
         let (_, wal_pages, _): (i64, i64, i64) =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+        if wal_pages <= WAL_BOUND_PAGES {
+            return Ok(wal_pages);
+        }
+        let mut writer = self.write.acquire().await?;
+        sqlx::query(&format!("PRAGMA busy_timeout = {}", RESTART_WAIT.as_millis())).execute(&mut *writer).await?;
+        let restarted: Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *writer).await;
+        // The writer's own waits go back to normal whatever the checkpoint did; a connection that
+        // cannot be set back is closed rather than left with the short wait.
+        let reset = sqlx::query(&format!("PRAGMA busy_timeout = {}", SQLITE_BUSY_TIMEOUT.as_millis()))
+            .execute(&mut *writer)
+            .await;
+        if reset.is_err() {
+            writer.close_on_drop();
+        }
+        let (_, wal_pages, _) = restarted?;
+        reset?;
         Ok(wal_pages)
     }
 
@@ -233,6 +259,13 @@ async fn reusable_after_release<C: sqlx::Connection>(conn: &mut C) -> Result<boo
 /// How long a query waits for a connection. SQLite's single writer can be busy that long under load;
 /// a Postgres server that is down should be reported (503) well before a client gives up.
 const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The SQLite WAL's size (pages of 4 KiB: 64 MiB, `journal_size_limit`) past which a checkpoint
+/// starts it over ([`Store::checkpoint`]). Small enough that readers, which look pages up in the WAL's
+/// index before the database file, do not slow down as it grows.
+pub const WAL_BOUND_PAGES: i64 = 16_384;
+/// How long a checkpoint that starts the WAL over waits for readers still inside it. It holds the
+/// writer's turn meanwhile, so this is a pause of every write.
+const RESTART_WAIT: Duration = Duration::from_millis(100);
 const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn any_pool(

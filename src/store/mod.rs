@@ -37,6 +37,7 @@ pub use audit::NewAuditEntry;
 pub use cipher::{SecretCipher, SecretKind, SecretOwner, generate_key, parse_key};
 pub use client_keys::NewClientKey;
 pub use clients::{ClientRecord, EnvironmentRecord};
+pub use connect::WAL_BOUND_PAGES;
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{
     AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, NextState,

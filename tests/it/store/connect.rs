@@ -1,10 +1,14 @@
-//! Connecting, migrating and the handle itself: which backend, its pools, the cipher, checkpoints,
-//! freeing memory at rest, and closing.
+//! Connecting, migrating and the handle itself: which backend, its pools, the cipher, checkpoints
+//! and the SQLite WAL's bound, freeing memory at rest, and closing.
 
 use app::timestamp::Timestamp;
-use rook_notify::store::{Dialect, NativePool, Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use super::fixtures::{document, subscribed};
+use rook_notify::store::{Dialect, NativePool, Store, StoreError, WAL_BOUND_PAGES};
+
+use super::fixtures::{document, subscribed, subscribed_store};
 use crate::support::{TestDatabase, test_cipher};
 
 /// The migrations each backend has (the same list for both).
@@ -95,6 +99,72 @@ async fn a_size_limit_makes_sqlite_full_and_leaves_postgres_alone(db: TestDataba
         }
         _ => assert!(full.is_none() && written == 24, "no limit on Postgres: {full:?}"),
     }
+    store.close().await;
+}
+
+/// Past its bound the SQLite WAL is started over although writes and reads never pause (a `PASSIVE`
+/// checkpoint alone cannot: the moment when everything is copied and no reader is inside the WAL
+/// does not come), and a reader that stays inside it costs the writer a short wait, not its busy
+/// timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_wal_is_started_over_past_its_bound_under_load() {
+    let db = TestDatabase::sqlite().await;
+    let (store, t0, sandbox) = subscribed_store(&db, "0190b7e2-0000-7000-8000-0000000000c1").await;
+    let big = |n: usize| {
+        let mut doc = document(&sandbox, &format!("u{n}"));
+        doc.body = vec![b'x'; 256 * 1024];
+        doc
+    };
+    // A reader inside the WAL while 80 MiB are written: nothing can be copied past its snapshot.
+    let NativePool::Sqlite(native) = store.native() else { unreachable!("a SQLite store") };
+    let mut reader = native.acquire().await.unwrap();
+    sqlx::query("BEGIN").execute(&mut *reader).await.unwrap();
+    let _: i64 = sqlx::query_scalar("SELECT count(*) FROM clients").fetch_one(&mut *reader).await.unwrap();
+    for n in 0..320 {
+        store.insert_data_delivery(&big(n), None, t0).await.unwrap();
+    }
+    let pinned = tokio::time::timeout(Duration::from_secs(5), store.checkpoint())
+        .await
+        .expect("a checkpoint waits only briefly for a reader inside the WAL")
+        .unwrap();
+    assert!(pinned > WAL_BOUND_PAGES, "the reader kept the WAL from starting over: {pinned} pages");
+    tokio::time::timeout(Duration::from_secs(5), store.insert_data_delivery(&document(&sandbox, "after"), None, t0))
+        .await
+        .expect("the writer is not left waiting")
+        .unwrap();
+    sqlx::query("COMMIT").execute(&mut *reader).await.unwrap();
+    drop(reader);
+
+    // Writes and reads without a pause, as under load, while the checkpoints run.
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = |write: bool| {
+        let (store, stop, sandbox) = (store.clone(), stop.clone(), sandbox.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                if write {
+                    store.insert_data_delivery(&document(&sandbox, &format!("w{n}")), None, t0).await.unwrap();
+                } else {
+                    store.client(&sandbox.client_uuid).await.unwrap();
+                }
+            }
+        })
+    };
+    let tasks = [load(true), load(false), load(false)];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut pages = store.checkpoint().await.unwrap();
+    while pages > WAL_BOUND_PAGES && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        pages = store.checkpoint().await.unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert!(pages <= WAL_BOUND_PAGES, "the WAL still holds {pages} pages under load");
+    let wal = std::fs::metadata(format!("{}-wal", db.url.trim_start_matches("sqlite://"))).unwrap().len();
+    assert!(wal <= 64 * 1024 * 1024, "the WAL file was trimmed to journal_size_limit: {wal} bytes");
     store.close().await;
 }
 
