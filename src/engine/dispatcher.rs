@@ -2,7 +2,9 @@
 //!
 //! Fairness: each endpoint has a few delivery slots in this process; an endpoint whose slots and
 //! small queue are full is left out of the next claims, so a slow or dead endpoint never holds back
-//! the others, and its retries never crowd out first attempts elsewhere.
+//! the others, and its retries never crowd out first attempts elsewhere. An endpoint that has not
+//! answered lately gets one request at a time until it does (a slow start), so endpoints that accept
+//! connections and never answer cannot fill the process's slots before they are found slow.
 //!
 //! Rate caps: an endpoint with a cap (deliveries per second, shared by every process) is claimed
 //! through its send schedule in the database (`Store::claim_rated`); each of its deliveries waits for
@@ -33,7 +35,9 @@ use crate::store::{
 
 /// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
 /// one claim takes many freed slots at once: claiming a row at a time would spend the database on
-/// claims (each a transaction) instead of deliveries.
+/// claims (each a transaction) instead of deliveries. Only when room is what limits the claims: a claim
+/// that got less than it asked for took all the due work, and new work wakes the dispatcher at once
+/// (waiting then added the whole gather to every event's first attempt at a steady rate).
 const GATHER: Duration = Duration::from_millis(2);
 /// A claim that took fewer rows than this counts as a trickle.
 const GATHER_BELOW: usize = 16;
@@ -66,6 +70,9 @@ struct Slots {
     /// Slow requests in flight, all endpoints together (they do not count against `max_in_flight`, up
     /// to [`MAX_SLOW_FACTOR`] times it).
     slow: AtomicUsize,
+    /// When each endpoint last answered a request; one not here (or not since [`ANSWERED_FOR`]) gets a
+    /// single request at a time.
+    answered: Mutex<HashMap<Slot, Instant>>,
 }
 
 /// Slow requests stop counting against `max_in_flight` only up to this many times it: beyond, they
@@ -94,17 +101,40 @@ const CLAIM_AHEAD: usize = 8;
 const SLOW_AFTER: Duration = Duration::from_secs(1);
 /// A claim that waited this long for its endpoint's slot is given back (its endpoint is slow).
 const SLOT_WAIT: Duration = Duration::from_secs(1);
+/// An endpoint that answered a request (whatever it answered, however slowly, but before the timeout)
+/// this recently gets all its slots; any other gets one request at a time. Without it, a hundred fresh
+/// endpoints that never answer took every slot of the process for the first [`SLOW_AFTER`] (four
+/// requests each), and every other endpoint waited that long.
+const ANSWERED_FOR: Duration = Duration::from_secs(60);
 
 impl Slots {
     /// How many more deliveries `key` of `channel` may have claimed now.
     fn room(&self, channel: Channel, key: &EndpointKey) -> u32 {
-        let budget = self.per_endpoint * CLAIM_AHEAD;
+        let slot = (channel, key.clone());
+        let budget = if self.answering(&slot) { self.per_endpoint * CLAIM_AHEAD } else { 1 };
         let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        match endpoints.get(&(channel, key.clone())) {
+        match endpoints.get(&slot) {
             Some(endpoint) if endpoint.slow > 0 => 0,
             Some(endpoint) => u32::try_from(budget.saturating_sub(endpoint.claimed)).unwrap_or(u32::MAX),
             None => u32::try_from(budget).unwrap_or(u32::MAX),
         }
+    }
+
+    /// Whether `slot` answered a request lately (see [`ANSWERED_FOR`]).
+    fn answering(&self, slot: &Slot) -> bool {
+        let answered = self.answered.lock().unwrap_or_else(|e| e.into_inner());
+        answered.get(slot).is_some_and(|at| at.elapsed() < ANSWERED_FOR)
+    }
+
+    /// One of `slot`'s requests was answered.
+    fn mark_answered(&self, slot: &Slot) {
+        self.answered.lock().unwrap_or_else(|e| e.into_inner()).insert(slot.clone(), Instant::now());
+    }
+
+    /// Forgets the endpoints that have not answered for [`ANSWERED_FOR`], so the map holds only the
+    /// endpoints of the last minute.
+    fn forget_quiet(&self) {
+        self.answered.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, at| at.elapsed() < ANSWERED_FOR);
     }
 
     /// Marks one of `slot`'s requests slow (`true`) or no longer slow.
@@ -182,6 +212,7 @@ pub(super) async fn run(
             claimed: Mutex::new(HashMap::new()),
             bytes: AtomicUsize::new(0),
             slow: AtomicUsize::new(0),
+            answered: Mutex::new(HashMap::new()),
         },
         capacity_freed: Notify::new(),
     });
@@ -213,6 +244,7 @@ pub(super) async fn run(
         if (everywhere && now >= looked_at + MIN_LOOK_GAP) || now >= look_at {
             look_at = look_everywhere(&store, &mut known, &mut rated).await;
             looked_at = now;
+            shared.slots.forget_quiet();
         } else if everywhere {
             // Asked again too soon: look at the next chance.
             look_at = look_at.min(looked_at + MIN_LOOK_GAP);
@@ -222,6 +254,8 @@ pub(super) async fn run(
         let room = config.max_in_flight.saturating_sub(tasks.len().saturating_sub(slow));
         let bytes_left = max_bytes.saturating_sub(shared.slots.bytes.load(Ordering::Acquire));
         let mut claimed_total = 0usize;
+        // Whether a claim got all it asked for: then room, not work, was what limited it.
+        let mut room_bound = false;
         if room > 0 && bytes_left > 0 {
             // Both channels share the room; which claims first alternates, so neither starves the other.
             cycle += 1;
@@ -284,6 +318,7 @@ pub(super) async fn run(
                 }
                 // What was asked and not got goes back to the room for the other channel.
                 let asked_total: usize = asked.iter().map(|(_, want)| *want as usize).sum();
+                room_bound |= !failed && claimed.len() == asked_total;
                 left += asked_total - claimed.len();
                 if claimed.is_empty() {
                     continue;
@@ -302,10 +337,12 @@ pub(super) async fn run(
                 () = tokio::time::sleep_until(wake_at) => false,
                 _ = stopped.changed() => false,
             };
-            if freed {
+            // Freed room matters only to work that waited for room; with none known, the next work
+            // wakes the dispatcher itself and must not wait for a gather.
+            if freed && known.values().any(|endpoints| !endpoints.is_empty()) {
                 gather(&mut stopped).await;
             }
-        } else if claimed_total < GATHER_BELOW && !tasks.is_empty() {
+        } else if claimed_total < GATHER_BELOW && room_bound && !tasks.is_empty() {
             gather(&mut stopped).await;
         }
     }
@@ -456,7 +493,7 @@ async fn dispatch(
                         Ok(_slot) if !outlives_lease(&delivery, shared.client.timeout()) => {
                             let send = deliver(&shared, delivery, &config);
                             tokio::pin!(send);
-                            tokio::select! {
+                            let finished = tokio::select! {
                                 finished = &mut send => finished,
                                 () = tokio::time::sleep(SLOW_AFTER) => {
                                     shared.slots.set_slow(&slot, true);
@@ -465,7 +502,11 @@ async fn dispatch(
                                     shared.slots.set_slow(&slot, false);
                                     finished
                                 }
+                            };
+                            if receiver_answered(&finished) {
+                                shared.slots.mark_answered(&slot);
                             }
+                            finished
                         }
                         // Sending now could finish after the lease (another claim may send it too),
                         // or no slot came: give it back untouched.
@@ -497,6 +538,15 @@ async fn dispatch(
                 shared.capacity_freed.notify_one();
             }
         });
+    }
+}
+
+/// Whether the receiver answered: an attempt that ended other than by the timeout (an error status, a
+/// refused connection and a slow answer all count; a receiver that never answers does not).
+fn receiver_answered(finished: &Finished) -> bool {
+    match finished {
+        Finished::Attempt(attempt) => attempt.error_kind != Some(AttemptErrorKind::Timeout),
+        Finished::Skipped(_) => false,
     }
 }
 

@@ -75,4 +75,43 @@ async fn endpoints_that_never_answer_do_not_stop_the_others(db: TestDatabase) {
     app.stop().await;
 }
 
-crate::on_both_backends!(endpoints_that_never_answer_do_not_stop_the_others);
+async fn an_endpoint_that_has_not_answered_gets_one_request_at_a_time(db: TestDatabase) {
+    // Room for four requests per endpoint and eight in the process: without a slow start the first hung
+    // endpoint would take four requests (and eight claims) at once.
+    let app = spawn_app_with(db, |s| {
+        s.max_in_flight = 8;
+        s.max_in_flight_per_endpoint = 4;
+        s.delivery_timeout = Duration::from_secs(60);
+        s.claim_lease = Duration::from_secs(120);
+    })
+    .await;
+    let mut hung = Vec::new();
+    for i in 0..3 {
+        let receiver = HungReceiver::start().await;
+        let (client, _) = app.subscribed_client(&receiver.url).await;
+        for j in 0..4 {
+            app.user_created(&client, &format!("u-hung-{i}-{j}")).await;
+        }
+        hung.push(receiver);
+    }
+    // An endpoint that answers is served at its full width meanwhile.
+    let polite = TestReceiver::start().await;
+    let (client, _) = app.subscribed_client(&polite.url("/hooks")).await;
+    let users: Vec<String> = (0..20).map(|i| format!("u-polite-{i}")).collect();
+    app.users_delivered(&client, &users, Duration::from_secs(20)).await;
+    wait::until("every hung endpoint is tried", Duration::from_secs(20), || {
+        std::future::ready(hung.iter().all(|h| h.accepted.load(Ordering::SeqCst) >= 1))
+    })
+    .await;
+
+    // A hung request never ends within the test (60 s timeout), and an endpoint with one in flight that
+    // has never answered gets no second: one connection each.
+    let accepted: Vec<usize> = hung.iter().map(|h| h.accepted.load(Ordering::SeqCst)).collect();
+    assert_eq!(accepted, vec![1, 1, 1], "requests each hung endpoint received");
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    endpoints_that_never_answer_do_not_stop_the_others,
+    an_endpoint_that_has_not_answered_gets_one_request_at_a_time
+);
