@@ -35,9 +35,7 @@ use crate::store::{
 
 /// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
 /// one claim takes many freed slots at once: claiming a row at a time would spend the database on
-/// claims (each a transaction) instead of deliveries. Only when room is what limits the claims: a claim
-/// that got less than it asked for took all the due work, and new work wakes the dispatcher at once
-/// (waiting then added the whole gather to every event's first attempt at a steady rate).
+/// claims (each a transaction) instead of deliveries.
 const GATHER: Duration = Duration::from_millis(2);
 /// A claim that took fewer rows than this counts as a trickle.
 const GATHER_BELOW: usize = 16;
@@ -254,8 +252,6 @@ pub(super) async fn run(
         let room = config.max_in_flight.saturating_sub(tasks.len().saturating_sub(slow));
         let bytes_left = max_bytes.saturating_sub(shared.slots.bytes.load(Ordering::Acquire));
         let mut claimed_total = 0usize;
-        // Whether a claim got all it asked for: then room, not work, was what limited it.
-        let mut room_bound = false;
         if room > 0 && bytes_left > 0 {
             // Both channels share the room; which claims first alternates, so neither starves the other.
             cycle += 1;
@@ -318,7 +314,6 @@ pub(super) async fn run(
                 }
                 // What was asked and not got goes back to the room for the other channel.
                 let asked_total: usize = asked.iter().map(|(_, want)| *want as usize).sum();
-                room_bound |= !failed && claimed.len() == asked_total;
                 left += asked_total - claimed.len();
                 if claimed.is_empty() {
                     continue;
@@ -337,12 +332,10 @@ pub(super) async fn run(
                 () = tokio::time::sleep_until(wake_at) => false,
                 _ = stopped.changed() => false,
             };
-            // Freed room matters only to work that waited for room; with none known, the next work
-            // wakes the dispatcher itself and must not wait for a gather.
-            if freed && known.values().any(|endpoints| !endpoints.is_empty()) {
+            if freed {
                 gather(&mut stopped).await;
             }
-        } else if claimed_total < GATHER_BELOW && room_bound && !tasks.is_empty() {
+        } else if claimed_total < GATHER_BELOW && !tasks.is_empty() {
             gather(&mut stopped).await;
         }
     }
