@@ -24,7 +24,8 @@
 //! 4. **ingest while delivering**: N/2 more events at full speed with delivery on → in-rate, and the
 //!    out-rate (attempts recorded per second, from the database polls) over the same window;
 //! 5. **latency**: `--latency-events` events at a steady 1,000/s → time from sending the API request
-//!    to the first arrival of that webhook-id at the receiver, p50/p99;
+//!    to the first arrival of that webhook-id at the receiver, p50/p99, split at the API's answer
+//!    (request → committed, answer → first arrival);
 //! 6. **fairness under hung receivers** (`--hung`, 100 by default, 0 skips it): `--hung` more
 //!    endpoints whose receiver accepts the connection and never answers, each with
 //!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
@@ -626,6 +627,7 @@ struct Report {
     window: Option<(f64, f64)>,              // rate, seconds
     mixed: Option<(f64, f64, u64)>,          // in/s, out/s, errors
     latency: Option<(f64, f64, usize, u64)>, // p50 ms, p99 ms, n, errors
+    latency_split: Option<(f64, f64, f64, f64)>, // API answer p50/p99, answer → arrival p50/p99 (ms)
     cpu_per_1k: Option<f64>,
     peak_rss: Option<f64>,
     peak_rss_all: Option<f64>,
@@ -896,7 +898,7 @@ async fn run_backend(
                     return None;
                 }
                 let id = res.json::<Value>().await.ok()?["notification_id"].as_str()?.to_owned();
-                Some((id, sent))
+                Some((id, sent, Instant::now()))
             });
         }
         let mut sent = Vec::with_capacity(o.latency_events);
@@ -919,9 +921,19 @@ async fn run_backend(
         receiver.record_first.store(false, Relaxed);
         let mut latencies: Vec<Duration> = sent
             .iter()
-            .filter_map(|(id, at)| receiver.first_arrival_of(id).map(|t| t.saturating_duration_since(*at)))
+            .filter_map(|(id, at, _)| receiver.first_arrival_of(id).map(|t| t.saturating_duration_since(*at)))
             .collect();
         latencies.sort();
+        // Where the time goes: until the API answered (the event committed), and from that answer to the
+        // first arrival (claim, sign, send; zero when the webhook arrived before the answer came back).
+        let mut answered: Vec<Duration> =
+            sent.iter().map(|(_, at, answer)| answer.saturating_duration_since(*at)).collect();
+        answered.sort();
+        let mut after_answer: Vec<Duration> = sent
+            .iter()
+            .filter_map(|(id, _, answer)| receiver.first_arrival_of(id).map(|t| t.saturating_duration_since(*answer)))
+            .collect();
+        after_answer.sort();
         report.check(
             format!("latency: {} of {} events seen arriving", latencies.len(), sent.len()),
             latencies.len() == sent.len(),
@@ -935,6 +947,15 @@ async fn run_backend(
                 latencies.len()
             );
             report.latency = Some((p(0.5), p(0.99), latencies.len(), errors));
+            let q = |v: &[Duration], q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+            if !answered.is_empty() && !after_answer.is_empty() {
+                let split = (q(&answered, 0.5), q(&answered, 0.99), q(&after_answer, 0.5), q(&after_answer, 0.99));
+                println!(
+                    "  of which: API answered (committed) p50 {:.2} ms, p99 {:.2} ms; answer → first arrival p50 {:.2} ms, p99 {:.2} ms",
+                    split.0, split.1, split.2, split.3
+                );
+                report.latency_split = Some(split);
+            }
         }
         report.api_errors += errors;
         target
@@ -1173,6 +1194,14 @@ fn print_table(reports: &[Report], o: &Options) {
             "ingest→first arrival p50/p99",
             Box::new(move |r: &Report| {
                 r.latency.map_or(na(), |(p50, p99, n, e)| format!("{p50:.2} / {p99:.2} ms (n={n}, {e} errors)"))
+            }),
+        ),
+        (
+            "  API answer; answer→arrival",
+            Box::new(move |r: &Report| {
+                r.latency_split.map_or(na(), |(a50, a99, b50, b99)| {
+                    format!("{a50:.2} / {a99:.2} ms; {b50:.2} / {b99:.2} ms (p50 / p99)")
+                })
             }),
         ),
         (
