@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
-use crate::support::{TestDatabase, TestReceiver, spawn_app_with, wait};
+use crate::support::{TestApp, TestDatabase, TestReceiver, spawn_app_with, wait};
 
 /// A receiver that accepts every connection, reads what comes, and never answers.
 struct HungReceiver {
@@ -42,24 +42,36 @@ impl Drop for HungReceiver {
     }
 }
 
-async fn endpoints_that_never_answer_do_not_stop_the_others(db: TestDatabase) {
-    // Few slots, and a timeout far beyond the test: only fairness can get the polite endpoint served.
+/// An app with eight slots in all and `per_endpoint` per endpoint, and a timeout far beyond the test
+/// (a hung request never ends within it), with `endpoints` hung endpoints holding `events` events each.
+async fn app_with_hung_endpoints(
+    db: TestDatabase,
+    per_endpoint: usize,
+    endpoints: usize,
+    events: usize,
+) -> (TestApp, Vec<HungReceiver>) {
     let app = spawn_app_with(db, |s| {
         s.max_in_flight = 8;
-        s.max_in_flight_per_endpoint = 2;
+        s.max_in_flight_per_endpoint = per_endpoint;
         s.delivery_timeout = Duration::from_secs(60);
         s.claim_lease = Duration::from_secs(120);
     })
     .await;
     let mut hung = Vec::new();
-    for i in 0..6 {
+    for i in 0..endpoints {
         let receiver = HungReceiver::start().await;
         let (client, _) = app.subscribed_client(&receiver.url).await;
-        for j in 0..3 {
+        for j in 0..events {
             app.user_created(&client, &format!("u-hung-{i}-{j}")).await;
         }
         hung.push(receiver);
     }
+    (app, hung)
+}
+
+async fn endpoints_that_never_answer_do_not_stop_the_others(db: TestDatabase) {
+    // Few slots: only fairness can get the polite endpoint served.
+    let (app, hung) = app_with_hung_endpoints(db, 2, 6, 3).await;
     // Wait until the hung endpoints hold requests open (their claims, waiting or sending, are more than
     // the process's 8 slots).
     wait::until("the hung endpoints are tried", Duration::from_secs(20), || {
@@ -78,22 +90,7 @@ async fn endpoints_that_never_answer_do_not_stop_the_others(db: TestDatabase) {
 async fn an_endpoint_that_has_not_answered_gets_one_request_at_a_time(db: TestDatabase) {
     // Room for four requests per endpoint and eight in the process: without a slow start the first hung
     // endpoint would take four requests (and eight claims) at once.
-    let app = spawn_app_with(db, |s| {
-        s.max_in_flight = 8;
-        s.max_in_flight_per_endpoint = 4;
-        s.delivery_timeout = Duration::from_secs(60);
-        s.claim_lease = Duration::from_secs(120);
-    })
-    .await;
-    let mut hung = Vec::new();
-    for i in 0..3 {
-        let receiver = HungReceiver::start().await;
-        let (client, _) = app.subscribed_client(&receiver.url).await;
-        for j in 0..4 {
-            app.user_created(&client, &format!("u-hung-{i}-{j}")).await;
-        }
-        hung.push(receiver);
-    }
+    let (app, hung) = app_with_hung_endpoints(db, 4, 3, 4).await;
     // An endpoint that answers is served at its full width meanwhile.
     let polite = TestReceiver::start().await;
     let (client, _) = app.subscribed_client(&polite.url("/hooks")).await;
