@@ -939,23 +939,24 @@ async fn run_backend(
             latencies.len() == sent.len(),
         );
         if !latencies.is_empty() {
-            let p = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+            // The q-quantile of sorted durations, in milliseconds.
+            let ms = |sorted: &[Duration], q: f64| {
+                sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+            };
             println!(
                 "  latency at 1,000 events/s: p50 {:.2} ms, p99 {:.2} ms, n = {}, {errors} errors",
-                p(0.5),
-                p(0.99),
+                ms(&latencies, 0.5),
+                ms(&latencies, 0.99),
                 latencies.len()
             );
-            report.latency = Some((p(0.5), p(0.99), latencies.len(), errors));
-            let q = |v: &[Duration], q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
-            if !answered.is_empty() && !after_answer.is_empty() {
-                let split = (q(&answered, 0.5), q(&answered, 0.99), q(&after_answer, 0.5), q(&after_answer, 0.99));
-                println!(
-                    "  of which: API answered (committed) p50 {:.2} ms, p99 {:.2} ms; answer → first arrival p50 {:.2} ms, p99 {:.2} ms",
-                    split.0, split.1, split.2, split.3
-                );
-                report.latency_split = Some(split);
-            }
+            report.latency = Some((ms(&latencies, 0.5), ms(&latencies, 0.99), latencies.len(), errors));
+            // `after_answer` has an entry per arrival, as `latencies` does; `answered` one per event sent.
+            let split = (ms(&answered, 0.5), ms(&answered, 0.99), ms(&after_answer, 0.5), ms(&after_answer, 0.99));
+            println!(
+                "  of which: API answered (committed) p50 {:.2} ms, p99 {:.2} ms; answer → first arrival p50 {:.2} ms, p99 {:.2} ms",
+                split.0, split.1, split.2, split.3
+            );
+            report.latency_split = Some(split);
         }
         report.api_errors += errors;
         target

@@ -91,7 +91,7 @@ async fn an_endpoint_that_has_not_answered_gets_one_request_at_a_time(db: TestDa
     // Room for four requests per endpoint and eight in the process: without a slow start the first hung
     // endpoint would take four requests (and eight claims) at once.
     let (app, hung) = app_with_hung_endpoints(db, 4, 3, 4).await;
-    // An endpoint that answers is served at its full width meanwhile.
+    // An endpoint that answers is served meanwhile.
     let polite = TestReceiver::start().await;
     let (client, _) = app.subscribed_client(&polite.url("/hooks")).await;
     let users: Vec<String> = (0..20).map(|i| format!("u-polite-{i}")).collect();
