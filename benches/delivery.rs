@@ -26,6 +26,10 @@
 //! 5. **latency**: `--latency-events` events at a steady 1,000/s → time from sending the API request
 //!    to the first arrival of that webhook-id at the receiver, p50/p99, split at the API's answer
 //!    (request → committed, answer → first arrival);
+//!    5b. **cold endpoints while a hot one drains**: N events at full speed to the first endpoint only
+//!    (more than its 4 requests in flight take, so its backlog grows) while the other endpoints get
+//!    [`COLD_EVENTS`] events at [`COLD_RATE`]/s → the cold events' time from request to first
+//!    arrival, p50/p99 (the aim: p99 ≤ 25 ms);
 //! 6. **fairness under hung receivers** (`--hung`, 100 by default, 0 skips it): `--hung` more
 //!    endpoints whose receiver accepts the connection and never answers, each with
 //!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
@@ -579,6 +583,85 @@ fn event_body(uuid: &str, i: usize) -> String {
     format!(r#"{{"client_uuid":"{uuid}","environment":"sandbox","type":"user.created","user_id":"u{i}"}}"#)
 }
 
+/// Events the cold endpoints get in phase 5b, and their rate (events/s).
+const COLD_EVENTS: usize = 1_000;
+const COLD_RATE: u64 = 200;
+
+/// An event sent at a steady rate: its notification id, when the request was sent, and when the API
+/// answered.
+type Sent = (String, Instant, Instant);
+
+/// Sends events `first..first + count` at `per_sec` from a few clients (connected before the clock
+/// matters), event `i` to client `to(i)`; returns the events answered 2xx and how many were not.
+async fn steady_sends(
+    base: &str,
+    o: &Options,
+    uuids: &Arc<Vec<String>>,
+    first: usize,
+    count: usize,
+    per_sec: u64,
+    to: impl Fn(usize) -> usize,
+) -> Res<(Vec<Sent>, u64)> {
+    let clients: Vec<reqwest::Client> = (0..o.concurrency.min(16)).map(|_| load_client()).collect();
+    for client in &clients {
+        let _ = client.get(format!("{base}/readyz")).send().await.map(|r| r.bytes());
+    }
+    let url = Arc::new(format!("{base}/api/v1/platform-events"));
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / per_sec.max(1)));
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..count {
+        ticker.tick().await;
+        let (client, url, i) = (clients[i % clients.len()].clone(), url.clone(), first + i);
+        let body = event_body(&uuids[to(i)], i);
+        sends.spawn(async move {
+            let sent = Instant::now();
+            let res = client
+                .post(url.as_str())
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .ok()?;
+            if !res.status().is_success() {
+                return None;
+            }
+            let id = res.json::<Value>().await.ok()?["notification_id"].as_str()?.to_owned();
+            Some((id, sent, Instant::now()))
+        });
+    }
+    let mut sent = Vec::with_capacity(count);
+    let mut errors = 0;
+    let joined = tokio::time::timeout(o.phase_deadline, async {
+        while let Some(done) = sends.join_next().await {
+            match done.ok().flatten() {
+                Some(s) => sent.push(s),
+                None => errors += 1,
+            }
+        }
+    })
+    .await;
+    if joined.is_err() {
+        return Err("deadline passed waiting for API answers".to_owned());
+    }
+    Ok((sent, errors))
+}
+
+/// For each event of `sent` seen arriving, the time from `since(event)` to its first arrival, sorted.
+fn first_arrivals(receiver: &Receiver, sent: &[Sent], since: impl Fn(&Sent) -> Instant) -> Vec<Duration> {
+    let mut times: Vec<Duration> = sent
+        .iter()
+        .filter_map(|event| receiver.first_arrival_of(&event.0).map(|t| t.saturating_duration_since(since(event))))
+        .collect();
+    times.sort();
+    times
+}
+
+/// The q-quantile of sorted durations, in milliseconds.
+fn ms(sorted: &[Duration], q: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
+}
+
 /// Ingests events `first..first + count` through the API.
 async fn ingest(base: &str, uuids: &Arc<Vec<String>>, o: &Options, first: usize, count: usize) -> Res<Load> {
     let (url, uuids, endpoints, skew) = (format!("{base}/api/v1/platform-events"), uuids.clone(), o.endpoints, o.skew);
@@ -628,6 +711,7 @@ struct Report {
     mixed: Option<(f64, f64, u64)>,          // in/s, out/s, errors
     latency: Option<(f64, f64, usize, u64)>, // p50 ms, p99 ms, n, errors
     latency_split: Option<(f64, f64, f64, f64)>, // API answer p50/p99, answer → arrival p50/p99 (ms)
+    cold: Option<(f64, f64, usize, f64)>,    // cold endpoints' p50, p99 (ms), n; the hot one's events/s
     cpu_per_1k: Option<f64>,
     peak_rss: Option<f64>,
     peak_rss_all: Option<f64>,
@@ -872,77 +956,24 @@ async fn run_backend(
     let target = if o.latency_events > 0 {
         receiver.record_first.store(true, Relaxed);
         let first = n + mixed_n;
-        let clients: Vec<reqwest::Client> = (0..o.concurrency.min(16)).map(|_| load_client()).collect();
-        // Connect each client before the clock matters.
-        for client in &clients {
-            let _ = client.get(format!("{}/readyz", servers[0].base)).send().await.map(|r| r.bytes());
-        }
-        let url = Arc::new(format!("{}/api/v1/platform-events", servers[0].base));
-        let mut ticker = tokio::time::interval(Duration::from_millis(1));
-        let mut sends = tokio::task::JoinSet::new();
-        for i in 0..o.latency_events {
-            ticker.tick().await;
-            let (client, url, i) = (clients[i % clients.len()].clone(), url.clone(), first + i);
-            let body = event_body(&uuids[client_for(i, o.endpoints, o.skew)], i);
-            sends.spawn(async move {
-                let sent = Instant::now();
-                let res = client
-                    .post(url.as_str())
-                    .bearer_auth(TOKEN)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .ok()?;
-                if !res.status().is_success() {
-                    return None;
-                }
-                let id = res.json::<Value>().await.ok()?["notification_id"].as_str()?.to_owned();
-                Some((id, sent, Instant::now()))
-            });
-        }
-        let mut sent = Vec::with_capacity(o.latency_events);
-        let mut errors = 0;
-        let joined = tokio::time::timeout(o.phase_deadline, async {
-            while let Some(done) = sends.join_next().await {
-                match done.ok().flatten() {
-                    Some(s) => sent.push(s),
-                    None => errors += 1,
-                }
-            }
-        })
-        .await;
-        if joined.is_err() {
-            return Err("latency: deadline passed waiting for API answers".to_owned());
-        }
+        let to = |i: usize| client_for(i, o.endpoints, o.skew);
+        let (sent, errors) = steady_sends(&servers[0].base, o, &uuids, first, o.latency_events, 1_000, to).await?;
         let target = target + sent.len() as u64;
         let deadline = Instant::now() + o.phase_deadline;
         wait_recorded(&db, target, deadline, "latency").await?;
         receiver.record_first.store(false, Relaxed);
-        let mut latencies: Vec<Duration> = sent
-            .iter()
-            .filter_map(|(id, at, _)| receiver.first_arrival_of(id).map(|t| t.saturating_duration_since(*at)))
-            .collect();
-        latencies.sort();
+        let latencies = first_arrivals(receiver, &sent, |(_, at, _)| *at);
         // Where the time goes: until the API answered (the event committed), and from that answer to the
         // first arrival (claim, sign, send; zero when the webhook arrived before the answer came back).
         let mut answered: Vec<Duration> =
             sent.iter().map(|(_, at, answer)| answer.saturating_duration_since(*at)).collect();
         answered.sort();
-        let mut after_answer: Vec<Duration> = sent
-            .iter()
-            .filter_map(|(id, _, answer)| receiver.first_arrival_of(id).map(|t| t.saturating_duration_since(*answer)))
-            .collect();
-        after_answer.sort();
+        let after_answer = first_arrivals(receiver, &sent, |(_, _, answer)| *answer);
         report.check(
             format!("latency: {} of {} events seen arriving", latencies.len(), sent.len()),
             latencies.len() == sent.len(),
         );
         if !latencies.is_empty() {
-            // The q-quantile of sorted durations, in milliseconds.
-            let ms = |sorted: &[Duration], q: f64| {
-                sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3
-            };
             println!(
                 "  latency at 1,000 events/s: p50 {:.2} ms, p99 {:.2} ms, n = {}, {errors} errors",
                 ms(&latencies, 0.5),
@@ -959,6 +990,48 @@ async fn run_backend(
             report.latency_split = Some(split);
         }
         report.api_errors += errors;
+        target
+    } else {
+        target
+    };
+
+    // 5b. Cold endpoints while a hot one drains a backlog.
+    let target = if o.latency_events > 0 && o.endpoints > 1 {
+        receiver.record_first.store(true, Relaxed);
+        let first = n + mixed_n + o.latency_events;
+        // The hot endpoint (client 0) gets N events at full speed: more than one endpoint's four
+        // requests in flight can take, so its backlog grows while the others get a steady trickle.
+        let (url, hot_uuid) = (format!("{}/api/v1/platform-events", servers[0].base), uuids[0].clone());
+        let hot_first = first + COLD_EVENTS;
+        let hot = tokio::spawn(run_load(n, o.concurrency, o.phase_deadline, move |client, i| {
+            client
+                .post(&url)
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/json")
+                .body(event_body(&hot_uuid, hot_first + i))
+        }));
+        let to = |i: usize| 1 + i % (o.endpoints - 1);
+        let (sent, errors) = steady_sends(&servers[0].base, o, &uuids, first, COLD_EVENTS, COLD_RATE, to).await?;
+        let hot = hot.await.map_err(|e| e.to_string())??;
+        let target = target + sent.len() as u64 + hot.ok;
+        let deadline = Instant::now() + o.phase_deadline;
+        wait_recorded(&db, target, deadline, "cold endpoints while a hot one drains").await?;
+        receiver.record_first.store(false, Relaxed);
+        let latencies = first_arrivals(receiver, &sent, |(_, at, _)| *at);
+        report.check(
+            format!("cold endpoints: {} of {} events seen arriving", latencies.len(), sent.len()),
+            latencies.len() == sent.len(),
+        );
+        if !latencies.is_empty() {
+            let cold = (ms(&latencies, 0.5), ms(&latencies, 0.99), latencies.len(), hot.rate());
+            println!(
+                "  cold endpoints at {COLD_RATE}/s while the hot one takes {:.0} events/s: first arrival p50 {:.2} ms, \
+                 p99 {:.2} ms, n = {}",
+                cold.3, cold.0, cold.1, cold.2
+            );
+            report.cold = Some(cold);
+        }
+        report.api_errors += errors + hot.errors;
         target
     } else {
         target
@@ -1202,6 +1275,14 @@ fn print_table(reports: &[Report], o: &Options) {
             Box::new(move |r: &Report| {
                 r.latency_split.map_or(na(), |(a50, a99, b50, b99)| {
                     format!("{a50:.2} / {a99:.2} ms; {b50:.2} / {b99:.2} ms (p50 / p99)")
+                })
+            }),
+        ),
+        (
+            "cold endpoints' first arrival, hot draining",
+            Box::new(move |r: &Report| {
+                r.cold.map_or(na(), |(p50, p99, n, hot)| {
+                    format!("{p50:.2} / {p99:.2} ms (n={n}; hot ingest {})", fmt_rate(hot))
                 })
             }),
         ),

@@ -32,6 +32,9 @@ pub const RECORDING_FAILURES: &str = "rook_notify_recording_failures_total";
 pub const RECORDING_FAILING: &str = "rook_notify_recording_failing";
 /// Outcomes not applied because a newer claim of the same delivery superseded theirs.
 pub const STALE_OUTCOMES: &str = "rook_notify_stale_outcomes_total";
+/// Deliveries claimed for an attempt, by channel and how: `at_ingest` (recorded already claimed and
+/// handed to the dispatcher) or `claim` (by a claim statement).
+pub const CLAIMS: &str = "rook_notify_claims_total";
 /// SQLite only: pages in the WAL at the last background checkpoint.
 pub const WAL_PAGES: &str = "rook_notify_sqlite_wal_pages";
 /// Endpoints whose Notification Webhook subscription is disabled.
@@ -96,6 +99,12 @@ fn channel_label(channel: Channel) -> &'static str {
         Channel::Notification => "notification",
         Channel::Data => "data",
     }
+}
+
+/// Counts deliveries claimed: `at_ingest` when recorded already claimed, else by a claim statement.
+pub fn claimed(channel: Channel, count: usize, at_ingest: bool) {
+    let how = if at_ingest { "at_ingest" } else { "claim" };
+    metrics::counter!(CLAIMS, "channel" => channel_label(channel), "how" => how).increment(count as u64);
 }
 
 /// Records one attempt: its outcome, its duration, and for a first attempt how long it waited.

@@ -65,6 +65,10 @@ struct Slots {
     claimed: Mutex<HashMap<(Channel, String), Timestamp>>,
     /// Bytes of the bodies claimed and not yet handed to the recorder.
     bytes: AtomicUsize,
+    /// Delivery tasks running (each one of the process's `max_in_flight`).
+    running: AtomicUsize,
+    /// Notifications taken through the [`Inbox`] that have no task yet.
+    reserved: AtomicUsize,
     /// Slow requests in flight, all endpoints together (they do not count against `max_in_flight`, up
     /// to [`MAX_SLOW_FACTOR`] times it).
     slow: AtomicUsize,
@@ -148,8 +152,9 @@ impl Slots {
         }
     }
 
-    fn take(&self, slot: &Slot, id: &str, lease: Timestamp, bytes: usize) -> Arc<Semaphore> {
-        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()), lease);
+    /// Counts a claimed delivery of `slot` (its room and its body's bytes) until
+    /// [`Slots::hand_over`] or [`Slots::unreserve`].
+    fn reserve(&self, slot: &Slot, bytes: usize) {
         self.bytes.fetch_add(bytes, Ordering::AcqRel);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         let endpoint = endpoints.entry(slot.clone()).or_insert_with(|| Endpoint {
@@ -158,13 +163,28 @@ impl Slots {
             slow: 0,
         });
         endpoint.claimed += 1;
-        endpoint.sending.clone()
+    }
+
+    /// Keeps a reserved delivery's claim (given back on shutdown); returns its endpoint's slots.
+    fn track(&self, slot: &Slot, id: &str, lease: Timestamp) -> Arc<Semaphore> {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner()).insert((slot.0, id.to_owned()), lease);
+        let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        match endpoints.get(slot) {
+            Some(endpoint) => endpoint.sending.clone(),
+            // Not reached (a reserved slot has its entry until it is handed over); a fresh one is right.
+            None => Arc::new(Semaphore::new(self.per_endpoint)),
+        }
     }
 
     /// The delivery's outcome went to the recorder: its body is no longer held, its claim is no
     /// longer this process's to give back, and its endpoint has the room back.
     fn hand_over(&self, slot: &Slot, id: &str, bytes: usize) {
         self.claimed.lock().unwrap_or_else(|e| e.into_inner()).remove(&(slot.0, id.to_owned()));
+        self.unreserve(slot, bytes);
+    }
+
+    /// Gives back what [`Slots::reserve`] counted.
+    fn unreserve(&self, slot: &Slot, bytes: usize) {
         self.bytes.fetch_sub(bytes, Ordering::AcqRel);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
@@ -209,6 +229,8 @@ pub(super) async fn run(
             endpoints: Mutex::new(HashMap::new()),
             claimed: Mutex::new(HashMap::new()),
             bytes: AtomicUsize::new(0),
+            running: AtomicUsize::new(0),
+            reserved: AtomicUsize::new(0),
             slow: AtomicUsize::new(0),
             answered: Mutex::new(HashMap::new()),
         },
@@ -216,6 +238,17 @@ pub(super) async fn run(
     });
     let lease_micros = i64::try_from(config.lease.as_micros()).unwrap_or(i64::MAX);
     let max_bytes = config.max_in_flight_bytes.max(1);
+    let (handed_tx, mut handed_rx) = mpsc::unbounded_channel();
+    let inbox = Arc::new(Inbox {
+        shared: shared.clone(),
+        max_in_flight: config.max_in_flight,
+        max_bytes,
+        lease_micros,
+        handed: handed_tx,
+    });
+    due.open_inbox(inbox.clone());
+    // Handed through the inbox and not yet started.
+    let mut handed: Vec<ClaimedDelivery> = Vec::new();
     let mut tasks = JoinSet::new();
     let mut cycle: u64 = 0;
     // Endpoints believed to have due work, per channel: told by whoever made the work due, found by a
@@ -231,6 +264,13 @@ pub(super) async fn run(
 
     while !*stopped.borrow() {
         while tasks.try_join_next().is_some() {}
+        while let Ok(more) = handed_rx.try_recv() {
+            handed.extend(more);
+        }
+        if !handed.is_empty() {
+            let now = Timestamp::now();
+            dispatch(&store, &shared, &mut tasks, Channel::Notification, std::mem::take(&mut handed), now, true).await;
+        }
         let (told, everywhere) = due.take();
         for (channel, key) in told {
             known.entry(channel).or_default().insert(key);
@@ -249,7 +289,8 @@ pub(super) async fn run(
         }
 
         let slow = shared.slots.slow.load(Ordering::Acquire).min(config.max_in_flight * MAX_SLOW_FACTOR);
-        let room = config.max_in_flight.saturating_sub(tasks.len().saturating_sub(slow));
+        let busy = tasks.len().saturating_sub(slow) + shared.slots.reserved.load(Ordering::Acquire);
+        let room = config.max_in_flight.saturating_sub(busy);
         let bytes_left = max_bytes.saturating_sub(shared.slots.bytes.load(Ordering::Acquire));
         let mut claimed_total = 0usize;
         if room > 0 && bytes_left > 0 {
@@ -320,7 +361,7 @@ pub(super) async fn run(
                 }
                 claimed_total += claimed.len();
                 bytes_left = bytes_left.saturating_sub(claimed.iter().map(body_size).sum());
-                dispatch(&store, &shared, &mut tasks, channel, claimed, claim_time).await;
+                dispatch(&store, &shared, &mut tasks, channel, claimed, claim_time, false).await;
             }
         }
 
@@ -328,6 +369,10 @@ pub(super) async fn run(
             let wake_at = waiting.values().copied().fold(look_at, Instant::min);
             let freed = tokio::select! {
                 () = due.signalled() => false,
+                more = handed_rx.recv() => {
+                    handed.extend(more.into_iter().flatten());
+                    false
+                }
                 () = shared.capacity_freed.notified() => true,
                 () = tokio::time::sleep_until(wake_at) => false,
                 _ = stopped.changed() => false,
@@ -340,8 +385,24 @@ pub(super) async fn run(
         }
     }
 
-    // Stopping: no new claims. Let what is in flight finish within the shutdown grace, keeping a moment
-    // to give back the rest and record what finished.
+    // Stopping: no new claims, nothing more handed; what was handed and not started goes back at once.
+    due.close_inbox(&inbox);
+    handed_rx.close();
+    while let Ok(more) = handed_rx.try_recv() {
+        handed.extend(more);
+    }
+    if !handed.is_empty() {
+        for delivery in &handed {
+            shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
+            shared.slots.unreserve(&(Channel::Notification, delivery.endpoint.clone()), body_size(delivery));
+        }
+        let claims: Vec<(String, Timestamp)> = handed.iter().map(|d| (d.id.clone(), d.lease)).collect();
+        if let Err(err) = store.release_claims(Channel::Notification, &claims).await {
+            tracing::warn!(error = %err, "giving back claims failed; they return when their lease ends");
+        }
+    }
+    // Let what is in flight finish within the shutdown grace, keeping a moment to give back the rest
+    // and record what finished.
     let grace = config.shutdown_grace.saturating_sub(SHUTDOWN_MARGIN);
     let drained = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
@@ -444,7 +505,8 @@ fn body_size(delivery: &ClaimedDelivery) -> usize {
     delivery.body.as_ref().map_or(0, bytes::Bytes::len)
 }
 
-/// Reads the claimed endpoints' settings and starts a task per delivery.
+/// Reads the claimed endpoints' settings and starts a task per delivery. `reserved`: the deliveries
+/// came through the [`Inbox`], which counted them already.
 async fn dispatch(
     store: &Store,
     shared: &Arc<Shared>,
@@ -452,6 +514,7 @@ async fn dispatch(
     channel: Channel,
     claimed: Vec<ClaimedDelivery>,
     now: Timestamp,
+    reserved: bool,
 ) {
     let keys: Vec<EndpointKey> =
         claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
@@ -459,18 +522,32 @@ async fn dispatch(
         Ok(configs) => configs,
         Err(err) => {
             tracing::error!(error = %err, "reading endpoint settings failed; claims return after their lease");
+            if reserved {
+                for delivery in &claimed {
+                    shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
+                    shared.slots.unreserve(&(channel, delivery.endpoint.clone()), body_size(delivery));
+                }
+            }
             return;
         }
     };
     let configs: HashMap<EndpointKey, Arc<EndpointConfig>> =
         configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    crate::metrics::claimed(channel, claimed.len(), reserved);
     for delivery in claimed {
         let slot: Slot = (channel, delivery.endpoint.clone());
         let bytes = body_size(&delivery);
-        let sending = shared.slots.take(&slot, &delivery.id, delivery.lease, bytes);
+        if reserved {
+            shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
+        } else {
+            shared.slots.reserve(&slot, bytes);
+        }
+        let sending = shared.slots.track(&slot, &delivery.id, delivery.lease);
         let config = configs.get(&delivery.endpoint).cloned();
         let shared = shared.clone();
+        let running = Running::start(shared.clone());
         tasks.spawn(async move {
+            let _running = running;
             let id = delivery.id.clone();
             let finished = match config {
                 Some(config) if config.sends(channel) => {
@@ -531,6 +608,85 @@ async fn dispatch(
                 shared.capacity_freed.notify_one();
             }
         });
+    }
+}
+
+/// Counts a delivery task in [`Slots::running`] while it lives (also when shutdown aborts it).
+struct Running(Arc<Shared>);
+
+impl Running {
+    fn start(shared: Arc<Shared>) -> Self {
+        shared.slots.running.fetch_add(1, Ordering::AcqRel);
+        Running(shared)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.slots.running.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Where the ingest writer hands the dispatcher new notifications it claimed in the transaction that
+/// recorded them (see `IngestClaim`): they are sent without a claim statement, which on SQLite waits
+/// its turn at the single writer, and without the dispatcher's gather. Only what the endpoint and the
+/// process have room for is taken; the rest is claimed as usual.
+pub struct Inbox {
+    shared: Arc<Shared>,
+    max_in_flight: usize,
+    max_bytes: usize,
+    lease_micros: i64,
+    handed: mpsc::UnboundedSender<Vec<ClaimedDelivery>>,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox").finish_non_exhaustive()
+    }
+}
+
+impl Inbox {
+    /// The lease of a claim made now.
+    pub(super) fn lease_until(&self) -> Timestamp {
+        Timestamp::now().plus_micros(self.lease_micros)
+    }
+
+    /// Takes a notification of `key` with a body of `bytes` if the endpoint and the process have room
+    /// for it now, and counts it; [`Inbox::cancel`] gives the room back if it is not recorded.
+    pub(super) fn reserve(&self, key: &EndpointKey, bytes: usize) -> bool {
+        let slots = &self.shared.slots;
+        if slots.room(Channel::Notification, key) == 0 {
+            return false;
+        }
+        let slow = slots.slow.load(Ordering::Acquire).min(self.max_in_flight * MAX_SLOW_FACTOR);
+        let busy = slots.running.load(Ordering::Acquire).saturating_sub(slow) + slots.reserved.load(Ordering::Acquire);
+        let held = slots.bytes.load(Ordering::Acquire);
+        if busy >= self.max_in_flight || (held > 0 && held + bytes > self.max_bytes) {
+            return false;
+        }
+        slots.reserved.fetch_add(1, Ordering::AcqRel);
+        slots.reserve(&(Channel::Notification, key.clone()), bytes);
+        true
+    }
+
+    /// A reserved notification was not recorded.
+    pub(super) fn cancel(&self, key: &EndpointKey, bytes: usize) {
+        self.shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
+        self.shared.slots.unreserve(&(Channel::Notification, key.clone()), bytes);
+    }
+
+    /// Hands recorded, reserved notifications to the dispatcher; gives them back when it has stopped
+    /// (their claims are then the caller's to release).
+    pub(super) fn hand(&self, claimed: Vec<ClaimedDelivery>) -> Result<(), Vec<ClaimedDelivery>> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        self.handed.send(claimed).map_err(|err| {
+            for delivery in &err.0 {
+                self.cancel(&delivery.endpoint, body_size(delivery));
+            }
+            err.0
+        })
     }
 }
 

@@ -6,13 +6,14 @@
 //! due backlog for endpoints that still have room.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use app::timestamp::Timestamp;
 
 use tokio::sync::Notify;
 
+use super::dispatcher::Inbox;
 use crate::store::{Channel, EndpointKey};
 
 /// Shared by whoever makes work due and the dispatcher.
@@ -23,6 +24,8 @@ pub struct DueSignal {
     /// The earliest time something is known to fall due (microseconds; `i64::MAX`: none).
     earliest: AtomicI64,
     notify: Notify,
+    /// While a dispatcher runs in this process: where new notifications go straight to it.
+    inbox: Mutex<Option<Arc<Inbox>>>,
 }
 
 impl Default for DueSignal {
@@ -32,6 +35,7 @@ impl Default for DueSignal {
             look_everywhere: AtomicBool::new(false),
             earliest: AtomicI64::new(i64::MAX),
             notify: Notify::new(),
+            inbox: Mutex::new(None),
         }
     }
 }
@@ -39,8 +43,13 @@ impl Default for DueSignal {
 impl DueSignal {
     /// Work became due at these endpoints.
     pub fn endpoints(&self, keys: impl IntoIterator<Item = (Channel, EndpointKey)>) {
-        self.endpoints.lock().unwrap_or_else(|e| e.into_inner()).extend(keys);
-        self.notify.notify_one();
+        let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
+        let before = endpoints.len();
+        endpoints.extend(keys);
+        // None new: nothing to wake for (one already named was signalled when it was added).
+        if endpoints.len() > before {
+            self.notify.notify_one();
+        }
     }
 
     /// Work became due, at endpoints the caller does not name.
@@ -73,5 +82,23 @@ impl DueSignal {
     /// Completes when something is signalled (at once if something was since the last wait).
     pub(super) async fn signalled(&self) {
         self.notify.notified().await;
+    }
+
+    /// The running dispatcher's inbox, if one runs.
+    pub(super) fn inbox(&self) -> Option<Arc<Inbox>> {
+        self.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A dispatcher starts taking new notifications through `inbox`.
+    pub(super) fn open_inbox(&self, inbox: Arc<Inbox>) {
+        *self.inbox.lock().unwrap_or_else(|e| e.into_inner()) = Some(inbox);
+    }
+
+    /// The dispatcher that opened `inbox` stops: nothing more is handed to it.
+    pub(super) fn close_inbox(&self, inbox: &Arc<Inbox>) {
+        let mut open = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+        if open.as_ref().is_some_and(|o| Arc::ptr_eq(o, inbox)) {
+            *open = None;
+        }
     }
 }

@@ -1,16 +1,22 @@
 //! Group commit for ingestion: requests hand their event to one writer task, which records everything
 //! queued in one transaction and answers each request after the commit. One fsync then serves many
 //! events, and SQLite keeps a single writer.
+//!
+//! While a dispatcher runs in this process, the notifications it has room for are recorded claimed by
+//! it and handed to it after the commit (its `Inbox`): a new notification goes out without waiting for a
+//! claim.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use app::timestamp::Timestamp;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 
+use super::dispatcher::Inbox;
 use super::due::DueSignal;
 use super::recorded::{self, Recorded};
 
-use crate::store::{Channel, EndpointKey, IngestItem, IngestOutcome, Store, StoreError};
+use crate::store::{Channel, ClaimedDelivery, EndpointKey, IngestClaim, IngestItem, IngestOutcome, Store, StoreError};
 
 /// How many events one transaction records at most.
 const MAX_BATCH: usize = 512;
@@ -95,12 +101,14 @@ async fn write_batches(
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (items, replies): (Vec<IngestItem>, Vec<_>) = batch.drain(..).unzip();
-        match store.ingest(&items, Timestamp::now()).await {
-            Ok(outcomes) => {
+        match record(&store, &items, due.inbox()).await {
+            Ok((outcomes, claimed)) => {
+                let taken: HashSet<String> = claimed.iter().map(|d| d.id.clone()).collect();
+                hand(&store, &due, claimed).await;
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
-                announce(&items, &due, &recorded);
+                announce(&items, &taken, &due, &recorded);
             }
             // One event the database refuses must not fail the others it was batched with: each is
             // recorded (or refused) on its own.
@@ -110,7 +118,7 @@ async fn write_batches(
                     match store.ingest(one, Timestamp::now()).await {
                         Ok(mut outcomes) => {
                             let _ = reply.send(outcomes.pop().ok_or(IngestError::Failed));
-                            announce(one, &due, &recorded);
+                            announce(one, &HashSet::new(), &due, &recorded);
                         }
                         Err(err) => {
                             let _ = reply.send(Err(refused(&err, 1)));
@@ -126,6 +134,52 @@ async fn write_batches(
             }
         }
     }
+}
+
+/// Records a batch; with a dispatcher's `inbox`, claims for it what it has room for (what is not
+/// recorded is given back to it).
+async fn record(
+    store: &Store,
+    items: &[IngestItem],
+    inbox: Option<Arc<Inbox>>,
+) -> Result<(Vec<IngestOutcome>, Vec<ClaimedDelivery>), StoreError> {
+    let Some(inbox) = inbox else { return store.ingest_claiming(items, Timestamp::now(), None).await };
+    let mut reserved: Vec<(EndpointKey, usize)> = Vec::new();
+    let mut take = |endpoint: &EndpointKey, bytes: usize| {
+        let taken = inbox.reserve(endpoint, bytes);
+        if taken {
+            reserved.push((endpoint.clone(), bytes));
+        }
+        taken
+    };
+    let claim = IngestClaim { lease_until: inbox.lease_until(), take: &mut take };
+    let recorded = store.ingest_claiming(items, Timestamp::now(), Some(claim)).await;
+    if recorded.is_err() {
+        for (endpoint, bytes) in &reserved {
+            inbox.cancel(endpoint, *bytes);
+        }
+    }
+    recorded
+}
+
+/// Hands what a batch claimed to the dispatcher; if it has stopped since, gives the claims back at
+/// once (other processes, or the next start, take them).
+async fn hand(store: &Store, due: &DueSignal, claimed: Vec<ClaimedDelivery>) {
+    if claimed.is_empty() {
+        return;
+    }
+    let unhanded = match due.inbox() {
+        Some(inbox) => match inbox.hand(claimed) {
+            Ok(()) => return,
+            Err(unhanded) => unhanded,
+        },
+        None => claimed,
+    };
+    let claims: Vec<(String, Timestamp)> = unhanded.iter().map(|d| (d.id.clone(), d.lease)).collect();
+    if let Err(err) = store.release_claims(Channel::Notification, &claims).await {
+        tracing::warn!(error = %err, "giving back claims failed; they return when their lease ends");
+    }
+    due.anywhere();
 }
 
 /// The answer to requests whose events were not recorded because of `err` (logged here).
@@ -150,10 +204,11 @@ fn refused(err: &StoreError, events: usize) -> IngestError {
     }
 }
 
-/// Tells the dispatcher and the live feeds about recorded events.
-fn announce(items: &[IngestItem], due: &DueSignal, recorded: &broadcast::Sender<Recorded>) {
+/// Tells the dispatcher about recorded events it did not take already (`taken`: their ids), and the
+/// live feeds about all.
+fn announce(items: &[IngestItem], taken: &HashSet<String>, due: &DueSignal, recorded: &broadcast::Sender<Recorded>) {
     // The dispatcher claims from exactly these endpoints, without scanning for them.
-    due.endpoints(items.iter().map(|i| {
+    due.endpoints(items.iter().filter(|i| !taken.contains(&i.notification.id)).map(|i| {
         let n = &i.notification;
         (Channel::Notification, EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment })
     }));

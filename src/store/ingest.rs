@@ -7,7 +7,7 @@ use app::timestamp::Timestamp;
 use app::vocab::{AttemptTrigger, Environment, NotificationStatus, NotificationType, SubscriptionState};
 
 use super::commit_order::take_seqs;
-use super::dispatch::Channel;
+use super::dispatch::{Channel, ClaimedDelivery, EndpointKey};
 use super::error::parse_stored;
 use super::stored::FromStored;
 use super::{Placeholders, Store, StoreError, rows_per_statement};
@@ -118,11 +118,33 @@ pub fn receipt_body(notification_id: &str, status: NotificationStatus) -> String
     serde_json::json!({ "notification_id": notification_id, "status": status.as_str() }).to_string()
 }
 
+/// What the recording process takes of a batch's notifications that start due: each one it takes is
+/// recorded already claimed by it (until `lease_until`, the claim's fencing token as with any claim)
+/// and handed back with the outcomes, so it is sent without a claim statement or a wait for one.
+pub struct IngestClaim<'f> {
+    pub lease_until: Timestamp,
+    /// Asked for each notification that starts due on an endpoint without a rate cap, with its body's
+    /// size: whether the process takes it. A `true` reserves room that the caller frees again if the
+    /// batch is not recorded.
+    pub take: &'f mut (dyn FnMut(&EndpointKey, usize) -> bool + Send),
+}
+
 impl Store {
     /// Records a batch of events in one transaction. A notification starts `pending` (due now) when its
     /// environment's subscription is active with a URL, `held` when it is disabled, `not_subscribed`
     /// otherwise. Returns one outcome per item, in order.
     pub async fn ingest(&self, items: &[IngestItem], now: Timestamp) -> Result<Vec<IngestOutcome>, StoreError> {
+        Ok(self.ingest_claiming(items, now, None).await?.0)
+    }
+
+    /// Records a batch like [`Store::ingest`]; with `claim`, the notifications it takes are recorded
+    /// claimed and returned as claimed deliveries.
+    pub async fn ingest_claiming(
+        &self,
+        items: &[IngestItem],
+        now: Timestamp,
+        mut claim: Option<IngestClaim<'_>>,
+    ) -> Result<(Vec<IngestOutcome>, Vec<ClaimedDelivery>), StoreError> {
         // The write lock first: a transaction that reads first fails at once (SQLite calls no busy
         // handler for a read transaction that wants to write) while another process writes.
         let mut tx = self.begin_write().await?;
@@ -132,32 +154,46 @@ impl Store {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let admissions = admissions(&mut tx, &environments).await?;
+        let admissions = admissions(&mut tx, &environments, now).await?;
         let mut outcomes = Vec::with_capacity(items.len());
-        let mut recorded: Vec<(&IngestItem, NotificationStatus)> = Vec::with_capacity(items.len());
+        let mut recorded: Vec<(&IngestItem, NotificationStatus, Option<Timestamp>)> = Vec::with_capacity(items.len());
         for item in items {
             let n = &item.notification;
-            let status =
-                admissions.get(&(n.client_uuid.clone(), n.environment)).ok_or(StoreError::NotFound)?.status_for(n);
+            let admission = admissions.get(&(n.client_uuid.clone(), n.environment)).ok_or(StoreError::NotFound)?;
+            let status = admission.status_for(n);
             if let Some(claim) = &item.idempotency
                 && !claim.take(&mut tx, &receipt_body(&n.id, status), now).await?
             {
                 outcomes.push(IngestOutcome::DuplicateKey);
                 continue;
             }
+            // A capped endpoint's deliveries go through its send schedule, never straight out; one with
+            // due work waiting goes on in due order, through claims.
+            let lease = match &mut claim {
+                Some(claim) if status == NotificationStatus::Pending && !admission.capped && !admission.backlog => {
+                    let endpoint = EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment };
+                    (claim.take)(&endpoint, n.body.len()).then_some(claim.lease_until)
+                }
+                _ => None,
+            };
             outcomes.push(IngestOutcome::Recorded { notification_id: n.id.clone(), status });
-            recorded.push((item, status));
+            recorded.push((item, status, lease));
         }
         // Few statements per batch, many rows each: per-statement overhead, not rows, is what costs.
-        apply_changes(&mut tx, recorded.iter().map(|(item, _)| *item), now).await?;
-        let notifications: Vec<(&NewNotification, NotificationStatus)> =
-            recorded.iter().map(|(item, status)| (&item.notification, *status)).collect();
+        apply_changes(&mut tx, recorded.iter().map(|(item, _, _)| *item), now).await?;
+        let notifications: Vec<(&NewNotification, NotificationStatus, Option<Timestamp>)> =
+            recorded.iter().map(|(item, status, lease)| (&item.notification, *status, *lease)).collect();
         insert_notifications(&mut tx, &notifications, now).await?;
-        if recorded.iter().any(|(_, s)| *s == NotificationStatus::Pending) {
+        // Other processes are woken only for work nobody took.
+        if recorded.iter().any(|(_, s, lease)| *s == NotificationStatus::Pending && lease.is_none()) {
             self.notify_due(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(outcomes)
+        let claimed = recorded
+            .iter()
+            .filter_map(|(item, _, lease)| lease.map(|lease| ClaimedDelivery::fresh(&item.notification, now, lease)))
+            .collect();
+        Ok((outcomes, claimed))
     }
 }
 
@@ -166,6 +202,10 @@ pub(super) struct Admission {
     state: SubscriptionState,
     has_url: bool,
     types: Option<Vec<NotificationType>>,
+    /// The environment's notifications have a rate cap.
+    capped: bool,
+    /// Notifications of the environment were due and not claimed when the transaction read it.
+    backlog: bool,
 }
 
 impl Admission {
@@ -188,36 +228,45 @@ pub(super) async fn admission(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     client_uuid: &str,
     environment: Environment,
+    now: Timestamp,
 ) -> Result<Admission, StoreError> {
-    admissions(tx, &[(client_uuid, environment)])
+    admissions(tx, &[(client_uuid, environment)], now)
         .await?
         .remove(&(client_uuid.to_owned(), environment))
         .ok_or(StoreError::NotFound)
 }
 
 /// The admission rules of these environments (those that exist), read in the recording transaction
-/// with one statement per 250 of them.
+/// with one statement per 250 of them (the backlog: one index probe each).
 async fn admissions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     environments: &[(&str, Environment)],
+    now: Timestamp,
 ) -> Result<HashMap<(String, Environment), Admission>, StoreError> {
     let mut admissions = HashMap::with_capacity(environments.len());
     for chunk in environments.chunks(250) {
         let mut placeholders = Placeholders::for_connection(tx);
-        let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
+        let at = placeholders.next();
+        let pairs = placeholders.pairs_equal("e.client_uuid", "e.environment", chunk.len());
         let sql = format!(
-            "SELECT client_uuid, environment, subscription_state, notification_webhook_url, notification_types \
-             FROM environments WHERE {pairs}"
+            "SELECT e.client_uuid, e.environment, e.subscription_state, e.notification_webhook_url, \
+             e.notification_types, e.notification_rate_limit, \
+             CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.client_uuid = e.client_uuid \
+               AND n.environment = e.environment AND n.next_attempt_at <= {at}) THEN 1 ELSE 0 END \
+             FROM environments e WHERE {pairs}"
         );
-        let mut query = sqlx::query_as::<_, (String, String, String, Option<String>, Option<String>)>(&sql);
+        type Row = (String, String, String, Option<String>, Option<String>, Option<i64>, i64);
+        let mut query = sqlx::query_as::<_, Row>(&sql).bind(now.as_micros());
         for (client_uuid, environment) in chunk {
             query = query.bind(*client_uuid).bind(environment.as_str());
         }
-        for (client_uuid, environment, state, url, types) in query.fetch_all(&mut **tx).await? {
+        for (client_uuid, environment, state, url, types, rate, backlog) in query.fetch_all(&mut **tx).await? {
             let admission = Admission {
                 state: parse_stored(&state, "environments.subscription_state")?,
                 has_url: url.is_some(),
                 types: FromStored::from_stored(types, "environments.notification_types")?,
+                capped: rate.is_some(),
+                backlog: backlog != 0,
             };
             admissions.insert((client_uuid, parse_stored(&environment, "environments.environment")?), admission);
         }
@@ -226,14 +275,14 @@ async fn admissions(
 }
 
 /// Inserts notifications, many per statement, numbered in commit order (in the order given); each is
-/// due now when `pending`. The transaction's last writes: it takes the numbers first (see
-/// `store/commit_order.rs`).
+/// due now when `pending`, or claimed until its lease when it has one. The transaction's last writes:
+/// it takes the numbers first (see `store/commit_order.rs`).
 pub(super) async fn insert_notifications(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    notifications: &[(&NewNotification, NotificationStatus)],
+    notifications: &[(&NewNotification, NotificationStatus, Option<Timestamp>)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 16;
+    const COLUMNS: usize = 17;
     if notifications.is_empty() {
         return Ok(());
     }
@@ -241,13 +290,16 @@ pub(super) async fn insert_notifications(
     for chunk in notifications.chunks(rows_per_statement(COLUMNS)) {
         let sql = format!(
             "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
-             occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by, seq) \
+             occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by, seq, \
+             lease_until) \
              VALUES {}",
             Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);
-        for (n, status) in chunk {
+        for (n, status, lease) in chunk {
             let due = *status == NotificationStatus::Pending;
+            // A claimed row is due again when its lease ends, like any claimed row.
+            let due_at = lease.unwrap_or(now).as_micros();
             query = query
                 .bind(&n.id)
                 .bind(&n.client_uuid)
@@ -261,10 +313,11 @@ pub(super) async fn insert_notifications(
                 .bind(i64::from(n.is_test))
                 .bind(n.body.as_slice())
                 .bind(status.as_str())
-                .bind(due.then_some(now.as_micros()))
+                .bind(due.then_some(due_at))
                 .bind(due.then_some(n.trigger.as_str()))
                 .bind(if due { n.triggered_by.as_deref() } else { None })
-                .bind(seq);
+                .bind(seq)
+                .bind(lease.map(Timestamp::as_micros));
             seq += 1;
         }
         query.execute(&mut **tx).await?;

@@ -45,7 +45,8 @@ pub use dispatch::{
 };
 pub use error::StoreError;
 pub use ingest::{
-    DUE_CHANNEL, DomainChange, IdempotencyClaim, IngestItem, IngestOutcome, NewNotification, UserRecord, receipt_body,
+    DUE_CHANNEL, DomainChange, IdempotencyClaim, IngestClaim, IngestItem, IngestOutcome, NewNotification, UserRecord,
+    receipt_body,
 };
 pub use list_query::Position;
 pub use login::FailureSlot;

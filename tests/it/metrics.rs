@@ -2,17 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{TestDatabase, TestReceiver, spawn_app, spawn_app_with};
-
-/// The sum of every sample of `name` whose labels contain all of `labels`.
-fn sample(text: &str, name: &str, labels: &[&str]) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter(|l| l.split(['{', ' ']).next() == Some(name))
-        .filter(|l| labels.iter().all(|label| l.contains(label)))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
+use crate::support::{TestDatabase, TestReceiver, metric as sample, spawn_app, spawn_app_with};
 
 async fn metrics_are_exposed_and_move_under_load(db: TestDatabase) {
     let receiver = TestReceiver::start().await;

@@ -146,6 +146,34 @@ pub struct ClaimedDelivery {
     pub send_at: Option<Timestamp>,
 }
 
+impl ClaimedDelivery {
+    /// A notification claimed in the transaction that recorded it (see [`super::IngestClaim`]): what a
+    /// claim statement would have returned for it.
+    pub(in crate::store) fn fresh(n: &NewNotification, created_at: Timestamp, lease: Timestamp) -> Self {
+        ClaimedDelivery {
+            id: n.id.clone(),
+            channel: Channel::Notification,
+            endpoint: EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment },
+            user_id: n.user_id.clone(),
+            occurred_at: n.occurred_at,
+            created_at,
+            body: Some(bytes::Bytes::copy_from_slice(&n.body)),
+            status: NotificationStatus::Pending,
+            attempt_count: 0,
+            scheduled_attempts: 0,
+            resend_mark: None,
+            trigger: n.trigger,
+            triggered_by: n.triggered_by.clone(),
+            resume_at: None,
+            is_test: n.is_test,
+            notification_type: Some(n.kind),
+            data: None,
+            lease,
+            send_at: None,
+        }
+    }
+}
+
 /// An endpoint's delivery settings for one channel at claim time.
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {

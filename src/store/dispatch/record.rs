@@ -130,8 +130,8 @@ impl Store {
         for a in &attempts {
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
-                let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
-                notices.push((n, status));
+                let status = admission(&mut tx, &n.client_uuid, n.environment, now).await?.status_for(n);
+                notices.push((n, status, None));
                 if notice.first {
                     sqlx::query(
                         "UPDATE data_deliveries SET rejection_notified = 1, rejected_notification_id = $1 WHERE id = $2",

@@ -7,7 +7,7 @@ use http::HeaderMap;
 use serde_json::json;
 use standardwebhooks::Webhook;
 
-use crate::support::{Subscribed, TestDatabase, spawn_subscribed};
+use crate::support::{Subscribed, TestDatabase, metric, spawn_subscribed};
 
 fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) {
     Webhook::new(secret).expect("a valid secret").verify(body, headers).expect("the signature verifies");
@@ -76,4 +76,31 @@ async fn every_platform_event_type_arrives_signed_with_the_documented_body(db: T
     app.stop().await;
 }
 
-crate::on_both_backends!(every_platform_event_type_arrives_signed_with_the_documented_body);
+async fn a_new_notification_goes_out_without_waiting_for_a_claim(db: TestDatabase) {
+    let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
+    let scrape = || async { app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap() };
+    let at_ingest = |text: &str| metric(text, "rook_notify_claims_total", &["how=\"at_ingest\""]);
+    let before = scrape().await;
+    // One at a time, each recorded delivered before the next: the endpoint always has room, so each is
+    // claimed in the transaction that records it and handed to the dispatcher.
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let user = [format!("u-{i}")];
+        ids.extend(app.users_delivered(&client_uuid, &user, Duration::from_secs(10)).await);
+    }
+    let after = scrape().await;
+    // Counters are per process and other tests run in it too: at least ours.
+    assert!(at_ingest(&after) - at_ingest(&before) >= 5.0, "{after}");
+    assert_eq!(receiver.wait_for(5, Duration::from_secs(5)).await.len(), 5, "each arrived once");
+    for id in &ids {
+        let notification = app.notification(id).await;
+        assert_eq!(notification["attempts"].as_array().map(Vec::len), Some(1), "{notification:#}");
+        assert_eq!(notification["attempts"][0]["attempt_number"], 1, "{notification:#}");
+    }
+    app.stop().await;
+}
+
+crate::on_both_backends!(
+    every_platform_event_type_arrives_signed_with_the_documented_body,
+    a_new_notification_goes_out_without_waiting_for_a_claim,
+);

@@ -4,9 +4,12 @@
 use app::vocab::{
     AttemptTrigger, Category, DisabledReason, Environment, NotificationStatus, NotificationType, SubscriptionState,
 };
-use rook_notify::store::{DomainChange, IngestItem, IngestOutcome, StoreError, UserRecord};
+use rook_notify::store::{
+    Channel, ClaimedDelivery, DomainChange, EndpointKey, IngestClaim, IngestItem, IngestOutcome, Store, StoreError,
+    UserRecord,
+};
 
-use super::fixtures::{endpoint, item, notification, record_kind, set_state, subscribed_store};
+use super::fixtures::{claim, endpoint, item, notification, record_kind, set_state, subscribed_store};
 use crate::support::TestDatabase;
 
 const A: &str = "0190b7e2-0000-7000-8000-0000000000a3";
@@ -134,7 +137,78 @@ async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
     assert!(store.notification(&valid.notification.id).await.unwrap().is_none());
 }
 
+/// Records one `user.created` for `endpoint`, offering it to a process that takes it when `takes`;
+/// returns its id, what was claimed, and the endpoints and sizes the process was asked about.
+async fn record_offered(
+    store: &Store,
+    endpoint: &EndpointKey,
+    user: &str,
+    now: app::timestamp::Timestamp,
+    takes: bool,
+) -> (String, Vec<ClaimedDelivery>, Vec<(EndpointKey, usize)>) {
+    let n = notification(endpoint, NotificationType::UserCreated, user, now);
+    let mut asked = Vec::new();
+    let mut take = |endpoint: &EndpointKey, bytes: usize| {
+        asked.push((endpoint.clone(), bytes));
+        takes
+    };
+    let offer = IngestClaim { lease_until: now.plus_seconds(60), take: &mut take };
+    let (outcomes, claimed) = store.ingest_claiming(&[item(n.clone())], now, Some(offer)).await.unwrap();
+    assert!(matches!(outcomes[..], [IngestOutcome::Recorded { .. }]), "{outcomes:?}");
+    (n.id, claimed, asked)
+}
+
+async fn a_new_notification_can_be_claimed_by_the_process_that_records_it(db: TestDatabase) {
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
+
+    // Taken: recorded already claimed, as a claim statement would have returned it.
+    let (id, claimed, asked) = record_offered(&store, &sandbox, "u1", t0, true).await;
+    let size = notification(&sandbox, NotificationType::UserCreated, "u1", t0).body.len();
+    assert_eq!(asked, [(sandbox.clone(), size)], "asked with its endpoint and body size");
+    let [taken] = &claimed[..] else { panic!("one claimed: {claimed:?}") };
+    assert_eq!((taken.id.as_str(), taken.channel, &taken.endpoint), (id.as_str(), Channel::Notification, &sandbox));
+    assert_eq!(
+        (taken.status, taken.attempt_count, taken.trigger),
+        (NotificationStatus::Pending, 0, AttemptTrigger::Schedule)
+    );
+    assert_eq!(taken.lease, t0.plus_seconds(60), "its lease is its fencing token");
+    assert_eq!(taken.body.as_deref(), Some(br#"{"type":"user.created","user_id":"u1"}"#.as_slice()));
+    let n = store.notification(&id).await.unwrap().unwrap();
+    assert_eq!((n.status, n.progress.next_attempt_at), (NotificationStatus::Pending, Some(t0.plus_seconds(60))));
+    assert!(
+        claim(&store, Channel::Notification, &sandbox, t0.plus_seconds(1)).await.is_empty(),
+        "no one else claims it"
+    );
+    let again = claim(&store, Channel::Notification, &sandbox, t0.plus_seconds(61)).await;
+    assert_eq!(again.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [id.as_str()], "back once the lease ends");
+
+    // That row is due again (its lease ended and it was claimed at t0 + 61 s): the endpoint has due
+    // work, so the next one waits its turn through claims, in due order, and the process is not asked.
+    let t1 = t0.plus_seconds(200);
+    let (id, claimed, asked) = record_offered(&store, &sandbox, "u2", t1, true).await;
+    assert!(claimed.is_empty() && asked.is_empty(), "{claimed:?} {asked:?}");
+    assert_eq!(store.notification(&id).await.unwrap().unwrap().progress.next_attempt_at, Some(t1), "due now");
+    assert_eq!(claim(&store, Channel::Notification, &sandbox, t1).await.len(), 2, "both due, claimed");
+
+    // Nothing due there any more (both claimed until t1 + 60 s): refused by the process, it is due now.
+    let (id, claimed, asked) = record_offered(&store, &sandbox, "u3", t1, false).await;
+    assert!(claimed.is_empty() && asked.len() == 1, "{claimed:?} {asked:?}");
+    assert_eq!(store.notification(&id).await.unwrap().unwrap().progress.next_attempt_at, Some(t1), "due now");
+
+    // A capped endpoint goes through its send schedule, and one that is not sent to is not offered.
+    let production = endpoint(A, Environment::Production);
+    let (_, claimed, asked) = record_offered(&store, &production, "u4", t1, true).await;
+    assert!(claimed.is_empty() && asked.is_empty(), "not subscribed: {claimed:?} {asked:?}");
+    let b = super::fixtures::subscribed(&store, B, "B", t1).await;
+    store.in_tx(async |tx| tx.set_rate_limits(B, Environment::Sandbox, Some(10), None, t1).await).await.unwrap();
+    let (_, claimed, asked) = record_offered(&store, &b, "u5", t1, true).await;
+    assert!(claimed.is_empty() && asked.is_empty(), "capped: {claimed:?} {asked:?}");
+}
+
+const B: &str = "0190b7e2-0000-7000-8000-0000000000b3";
+
 crate::on_both_backends!(
     a_notification_starts_in_the_status_its_subscription_gives_it,
     events_change_the_users_they_name_in_order,
+    a_new_notification_can_be_claimed_by_the_process_that_records_it,
 );

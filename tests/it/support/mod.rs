@@ -22,6 +22,17 @@ pub fn test_cipher() -> rook_notify::store::SecretCipher {
 }
 pub use receiver::{Reply, TestReceiver};
 
+/// The sum of every sample of `name` in Prometheus text whose labels contain all of `labels`.
+/// Counters are per process (tests share one): compare before and after.
+pub fn metric(text: &str, name: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .filter(|l| labels.iter().all(|label| l.contains(label)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 /// Declares each listed `async fn name(db: TestDatabase)` as two tests, `sqlite::name` and
 /// `postgres::name`: a test written once, run on both backends.
 #[macro_export]
