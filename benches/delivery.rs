@@ -789,6 +789,13 @@ struct Backend<'a> {
     dir: &'a Path,
 }
 
+impl Backend<'_> {
+    /// Where a server of this backend started for `phase` logs.
+    fn log(&self, phase: &str) -> PathBuf {
+        self.dir.join(format!("server-{}-{phase}.log", self.name))
+    }
+}
+
 async fn run_backend(
     b: &Backend<'_>,
     o: &Options,
@@ -798,11 +805,10 @@ async fn run_backend(
 ) -> Res<()> {
     let ticks = clock_ticks();
     let n = o.events;
-    let log = |phase: &str| b.dir.join(format!("server-{}-{phase}.log", b.name));
     let admin = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(30)).build().unwrap();
 
     // 1. Ingest, delivery off.
-    let server = Server::start(&b.database_url, false, log("ingest")).await?;
+    let server = Server::start(&b.database_url, false, b.log("ingest")).await?;
     let mut uuids = Vec::with_capacity(o.endpoints);
     for e in 0..o.endpoints {
         uuids.push(subscribed_client(&admin, &server.base, &format!("{receiver_url}/e{e}"), e).await?);
@@ -837,7 +843,7 @@ async fn run_backend(
     let mut servers = Vec::new();
     for p in 0..report.processes {
         let spawned = Instant::now();
-        servers.push(Server::start(&b.database_url, true, log(&format!("deliver{p}"))).await?);
+        servers.push(Server::start(&b.database_url, true, b.log(&format!("deliver{p}"))).await?);
         println!("  server {p} (delivering) ready in {:.2} s", spawned.elapsed().as_secs_f64());
     }
     let deadline = Instant::now() + o.phase_deadline;
@@ -1041,9 +1047,8 @@ async fn cold_while_hot_drains(
     recorded: u64,
     report: &mut Report,
 ) -> Res<u64> {
-    let log = |phase: &str| b.dir.join(format!("server-{}-{phase}.log", b.name));
     let first = recorded as usize;
-    let server = Server::start(&b.database_url, false, log("cold-ingest")).await?;
+    let server = Server::start(&b.database_url, false, b.log("cold-ingest")).await?;
     let (url, hot_uuid) = (format!("{}/api/v1/platform-events", server.base), uuids[0].clone());
     let hot = run_load(o.events, o.concurrency, o.phase_deadline, move |client, i| {
         client
@@ -1057,7 +1062,7 @@ async fn cold_while_hot_drains(
     server.stop().await;
 
     let db = Db::connect(&b.database_url).await?;
-    let server = Server::start(&b.database_url, true, log("cold")).await?;
+    let server = Server::start(&b.database_url, true, b.log("cold")).await?;
     receiver.record_first.store(true, Relaxed);
     let to = |i: usize| 1 + i % (o.endpoints - 1);
     let cold_first = first + o.events;
@@ -1142,10 +1147,9 @@ async fn fairness(
     first: usize,
     report: &mut Report,
 ) -> Res<()> {
-    let log = |phase: &str| b.dir.join(format!("server-{}-{phase}.log", b.name));
     let admin = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(30)).build().unwrap();
     let hung = HungReceiver::start().await?;
-    let server = Server::start(&b.database_url, false, log("fairness-ingest")).await?;
+    let server = Server::start(&b.database_url, false, b.log("fairness-ingest")).await?;
     let mut hung_uuids = Vec::with_capacity(o.hung);
     for h in 0..o.hung {
         hung_uuids.push(subscribed_client(&admin, &server.base, &format!("{}/h{h}", hung.url), 1_000 + h).await?);
@@ -1174,7 +1178,7 @@ async fn fairness(
     receiver.reset_span();
     let mut servers = Vec::new();
     for p in 0..report.processes {
-        servers.push(Server::start(&b.database_url, true, log(&format!("fairness{p}"))).await?);
+        servers.push(Server::start(&b.database_url, true, b.log(&format!("fairness{p}"))).await?);
     }
     let deadline = Instant::now() + o.phase_deadline;
     // Polls of the delivered count (the hung endpoints' attempts are recorded only when they time out).

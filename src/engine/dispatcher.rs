@@ -183,6 +183,12 @@ impl Slots {
         self.unreserve(slot, bytes);
     }
 
+    /// Gives back the room of a notification taken through the [`Inbox`] that gets no task.
+    fn drop_handed(&self, key: &EndpointKey, bytes: usize) {
+        self.reserved.fetch_sub(1, Ordering::AcqRel);
+        self.unreserve(&(Channel::Notification, key.clone()), bytes);
+    }
+
     /// Gives back what [`Slots::reserve`] counted.
     fn unreserve(&self, slot: &Slot, bytes: usize) {
         self.bytes.fetch_sub(bytes, Ordering::AcqRel);
@@ -393,8 +399,7 @@ pub(super) async fn run(
     }
     if !handed.is_empty() {
         for delivery in &handed {
-            shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
-            shared.slots.unreserve(&(Channel::Notification, delivery.endpoint.clone()), body_size(delivery));
+            shared.slots.drop_handed(&delivery.endpoint, body_size(delivery));
         }
         let claims: Vec<(String, Timestamp)> = handed.iter().map(|d| (d.id.clone(), d.lease)).collect();
         if let Err(err) = store.release_claims(Channel::Notification, &claims).await {
@@ -524,8 +529,7 @@ async fn dispatch(
             tracing::error!(error = %err, "reading endpoint settings failed; claims return after their lease");
             if reserved {
                 for delivery in &claimed {
-                    shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
-                    shared.slots.unreserve(&(channel, delivery.endpoint.clone()), body_size(delivery));
+                    shared.slots.drop_handed(&delivery.endpoint, body_size(delivery));
                 }
             }
             return;
@@ -671,8 +675,7 @@ impl Inbox {
 
     /// A reserved notification was not recorded.
     pub(super) fn cancel(&self, key: &EndpointKey, bytes: usize) {
-        self.shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
-        self.shared.slots.unreserve(&(Channel::Notification, key.clone()), bytes);
+        self.shared.slots.drop_handed(key, bytes);
     }
 
     /// Hands recorded, reserved notifications to the dispatcher; gives them back when it has stopped
