@@ -154,7 +154,8 @@ impl Store {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let admissions = admissions(&mut tx, &environments, now).await?;
+        // Whether an endpoint has due work matters only to what a process may take.
+        let admissions = admissions(&mut tx, &environments, claim.is_some().then_some(now)).await?;
         let mut outcomes = Vec::with_capacity(items.len());
         let mut recorded: Vec<(&IngestItem, NotificationStatus, Option<Timestamp>)> = Vec::with_capacity(items.len());
         for item in items {
@@ -228,35 +229,42 @@ pub(super) async fn admission(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     client_uuid: &str,
     environment: Environment,
-    now: Timestamp,
 ) -> Result<Admission, StoreError> {
-    admissions(tx, &[(client_uuid, environment)], now)
+    admissions(tx, &[(client_uuid, environment)], None)
         .await?
         .remove(&(client_uuid.to_owned(), environment))
         .ok_or(StoreError::NotFound)
 }
 
 /// The admission rules of these environments (those that exist), read in the recording transaction
-/// with one statement per 250 of them (the backlog: one index probe each).
+/// with one statement per 250 of them; with `due_at`, also whether each has notifications due then
+/// and not claimed (one index probe each; otherwise `backlog` is false).
 async fn admissions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     environments: &[(&str, Environment)],
-    now: Timestamp,
+    due_at: Option<Timestamp>,
 ) -> Result<HashMap<(String, Environment), Admission>, StoreError> {
     let mut admissions = HashMap::with_capacity(environments.len());
     for chunk in environments.chunks(250) {
         let mut placeholders = Placeholders::for_connection(tx);
-        let at = placeholders.next();
+        let backlog = match due_at {
+            Some(_) => format!(
+                "CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.client_uuid = e.client_uuid \
+                 AND n.environment = e.environment AND n.next_attempt_at <= {}) THEN 1 ELSE 0 END",
+                placeholders.next()
+            ),
+            None => "0".to_owned(),
+        };
         let pairs = placeholders.pairs_equal("e.client_uuid", "e.environment", chunk.len());
         let sql = format!(
             "SELECT e.client_uuid, e.environment, e.subscription_state, e.notification_webhook_url, \
-             e.notification_types, e.notification_rate_limit, \
-             CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.client_uuid = e.client_uuid \
-               AND n.environment = e.environment AND n.next_attempt_at <= {at}) THEN 1 ELSE 0 END \
-             FROM environments e WHERE {pairs}"
+             e.notification_types, e.notification_rate_limit, {backlog} FROM environments e WHERE {pairs}"
         );
         type Row = (String, String, String, Option<String>, Option<String>, Option<i64>, i64);
-        let mut query = sqlx::query_as::<_, Row>(&sql).bind(now.as_micros());
+        let mut query = sqlx::query_as::<_, Row>(&sql);
+        if let Some(at) = due_at {
+            query = query.bind(at.as_micros());
+        }
         for (client_uuid, environment) in chunk {
             query = query.bind(*client_uuid).bind(environment.as_str());
         }

@@ -130,7 +130,7 @@ impl Store {
         for a in &attempts {
             if let Some(notice) = &a.notice {
                 let n = &notice.notification;
-                let status = admission(&mut tx, &n.client_uuid, n.environment, now).await?.status_for(n);
+                let status = admission(&mut tx, &n.client_uuid, n.environment).await?.status_for(n);
                 notices.push((n, status, None));
                 if notice.first {
                     sqlx::query(
