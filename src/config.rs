@@ -228,6 +228,12 @@ pub struct Settings {
     #[arg(long, env = "ROOK_NOTIFY_MAX_IN_FLIGHT", default_value_t = 256, global = true)]
     pub max_in_flight: usize,
 
+    /// A request to a receiver still running after this long is slow: it stops holding one of the
+    /// process's `--max-in-flight` slots (up to four times their number), and its endpoint gets no new
+    /// requests until it ends.
+    #[arg(long, env = "ROOK_NOTIFY_SLOW_AFTER", default_value = "1s", value_parser = parse_duration, global = true)]
+    pub slow_after: Duration,
+
     /// Deliveries in flight to one endpoint from this process.
     #[arg(long, env = "ROOK_NOTIFY_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 4, global = true)]
     pub max_in_flight_per_endpoint: usize,

@@ -309,6 +309,7 @@ pub fn engine_config(settings: &Settings) -> Result<EngineConfig, StartupError> 
         },
         max_in_flight: settings.max_in_flight.max(1),
         max_in_flight_per_endpoint: settings.max_in_flight_per_endpoint.max(1),
+        slow_after: settings.slow_after,
         lease: settings.claim_lease.max(settings.delivery_timeout * 2),
         max_in_flight_bytes: settings.max_in_flight_bytes,
         disable_after: settings.disable_after,

@@ -3,8 +3,9 @@
 //! Fairness: each endpoint has a few delivery slots in this process; an endpoint whose slots and
 //! small queue are full is left out of the next claims, so a slow or dead endpoint never holds back
 //! the others, and its retries never crowd out first attempts elsewhere. An endpoint that has not
-//! answered lately gets one request at a time until it does (a slow start), so endpoints that accept
-//! connections and never answer cannot fill the process's slots before they are found slow.
+//! answered lately gets one request at a time until it does (a slow start), and such endpoints
+//! together hold at most half the process's slots until their requests are found slow: endpoints
+//! that accept connections and never answer, however many, cannot fill the process's slots.
 //!
 //! Rate caps: an endpoint with a cap (deliveries per second, shared by every process) is claimed
 //! through its send schedule in the database (`Store::claim_rated`); each of its deliveries waits for
@@ -75,6 +76,13 @@ struct Slots {
     /// When each endpoint last answered a request; one not here (or not since [`ANSWERED_FOR`]) gets a
     /// single request at a time.
     answered: Mutex<HashMap<Slot, Instant>>,
+    /// Claims of endpoints that had not answered when they were made, not yet slow: at most
+    /// `unanswered_limit` (half the process's `max_in_flight`), so endpoints that have answered always
+    /// keep the other half, however many fresh endpoints never answer.
+    unanswered: AtomicUsize,
+    unanswered_limit: usize,
+    /// Requests running longer than this are slow.
+    slow_after: Duration,
 }
 
 /// Slow requests stop counting against `max_in_flight` only up to this many times it: beyond, they
@@ -88,8 +96,10 @@ struct Endpoint {
     /// recorder counts against the process's `max_in_flight` instead: the endpoint could not send it
     /// any faster, and keeping its room until the commit made every endpoint wait on the recorder.
     claimed: usize,
-    /// Requests of this endpoint running longer than [`SLOW_AFTER`].
+    /// Requests of this endpoint running longer than `slow_after`.
     slow: usize,
+    /// Of `claimed`, those counted in [`Slots::unanswered`].
+    unanswered: usize,
 }
 
 /// An endpoint may have this many times its requests in flight claimed and not yet sent: enough for
@@ -97,25 +107,23 @@ struct Endpoint {
 /// single writer. Its requests in flight stay at `max_in_flight_per_endpoint`.
 const CLAIM_AHEAD: usize = 8;
 
-/// A request still running after this long is slow: it stops counting against the process's
-/// `max_in_flight`, and its endpoint gets no new claims until it ends. An endpoint that accepts
-/// connections and never answers then holds only what it already had, never the whole process.
-const SLOW_AFTER: Duration = Duration::from_secs(1);
 /// A claim that waited this long for its endpoint's slot is given back (its endpoint is slow).
 const SLOT_WAIT: Duration = Duration::from_secs(1);
 /// An endpoint that answered a request (whatever it answered, however slowly, but before the timeout)
 /// this recently gets all its slots; any other gets one request at a time. Without it, a hundred fresh
-/// endpoints that never answer took every slot of the process for the first [`SLOW_AFTER`] (four
+/// endpoints that never answer took every slot of the process until their requests were slow (four
 /// requests each), and every other endpoint waited that long.
 const ANSWERED_FOR: Duration = Duration::from_secs(60);
 
 impl Slots {
-    /// How many more deliveries `key` of `channel` may have claimed now.
-    fn room(&self, channel: Channel, key: &EndpointKey) -> u32 {
-        let slot = (channel, key.clone());
-        let budget = if self.answering(&slot) { self.per_endpoint * CLAIM_AHEAD } else { 1 };
+    /// How many more deliveries `slot` may have claimed now; `answering` is [`Slots::answering`] of it.
+    fn room(&self, slot: &Slot, answering: bool) -> u32 {
+        if !answering && self.unanswered.load(Ordering::Acquire) >= self.unanswered_limit {
+            return 0;
+        }
+        let budget = if answering { self.per_endpoint * CLAIM_AHEAD } else { 1 };
         let endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
-        match endpoints.get(&slot) {
+        match endpoints.get(slot) {
             Some(endpoint) if endpoint.slow > 0 => 0,
             Some(endpoint) => u32::try_from(budget.saturating_sub(endpoint.claimed)).unwrap_or(u32::MAX),
             None => u32::try_from(budget).unwrap_or(u32::MAX),
@@ -126,6 +134,19 @@ impl Slots {
     fn answering(&self, slot: &Slot) -> bool {
         let answered = self.answered.lock().unwrap_or_else(|e| e.into_inner());
         answered.get(slot).is_some_and(|at| at.elapsed() < ANSWERED_FOR)
+    }
+
+    /// Takes one of the places of endpoints that have not answered, if one is free; [`Slots::reserve`]
+    /// then counts it against the claim, and gives it back when the claim is done with or slow.
+    fn take_unanswered(&self) -> bool {
+        self.unanswered
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.unanswered_limit).then_some(n + 1))
+            .is_ok()
+    }
+
+    /// Gives back a place taken with [`Slots::take_unanswered`].
+    fn give_unanswered(&self) {
+        self.unanswered.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// One of `slot`'s requests was answered.
@@ -149,20 +170,28 @@ impl Slots {
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.slow = if slow { endpoint.slow + 1 } else { endpoint.slow.saturating_sub(1) };
+            // A slow request's endpoint gets no new claims anyway: its place goes to another.
+            if slow && endpoint.unanswered > 0 {
+                endpoint.unanswered -= 1;
+                self.give_unanswered();
+            }
         }
     }
 
-    /// Counts a claimed delivery of `slot` (its room and its body's bytes) until
-    /// [`Slots::hand_over`] or [`Slots::unreserve`].
-    fn reserve(&self, slot: &Slot, bytes: usize) {
+    /// Counts a claimed delivery of `slot` (its room and its body's bytes, and the place of endpoints
+    /// that have not answered it took, when `unanswered`) until [`Slots::hand_over`] or
+    /// [`Slots::unreserve`].
+    fn reserve(&self, slot: &Slot, bytes: usize, unanswered: bool) {
         self.bytes.fetch_add(bytes, Ordering::AcqRel);
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         let endpoint = endpoints.entry(slot.clone()).or_insert_with(|| Endpoint {
             sending: Arc::new(Semaphore::new(self.per_endpoint)),
             claimed: 0,
             slow: 0,
+            unanswered: 0,
         });
         endpoint.claimed += 1;
+        endpoint.unanswered += usize::from(unanswered);
     }
 
     /// Keeps a reserved delivery's claim (given back on shutdown); returns its endpoint's slots.
@@ -195,6 +224,10 @@ impl Slots {
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.claimed = endpoint.claimed.saturating_sub(1);
+            if endpoint.unanswered > 0 {
+                endpoint.unanswered -= 1;
+                self.give_unanswered();
+            }
             if endpoint.claimed == 0 {
                 endpoints.remove(slot);
             }
@@ -239,6 +272,9 @@ pub(super) async fn run(
             reserved: AtomicUsize::new(0),
             slow: AtomicUsize::new(0),
             answered: Mutex::new(HashMap::new()),
+            unanswered: AtomicUsize::new(0),
+            unanswered_limit: (config.max_in_flight / 2).max(1),
+            slow_after: config.slow_after,
         },
         capacity_freed: Notify::new(),
     });
@@ -319,15 +355,22 @@ pub(super) async fn run(
                     candidates.rotate_left(start);
                 }
                 let mut asked: Vec<(EndpointKey, u32)> = Vec::new();
+                // Endpoints asked for with a place of those that have not answered.
+                let mut unanswered: HashSet<EndpointKey> = HashSet::new();
                 waiting.retain(|_, until| *until > now);
                 for key in candidates {
-                    if waiting.contains_key(&(channel, key.clone())) {
+                    let slot = (channel, key.clone());
+                    if waiting.contains_key(&slot) {
                         continue;
                     }
-                    let want = shared.slots.room(channel, key).min(u32::try_from(left).unwrap_or(u32::MAX));
-                    if want > 0 {
+                    let answering = shared.slots.answering(&slot);
+                    let want = shared.slots.room(&slot, answering).min(u32::try_from(left).unwrap_or(u32::MAX));
+                    if want > 0 && (answering || shared.slots.take_unanswered()) {
                         left -= want as usize;
                         asked.push((key.clone(), want));
+                        if !answering {
+                            unanswered.insert(key.clone());
+                        }
                     }
                     if left == 0 {
                         break;
@@ -358,6 +401,15 @@ pub(super) async fn run(
                     .collect();
                 for key in drained {
                     endpoints.remove(&key);
+                }
+                for key in &unanswered {
+                    if !got.contains_key(key) {
+                        shared.slots.give_unanswered();
+                    }
+                }
+                for delivery in &claimed {
+                    let slot = (channel, delivery.endpoint.clone());
+                    shared.slots.reserve(&slot, body_size(delivery), unanswered.contains(&delivery.endpoint));
                 }
                 // What was asked and not got goes back to the room for the other channel.
                 let asked_total: usize = asked.iter().map(|(_, want)| *want as usize).sum();
@@ -510,8 +562,9 @@ fn body_size(delivery: &ClaimedDelivery) -> usize {
     delivery.body.as_ref().map_or(0, bytes::Bytes::len)
 }
 
-/// Reads the claimed endpoints' settings and starts a task per delivery. `reserved`: the deliveries
-/// came through the [`Inbox`], which counted them already.
+/// Reads the claimed endpoints' settings and starts a task per delivery; each is counted in the
+/// [`Slots`] already. `at_ingest`: the deliveries came through the [`Inbox`] (and are counted in
+/// [`Slots::reserved`] until they have a task).
 async fn dispatch(
     store: &Store,
     shared: &Arc<Shared>,
@@ -519,7 +572,7 @@ async fn dispatch(
     channel: Channel,
     claimed: Vec<ClaimedDelivery>,
     now: Timestamp,
-    reserved: bool,
+    at_ingest: bool,
 ) {
     let keys: Vec<EndpointKey> =
         claimed.iter().map(|c| c.endpoint.clone()).collect::<HashSet<_>>().into_iter().collect();
@@ -527,9 +580,11 @@ async fn dispatch(
         Ok(configs) => configs,
         Err(err) => {
             tracing::error!(error = %err, "reading endpoint settings failed; claims return after their lease");
-            if reserved {
-                for delivery in &claimed {
+            for delivery in &claimed {
+                if at_ingest {
                     shared.slots.drop_handed(&delivery.endpoint, body_size(delivery));
+                } else {
+                    shared.slots.unreserve(&(channel, delivery.endpoint.clone()), body_size(delivery));
                 }
             }
             return;
@@ -537,14 +592,12 @@ async fn dispatch(
     };
     let configs: HashMap<EndpointKey, Arc<EndpointConfig>> =
         configs.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-    crate::metrics::claimed(channel, claimed.len(), reserved);
+    crate::metrics::claimed(channel, claimed.len(), at_ingest);
     for delivery in claimed {
         let slot: Slot = (channel, delivery.endpoint.clone());
         let bytes = body_size(&delivery);
-        if reserved {
+        if at_ingest {
             shared.slots.reserved.fetch_sub(1, Ordering::AcqRel);
-        } else {
-            shared.slots.reserve(&slot, bytes);
         }
         let sending = shared.slots.track(&slot, &delivery.id, delivery.lease);
         let config = configs.get(&delivery.endpoint).cloned();
@@ -569,7 +622,7 @@ async fn dispatch(
                             tokio::pin!(send);
                             let finished = tokio::select! {
                                 finished = &mut send => finished,
-                                () = tokio::time::sleep(SLOW_AFTER) => {
+                                () = tokio::time::sleep(shared.slots.slow_after) => {
                                     shared.slots.set_slow(&slot, true);
                                     shared.capacity_freed.notify_one();
                                     let finished = send.await;
@@ -659,7 +712,9 @@ impl Inbox {
     /// for it now, and counts it; [`Inbox::cancel`] gives the room back if it is not recorded.
     pub(super) fn reserve(&self, key: &EndpointKey, bytes: usize) -> bool {
         let slots = &self.shared.slots;
-        if slots.room(Channel::Notification, key) == 0 {
+        let slot = (Channel::Notification, key.clone());
+        let answering = slots.answering(&slot);
+        if slots.room(&slot, answering) == 0 {
             return false;
         }
         let slow = slots.slow.load(Ordering::Acquire).min(self.max_in_flight * MAX_SLOW_FACTOR);
@@ -668,8 +723,11 @@ impl Inbox {
         if busy >= self.max_in_flight || (held > 0 && held + bytes > self.max_bytes) {
             return false;
         }
+        if !answering && !slots.take_unanswered() {
+            return false;
+        }
         slots.reserved.fetch_add(1, Ordering::AcqRel);
-        slots.reserve(&(Channel::Notification, key.clone()), bytes);
+        slots.reserve(&slot, bytes, !answering);
         true
     }
 

@@ -46,6 +46,8 @@ pub struct EngineConfig {
     pub max_in_flight: usize,
     /// Deliveries in flight to one endpoint from this process.
     pub max_in_flight_per_endpoint: usize,
+    /// A request running longer is slow: it stops counting against `max_in_flight`.
+    pub slow_after: Duration,
     /// How long a claim lasts; a claim of a crashed process comes back after it.
     pub lease: Duration,
     /// Bytes of payloads claimed and in flight in this process at most (a single larger one still goes).

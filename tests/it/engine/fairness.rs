@@ -57,6 +57,12 @@ async fn app_with_hung_endpoints(
         s.claim_lease = Duration::from_secs(120);
     })
     .await;
+    let hung = hung_endpoints(&app, endpoints, events).await;
+    (app, hung)
+}
+
+/// `endpoints` hung endpoints of `app`, holding `events` events each.
+async fn hung_endpoints(app: &TestApp, endpoints: usize, events: usize) -> Vec<HungReceiver> {
     let mut hung = Vec::new();
     for i in 0..endpoints {
         let receiver = HungReceiver::start().await;
@@ -66,18 +72,20 @@ async fn app_with_hung_endpoints(
         }
         hung.push(receiver);
     }
-    (app, hung)
+    hung
+}
+
+fn accepted(hung: &[HungReceiver]) -> usize {
+    hung.iter().map(|h| h.accepted.load(Ordering::SeqCst)).sum()
 }
 
 async fn endpoints_that_never_answer_do_not_stop_the_others(db: TestDatabase) {
     // Few slots: only fairness can get the polite endpoint served.
     let (app, hung) = app_with_hung_endpoints(db, 2, 6, 3).await;
-    // Wait until the hung endpoints hold requests open (their claims, waiting or sending, are more than
-    // the process's 8 slots).
-    wait::until("the hung endpoints are tried", Duration::from_secs(20), || {
-        std::future::ready(hung.iter().map(|h| h.accepted.load(Ordering::SeqCst)).sum::<usize>() >= 4)
-    })
-    .await;
+    // Wait until the hung endpoints hold requests open: four, half the process's 8 slots, all that
+    // endpoints that have not answered may hold before their requests are slow.
+    wait::until("the hung endpoints are tried", Duration::from_secs(20), || std::future::ready(accepted(&hung) >= 4))
+        .await;
 
     let polite = TestReceiver::start().await;
     let (client, _) = app.subscribed_client(&polite.url("/hooks")).await;
@@ -103,12 +111,42 @@ async fn an_endpoint_that_has_not_answered_gets_one_request_at_a_time(db: TestDa
 
     // A hung request never ends within the test (60 s timeout), and an endpoint with one in flight that
     // has never answered gets no second: one connection each.
-    let accepted: Vec<usize> = hung.iter().map(|h| h.accepted.load(Ordering::SeqCst)).collect();
-    assert_eq!(accepted, vec![1, 1, 1], "requests each hung endpoint received");
+    let each: Vec<usize> = hung.iter().map(|h| h.accepted.load(Ordering::SeqCst)).collect();
+    assert_eq!(each, vec![1, 1, 1], "requests each hung endpoint received");
+    app.stop().await;
+}
+
+async fn endpoints_that_have_not_answered_hold_at_most_half_the_slots(db: TestDatabase) {
+    // Eight slots, and no request is found slow within the test: without the half kept for endpoints
+    // that answer, ten fresh hung endpoints would take all eight until their 60 s timeout.
+    let app = spawn_app_with(db, |s| {
+        s.max_in_flight = 8;
+        s.max_in_flight_per_endpoint = 4;
+        s.delivery_timeout = Duration::from_secs(60);
+        s.claim_lease = Duration::from_secs(120);
+        s.slow_after = Duration::from_secs(600);
+    })
+    .await;
+    // The polite endpoint answers once before the hung ones arrive: it is an endpoint that answers.
+    let polite = TestReceiver::start().await;
+    let (client, _) = app.subscribed_client(&polite.url("/hooks")).await;
+    app.users_delivered(&client, &["u-polite-first".to_owned()], Duration::from_secs(20)).await;
+
+    let hung = hung_endpoints(&app, 10, 1).await;
+    wait::until("the hung endpoints hold half the slots", Duration::from_secs(20), || {
+        std::future::ready(accepted(&hung) >= 4)
+    })
+    .await;
+    // The other half is the polite endpoint's.
+    let users: Vec<String> = (0..20).map(|i| format!("u-polite-{i}")).collect();
+    app.users_delivered(&client, &users, Duration::from_secs(20)).await;
+    // No hung request ends or is found slow within the test, so no hung endpoint got a fifth place.
+    assert_eq!(accepted(&hung), 4, "requests the hung endpoints received: half of the 8 slots");
     app.stop().await;
 }
 
 crate::on_both_backends!(
     endpoints_that_never_answer_do_not_stop_the_others,
-    an_endpoint_that_has_not_answered_gets_one_request_at_a_time
+    an_endpoint_that_has_not_answered_gets_one_request_at_a_time,
+    endpoints_that_have_not_answered_hold_at_most_half_the_slots
 );
