@@ -288,6 +288,7 @@ pub(super) async fn run(
         lease_micros,
         handed: handed_tx,
     });
+    remember_answered(&store, &shared.slots).await;
     due.open_inbox(inbox.clone());
     // Handed through the inbox and not yet started.
     let mut handed: Vec<ClaimedDelivery> = Vec::new();
@@ -470,6 +471,28 @@ pub(super) async fn run(
             if let Err(err) = store.release_claims(channel, &unfinished).await {
                 tracing::warn!(error = %err, "giving back claims failed; they return when their lease ends");
             }
+        }
+    }
+}
+
+/// Counts the endpoints whose last success was within [`ANSWERED_FOR`] as answering, as if this
+/// process had seen it: after a restart they get all their slots at once, and fresh endpoints that
+/// never answer cannot take their half of the process's slots. Only Notification Webhook endpoints
+/// keep a last success.
+async fn remember_answered(store: &Store, slots: &Slots) {
+    let window = i64::try_from(ANSWERED_FOR.as_micros()).unwrap_or(i64::MAX);
+    let now = Timestamp::now();
+    match store.answered_since(now.plus_micros(-window)).await {
+        Ok(answered) => {
+            let seen = Instant::now();
+            let mut map = slots.answered.lock().unwrap_or_else(|e| e.into_inner());
+            for (key, at) in answered {
+                let ago = Duration::from_micros(u64::try_from(now.as_micros() - at.as_micros()).unwrap_or(0));
+                map.insert((Channel::Notification, key), seen.checked_sub(ago).unwrap_or(seen));
+            }
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "reading which endpoints answered lately failed; each starts with one request");
         }
     }
 }

@@ -411,6 +411,23 @@ impl ClaimRow {
 }
 
 impl Store {
+    /// The Notification Webhook endpoints whose last successful attempt was at `since` or later, with
+    /// its time.
+    pub async fn answered_since(&self, since: Timestamp) -> Result<Vec<(EndpointKey, Timestamp)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT client_uuid, environment, last_success_at FROM environments WHERE last_success_at >= $1",
+        )
+        .bind(since.as_micros())
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(client_uuid, env, at)| {
+                let environment = parse_stored(&env, "environments.environment")?;
+                Ok((EndpointKey { client_uuid, environment }, Timestamp::from_micros(at)))
+            })
+            .collect()
+    }
+
     /// The endpoints with deliveries of `channel` due at `now` (claimed ones are not due: a claim moves
     /// a delivery's due time to the end of its lease). One index probe per endpoint, whatever the
     /// backlog.

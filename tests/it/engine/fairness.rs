@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
+use rook_notify::config::Settings;
+
 use crate::support::{TestApp, TestDatabase, TestReceiver, spawn_app_with, wait};
 
 /// A receiver that accepts every connection, reads what comes, and never answers.
@@ -116,37 +118,56 @@ async fn an_endpoint_that_has_not_answered_gets_one_request_at_a_time(db: TestDa
     app.stop().await;
 }
 
+/// Eight slots, and no request found slow within a test: without the half kept for endpoints that
+/// answer, ten fresh hung endpoints would take all eight until their 60 s timeout.
+fn eight_slots_nothing_slow(s: &mut Settings) {
+    s.max_in_flight = 8;
+    s.max_in_flight_per_endpoint = 4;
+    s.delivery_timeout = Duration::from_secs(60);
+    s.claim_lease = Duration::from_secs(120);
+    s.slow_after = Duration::from_secs(600);
+}
+
 async fn endpoints_that_have_not_answered_hold_at_most_half_the_slots(db: TestDatabase) {
-    // Eight slots, and no request is found slow within the test: without the half kept for endpoints
-    // that answer, ten fresh hung endpoints would take all eight until their 60 s timeout.
-    let app = spawn_app_with(db, |s| {
-        s.max_in_flight = 8;
-        s.max_in_flight_per_endpoint = 4;
-        s.delivery_timeout = Duration::from_secs(60);
-        s.claim_lease = Duration::from_secs(120);
-        s.slow_after = Duration::from_secs(600);
-    })
-    .await;
+    let app = spawn_app_with(db, eight_slots_nothing_slow).await;
     // The polite endpoint answers once before the hung ones arrive: it is an endpoint that answers.
     let polite = TestReceiver::start().await;
     let (client, _) = app.subscribed_client(&polite.url("/hooks")).await;
     app.users_delivered(&client, &["u-polite-first".to_owned()], Duration::from_secs(20)).await;
+    hung_endpoints_leave_the_polite_one_half(&app, &client).await;
+    app.stop().await;
+}
 
-    let hung = hung_endpoints(&app, 10, 1).await;
+async fn an_endpoint_that_answered_before_a_restart_keeps_its_half(db: TestDatabase) {
+    let first = spawn_app_with(db.shared(), eight_slots_nothing_slow).await;
+    let polite = TestReceiver::start().await;
+    let (client, _) = first.subscribed_client(&polite.url("/hooks")).await;
+    first.users_delivered(&client, &["u-polite-first".to_owned()], Duration::from_secs(20)).await;
+    first.stop().await;
+    // The restarted process has seen no answer itself; the polite endpoint's recorded success counts.
+    let app = spawn_app_with(db, eight_slots_nothing_slow).await;
+    hung_endpoints_leave_the_polite_one_half(&app, &client).await;
+    app.stop().await;
+}
+
+/// Ten hung endpoints get four requests (half the eight slots), and the polite endpoint of `client`,
+/// one that answers, is served with the other half.
+async fn hung_endpoints_leave_the_polite_one_half(app: &TestApp, client: &str) {
+    let hung = hung_endpoints(app, 10, 1).await;
     wait::until("the hung endpoints hold half the slots", Duration::from_secs(20), || {
         std::future::ready(accepted(&hung) >= 4)
     })
     .await;
     // The other half is the polite endpoint's.
     let users: Vec<String> = (0..20).map(|i| format!("u-polite-{i}")).collect();
-    app.users_delivered(&client, &users, Duration::from_secs(20)).await;
+    app.users_delivered(client, &users, Duration::from_secs(20)).await;
     // No hung request ends or is found slow within the test, so no hung endpoint got a fifth place.
     assert_eq!(accepted(&hung), 4, "requests the hung endpoints received: half of the 8 slots");
-    app.stop().await;
 }
 
 crate::on_both_backends!(
     endpoints_that_never_answer_do_not_stop_the_others,
     an_endpoint_that_has_not_answered_gets_one_request_at_a_time,
-    endpoints_that_have_not_answered_hold_at_most_half_the_slots
+    endpoints_that_have_not_answered_hold_at_most_half_the_slots,
+    an_endpoint_that_answered_before_a_restart_keeps_its_half
 );
