@@ -256,6 +256,9 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
     let env = store.environment(A, Environment::Sandbox).await.unwrap().unwrap();
     assert_eq!((env.consecutive_failures, env.failing_since), (1, Some(t0.plus_seconds(2))));
     assert_eq!(env.last_success_at, Some(t0.plus_seconds(1)));
+    // A starting dispatcher reads which endpoints succeeded lately.
+    assert_eq!(store.answered_since(t0.plus_seconds(1)).await.unwrap(), vec![(a.clone(), t0.plus_seconds(1))]);
+    assert!(store.answered_since(t0.plus_seconds(2)).await.unwrap().is_empty(), "not since its last success");
 
     // The same outcome again is stale: the claim's lease was released with the first record.
     let again = store.record_attempts(&attempts[..1], &[], &rules(), 5, t0.plus_seconds(4)).await.unwrap();
