@@ -149,6 +149,14 @@ impl Slots {
         self.unanswered.fetch_sub(1, Ordering::AcqRel);
     }
 
+    /// Gives back one of the places `endpoint`'s claims hold, if they hold any.
+    fn release_unanswered(&self, endpoint: &mut Endpoint) {
+        if endpoint.unanswered > 0 {
+            endpoint.unanswered -= 1;
+            self.give_unanswered();
+        }
+    }
+
     /// One of `slot`'s requests was answered.
     fn mark_answered(&self, slot: &Slot) {
         self.answered.lock().unwrap_or_else(|e| e.into_inner()).insert(slot.clone(), Instant::now());
@@ -171,9 +179,8 @@ impl Slots {
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.slow = if slow { endpoint.slow + 1 } else { endpoint.slow.saturating_sub(1) };
             // A slow request's endpoint gets no new claims anyway: its place goes to another.
-            if slow && endpoint.unanswered > 0 {
-                endpoint.unanswered -= 1;
-                self.give_unanswered();
+            if slow {
+                self.release_unanswered(endpoint);
             }
         }
     }
@@ -224,10 +231,7 @@ impl Slots {
         let mut endpoints = self.endpoints.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(endpoint) = endpoints.get_mut(slot) {
             endpoint.claimed = endpoint.claimed.saturating_sub(1);
-            if endpoint.unanswered > 0 {
-                endpoint.unanswered -= 1;
-                self.give_unanswered();
-            }
+            self.release_unanswered(endpoint);
             if endpoint.claimed == 0 {
                 endpoints.remove(slot);
             }
