@@ -217,6 +217,34 @@ impl Placeholders {
             .join(" UNION ALL ")
     }
 
+    /// The rows of one parameter holding a JSON array of rows, each an array of the `columns`' values
+    /// in order, as a subquery with those column names: `SELECT r->>0 AS a, (r->>1)::bigint AS b FROM
+    /// jsonb_array_elements($1::jsonb) AS r` on Postgres, the same over `json_each(?)` on SQLite.
+    ///
+    /// Why one JSON parameter and not a row of placeholders per row: the statement then has one shape
+    /// whatever the number of rows, so each backend prepares (and Postgres plans) it once. With a
+    /// shape per batch size, Postgres planned the recorder's update afresh for most batches, and the
+    /// planning took longer than the update (BENCHMARKS.md, 2026-12-04).
+    pub(crate) fn json_rows(&mut self, columns: &[(&str, JsonColumn)]) -> String {
+        let param = self.next();
+        let fields: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, kind))| match (self.sqlite, kind) {
+                // SQLite's `->>` gives a JSON number as an INTEGER and a string as TEXT already.
+                (true, _) => format!("r.value ->> {i} AS {name}"),
+                (false, JsonColumn::Text) => format!("r.value ->> {i} AS {name}"),
+                (false, JsonColumn::Integer) => format!("(r.value ->> {i})::bigint AS {name}"),
+            })
+            .collect();
+        let source = if self.sqlite {
+            format!("json_each({param}) AS r")
+        } else {
+            format!("jsonb_array_elements({param}::jsonb) AS r(value)")
+        };
+        format!("SELECT {} FROM {source}", fields.join(", "))
+    }
+
     /// A condition that matches `rows` pairs of values of two columns: `(a = $1 AND b = $2) OR …`.
     /// Not a row value `(a, b) IN (VALUES …)`: SQLite answers that by reading every row, while each
     /// equality pair on an index is a seek, on both backends.
@@ -226,6 +254,13 @@ impl Placeholders {
             .collect::<Vec<_>>()
             .join(" OR ")
     }
+}
+
+/// The SQL type a column of [`Placeholders::json_rows`] is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonColumn {
+    Text,
+    Integer,
 }
 
 /// How many rows of `columns` parameters one statement may carry: well under SQLite's 32,766 and

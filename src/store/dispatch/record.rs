@@ -12,7 +12,7 @@ use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordRules, RecordS
 use crate::store::alerts::insert_alert;
 use crate::store::error::parse_stored;
 use crate::store::ingest::{admission, insert_notifications};
-use crate::store::{Placeholders, Store, StoreError, new_id, rows_per_statement};
+use crate::store::{JsonColumn, Placeholders, Store, StoreError, new_id, rows_per_statement};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -377,61 +377,66 @@ async fn apply_next_states(
     channel: Channel,
     rows: &[NextRow<'_>],
 ) -> Result<(), StoreError> {
-    const FIELDS: [&str; 12] = [
-        "id",
-        "deliverable",
-        "status",
-        "next_at",
-        "resume_at",
-        "attempted",
-        "at",
-        "succeeded",
-        "error_kind",
-        "scheduled",
-        "mark",
-        "lease",
+    use JsonColumn::{Integer, Text};
+    const FIELDS: [(&str, JsonColumn); 12] = [
+        ("id", Text),
+        ("deliverable", Integer),
+        ("status", Text),
+        ("next_at", Integer),
+        ("resume_at", Integer),
+        ("attempted", Integer),
+        ("at", Integer),
+        ("succeeded", Integer),
+        ("error_kind", Text),
+        ("scheduled", Integer),
+        ("mark", Integer),
+        ("lease", Integer),
     ];
+    if rows.is_empty() {
+        return Ok(());
+    }
     let table = channel.table();
     let pending = format!(
         "({table}.resend_requested_at IS NOT NULL AND (v.mark IS NULL OR {table}.resend_requested_at > v.mark))"
     );
-    for chunk in rows.chunks(rows_per_statement(FIELDS.len())) {
-        // Anonymous placeholders on SQLite: binding n named ones costs n².
-        let mut placeholders = Placeholders::for_connection(tx);
-        let values = placeholders.select_rows(chunk.len(), &FIELDS);
-        let sql = format!(
-            "UPDATE {table} SET status = v.status, \
-               next_attempt_at = CASE WHEN {pending} AND v.deliverable = 1 THEN {table}.resend_requested_at \
-                                      ELSE v.next_at END, \
-               resume_at = CASE WHEN {pending} THEN v.next_at ELSE v.resume_at END, \
-               next_trigger = CASE WHEN {pending} THEN {table}.next_trigger END, \
-               next_triggered_by = CASE WHEN {pending} THEN {table}.next_triggered_by END, \
-               lease_until = NULL, \
-               attempt_count = {table}.attempt_count + v.attempted, \
-               scheduled_attempts = {table}.scheduled_attempts + v.scheduled, \
-               last_attempt_at = CASE WHEN v.attempted = 1 THEN v.at ELSE {table}.last_attempt_at END, \
-               delivered_at = CASE WHEN v.succeeded = 1 THEN v.at ELSE {table}.delivered_at END, \
-               last_error_kind = CASE WHEN v.attempted = 1 THEN v.error_kind ELSE {table}.last_error_kind END \
-             FROM ({values}) AS v WHERE {table}.id = v.id AND {table}.lease_until = v.lease"
-        );
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = query
-                .bind(row.id)
-                .bind(i64::from(row.deliverable))
-                .bind(row.next.status.as_str())
-                .bind(row.next.next_attempt_at.map(Timestamp::as_micros))
-                .bind(row.next.resume_at.map(Timestamp::as_micros))
-                .bind(i64::from(row.attempted_at.is_some()))
-                .bind(row.attempted_at.unwrap_or(row.now).as_micros())
-                .bind(i64::from(row.succeeded))
-                .bind(row.error_kind.map(AttemptErrorKind::as_str))
-                .bind(i64::from(row.by_schedule))
-                .bind(row.resend_mark.map(Timestamp::as_micros))
-                .bind(row.lease.as_micros());
-        }
-        query.execute(&mut **tx).await?;
-    }
+    // One statement of one shape for any number of rows (see `Placeholders::json_rows`).
+    let values = Placeholders::for_connection(tx).json_rows(&FIELDS);
+    let sql = format!(
+        "UPDATE {table} SET status = v.status, \
+           next_attempt_at = CASE WHEN {pending} AND v.deliverable = 1 THEN {table}.resend_requested_at \
+                                  ELSE v.next_at END, \
+           resume_at = CASE WHEN {pending} THEN v.next_at ELSE v.resume_at END, \
+           next_trigger = CASE WHEN {pending} THEN {table}.next_trigger END, \
+           next_triggered_by = CASE WHEN {pending} THEN {table}.next_triggered_by END, \
+           lease_until = NULL, \
+           attempt_count = {table}.attempt_count + v.attempted, \
+           scheduled_attempts = {table}.scheduled_attempts + v.scheduled, \
+           last_attempt_at = CASE WHEN v.attempted = 1 THEN v.at ELSE {table}.last_attempt_at END, \
+           delivered_at = CASE WHEN v.succeeded = 1 THEN v.at ELSE {table}.delivered_at END, \
+           last_error_kind = CASE WHEN v.attempted = 1 THEN v.error_kind ELSE {table}.last_error_kind END \
+         FROM ({values}) AS v WHERE {table}.id = v.id AND {table}.lease_until = v.lease"
+    );
+    let values: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.id,
+                i64::from(row.deliverable),
+                row.next.status.as_str(),
+                row.next.next_attempt_at.map(Timestamp::as_micros),
+                row.next.resume_at.map(Timestamp::as_micros),
+                i64::from(row.attempted_at.is_some()),
+                row.attempted_at.unwrap_or(row.now).as_micros(),
+                i64::from(row.succeeded),
+                row.error_kind.map(AttemptErrorKind::as_str),
+                i64::from(row.by_schedule),
+                row.resend_mark.map(Timestamp::as_micros),
+                row.lease.as_micros(),
+            )
+        })
+        .collect();
+    let values = serde_json::to_string(&values).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+    sqlx::query(&sql).bind(values).execute(&mut **tx).await?;
     Ok(())
 }
 
