@@ -7,8 +7,8 @@ use rook_notify::store::{
 };
 
 use super::fixtures::{
-    DATA_URL, NOTIFY_URL, attempt, claim, claimed, claimed_ids, delivered, endpoint, record, retry_at, rules,
-    subscribed, subscribed_store,
+    DATA_URL, NOTIFY_URL, attempt, claim, claimed, claimed_ids, delivered, endpoint, item, notification, record,
+    retry_at, rules, subscribed, subscribed_store,
 };
 use crate::support::TestDatabase;
 
@@ -266,9 +266,42 @@ async fn a_recorded_batch_applies_each_outcome_and_counts_it(db: TestDatabase) {
     assert_eq!(store.attempts_of(&ok).await.unwrap().len(), 1);
 }
 
+/// A record batch of many rows (more than fit the parameters of one multi-row statement) sets each
+/// row's own state: the rows travel as one parameter, in one statement whatever their number.
+async fn a_large_record_batch_sets_each_rows_own_state(db: TestDatabase) {
+    let (store, t0, a) = subscribed_store(&db, A).await;
+    let items: Vec<_> =
+        (0..700).map(|i| item(notification(&a, NotificationType::UserCreated, &format!("u-{i}"), t0))).collect();
+    store.ingest(&items, t0).await.unwrap();
+    let claims =
+        store.claim_due(Channel::Notification, t0, t0.plus_seconds(60), &[(a.clone(), 1000)], i64::MAX).await.unwrap();
+    assert_eq!(claims.len(), 700);
+    let retry = |i: usize| t0.plus_seconds(100 + i as i64);
+    let attempts: Vec<_> = claims
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match i % 2 {
+            0 => attempt(c, 200, t0.plus_seconds(1), delivered()),
+            _ => attempt(c, 503, t0.plus_seconds(1), retry_at(retry(i))),
+        })
+        .collect();
+    let summary = store.record_attempts(&attempts, &[], &rules(), 1000, t0.plus_seconds(2)).await.unwrap();
+    assert_eq!(summary.stale, 0);
+    for (i, c) in claims.iter().enumerate() {
+        let n = store.notification(&c.id).await.unwrap().unwrap();
+        let expected = match i % 2 {
+            0 => (NotificationStatus::Delivered, None, Some(t0.plus_seconds(1))),
+            _ => (NotificationStatus::Retrying, Some(retry(i)), None),
+        };
+        assert_eq!((n.status, n.progress.next_attempt_at, n.progress.delivered_at), expected, "row {i}");
+        assert_eq!(n.progress.attempt_count, 1, "row {i}");
+    }
+}
+
 crate::on_both_backends!(
     claims_take_the_oldest_due_first_under_a_lease,
     one_claim_takes_each_endpoints_count_under_one_byte_budget,
     endpoint_configs_carry_the_url_state_and_signing_secrets,
     a_recorded_batch_applies_each_outcome_and_counts_it,
+    a_large_record_batch_sets_each_rows_own_state,
 );
