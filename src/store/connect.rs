@@ -268,6 +268,8 @@ pub const WAL_BOUND_PAGES: i64 = 16_384;
 const RESTART_WAIT: Duration = Duration::from_millis(100);
 const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A pool of `max` connections through sqlx's `Any` driver; `pragmas` (SQLite only, and given for
+/// every SQLite pool) run on each new connection.
 async fn any_pool(
     url: &str,
     max: u32,
@@ -278,6 +280,10 @@ async fn any_pool(
     if let Some(pragmas) = pragmas {
         let pragmas: std::sync::Arc<str> = pragmas.into();
         options = options
+            // A SQLite connection is a file opened by this process: it cannot be dropped by a server
+            // or a network, so the pool's ping before each use (a hand-off to the connection's thread
+            // and back, on every transaction and every read) would only delay the statement.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 let pragmas = pragmas.clone();
                 Box::pin(async move {
