@@ -218,8 +218,9 @@ impl Placeholders {
     }
 
     /// The rows of one parameter holding a JSON array of rows, each an array of the `columns`' values
-    /// in order, as a subquery with those column names: `SELECT r->>0 AS a, (r->>1)::bigint AS b FROM
-    /// jsonb_array_elements($1::jsonb) AS r` on Postgres, the same over `json_each(?)` on SQLite.
+    /// in order, as a subquery with those column names: `SELECT r.value ->> 0 AS a, (r.value ->> 1)::bigint
+    /// AS b FROM jsonb_array_elements($1::jsonb) AS r(value)` on Postgres, and over `json_each(?) AS r`
+    /// on SQLite (no cast: its `->>` keeps a JSON number an INTEGER).
     ///
     /// Why one JSON parameter and not a row of placeholders per row: the statement then has one shape
     /// whatever the number of rows, so each backend prepares (and Postgres plans) it once. With a
