@@ -138,6 +138,9 @@ test("the main navigation shows every client page by its whole name, in one navi
 test("the feed's filters are one closed line on a phone, opened on demand, and still filter", async ({ page }) => {
   await signIn(page, demo.vitalis);
   await page.goto(`/clients/${clientUuid.vitalis}/notifications`);
+  // Hydrated, so applying is the browser's navigation, which updates the page in place (without
+  // script, the form's GET loads a new page, folded as served).
+  await waitForHydration(page);
   const apply = page.getByRole("button", { name: "Apply filters" });
   await expect(apply).toBeHidden();
   // The first notifications are on the first screen, not below the form.

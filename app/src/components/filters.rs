@@ -116,9 +116,17 @@ pub fn FilterForm(
         .collect_view();
     let clear = action.clone();
     // Closed, the disclosure keeps the filters off a phone's first screen; a wider screen shows them
-    // whether it is open or not (style/main.css), so no script decides.
+    // whether it is open or not (style/main.css). Applied in the browser, the filters fold again:
+    // the page updates this element in place (it is not built anew), so the opening a person did by
+    // hand would otherwise stay, covering the filtered feed on a phone.
+    let disclosure = NodeRef::<leptos::html::Details>::new();
+    let fold = move |_| {
+        if let Some(details) = disclosure.get_untracked() {
+            let _ = details.remove_attribute("open");
+        }
+    };
     view! {
-        <details class="filter-disclosure" open=open>
+        <details class="filter-disclosure" open=open node_ref=disclosure on:submit=fold>
             <summary>{summary}</summary>
             <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
                 {choices}
