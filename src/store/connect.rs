@@ -123,6 +123,7 @@ impl Store {
             dialect: Dialect::Sqlite,
             cipher,
             instance: new_id().into(),
+            writes: Default::default(),
         })
     }
 
@@ -143,6 +144,7 @@ impl Store {
             dialect: Dialect::Postgres,
             cipher,
             instance: new_id().into(),
+            writes: Default::default(),
         })
     }
 

@@ -88,6 +88,9 @@ pub struct Store {
     /// This store's name in its wake-ups (a new id per connect), so a process can tell its own
     /// `NOTIFY` from another's.
     instance: std::sync::Arc<str>,
+    /// How many write transactions this process has begun: a reading that stays the same while the
+    /// process writes nothing (see [`Store::writes_begun`]).
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -118,6 +121,12 @@ impl Store {
         &self.instance
     }
 
+    /// How many write transactions this store has begun (clones share the count): unchanged over a
+    /// stretch of time means the process wrote nothing then, on either backend.
+    pub fn writes_begun(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The cipher secrets are stored with.
     pub fn cipher(&self) -> &SecretCipher {
         &self.cipher
@@ -127,6 +136,7 @@ impl Store {
     /// reads first and writes later fails outright (`SQLITE_BUSY`, no waiting) when another connection
     /// committed in between.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(match self.dialect {
             Dialect::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.write.begin().await?,
@@ -204,19 +214,6 @@ impl Placeholders {
             .join(", ")
     }
 
-    /// The placeholders of `rows` rows named by `columns`, as a subquery to join an update with:
-    /// `SELECT $1 AS a, $2 AS b UNION ALL SELECT $3 AS a, $4 AS b` (a `VALUES` list has no column
-    /// names on SQLite).
-    pub(crate) fn select_rows(&mut self, rows: usize, columns: &[&str]) -> String {
-        (0..rows)
-            .map(|_| {
-                let fields: Vec<String> = columns.iter().map(|c| format!("{} AS {c}", self.next())).collect();
-                format!("SELECT {}", fields.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ")
-    }
-
     /// The rows of one parameter holding a JSON array of rows, each an array of the `columns`' values
     /// in order, as a subquery with those column names: `SELECT r.value ->> 0 AS a, (r.value ->> 1)::bigint
     /// AS b FROM jsonb_array_elements($1::jsonb) AS r(value)` on Postgres, and over `json_each(?) AS r`
@@ -262,6 +259,12 @@ impl Placeholders {
 pub(crate) enum JsonColumn {
     Text,
     Integer,
+}
+
+/// The rows of a [`Placeholders::json_rows`] subquery as its one parameter: a JSON array of rows,
+/// each an array of the columns' values in order.
+pub(crate) fn json_param(rows: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
 /// How many rows of `columns` parameters one statement may carry: well under SQLite's 32,766 and

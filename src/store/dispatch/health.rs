@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::{EndpointHealth, EndpointKey};
 use crate::store::error::parse_stored;
 use crate::store::vocab_sql::{SqlLiteral, sql_list};
-use crate::store::{Placeholders, StoreError, rows_per_statement};
+use crate::store::{JsonColumn, Placeholders, StoreError, json_param};
 
 /// What one batch saw of one endpoint.
 #[derive(Debug, Default)]
@@ -34,9 +34,17 @@ pub(super) async fn update_health<'k>(
     batch: &[(&'k EndpointKey, &BatchHealth)],
     now: Timestamp,
 ) -> Result<Vec<(&'k EndpointKey, Streak)>, StoreError> {
-    const FIELDS: [&str; 5] = ["v_client", "v_environment", "v_success", "v_failure", "v_failures"];
+    use JsonColumn::{Integer, Text};
+    const FIELDS: [(&str, JsonColumn); 5] = [
+        ("v_client", Text),
+        ("v_environment", Text),
+        ("v_success", Integer),
+        ("v_failure", Integer),
+        ("v_failures", Integer),
+    ];
     let mut streaks = Vec::with_capacity(batch.len());
-    for chunk in batch.chunks(rows_per_statement(FIELDS.len()).min(250)) {
+    // Chunked only for the read of the streaks before (a pair of parameters per endpoint).
+    for chunk in batch.chunks(250) {
         let mut placeholders = Placeholders::for_connection(tx);
         let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
         let sql = format!("SELECT client_uuid, environment, consecutive_failures FROM environments WHERE {pairs}");
@@ -49,7 +57,8 @@ pub(super) async fn update_health<'k>(
 
         let mut placeholders = Placeholders::for_connection(tx);
         let at = placeholders.next();
-        let values = placeholders.select_rows(chunk.len(), &FIELDS);
+        // One statement of one shape for any number of endpoints (see `Placeholders::json_rows`).
+        let values = placeholders.json_rows(&FIELDS);
         // A success clears the failure streak; failures after it in the same batch start a new one.
         let sql = format!(
             "UPDATE environments SET \
@@ -64,21 +73,26 @@ pub(super) async fn update_health<'k>(
              RETURNING client_uuid, environment, consecutive_failures, failing_since, last_success_at, \
                subscription_state"
         );
-        let mut query =
-            sqlx::query_as::<_, (String, String, i64, Option<i64>, Option<i64>, String)>(&sql).bind(now.as_micros());
-        for (key, h) in chunk {
-            let failure_after_success = match (h.last_success, h.first_failure) {
-                (Some(s), Some(f)) if f > s => Some(f),
-                (Some(_), _) => None,
-                (None, f) => f,
-            };
-            query = query
-                .bind(&key.client_uuid)
-                .bind(key.environment.as_str())
-                .bind(h.last_success.map(Timestamp::as_micros))
-                .bind(failure_after_success.map(Timestamp::as_micros))
-                .bind(i64::from(h.failures));
-        }
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(key, h)| {
+                let failure_after_success = match (h.last_success, h.first_failure) {
+                    (Some(s), Some(f)) if f > s => Some(f),
+                    (Some(_), _) => None,
+                    (None, f) => f,
+                };
+                (
+                    &key.client_uuid,
+                    key.environment.as_str(),
+                    h.last_success.map(Timestamp::as_micros),
+                    failure_after_success.map(Timestamp::as_micros),
+                    i64::from(h.failures),
+                )
+            })
+            .collect();
+        let query = sqlx::query_as::<_, (String, String, i64, Option<i64>, Option<i64>, String)>(&sql)
+            .bind(now.as_micros())
+            .bind(json_param(&rows)?);
         let mut after: HashMap<(String, String), _> = HashMap::new();
         for (client_uuid, environment, failures, failing_since, last_success_at, subscription) in
             query.fetch_all(&mut **tx).await?

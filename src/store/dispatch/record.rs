@@ -12,7 +12,7 @@ use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordRules, RecordS
 use crate::store::alerts::insert_alert;
 use crate::store::error::parse_stored;
 use crate::store::ingest::{admission, insert_notifications};
-use crate::store::{JsonColumn, Placeholders, Store, StoreError, new_id, rows_per_statement};
+use crate::store::{JsonColumn, Placeholders, Store, StoreError, json_param, new_id, rows_per_statement};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -245,22 +245,28 @@ async fn current_claims<'a>(
     channel: Channel,
     claims: &[(&'a str, Timestamp)],
 ) -> Result<Vec<&'a str>, StoreError> {
-    let mut current = Vec::with_capacity(claims.len());
-    for chunk in claims.chunks(500) {
-        let mut placeholders = Placeholders::for_connection(tx);
-        let list = (0..chunk.len()).map(|_| placeholders.next()).collect::<Vec<_>>().join(", ");
-        let lock = if tx.backend_name().eq_ignore_ascii_case("postgresql") { " FOR UPDATE" } else { "" };
-        let sql = format!("SELECT id, lease_until FROM {} WHERE id IN ({list}){lock}", channel.table());
-        let mut query = sqlx::query_as::<_, (String, Option<i64>)>(&sql);
-        for (id, _) in chunk {
-            query = query.bind(*id);
-        }
-        let leases: HashMap<String, Option<i64>> = query.fetch_all(&mut **tx).await?.into_iter().collect();
-        current.extend(
-            chunk.iter().filter(|(id, lease)| leases.get(*id) == Some(&Some(lease.as_micros()))).map(|(id, _)| *id),
-        );
+    if claims.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(current)
+    // One statement of one shape for any number of claims (see `Placeholders::json_rows`).
+    let lock = if tx.backend_name().eq_ignore_ascii_case("postgresql") { " FOR UPDATE OF t" } else { "" };
+    let sql = format!(
+        "SELECT t.id, t.lease_until FROM ({}) AS v JOIN {} t ON t.id = v.id{lock}",
+        Placeholders::for_connection(tx).json_rows(&[("id", JsonColumn::Text)]),
+        channel.table()
+    );
+    let ids: Vec<[&str; 1]> = claims.iter().map(|(id, _)| [*id]).collect();
+    let leases: HashMap<String, Option<i64>> = sqlx::query_as::<_, (String, Option<i64>)>(&sql)
+        .bind(json_param(&ids)?)
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(claims
+        .iter()
+        .filter(|(id, lease)| leases.get(*id) == Some(&Some(lease.as_micros())))
+        .map(|(id, _)| *id)
+        .collect())
 }
 
 /// Text as the database can keep it: Postgres text cannot hold NUL, and a receiver may answer with
@@ -269,51 +275,95 @@ fn storable(text: &str) -> Cow<'_, str> {
     if text.contains('\0') { Cow::Owned(text.replace('\0', "\u{FFFD}")) } else { Cow::Borrowed(text) }
 }
 
-/// Inserts attempts, many per statement. Whatever the receiver sent is stored as storable text.
+/// Inserts attempts, all in one statement of one shape (see `Placeholders::json_rows`). Whatever the
+/// receiver sent is stored as storable text.
 async fn insert_attempts(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     attempts: &[&AttemptRecord],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 17;
-    for chunk in attempts.chunks(rows_per_statement(COLUMNS)) {
-        let sql = format!(
-            "INSERT INTO attempts (id, notification_id, data_delivery_id, attempt_number, attempt_trigger, triggered_by, \
-             started_at, duration_us, url, request_headers, response_status, response_headers, response_body, \
-             response_truncated, error_kind, error_message, succeeded) VALUES {}",
-            Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
-        );
-        let mut query = sqlx::query(&sql);
-        for a in chunk {
+    use JsonColumn::{Integer, Text};
+    const FIELDS: [(&str, JsonColumn); 17] = [
+        ("id", Text),
+        ("notification_id", Text),
+        ("data_delivery_id", Text),
+        ("attempt_number", Integer),
+        ("attempt_trigger", Text),
+        ("triggered_by", Text),
+        ("started_at", Integer),
+        ("duration_us", Integer),
+        ("url", Text),
+        ("request_headers", Text),
+        ("response_status", Integer),
+        ("response_headers", Text),
+        ("response_body", Text),
+        ("response_truncated", Integer),
+        ("error_kind", Text),
+        ("error_message", Text),
+        ("succeeded", Integer),
+    ];
+    if attempts.is_empty() {
+        return Ok(());
+    }
+    let columns = FIELDS.map(|(name, _)| name).join(", ");
+    let sql = format!(
+        "INSERT INTO attempts ({columns}) SELECT {columns} FROM ({}) AS v",
+        Placeholders::for_connection(tx).json_rows(&FIELDS)
+    );
+    let rows: Vec<AttemptRow<'_>> = attempts
+        .iter()
+        .map(|a| {
             let (notification_id, data_delivery_id) = match a.channel {
                 Channel::Notification => (Some(a.delivery_id.as_str()), None),
                 Channel::Data => (None, Some(a.delivery_id.as_str())),
             };
-            query = query
-                .bind(new_id())
-                .bind(notification_id)
-                .bind(data_delivery_id)
-                .bind(i64::from(a.attempt_number))
-                .bind(a.trigger.as_str())
-                .bind(a.triggered_by.as_deref())
-                .bind(a.started_at.as_micros())
-                .bind(a.duration_micros)
-                .bind(storable(&a.url).into_owned())
-                .bind(headers_json(&a.request_headers))
-                .bind(a.response_status.map(i64::from))
-                .bind(
-                    (!a.response_headers.is_empty() || a.response_status.is_some())
-                        .then(|| headers_json(&a.response_headers)),
-                )
-                .bind(a.response_status.is_some().then(|| storable(&a.response_body).into_owned()))
-                .bind(i64::from(a.response_truncated))
-                .bind(a.error_kind.map(AttemptErrorKind::as_str))
-                .bind(a.error_message.as_deref().map(|m| storable(m).into_owned()))
-                .bind(i64::from(a.succeeded));
-        }
-        query.execute(&mut **tx).await?;
-    }
+            AttemptRow(
+                new_id(),
+                notification_id,
+                data_delivery_id,
+                a.attempt_number,
+                a.trigger.as_str(),
+                a.triggered_by.as_deref(),
+                a.started_at.as_micros(),
+                a.duration_micros,
+                storable(&a.url),
+                headers_json(&a.request_headers),
+                a.response_status,
+                (!a.response_headers.is_empty() || a.response_status.is_some())
+                    .then(|| headers_json(&a.response_headers)),
+                a.response_status.is_some().then(|| storable(&a.response_body)),
+                i64::from(a.response_truncated),
+                a.error_kind.map(AttemptErrorKind::as_str),
+                a.error_message.as_deref().map(storable),
+                i64::from(a.succeeded),
+            )
+        })
+        .collect();
+    sqlx::query(&sql).bind(json_param(&rows)?).execute(&mut **tx).await?;
     Ok(())
 }
+
+/// One attempt as a row of `insert_attempts`' JSON parameter: a tuple struct, which serde writes as a
+/// JSON array, in the order of its `FIELDS`.
+#[derive(serde::Serialize)]
+struct AttemptRow<'a>(
+    String,
+    Option<&'a str>,
+    Option<&'a str>,
+    u32,
+    &'a str,
+    Option<&'a str>,
+    i64,
+    i64,
+    Cow<'a, str>,
+    String,
+    Option<u16>,
+    Option<String>,
+    Option<Cow<'a, str>>,
+    i64,
+    Option<&'a str>,
+    Option<Cow<'a, str>>,
+    i64,
+);
 
 /// A delivery's new state, as one row of the batched update.
 struct NextRow<'a> {
@@ -435,8 +485,7 @@ async fn apply_next_states(
             )
         })
         .collect();
-    let values = serde_json::to_string(&values).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
-    sqlx::query(&sql).bind(values).execute(&mut **tx).await?;
+    sqlx::query(&sql).bind(json_param(&values)?).execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -298,10 +298,36 @@ async fn a_large_record_batch_sets_each_rows_own_state(db: TestDatabase) {
     }
 }
 
+/// An attempt's text travels to the database inside a JSON parameter: whatever a receiver answered
+/// (quotes, backslashes, line breaks, control characters, text beyond the BMP, a JSON look-alike) comes
+/// back as it was, apart from NUL, which neither backend's text can hold.
+async fn recorded_attempts_keep_the_receivers_text_as_sent(db: TestDatabase) {
+    let (store, t0, a) = subscribed_store(&db, A).await;
+    let (id, _) = record(&store, &a, "u-text", t0).await;
+    let claims = claim(&store, Channel::Notification, &a, t0).await;
+    let awkward = "\"quoted\" \\ back\\slash\r\nline\t\u{1}\u{7f} \u{2028} é 😀 {\"a\":[1,null]} \\u0000";
+    let mut attempt = attempt(claimed(&claims, &id), 500, t0.plus_seconds(1), retry_at(t0.plus_seconds(60)));
+    attempt.response_body = format!("{awkward}\0end");
+    attempt.response_headers = vec![("x-odd".to_owned(), awkward.replace(['\r', '\n'], " "))];
+    attempt.error_message = Some(awkward.to_owned());
+    attempt.url = format!("{NOTIFY_URL}?q=\"é\"");
+    store.record_attempts(&[attempt], &[], &rules(), 5, t0.plus_seconds(2)).await.unwrap();
+
+    let stored = store.attempts_of(&id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let s = &stored[0];
+    assert_eq!(s.response_body.as_deref(), Some(format!("{awkward}\u{FFFD}end").as_str()));
+    assert_eq!(s.response_headers, [("x-odd".to_owned(), awkward.replace(['\r', '\n'], " "))]);
+    assert_eq!(s.error_message.as_deref(), Some(awkward));
+    assert_eq!(s.url, format!("{NOTIFY_URL}?q=\"é\""));
+    assert_eq!((s.response_status, s.attempt_number, s.duration_ms), (Some(500), 1, 1));
+}
+
 crate::on_both_backends!(
     claims_take_the_oldest_due_first_under_a_lease,
     one_claim_takes_each_endpoints_count_under_one_byte_budget,
     endpoint_configs_carry_the_url_state_and_signing_secrets,
     a_recorded_batch_applies_each_outcome_and_counts_it,
     a_large_record_batch_sets_each_rows_own_state,
+    recorded_attempts_keep_the_receivers_text_as_sent,
 );
