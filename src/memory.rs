@@ -17,13 +17,13 @@ pub fn give_back() {
     }
 }
 
-/// Recognises an idle period from a reading that changes while the database is written (the SQLite
-/// WAL's size in pages, read by each background checkpoint): once it has stayed the same for
+/// Recognises an idle period from a reading that changes while the database is written (the count of
+/// write transactions begun, [`crate::store::Store::writes_begun`]): once it has stayed the same for
 /// `after` readings in a row, [`Quiet::observe`] says so, once, until the reading changes again.
 #[derive(Debug)]
 pub struct Quiet {
     after: u32,
-    last: Option<i64>,
+    last: Option<u64>,
     same: u32,
 }
 
@@ -34,7 +34,7 @@ impl Quiet {
     }
 
     /// Takes a reading; `true` exactly when this reading completes a quiet stretch.
-    pub fn observe(&mut self, reading: i64) -> bool {
+    pub fn observe(&mut self, reading: u64) -> bool {
         if self.last == Some(reading) {
             self.same = self.same.saturating_add(1);
         } else {

@@ -123,22 +123,21 @@ impl Application {
             async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
                 every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                // The WAL's size changes with every write: the same size at 3 checkpoints in a row
-                // (2 s without a write) means the database is at rest, and so is the engine.
+                // The same count of write transactions at 3 ticks in a row (2 s without a write) means
+                // the database is at rest, and so is the engine: what the burst grew is given back, on
+                // either backend (Postgres too keeps the engine's freed buffers in glibc's arenas).
                 let mut at_rest = crate::memory::Quiet::new(2);
                 loop {
                     every.tick().await;
                     match store.checkpoint().await {
-                        Ok(pages) => {
-                            crate::metrics::wal_pages(pages);
-                            if store.dialect() == crate::store::Dialect::Sqlite && at_rest.observe(pages) {
-                                if let Err(err) = store.release_memory().await {
-                                    tracing::warn!(error = %err, "freeing the SQLite page caches failed");
-                                }
-                                crate::memory::give_back();
-                            }
-                        }
+                        Ok(pages) => crate::metrics::wal_pages(pages),
                         Err(err) => tracing::warn!(error = %err, "checkpointing the SQLite WAL failed"),
+                    }
+                    if at_rest.observe(store.writes_begun()) {
+                        if let Err(err) = store.release_memory().await {
+                            tracing::warn!(error = %err, "freeing the SQLite page caches failed");
+                        }
+                        crate::memory::give_back();
                     }
                 }
             }
