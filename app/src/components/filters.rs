@@ -118,17 +118,24 @@ pub fn FilterForm(
     // Closed, the disclosure keeps the filters off a phone's first screen; a wider screen shows them
     // whether it is open or not (style/main.css). Applied in the browser, the filters fold again:
     // the page updates this element in place (it is not built anew), so the opening a person did by
-    // hand would otherwise stay, covering the filtered feed on a phone.
+    // hand would otherwise stay, covering the filtered feed on a phone. (The router's form stops its
+    // submit event, so the form's own callback does it.)
     let disclosure = NodeRef::<leptos::html::Details>::new();
-    let fold = move |_| {
+    let fold: std::sync::Arc<dyn Fn(&_)> = std::sync::Arc::new(move |_| {
         if let Some(details) = disclosure.get_untracked() {
             let _ = details.remove_attribute("open");
         }
-    };
+    });
     view! {
-        <details class="filter-disclosure" open=open node_ref=disclosure on:submit=fold>
+        <details class="filter-disclosure" open=open node_ref=disclosure>
             <summary>{summary}</summary>
-            <Form method="GET" action=action attr:class="filters" attr:aria-label=lang.t(w::F_FORM)>
+            <Form
+                method="GET"
+                action=action
+                on_form_data=fold
+                attr:class="filters"
+                attr:aria-label=lang.t(w::F_FORM)
+            >
                 {choices}
                 {inputs}
                 <div class="filter-actions">
