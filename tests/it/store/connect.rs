@@ -37,9 +37,17 @@ async fn a_store_migrates_once_and_knows_its_backend(db: TestDatabase) {
     store.migrate().await.unwrap();
     assert_eq!(store.pending_migrations().await.unwrap(), 0, "migrating again changes nothing");
 
-    // A checkpoint reports the SQLite WAL's size; Postgres has none to copy.
+    // The count of write transactions (the clock of memory at rest) moves with writes, and only with
+    // them; clones of the handle share it.
     let t0 = Timestamp::now();
+    let before = store.writes_begun();
     subscribed(&store, "0190b7e2-0000-7000-8000-0000000000a9", "Acme", t0).await;
+    let written = store.writes_begun();
+    assert!(written > before, "writing began a write transaction");
+    store.list_clients(None, 10).await.unwrap();
+    assert_eq!(store.clone().writes_begun(), written, "a read is not a write, and clones share the count");
+
+    // A checkpoint reports the SQLite WAL's size; Postgres has none to copy.
     let wal_pages = store.checkpoint().await.unwrap();
     match expected {
         Dialect::Sqlite => assert!(wal_pages > 0, "the writes went to the WAL"),
