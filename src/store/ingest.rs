@@ -10,7 +10,7 @@ use super::commit_order::take_seqs;
 use super::dispatch::{Channel, ClaimedDelivery, EndpointKey};
 use super::error::parse_stored;
 use super::stored::FromStored;
-use super::{Placeholders, Store, StoreError, rows_per_statement};
+use super::{Placeholders, Store, StoreError, endpoints_param, rows_per_statement};
 
 /// The channel Postgres processes listen on to hear about new due notifications.
 pub const DUE_CHANNEL: &str = "rook_notify_due";
@@ -237,7 +237,7 @@ pub(super) async fn admission(
 }
 
 /// The admission rules of these environments (those that exist), read in the recording transaction
-/// with one statement per 250 of them; with `due_at`, also whether each has notifications due then
+/// with one statement whatever their number; with `due_at`, also whether each has notifications due then
 /// and not claimed (one index probe each; otherwise `backlog` is false).
 async fn admissions(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -245,39 +245,39 @@ async fn admissions(
     due_at: Option<Timestamp>,
 ) -> Result<HashMap<(String, Environment), Admission>, StoreError> {
     let mut admissions = HashMap::with_capacity(environments.len());
-    for chunk in environments.chunks(250) {
-        let mut placeholders = Placeholders::for_connection(tx);
-        let backlog = match due_at {
-            Some(_) => format!(
-                "CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.client_uuid = e.client_uuid \
-                 AND n.environment = e.environment AND n.next_attempt_at <= {}) THEN 1 ELSE 0 END",
-                placeholders.next()
-            ),
-            None => "0".to_owned(),
+    if environments.is_empty() {
+        return Ok(admissions);
+    }
+    let mut placeholders = Placeholders::for_connection(tx);
+    let backlog = match due_at {
+        Some(_) => format!(
+            "CASE WHEN EXISTS (SELECT 1 FROM notifications n WHERE n.client_uuid = e.client_uuid \
+             AND n.environment = e.environment AND n.next_attempt_at <= {}) THEN 1 ELSE 0 END",
+            placeholders.next()
+        ),
+        None => "0".to_owned(),
+    };
+    let sql = format!(
+        "SELECT e.client_uuid, e.environment, e.subscription_state, e.notification_webhook_url, \
+         e.notification_types, e.notification_rate_limit, {backlog} FROM ({}) AS v JOIN environments e \
+         ON e.client_uuid = v.client_uuid AND e.environment = v.environment",
+        placeholders.endpoint_rows()
+    );
+    type Row = (String, String, String, Option<String>, Option<String>, Option<i64>, i64);
+    let mut query = sqlx::query_as::<_, Row>(&sql);
+    if let Some(at) = due_at {
+        query = query.bind(at.as_micros());
+    }
+    query = query.bind(endpoints_param(environments.iter().copied())?);
+    for (client_uuid, environment, state, url, types, rate, backlog) in query.fetch_all(&mut **tx).await? {
+        let admission = Admission {
+            state: parse_stored(&state, "environments.subscription_state")?,
+            has_url: url.is_some(),
+            types: FromStored::from_stored(types, "environments.notification_types")?,
+            capped: rate.is_some(),
+            backlog: backlog != 0,
         };
-        let pairs = placeholders.pairs_equal("e.client_uuid", "e.environment", chunk.len());
-        let sql = format!(
-            "SELECT e.client_uuid, e.environment, e.subscription_state, e.notification_webhook_url, \
-             e.notification_types, e.notification_rate_limit, {backlog} FROM environments e WHERE {pairs}"
-        );
-        type Row = (String, String, String, Option<String>, Option<String>, Option<i64>, i64);
-        let mut query = sqlx::query_as::<_, Row>(&sql);
-        if let Some(at) = due_at {
-            query = query.bind(at.as_micros());
-        }
-        for (client_uuid, environment) in chunk {
-            query = query.bind(*client_uuid).bind(environment.as_str());
-        }
-        for (client_uuid, environment, state, url, types, rate, backlog) in query.fetch_all(&mut **tx).await? {
-            let admission = Admission {
-                state: parse_stored(&state, "environments.subscription_state")?,
-                has_url: url.is_some(),
-                types: FromStored::from_stored(types, "environments.notification_types")?,
-                capped: rate.is_some(),
-                backlog: backlog != 0,
-            };
-            admissions.insert((client_uuid, parse_stored(&environment, "environments.environment")?), admission);
-        }
+        admissions.insert((client_uuid, parse_stored(&environment, "environments.environment")?), admission);
     }
     Ok(admissions)
 }

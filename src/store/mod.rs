@@ -243,14 +243,11 @@ impl Placeholders {
         format!("SELECT {} FROM {source}", fields.join(", "))
     }
 
-    /// A condition that matches `rows` pairs of values of two columns: `(a = $1 AND b = $2) OR …`.
-    /// Not a row value `(a, b) IN (VALUES …)`: SQLite answers that by reading every row, while each
-    /// equality pair on an index is a seek, on both backends.
-    pub(crate) fn pairs_equal(&mut self, left: &str, right: &str, rows: usize) -> String {
-        (0..rows)
-            .map(|_| format!("({left} = {} AND {right} = {})", self.next(), self.next()))
-            .collect::<Vec<_>>()
-            .join(" OR ")
+    /// A list of endpoints, given as one parameter ([`endpoints_param`]), as a subquery of the
+    /// columns `client_uuid` and `environment`: joined to `environments` on both, each endpoint is a
+    /// seek on its primary key, on both backends, and the statement has one shape for any number.
+    pub(crate) fn endpoint_rows(&mut self) -> String {
+        self.json_rows(&[("client_uuid", JsonColumn::Text), ("environment", JsonColumn::Text)])
     }
 }
 
@@ -265,6 +262,15 @@ pub(crate) enum JsonColumn {
 /// each an array of the columns' values in order.
 pub(crate) fn json_param(rows: &impl serde::Serialize) -> Result<String, StoreError> {
     serde_json::to_string(rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
+}
+
+/// The parameter of a [`Placeholders::endpoint_rows`] subquery.
+pub(crate) fn endpoints_param<'a>(
+    endpoints: impl IntoIterator<Item = (&'a str, app::vocab::Environment)>,
+) -> Result<String, StoreError> {
+    let rows: Vec<[&str; 2]> =
+        endpoints.into_iter().map(|(client, environment)| [client, environment.as_str()]).collect();
+    json_param(&rows)
 }
 
 /// How many rows of `columns` parameters one statement may carry: well under SQLite's 32,766 and

@@ -42,80 +42,85 @@ pub(super) async fn update_health<'k>(
         ("v_failure", Integer),
         ("v_failures", Integer),
     ];
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut streaks = Vec::with_capacity(batch.len());
-    // Chunked only for the read of the streaks before (a pair of parameters per endpoint).
-    for chunk in batch.chunks(250) {
-        let mut placeholders = Placeholders::for_connection(tx);
-        let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
-        let sql = format!("SELECT client_uuid, environment, consecutive_failures FROM environments WHERE {pairs}");
-        let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql);
-        for (key, _) in chunk {
-            query = query.bind(&key.client_uuid).bind(key.environment.as_str());
-        }
-        let before: HashMap<(String, String), i64> =
-            query.fetch_all(&mut **tx).await?.into_iter().map(|(c, e, n)| ((c, e), n)).collect();
-
-        let mut placeholders = Placeholders::for_connection(tx);
-        let at = placeholders.next();
-        // One statement of one shape for any number of endpoints (see `Placeholders::json_rows`).
-        let values = placeholders.json_rows(&FIELDS);
-        // A success clears the failure streak; failures after it in the same batch start a new one.
-        let sql = format!(
-            "UPDATE environments SET \
-               last_success_at = CASE WHEN v_success IS NULL THEN last_success_at ELSE v_success END, \
-               failing_since = CASE WHEN v_success IS NOT NULL THEN v_failure \
-                                    WHEN failing_since IS NULL THEN v_failure ELSE failing_since END, \
-               consecutive_failures = CASE WHEN v_success IS NOT NULL \
-                                           THEN (CASE WHEN v_failure IS NULL THEN 0 ELSE 1 END) \
-                                           ELSE consecutive_failures + v_failures END, \
-               updated_at = {at} \
-             FROM ({values}) AS v WHERE client_uuid = v_client AND environment = v_environment \
-             RETURNING client_uuid, environment, consecutive_failures, failing_since, last_success_at, \
-               subscription_state"
-        );
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|(key, h)| {
-                let failure_after_success = match (h.last_success, h.first_failure) {
-                    (Some(s), Some(f)) if f > s => Some(f),
-                    (Some(_), _) => None,
-                    (None, f) => f,
-                };
-                (
-                    &key.client_uuid,
-                    key.environment.as_str(),
-                    h.last_success.map(Timestamp::as_micros),
-                    failure_after_success.map(Timestamp::as_micros),
-                    i64::from(h.failures),
-                )
-            })
-            .collect();
-        let query = sqlx::query_as::<_, (String, String, i64, Option<i64>, Option<i64>, String)>(&sql)
-            .bind(now.as_micros())
-            .bind(json_param(&rows)?);
-        let mut after: HashMap<(String, String), _> = HashMap::new();
-        for (client_uuid, environment, failures, failing_since, last_success_at, subscription) in
-            query.fetch_all(&mut **tx).await?
-        {
-            after.insert((client_uuid, environment), (failures, failing_since, last_success_at, subscription));
-        }
-        for (key, h) in chunk {
-            let row = (key.client_uuid.clone(), key.environment.as_str().to_owned());
-            // An endpoint deleted meanwhile has no row: no streak, and nothing to disable.
-            let (failures, failing_since, last_success_at, subscription) =
-                after.remove(&row).unwrap_or((0, None, None, SubscriptionState::Inactive.as_str().to_owned()));
-            let streak = Streak {
-                before: u32::try_from(before.get(&row).copied().unwrap_or(0)).unwrap_or(0),
-                after: EndpointHealth {
-                    subscription: parse_stored(&subscription, "environments.subscription_state")?,
-                    failing_since: failing_since.map(Timestamp::from_micros),
-                    last_success_at: last_success_at.map(Timestamp::from_micros),
-                    consecutive_failures: u32::try_from(failures).unwrap_or(0),
-                    gone: h.gone,
-                },
+    let rows: Vec<_> = batch
+        .iter()
+        .map(|(key, h)| {
+            let failure_after_success = match (h.last_success, h.first_failure) {
+                (Some(s), Some(f)) if f > s => Some(f),
+                (Some(_), _) => None,
+                (None, f) => f,
             };
-            streaks.push((*key, streak));
-        }
+            (
+                &key.client_uuid,
+                key.environment.as_str(),
+                h.last_success.map(Timestamp::as_micros),
+                failure_after_success.map(Timestamp::as_micros),
+                i64::from(h.failures),
+            )
+        })
+        .collect();
+    let rows = json_param(&rows)?;
+    // Both statements take the batch as one JSON parameter: one shape for any number of endpoints
+    // (see `Placeholders::json_rows`).
+    let sql = format!(
+        "SELECT e.client_uuid, e.environment, e.consecutive_failures FROM ({}) AS v JOIN environments e \
+         ON e.client_uuid = v.v_client AND e.environment = v.v_environment",
+        Placeholders::for_connection(tx).json_rows(&FIELDS)
+    );
+    let before: HashMap<(String, String), i64> = sqlx::query_as::<_, (String, String, i64)>(&sql)
+        .bind(&rows)
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(c, e, n)| ((c, e), n))
+        .collect();
+
+    let mut placeholders = Placeholders::for_connection(tx);
+    let at = placeholders.next();
+    let values = placeholders.json_rows(&FIELDS);
+    // A success clears the failure streak; failures after it in the same batch start a new one.
+    let sql = format!(
+        "UPDATE environments SET \
+           last_success_at = CASE WHEN v_success IS NULL THEN last_success_at ELSE v_success END, \
+           failing_since = CASE WHEN v_success IS NOT NULL THEN v_failure \
+                                WHEN failing_since IS NULL THEN v_failure ELSE failing_since END, \
+           consecutive_failures = CASE WHEN v_success IS NOT NULL \
+                                       THEN (CASE WHEN v_failure IS NULL THEN 0 ELSE 1 END) \
+                                       ELSE consecutive_failures + v_failures END, \
+           updated_at = {at} \
+         FROM ({values}) AS v WHERE client_uuid = v_client AND environment = v_environment \
+         RETURNING client_uuid, environment, consecutive_failures, failing_since, last_success_at, \
+           subscription_state"
+    );
+    let query = sqlx::query_as::<_, (String, String, i64, Option<i64>, Option<i64>, String)>(&sql)
+        .bind(now.as_micros())
+        .bind(&rows);
+    let mut after: HashMap<(String, String), _> = HashMap::new();
+    for (client_uuid, environment, failures, failing_since, last_success_at, subscription) in
+        query.fetch_all(&mut **tx).await?
+    {
+        after.insert((client_uuid, environment), (failures, failing_since, last_success_at, subscription));
+    }
+    for (key, h) in batch {
+        let row = (key.client_uuid.clone(), key.environment.as_str().to_owned());
+        // An endpoint deleted meanwhile has no row: no streak, and nothing to disable.
+        let (failures, failing_since, last_success_at, subscription) =
+            after.remove(&row).unwrap_or((0, None, None, SubscriptionState::Inactive.as_str().to_owned()));
+        let streak = Streak {
+            before: u32::try_from(before.get(&row).copied().unwrap_or(0)).unwrap_or(0),
+            after: EndpointHealth {
+                subscription: parse_stored(&subscription, "environments.subscription_state")?,
+                failing_since: failing_since.map(Timestamp::from_micros),
+                last_success_at: last_success_at.map(Timestamp::from_micros),
+                consecutive_failures: u32::try_from(failures).unwrap_or(0),
+                gone: h.gone,
+            },
+        };
+        streaks.push((*key, streak));
     }
     Ok(streaks)
 }

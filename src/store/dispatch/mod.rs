@@ -22,7 +22,9 @@ use app::vocab::{
 
 use super::error::{parse_stored, parse_stored_opt};
 use super::ingest::NewNotification;
-use super::{Dialect, Placeholders, SecretKind, SecretOwner, Store, StoreError};
+use super::{
+    Dialect, JsonColumn, Placeholders, SecretKind, SecretOwner, Store, StoreError, endpoints_param, json_param,
+};
 
 /// How many endpoints one claim statement asks for at most (a power of two: statements are padded to
 /// one).
@@ -542,20 +544,19 @@ impl Store {
     /// Gives claimed deliveries back (graceful shutdown), due at once: another process may take them.
     /// Each is given back only if its claim (id and lease) is still the current one.
     pub async fn release_claims(&self, channel: Channel, claims: &[(String, Timestamp)]) -> Result<(), StoreError> {
-        for chunk in claims.chunks(250) {
-            let mut placeholders = Placeholders::for_dialect(self.dialect);
-            let now = placeholders.next();
-            let sql = format!(
-                "UPDATE {} SET lease_until = NULL, next_attempt_at = {now} WHERE {}",
-                channel.table(),
-                placeholders.pairs_equal("id", "lease_until", chunk.len())
-            );
-            let mut query = sqlx::query(&sql).bind(Timestamp::now().as_micros());
-            for (id, lease) in chunk {
-                query = query.bind(id).bind(lease.as_micros());
-            }
-            query.execute(&self.write).await?;
+        if claims.is_empty() {
+            return Ok(());
         }
+        let mut placeholders = Placeholders::for_dialect(self.dialect);
+        let now = placeholders.next();
+        let table = channel.table();
+        let sql = format!(
+            "UPDATE {table} SET lease_until = NULL, next_attempt_at = {now} FROM ({}) AS v \
+             WHERE {table}.id = v.id AND {table}.lease_until = v.lease",
+            placeholders.json_rows(&[("id", JsonColumn::Text), ("lease", JsonColumn::Integer)])
+        );
+        let rows: Vec<(&str, i64)> = claims.iter().map(|(id, lease)| (id.as_str(), lease.as_micros())).collect();
+        sqlx::query(&sql).bind(Timestamp::now().as_micros()).bind(json_param(&rows)?).execute(&self.write).await?;
         Ok(())
     }
 
@@ -582,53 +583,55 @@ impl Store {
         now: Timestamp,
     ) -> Result<HashMap<EndpointKey, EndpointConfig>, StoreError> {
         let mut configs = HashMap::new();
-        for chunk in keys.chunks(200) {
-            // Each endpoint by its primary key (an index seek), not by a joined
-            // `client_uuid || '/' || environment`, which read every environment on every claim.
-            let mut placeholders = Placeholders::for_dialect(self.dialect);
-            let (purpose, at) = (placeholders.next(), placeholders.next());
-            let list = placeholders.pairs_equal("e.client_uuid", "e.environment", chunk.len());
-            let sql = format!(
-                "SELECT e.client_uuid, e.environment, e.subscription_state, e.{url}, e.rook_hash_key, s.secret \
-                 FROM environments e LEFT JOIN signing_secrets s \
-                   ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = {purpose} \
-                  AND (s.retired_at IS NULL OR s.retired_at > {at}) \
-                 WHERE {list} \
-                 ORDER BY e.client_uuid, e.environment, (s.retired_at IS NULL) DESC, s.created_at DESC",
-                url = channel.url_column()
-            );
-            type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
-            let mut query = sqlx::query_as::<_, Row>(&sql).bind(channel.purpose().as_str()).bind(now.as_micros());
-            for key in chunk {
-                query = query.bind(&key.client_uuid).bind(key.environment.as_str());
+        if keys.is_empty() {
+            return Ok(configs);
+        }
+        // Each endpoint by its primary key (an index seek), not by a joined
+        // `client_uuid || '/' || environment`, which read every environment on every claim.
+        let mut placeholders = Placeholders::for_dialect(self.dialect);
+        let list = placeholders.endpoint_rows();
+        let (purpose, at) = (placeholders.next(), placeholders.next());
+        let sql = format!(
+            "SELECT e.client_uuid, e.environment, e.subscription_state, e.{url}, e.rook_hash_key, s.secret \
+             FROM ({list}) AS v JOIN environments e \
+               ON e.client_uuid = v.client_uuid AND e.environment = v.environment \
+             LEFT JOIN signing_secrets s \
+               ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = {purpose} \
+              AND (s.retired_at IS NULL OR s.retired_at > {at}) \
+             ORDER BY e.client_uuid, e.environment, (s.retired_at IS NULL) DESC, s.created_at DESC",
+            url = channel.url_column()
+        );
+        type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
+        let query = sqlx::query_as::<_, Row>(&sql)
+            .bind(endpoints_param(keys.iter().map(|key| (key.client_uuid.as_str(), key.environment)))?)
+            .bind(channel.purpose().as_str())
+            .bind(now.as_micros());
+        for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {
+            let environment = parse_stored(&env, "environments.environment")?;
+            let owner = |kind| SecretOwner { client_uuid: &client_uuid, environment, kind };
+            let purpose = SecretKind::Signing(channel.purpose());
+            // One endpoint's unreadable secret must not stop every other endpoint's deliveries.
+            let secret = secret.map(|s| self.cipher.decrypt(&s, &owner(purpose)));
+            let hash_key = hash_key.map(|k| self.cipher.decrypt(&k, &owner(SecretKind::HashKey)));
+            let failed = [&secret, &hash_key].into_iter().flatten().find_map(|r| r.as_ref().err());
+            if let Some(err) = failed {
+                tracing::error!(%client_uuid, environment = environment.as_str(), error = %err,
+                    "a stored secret of this endpoint cannot be decrypted; its deliveries wait");
             }
-            for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {
-                let environment = parse_stored(&env, "environments.environment")?;
-                let owner = |kind| SecretOwner { client_uuid: &client_uuid, environment, kind };
-                let purpose = SecretKind::Signing(channel.purpose());
-                // One endpoint's unreadable secret must not stop every other endpoint's deliveries.
-                let secret = secret.map(|s| self.cipher.decrypt(&s, &owner(purpose)));
-                let hash_key = hash_key.map(|k| self.cipher.decrypt(&k, &owner(SecretKind::HashKey)));
-                let failed = [&secret, &hash_key].into_iter().flatten().find_map(|r| r.as_ref().err());
-                if let Some(err) = failed {
-                    tracing::error!(%client_uuid, environment = environment.as_str(), error = %err,
-                        "a stored secret of this endpoint cannot be decrypted; its deliveries wait");
-                }
-                let unreadable = failed.map(|_| "a stored secret of this endpoint cannot be decrypted");
-                let key = EndpointKey { client_uuid, environment };
-                let config = match configs.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => e.insert(EndpointConfig {
-                        state: parse_stored(&state, "environments.subscription_state")?,
-                        url,
-                        rook_hash_key: hash_key.and_then(Result::ok),
-                        secrets: Vec::new(),
-                        unreadable: None,
-                    }),
-                };
-                config.unreadable = config.unreadable.or(unreadable);
-                config.secrets.extend(secret.and_then(Result::ok));
-            }
+            let unreadable = failed.map(|_| "a stored secret of this endpoint cannot be decrypted");
+            let key = EndpointKey { client_uuid, environment };
+            let config = match configs.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(EndpointConfig {
+                    state: parse_stored(&state, "environments.subscription_state")?,
+                    url,
+                    rook_hash_key: hash_key.and_then(Result::ok),
+                    secrets: Vec::new(),
+                    unreadable: None,
+                }),
+            };
+            config.unreadable = config.unreadable.or(unreadable);
+            config.secrets.extend(secret.and_then(Result::ok));
         }
         Ok(configs)
     }

@@ -12,7 +12,9 @@ use super::{AttemptRecord, Channel, EndpointKey, NextState, RecordRules, RecordS
 use crate::store::alerts::insert_alert;
 use crate::store::error::parse_stored;
 use crate::store::ingest::{admission, insert_notifications};
-use crate::store::{JsonColumn, Placeholders, Store, StoreError, json_param, new_id, rows_per_statement};
+use crate::store::{
+    JsonColumn, Placeholders, Store, StoreError, endpoints_param, json_param, new_id, rows_per_statement,
+};
 
 const HOUR_MICROS: i64 = 3_600_000_000;
 
@@ -220,19 +222,21 @@ async fn subscription_states(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     endpoints: &[&EndpointKey],
 ) -> Result<HashMap<EndpointKey, SubscriptionState>, StoreError> {
+    if endpoints.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT e.client_uuid, e.environment, e.subscription_state FROM ({}) AS v JOIN environments e \
+         ON e.client_uuid = v.client_uuid AND e.environment = v.environment",
+        Placeholders::for_connection(tx).endpoint_rows()
+    );
+    let param = endpoints_param(endpoints.iter().map(|key| (key.client_uuid.as_str(), key.environment)))?;
     let mut states = HashMap::with_capacity(endpoints.len());
-    for chunk in endpoints.chunks(250) {
-        let mut placeholders = Placeholders::for_connection(tx);
-        let pairs = placeholders.pairs_equal("client_uuid", "environment", chunk.len());
-        let sql = format!("SELECT client_uuid, environment, subscription_state FROM environments WHERE {pairs}");
-        let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
-        for key in chunk {
-            query = query.bind(&key.client_uuid).bind(key.environment.as_str());
-        }
-        for (client_uuid, environment, state) in query.fetch_all(&mut **tx).await? {
-            let key = EndpointKey { client_uuid, environment: parse_stored(&environment, "environments.environment")? };
-            states.insert(key, parse_stored(&state, "environments.subscription_state")?);
-        }
+    for (client_uuid, environment, state) in
+        sqlx::query_as::<_, (String, String, String)>(&sql).bind(param).fetch_all(&mut **tx).await?
+    {
+        let key = EndpointKey { client_uuid, environment: parse_stored(&environment, "environments.environment")? };
+        states.insert(key, parse_stored(&state, "environments.subscription_state")?);
     }
     Ok(states)
 }
