@@ -164,11 +164,25 @@ impl Store {
     /// frames holding the write lock with a 10 s busy timeout.)
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
         let NativePool::Sqlite(pool) = &self.native else { return Ok(0) };
-        // (busy, WAL pages, pages checkpointed)
-        let (_, wal_pages, _): (i64, i64, i64) =
-            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+        let passive = async || -> Result<(i64, i64), sqlx::Error> {
+            // (busy, WAL pages, pages checkpointed)
+            let (_, wal_pages, copied): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+            Ok((wal_pages, copied))
+        };
+        let (mut wal_pages, mut copied) = passive().await?;
         if wal_pages <= WAL_BOUND_PAGES {
             return Ok(wal_pages);
+        }
+        // What is copied without the writer's turn is not copied while holding it: while the first
+        // pass copied a second's frames, writes went on; a few more passes copy what came in meanwhile
+        // (less each time), so the `RESTART` below pauses writes for a small remainder, not for up to a
+        // second of frames and their fsync.
+        for _ in 0..CATCH_UP_PASSES {
+            if wal_pages - copied <= CATCH_UP_PAGES {
+                break;
+            }
+            (wal_pages, copied) = passive().await?;
         }
         let mut writer = self.write.acquire().await?;
         sqlx::query(&format!("PRAGMA busy_timeout = {}", RESTART_WAIT.as_millis())).execute(&mut *writer).await?;
@@ -265,6 +279,10 @@ const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// starts it over ([`Store::checkpoint`]). Small enough that readers, which look pages up in the WAL's
 /// index before the database file, do not slow down as it grows.
 pub const WAL_BOUND_PAGES: i64 = 16_384;
+/// How many more `PASSIVE` passes a checkpoint past the bound makes before it takes the writer's turn,
+/// and the frames left to copy at which it stops early ([`Store::checkpoint`]).
+const CATCH_UP_PASSES: usize = 3;
+const CATCH_UP_PAGES: i64 = 256;
 /// How long a checkpoint that starts the WAL over waits for readers still inside it. It holds the
 /// writer's turn meanwhile, so this is a pause of every write.
 const RESTART_WAIT: Duration = Duration::from_millis(100);
