@@ -17,6 +17,10 @@ use crate::service::{KeyRate, LoginLimits, ServiceConfig, ServiceError, Services
 use crate::store::{SecretCipher, Store, StoreError, generate_key, parse_key};
 use crate::web::{self, AllowedOrigins, session};
 
+/// How often, in seconds of the background checkpoint's clock, the metrics' histograms are folded
+/// ([`crate::metrics::upkeep`]), as the exporter's own upkeep task would.
+const METRICS_UPKEEP_EVERY: u64 = 5;
+
 /// Why the server could not be built or run.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -127,8 +131,11 @@ impl Application {
                 // the database is at rest, and so is the engine: what the burst grew is given back, on
                 // either backend (Postgres too keeps the engine's freed buffers in glibc's arenas).
                 let mut at_rest = crate::memory::Quiet::new(2);
-                loop {
+                for tick in 0u64.. {
                     every.tick().await;
+                    if tick % METRICS_UPKEEP_EVERY == 0 {
+                        crate::metrics::upkeep();
+                    }
                     match store.checkpoint().await {
                         Ok(pages) => crate::metrics::wal_pages(pages),
                         Err(err) => tracing::warn!(error = %err, "checkpointing the SQLite WAL failed"),
