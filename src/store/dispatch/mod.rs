@@ -603,7 +603,12 @@ impl Store {
         );
         type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
         let query = sqlx::query_as::<_, Row>(&sql)
-            .bind(endpoints_param(keys.iter().map(|key| (key.client_uuid.as_str(), key.environment)))?)
+            // Each endpoint once: a key given twice would join its secrets twice.
+            .bind(endpoints_param(
+                keys.iter()
+                    .map(|key| (key.client_uuid.as_str(), key.environment))
+                    .collect::<std::collections::BTreeSet<_>>(),
+            )?)
             .bind(channel.purpose().as_str())
             .bind(now.as_micros());
         for (client_uuid, env, state, url, hash_key, secret) in query.fetch_all(&self.read).await? {

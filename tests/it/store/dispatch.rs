@@ -169,6 +169,11 @@ async fn endpoint_configs_carry_the_url_state_and_signing_secrets(db: TestDataba
     assert_eq!((p.state, p.url.as_deref()), (app::vocab::SubscriptionState::Inactive, None));
     assert!(p.secrets.is_empty() && !p.sends(Channel::Notification));
 
+    // An endpoint asked for twice is read once: its secrets are not doubled.
+    let twice = [sandbox.clone(), sandbox.clone()];
+    let once = store.endpoint_configs(Channel::Notification, &twice, t0.plus_seconds(1)).await.unwrap();
+    assert_eq!(once[&sandbox].secrets, ["whsec_n2", "whsec_n1"]);
+
     let later = store.endpoint_configs(Channel::Notification, &keys, t0.plus_seconds(7200)).await.unwrap();
     assert_eq!(later[&sandbox].secrets, ["whsec_n2"], "the old secret retired after the overlap");
 
