@@ -259,9 +259,8 @@ async fn admissions(
     };
     let sql = format!(
         "SELECT e.client_uuid, e.environment, e.subscription_state, e.notification_webhook_url, \
-         e.notification_types, e.notification_rate_limit, {backlog} FROM ({}) AS v JOIN environments e \
-         ON e.client_uuid = v.client_uuid AND e.environment = v.environment",
-        placeholders.endpoint_rows()
+         e.notification_types, e.notification_rate_limit, {backlog} FROM {}",
+        placeholders.environments_of_endpoints()
     );
     type Row = (String, String, String, Option<String>, Option<String>, Option<i64>, i64);
     let mut query = sqlx::query_as::<_, Row>(&sql);

@@ -243,11 +243,13 @@ impl Placeholders {
         format!("SELECT {} FROM {source}", fields.join(", "))
     }
 
-    /// A list of endpoints, given as one parameter ([`endpoints_param`]), as a subquery of the
-    /// columns `client_uuid` and `environment`: joined to `environments` on both, each endpoint is a
-    /// seek on its primary key, on both backends, and the statement has one shape for any number.
-    pub(crate) fn endpoint_rows(&mut self) -> String {
-        self.json_rows(&[("client_uuid", JsonColumn::Text), ("environment", JsonColumn::Text)])
+    /// The `environments` rows (as `e`) of a list of endpoints given as one parameter
+    /// ([`endpoints_param`]): a `FROM` clause that joins the list to `environments` on both key
+    /// columns, so each endpoint is a seek on its primary key, on both backends, and the statement has
+    /// one shape for any number of endpoints.
+    pub(crate) fn environments_of_endpoints(&mut self) -> String {
+        let list = self.json_rows(&[("client_uuid", JsonColumn::Text), ("environment", JsonColumn::Text)]);
+        format!("({list}) AS v JOIN environments e ON e.client_uuid = v.client_uuid AND e.environment = v.environment")
     }
 }
 
@@ -264,7 +266,7 @@ pub(crate) fn json_param(rows: &impl serde::Serialize) -> Result<String, StoreEr
     serde_json::to_string(rows).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
-/// The parameter of a [`Placeholders::endpoint_rows`] subquery.
+/// The parameter of [`Placeholders::environments_of_endpoints`].
 pub(crate) fn endpoints_param<'a>(
     endpoints: impl IntoIterator<Item = (&'a str, app::vocab::Environment)>,
 ) -> Result<String, StoreError> {

@@ -589,13 +589,11 @@ impl Store {
         // Each endpoint by its primary key (an index seek), not by a joined
         // `client_uuid || '/' || environment`, which read every environment on every claim.
         let mut placeholders = Placeholders::for_dialect(self.dialect);
-        let list = placeholders.endpoint_rows();
+        let environments = placeholders.environments_of_endpoints();
         let (purpose, at) = (placeholders.next(), placeholders.next());
         let sql = format!(
             "SELECT e.client_uuid, e.environment, e.subscription_state, e.{url}, e.rook_hash_key, s.secret \
-             FROM ({list}) AS v JOIN environments e \
-               ON e.client_uuid = v.client_uuid AND e.environment = v.environment \
-             LEFT JOIN signing_secrets s \
+             FROM {environments} LEFT JOIN signing_secrets s \
                ON s.client_uuid = e.client_uuid AND s.environment = e.environment AND s.purpose = {purpose} \
               AND (s.retired_at IS NULL OR s.retired_at > {at}) \
              ORDER BY e.client_uuid, e.environment, (s.retired_at IS NULL) DESC, s.created_at DESC",

@@ -226,9 +226,8 @@ async fn subscription_states(
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "SELECT e.client_uuid, e.environment, e.subscription_state FROM ({}) AS v JOIN environments e \
-         ON e.client_uuid = v.client_uuid AND e.environment = v.environment",
-        Placeholders::for_connection(tx).endpoint_rows()
+        "SELECT e.client_uuid, e.environment, e.subscription_state FROM {}",
+        Placeholders::for_connection(tx).environments_of_endpoints()
     );
     let param = endpoints_param(endpoints.iter().map(|key| (key.client_uuid.as_str(), key.environment)))?;
     let mut states = HashMap::with_capacity(endpoints.len());
