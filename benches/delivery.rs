@@ -1245,6 +1245,19 @@ async fn postgres_admin(admin_url: &str, sql: &str) -> Res<()> {
     conn.close().await.map_err(|e| e.to_string())
 }
 
+/// One of the Postgres server's settings, as `SHOW` prints it.
+async fn postgres_setting(admin_url: &str, name: &str) -> Res<String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(|e| format!("{admin_url}: {e}"))?;
+    let value = sqlx::query_scalar("SELECT current_setting($1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
+    conn.close().await.map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The table
 
@@ -1450,6 +1463,11 @@ async fn main() {
 
     if !o.skip_postgres {
         println!("postgres:");
+        // Claims and deliveries leave dead rows that only a vacuum removes: the figures depend on it.
+        match postgres_setting(&o.postgres_url, "autovacuum").await {
+            Ok(on) => println!("  the server's autovacuum: {on}"),
+            Err(e) => println!("  the server's autovacuum: unknown ({e})"),
+        }
         let name = if o.processes > 1 { "postgres ×2" } else { "postgres" };
         let mut report = Report { name: name.into(), processes: o.processes, ..Report::default() };
         let mut url = url::Url::parse(&o.postgres_url).expect("--postgres-url");

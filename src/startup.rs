@@ -214,6 +214,13 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     if bound > 0 {
         tracing::info!(secrets = bound, "bound stored secrets to their client, environment and purpose");
     }
+    if !store.removes_dead_rows().await? {
+        tracing::warn!(
+            "Postgres has autovacuum off: every claim and delivery leaves a dead row that only a vacuum \
+             removes, so delivery slows down as they accumulate; turn autovacuum on, or VACUUM the \
+             notifications and data_deliveries tables often"
+        );
+    }
     Ok(store)
 }
 

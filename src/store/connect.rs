@@ -223,6 +223,17 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database removes dead rows by itself: Postgres's `autovacuum` setting (always true
+    /// on SQLite, which reuses a deleted or updated row's space at once). Every claim and every record
+    /// leaves a dead version of a `notifications` row behind, and claims and due scans read past them
+    /// in the due indexes until a vacuum removes them: with autovacuum off, delivery slows down as
+    /// they accumulate.
+    pub async fn removes_dead_rows(&self) -> Result<bool, StoreError> {
+        let NativePool::Postgres(pool) = &self.native else { return Ok(true) };
+        let setting: String = sqlx::query_scalar("SELECT current_setting('autovacuum')").fetch_one(pool).await?;
+        Ok(setting == "on")
+    }
+
     /// How many of this backend's migrations are not applied yet (0 when the schema is current).
     pub async fn pending_migrations(&self) -> Result<usize, StoreError> {
         let migrator = match self.dialect {
