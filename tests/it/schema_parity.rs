@@ -197,7 +197,14 @@ async fn the_sqlite_and_postgres_migrations_describe_the_same_schema() {
         assert!(schema["accounts"].unique.contains(&vec!["email".to_owned()]), "unique constraints were read");
         let by_name = &schema["clients"].indexes["clients_by_name"];
         assert_eq!(by_name.0, [EXPRESSION], "expression indexes were read");
-        assert!(schema["notifications"].indexes["notifications_due"].2, "partial indexes were read");
+        assert!(schema["notifications"].indexes["notifications_due_by_endpoint"].2, "partial indexes were read");
+        // Due work is found per endpoint (migration 0009): an index led by the due time would compete
+        // for the claims' plans, and Postgres with statistics chose it, reading every endpoint's rows.
+        for table in ["notifications", "data_deliveries"] {
+            for (name, (columns, _, _)) in &schema[table].indexes {
+                assert_ne!(columns.first().map(String::as_str), Some("next_attempt_at"), "{name}");
+            }
+        }
     }
     forgive_known_differences(&mut sqlite, &mut postgres);
 
