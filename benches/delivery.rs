@@ -26,10 +26,11 @@
 //! 5. **latency**: `--latency-events` events at a steady 1,000/s → time from sending the API request
 //!    to the first arrival of that webhook-id at the receiver, p50/p99, split at the API's answer
 //!    (request → committed, answer → first arrival);
-//!    5b. **cold endpoints while a hot one drains**: N events for the first endpoint only, ingested
-//!    with delivery off; then delivery on and, while that backlog drains (checked), the other
-//!    endpoints get [`COLD_EVENTS`] events at [`COLD_RATE`]/s → the cold events' time from request
-//!    to first arrival, p50/p99 (the aim: p99 ≤ 25 ms);
+//!    5b. **cold endpoints while a hot one drains**: N events for the first endpoint only (more
+//!    when phase 2's rate would drain them before the cold events end), ingested with delivery off;
+//!    then delivery on and, while that backlog drains (checked), the other endpoints get
+//!    [`COLD_EVENTS`] events at [`COLD_RATE`]/s → the cold events' time from request to first
+//!    arrival, p50/p99 (the aim: p99 ≤ 25 ms);
 //! 6. **fairness under hung receivers** (`--hung`, 100 by default, 0 skips it): `--hung` more
 //!    endpoints whose receiver accepts the connection and never answers, each with
 //!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
@@ -1035,7 +1036,8 @@ async fn run_backend(
     Ok(())
 }
 
-/// Phase 5b: N events for the first endpoint only, ingested with delivery off; then delivery on, and
+/// Phase 5b: N events (more when phase 2 drained fast enough to finish them before the cold events
+/// end) for the first endpoint only, ingested with delivery off; then delivery on, and
 /// while that backlog drains (at most its 4 requests in flight), [`COLD_EVENTS`] events at
 /// [`COLD_RATE`]/s for the other endpoints, which have nothing waiting → their request → first arrival
 /// p50/p99. `recorded`: the events recorded before; returns the count after.
@@ -1048,9 +1050,13 @@ async fn cold_while_hot_drains(
     report: &mut Report,
 ) -> Res<u64> {
     let first = recorded as usize;
+    // The hot backlog must outlast the cold events' phase. One endpoint drains at most as fast as all of
+    // them did in phase 2, so that rate over the phase, with half again to spare, is enough; N when more.
+    let cold_phase_secs = COLD_EVENTS as f64 / COLD_RATE as f64;
+    let hot_events = o.events.max(report.drain.map_or(0, |rate| (rate * cold_phase_secs * 1.5) as usize));
     let server = Server::start(&b.database_url, false, b.log("cold-ingest")).await?;
     let (url, hot_uuid) = (format!("{}/api/v1/platform-events", server.base), uuids[0].clone());
-    let hot = run_load(o.events, o.concurrency, o.phase_deadline, move |client, i| {
+    let hot = run_load(hot_events, o.concurrency, o.phase_deadline, move |client, i| {
         client
             .post(&url)
             .bearer_auth(TOKEN)
@@ -1065,7 +1071,7 @@ async fn cold_while_hot_drains(
     let server = Server::start(&b.database_url, true, b.log("cold")).await?;
     receiver.record_first.store(true, Relaxed);
     let to = |i: usize| 1 + i % (o.endpoints - 1);
-    let cold_first = first + o.events;
+    let cold_first = first + hot_events;
     let (sent, errors) = steady_sends(&server.base, o, uuids, cold_first, COLD_EVENTS, COLD_RATE, to).await?;
     let target = recorded + hot.ok + sent.len() as u64;
     // The hot backlog must still be draining when the last cold event was answered, or the figure
