@@ -1244,24 +1244,32 @@ async fn fairness(
 // ---------------------------------------------------------------------------------------------------
 // Postgres database of its own
 
-async fn postgres_admin(admin_url: &str, sql: &str) -> Res<()> {
+/// Runs `work` on a connection of its own to the admin database, closed afterwards.
+async fn with_postgres_admin<T>(admin_url: &str, work: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Res<T>) -> Res<T> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(|e| format!("{admin_url}: {e}"))?;
-    sqlx::raw_sql(sql).execute(&mut conn).await.map_err(|e| format!("{sql}: {e}"))?;
-    conn.close().await.map_err(|e| e.to_string())
+    let value = work(&mut conn).await?;
+    conn.close().await.map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+async fn postgres_admin(admin_url: &str, sql: &str) -> Res<()> {
+    with_postgres_admin(admin_url, async |conn| {
+        sqlx::raw_sql(sql).execute(conn).await.map(drop).map_err(|e| format!("{sql}: {e}"))
+    })
+    .await
 }
 
 /// One of the Postgres server's settings, as `SHOW` prints it.
 async fn postgres_setting(admin_url: &str, name: &str) -> Res<String> {
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(|e| format!("{admin_url}: {e}"))?;
-    let value = sqlx::query_scalar("SELECT current_setting($1)")
-        .bind(name)
-        .fetch_one(&mut conn)
-        .await
-        .map_err(|e| format!("{name}: {e}"))?;
-    conn.close().await.map_err(|e| e.to_string())?;
-    Ok(value)
+    with_postgres_admin(admin_url, async |conn| {
+        sqlx::query_scalar("SELECT current_setting($1)")
+            .bind(name)
+            .fetch_one(conn)
+            .await
+            .map_err(|e| format!("{name}: {e}"))
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------------
