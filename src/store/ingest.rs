@@ -283,7 +283,8 @@ async fn admissions(
 
 /// Inserts notifications, many per statement, numbered in commit order (in the order given); each is
 /// due now when `pending`, or claimed until its lease when it has one. The transaction's last writes:
-/// it takes the numbers first (see `store/commit_order.rs`).
+/// it takes the numbers first (see `store/commit_order.rs`). On an error the transaction is to be rolled
+/// back: on SQLite the rows before the failing one stay in it ([`Placeholders::insert_into`]).
 pub(super) async fn insert_notifications(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     notifications: &[(&NewNotification, NotificationStatus, Option<Timestamp>)],
@@ -295,12 +296,14 @@ pub(super) async fn insert_notifications(
     }
     let mut seq = take_seqs(tx, Channel::Notification, notifications.len()).await?;
     for chunk in notifications.chunks(rows_per_statement(COLUMNS)) {
+        let mut placeholders = Placeholders::for_connection(tx);
         let sql = format!(
-            "INSERT INTO notifications (id, client_uuid, environment, type, category, user_id, data_source, \
+            "{} notifications (id, client_uuid, environment, type, category, user_id, data_source, \
              occurred_at, created_at, is_test, body, status, next_attempt_at, next_trigger, next_triggered_by, seq, \
              lease_until) \
              VALUES {}",
-            Placeholders::for_connection(tx).value_rows(chunk.len(), COLUMNS)
+            placeholders.insert_into(),
+            placeholders.value_rows(chunk.len(), COLUMNS)
         );
         let mut query = sqlx::query(&sql);
         for (n, status, lease) in chunk {

@@ -200,6 +200,19 @@ impl Placeholders {
         Placeholders { sqlite: dialect == Dialect::Sqlite, next: 0 }
     }
 
+    /// How a multi-row `INSERT` of the hot path starts: `INSERT OR FAIL INTO` on SQLite, `INSERT INTO`
+    /// on Postgres. Only for statements whose error fails their whole transaction (the caller returns
+    /// it and the transaction rolls back).
+    ///
+    /// Why: in a transaction, SQLite gives a statement that may stop on a constraint (`NOT NULL`,
+    /// `UNIQUE`) a statement journal, a copy of every page it changes, so that the stop undoes the
+    /// statement's own rows and keeps the transaction's. `OR FAIL` stops without undoing the rows
+    /// before the failing one, so it needs no copy; the rollback of the transaction undoes them. The
+    /// copies were 17 % of the SQLite writer thread's time at ingest (BENCHMARKS.md, fifth session).
+    pub(crate) fn insert_into(&self) -> &'static str {
+        if self.sqlite { "INSERT OR FAIL INTO" } else { "INSERT INTO" }
+    }
+
     /// The next placeholder.
     pub(crate) fn next(&mut self) -> String {
         self.next += 1;

@@ -137,6 +137,34 @@ async fn events_change_the_users_they_name_in_order(db: TestDatabase) {
     assert!(store.notification(&valid.notification.id).await.unwrap().is_none());
 }
 
+/// A batch whose insert stops at a row the database refuses (here a notification id already taken)
+/// writes none of its rows, neither those before the refused one nor those after it, nor their users.
+async fn a_batch_whose_insert_stops_midway_writes_nothing(db: TestDatabase) {
+    let (store, t0, sandbox) = subscribed_store(&db, A).await;
+    let (taken, _) = record_kind(&store, &sandbox, NotificationType::UserCreated, "u1", t0).await;
+    let created = |user: &str| IngestItem {
+        notification: notification(&sandbox, NotificationType::UserCreated, user, t0),
+        change: DomainChange::UserCreated { user_id: user.to_owned() },
+        idempotency: None,
+    };
+    let (before, after) = (created("u7"), created("u8"));
+    let mut refused = created("u9");
+    refused.notification.id = taken.clone();
+    assert!(store.ingest(&[before.clone(), refused, after.clone()], t0).await.is_err());
+    for (event, user) in [(&before, "u7"), (&after, "u8")] {
+        assert!(store.notification(&event.notification.id).await.unwrap().is_none(), "{user}'s notification");
+        assert_eq!(store.user(A, Environment::Sandbox, user).await.unwrap(), None, "{user}");
+    }
+    assert_eq!(store.user(A, Environment::Sandbox, "u9").await.unwrap(), None);
+    let kept = store.notification(&taken).await.unwrap().unwrap();
+    assert_eq!(kept.user_id.as_deref(), Some("u1"), "the earlier notification is untouched");
+
+    // The store goes on recording: the rolled-back rows left nothing behind that refuses them now.
+    let outcomes = store.ingest(&[before.clone(), after.clone()], t0).await.unwrap();
+    assert!(outcomes.iter().all(|o| matches!(o, IngestOutcome::Recorded { .. })), "{outcomes:?}");
+    assert!(store.notification(&before.notification.id).await.unwrap().is_some());
+}
+
 /// Records one `user.created` for `endpoint`, offering it to a process that takes it when `takes`;
 /// returns its id, what was claimed, and the endpoints and sizes the process was asked about.
 async fn record_offered(
@@ -210,5 +238,6 @@ const B: &str = "0190b7e2-0000-7000-8000-0000000000b3";
 crate::on_both_backends!(
     a_notification_starts_in_the_status_its_subscription_gives_it,
     events_change_the_users_they_name_in_order,
+    a_batch_whose_insert_stops_midway_writes_nothing,
     a_new_notification_can_be_claimed_by_the_process_that_records_it,
 );
