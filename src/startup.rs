@@ -129,7 +129,8 @@ impl Application {
                 every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 // The same count of write transactions at 3 ticks in a row (2 s without a write) means
                 // the database is at rest, and so is the engine: what the burst grew is given back, on
-                // either backend (Postgres too keeps the engine's freed buffers in glibc's arenas).
+                // either backend (Postgres too keeps the engine's freed buffers in glibc's arenas),
+                // and so is the disk the SQLite WAL file kept for the next second's writes.
                 let mut at_rest = crate::memory::Quiet::new(2);
                 for tick in 0u64.. {
                     every.tick().await;
@@ -141,6 +142,9 @@ impl Application {
                         Err(err) => tracing::warn!(error = %err, "checkpointing the SQLite WAL failed"),
                     }
                     if at_rest.observe(store.writes_begun()) {
+                        if let Err(err) = store.truncate_wal().await {
+                            tracing::warn!(error = %err, "emptying the SQLite WAL file failed");
+                        }
                         if let Err(err) = store.release_memory().await {
                             tracing::warn!(error = %err, "freeing the SQLite page caches failed");
                         }

@@ -30,9 +30,15 @@ const SQLITE_SESSION_PRAGMAS: &str =
 /// Checkpoints do not run on the writer's commits (`wal_autocheckpoint = 0`): a commit that has to copy
 /// the WAL into the database first stalls everything queued behind the single writer. A background
 /// task checkpoints instead ([`Store::checkpoint`]).
+/// When the WAL starts over, its file keeps up to 1 GiB (`journal_size_limit`), more than a second of
+/// writes at full load (about 0.5 GB here), so the next second's frames overwrite blocks the file has.
+/// Trimmed to 64 MiB, the file grew back by some 400 MB every second, and extending it (allocating
+/// and zeroing pages in the kernel, then freeing them at the next trim) was two thirds of the writer
+/// thread's time at ingest (BENCHMARKS.md, sixth session). At rest the file is emptied
+/// ([`Store::truncate_wal`]), so the disk a burst took is given back.
 const SQLITE_WRITER_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
     PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY; \
-    PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
+    PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 1073741824;";
 
 impl Store {
     /// Connects to `database_url` (`sqlite://…` or `postgres://…`), storing secrets with `cipher`. A
@@ -153,8 +159,8 @@ impl Store {
     /// size in pages.
     ///
     /// Each call is a `PASSIVE` checkpoint, which never waits for (or blocks) the writer or readers.
-    /// That alone does not bound the WAL under sustained load: the writer starts the WAL over (and
-    /// `journal_size_limit` trims the file) only when everything has been copied and no reader is
+    /// That alone does not bound the WAL under sustained load: the writer starts the WAL over (writes
+    /// it again from its beginning) only when everything has been copied and no reader is
     /// inside the WAL, and with writes and reads never pausing that moment does not come (the WAL
     /// reached 2.3 GiB in a minute, BENCHMARKS.md). So past [`WAL_BOUND_PAGES`] the checkpoint takes
     /// the writer's turn (nothing is written meanwhile, so it can copy everything) and runs `RESTART`,
@@ -184,10 +190,29 @@ impl Store {
             }
             (wal_pages, copied) = passive().await?;
         }
+        self.checkpoint_on_writer("RESTART").await
+    }
+
+    /// Empties the SQLite WAL file (nothing to do on Postgres), for a process at rest: the file keeps
+    /// its size through load (`journal_size_limit`, see `SQLITE_WRITER_PRAGMAS`), and this gives back
+    /// the disk a burst took. A `TRUNCATE` checkpoint, which copies what is left and truncates the file
+    /// to nothing; like the `RESTART` past the bound it takes the writer's turn and waits at most
+    /// [`RESTART_WAIT`] for readers. Returns the WAL's size in pages afterwards (0 when it was emptied;
+    /// a reader still inside it leaves it as it was, until the next rest).
+    pub async fn truncate_wal(&self) -> Result<i64, StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(0);
+        }
+        self.checkpoint_on_writer("TRUNCATE").await
+    }
+
+    /// Runs a checkpoint that starts the WAL over (`mode`: `RESTART` or `TRUNCATE`) on the writer's
+    /// connection, waiting at most [`RESTART_WAIT`] for readers; returns the WAL's size in pages.
+    async fn checkpoint_on_writer(&self, mode: &'static str) -> Result<i64, StoreError> {
         let mut writer = self.write.acquire().await?;
         sqlx::query(&format!("PRAGMA busy_timeout = {}", RESTART_WAIT.as_millis())).execute(&mut *writer).await?;
         let restarted: Result<(i64, i64, i64), sqlx::Error> =
-            sqlx::query_as("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *writer).await;
+            sqlx::query_as(&format!("PRAGMA wal_checkpoint({mode})")).fetch_one(&mut *writer).await;
         // The writer's own waits go back to normal whatever the checkpoint did; a connection that
         // cannot be set back is closed rather than left with the short wait.
         let reset = sqlx::query(&format!("PRAGMA busy_timeout = {}", SQLITE_BUSY_TIMEOUT.as_millis()))
@@ -286,7 +311,7 @@ async fn reusable_after_release<C: sqlx::Connection>(conn: &mut C) -> Result<boo
 /// How long a query waits for a connection. SQLite's single writer can be busy that long under load;
 /// a Postgres server that is down should be reported (503) well before a client gives up.
 const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
-/// The SQLite WAL's size (pages of 4 KiB: 64 MiB, `journal_size_limit`) past which a checkpoint
+/// The SQLite WAL's size (pages of 4 KiB: 64 MiB) past which a checkpoint
 /// starts it over ([`Store::checkpoint`]). Small enough that readers, which look pages up in the WAL's
 /// index before the database file, do not slow down as it grows.
 pub const WAL_BOUND_PAGES: i64 = 16_384;

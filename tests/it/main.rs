@@ -3,6 +3,7 @@
 //! once on SQLite and once on Postgres.
 
 mod api;
+mod at_rest;
 mod auth;
 mod cli;
 mod client_keys;
