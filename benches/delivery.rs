@@ -30,7 +30,7 @@
 //!    when phase 2's rate would drain them before the cold events end), ingested with delivery off;
 //!    then delivery on and, while that backlog drains (checked), the other endpoints get
 //!    [`COLD_EVENTS`] events at [`COLD_RATE`]/s → the cold events' time from request to first
-//!    arrival, p50/p99 (the aim: p99 ≤ 25 ms);
+//!    arrival, p50/p99 (the aim: p99 ≤ 25 ms), split at the API's answer as in phase 5;
 //! 6. **fairness under hung receivers** (`--hung`, 100 by default, 0 skips it): `--hung` more
 //!    endpoints whose receiver accepts the connection and never answers, each with
 //!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
@@ -648,6 +648,23 @@ async fn steady_sends(
     Ok((sent, errors))
 }
 
+/// Where the time of `sent` went, printed and returned: until the API answered (the event committed),
+/// and from that answer to the first arrival (claim, sign, send; zero when the webhook arrived before
+/// the answer came back) — p50 and p99 of each, in ms.
+fn print_split(receiver: &Receiver, sent: &[Sent]) -> (f64, f64, f64, f64) {
+    let mut answered: Vec<Duration> =
+        sent.iter().map(|(_, at, answer)| answer.saturating_duration_since(*at)).collect();
+    answered.sort();
+    // One entry per arrival, where `answered` has one per event sent.
+    let after_answer = first_arrivals(receiver, sent, |(_, _, answer)| *answer);
+    let split = (ms(&answered, 0.5), ms(&answered, 0.99), ms(&after_answer, 0.5), ms(&after_answer, 0.99));
+    println!(
+        "  of which: API answered (committed) p50 {:.2} ms, p99 {:.2} ms; answer → first arrival p50 {:.2} ms, p99 {:.2} ms",
+        split.0, split.1, split.2, split.3
+    );
+    split
+}
+
 /// For each event of `sent` seen arriving, the time from `since(event)` to its first arrival, sorted.
 fn first_arrivals(receiver: &Receiver, sent: &[Sent], since: impl Fn(&Sent) -> Instant) -> Vec<Duration> {
     let mut times: Vec<Duration> = sent
@@ -970,12 +987,6 @@ async fn run_backend(
         wait_recorded(&db, target, deadline, "latency").await?;
         receiver.record_first.store(false, Relaxed);
         let latencies = first_arrivals(receiver, &sent, |(_, at, _)| *at);
-        // Where the time goes: until the API answered (the event committed), and from that answer to the
-        // first arrival (claim, sign, send; zero when the webhook arrived before the answer came back).
-        let mut answered: Vec<Duration> =
-            sent.iter().map(|(_, at, answer)| answer.saturating_duration_since(*at)).collect();
-        answered.sort();
-        let after_answer = first_arrivals(receiver, &sent, |(_, _, answer)| *answer);
         report.check(
             format!("latency: {} of {} events seen arriving", latencies.len(), sent.len()),
             latencies.len() == sent.len(),
@@ -988,13 +999,7 @@ async fn run_backend(
                 latencies.len()
             );
             report.latency = Some((ms(&latencies, 0.5), ms(&latencies, 0.99), latencies.len(), errors));
-            // `after_answer` has an entry per arrival, as `latencies` does; `answered` one per event sent.
-            let split = (ms(&answered, 0.5), ms(&answered, 0.99), ms(&after_answer, 0.5), ms(&after_answer, 0.99));
-            println!(
-                "  of which: API answered (committed) p50 {:.2} ms, p99 {:.2} ms; answer → first arrival p50 {:.2} ms, p99 {:.2} ms",
-                split.0, split.1, split.2, split.3
-            );
-            report.latency_split = Some(split);
+            report.latency_split = Some(print_split(receiver, &sent));
         }
         report.api_errors += errors;
         target
@@ -1097,6 +1102,7 @@ async fn cold_while_hot_drains(
              p99 {:.2} ms, n = {}",
             hot.ok, cold.0, cold.1, cold.2
         );
+        print_split(receiver, &sent);
         report.cold = Some(cold);
     }
     report.api_errors += errors + hot.errors;

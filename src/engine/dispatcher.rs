@@ -387,8 +387,9 @@ pub(super) async fn run(
                 let claim_time = Timestamp::now();
                 let lease = claim_time.plus_micros(lease_micros);
                 let budget = i64::try_from(bytes_left).unwrap_or(i64::MAX);
+                let claiming = claim(&store, channel, claim_time, lease, &asked, &rated, budget);
                 let (RateClaim { claimed, waiting: full }, failed) =
-                    claim(&store, channel, claim_time, lease, &asked, &rated, budget).await;
+                    serving_inbox(claiming, &store, &shared, &mut tasks, &mut handed_rx).await;
                 for (key, until) in full {
                     waiting.insert((channel, key), instant_of(until));
                 }
@@ -441,10 +442,10 @@ pub(super) async fn run(
                 _ = stopped.changed() => false,
             };
             if freed {
-                gather(&mut stopped).await;
+                serving_inbox(gather(&mut stopped), &store, &shared, &mut tasks, &mut handed_rx).await;
             }
         } else if claimed_total < GATHER_BELOW && !tasks.is_empty() {
-            gather(&mut stopped).await;
+            serving_inbox(gather(&mut stopped), &store, &shared, &mut tasks, &mut handed_rx).await;
         }
     }
 
@@ -536,6 +537,29 @@ async fn look_everywhere(
         }
     };
     Instant::now() + next.clamp(MIN_LOOK_GAP, LOOK_EVERY)
+}
+
+/// Runs `work` (a claim, a gather) while starting what the [`Inbox`] hands meanwhile. A new
+/// notification taken at ingest goes out as soon as it is committed, not after the claim in progress:
+/// on SQLite that claim waits its turn at the single writer behind the recorder, and while a hot
+/// endpoint drained a backlog that wait was most of a quiet endpoint's first-attempt latency.
+async fn serving_inbox<T>(
+    work: impl Future<Output = T>,
+    store: &Store,
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<()>,
+    handed: &mut mpsc::UnboundedReceiver<Vec<ClaimedDelivery>>,
+) -> T {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut work => return out,
+            Some(more) = handed.recv() => {
+                dispatch(store, shared, tasks, Channel::Notification, more, Timestamp::now(), true).await;
+            }
+        }
+    }
 }
 
 /// Claims what `asked` wants of `channel`: the endpoints with a rate cap through their send schedule,
