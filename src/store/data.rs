@@ -10,7 +10,6 @@ use super::dispatch::Channel;
 use super::ingest::IdempotencyClaim;
 use super::list_query::{Conditions, Position};
 use super::progress::progress_columns;
-use super::retention::finished;
 use super::stored::stored_record;
 use super::vocab_sql::SqlLiteral;
 use super::{EndpointKey, Store, StoreError};
@@ -229,19 +228,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok((queued, u64::try_from(remaining).unwrap_or(0)))
-    }
-
-    /// Purges the payloads of finished data deliveries (`delivered` or `failed` with nothing queued, see
-    /// `store/retention.rs`) created before `before`, at most `batch` per transaction so deliveries are
-    /// never held up for long; returns how many were purged. One still waiting for a retry or for a
-    /// Data Webhook URL keeps its payload, however old.
-    pub async fn purge_data_payloads(&self, before: Timestamp, batch: u32, now: Timestamp) -> Result<u64, StoreError> {
-        let sql = format!(
-            "UPDATE data_deliveries SET body = NULL, body_purged_at = $3 \
-             WHERE id IN (SELECT id FROM data_deliveries WHERE created_at < $1 AND body IS NOT NULL \
-                          AND {finished} AND (lease_until IS NULL OR lease_until <= $3) LIMIT $2)",
-            finished = finished()
-        );
-        self.in_batches(&sql, before, batch, Some(now)).await
     }
 }

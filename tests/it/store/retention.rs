@@ -108,7 +108,34 @@ async fn finished_documents_lose_their_payload_then_their_record(db: TestDatabas
     assert!(store.data_attempts_of(&docs[0].id).await.unwrap().is_empty());
 }
 
+/// Finding what retention may touch is a read: with nothing old enough, a run needs no writer, so on
+/// SQLite it never waits behind (or holds up) the single writer for the scan of a whole table.
+async fn retention_with_nothing_to_do_does_not_wait_for_the_writer(db: TestDatabase) {
+    let (store, t0, a) = subscribed_store(&db, A).await;
+    let (id, _) = record(&store, &a, "recent", t0).await;
+    let claims = claim(&store, Channel::Notification, &a, t0).await;
+    let done = attempt(claimed(&claims, &id), 200, t0, delivered());
+    store.record_attempts(&[done], &[], &rules(), 100, t0).await.unwrap();
+    let cut = t0.plus_seconds(-1);
+
+    // An open write transaction: on SQLite it holds the one writer connection.
+    let writer = store.begin().await.unwrap();
+    let runs = async {
+        (
+            store.purge_notification_payloads(cut, 500).await.unwrap(),
+            store.purge_data_payloads(cut, 500, t0).await.unwrap(),
+            store.delete_old_records(cut, 500).await.unwrap(),
+        )
+    };
+    // The deadline only bounds a failure: without the writer, the runs never finish.
+    let done = tokio::time::timeout(std::time::Duration::from_secs(10), runs).await;
+    assert_eq!(done.expect("retention waited for the writer with nothing to do"), (0, 0, 0));
+    writer.commit().await.unwrap();
+    assert!(store.notification(&id).await.unwrap().unwrap().body.is_some(), "a recent record keeps its payload");
+}
+
 crate::on_both_backends!(
     finished_notifications_lose_their_payload_then_their_record,
     finished_documents_lose_their_payload_then_their_record,
+    retention_with_nothing_to_do_does_not_wait_for_the_writer,
 );
