@@ -39,7 +39,7 @@ impl Store {
             condition: |p| format!("created_at < {} AND body IS NOT NULL AND {}", p.next(), finished()),
             binds: vec![before.as_micros()],
         };
-        self.purge(&sweep, "", &[], batch).await
+        self.purge(&sweep, None, batch).await
     }
 
     /// Removes the bodies of finished data deliveries (see the module's rule) recorded before
@@ -59,7 +59,7 @@ impl Store {
             },
             binds: vec![before.as_micros(), now.as_micros()],
         };
-        self.purge(&sweep, ", body_purged_at = ", &[now.as_micros()], batch).await
+        self.purge(&sweep, Some(("body_purged_at", now)), batch).await
     }
 
     /// Deletes finished notifications and data deliveries (see the module's rule) recorded before
@@ -112,10 +112,9 @@ impl Store {
         Ok(deleted)
     }
 
-    /// Sets `body = NULL` (and what `also` adds, with `also_binds`: `", column = "` and its value) on
-    /// the rows `sweep` selects, `batch` rows per transaction, until a batch finds fewer; returns how
-    /// many rows changed.
-    async fn purge(&self, sweep: &Sweep, also: &str, also_binds: &[i64], batch: u32) -> Result<u64, StoreError> {
+    /// Sets `body = NULL` (and `mark`'s column to its time, when given) on the rows `sweep` selects,
+    /// `batch` rows per transaction, until a batch finds fewer; returns how many rows changed.
+    async fn purge(&self, sweep: &Sweep, mark: Option<(&str, Timestamp)>, batch: u32) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
             let ids = self.sweep_ids(sweep, batch).await?;
@@ -123,12 +122,12 @@ impl Store {
                 return Ok(total);
             }
             let mut p = Placeholders::for_dialect(self.dialect);
-            let set = if also.is_empty() { String::new() } else { format!("{also}{}", p.next()) };
+            let set = mark.map(|(column, _)| format!(", {column} = {}", p.next())).unwrap_or_default();
             let sql =
                 format!("UPDATE {} SET body = NULL{set} WHERE id IN ({})", sweep.table, sweep.still_selected(&mut p));
             let mut query = sqlx::query(&sql);
-            for value in also_binds {
-                query = query.bind(*value);
+            if let Some((_, at)) = mark {
+                query = query.bind(at.as_micros());
             }
             query = query.bind(json_param(&ids)?);
             for value in &sweep.binds {
