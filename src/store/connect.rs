@@ -206,20 +206,26 @@ impl Store {
         self.checkpoint_on_writer("TRUNCATE").await
     }
 
-    /// Runs a checkpoint that starts the WAL over (`mode`: `RESTART` or `TRUNCATE`) on the writer's
-    /// connection, waiting at most [`RESTART_WAIT`] for readers; returns the WAL's size in pages.
+    /// Runs a checkpoint that starts the WAL over (`mode`: `RESTART` or `TRUNCATE`) in the writer's
+    /// turn, waiting at most [`RESTART_WAIT`] for readers; returns the WAL's size in pages.
+    ///
+    /// It holds the writer's connection, so nothing of this process writes meanwhile, and runs on a
+    /// connection of the native pool, whose busy handler looks for the readers every
+    /// [`READER_POLL`]. SQLite's own handler (`busy_timeout`) sleeps 1, 2, 5, 10 ms … between looks:
+    /// readers gone after 3 ms still cost 8 ms, gone after 9 ms cost 18, and every write of the service
+    /// waits that long (18–26 ms every other second under load, BENCHMARKS.md).
     async fn checkpoint_on_writer(&self, mode: &'static str) -> Result<i64, StoreError> {
-        let mut writer = self.write.acquire().await?;
-        sqlx::query(&format!("PRAGMA busy_timeout = {}", RESTART_WAIT.as_millis())).execute(&mut *writer).await?;
+        let NativePool::Sqlite(native) = &self.native else { return Ok(0) };
+        let _writers_turn = self.write.acquire().await?;
+        let mut conn = native.acquire().await?;
+        set_busy_handler(&mut conn, BusyWait::PollReaders).await?;
         let restarted: Result<(i64, i64, i64), sqlx::Error> =
-            sqlx::query_as(&format!("PRAGMA wal_checkpoint({mode})")).fetch_one(&mut *writer).await;
-        // The writer's own waits go back to normal whatever the checkpoint did; a connection that
+            sqlx::query_as(&format!("PRAGMA wal_checkpoint({mode})")).fetch_one(&mut *conn).await;
+        // The connection's waits go back to normal whatever the checkpoint did; a connection that
         // cannot be set back is closed rather than left with the short wait.
-        let reset = sqlx::query(&format!("PRAGMA busy_timeout = {}", SQLITE_BUSY_TIMEOUT.as_millis()))
-            .execute(&mut *writer)
-            .await;
+        let reset = set_busy_handler(&mut conn, BusyWait::Timeout).await;
         if reset.is_err() {
-            writer.close_on_drop();
+            conn.close_on_drop();
         }
         let (_, wal_pages, _) = restarted?;
         reset?;
@@ -322,6 +328,50 @@ const CATCH_UP_PAGES: i64 = 256;
 /// How long a checkpoint that starts the WAL over waits for readers still inside it. It holds the
 /// writer's turn meanwhile, so this is a pause of every write.
 const RESTART_WAIT: Duration = Duration::from_millis(100);
+/// How often that checkpoint looks whether the readers have left: a read transaction lasts a
+/// millisecond or a few, so the pause ends this soon after the last one.
+const READER_POLL: Duration = Duration::from_micros(100);
+
+/// How a native SQLite connection waits for a lock another connection holds.
+enum BusyWait {
+    /// SQLite's own handler, up to [`SQLITE_BUSY_TIMEOUT`].
+    Timeout,
+    /// A look every [`READER_POLL`], up to [`RESTART_WAIT`].
+    PollReaders,
+}
+
+/// Sets how `conn` waits for locks (see [`BusyWait`]).
+async fn set_busy_handler(conn: &mut sqlx::SqliteConnection, wait: BusyWait) -> Result<(), StoreError> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is the open connection `handle` holds locked, so no statement runs on it while its
+    // handler changes; `poll_readers` is a plain function that keeps no state and never unwinds.
+    let rc = unsafe {
+        match wait {
+            BusyWait::Timeout => {
+                let millis = i32::try_from(SQLITE_BUSY_TIMEOUT.as_millis()).unwrap_or(i32::MAX);
+                libsqlite3_sys::sqlite3_busy_timeout(db, millis)
+            }
+            BusyWait::PollReaders => libsqlite3_sys::sqlite3_busy_handler(db, Some(poll_readers), std::ptr::null_mut()),
+        }
+    };
+    if rc == libsqlite3_sys::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(StoreError::Config(format!("setting a SQLite busy handler failed (code {rc})")))
+    }
+}
+
+/// SQLite's busy handler for [`BusyWait::PollReaders`]: called on the connection's worker thread with
+/// how many times it was called for this lock; a nonzero answer tries the lock again.
+extern "C" fn poll_readers(_: *mut std::ffi::c_void, calls: std::ffi::c_int) -> std::ffi::c_int {
+    let waited = READER_POLL.saturating_mul(u32::try_from(calls).unwrap_or(u32::MAX));
+    if waited >= RESTART_WAIT {
+        return 0;
+    }
+    std::thread::sleep(READER_POLL);
+    1
+}
 const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A pool of `max` connections through sqlx's `Any` driver; `pragmas` (SQLite only, and given for

@@ -125,7 +125,7 @@ async fn a_size_limit_makes_sqlite_full_and_leaves_postgres_alone(db: TestDataba
 /// Past its bound the SQLite WAL is started over although writes and reads never pause (a `PASSIVE`
 /// checkpoint alone cannot: the moment when everything is copied and no reader is inside the WAL
 /// does not come), and a reader that stays inside it costs the writer a short wait, not its busy
-/// timeout.
+/// timeout; the connections that ran those checkpoints wait for locks as before afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sqlite_wal_is_started_over_past_its_bound_under_load() {
     let db = TestDatabase::sqlite().await;
@@ -194,6 +194,16 @@ async fn the_sqlite_wal_is_started_over_past_its_bound_under_load() {
     assert_eq!(store.truncate_wal().await.unwrap(), 0, "nothing is left in the WAL at rest");
     assert_eq!(std::fs::metadata(&wal_file).unwrap().len(), 0, "the WAL file is empty at rest");
     assert_eq!(count().await, deliveries, "everything written is in the database");
+    // Those checkpoints looked for readers with a short wait of their own; every connection waits for
+    // locks as long as before afterwards.
+    let mut connections = Vec::new();
+    for _ in 0..native.options().get_max_connections() {
+        let mut conn = native.acquire().await.unwrap();
+        let wait: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(wait, 10_000, "a connection's busy timeout after the checkpoints");
+        connections.push(conn);
+    }
+    drop(connections);
     store.close().await;
 }
 
