@@ -12,6 +12,8 @@
 //! the send time its claim reserved. When its schedule is full, it waits (left out of claims) until
 //! the schedule has room, without being taken for an endpoint out of work.
 
+mod quiet;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,8 +33,9 @@ use super::rejection::notice_for;
 use super::retry::{AttemptResult, RetryPolicy};
 use super::signing::{rook_hash, standard_signature};
 use crate::store::{
-    AttemptRecord, Channel, ClaimedDelivery, EndpointConfig, EndpointKey, NextState, RateClaim, Skipped, Store,
+    AttemptRecord, Channel, ClaimedDelivery, Dialect, EndpointConfig, EndpointKey, NextState, RateClaim, Skipped, Store,
 };
+use quiet::Quiet;
 
 /// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
 /// one claim takes many freed slots at once: claiming a row at a time would spend the database on
@@ -128,6 +131,11 @@ impl Slots {
             Some(endpoint) => u32::try_from(budget.saturating_sub(endpoint.claimed)).unwrap_or(u32::MAX),
             None => u32::try_from(budget).unwrap_or(u32::MAX),
         }
+    }
+
+    /// Whether this process has deliveries of `slot` claimed (sending, or waiting to).
+    fn holds(&self, slot: &Slot) -> bool {
+        self.endpoints.lock().unwrap_or_else(|e| e.into_inner()).contains_key(slot)
     }
 
     /// Whether `slot` answered a request lately (see [`ANSWERED_FOR`]).
@@ -388,8 +396,16 @@ pub(super) async fn run(
                 let lease = claim_time.plus_micros(lease_micros);
                 let budget = i64::try_from(bytes_left).unwrap_or(i64::MAX);
                 let claiming = claim(&store, channel, claim_time, lease, &asked, &rated, budget);
+                let mut quiet = (store.dialect() == Dialect::Postgres).then(|| {
+                    let asked = asked.iter().map(|(key, _)| (channel, key.clone())).collect();
+                    Quiet::new(&due, &rated, &waiting, asked, left, lease_micros, max_bytes)
+                });
                 let (RateClaim { claimed, waiting: full }, failed) =
-                    serving_inbox(claiming, &store, &shared, &mut tasks, &mut handed_rx).await;
+                    serving_inbox(claiming, &store, &shared, &mut tasks, &mut handed_rx, quiet.as_mut()).await;
+                if let Some((count, bytes)) = quiet.map(Quiet::finish) {
+                    left = left.saturating_sub(count);
+                    bytes_left = bytes_left.saturating_sub(bytes);
+                }
                 for (key, until) in full {
                     waiting.insert((channel, key), instant_of(until));
                 }
@@ -442,10 +458,10 @@ pub(super) async fn run(
                 _ = stopped.changed() => false,
             };
             if freed {
-                serving_inbox(gather(&mut stopped), &store, &shared, &mut tasks, &mut handed_rx).await;
+                serving_inbox(gather(&mut stopped), &store, &shared, &mut tasks, &mut handed_rx, None).await;
             }
         } else if claimed_total < GATHER_BELOW && !tasks.is_empty() {
-            serving_inbox(gather(&mut stopped), &store, &shared, &mut tasks, &mut handed_rx).await;
+            serving_inbox(gather(&mut stopped), &store, &shared, &mut tasks, &mut handed_rx, None).await;
         }
     }
 
@@ -542,21 +558,36 @@ async fn look_everywhere(
 /// Runs `work` (a claim, a gather) while starting what the [`Inbox`] hands meanwhile. A new
 /// notification taken at ingest goes out as soon as it is committed, not after the claim in progress:
 /// on SQLite that claim waits its turn at the single writer behind the recorder, and while a hot
-/// endpoint drained a backlog that wait was most of a quiet endpoint's first-attempt latency.
+/// endpoint drained a backlog that wait was most of a quiet endpoint's first-attempt latency. With
+/// `quiet` (Postgres), what becomes due meanwhile at quiet endpoints is claimed at once (see
+/// [`quiet`]).
 async fn serving_inbox<T>(
     work: impl Future<Output = T>,
     store: &Store,
     shared: &Arc<Shared>,
     tasks: &mut JoinSet<()>,
     handed: &mut mpsc::UnboundedReceiver<Vec<ClaimedDelivery>>,
+    mut quiet: Option<&mut Quiet<'_>>,
 ) -> T {
     tokio::pin!(work);
+    let due = quiet.as_ref().map(|quiet| quiet.due());
     loop {
+        let signalled = async {
+            match due {
+                Some(due) => due.signalled().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             biased;
             out = &mut work => return out,
             Some(more) = handed.recv() => {
                 dispatch(store, shared, tasks, Channel::Notification, more, Timestamp::now(), true).await;
+            }
+            () = signalled => {
+                if let Some(quiet) = quiet.as_deref_mut() {
+                    quiet.claim_signalled(store, shared, tasks).await;
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Fairness under hung receivers: endpoints that accept the connection and never answer hold only
-//! what they already have; the other endpoints keep being delivered to.
+//! what they already have; the other endpoints keep being delivered to. On Postgres, a quiet
+//! endpoint's new work does not wait for the claim of a busy one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,8 +10,10 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
 use rook_notify::config::Settings;
+use serde_json::json;
+use sqlx::Connection as _;
 
-use crate::support::{TestApp, TestDatabase, TestReceiver, spawn_app_with, wait};
+use crate::support::{TestApp, TestDatabase, TestReceiver, spawn_app, spawn_app_with, wait};
 
 /// A receiver that accepts every connection, reads what comes, and never answers.
 struct HungReceiver {
@@ -171,3 +174,46 @@ crate::on_both_backends!(
     endpoints_that_have_not_answered_hold_at_most_half_the_slots,
     an_endpoint_that_answered_before_a_restart_keeps_its_half
 );
+
+/// Postgres: while the dispatcher's claim of a busy endpoint is under way, a notification for an
+/// endpoint with nothing in flight is claimed and sent in a claim of its own, not after that one. The
+/// busy endpoint's claim is held up by a lock on its send schedule (it has a rate cap), which the
+/// quiet endpoint's claim does not touch; before, the quiet one waited for the lock too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_endpoint_does_not_wait_for_the_claim_of_a_busy_one() {
+    let Some(db) = TestDatabase::postgres().await else { return };
+    let within = Duration::from_secs(20);
+    let receiver = TestReceiver::start().await;
+    let app = spawn_app(db).await;
+    let (busy, _) = app.subscribed_client(&receiver.url("/busy")).await;
+    app.set_environment(&busy, "sandbox", &json!({ "notification_rate_limit": 20 })).await;
+    let (quiet, _) = app.subscribed_client(&receiver.url("/quiet")).await;
+    // The quiet endpoint has answered lately, and has nothing in flight any more.
+    let first = app.user_created(&quiet, "u-quiet-1").await;
+    app.wait_for_notification(&first, "delivered", 1, within).await;
+
+    let mut lock = sqlx::PgConnection::connect(app.database_url()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut lock).await.unwrap();
+    sqlx::query("LOCK TABLE endpoint_rates IN ACCESS EXCLUSIVE MODE").execute(&mut lock).await.unwrap();
+    let held = app.user_created(&busy, "u-busy").await;
+    wait::until("the busy endpoint's claim waits for its send schedule", within, || async {
+        app.query_number(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE '%endpoint_rates%'",
+        )
+        .await
+            > 0
+    })
+    .await;
+
+    let second = app.user_created(&quiet, "u-quiet-2").await;
+    let arrived = receiver.wait_for(2, within).await;
+    let ids: Vec<&str> = arrived.iter().map(|r| r.header("webhook-id")).collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()], "the quiet endpoint's notification went out meanwhile");
+
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+    app.wait_for_notification(&held, "delivered", 1, within).await;
+    app.wait_for_notification(&second, "delivered", 1, within).await;
+    lock.close().await.unwrap();
+    app.stop().await;
+}
