@@ -35,7 +35,7 @@ use super::signing::{rook_hash, standard_signature};
 use crate::store::{
     AttemptRecord, Channel, ClaimedDelivery, Dialect, EndpointConfig, EndpointKey, NextState, RateClaim, Skipped, Store,
 };
-use quiet::Quiet;
+use quiet::{ClaimUnderWay, Quiet};
 
 /// While deliveries trickle in and out (each finished one freeing one slot), claims wait this long so
 /// one claim takes many freed slots at once: claiming a row at a time would spend the database on
@@ -397,8 +397,15 @@ pub(super) async fn run(
                 let budget = i64::try_from(bytes_left).unwrap_or(i64::MAX);
                 let claiming = claim(&store, channel, claim_time, lease, &asked, &rated, budget);
                 let mut quiet = (store.dialect() == Dialect::Postgres).then(|| {
-                    let asked = asked.iter().map(|(key, _)| (channel, key.clone())).collect();
-                    Quiet::new(&due, &rated, &waiting, asked, left, lease_micros, max_bytes)
+                    Quiet::new(ClaimUnderWay {
+                        due: &due,
+                        rated: &rated,
+                        waiting: &waiting,
+                        asked: asked.iter().map(|(key, _)| (channel, key.clone())).collect(),
+                        room: left,
+                        lease_micros,
+                        max_bytes,
+                    })
                 });
                 let (RateClaim { claimed, waiting: full }, failed) =
                     serving_inbox(claiming, &store, &shared, &mut tasks, &mut handed_rx, quiet.as_mut()).await;

@@ -22,19 +22,24 @@ use super::{Shared, Slot, body_size, dispatch};
 use crate::engine::due::DueSignal;
 use crate::store::{Channel, EndpointKey, Store};
 
-/// What a claim under way leaves to the quiet endpoints, and what was signalled meanwhile that is the
-/// dispatcher loop's (given back to the [`DueSignal`] by [`Quiet::finish`]).
-pub(super) struct Quiet<'a> {
-    due: &'a DueSignal,
+/// The dispatcher's state while its claim is under way, as the quiet endpoints' claims need it.
+pub(super) struct ClaimUnderWay<'a> {
+    pub(super) due: &'a DueSignal,
     /// Endpoints with a rate cap (claimed through their schedule, never here) and those waiting for it.
-    rated: &'a HashSet<Slot>,
-    waiting: &'a HashMap<Slot, Instant>,
+    pub(super) rated: &'a HashSet<Slot>,
+    pub(super) waiting: &'a HashMap<Slot, Instant>,
     /// The endpoints the claim under way asked for.
-    asked: HashSet<Slot>,
+    pub(super) asked: HashSet<Slot>,
     /// Deliveries the process has room for beyond the claim under way.
-    room: usize,
-    lease_micros: i64,
-    max_bytes: usize,
+    pub(super) room: usize,
+    pub(super) lease_micros: i64,
+    pub(super) max_bytes: usize,
+}
+
+/// The quiet endpoints' claims during one claim of the dispatcher, and what was signalled meanwhile
+/// that is the dispatcher loop's (given back to the [`DueSignal`] by [`Quiet::finish`]).
+pub(super) struct Quiet<'a> {
+    under_way: ClaimUnderWay<'a>,
     told: HashSet<Slot>,
     everywhere: bool,
     /// Deliveries claimed here, and their bodies' bytes.
@@ -43,43 +48,23 @@ pub(super) struct Quiet<'a> {
 }
 
 impl<'a> Quiet<'a> {
-    pub(super) fn new(
-        due: &'a DueSignal,
-        rated: &'a HashSet<Slot>,
-        waiting: &'a HashMap<Slot, Instant>,
-        asked: HashSet<Slot>,
-        room: usize,
-        lease_micros: i64,
-        max_bytes: usize,
-    ) -> Self {
-        Quiet {
-            due,
-            rated,
-            waiting,
-            asked,
-            room,
-            lease_micros,
-            max_bytes,
-            told: HashSet::new(),
-            everywhere: false,
-            claimed: 0,
-            claimed_bytes: 0,
-        }
+    pub(super) fn new(under_way: ClaimUnderWay<'a>) -> Self {
+        Quiet { under_way, told: HashSet::new(), everywhere: false, claimed: 0, claimed_bytes: 0 }
     }
 
     pub(super) fn due(&self) -> &'a DueSignal {
-        self.due
+        self.under_way.due
     }
 
     /// Takes what was signalled and claims, per channel, what the quiet endpoints among it have room
     /// for; the rest waits for the dispatcher loop.
     pub(super) async fn claim_signalled(&mut self, store: &Store, shared: &Arc<Shared>, tasks: &mut JoinSet<()>) {
-        let (told, everywhere) = self.due.take();
+        let (told, everywhere) = self.under_way.due.take();
         self.everywhere |= everywhere;
         let mut asked: HashMap<Channel, Vec<(EndpointKey, u32)>> = HashMap::new();
         for slot in told {
             let want = if self.is_quiet(&slot, shared) {
-                shared.slots.room(&slot, true).min(u32::try_from(self.room).unwrap_or(u32::MAX))
+                shared.slots.room(&slot, true).min(u32::try_from(self.under_way.room).unwrap_or(u32::MAX))
             } else {
                 0
             };
@@ -87,7 +72,7 @@ impl<'a> Quiet<'a> {
                 self.told.insert(slot);
                 continue;
             }
-            self.room -= want as usize;
+            self.under_way.room -= want as usize;
             asked.entry(slot.0).or_default().push((slot.1, want));
         }
         for (channel, asked) in asked {
@@ -99,9 +84,10 @@ impl<'a> Quiet<'a> {
     /// single request at a time, through the loop's claims), has no rate cap and is not in the claim
     /// under way.
     fn is_quiet(&self, slot: &Slot, shared: &Shared) -> bool {
-        !self.asked.contains(slot)
-            && !self.rated.contains(slot)
-            && !self.waiting.contains_key(slot)
+        let under_way = &self.under_way;
+        !under_way.asked.contains(slot)
+            && !under_way.rated.contains(slot)
+            && !under_way.waiting.contains_key(slot)
             && shared.slots.answering(slot)
             && !shared.slots.holds(slot)
     }
@@ -115,15 +101,15 @@ impl<'a> Quiet<'a> {
         asked: Vec<(EndpointKey, u32)>,
     ) {
         let now = Timestamp::now();
-        let lease = now.plus_micros(self.lease_micros);
+        let lease = now.plus_micros(self.under_way.lease_micros);
         let held = shared.slots.bytes.load(Ordering::Acquire);
-        let budget = i64::try_from(self.max_bytes.saturating_sub(held)).unwrap_or(i64::MAX);
+        let budget = i64::try_from(self.under_way.max_bytes.saturating_sub(held)).unwrap_or(i64::MAX);
         let asked_total: usize = asked.iter().map(|(_, want)| *want as usize).sum();
         let claimed = match store.claim_due(channel, now, lease, &asked, budget).await {
             Ok(claimed) => claimed,
             Err(err) => {
                 tracing::error!(error = %err, "claiming the due deliveries of quiet endpoints failed");
-                self.room += asked_total;
+                self.under_way.room += asked_total;
                 self.told.extend(asked.into_iter().map(|(key, _)| (channel, key)));
                 return;
             }
@@ -138,7 +124,7 @@ impl<'a> Quiet<'a> {
                 self.told.insert((channel, key.clone()));
             }
         }
-        self.room += asked_total - claimed.len();
+        self.under_way.room += asked_total - claimed.len();
         if claimed.is_empty() {
             return;
         }
@@ -154,10 +140,10 @@ impl<'a> Quiet<'a> {
     /// loop's next pass; returns how many deliveries were claimed here, and their bytes.
     pub(super) fn finish(self) -> (usize, usize) {
         if !self.told.is_empty() {
-            self.due.endpoints(self.told);
+            self.under_way.due.endpoints(self.told);
         }
         if self.everywhere {
-            self.due.anywhere();
+            self.under_way.due.anywhere();
         }
         (self.claimed, self.claimed_bytes)
     }
