@@ -213,7 +213,8 @@ impl Store {
     /// connection of the native pool, whose busy handler looks for the readers every
     /// [`READER_POLL`]. SQLite's own handler (`busy_timeout`) sleeps 1, 2, 5, 10 ms … between looks:
     /// readers gone after 3 ms still cost 8 ms, gone after 9 ms cost 18, and every write of the service
-    /// waits that long (18–26 ms every other second under load, BENCHMARKS.md).
+    /// waits that long (most of the 18–26 ms pauses under load measured on one machine; on a slower
+    /// disk the copy and the fsync, which hold the writer too, are most of it: BENCHMARKS.md).
     async fn checkpoint_on_writer(&self, mode: &'static str) -> Result<i64, StoreError> {
         let NativePool::Sqlite(native) = &self.native else { return Ok(0) };
         let _writers_turn = self.write.acquire().await?;
@@ -331,12 +332,13 @@ const RESTART_WAIT: Duration = Duration::from_millis(100);
 /// How often that checkpoint looks whether the readers have left: a read transaction lasts a
 /// millisecond or a few, so the pause ends this soon after the last one.
 const READER_POLL: Duration = Duration::from_micros(100);
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a native SQLite connection waits for a lock another connection holds.
 enum BusyWait {
     /// SQLite's own handler, up to [`SQLITE_BUSY_TIMEOUT`].
     Timeout,
-    /// A look every [`READER_POLL`], up to [`RESTART_WAIT`].
+    /// A look every [`READER_POLL`], until its sleeps add up to [`RESTART_WAIT`].
     PollReaders,
 }
 
@@ -372,7 +374,6 @@ extern "C" fn poll_readers(_: *mut std::ffi::c_void, calls: std::ffi::c_int) -> 
     std::thread::sleep(READER_POLL);
     1
 }
-const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A pool of `max` connections through sqlx's `Any` driver; `pragmas` (SQLite only, and given for
 /// every SQLite pool) run on each new connection.
