@@ -418,10 +418,7 @@ pub(super) async fn run(
                 }
                 // An endpoint that gave less than asked has no more due work for now (unless its
                 // schedule is what was full, or the claim failed: then it is asked again).
-                let mut got: HashMap<&EndpointKey, u32> = HashMap::new();
-                for delivery in &claimed {
-                    *got.entry(&delivery.endpoint).or_default() += 1;
-                }
+                let got = per_endpoint(&claimed);
                 let drained: Vec<EndpointKey> = asked
                     .iter()
                     .filter(|(key, want)| !failed && got.get(key).copied().unwrap_or(0) < *want)
@@ -645,6 +642,15 @@ async fn claim(
 fn instant_of(at: Timestamp) -> Instant {
     let wait = u64::try_from(at.as_micros() - Timestamp::now().as_micros()).unwrap_or(0);
     Instant::now() + Duration::from_micros(wait)
+}
+
+/// How many of `claimed` each endpoint gave.
+fn per_endpoint(claimed: &[ClaimedDelivery]) -> HashMap<&EndpointKey, u32> {
+    let mut got: HashMap<&EndpointKey, u32> = HashMap::new();
+    for delivery in claimed {
+        *got.entry(&delivery.endpoint).or_default() += 1;
+    }
+    got
 }
 
 fn body_size(delivery: &ClaimedDelivery) -> usize {

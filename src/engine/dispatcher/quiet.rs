@@ -18,9 +18,9 @@ use app::timestamp::Timestamp;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Shared, Slot, body_size, dispatch};
+use super::{Shared, Slot, body_size, claim, dispatch, per_endpoint};
 use crate::engine::due::DueSignal;
-use crate::store::{Channel, EndpointKey, Store};
+use crate::store::{Channel, EndpointKey, RateClaim, Store};
 
 /// The dispatcher's state while its claim is under way, as the quiet endpoints' claims need it.
 pub(super) struct ClaimUnderWay<'a> {
@@ -105,20 +105,16 @@ impl<'a> Quiet<'a> {
         let held = shared.slots.bytes.load(Ordering::Acquire);
         let budget = i64::try_from(self.under_way.max_bytes.saturating_sub(held)).unwrap_or(i64::MAX);
         let asked_total: usize = asked.iter().map(|(_, want)| *want as usize).sum();
-        let claimed = match store.claim_due(channel, now, lease, &asked, budget).await {
-            Ok(claimed) => claimed,
-            Err(err) => {
-                tracing::error!(error = %err, "claiming the due deliveries of quiet endpoints failed");
-                self.under_way.room += asked_total;
-                self.told.extend(asked.into_iter().map(|(key, _)| (channel, key)));
-                return;
-            }
-        };
-        // An endpoint that gave all it was asked for may have more: the loop claims it next.
-        let mut got: HashMap<&EndpointKey, u32> = HashMap::new();
-        for delivery in &claimed {
-            *got.entry(&delivery.endpoint).or_default() += 1;
+        // No endpoint asked here has a rate cap, so this is the plain claim (which logs a failure).
+        let (RateClaim { claimed, .. }, failed) =
+            claim(store, channel, now, lease, &asked, self.under_way.rated, budget).await;
+        if failed {
+            self.under_way.room += asked_total;
+            self.told.extend(asked.into_iter().map(|(key, _)| (channel, key)));
+            return;
         }
+        // An endpoint that gave all it was asked for may have more: the loop claims it next.
+        let got = per_endpoint(&claimed);
         for (key, want) in &asked {
             if got.get(key).copied().unwrap_or(0) >= *want {
                 self.told.insert((channel, key.clone()));
