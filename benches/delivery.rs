@@ -13,7 +13,8 @@
 //! 2. **drain**: the server stopped and restarted with delivery on (`--processes 2`: two servers on
 //!    one Postgres database); the clock runs from the first arrival at the receiver until the
 //!    DATABASE says `count(*) FROM attempts` = N and `notifications` delivered = N (a separate sqlx
-//!    connection polls every 200 ms, every 25 ms for the last 2 %) → deliveries/s; the steady rate
+//!    connection polls every 200 ms, every 25 ms for the last 2 %, never more than a quarter of the
+//!    time; a count holds as of its query's start) → deliveries/s; the steady rate
 //!    over the window from 10 % to 90 % of N recorded (poll timestamps), to compare backlogs for
 //!    flatness; server CPU-seconds per 1,000 deliveries (`/proc/<pid>/stat`, from the process start),
 //!    peak RSS (VmHWM) and RSS at rest (VmRSS after idling); duplicates; then verifies attempts = N,
@@ -25,7 +26,8 @@
 //!    out-rate (attempts recorded per second, from the database polls) over the same window;
 //! 5. **latency**: `--latency-events` events at a steady 1,000/s → time from sending the API request
 //!    to the first arrival of that webhook-id at the receiver, p50/p99, split at the API's answer
-//!    (request → committed, answer → first arrival);
+//!    (request → committed, answer → first arrival), and when the slowest 1 % were sent (one stall
+//!    hitting consecutive events reads differently from slow events spread over the phase);
 //!    5b. **cold endpoints while a hot one drains**: N events for the first endpoint only (more
 //!    when phase 2's rate would drain them before the cold events end), ingested with delivery off;
 //!    then delivery on and, while that backlog drains (checked), the other endpoints get
@@ -434,11 +436,19 @@ impl Db {
     }
 
     async fn attempts(&self) -> Res<u64> {
-        self.count("SELECT count(*) FROM attempts").await.map(|n| n as u64)
+        self.count(ATTEMPTS).await.map(|n| n as u64)
     }
 
     async fn delivered(&self) -> Res<u64> {
-        self.count("SELECT count(*) FROM notifications WHERE status = 'delivered'").await.map(|n| n as u64)
+        self.count(DELIVERED).await.map(|n| n as u64)
+    }
+
+    /// One poll of a count (`ATTEMPTS` or `DELIVERED`), and how long it took. A count sees the database
+    /// as of the query's start (its snapshot), so that is when the count held.
+    async fn poll(&self, sql: &str) -> Res<(Poll, Duration)> {
+        let at = Instant::now();
+        let attempts = self.count(sql).await? as u64;
+        Ok((Poll { at, attempts }, at.elapsed()))
     }
 
     async fn close(self) {
@@ -449,21 +459,41 @@ impl Db {
     }
 }
 
-/// One database poll: when the attempts count query returned, and the count.
+/// One database poll: when the count query started (the moment its count held), and the count.
 #[derive(Clone, Copy)]
 struct Poll {
     at: Instant,
     attempts: u64,
 }
 
-/// Polls until the database holds `target` attempts and `target` delivered notifications (200 ms
-/// apart, 25 ms once within 2 % of the target). Returns every poll; the last is the moment it held.
+const ATTEMPTS: &str = "SELECT count(*) FROM attempts";
+const DELIVERED: &str = "SELECT count(*) FROM notifications WHERE status = 'delivered'";
+
+/// The pause before the next poll of a count that took `took`: `every`, but never so short that the
+/// bench's polls take more than one part in [`POLL_DUTY`] of the time (a count of a large table takes
+/// 50–95 ms on a slow machine, and counting back to back took most of a core from the server it
+/// measures).
+fn poll_pause(every: Duration, took: Duration) -> Duration {
+    every.max(took * (POLL_DUTY - 1))
+}
+
+/// The bench's database polls take at most one part in this many of the time they run over.
+const POLL_DUTY: u32 = 4;
+
+/// How often to poll a count short of `target`: every 200 ms, every 25 ms once within `near` of it.
+fn poll_every(count: u64, target: u64, near: u64) -> Duration {
+    Duration::from_millis(if target.saturating_sub(count) <= near { 25 } else { 200 })
+}
+
+/// Polls until the database holds `target` attempts and `target` delivered notifications (see
+/// [`poll_every`]: 25 ms apart within 2 % of the target). Returns every poll; the last is the moment it
+/// held.
 async fn wait_recorded(db: &Db, target: u64, deadline: Instant, what: &str) -> Res<Vec<Poll>> {
     let mut polls = Vec::new();
     loop {
-        let attempts = db.attempts().await?;
-        let at = Instant::now();
-        polls.push(Poll { at, attempts });
+        let (poll, took) = db.poll(ATTEMPTS).await?;
+        let Poll { at, attempts } = poll;
+        polls.push(poll);
         if attempts >= target {
             let delivered = db.delivered().await?;
             if delivered >= target {
@@ -477,8 +507,7 @@ async fn wait_recorded(db: &Db, target: u64, deadline: Instant, what: &str) -> R
         } else if at > deadline {
             return Err(format!("{what}: deadline passed with {attempts}/{target} attempts recorded"));
         }
-        let near = target - attempts.min(target) <= target / 50;
-        tokio::time::sleep(Duration::from_millis(if near { 25 } else { 200 })).await;
+        tokio::time::sleep(poll_pause(poll_every(attempts, target, target / 50), took)).await;
     }
 }
 
@@ -662,7 +691,27 @@ fn print_split(receiver: &Receiver, sent: &[Sent]) -> (f64, f64, f64, f64) {
         "  of which: API answered (committed) p50 {:.2} ms, p99 {:.2} ms; answer → first arrival p50 {:.2} ms, p99 {:.2} ms",
         split.0, split.1, split.2, split.3
     );
+    print_slowest(receiver, sent);
     split
+}
+
+/// When in the phase its slowest 1 % (at most 20) were sent, in seconds after its first request, and
+/// how long each took from request to first arrival: stalls at the server's start read differently
+/// from stalls spread over the phase.
+fn print_slowest(receiver: &Receiver, sent: &[Sent]) {
+    let Some(start) = sent.iter().map(|(_, at, _)| *at).min() else { return };
+    let mut slow: Vec<(Duration, Duration)> = sent
+        .iter()
+        .filter_map(|(id, at, _)| {
+            receiver.first_arrival_of(id).map(|t| (t.saturating_duration_since(*at), at.duration_since(start)))
+        })
+        .collect();
+    slow.sort_by_key(|(took, _)| std::cmp::Reverse(*took));
+    slow.truncate((sent.len() / 100).clamp(1, 20));
+    slow.sort_by_key(|(_, at)| *at);
+    let list: Vec<String> =
+        slow.iter().map(|(took, at)| format!("{:.2} s {:.0} ms", at.as_secs_f64(), took.as_secs_f64() * 1e3)).collect();
+    println!("  slowest (sent at, request → first arrival): {}", list.join(" · "));
 }
 
 /// For each event of `sent` seen arriving, the time from `since(event)` to its first arrival, sorted.
@@ -941,12 +990,12 @@ async fn run_backend(
             let db = Db::connect(&db_url).await?;
             let mut polls = Vec::new();
             loop {
-                let attempts = db.attempts().await?;
-                polls.push(Poll { at: Instant::now(), attempts });
+                let (poll, took) = db.poll(ATTEMPTS).await?;
+                polls.push(poll);
                 if stop.load(Relaxed) {
                     break;
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                tokio::time::sleep(poll_pause(Duration::from_millis(200), took)).await;
             }
             db.close().await;
             Ok::<_, String>(polls)
@@ -1196,17 +1245,16 @@ async fn fairness(
     // Polls of the delivered count (the hung endpoints' attempts are recorded only when they time out).
     let mut polls = Vec::new();
     let done = loop {
-        let delivered = db.delivered().await?;
-        let at = Instant::now();
-        polls.push(Poll { at, attempts: delivered });
+        let (poll, took) = db.poll(DELIVERED).await?;
+        let Poll { at, attempts: delivered } = poll;
+        polls.push(poll);
         if delivered >= target {
             break at;
         }
         if at > deadline {
             return Err(format!("fairness: deadline passed with {delivered}/{target} delivered"));
         }
-        let near = target - delivered <= load.ok / 50;
-        tokio::time::sleep(Duration::from_millis(if near { 25 } else { 200 })).await;
+        tokio::time::sleep(poll_pause(poll_every(delivered, target, load.ok / 50), took)).await;
     };
     let (arrivals1, dups1) = receiver.counters();
     let accepted = hung.accepted.load(Relaxed);
