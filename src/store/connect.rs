@@ -215,10 +215,18 @@ impl Store {
     /// readers gone after 3 ms still cost 8 ms, gone after 9 ms cost 18, and every write of the service
     /// waits that long (most of the 18–26 ms pauses under load measured on one machine; on a slower
     /// disk the copy and the fsync, which hold the writer too, are most of it: BENCHMARKS.md).
+    ///
+    /// Starting the WAL over needs the WAL and then the database file synced to disk. Synced inside
+    /// the writer's turn, that is every page the `PASSIVE` passes copied since the last such sync, and
+    /// the syncs were most of the pause (50 ms on one disk: BENCHMARKS.md). So both files are synced
+    /// first, outside the turn. Writes went on meanwhile: one more `PASSIVE` pass copies what came in
+    /// during those syncs, so the checkpoint in the turn copies and syncs only the few pages written
+    /// since.
     async fn checkpoint_on_writer(&self, mode: &'static str) -> Result<i64, StoreError> {
         let NativePool::Sqlite(native) = &self.native else { return Ok(0) };
+        let mut conn = sync_files(native.acquire().await?).await?;
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await?;
         let _writers_turn = self.write.acquire().await?;
-        let mut conn = native.acquire().await?;
         set_busy_handler(&mut conn, BusyWait::PollReaders).await?;
         let restarted: Result<(i64, i64, i64), sqlx::Error> =
             sqlx::query_as(&format!("PRAGMA wal_checkpoint({mode})")).fetch_one(&mut *conn).await;
@@ -341,6 +349,75 @@ enum BusyWait {
     /// A look every [`READER_POLL`], until its sleeps add up to [`RESTART_WAIT`].
     PollReaders,
 }
+
+/// Syncs the database file and its WAL to disk through `conn`'s own handles of them (SQLite's
+/// `xSync`, as a checkpoint does), on a blocking thread; gives the connection back afterwards.
+///
+/// The handles are the connection's, not files opened here: closing any other descriptor of the
+/// database file would drop the locks SQLite holds on it (POSIX locks belong to the process and the
+/// file). The connection is moved into the blocking task, so it cannot be used, or given back to the
+/// pool, while its handles are in use, even if the caller is cancelled meanwhile.
+async fn sync_files(
+    mut conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+    let files = {
+        let mut handle = conn.lock_handle().await?;
+        let db = handle.as_raw_handle().as_ptr();
+        // SAFETY: `db` is the open connection `handle` holds locked; the file control only reads the
+        // pointers of its open files (the WAL's once it has read the database, a closed journal before).
+        unsafe {
+            [libsqlite3_sys::SQLITE_FCNTL_JOURNAL_POINTER, libsqlite3_sys::SQLITE_FCNTL_FILE_POINTER]
+                .map(|op| file_pointer(db, op))
+        }
+    };
+    let files = OpenFiles(files);
+    let (conn, rc) = tokio::task::spawn_blocking(move || {
+        let files = files;
+        let mut rc = libsqlite3_sys::SQLITE_OK;
+        for &file in &files.0 {
+            // SAFETY: each pointer is an open file of `conn`, which this task owns and runs nothing
+            // on until the syncs return; a file without methods (not open) is skipped.
+            let sync = unsafe { file.as_ref().and_then(|f| f.pMethods.as_ref()).and_then(|m| m.xSync) };
+            if let Some(sync) = sync {
+                rc = unsafe { sync(file, libsqlite3_sys::SQLITE_SYNC_NORMAL) };
+                if rc != libsqlite3_sys::SQLITE_OK {
+                    break;
+                }
+            }
+        }
+        (conn, rc)
+    })
+    .await
+    .map_err(|e| sync_error(format!("syncing the SQLite files stopped: {e}")))?;
+    if rc == libsqlite3_sys::SQLITE_OK {
+        Ok(conn)
+    } else {
+        Err(sync_error(format!("syncing the SQLite files failed (SQLite code {rc})")))
+    }
+}
+
+/// A sync that failed is an I/O error of the database.
+fn sync_error(message: String) -> StoreError {
+    sqlx::Error::Io(std::io::Error::other(message)).into()
+}
+
+/// The `sqlite3_file` a file control `op` (`SQLITE_FCNTL_FILE_POINTER` or `…_JOURNAL_POINTER`) names
+/// for the main database of `db`; null when SQLite has none.
+///
+/// # Safety
+/// `db` must be an open connection that nothing else uses meanwhile.
+unsafe fn file_pointer(db: *mut libsqlite3_sys::sqlite3, op: std::ffi::c_int) -> *mut libsqlite3_sys::sqlite3_file {
+    let mut file: *mut libsqlite3_sys::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: the caller's contract; SQLite writes one pointer through the last argument.
+    let rc = unsafe { libsqlite3_sys::sqlite3_file_control(db, c"main".as_ptr(), op, (&raw mut file).cast()) };
+    if rc == libsqlite3_sys::SQLITE_OK { file } else { std::ptr::null_mut() }
+}
+
+/// A connection's open files, handed to the blocking task that syncs them together with the
+/// connection that owns them.
+struct OpenFiles([*mut libsqlite3_sys::sqlite3_file; 2]);
+// SAFETY: the files are used on one thread at a time, while their connection runs nothing.
+unsafe impl Send for OpenFiles {}
 
 /// Sets how `conn` waits for locks (see [`BusyWait`]).
 async fn set_busy_handler(conn: &mut sqlx::SqliteConnection, wait: BusyWait) -> Result<(), StoreError> {
