@@ -372,6 +372,7 @@ async fn sync_files(
     };
     let files = OpenFiles(files);
     let (conn, rc) = tokio::task::spawn_blocking(move || {
+        // The whole struct is moved in (a closure would otherwise capture only its array, not `Send`).
         let files = files;
         let mut rc = libsqlite3_sys::SQLITE_OK;
         for &file in &files.0 {
