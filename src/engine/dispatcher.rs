@@ -301,21 +301,23 @@ pub(super) async fn run(
         handed: handed_tx,
     });
     remember_answered(&store, &shared.slots).await;
+    // Endpoints believed to have due work, per channel: told by whoever made the work due, found by a
+    // look at every endpoint (at start, when asked, and at least every LOOK_EVERY), and dropped when a
+    // claim finds less than it asked for.
+    let mut known: HashMap<Channel, HashSet<EndpointKey>> = HashMap::new();
+    // Endpoints with a rate cap (read with every look at every endpoint), and those of them whose
+    // schedule is full: until when.
+    let mut rated: HashSet<Slot> = HashSet::new();
+    let mut waiting: HashMap<Slot, Instant> = HashMap::new();
+    // The first look comes before the inbox opens, so ingestion knows every backlog there was at the
+    // start before it takes anything (on Postgres it goes by `DueSignal::has_backlog`).
+    let mut look_at = look_everywhere(&store, &due, &mut known, &mut rated).await;
+    let mut looked_at = Instant::now();
     due.open_inbox(inbox.clone());
     // Handed through the inbox and not yet started.
     let mut handed: Vec<ClaimedDelivery> = Vec::new();
     let mut tasks = JoinSet::new();
     let mut cycle: u64 = 0;
-    // Endpoints believed to have due work, per channel: told by whoever made the work due, found by a
-    // look at every endpoint (at start, when asked, and at least every LOOK_EVERY), and dropped when a
-    // claim finds less than it asked for.
-    let mut known: HashMap<Channel, HashSet<EndpointKey>> = HashMap::new();
-    let mut look_at = Instant::now();
-    let mut looked_at = Instant::now() - LOOK_EVERY;
-    // Endpoints with a rate cap (read with every look at every endpoint), and those of them whose
-    // schedule is full: until when.
-    let mut rated: HashSet<Slot> = HashSet::new();
-    let mut waiting: HashMap<Slot, Instant> = HashMap::new();
 
     while !*stopped.borrow() {
         while tasks.try_join_next().is_some() {}
@@ -335,7 +337,7 @@ pub(super) async fn run(
             look_at = look_at.min(instant_of(at));
         }
         if (everywhere && now >= looked_at + MIN_LOOK_GAP) || now >= look_at {
-            look_at = look_everywhere(&store, &mut known, &mut rated).await;
+            look_at = look_everywhere(&store, &due, &mut known, &mut rated).await;
             looked_at = now;
             shared.slots.forget_quiet();
         } else if everywhere {
@@ -426,6 +428,9 @@ pub(super) async fn run(
                     .map(|(key, _)| key.clone())
                     .collect();
                 for key in drained {
+                    if channel == Channel::Notification {
+                        due.drained(&key);
+                    }
                     endpoints.remove(&key);
                 }
                 for key in &unanswered {
@@ -528,10 +533,11 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Looks at every endpoint at most this often, however often it is asked to.
 const MIN_LOOK_GAP: Duration = Duration::from_millis(20);
 
-/// Adds every endpoint with due work to `known`, and reads which endpoints have a rate cap into
+/// Adds every endpoint with due work to `known` (and, for notifications, to `due`'s backlog), and reads which endpoints have a rate cap into
 /// `rated`; returns when to look again: when the next delivery falls due, or after [`LOOK_EVERY`].
 async fn look_everywhere(
     store: &Store,
+    due: &DueSignal,
     known: &mut HashMap<Channel, HashSet<EndpointKey>>,
     rated: &mut HashSet<Slot>,
 ) -> Instant {
@@ -542,7 +548,12 @@ async fn look_everywhere(
     }
     for channel in [Channel::Notification, Channel::Data] {
         match store.due_endpoints(channel, now).await {
-            Ok(keys) => known.entry(channel).or_default().extend(keys),
+            Ok(keys) => {
+                if channel == Channel::Notification {
+                    due.mark_backlog(keys.iter().cloned());
+                }
+                known.entry(channel).or_default().extend(keys);
+            }
             Err(err) => tracing::warn!(error = %err, "looking for endpoints with due work failed"),
         }
     }

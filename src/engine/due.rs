@@ -26,6 +26,10 @@ pub struct DueSignal {
     notify: Notify,
     /// While a dispatcher runs in this process: where new notifications go straight to it.
     inbox: Mutex<Option<Arc<Inbox>>>,
+    /// Notification endpoints this process knows to have due work that no claim has taken yet: marked
+    /// by ingestion for what it recorded and did not take, and by the dispatcher for what a look at
+    /// every endpoint found; unmarked when a claim of the endpoint finds less than it asked for.
+    backlog: Mutex<HashSet<EndpointKey>>,
 }
 
 impl Default for DueSignal {
@@ -36,6 +40,7 @@ impl Default for DueSignal {
             earliest: AtomicI64::new(i64::MAX),
             notify: Notify::new(),
             inbox: Mutex::new(None),
+            backlog: Mutex::default(),
         }
     }
 }
@@ -84,6 +89,23 @@ impl DueSignal {
         self.notify.notified().await;
     }
 
+    /// These notification endpoints have due work that no claim has taken yet.
+    pub(super) fn mark_backlog(&self, keys: impl IntoIterator<Item = EndpointKey>) {
+        self.backlog.lock().unwrap_or_else(|e| e.into_inner()).extend(keys);
+    }
+
+    /// A claim of this notification endpoint found less than it asked for: no due work is left there.
+    pub(super) fn drained(&self, key: &EndpointKey) {
+        self.backlog.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+    }
+
+    /// Whether this process knows of due work at this notification endpoint that no claim has taken.
+    /// Work another process made due is known once a look at every endpoint found it (at least every
+    /// second); until then a new notification may go out before it.
+    pub(super) fn has_backlog(&self, key: &EndpointKey) -> bool {
+        self.backlog.lock().unwrap_or_else(|e| e.into_inner()).contains(key)
+    }
+
     /// The running dispatcher's inbox, if one runs.
     pub(super) fn inbox(&self) -> Option<Arc<Inbox>> {
         self.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -100,5 +122,31 @@ impl DueSignal {
         if open.as_ref().is_some_and(|o| Arc::ptr_eq(o, inbox)) {
             *open = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use app::vocab::Environment;
+
+    use super::*;
+
+    fn endpoint(client: &str) -> EndpointKey {
+        EndpointKey { client_uuid: client.to_owned(), environment: Environment::Sandbox }
+    }
+
+    #[test]
+    fn a_backlog_is_known_from_its_mark_until_a_claim_drains_it() {
+        let due = DueSignal::default();
+        let (a, b) = (endpoint("a"), endpoint("b"));
+        assert!(!due.has_backlog(&a), "nothing known at first");
+        due.mark_backlog([a.clone(), b.clone()]);
+        assert!(due.has_backlog(&a) && due.has_backlog(&b));
+        // Told of new work or of finished attempts is not a backlog: only marks are.
+        due.endpoints([(Channel::Notification, endpoint("c"))]);
+        assert!(!due.has_backlog(&endpoint("c")));
+        due.drained(&a);
+        assert!(!due.has_backlog(&a), "drained");
+        assert!(due.has_backlog(&b), "the other endpoint keeps its backlog");
     }
 }

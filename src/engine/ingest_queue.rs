@@ -2,20 +2,22 @@
 //! queued in one transaction and answers each request after the commit. One fsync then serves many
 //! events, and SQLite keeps a single writer.
 //!
-//! On SQLite, while a dispatcher runs in this process, the notifications it has room for are recorded
-//! claimed by it and handed to it after the commit (its `Inbox`): a new notification goes out without
-//! waiting for a claim. Not on Postgres: there the check that the endpoint has no due work waiting
-//! reads the index entries that claims and deliveries left dead until vacuum, and at a few hundred
-//! thousand rows it cost tens of milliseconds per batch (ingest while delivering fell below 555
-//! events/s at a million rows).
+//! While a dispatcher runs in this process, the notifications it has room for, at endpoints without
+//! due work waiting, are recorded claimed by it and handed to it after the commit (its `Inbox`): a new
+//! notification goes out without waiting for a claim. Whether due work waits is read in the recording
+//! transaction on SQLite. On Postgres that read goes through the index entries that claims and
+//! deliveries left dead until vacuum, and at a few hundred thousand rows it cost tens of milliseconds
+//! per batch (ingest while delivering fell below 555 events/s at a million rows), so there the process
+//! goes by what it knows (`DueSignal::has_backlog`): what it recorded and did not take, and what its
+//! dispatcher found due, until a claim finds the endpoint drained.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use app::timestamp::Timestamp;
+use app::vocab::NotificationStatus;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast, mpsc, oneshot};
 
-use super::dispatcher::Inbox;
 use super::due::DueSignal;
 use super::recorded::{self, Recorded};
 
@@ -106,9 +108,10 @@ async fn write_batches(
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (items, replies): (Vec<IngestItem>, Vec<_>) = batch.drain(..).unzip();
-        match record(&store, &items, due.inbox()).await {
+        match record(&store, &items, &due).await {
             Ok((outcomes, claimed)) => {
                 let taken: HashSet<String> = claimed.iter().map(|d| d.id.clone()).collect();
+                due.mark_backlog(left_due(&items, &outcomes, &taken));
                 hand(&store, &due, claimed).await;
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
@@ -122,6 +125,7 @@ async fn write_batches(
                     let one = std::slice::from_ref(item);
                     match store.ingest(one, Timestamp::now()).await {
                         Ok(mut outcomes) => {
+                            due.mark_backlog(left_due(one, &outcomes, &HashSet::new()));
                             let _ = reply.send(outcomes.pop().ok_or(IngestError::Failed));
                             announce(one, &HashSet::new(), &due, &recorded);
                         }
@@ -141,24 +145,27 @@ async fn write_batches(
     }
 }
 
-/// Records a batch; on SQLite with a dispatcher's `inbox`, claims for it what it has room for (what is
-/// not recorded is given back to it).
+/// Records a batch; while a dispatcher runs in this process, claims for it what it has room for at
+/// endpoints without due work waiting (what is not recorded is given back to it).
 async fn record(
     store: &Store,
     items: &[IngestItem],
-    inbox: Option<Arc<Inbox>>,
+    due: &DueSignal,
 ) -> Result<(Vec<IngestOutcome>, Vec<ClaimedDelivery>), StoreError> {
-    let inbox = inbox.filter(|_| store.dialect() == Dialect::Sqlite);
-    let Some(inbox) = inbox else { return store.ingest_claiming(items, Timestamp::now(), None).await };
+    let Some(inbox) = due.inbox() else { return store.ingest_claiming(items, Timestamp::now(), None).await };
+    // Whether an endpoint has due work waiting: SQLite's transaction reads it (exact, and cheap);
+    // Postgres's would read the dead index entries of claimed and delivered rows, so there the
+    // process's own knowledge stands in (`DueSignal::has_backlog`).
+    let probe_backlog = store.dialect() == Dialect::Sqlite;
     let mut reserved: Vec<(EndpointKey, usize)> = Vec::new();
     let mut take = |endpoint: &EndpointKey, bytes: usize| {
-        let taken = inbox.reserve(endpoint, bytes);
+        let taken = (probe_backlog || !due.has_backlog(endpoint)) && inbox.reserve(endpoint, bytes);
         if taken {
             reserved.push((endpoint.clone(), bytes));
         }
         taken
     };
-    let claim = IngestClaim { lease_until: inbox.lease_until(), take: &mut take };
+    let claim = IngestClaim { lease_until: inbox.lease_until(), take: &mut take, probe_backlog };
     let recorded = store.ingest_claiming(items, Timestamp::now(), Some(claim)).await;
     if recorded.is_err() {
         for (endpoint, bytes) in &reserved {
@@ -208,6 +215,23 @@ fn refused(err: &StoreError, events: usize) -> IngestError {
             IngestError::Failed
         }
     }
+}
+
+/// The endpoints of the notifications recorded due now and not taken by this process (`taken`: their
+/// ids): they have due work waiting for a claim.
+fn left_due(items: &[IngestItem], outcomes: &[IngestOutcome], taken: &HashSet<String>) -> Vec<EndpointKey> {
+    items
+        .iter()
+        .zip(outcomes)
+        .filter(|(item, outcome)| {
+            matches!(outcome, IngestOutcome::Recorded { status: NotificationStatus::Pending, .. })
+                && !taken.contains(&item.notification.id)
+        })
+        .map(|(item, _)| EndpointKey {
+            client_uuid: item.notification.client_uuid.clone(),
+            environment: item.notification.environment,
+        })
+        .collect()
 }
 
 /// Tells the dispatcher about recorded events it did not take already (`taken`: their ids), and the

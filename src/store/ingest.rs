@@ -123,6 +123,12 @@ pub fn receipt_body(notification_id: &str, status: NotificationStatus) -> String
 /// and handed back with the outcomes, so it is sent without a claim statement or a wait for one.
 pub struct IngestClaim<'f> {
     pub lease_until: Timestamp,
+    /// Whether the transaction first reads if the endpoint has due work waiting (one index probe per
+    /// endpoint), in which case the notification is not offered and goes on in due order through
+    /// claims. Without it, `take` alone decides. On Postgres the probe reads the index entries that
+    /// claims and deliveries left dead until vacuum (MVCC): tens of milliseconds per batch at a few
+    /// hundred thousand rows.
+    pub probe_backlog: bool,
     /// Asked for each notification that starts due on an endpoint without a rate cap, with its body's
     /// size: whether the process takes it. A `true` reserves room that the caller frees again if the
     /// batch is not recorded.
@@ -155,7 +161,8 @@ impl Store {
             .into_iter()
             .collect();
         // Whether an endpoint has due work matters only to what a process may take.
-        let admissions = admissions(&mut tx, &environments, claim.is_some().then_some(now)).await?;
+        let probe = claim.as_ref().is_some_and(|claim| claim.probe_backlog);
+        let admissions = admissions(&mut tx, &environments, probe.then_some(now)).await?;
         let mut outcomes = Vec::with_capacity(items.len());
         let mut recorded: Vec<(&IngestItem, NotificationStatus, Option<Timestamp>)> = Vec::with_capacity(items.len());
         for item in items {

@@ -118,6 +118,8 @@ impl<'a> Quiet<'a> {
         for (key, want) in &asked {
             if got.get(key).copied().unwrap_or(0) >= *want {
                 self.told.insert((channel, key.clone()));
+            } else if channel == Channel::Notification {
+                self.under_way.due.drained(key);
             }
         }
         self.under_way.room += asked_total - claimed.len();

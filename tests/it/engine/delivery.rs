@@ -76,10 +76,7 @@ async fn every_platform_event_type_arrives_signed_with_the_documented_body(db: T
     app.stop().await;
 }
 
-/// SQLite only: on Postgres new notifications are claimed as before (see `engine/ingest_queue.rs`).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_notification_goes_out_without_waiting_for_a_claim() {
-    let db = TestDatabase::sqlite().await;
+async fn a_new_notification_goes_out_without_waiting_for_a_claim(db: TestDatabase) {
     let Subscribed { app, receiver, client_uuid, .. } = spawn_subscribed(db, "/hooks", |_| {}).await;
     let scrape = || async { app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap() };
     let at_ingest = |text: &str| metric(text, "rook_notify_claims_total", &["how=\"at_ingest\""]);
@@ -103,4 +100,7 @@ async fn a_new_notification_goes_out_without_waiting_for_a_claim() {
     app.stop().await;
 }
 
-crate::on_both_backends!(every_platform_event_type_arrives_signed_with_the_documented_body);
+crate::on_both_backends!(
+    every_platform_event_type_arrives_signed_with_the_documented_body,
+    a_new_notification_goes_out_without_waiting_for_a_claim
+);

@@ -173,6 +173,7 @@ async fn record_offered(
     user: &str,
     now: app::timestamp::Timestamp,
     takes: bool,
+    probe_backlog: bool,
 ) -> (String, Vec<ClaimedDelivery>, Vec<(EndpointKey, usize)>) {
     let n = notification(endpoint, NotificationType::UserCreated, user, now);
     let mut asked = Vec::new();
@@ -180,7 +181,7 @@ async fn record_offered(
         asked.push((endpoint.clone(), bytes));
         takes
     };
-    let offer = IngestClaim { lease_until: now.plus_seconds(60), take: &mut take };
+    let offer = IngestClaim { lease_until: now.plus_seconds(60), take: &mut take, probe_backlog };
     let (outcomes, claimed) = store.ingest_claiming(&[item(n.clone())], now, Some(offer)).await.unwrap();
     assert!(matches!(outcomes[..], [IngestOutcome::Recorded { .. }]), "{outcomes:?}");
     (n.id, claimed, asked)
@@ -190,7 +191,7 @@ async fn a_new_notification_can_be_claimed_by_the_process_that_records_it(db: Te
     let (store, t0, sandbox) = subscribed_store(&db, A).await;
 
     // Taken: recorded already claimed, as a claim statement would have returned it.
-    let (id, claimed, asked) = record_offered(&store, &sandbox, "u1", t0, true).await;
+    let (id, claimed, asked) = record_offered(&store, &sandbox, "u1", t0, true, true).await;
     let size = notification(&sandbox, NotificationType::UserCreated, "u1", t0).body.len();
     assert_eq!(asked, [(sandbox.clone(), size)], "asked with its endpoint and body size");
     let [taken] = &claimed[..] else { panic!("one claimed: {claimed:?}") };
@@ -213,23 +214,27 @@ async fn a_new_notification_can_be_claimed_by_the_process_that_records_it(db: Te
     // That row is due again (its lease ended and it was claimed at t0 + 61 s): the endpoint has due
     // work, so the next one waits its turn through claims, in due order, and the process is not asked.
     let t1 = t0.plus_seconds(200);
-    let (id, claimed, asked) = record_offered(&store, &sandbox, "u2", t1, true).await;
+    let (id, claimed, asked) = record_offered(&store, &sandbox, "u2", t1, true, true).await;
     assert!(claimed.is_empty() && asked.is_empty(), "{claimed:?} {asked:?}");
     assert_eq!(store.notification(&id).await.unwrap().unwrap().progress.next_attempt_at, Some(t1), "due now");
+    // Without the probe the process alone decides (on Postgres it goes by what it knows).
+    let (unprobed, claimed, asked) = record_offered(&store, &sandbox, "u2b", t1, true, false).await;
+    assert_eq!(asked.len(), 1, "asked although due work waits: {asked:?}");
+    assert_eq!(claimed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [unprobed.as_str()], "taken");
     assert_eq!(claim(&store, Channel::Notification, &sandbox, t1).await.len(), 2, "both due, claimed");
 
     // Nothing due there any more (both claimed until t1 + 60 s): refused by the process, it is due now.
-    let (id, claimed, asked) = record_offered(&store, &sandbox, "u3", t1, false).await;
+    let (id, claimed, asked) = record_offered(&store, &sandbox, "u3", t1, false, true).await;
     assert!(claimed.is_empty() && asked.len() == 1, "{claimed:?} {asked:?}");
     assert_eq!(store.notification(&id).await.unwrap().unwrap().progress.next_attempt_at, Some(t1), "due now");
 
     // A capped endpoint goes through its send schedule, and one that is not sent to is not offered.
     let production = endpoint(A, Environment::Production);
-    let (_, claimed, asked) = record_offered(&store, &production, "u4", t1, true).await;
+    let (_, claimed, asked) = record_offered(&store, &production, "u4", t1, true, true).await;
     assert!(claimed.is_empty() && asked.is_empty(), "not subscribed: {claimed:?} {asked:?}");
     let b = super::fixtures::subscribed(&store, B, "B", t1).await;
     store.in_tx(async |tx| tx.set_rate_limits(B, Environment::Sandbox, Some(10), None, t1).await).await.unwrap();
-    let (_, claimed, asked) = record_offered(&store, &b, "u5", t1, true).await;
+    let (_, claimed, asked) = record_offered(&store, &b, "u5", t1, true, true).await;
     assert!(claimed.is_empty() && asked.is_empty(), "capped: {claimed:?} {asked:?}");
 }
 
