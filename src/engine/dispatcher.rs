@@ -533,8 +533,9 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Looks at every endpoint at most this often, however often it is asked to.
 const MIN_LOOK_GAP: Duration = Duration::from_millis(20);
 
-/// Adds every endpoint with due work to `known` (and, for notifications, to `due`'s backlog), and reads which endpoints have a rate cap into
-/// `rated`; returns when to look again: when the next delivery falls due, or after [`LOOK_EVERY`].
+/// Adds every endpoint with due work to `known` (and, for notifications, to `due`'s backlog), and
+/// reads which endpoints have a rate cap into `rated`; returns when to look again: when the next
+/// delivery falls due, or after [`LOOK_EVERY`].
 async fn look_everywhere(
     store: &Store,
     due: &DueSignal,
