@@ -111,12 +111,11 @@ async fn write_batches(
         match record(&store, &items, &due).await {
             Ok((outcomes, claimed)) => {
                 let taken: HashSet<String> = claimed.iter().map(|d| d.id.clone()).collect();
-                due.mark_backlog(left_due(&items, &outcomes, &taken));
                 hand(&store, &due, claimed).await;
+                announce(&items, &outcomes, &taken, &due, &recorded);
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
-                announce(&items, &taken, &due, &recorded);
             }
             // One event the database refuses must not fail the others it was batched with: each is
             // recorded (or refused) on its own.
@@ -125,9 +124,8 @@ async fn write_batches(
                     let one = std::slice::from_ref(item);
                     match store.ingest(one, Timestamp::now()).await {
                         Ok(mut outcomes) => {
-                            due.mark_backlog(left_due(one, &outcomes, &HashSet::new()));
+                            announce(one, &outcomes, &HashSet::new(), &due, &recorded);
                             let _ = reply.send(outcomes.pop().ok_or(IngestError::Failed));
-                            announce(one, &HashSet::new(), &due, &recorded);
                         }
                         Err(err) => {
                             let _ = reply.send(Err(refused(&err, 1)));
@@ -217,30 +215,25 @@ fn refused(err: &StoreError, events: usize) -> IngestError {
     }
 }
 
-/// The endpoints of the notifications recorded due now and not taken by this process (`taken`: their
-/// ids): they have due work waiting for a claim.
-fn left_due(items: &[IngestItem], outcomes: &[IngestOutcome], taken: &HashSet<String>) -> Vec<EndpointKey> {
-    items
-        .iter()
-        .zip(outcomes)
-        .filter(|(item, outcome)| {
-            matches!(outcome, IngestOutcome::Recorded { status: NotificationStatus::Pending, .. })
-                && !taken.contains(&item.notification.id)
-        })
-        .map(|(item, _)| EndpointKey {
-            client_uuid: item.notification.client_uuid.clone(),
-            environment: item.notification.environment,
-        })
-        .collect()
-}
-
-/// Tells the dispatcher about recorded events it did not take already (`taken`: their ids), and the
-/// live feeds about all.
-fn announce(items: &[IngestItem], taken: &HashSet<String>, due: &DueSignal, recorded: &broadcast::Sender<Recorded>) {
+/// Tells the dispatcher about recorded events it did not take already (`taken`: their ids), marking
+/// the endpoints of those that start due as having a backlog, and the live feeds about all.
+fn announce(
+    items: &[IngestItem],
+    outcomes: &[IngestOutcome],
+    taken: &HashSet<String>,
+    due: &DueSignal,
+    recorded: &broadcast::Sender<Recorded>,
+) {
+    let untaken = || items.iter().zip(outcomes).filter(|(item, _)| !taken.contains(&item.notification.id));
+    // Before the next batch is offered: its notifications for these endpoints wait their turn.
+    due.mark_backlog(
+        untaken()
+            .filter(|(_, outcome)| {
+                matches!(outcome, IngestOutcome::Recorded { status: NotificationStatus::Pending, .. })
+            })
+            .map(|(item, _)| item.notification.endpoint()),
+    );
     // The dispatcher claims from exactly these endpoints, without scanning for them.
-    due.endpoints(items.iter().filter(|i| !taken.contains(&i.notification.id)).map(|i| {
-        let n = &i.notification;
-        (Channel::Notification, EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment })
-    }));
+    due.endpoints(untaken().map(|(item, _)| (Channel::Notification, item.notification.endpoint())));
     recorded::announce(recorded, items.iter().map(|i| i.notification.client_uuid.as_str()), Recorded::New);
 }

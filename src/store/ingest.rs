@@ -33,6 +33,13 @@ pub struct NewNotification {
     pub triggered_by: Option<String>,
 }
 
+impl NewNotification {
+    /// The endpoint it goes to: its client's Notification Webhook URL in its environment.
+    pub fn endpoint(&self) -> EndpointKey {
+        EndpointKey { client_uuid: self.client_uuid.clone(), environment: self.environment }
+    }
+}
+
 /// How an event changes what rook-notify knows about the client's users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainChange {
@@ -179,8 +186,7 @@ impl Store {
             // due work waiting goes on in due order, through claims.
             let lease = match &mut claim {
                 Some(claim) if status == NotificationStatus::Pending && !admission.capped && !admission.backlog => {
-                    let endpoint = EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment };
-                    (claim.take)(&endpoint, n.body.len()).then_some(claim.lease_until)
+                    (claim.take)(&n.endpoint(), n.body.len()).then_some(claim.lease_until)
                 }
                 _ => None,
             };

@@ -155,7 +155,7 @@ impl ClaimedDelivery {
         ClaimedDelivery {
             id: n.id.clone(),
             channel: Channel::Notification,
-            endpoint: EndpointKey { client_uuid: n.client_uuid.clone(), environment: n.environment },
+            endpoint: n.endpoint(),
             user_id: n.user_id.clone(),
             occurred_at: n.occurred_at,
             created_at,
