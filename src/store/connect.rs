@@ -130,6 +130,7 @@ impl Store {
             cipher,
             instance: new_id().into(),
             writes: Default::default(),
+            fronts: Default::default(),
         })
     }
 
@@ -151,6 +152,7 @@ impl Store {
             cipher,
             instance: new_id().into(),
             writes: Default::default(),
+            fronts: Default::default(),
         })
     }
 

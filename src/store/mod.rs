@@ -40,8 +40,8 @@ pub use clients::{ClientRecord, EnvironmentRecord};
 pub use connect::WAL_BOUND_PAGES;
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{
-    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, NextState,
-    RateClaim, RecordRules, RecordSummary, RejectionNotice, Skipped,
+    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, FRONT_LIFETIME,
+    NextState, RateClaim, RecordRules, RecordSummary, RejectionNotice, Skipped,
 };
 pub use error::StoreError;
 pub use ingest::{
@@ -91,6 +91,8 @@ pub struct Store {
     /// How many write transactions this process has begun: a reading that stays the same while the
     /// process writes nothing (see [`Store::writes_begun`]).
     writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Where each endpoint's due rows start, as far as this process's claims have seen (Postgres).
+    fronts: dispatch::ClaimFronts,
 }
 
 impl Store {

@@ -4,11 +4,15 @@
 //! Two channels share this machinery: notifications (to the Notification Webhook URL) and data
 //! deliveries (to the Data Webhook URL); their tables have the same delivery columns.
 
+mod fronts;
 mod health;
 mod rates;
 mod record;
 
+pub use fronts::LIFETIME as FRONT_LIFETIME;
 pub use rates::RateClaim;
+
+pub(super) use fronts::ClaimFronts;
 
 pub(super) use health::hold_waiting;
 
@@ -317,6 +321,9 @@ struct Claiming<'t> {
     lease_until: Timestamp,
     bytes_left: i64,
     claimed: Vec<ClaimedDelivery>,
+    /// Where each endpoint's claim starts reading, and learns from what it takes (see [`fronts`]);
+    /// `None`: every claim reads its endpoint's due rows from the start.
+    fronts: Option<&'t ClaimFronts>,
 }
 
 impl Claiming<'_> {
@@ -331,12 +338,21 @@ impl Claiming<'_> {
             .bind(self.now.as_micros())
             .bind(self.bytes_left);
         for (endpoint, count) in endpoints {
-            query = query.bind(&endpoint.client_uuid).bind(endpoint.environment.as_str()).bind(i64::from(*count));
+            let start = self.fronts.and_then(|fronts| fronts.start(self.channel, endpoint));
+            query = query
+                .bind(&endpoint.client_uuid)
+                .bind(endpoint.environment.as_str())
+                .bind(i64::from(*count))
+                .bind(start.map_or(i64::MIN, Timestamp::as_micros));
         }
         let rows = query.fetch_all(&mut **self.tx).await?;
         let taken = u32::try_from(rows.len()).unwrap_or(u32::MAX);
         for row in rows {
+            let was_due = row.was_due.map(Timestamp::from_micros);
             let delivery = row.into_claimed(self.channel)?;
+            if let (Some(fronts), Some(due)) = (self.fronts, was_due) {
+                fronts.took(self.channel, &delivery.endpoint, due);
+            }
             self.bytes_left -= delivery.body.as_ref().map_or(0, |b| i64::try_from(b.len()).unwrap_or(i64::MAX));
             self.claimed.push(delivery);
         }
@@ -368,6 +384,9 @@ struct ClaimRow {
     scheduled_attempts: i64,
     resend_requested_at: Option<i64>,
     lease_until: Option<i64>,
+    /// The due time the row had before this claim (Postgres; SQLite cannot return it, and keeps no
+    /// fronts).
+    was_due: Option<i64>,
 }
 
 impl ClaimRow {
@@ -452,7 +471,9 @@ impl Store {
     ///
     /// A claim moves the delivery's due time to the end of the lease, so claimed rows leave the due
     /// index until the lease ends; the lease is also the claim's fencing token. No lock or connection
-    /// is held once this returns: a claim whose process died comes back when the lease runs out.
+    /// is held once this returns: a claim whose process died comes back when the lease runs out. On
+    /// Postgres an endpoint's claim starts reading at its front, past the index entries that earlier
+    /// claims left dead (see [`fronts`]).
     pub async fn claim_due(
         &self,
         channel: Channel,
@@ -462,7 +483,9 @@ impl Store {
         bytes: i64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let mut tx = self.begin_claim().await?;
-        let mut claim = Claiming { tx: &mut tx, channel, now, lease_until, bytes_left: bytes, claimed: Vec::new() };
+        let fronts = (self.dialect == Dialect::Postgres).then_some(&self.fronts);
+        let mut claim =
+            Claiming { tx: &mut tx, channel, now, lease_until, bytes_left: bytes, claimed: Vec::new(), fronts };
         for chunk in endpoints.chunks(CLAIM_ENDPOINTS_PER_STATEMENT) {
             // Padded to a power of two with endpoints asked for nothing, so a handful of statement
             // shapes serve every number of endpoints (each backend keeps them prepared).
@@ -491,9 +514,11 @@ impl Store {
     }
 
     /// The statement that claims the due rows of `channel` that `take` names for `endpoints`
-    /// endpoints: for each, up to its count, oldest due first (binds: lease, now, bytes left, then
-    /// client, environment and count of each endpoint). One statement for all of them: a statement
-    /// per endpoint cost Postgres a round trip each, and the single SQLite writer a hand-off each.
+    /// endpoints: for each, up to its count, oldest due first from the due time it starts at (binds:
+    /// lease, now, bytes left, then client, environment, count and start of each endpoint; see
+    /// [`fronts`]). One statement for all of them: a statement per endpoint cost Postgres a round trip
+    /// each, and the single SQLite writer a hand-off each. On Postgres each row comes back with the
+    /// due time it had (`was_due`), which moves its endpoint's front.
     fn claim_sql(&self, channel: Channel, take: Take, endpoints: usize) -> String {
         let (table, returning) = (channel.table(), channel.returning());
         // Only the first of the rows, in the endpoints' order and then due order, may exceed what is
@@ -505,7 +530,7 @@ impl Store {
         };
         let branches = (0..endpoints)
             .map(|i| {
-                let (client, environment, count) = (4 + 3 * i, 5 + 3 * i, 6 + 3 * i);
+                let (client, environment, count, start) = (4 + 4 * i, 5 + 4 * i, 6 + 4 * i, 7 + 4 * i);
                 let only = match take {
                     // Evaluated once per statement (it does not depend on the row): an endpoint given a
                     // cap since the dispatcher last looked is left alone, not sent to at full speed.
@@ -521,7 +546,8 @@ impl Store {
                 format!(
                     "SELECT * FROM ( \
                        SELECT {i} AS ord, id, next_attempt_at, COALESCE(length(body), 0) AS size FROM {table} \
-                       WHERE client_uuid = ${client} AND environment = ${environment} AND next_attempt_at <= $2 \
+                       WHERE client_uuid = ${client} AND environment = ${environment} \
+                         AND next_attempt_at >= ${start} AND next_attempt_at <= $2 \
                          AND (lease_until IS NULL OR lease_until <= $2) {only} \
                        ORDER BY next_attempt_at, id LIMIT ${count} {lock} \
                      ) AS e{i}"
@@ -529,14 +555,25 @@ impl Store {
             })
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
-        format!(
-            "UPDATE {table} SET lease_until = $1, next_attempt_at = $1 WHERE id IN ( \
-               SELECT id FROM ( \
-                 SELECT id, size, SUM(size) OVER (ORDER BY ord, next_attempt_at, id) AS upto FROM ({branches}) due \
-               ) sized WHERE upto - size < $3 \
-             ) \
-             RETURNING {returning}"
-        )
+        let sized = format!(
+            "SELECT id, next_attempt_at, size, SUM(size) OVER (ORDER BY ord, next_attempt_at, id) AS upto \
+             FROM ({branches}) due"
+        );
+        match self.dialect {
+            Dialect::Postgres => format!(
+                "UPDATE {table} SET lease_until = $1, next_attempt_at = $1 FROM ( \
+                   SELECT id AS claimed_id, next_attempt_at AS was_due FROM ({sized}) sized WHERE upto - size < $3 \
+                 ) AS claimed WHERE {table}.id = claimed.claimed_id \
+                 RETURNING {returning}, claimed.was_due"
+            ),
+            // SQLite's RETURNING cannot name another table of an `UPDATE … FROM`.
+            Dialect::Sqlite => format!(
+                "UPDATE {table} SET lease_until = $1, next_attempt_at = $1 WHERE id IN ( \
+                   SELECT id FROM ({sized}) sized WHERE upto - size < $3 \
+                 ) \
+                 RETURNING {returning}, NULL AS was_due"
+            ),
+        }
     }
 
     /// Gives claimed deliveries back (graceful shutdown), due at once: another process may take them.

@@ -130,7 +130,10 @@ impl Store {
         );
         let mut tx = self.begin_claim().await?;
         let mut waiting = Vec::new();
-        let mut claim = Claiming { tx: &mut tx, channel, now, lease_until, bytes_left: bytes, claimed: Vec::new() };
+        // No fronts: a schedule takes first attempts before retries, so it passes over due retries and
+        // the newest due time it took says nothing of the rows before it.
+        let mut claim =
+            Claiming { tx: &mut tx, channel, now, lease_until, bytes_left: bytes, claimed: Vec::new(), fronts: None };
         for (endpoint, wanted) in &endpoints {
             if *wanted == 0 {
                 continue;

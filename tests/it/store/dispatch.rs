@@ -3,7 +3,8 @@
 
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus, NotificationType, SecretPurpose};
 use rook_notify::store::{
-    Channel, NextState, NotificationFilter, Position, RecordSummary, SecretCipher, Skipped, Store,
+    Channel, Dialect, FRONT_LIFETIME, NextState, NotificationFilter, Position, RecordSummary, SecretCipher, Skipped,
+    Store,
 };
 
 use super::fixtures::{
@@ -328,6 +329,38 @@ async fn recorded_attempts_keep_the_receivers_text_as_sent(db: TestDatabase) {
     assert_eq!((s.response_status, s.attempt_number, s.duration_ms), (Some(500), 1, 1));
 }
 
+/// On Postgres a claim starts at its endpoint's front (the newest due time a claim took, less some
+/// slack), past the index entries earlier claims left dead. A row that falls due further back (a late
+/// commit, a clock behind) is still claimed: the front is forgotten after `FRONT_LIFETIME`, and the next
+/// claim reads the endpoint's rows from the start.
+async fn a_row_due_behind_the_claims_front_is_still_claimed(db: TestDatabase) {
+    let (store, t0, a) = subscribed_store(&db, A).await;
+    for i in 0..3 {
+        record(&store, &a, &format!("u{i}"), t0.plus_seconds(60 + i)).await;
+    }
+    let now = t0.plus_seconds(120);
+    assert_eq!(claim(&store, Channel::Notification, &a, now).await.len(), 3);
+    let (late, _) = record(&store, &a, "u-late", t0).await;
+
+    let first = claim(&store, Channel::Notification, &a, now).await;
+    if store.dialect() == Dialect::Postgres {
+        assert!(first.is_empty(), "a minute behind the front: left for a read from the start");
+    } else {
+        assert_eq!(claimed_ids(&first), [late.clone()], "SQLite reads from the start every time");
+        return;
+    }
+    let deadline = std::time::Instant::now() + FRONT_LIFETIME + std::time::Duration::from_secs(10);
+    loop {
+        let taken = claim(&store, Channel::Notification, &a, now).await;
+        if !taken.is_empty() {
+            assert_eq!(claimed_ids(&taken), [late], "once the front is forgotten");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the row behind the front was never claimed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 crate::on_both_backends!(
     claims_take_the_oldest_due_first_under_a_lease,
     one_claim_takes_each_endpoints_count_under_one_byte_budget,
@@ -335,4 +368,5 @@ crate::on_both_backends!(
     a_recorded_batch_applies_each_outcome_and_counts_it,
     a_large_record_batch_sets_each_rows_own_state,
     recorded_attempts_keep_the_receivers_text_as_sent,
+    a_row_due_behind_the_claims_front_is_still_claimed,
 );
