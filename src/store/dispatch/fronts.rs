@@ -54,8 +54,20 @@ impl ClaimFronts {
             fronts.remove(&key);
             return None;
         }
-        let slack = i64::try_from(SLACK.as_micros()).unwrap_or(i64::MAX);
-        Some(Timestamp::from_micros(front.at.as_micros().saturating_sub(slack)))
+        Some(front.start())
+    }
+
+    /// Where each endpoint of `channel` with a front starts (the others start at the start): for the
+    /// looks for due work, which read the same index range as a claim. Fronts past their lifetime are
+    /// forgotten here too, so a row due behind one is found by a look as well as claimed.
+    pub(super) fn starts(&self, channel: Channel) -> Vec<(EndpointKey, Timestamp)> {
+        let mut fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
+        fronts.retain(|_, front| front.learnt.elapsed() <= LIFETIME);
+        fronts
+            .iter()
+            .filter(|((of, _), _)| *of == channel)
+            .map(|((_, key), front)| (key.clone(), front.start()))
+            .collect()
     }
 
     /// A claim took a row of `endpoint` that was due at `due`.
@@ -65,6 +77,13 @@ impl ClaimFronts {
             .entry((channel, endpoint.clone()))
             .and_modify(|front| front.at = Timestamp::from_micros(front.at.as_micros().max(due.as_micros())))
             .or_insert(Front { at: due, learnt: Instant::now() });
+    }
+}
+
+impl Front {
+    fn start(&self) -> Timestamp {
+        let slack = i64::try_from(SLACK.as_micros()).unwrap_or(i64::MAX);
+        Timestamp::from_micros(self.at.as_micros().saturating_sub(slack))
     }
 }
 
@@ -89,5 +108,7 @@ mod tests {
         assert_eq!(fronts.start(Channel::Notification, &a), Some(t.plus_seconds(5)), "the latest, less the slack");
         assert_eq!(fronts.start(Channel::Notification, &b), None, "another endpoint");
         assert_eq!(fronts.start(Channel::Data, &a), None, "another channel");
+        assert_eq!(fronts.starts(Channel::Notification), [(a.clone(), t.plus_seconds(5))]);
+        assert!(fronts.starts(Channel::Data).is_empty());
     }
 }

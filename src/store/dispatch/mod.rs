@@ -453,11 +453,13 @@ impl Store {
     /// a delivery's due time to the end of its lease). One index probe per endpoint, whatever the
     /// backlog.
     pub async fn due_endpoints(&self, channel: Channel, now: Timestamp) -> Result<Vec<EndpointKey>, StoreError> {
-        let sql = format!(
-            "SELECT client_uuid, environment FROM ({}) d WHERE d.first_due <= $1",
-            first_due_per_endpoint(channel)
-        );
-        let rows: Vec<(String, String)> = sqlx::query_as(&sql).bind(now.as_micros()).fetch_all(&self.read).await?;
+        // SQLite numbers its placeholders in the order they are written: the starts come first.
+        let mut placeholders = Placeholders::for_dialect(self.dialect);
+        let first_due = first_due_per_endpoint(channel, &mut placeholders);
+        let at = placeholders.next();
+        let sql = format!("SELECT client_uuid, environment FROM ({first_due}) d WHERE d.first_due <= {at}");
+        let rows: Vec<(String, String)> =
+            sqlx::query_as(&sql).bind(self.front_starts(channel)?).bind(now.as_micros()).fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|(client_uuid, env)| {
                 Ok(EndpointKey { client_uuid, environment: parse_stored(&env, "environments.environment")? })
@@ -600,14 +602,31 @@ impl Store {
     pub async fn next_due_at(&self) -> Result<Option<Timestamp>, StoreError> {
         let mut next: Option<i64> = None;
         for channel in [Channel::Notification, Channel::Data] {
-            let sql = format!("SELECT MIN(d.first_due) FROM ({}) d", first_due_per_endpoint(channel));
-            let due: Option<i64> = sqlx::query_scalar(&sql).fetch_one(&self.read).await?;
+            let mut placeholders = Placeholders::for_dialect(self.dialect);
+            let sql =
+                format!("SELECT MIN(d.first_due) FROM ({}) d", first_due_per_endpoint(channel, &mut placeholders));
+            let due: Option<i64> =
+                sqlx::query_scalar(&sql).bind(self.front_starts(channel)?).fetch_one(&self.read).await?;
             next = match (next, due) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
         }
         Ok(next.map(Timestamp::from_micros))
+    }
+
+    /// The parameter of [`first_due_per_endpoint`]: where each endpoint's look for due work starts
+    /// (Postgres; SQLite keeps no fronts and looks from the start).
+    fn front_starts(&self, channel: Channel) -> Result<String, StoreError> {
+        let starts = match self.dialect {
+            Dialect::Postgres => self.fronts.starts(channel),
+            Dialect::Sqlite => Vec::new(),
+        };
+        let rows: Vec<(&str, &str, i64)> = starts
+            .iter()
+            .map(|(key, start)| (key.client_uuid.as_str(), key.environment.as_str(), start.as_micros()))
+            .collect();
+        json_param(&rows)
     }
 
     /// The settings of these endpoints for `channel`, with the channel's secrets that sign at `now`.
@@ -677,17 +696,28 @@ impl Store {
 
 /// Each environment with the first due time of its deliveries of `channel` (`first_due`, NULL when
 /// nothing is scheduled): one probe of the `(endpoint, due time)` index per environment, whatever the
-/// backlog. Ordered by due time on an endpoint's own rows, so no other index can serve it: given the
-/// choice (an index on the due time alone, an `EXISTS` that any index on the endpoint answers),
-/// Postgres with statistics read every endpoint's rows, or all of one endpoint's, for each probe
-/// (migration 0009).
-fn first_due_per_endpoint(channel: Channel) -> String {
+/// backlog, from the endpoint's front where it has one (the parameter [`Store::front_starts`] makes;
+/// see [`fronts`]). Ordered by due time on an endpoint's own rows, so no other index can serve it:
+/// given the choice (an index on the due time alone, an `EXISTS` that any index on the endpoint
+/// answers), Postgres with statistics read every endpoint's rows, or all of one endpoint's, for each
+/// probe (migration 0009).
+fn first_due_per_endpoint(channel: Channel, placeholders: &mut Placeholders) -> String {
+    let starts = placeholders.json_rows(&[
+        ("client_uuid", JsonColumn::Text),
+        ("environment", JsonColumn::Text),
+        ("start", JsonColumn::Integer),
+    ]);
     format!(
         "SELECT e.client_uuid, e.environment, ( \
            SELECT t.next_attempt_at FROM {table} t \
            WHERE t.client_uuid = e.client_uuid AND t.environment = e.environment AND t.next_attempt_at IS NOT NULL \
+             AND t.next_attempt_at >= COALESCE(f.start, {from_the_start}) \
            ORDER BY t.next_attempt_at LIMIT 1 \
-         ) AS first_due FROM environments e",
-        table = channel.table()
+         ) AS first_due \
+         FROM environments e LEFT JOIN ({starts}) f ON f.client_uuid = e.client_uuid AND f.environment = e.environment",
+        table = channel.table(),
+        // Not `i64::MIN`: Postgres reads that literal as a numeric (its digits overflow a bigint
+        // before the minus applies), and a comparison with a numeric cannot use the index.
+        from_the_start = i64::MIN + 1,
     )
 }
