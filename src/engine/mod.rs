@@ -23,6 +23,7 @@ pub mod retry;
 pub mod rules;
 pub mod signing;
 pub mod ssrf;
+mod sweeper;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +76,7 @@ pub struct Engine {
     dispatcher: JoinHandle<()>,
     recorder: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
+    sweeper: Option<JoinHandle<()>>,
     retention: JoinHandle<()>,
     alerts: Option<JoinHandle<()>>,
 }
@@ -127,13 +129,14 @@ impl Engine {
         let retention = tokio::spawn(retention::run(store.clone(), config.retention, stopped.clone()));
         let dispatcher =
             tokio::spawn(dispatcher::run(store.clone(), client, config, due.clone(), finished_tx, stopped.clone()));
-        let listener = match store.native() {
-            NativePool::Postgres(pool) => {
-                Some(tokio::spawn(listener::run(pool.clone(), store.instance().to_owned(), due, stopped)))
-            }
-            NativePool::Sqlite(_) => None,
+        let (listener, sweeper) = match store.native() {
+            NativePool::Postgres(pool) => (
+                Some(tokio::spawn(listener::run(pool.clone(), store.instance().to_owned(), due, stopped.clone()))),
+                Some(tokio::spawn(sweeper::run(store.clone(), stopped))),
+            ),
+            NativePool::Sqlite(_) => (None, None),
         };
-        Ok(Engine { stop, dispatcher, recorder, listener, retention, alerts })
+        Ok(Engine { stop, dispatcher, recorder, listener, sweeper, retention, alerts })
     }
 
     /// Stops claiming, lets deliveries in flight finish within `grace` (the rest are given back for
@@ -149,8 +152,8 @@ impl Engine {
         if tokio::time::timeout_at(deadline, self.recorder).await.is_err() {
             tracing::warn!("the recorder did not finish in time");
         }
-        if let Some(listener) = self.listener {
-            listener.abort();
+        for task in [self.listener, self.sweeper].into_iter().flatten() {
+            task.abort();
         }
         self.retention.abort();
         if let Some(alerts) = self.alerts {

@@ -40,8 +40,8 @@ pub use clients::{ClientRecord, EnvironmentRecord};
 pub use connect::WAL_BOUND_PAGES;
 pub use data::{DataDeliveryFilter, DataDeliveryRecord, DataIngestOutcome, NewDataDelivery};
 pub use dispatch::{
-    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, FRONT_LIFETIME,
-    NextState, RateClaim, RecordRules, RecordSummary, RejectionNotice, Skipped,
+    AttemptRecord, Channel, ClaimedDelivery, DataMeta, EndpointConfig, EndpointHealth, EndpointKey, NextState,
+    RateClaim, RecordRules, RecordSummary, RejectionNotice, Skipped,
 };
 pub use error::StoreError;
 pub use ingest::{

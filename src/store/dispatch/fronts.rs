@@ -3,87 +3,117 @@
 //! On Postgres every claim and every record leaves the index entry of the row's previous due time
 //! dead (MVCC) until a vacuum removes it, and those dead entries lie at the front of the endpoint's
 //! range of the `(endpoint, due time)` index, where its claim starts reading. Without a vacuum
-//! (`autovacuum = off`, or between two of its runs on a busy table) each claim read past every row
-//! the endpoint ever delivered: at a million rows a claim cost milliseconds per endpoint, and delivery
-//! fell to a fifth of its rate. So a claim starts at the endpoint's *front*: the due time of the
-//! newest row an earlier claim took, less [`SLACK`]. Every row due before the front was taken by that
-//! claim or an earlier one (a claim takes in due order), so the rows before it are dead or claimed.
+//! (`autovacuum = off`, or between two of its runs on a busy table) each claim, and each look for
+//! endpoints with due work, read past every row the endpoint ever delivered: at a million rows one
+//! look read 48,000 pages (250 ms), and delivering while ingesting fell to a fifth of the ingest rate.
+//! So claims and looks start at the endpoint's *front*: the due time of the newest row a claim took,
+//! less [`SLACK`]. Every row due before it was taken by that claim or an earlier one (a claim takes in
+//! due order), so what lies there is dead or claimed.
 //!
 //! A row can still become due behind the front: a transaction that chose its due time more than
 //! [`SLACK`] before it committed, another process whose clock is behind, or a retry schedule resumed
-//! after a manual resend at a time already past. A front is therefore forgotten [`LIFETIME`] after it
-//! was learnt, and the next claim of the endpoint reads its range from the start: such a row waits at
-//! most that long. SQLite updates its index in place, leaves nothing dead, and keeps no fronts.
+//! after a manual resend at a time already past. [`Store::sweep_fronts`], which the engine runs every
+//! few seconds away from the dispatcher, reads past the dead entries once per endpoint to find such a
+//! row, and forgets that endpoint's front: its next claim reads from the start. SQLite updates its
+//! index in place, leaves nothing dead, and keeps no fronts.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::timestamp::Timestamp;
 
 use super::{Channel, EndpointKey};
+use crate::store::error::parse_stored;
+use crate::store::{Dialect, JsonColumn, Placeholders, Store, StoreError, json_param};
 
 /// How far before the front a claim starts: a transaction commits within this of choosing its due time.
 const SLACK: Duration = Duration::from_secs(5);
 
-/// How long a front is used before a claim reads the endpoint's range from the start again.
-pub const LIFETIME: Duration = Duration::from_secs(5);
-
-#[derive(Debug, Clone, Copy)]
-struct Front {
-    /// The latest due time a claim took of the endpoint.
-    at: Timestamp,
-    /// When the first of those claims was made: the front is forgotten [`LIFETIME`] later.
-    learnt: Instant,
-}
-
-/// The fronts of the endpoints this process claims (shared by the store's clones).
+/// The fronts of the endpoints this process claims (shared by the store's clones): the latest due
+/// time a claim took of each.
 #[derive(Debug, Clone, Default)]
 pub(in crate::store) struct ClaimFronts {
-    fronts: Arc<Mutex<HashMap<(Channel, EndpointKey), Front>>>,
+    fronts: Arc<Mutex<HashMap<(Channel, EndpointKey), Timestamp>>>,
 }
 
 impl ClaimFronts {
-    /// The due time a claim of `endpoint` starts reading at (`None`: from the start). A front past its
-    /// lifetime is forgotten here, so this claim reads from the start and learns it again.
+    /// The due time a claim or a look at `endpoint` starts reading at (`None`: from the start).
     pub(super) fn start(&self, channel: Channel, endpoint: &EndpointKey) -> Option<Timestamp> {
-        let mut fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
-        let key = (channel, endpoint.clone());
-        let front = *fronts.get(&key)?;
-        if front.learnt.elapsed() > LIFETIME {
-            fronts.remove(&key);
-            return None;
-        }
-        Some(front.start())
+        let fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
+        fronts.get(&(channel, endpoint.clone())).map(|at| start_at(*at))
     }
 
-    /// Where each endpoint of `channel` with a front starts (the others start at the start): for the
-    /// looks for due work, which read the same index range as a claim. Fronts past their lifetime are
-    /// forgotten here too, so a row due behind one is found by a look as well as claimed.
+    /// Where each endpoint of `channel` with a front starts (the others start at the start).
     pub(super) fn starts(&self, channel: Channel) -> Vec<(EndpointKey, Timestamp)> {
-        let mut fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
-        fronts.retain(|_, front| front.learnt.elapsed() <= LIFETIME);
-        fronts
-            .iter()
-            .filter(|((of, _), _)| *of == channel)
-            .map(|((_, key), front)| (key.clone(), front.start()))
-            .collect()
+        let fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
+        fronts.iter().filter(|((of, _), _)| *of == channel).map(|((_, key), at)| (key.clone(), start_at(*at))).collect()
     }
 
     /// A claim took a row of `endpoint` that was due at `due`.
     pub(super) fn took(&self, channel: Channel, endpoint: &EndpointKey, due: Timestamp) {
         let mut fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
-        fronts
-            .entry((channel, endpoint.clone()))
-            .and_modify(|front| front.at = Timestamp::from_micros(front.at.as_micros().max(due.as_micros())))
-            .or_insert(Front { at: due, learnt: Instant::now() });
+        let at = fronts.entry((channel, endpoint.clone())).or_insert(due);
+        *at = Timestamp::from_micros(at.as_micros().max(due.as_micros()));
+    }
+
+    /// Forgets the fronts of `endpoints`: their next claim reads from the start.
+    fn forget(&self, channel: Channel, endpoints: &[EndpointKey]) {
+        let mut fronts = self.fronts.lock().unwrap_or_else(PoisonError::into_inner);
+        for endpoint in endpoints {
+            fronts.remove(&(channel, endpoint.clone()));
+        }
     }
 }
 
-impl Front {
-    fn start(&self) -> Timestamp {
-        let slack = i64::try_from(SLACK.as_micros()).unwrap_or(i64::MAX);
-        Timestamp::from_micros(self.at.as_micros().saturating_sub(slack))
+fn start_at(front: Timestamp) -> Timestamp {
+    let slack = i64::try_from(SLACK.as_micros()).unwrap_or(i64::MAX);
+    Timestamp::from_micros(front.as_micros().saturating_sub(slack))
+}
+
+impl Store {
+    /// Finds the endpoints with a row due behind their front (see the module's documentation) and
+    /// forgets their fronts, so their next claim and look read from the start; returns how many. Each
+    /// endpoint's probe reads past its dead index entries: the engine runs this on its own, every few
+    /// seconds, never in the dispatcher's way. Nothing to do on SQLite.
+    pub async fn sweep_fronts(&self) -> Result<usize, StoreError> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(0);
+        }
+        let mut forgotten = 0;
+        for channel in [Channel::Notification, Channel::Data] {
+            let starts = self.fronts.starts(channel);
+            if starts.is_empty() {
+                continue;
+            }
+            let mut placeholders = Placeholders::for_dialect(self.dialect);
+            let fronts = placeholders.json_rows(&[
+                ("client_uuid", JsonColumn::Text),
+                ("environment", JsonColumn::Text),
+                ("start", JsonColumn::Integer),
+            ]);
+            let sql = format!(
+                "SELECT f.client_uuid, f.environment FROM ({fronts}) f WHERE EXISTS ( \
+                   SELECT 1 FROM {table} t WHERE t.client_uuid = f.client_uuid AND t.environment = f.environment \
+                   AND t.next_attempt_at IS NOT NULL AND t.next_attempt_at < f.start)",
+                table = channel.table()
+            );
+            let rows: Vec<(&str, &str, i64)> = starts
+                .iter()
+                .map(|(key, start)| (key.client_uuid.as_str(), key.environment.as_str(), start.as_micros()))
+                .collect();
+            let behind: Vec<(String, String)> =
+                sqlx::query_as(&sql).bind(json_param(&rows)?).fetch_all(&self.read).await?;
+            let behind = behind
+                .into_iter()
+                .map(|(client_uuid, env)| {
+                    Ok(EndpointKey { client_uuid, environment: parse_stored(&env, "environments.environment")? })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            self.fronts.forget(channel, &behind);
+            forgotten += behind.len();
+        }
+        Ok(forgotten)
     }
 }
 
@@ -110,5 +140,7 @@ mod tests {
         assert_eq!(fronts.start(Channel::Data, &a), None, "another channel");
         assert_eq!(fronts.starts(Channel::Notification), [(a.clone(), t.plus_seconds(5))]);
         assert!(fronts.starts(Channel::Data).is_empty());
+        fronts.forget(Channel::Notification, std::slice::from_ref(&a));
+        assert_eq!(fronts.start(Channel::Notification, &a), None, "forgotten: from the start again");
     }
 }

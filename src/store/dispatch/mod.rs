@@ -9,7 +9,6 @@ mod health;
 mod rates;
 mod record;
 
-pub use fronts::LIFETIME as FRONT_LIFETIME;
 pub use rates::RateClaim;
 
 pub(super) use fronts::ClaimFronts;

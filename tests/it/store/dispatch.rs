@@ -3,8 +3,7 @@
 
 use app::vocab::{AttemptErrorKind, AttemptTrigger, Environment, NotificationStatus, NotificationType, SecretPurpose};
 use rook_notify::store::{
-    Channel, Dialect, FRONT_LIFETIME, NextState, NotificationFilter, Position, RecordSummary, SecretCipher, Skipped,
-    Store,
+    Channel, Dialect, NextState, NotificationFilter, Position, RecordSummary, SecretCipher, Skipped, Store,
 };
 
 use super::fixtures::{
@@ -331,15 +330,20 @@ async fn recorded_attempts_keep_the_receivers_text_as_sent(db: TestDatabase) {
 
 /// On Postgres a claim starts at its endpoint's front (the newest due time a claim took, less some
 /// slack), past the index entries earlier claims left dead, and so does the look for endpoints with due
-/// work. A row that falls due further back (a late commit, a clock behind) is still found and claimed:
-/// the front is forgotten after `FRONT_LIFETIME`, and the endpoint's rows are read from the start again.
-async fn a_row_due_behind_the_claims_front_is_still_claimed(db: TestDatabase) {
+/// work. A row that falls due further back (a late commit, a clock behind) is found by the sweep, which
+/// forgets that endpoint's front: the next look and claim read from the start and take it.
+async fn a_row_due_behind_the_claims_front_is_found_by_the_sweep(db: TestDatabase) {
     let (store, t0, a) = subscribed_store(&db, A).await;
+    let b = subscribed(&store, B, "Beta", t0).await;
     for i in 0..3 {
         record(&store, &a, &format!("u{i}"), t0.plus_seconds(60 + i)).await;
+        record(&store, &b, &format!("u-b{i}"), t0.plus_seconds(60 + i)).await;
     }
     let now = t0.plus_seconds(120);
-    assert_eq!(claim(&store, Channel::Notification, &a, now).await.len(), 3);
+    let asked = [(a.clone(), 10), (b.clone(), 10)];
+    let lease = now.plus_seconds(60);
+    assert_eq!(store.claim_due(Channel::Notification, now, lease, &asked, i64::MAX).await.unwrap().len(), 6);
+    assert_eq!(store.sweep_fronts().await.unwrap(), 0, "nothing behind the fronts yet");
     let (late, _) = record(&store, &a, "u-late", t0).await;
 
     if store.dialect() == Dialect::Sqlite {
@@ -350,13 +354,11 @@ async fn a_row_due_behind_the_claims_front_is_still_claimed(db: TestDatabase) {
     }
     assert!(claim(&store, Channel::Notification, &a, now).await.is_empty(), "a minute behind the front");
     assert!(store.due_endpoints(Channel::Notification, now).await.unwrap().is_empty(), "a look starts there too");
-    let deadline = std::time::Instant::now() + FRONT_LIFETIME + std::time::Duration::from_secs(10);
-    while store.due_endpoints(Channel::Notification, now).await.unwrap() != [a.clone()] {
-        assert!(std::time::Instant::now() < deadline, "the row behind the front was never found");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    assert_eq!(store.sweep_fronts().await.unwrap(), 1, "A's front is forgotten, B's kept");
+    assert_eq!(store.due_endpoints(Channel::Notification, now).await.unwrap(), [a.clone()]);
     let taken = claim(&store, Channel::Notification, &a, now).await;
-    assert_eq!(claimed_ids(&taken), [late], "once the front is forgotten");
+    assert_eq!(claimed_ids(&taken), [late], "read from the start");
+    assert_eq!(store.sweep_fronts().await.unwrap(), 0, "the front is learnt again");
 }
 
 crate::on_both_backends!(
@@ -366,5 +368,5 @@ crate::on_both_backends!(
     a_recorded_batch_applies_each_outcome_and_counts_it,
     a_large_record_batch_sets_each_rows_own_state,
     recorded_attempts_keep_the_receivers_text_as_sent,
-    a_row_due_behind_the_claims_front_is_still_claimed,
+    a_row_due_behind_the_claims_front_is_found_by_the_sweep,
 );
