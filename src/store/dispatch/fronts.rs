@@ -66,6 +66,25 @@ impl ClaimFronts {
     }
 }
 
+/// A list of fronts as one statement parameter: a subquery of rows (`client_uuid`, `environment`,
+/// `start`), whose parameter is [`starts_param`].
+pub(super) fn starts_rows(placeholders: &mut Placeholders) -> String {
+    placeholders.json_rows(&[
+        ("client_uuid", JsonColumn::Text),
+        ("environment", JsonColumn::Text),
+        ("start", JsonColumn::Integer),
+    ])
+}
+
+/// The parameter of [`starts_rows`].
+pub(super) fn starts_param(starts: &[(EndpointKey, Timestamp)]) -> Result<String, StoreError> {
+    let rows: Vec<(&str, &str, i64)> = starts
+        .iter()
+        .map(|(key, start)| (key.client_uuid.as_str(), key.environment.as_str(), start.as_micros()))
+        .collect();
+    json_param(&rows)
+}
+
 fn start_at(front: Timestamp) -> Timestamp {
     let slack = i64::try_from(SLACK.as_micros()).unwrap_or(i64::MAX);
     Timestamp::from_micros(front.as_micros().saturating_sub(slack))
@@ -86,24 +105,15 @@ impl Store {
             if starts.is_empty() {
                 continue;
             }
-            let mut placeholders = Placeholders::for_dialect(self.dialect);
-            let fronts = placeholders.json_rows(&[
-                ("client_uuid", JsonColumn::Text),
-                ("environment", JsonColumn::Text),
-                ("start", JsonColumn::Integer),
-            ]);
+            let fronts = starts_rows(&mut Placeholders::for_dialect(self.dialect));
             let sql = format!(
                 "SELECT f.client_uuid, f.environment FROM ({fronts}) f WHERE EXISTS ( \
                    SELECT 1 FROM {table} t WHERE t.client_uuid = f.client_uuid AND t.environment = f.environment \
                    AND t.next_attempt_at IS NOT NULL AND t.next_attempt_at < f.start)",
                 table = channel.table()
             );
-            let rows: Vec<(&str, &str, i64)> = starts
-                .iter()
-                .map(|(key, start)| (key.client_uuid.as_str(), key.environment.as_str(), start.as_micros()))
-                .collect();
             let behind: Vec<(String, String)> =
-                sqlx::query_as(&sql).bind(json_param(&rows)?).fetch_all(&self.read).await?;
+                sqlx::query_as(&sql).bind(starts_param(&starts)?).fetch_all(&self.read).await?;
             let behind = behind
                 .into_iter()
                 .map(|(client_uuid, env)| {

@@ -621,11 +621,7 @@ impl Store {
             Dialect::Postgres => self.fronts.starts(channel),
             Dialect::Sqlite => Vec::new(),
         };
-        let rows: Vec<(&str, &str, i64)> = starts
-            .iter()
-            .map(|(key, start)| (key.client_uuid.as_str(), key.environment.as_str(), start.as_micros()))
-            .collect();
-        json_param(&rows)
+        fronts::starts_param(&starts)
     }
 
     /// The settings of these endpoints for `channel`, with the channel's secrets that sign at `now`.
@@ -701,11 +697,7 @@ impl Store {
 /// answers), Postgres with statistics read every endpoint's rows, or all of one endpoint's, for each
 /// probe (migration 0009).
 fn first_due_per_endpoint(channel: Channel, placeholders: &mut Placeholders) -> String {
-    let starts = placeholders.json_rows(&[
-        ("client_uuid", JsonColumn::Text),
-        ("environment", JsonColumn::Text),
-        ("start", JsonColumn::Integer),
-    ]);
+    let starts = fronts::starts_rows(placeholders);
     format!(
         "SELECT e.client_uuid, e.environment, ( \
            SELECT t.next_attempt_at FROM {table} t \
