@@ -8,6 +8,7 @@ mod failures;
 mod fairness;
 mod fencing;
 mod filter;
+mod fronts;
 mod operations;
 mod poison;
 mod rates;

@@ -11,7 +11,7 @@ mod connect;
 mod coverage;
 mod data;
 mod dispatch;
-mod fixtures;
+pub(crate) mod fixtures;
 mod ingest;
 mod lists;
 mod login;
