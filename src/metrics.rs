@@ -37,6 +37,12 @@ pub const STALE_OUTCOMES: &str = "rook_notify_stale_outcomes_total";
 pub const CLAIMS: &str = "rook_notify_claims_total";
 /// SQLite only: pages in the WAL at the last background checkpoint.
 pub const WAL_PAGES: &str = "rook_notify_sqlite_wal_pages";
+/// Postgres only: how long each sweep behind the claims' fronts took (it reads the index entries that
+/// claims left dead, so it grows with them until a vacuum).
+pub const FRONT_SWEEP_DURATION: &str = "rook_notify_front_sweep_duration_seconds";
+/// Postgres only: endpoints found with a row due behind their claims' front (each read from the start
+/// again): a steady rate means commits slower than the fronts' slack, or clocks that disagree.
+pub const FRONTS_FORGOTTEN: &str = "rook_notify_fronts_forgotten_total";
 /// Endpoints whose Notification Webhook subscription is disabled.
 pub const ENDPOINTS_DISABLED: &str = "rook_notify_endpoints_disabled";
 
@@ -96,6 +102,12 @@ pub fn stale_outcomes(count: usize) {
 pub fn wal_pages(pages: i64) {
     #[allow(clippy::cast_precision_loss)] // a page count is far below 2^52
     metrics::gauge!(WAL_PAGES).set(pages as f64);
+}
+
+/// One sweep behind the claims' fronts: how long it took and how many fronts it forgot.
+pub fn front_sweep(took: Duration, forgotten: usize) {
+    metrics::histogram!(FRONT_SWEEP_DURATION).record(took.as_secs_f64());
+    metrics::counter!(FRONTS_FORGOTTEN).increment(u64::try_from(forgotten).unwrap_or(u64::MAX));
 }
 
 /// Counts a data delivery handed over.

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::store::Store;
 
@@ -18,10 +19,13 @@ pub(super) async fn run(store: Store, mut stopped: watch::Receiver<bool>) {
             () = tokio::time::sleep(SWEEP_EVERY) => {}
             _ = stopped.changed() => return,
         }
+        let started = Instant::now();
         match store.sweep_fronts().await {
-            Ok(0) => {}
             Ok(forgotten) => {
-                tracing::debug!(forgotten, "rows due behind claim fronts: those endpoints read from the start")
+                crate::metrics::front_sweep(started.elapsed(), forgotten);
+                if forgotten > 0 {
+                    tracing::debug!(forgotten, "rows due behind claim fronts: those endpoints read from the start");
+                }
             }
             Err(err) => tracing::warn!(error = %err, "looking behind the claim fronts failed; trying again shortly"),
         }

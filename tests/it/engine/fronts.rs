@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use app::timestamp::Timestamp;
 use app::vocab::{Environment, NotificationType};
-use rook_notify::store::EndpointKey;
+use rook_notify::store::{Dialect, EndpointKey};
 
 use crate::store::fixtures::{item, notification};
-use crate::support::{Reply, Subscribed, TestDatabase, retry_schedule, spawn_subscribed};
+use crate::support::{Reply, Subscribed, TestDatabase, metric, retry_schedule, spawn_subscribed};
 
 /// Longer than the sweeper's period (5 s) with room for a slow machine.
 const WITHIN: Duration = Duration::from_secs(30);
@@ -33,6 +33,12 @@ async fn a_row_due_behind_the_endpoints_front_is_still_delivered(db: TestDatabas
     assert_eq!(n["attempts"][0]["response_status"], 200);
     let received = receiver.wait_for(3, WITHIN).await;
     assert_eq!(received.iter().filter(|r| r.header("webhook-id") == late_id).count(), 1, "delivered once");
+    if app.services.store().dialect() == Dialect::Postgres {
+        // The sweep that found the row says so (the metrics are the test process's, so at least one).
+        let scrape = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metric(&scrape, "rook_notify_fronts_forgotten_total", &[]) >= 1.0, "{scrape}");
+        assert!(metric(&scrape, "rook_notify_front_sweep_duration_seconds_count", &[]) >= 1.0);
+    }
     app.stop().await;
 }
 
