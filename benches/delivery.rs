@@ -40,8 +40,9 @@
 //!    [`HUNG_EVENTS_EACH`] events (4 in flight each: more than the process's 256 slots), ingested with
 //!    delivery off together with N more events for the ordinary endpoints; then delivery on → the
 //!    ordinary endpoints' drain rate (first arrival → the database says N more delivered, counted
-//!    among this phase's rows of those endpoints only, from an index) and its steady 10–90 % window, each printed as a share of phase 2's (the aim: ≥ 90 %). The hung
-//!    requests are still open when it ends: the server is killed, not stopped.
+//!    among this phase's rows of those endpoints only, from an index) and its steady 10–90 % window,
+//!    each printed as a share of phase 2's (the aim: ≥ 90 %). The hung requests are still open when
+//!    it ends: the server is killed, not stopped.
 //!
 //! On SQLite a thread of its own polls the WAL file's size every 20 ms over the whole run and reports
 //! the largest (the server bounds it: `WAL_BOUND_PAGES` in `src/store/connect.rs`).
