@@ -430,22 +430,27 @@ impl Db {
         }
     }
 
-    async fn count(&self, sql: &str) -> Res<i64> {
+    /// The one value a statement returns, on either backend.
+    async fn scalar<T>(&self, sql: &str) -> Res<T>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
         let r = match self {
-            Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+            Db::Sqlite(pool) => sqlx::query_scalar::<_, T>(sql).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar::<_, T>(sql).fetch_one(pool).await,
         };
         r.map_err(|e| format!("{sql}: {e}"))
     }
 
+    async fn count(&self, sql: &str) -> Res<i64> {
+        self.scalar(sql).await
+    }
+
     /// The id of the latest notification recorded so far ("" when there is none).
     async fn last_id(&self) -> Res<String> {
-        const SQL: &str = "SELECT COALESCE(MAX(id), '') FROM notifications";
-        let r = match self {
-            Db::Sqlite(pool) => sqlx::query_scalar::<_, String>(SQL).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar::<_, String>(SQL).fetch_one(pool).await,
-        };
-        r.map_err(|e| format!("{SQL}: {e}"))
+        self.scalar("SELECT COALESCE(MAX(id), '') FROM notifications").await
     }
 
     async fn attempts(&self) -> Res<u64> {
