@@ -14,6 +14,14 @@ use crate::store::{Channel, Store};
 
 /// Events recorded through the API, by notification type.
 pub const EVENTS_INGESTED: &str = "rook_notify_events_ingested_total";
+/// Events each ingest transaction recorded (group commit: every request waiting when the writer
+/// turns to the next batch goes into one transaction).
+pub const INGEST_BATCH_EVENTS: &str = "rook_notify_ingest_batch_events";
+/// How long each ingest transaction took, from asking for the write lock to its commit. With
+/// `rook_notify_ingest_batch_events` this says what bounds ingestion: transactions that take most of
+/// each second mean the database writer is the limit; short ones with small batches mean requests
+/// arrive slower than it records them.
+pub const INGEST_TRANSACTION_DURATION: &str = "rook_notify_ingest_transaction_duration_seconds";
 /// Data deliveries handed over through the API.
 pub const DATA_DELIVERIES_RECEIVED: &str = "rook_notify_data_deliveries_received_total";
 /// Delivery attempts, by channel, outcome and error kind.
@@ -48,6 +56,8 @@ pub const ENDPOINTS_DISABLED: &str = "rook_notify_endpoints_disabled";
 
 const LATENCY_BUCKETS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+/// An ingest transaction records 1 to `MAX_BATCH` (512) events.
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
 /// The process's metrics recorder, installed on first use (one per process, shared by every server
 /// built in it).
@@ -57,6 +67,7 @@ pub fn handle() -> PrometheusHandle {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)
+                .and_then(|b| b.set_buckets_for_metric(Matcher::Full(INGEST_BATCH_EVENTS.to_owned()), BATCH_BUCKETS))
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             match builder.install_recorder() {
                 Ok(handle) => handle,
@@ -79,6 +90,13 @@ pub fn upkeep() {
 /// Counts an event recorded through the API.
 pub fn event_ingested(kind: app::vocab::NotificationType) {
     metrics::counter!(EVENTS_INGESTED, "type" => kind.as_str()).increment(1);
+}
+
+/// One ingest transaction that committed: how many events it recorded and how long it took.
+pub fn ingest_batch(events: usize, took: Duration) {
+    #[allow(clippy::cast_precision_loss)] // at most 512
+    metrics::histogram!(INGEST_BATCH_EVENTS).record(events as f64);
+    metrics::histogram!(INGEST_TRANSACTION_DURATION).record(took.as_secs_f64());
 }
 
 /// Counts a failure to record, with what the recorder did about it (`isolated`: the batch is recorded

@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Instant;
 
 use app::timestamp::Timestamp;
 use app::vocab::NotificationStatus;
@@ -108,8 +109,10 @@ async fn write_batches(
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (items, replies): (Vec<IngestItem>, Vec<_>) = batch.drain(..).unzip();
+        let started = Instant::now();
         match record(&store, &items, &due).await {
             Ok((outcomes, claimed)) => {
+                crate::metrics::ingest_batch(items.len(), started.elapsed());
                 let taken: HashSet<String> = claimed.iter().map(|d| d.id.clone()).collect();
                 hand(&store, &due, claimed).await;
                 announce(&items, &outcomes, &taken, &due, &recorded);

@@ -22,6 +22,11 @@ async fn metrics_are_exposed_and_move_under_load(db: TestDatabase) {
 
     let grew = |name: &str, labels: &[&str]| sample(&after, name, labels) - sample(&before, name, labels);
     assert!(grew("rook_notify_events_ingested_total", &["type=\"user.created\""]) >= 5.0, "{after}");
+    // Every event went through a group-commit transaction, each one timed.
+    assert!(grew("rook_notify_ingest_batch_events_sum", &[]) >= 5.0, "{after}");
+    assert!(grew("rook_notify_ingest_batch_events_count", &[]) >= 1.0);
+    assert!(grew("rook_notify_ingest_transaction_duration_seconds_count", &[]) >= 1.0);
+    assert!(after.contains("rook_notify_ingest_batch_events_bucket{le=\"64\"}"), "batch sizes in buckets");
     assert!(grew("rook_notify_attempts_total", &["channel=\"notification\"", "outcome=\"succeeded\""]) >= 5.0);
     assert!(grew("rook_notify_attempt_duration_seconds_count", &["channel=\"notification\""]) >= 5.0);
     assert!(grew("rook_notify_first_attempt_latency_seconds_count", &["channel=\"notification\""]) >= 5.0);
