@@ -56,7 +56,8 @@ pub const ENDPOINTS_DISABLED: &str = "rook_notify_endpoints_disabled";
 
 const LATENCY_BUCKETS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
-/// An ingest transaction records 1 to `MAX_BATCH` (512) events.
+/// An ingest transaction records 1 to [`crate::engine::ingest_queue::MAX_BATCH`] events (powers of two up
+/// to it).
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
 /// The process's metrics recorder, installed on first use (one per process, shared by every server

@@ -27,7 +27,7 @@ use crate::store::{
 };
 
 /// How many events one transaction records at most.
-const MAX_BATCH: usize = 512;
+pub const MAX_BATCH: usize = 512;
 
 /// Ingest requests waiting to be recorded at most, by default.
 pub const DEFAULT_MAX_PENDING: usize = 4096;
